@@ -1,0 +1,215 @@
+"""Benchmark: saving a 35-pupil grade-4 class's whole year-end sheet through the grid's save path.
+
+The sheet is every subject of grade 4 (rating, the periodic test score where TT27 has one, comment)
+and the 5 qualities and 10 competences (rating, comment): 35 × (12 + 15) = 945 cells rows, sent as
+one batch exactly as the browser sends them (with the revision each row was loaded with). Target:
+≤ 150 ms on the server (issue 6).
+
+Measured, each as the median of ``--runs`` repetitions, every repetition changing every row:
+  endpoint  POST /api/lop/<id>/danh-gia/cuoi_nam/ through Django's test client (JSON parsing,
+            session, permissions, grid_save, evaluations_save, audit log, JSON answer);
+  service   hocbaso.portal.services.grid_save alone (what the endpoint calls);
+  core      hocbaso.assessment.services.evaluations_save alone (the one write path).
+The first save (every row created) is reported separately.
+
+    .venv/bin/python bench/bench_grid_save.py [--runs 15] [--profile] [--check]
+
+SQLite by default (a fresh file in a temporary folder, WAL, as in production); with DATABASE_URL set,
+a fresh test database on that server (created and dropped by Django's test machinery).
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+TARGET_MS = 150.0
+PUPILS = 35
+GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Khánh", "Lan", "Linh", "Long",
+         "Mai", "Minh", "Nam", "Ngọc", "Nhung", "Phúc", "Phương", "Quân", "Quỳnh", "Sơn", "Tâm", "Thảo", "Thủy",
+         "Trang", "Trung", "Tuấn", "Tú", "Uyên", "Vân", "Vy", "Yến"]
+
+
+def setup_django(tmp: Path):
+    if not os.getenv("DATABASE_URL"):
+        os.environ["HOCBASO_DATA_DIR"] = str(tmp)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hocbaso.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    if os.getenv("DATABASE_URL"):
+        connection.creation.create_test_db(verbosity=0, autoclobber=True)
+        return lambda: connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return lambda: None
+
+
+def build_class():
+    from django.contrib.auth import get_user_model
+
+    from hocbaso.directory.models import (District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear,
+                                          Staff, StaffRole)
+
+    province = Province.objects.create(code="67", name="Tỉnh Đắk Nông")
+    district = District.objects.create(province=province, code="6701", name="Huyện Đắk Song")
+    school = School.objects.create(district=district, code="67000190", name="Trường Tiểu học Đo Tốc Độ",
+                                   commune="Xã Trường Xuân")
+    year = SchoolYear.objects.create(school=school, name="2024-2025", start_date=dt.date(2024, 9, 5),
+                                     end_date=dt.date(2025, 5, 31))
+    user = get_user_model().objects.create_user(username="gvcn.bench", password="bench-password")
+    teacher = Staff.objects.create(user=user, full_name="Lê Thị Hoa", school=school)
+    StaffRole.objects.create(staff=teacher, role=Role.HOMEROOM_TEACHER)
+    klass = SchoolClass.objects.create(school_year=year, grade=4, name="4A", homeroom_teacher=teacher)
+    for i in range(PUPILS):
+        pupil = Pupil.objects.create(school=school, full_name=f"Nguyễn Văn {GIVEN[i]}", gender="male",
+                                     birth_date=dt.date(2014, 1 + i % 12, 1 + i % 28), birthplace="Đắk Nông")
+        Enrolment.objects.create(pupil=pupil, school_class=klass, registry_number=f"{i + 1}/2020",
+                                 joined_on=dt.date(2020, 9, 5))
+    return klass, user
+
+
+def sheet_entries(klass, run: int, revisions: dict) -> list[dict]:
+    """The whole year-end sheet as the browser sends it; ``run`` varies every value so every row changes."""
+    from hocbaso.portal.permissions import SHEET_TRAITS
+    from hocbaso.tt27 import catalogue
+
+    subject_rating, trait_rating = "THC"[run % 3], "TĐC"[run % 3]
+    entries = []
+    for enrolment in klass.enrolments.order_by("pk"):
+        for subject in enrolment.subjects():
+            values = {"rating": subject_rating, "comment": f"Nhận xét {run} môn {subject}."}
+            if catalogue.has_periodic_test(4, subject, "cuoi_nam"):
+                values["score"] = 5 + run % 6
+            key = f"{enrolment.pk}|{subject}"
+            entries.append({"id": key, "sheet": subject, "key": "s", "enrolment": enrolment.pk,
+                            "revision": revisions.get(key, 0), "values": values})
+        for kind, table in (("quality", catalogue.QUALITIES), ("competence", catalogue.COMPETENCES)):
+            for code in table:
+                key = f"{enrolment.pk}|{kind}:{code}"
+                entries.append({"id": key, "sheet": SHEET_TRAITS, "key": f"{kind}:{code}", "enrolment": enrolment.pk,
+                                "revision": revisions.get(key, 0),
+                                "values": {"rating": trait_rating, "comment": f"Nhận xét {run}."}})
+    return entries
+
+
+def remember(entries, results, revisions):
+    for entry, result in zip(entries, results):
+        assert result["status"] == "saved", result
+        revisions[entry["id"]] = result["revision"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--profile", action="store_true", help="print where the service's time goes")
+    parser.add_argument("--check", action="store_true",
+                        help=f"exit 1 when the endpoint's median exceeds {TARGET_MS:g} ms")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="hocbaso-bench-") as tmp:
+        teardown = setup_django(Path(tmp))
+        try:
+            return run(args)
+        finally:
+            teardown()
+
+
+def run(args) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from hocbaso.assessment.services import evaluations_save
+    from hocbaso.portal.permissions import class_access
+    from hocbaso.portal.services import grid_save
+
+    klass, user = build_class()
+    client = Client()
+    client.force_login(user)
+    url = reverse("portal:api_evaluations", args=[klass.pk, "cuoi_nam"])
+    revisions: dict = {}
+    counter = iter(range(1, 10_000))
+
+    def endpoint():
+        entries = sheet_entries(klass, next(counter), revisions)
+        body = json.dumps({"entries": entries})
+        started = time.perf_counter()
+        response = client.post(url, data=body, content_type="application/json")
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, response.content[:500]
+        remember(entries, response.json()["results"], revisions)
+        return elapsed, len(entries)
+
+    def service():
+        entries = sheet_entries(klass, next(counter), revisions)
+        started = time.perf_counter()
+        results = grid_save(school_class=klass, period="cuoi_nam", entries=entries, user=user,
+                            access=class_access(user, klass))
+        elapsed = (time.perf_counter() - started) * 1000
+        remember(entries, results, revisions)
+        return elapsed
+
+    def core():
+        entries = sheet_entries(klass, next(counter), revisions)
+        flat = []
+        for e in entries:
+            item = {"enrolment": e["enrolment"], "period": "cuoi_nam", "revision": e["revision"], **e["values"]}
+            if e["key"] == "s":
+                item["subject"] = e["sheet"]
+            else:
+                item["kind"], item["code"] = e["key"].split(":")
+            flat.append(item)
+        started = time.perf_counter()
+        report = evaluations_save(entries=flat, by=user)
+        elapsed = (time.perf_counter() - started) * 1000
+        for e in entries:
+            key = (e["enrolment"], "cuoi_nam", e["sheet"]) if e["key"] == "s" else \
+                (e["enrolment"], "cuoi_nam", *e["key"].split(":"))
+            revisions[e["id"]] = report.revisions[key]
+        return elapsed
+
+    first, cells = endpoint()
+    for _ in range(2):  # warm caches (query compilation, connection) before measuring
+        endpoint()
+    endpoint_ms = [endpoint()[0] for _ in range(args.runs)]
+    service_ms = [service() for _ in range(args.runs)]
+    core_ms = [core() for _ in range(args.runs)]
+    median = statistics.median(endpoint_ms)
+    print(f"hocbaso grid save benchmark — {connection.vendor}, {PUPILS} pupils, grade 4, year-end sheet: "
+          f"{cells} rows ({PUPILS} × 12 subjects + 15 qualities/competences), {args.runs} runs each")
+    print(f"  first save (all rows created), endpoint: {first:7.1f} ms")
+    for name, values in (("endpoint (HTTP POST, all rows changed)", endpoint_ms),
+                         ("grid_save service", service_ms), ("evaluations_save alone", core_ms)):
+        print(f"  {name:40s} median {statistics.median(values):7.1f} ms   "
+              f"min {min(values):7.1f}   max {max(values):7.1f}")
+    verdict = "within" if median <= TARGET_MS else "OVER"
+    print(f"  target ≤ {TARGET_MS:g} ms on the server: {verdict} ({median:.1f} ms)")
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        service()
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    return 1 if args.check and median > TARGET_MS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

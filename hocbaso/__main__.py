@@ -1,0 +1,3 @@
+from hocbaso.cli import main
+
+raise SystemExit(main())

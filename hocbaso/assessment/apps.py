@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AssessmentConfig(AppConfig):
+    name = "hocbaso.assessment"
+    verbose_name = "Đánh giá"

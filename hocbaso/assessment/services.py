@@ -1,0 +1,309 @@
+"""Writing evaluations. Every write is validated whole, attributed to a user, and logged.
+
+``evaluations_save`` is the one write path: the grid, the Excel import, the demo and the
+single-cell setters all go through it, so the rules and the audit trail cannot be skipped.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.utils import timezone
+
+from hocbaso.assessment.models import DataLock, ScoreField, SubjectEvaluation, TraitEvaluation, YearResult
+from hocbaso.assessment.selectors import locks_for_classes
+from hocbaso.audit.services import Action, log_actions
+from hocbaso.directory.models import ClassKind, Enrolment
+from hocbaso.tt27 import catalogue
+
+SUBJECT_FIELDS = ("rating", "score", "comment")
+TRAIT_FIELDS = ("rating", "comment")
+YEAR_RESULT_FIELDS = ("homeroom_comment", "height_cm", "weight_kg", "days_absent_excused",
+                      "days_absent_unexcused", "nominated_tieu_bieu", "plan_outcome")
+
+
+@dataclass
+class EntryProblem:
+    """One refused entry: which entry (index in the input), which field, and why, in Vietnamese."""
+
+    index: int
+    field: str
+    message: str
+    code: str = "invalid"
+
+    def as_dict(self) -> dict:
+        return {"index": self.index, "field": self.field, "message": self.message, "code": self.code}
+
+
+class EvaluationInputError(Exception):
+    """Raised when any entry is refused; nothing was written."""
+
+    def __init__(self, problems: list[EntryProblem]):
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+
+@dataclass
+class SaveReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    revisions: dict = field(default_factory=dict)  # (enrolment_id, period, key) -> new revision
+
+
+def _pupil_label(enrolment: Enrolment) -> str:
+    return f"{enrolment.pupil.full_name} (lớp {enrolment.school_class.name})"
+
+
+def _clean_score(value, subject_name: str):
+    try:
+        score = ScoreField().to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        score = Decimal("NaN")
+    if score is None:
+        return None, None
+    if not isinstance(score, int) or not 0 <= score <= 10:
+        return None, f"Điểm kiểm tra định kì môn {subject_name} phải là số nguyên từ 0 đến 10."
+    return score, None
+
+
+def _locked_problem(index: int, enrolment: Enrolment, lock: DataLock) -> EntryProblem:
+    when = timezone.localtime(lock.locked_at).strftime("%d/%m/%Y")
+    return EntryProblem(index, "enrolment", f"Dữ liệu lớp {enrolment.school_class.name} đã được chốt ngày {when}; "
+                        "chỉ có thể sửa qua yêu cầu điều chỉnh được hiệu trưởng phê duyệt.", "locked")
+
+
+def _validate_entry(index: int, entry: dict, enrolment: Enrolment | None) -> tuple[str, tuple, dict, list]:
+    """Return (kind, key, values, problems) for one input entry."""
+    problems: list[EntryProblem] = []
+    if enrolment is None:
+        return "", (), {}, [EntryProblem(index, "enrolment", "Không tìm thấy học sinh trong lớp.", "unknown_enrolment")]
+    period = entry.get("period")
+    if period not in catalogue.PERIODS:
+        problems.append(EntryProblem(index, "period", f"Thời điểm đánh giá không hợp lệ: {period!r}.", "invalid_period"))
+    who = _pupil_label(enrolment)
+    grade = enrolment.school_class.grade
+    values = {}
+    if "subject" in entry:
+        subject = entry["subject"]
+        name = catalogue.SUBJECTS.get(subject)
+        if name is None:
+            problems.append(EntryProblem(index, "subject", f"Mã môn học không tồn tại: {subject!r}.", "unknown_subject"))
+            return "subject", (), {}, problems
+        if subject not in catalogue.grade_subjects(grade):
+            problems.append(EntryProblem(index, "subject", f"Lớp {grade} không có môn {name}.", "subject_not_in_grade"))
+            return "subject", (), {}, problems
+        if subject not in enrolment.subjects():
+            problems.append(EntryProblem(index, "subject", f"{who} không học môn tự chọn {name}.", "subject_not_followed"))
+            return "subject", (), {}, problems
+        if "rating" in entry:
+            rating = entry["rating"] or None
+            if rating is not None and rating not in catalogue.SUBJECT_RATINGS:
+                problems.append(EntryProblem(index, "rating", f"{who}, môn {name}: mức đạt được phải là T, H hoặc C.",
+                                             "invalid_rating"))
+            values["rating"] = rating
+        if "score" in entry:
+            score, message = _clean_score(entry["score"], name)
+            if message:
+                problems.append(EntryProblem(index, "score", f"{who}: {message}", "score_out_of_range"))
+            elif score is not None and period in catalogue.PERIODS and not catalogue.has_periodic_test(
+                    grade, subject, period, disability_class=enrolment.school_class.kind == ClassKind.DISABILITY):
+                problems.append(EntryProblem(
+                    index, "score", f"{who}: môn {name} không có bài kiểm tra định kì vào thời điểm "
+                                    f"{catalogue.PERIODS[period].lower()} ở lớp {grade}.", "score_not_applicable"))
+            values["score"] = score
+        if "comment" in entry:
+            values["comment"] = (entry["comment"] or "").strip()
+        return "subject", (enrolment.pk, period, subject), values, problems
+    kind, code = entry.get("kind"), entry.get("code")
+    table = {"quality": catalogue.QUALITIES, "competence": catalogue.COMPETENCES}.get(kind)
+    if table is None or code not in table:
+        problems.append(EntryProblem(index, "code", f"Phẩm chất/năng lực không tồn tại: {kind!r}/{code!r}.",
+                                     "unknown_trait"))
+        return "trait", (), {}, problems
+    if "rating" in entry:
+        rating = entry["rating"] or None
+        if rating == "D":
+            rating = "Đ"  # the letter typed without the bar on a phone keyboard
+        if rating is not None and rating not in catalogue.TRAIT_RATINGS:
+            problems.append(EntryProblem(index, "rating", f"{who}, {table[code]}: mức đạt được phải là T, Đ hoặc C.",
+                                         "invalid_rating"))
+        values["rating"] = rating
+    if "comment" in entry:
+        values["comment"] = (entry["comment"] or "").strip()
+    return "trait", (enrolment.pk, period, kind, code), values, problems
+
+
+@transaction.atomic
+def evaluations_save(*, entries: list[dict], by, school_code: str = "", action: str = "evaluation.change",
+                     correction=None) -> SaveReport:
+    """Validate every entry, then write all of them or none.
+
+    An entry is ``{"enrolment": id, "period": …, "subject": code, "rating"?, "score"?, "comment"?,
+    "revision"?}`` or ``{"enrolment": id, "period": …, "kind": "quality"|"competence", "code": …, …}``.
+    Fields left out are left unchanged. A given ``revision`` that is not the row's current one
+    means someone else changed the cell meanwhile: the save is refused with a conflict problem.
+    Each changed row is logged with its before/after values and ``by``.
+    A locked class (chốt dữ liệu) is refused unless ``correction`` is an approved correction request.
+    """
+    enrolment_ids = {entry.get("enrolment") for entry in entries}
+    enrolments = {e.pk: e for e in Enrolment.objects.filter(pk__in=[i for i in enrolment_ids if isinstance(i, int)])
+                  .select_related("pupil", "school_class__school_year__school")}
+    parsed, problems = [], []
+    locks = {} if correction is not None else locks_for_classes({e.school_class_id for e in enrolments.values()})
+    for index, entry in enumerate(entries):
+        enrolment = enrolments.get(entry.get("enrolment"))
+        if enrolment is not None and enrolment.school_class_id in locks:
+            problems.append(_locked_problem(index, enrolment, locks[enrolment.school_class_id]))
+            continue
+        kind, key, values, entry_problems = _validate_entry(index, entry, enrolment)
+        problems.extend(entry_problems)
+        parsed.append((index, kind, key, values, entry.get("revision")))
+    if problems:
+        raise EvaluationInputError(problems)
+
+    periods = {entry.get("period") for entry in entries}
+    subject_rows = {(r.enrolment_id, r.period, r.subject): r for r in SubjectEvaluation.objects.select_for_update()
+                    .filter(enrolment_id__in=list(enrolments), period__in=periods)}
+    trait_rows = {(r.enrolment_id, r.period, r.kind, r.code): r for r in TraitEvaluation.objects.select_for_update()
+                  .filter(enrolment_id__in=list(enrolments), period__in=periods)}
+    report = SaveReport()
+    creates = {SubjectEvaluation: [], TraitEvaluation: []}
+    updates = {SubjectEvaluation: [], TraitEvaluation: []}
+    updated_ids = {SubjectEvaluation: set(), TraitEvaluation: set()}
+    audit = []
+    now = timezone.now()
+    for index, kind, key, values, revision in parsed:
+        rows, model, fields = ((subject_rows, SubjectEvaluation, SUBJECT_FIELDS) if kind == "subject"
+                               else (trait_rows, TraitEvaluation, TRAIT_FIELDS))
+        row = rows.get(key)
+        enrolment = enrolments[key[0]]
+        if row is not None and revision is not None and int(revision) != row.revision:
+            problems.append(EntryProblem(index, "revision", f"{_pupil_label(enrolment)}: ô này vừa được "
+                                         f"{row.updated_by.get_username() if row.updated_by else 'người khác'} sửa; "
+                                         "hãy tải lại để xem giá trị mới.", "conflict"))
+            continue
+        if row is None:
+            if kind == "subject":
+                row = SubjectEvaluation(enrolment=enrolment, grade=enrolment.school_class.grade, period=key[1],
+                                        subject=key[2], comment="")
+            else:
+                row = TraitEvaluation(enrolment=enrolment, period=key[1], kind=key[2], code=key[3], comment="")
+            before = None
+            row.revision = 1
+            creates[model].append(row)
+            rows[key] = row
+            report.created += 1
+        else:
+            before = {f: getattr(row, f) for f in fields}
+            if all(getattr(row, f) == v for f, v in values.items()):
+                report.unchanged += 1
+                report.revisions[key] = row.revision
+                continue
+            if row.pk is not None and row.pk not in updated_ids[model]:
+                row.revision += 1
+                updated_ids[model].add(row.pk)
+                updates[model].append(row)
+            report.updated += 1
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_by, row.updated_at = by, now
+        report.revisions[key] = row.revision
+        audit.append(Action(action, model._meta.model_name, ":".join(str(k) for k in key), before,
+                            {f: getattr(row, f) for f in fields}, school_code=school_code
+                            or enrolment.school_class.school_year.school.code))
+    if problems:
+        raise EvaluationInputError(problems)
+    for model, rows in creates.items():
+        model.objects.bulk_create(rows, batch_size=1000)
+    for model, rows in updates.items():
+        _update_rows(model, rows, [*(SUBJECT_FIELDS if model is SubjectEvaluation else TRAIT_FIELDS), "revision",
+                                   "updated_by", "updated_at"])
+    log_actions(audit, actor=by)
+    return report
+
+
+def _update_rows(model, rows: list, names: list[str]) -> None:
+    """UPDATE each row's ``names`` columns with one prepared statement run for every row.
+
+    Django's ``bulk_update`` builds a CASE expression per row and cell, which costs seconds for a
+    class sheet; values here are already validated, so they go through the backend's own adapters.
+    """
+    if not rows:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]  # the real object: the proxy costs a lookup per value
+    fields = [model._meta.get_field(name) for name in names]
+    table = connection.ops.quote_name(model._meta.db_table)
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", params)
+
+
+def subject_evaluation_set(*, enrolment: Enrolment, period: str, subject: str, by, **values) -> SubjectEvaluation:
+    """Set one subject cell (any of rating, score, comment, revision)."""
+    evaluations_save(entries=[{"enrolment": enrolment.pk, "period": period, "subject": subject, **values}], by=by)
+    return SubjectEvaluation.objects.get(enrolment=enrolment, period=period, subject=subject)
+
+
+def trait_evaluation_set(*, enrolment: Enrolment, period: str, kind: str, code: str, by, **values) -> TraitEvaluation:
+    """Set one quality or competence cell (rating, comment, revision)."""
+    evaluations_save(entries=[{"enrolment": enrolment.pk, "period": period, "kind": kind, "code": code, **values}],
+                     by=by)
+    return TraitEvaluation.objects.get(enrolment=enrolment, period=period, kind=kind, code=code)
+
+
+@transaction.atomic
+def year_result_set(*, enrolment: Enrolment, by, correction=None, **values) -> YearResult:
+    """Set the year page's other fields (homeroom comment, height, weight, absences, nomination, plan outcome).
+    Refused on a locked class unless ``correction`` is an approved correction request."""
+    unknown = set(values) - set(YEAR_RESULT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown year result fields: {sorted(unknown)}")
+    if correction is None:
+        lock = locks_for_classes([enrolment.school_class_id]).get(enrolment.school_class_id)
+        if lock is not None:
+            raise EvaluationInputError([_locked_problem(0, enrolment, lock)])
+    result, _ = YearResult.objects.select_for_update().get_or_create(enrolment=enrolment)
+    before = {f: getattr(result, f) for f in values}
+    for name, value in values.items():
+        setattr(result, name, value.strip() if isinstance(value, str) else value)
+    try:
+        result.full_clean(exclude=["enrolment"])
+    except ValidationError as error:
+        raise EvaluationInputError([EntryProblem(0, name, f"{_pupil_label(enrolment)}: {'; '.join(msgs)}")
+                                    for name, msgs in error.message_dict.items()]) from None
+    if before != {f: getattr(result, f) for f in values}:
+        result.revision += 1
+        result.updated_by = by
+        result.save()
+        log_actions([Action("year_result.change", "yearresult", str(enrolment.pk), before,
+                            {f: getattr(result, f) for f in values},
+                            school_code=enrolment.school_class.school_year.school.code)], actor=by)
+    return result
+
+
+@transaction.atomic
+def data_lock(*, school_year, school_class=None, by, automatic: bool = False) -> DataLock:
+    """Chốt dữ liệu for one class, or for the whole school year when ``school_class`` is None.
+    Locking twice returns the existing lock."""
+    lock, created = DataLock.objects.get_or_create(
+        school_year=school_year, school_class=school_class,
+        defaults={"locked_at": timezone.now(), "locked_by": by, "automatic": automatic})
+    if created:
+        log_actions([Action("data.lock", "schoolclass" if school_class else "schoolyear",
+                            str(school_class.pk if school_class else school_year.pk),
+                            None, {"automatic": automatic, "class": school_class.name if school_class else None},
+                            school_code=school_year.school.code)], actor=by)
+    return lock
+
+
+def data_lock_due(*, today=None) -> list[DataLock]:
+    """Lock every school year whose lock date (ngày chốt dữ liệu) has passed; run daily."""
+    from hocbaso.directory.models import SchoolYear
+
+    today = today or timezone.localdate()
+    already = DataLock.objects.filter(school_class__isnull=True).values("school_year_id")
+    due = SchoolYear.objects.filter(lock_date__lt=today).exclude(pk__in=already)
+    return [data_lock(school_year=year, by=None, automatic=True) for year in due.select_related("school")]

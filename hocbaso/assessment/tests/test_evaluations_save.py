@@ -1,0 +1,152 @@
+"""evaluations_save: validated whole, all or nothing, attributed, conflict-aware."""
+
+import pytest
+
+from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation
+from hocbaso.assessment.services import (EvaluationInputError, evaluations_save, subject_evaluation_set,
+                                         trait_evaluation_set, year_result_set)
+from hocbaso.audit.models import AuditEntry
+
+
+def test_creates_rows_attributed_to_the_user(world):
+    user = world.member.user
+    row = subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", rating="T", score=9,
+                                 comment="Tính toán nhanh.", by=user)
+    assert (row.rating, row.score, row.comment, row.updated_by, row.revision) == ("T", 9, "Tính toán nhanh.", user, 1)
+    entry = AuditEntry.objects.get()
+    assert entry.actor == user and entry.actor_name == "Lê Thị Hoa"
+    assert entry.action == "evaluation.change" and entry.before is None
+    assert entry.after == {"rating": "T", "score": 9, "comment": "Tính toán nhanh."}
+    assert entry.school_code == "67000199"
+
+
+def test_change_records_before_and_after_and_who(world):
+    subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", rating="T", score=9,
+                           by=world.member.user)
+    row = subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", score=7,
+                                 by=world.owner.user)
+    assert (row.rating, row.score, row.revision, row.updated_by) == ("T", 7, 2, world.owner.user)
+    last = AuditEntry.objects.order_by("seq").last()
+    assert last.actor == world.owner.user
+    assert last.before["score"] == 9 and last.after["score"] == 7
+
+
+def test_unchanged_value_writes_nothing(world):
+    subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", rating="T", by=world.member.user)
+    report = evaluations_save(entries=[{"enrolment": world.enrolment.pk, "period": "cuoi_nam", "subject": "toan",
+                                        "rating": "T"}], by=world.member.user)
+    assert report.unchanged == 1 and report.updated == 0
+    assert AuditEntry.objects.count() == 1
+
+
+def test_one_bad_entry_writes_nothing_and_names_every_problem(world):
+    entries = [
+        {"enrolment": world.enrolment.pk, "period": "cuoi_nam", "subject": "tieng_viet", "rating": "T", "score": 8},
+        {"enrolment": world.enrolment.pk, "period": "cuoi_nam", "subject": "toan", "rating": "T", "score": 11},
+        {"enrolment": world.enrolment.pk, "period": "cuoi_nam", "subject": "dao_duc", "rating": "X", "score": 7},
+        {"enrolment": world.enrolment.pk, "period": "cuoi_nam", "subject": "tu_nhien_xa_hoi", "rating": "T"},
+    ]
+    with pytest.raises(EvaluationInputError) as caught:
+        evaluations_save(entries=entries, by=world.member.user)
+    problems = {(p.index, p.field, p.code) for p in caught.value.problems}
+    assert problems == {(1, "score", "score_out_of_range"), (2, "rating", "invalid_rating"),
+                        (2, "score", "score_not_applicable"), (3, "subject", "subject_not_in_grade")}
+    messages = " ".join(p.message for p in caught.value.problems)
+    assert "Toán" in messages and "Nguyễn Thị Ánh Tuyết" in messages and "Tự nhiên và Xã hội" in messages
+    assert not SubjectEvaluation.objects.exists() and not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("score", [7.5, "8,5", "mười", True])
+def test_decimal_or_non_numeric_score_is_refused(world, score):
+    with pytest.raises(EvaluationInputError, match="số nguyên từ 0 đến 10"):
+        subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", score=score,
+                               by=world.member.user)
+
+
+def test_score_zero_is_allowed(world):
+    row = subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", score=0,
+                                 by=world.member.user)
+    assert row.score == 0
+
+
+def test_optional_subject_not_followed_is_refused(world):
+    # Grade 1: Ngoại ngữ 1 is optional; this pupil does not follow it.
+    with pytest.raises(EvaluationInputError) as caught:
+        subject_evaluation_set(enrolment=world.enrolment1, period="cuoi_nam", subject="ngoai_ngu_1", rating="T",
+                               by=world.colleague.user)
+    assert caught.value.problems[0].code == "subject_not_followed"
+    world.enrolment1.optional_subjects = ["ngoai_ngu_1"]
+    world.enrolment1.save()
+    row = subject_evaluation_set(enrolment=world.enrolment1, period="cuoi_nam", subject="ngoai_ngu_1", rating="T",
+                                 by=world.colleague.user)
+    assert row.rating == "T" and row.score is None
+
+
+def test_stale_revision_is_a_conflict_not_an_overwrite(world):
+    subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", rating="T", by=world.member.user)
+    subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", rating="H", revision=1,
+                           by=world.owner.user)
+    with pytest.raises(EvaluationInputError) as caught:
+        subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", rating="C", revision=1,
+                               by=world.member.user)
+    assert caught.value.problems[0].code == "conflict" and "hieutruong" in caught.value.problems[0].message
+    assert SubjectEvaluation.objects.get().rating == "H"
+
+
+def test_trait_rating_accepts_plain_d_as_dat(world):
+    row = trait_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", kind="quality", code="nhan_ai",
+                               rating="D", by=world.member.user)
+    assert row.rating == "Đ" and row.name == "Nhân ái"
+    with pytest.raises(EvaluationInputError):
+        trait_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", kind="quality", code="nhan_ai", rating="H",
+                             by=world.member.user)
+    assert TraitEvaluation.objects.get().rating == "Đ"
+
+
+def test_year_result_set_is_validated_and_logged(world):
+    result = year_result_set(enrolment=world.enrolment, by=world.member.user, homeroom_comment="  Em ngoan.  ",
+                             height_cm=132)
+    assert result.homeroom_comment == "Em ngoan." and result.updated_by == world.member.user
+    assert AuditEntry.objects.get().action == "year_result.change"
+    with pytest.raises(EvaluationInputError):
+        year_result_set(enrolment=world.enrolment, by=world.member.user, plan_outcome="XYZ")
+
+
+def test_locked_class_refuses_edits_with_a_clear_message(world):
+    from hocbaso.assessment.services import data_lock
+
+    subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", score=9, by=world.member.user)
+    data_lock(school_year=world.year, school_class=world.class4a, by=world.owner.user)
+    with pytest.raises(EvaluationInputError) as caught:
+        subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", score=5,
+                               by=world.member.user)
+    assert caught.value.problems[0].code == "locked"
+    assert "lớp 4A đã được chốt" in caught.value.problems[0].message
+    with pytest.raises(EvaluationInputError, match="đã được chốt"):
+        year_result_set(enrolment=world.enrolment, by=world.member.user, homeroom_comment="Sửa sau khi chốt")
+    assert SubjectEvaluation.objects.get().score == 9
+    # Another class of the school is not affected by a class lock.
+    subject_evaluation_set(enrolment=world.enrolment1, period="cuoi_nam", subject="toan", score=5,
+                           by=world.colleague.user)
+
+
+def test_school_lock_covers_every_class_and_is_logged(world):
+    from hocbaso.assessment.services import data_lock
+
+    data_lock(school_year=world.year, by=world.owner.user)
+    data_lock(school_year=world.year, by=world.owner.user)  # twice: one lock, one log entry
+    with pytest.raises(EvaluationInputError, match="đã được chốt"):
+        subject_evaluation_set(enrolment=world.enrolment1, period="cuoi_nam", subject="toan", score=5,
+                               by=world.colleague.user)
+    assert AuditEntry.objects.filter(action="data.lock", actor=world.owner.user).count() == 1
+
+
+def test_automatic_lock_at_the_lock_date(world):
+    import datetime as dt
+
+    from hocbaso.assessment.services import data_lock_due
+
+    assert data_lock_due(today=dt.date(2025, 5, 31)) == []  # lock date itself: still open
+    locks = data_lock_due(today=dt.date(2025, 6, 1))
+    assert [(lock.school_year, lock.automatic, lock.locked_by) for lock in locks] == [(world.year, True, None)]
+    assert data_lock_due(today=dt.date(2025, 6, 2)) == []

@@ -1,0 +1,75 @@
+"""The ``hocbaso`` console command: a front for the Django management commands.
+
+``hocbaso --help`` lists the commands in plain words; any other Django command
+(``hocbaso migrate``, ``hocbaso createsuperuser`` …) passes straight through.
+Commands that need the database migrate it first, so they work on an empty data folder.
+"""
+
+import os
+import sys
+
+# name -> (needs the database, one line in plain words)
+COMMANDS = {
+    "serve": (True, "Chạy ứng dụng web (mặc định http://127.0.0.1:8000), nạp trường mẫu và in các tài khoản mẫu."),
+    "demo": (True, "Tạo (hoặc làm mới) phòng GD&ĐT và trường mẫu với một năm học đã đánh giá đầy đủ."),
+    "assess": (False, "Kiểm tra một học bạ (tệp JSON hocbaso.record/1) theo Thông tư 27 và tính kết quả."),
+    "export-record": (True, "In học bạ một năm học của một học sinh theo định dạng hocbaso.record/1."),
+    "render": (True, "Xuất PDF học bạ của cả trường hoặc một lớp (dùng mọi nhân CPU)."),
+    "extract-record": (False, "In dữ liệu học bạ được đính kèm trong một tệp PDF."),
+    "lock": (True, "Chốt dữ liệu một lớp hoặc cả trường (--due: chốt tự động khi đến ngày chốt)."),
+    "worker": (True, "Chạy các tác vụ nền (xuất PDF, ký số, phát hành) — dùng khi vận hành thật."),
+    "migrate": (False, "Tạo hoặc cập nhật cơ sở dữ liệu."),
+    "createsuperuser": (True, "Tạo tài khoản quản trị."),
+}
+
+HELP = """hocbaso — học bạ số cho trường tiểu học (Thông tư 27/2020/TT-BGDĐT)
+
+Cách dùng: hocbaso LỆNH [tùy chọn]      (hocbaso LỆNH --help để xem chi tiết)
+
+Các lệnh:
+{commands}
+
+Mọi lệnh quản trị khác của Django cũng dùng được: hocbaso help --all
+Cấu hình qua biến môi trường: HOCBASO_DATA_DIR (mặc định ./data), DATABASE_URL (PostgreSQL),
+SECRET_KEY, SITE_URL, DEBUG. Xem README.md.
+"""
+
+
+def print_help() -> None:
+    width = max(len(name) for name in COMMANDS)
+    lines = [f"  {name.ljust(width)}  {text}" for name, (_, text) in COMMANDS.items() if name in _available()]
+    print(HELP.format(commands="\n".join(lines)))
+
+
+def _available() -> set[str]:
+    from django.core.management import get_commands
+
+    return set(get_commands())
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hocbaso.settings")
+    import django
+
+    django.setup()
+    if not argv or argv[0] in ("-h", "--help"):
+        print_help()
+        return 0
+    if argv[:2] == ["help", "--all"]:
+        argv = ["help"]
+    from django.core.management import call_command, execute_from_command_line
+
+    name = argv[0]
+    needs_db, _ = COMMANDS.get(name, (name not in ("help", "check", "makemigrations", "version"), ""))
+    if needs_db and "--help" not in argv and "-h" not in argv:
+        call_command("migrate", interactive=False, verbosity=0)
+    try:
+        execute_from_command_line(["hocbaso", *argv])
+    except SystemExit as exit_:
+        return int(exit_.code or 0) if not isinstance(exit_.code, str) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""Shared fixtures: one small school with an owner (principal), a member (homeroom teacher)
+and an outsider (a teacher of another school), in the healthchecks manner."""
+
+import datetime as dt
+
+import pytest
+
+from hocbaso.directory.models import (District, Enrolment, Province, Pupil, Role, School, SchoolClass,
+                                      SchoolYear, Staff, StaffRole, TeachingAssignment)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 is the product's hasher (see test_password_hasher); tests hash with MD5 to stay fast."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_staff(django_user_model, school, username, full_name, *roles, password="matkhau-an-toan"):
+    user = django_user_model.objects.create_user(username=username, password=password)
+    staff = Staff.objects.create(user=user, full_name=full_name, school=school)
+    for role in roles:
+        StaffRole.objects.create(staff=staff, role=role)
+    return staff
+
+
+class World:
+    """The objects a test needs, by name."""
+
+
+@pytest.fixture
+def world(db, django_user_model):
+    w = World()
+    w.province = Province.objects.create(code="67", name="Tỉnh Đắk Nông")
+    w.district = District.objects.create(province=w.province, code="6701", name="Huyện Đắk Song")
+    w.school = School.objects.create(district=w.district, code="67000199", name="Trường Tiểu học Thử Nghiệm",
+                                     commune="Xã Trường Xuân")
+    w.other_school = School.objects.create(district=w.district, code="67000198", name="Trường Tiểu học Bên Cạnh")
+    w.year = SchoolYear.objects.create(school=w.school, name="2024-2025", start_date=dt.date(2024, 9, 5),
+                                       end_date=dt.date(2025, 5, 31), lock_date=dt.date(2025, 5, 31))
+    w.other_year = SchoolYear.objects.create(school=w.other_school, name="2024-2025", start_date=dt.date(2024, 9, 5),
+                                             end_date=dt.date(2025, 5, 31))
+    w.owner = make_staff(django_user_model, w.school, "hieutruong", "Đoàn Trung Quế", Role.PRINCIPAL)
+    w.member = make_staff(django_user_model, w.school, "gvcn4a", "Lê Thị Hoa", Role.HOMEROOM_TEACHER)
+    w.colleague = make_staff(django_user_model, w.school, "gvcn4b", "Phạm Văn Nam", Role.HOMEROOM_TEACHER)
+    w.english = make_staff(django_user_model, w.school, "gvta", "Vũ Thị Lan", Role.SUBJECT_TEACHER)
+    w.outsider = make_staff(django_user_model, w.other_school, "gvkhac", "Trần Văn Khác", Role.HOMEROOM_TEACHER)
+    w.class4a = SchoolClass.objects.create(school_year=w.year, grade=4, name="4A", homeroom_teacher=w.member)
+    w.class4b = SchoolClass.objects.create(school_year=w.year, grade=4, name="4B", homeroom_teacher=w.colleague)
+    w.class1a = SchoolClass.objects.create(school_year=w.year, grade=1, name="1A", homeroom_teacher=w.colleague)
+    w.other_class = SchoolClass.objects.create(school_year=w.other_year, grade=4, name="4A", homeroom_teacher=w.outsider)
+    TeachingAssignment.objects.create(teacher=w.english, school_class=w.class4b, subject="ngoai_ngu_1")
+    w.pupil = Pupil.objects.create(school=w.school, identity_number="067214001234", full_name="Nguyễn Thị Ánh Tuyết",
+                                   gender="female", birth_date=dt.date(2014, 9, 2),
+                                   birthplace="Xã Trường Xuân, Huyện Đắk Song, Tỉnh Đắk Nông",
+                                   hometown="Xã Trường Xuân, Huyện Đắk Song, Tỉnh Đắk Nông",
+                                   address="Thôn 1, Xã Trường Xuân", father_name="Nguyễn Văn Hùng",
+                                   mother_name="Trần Thị Lan")
+    w.enrolment = Enrolment.objects.create(pupil=w.pupil, school_class=w.class4a, registry_number="15/2020",
+                                           joined_on=dt.date(2024, 9, 5))
+    w.pupil1 = Pupil.objects.create(school=w.school, identity_number="067318004321", full_name="Hoàng Minh An",
+                                    gender="male", birth_date=dt.date(2018, 3, 1), birthplace="Tỉnh Đắk Nông")
+    w.enrolment1 = Enrolment.objects.create(pupil=w.pupil1, school_class=w.class1a, registry_number="40/2024",
+                                            joined_on=dt.date(2024, 9, 5))
+    return w
+
+
+def year_end_entries(enrolment, *, rating="T", score=9, trait="T", period="cuoi_nam"):
+    """Entries for ``evaluations_save`` that fill one pupil's whole sheet for a period."""
+    from hocbaso.tt27 import catalogue
+
+    grade = enrolment.school_class.grade
+    entries = []
+    for subject in enrolment.subjects():
+        entry = {"enrolment": enrolment.pk, "period": period, "subject": subject, "rating": rating,
+                 "comment": "Em học tốt."}
+        if catalogue.has_periodic_test(grade, subject, period):
+            entry["score"] = score
+        entries.append(entry)
+    for kind, table in (("quality", catalogue.QUALITIES), ("competence", catalogue.COMPETENCES)):
+        entries += [{"enrolment": enrolment.pk, "period": period, "kind": kind, "code": code, "rating": trait,
+                     "comment": ""} for code in table]
+    return entries
+
+
+@pytest.fixture
+def fill_year():
+    """fill_year(enrolment, by, **ratings): save a full year-end sheet through the service."""
+    from hocbaso.assessment.services import evaluations_save
+
+    def fill(enrolment, by, **kwargs):
+        return evaluations_save(entries=year_end_entries(enrolment, **kwargs), by=by)
+
+    return fill

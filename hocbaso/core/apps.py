@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "hocbaso.core"
+    verbose_name = "Hệ thống"
+
+    def ready(self):
+        from hocbaso.core import checks  # noqa: F401  (registers the system checks)

@@ -1,0 +1,42 @@
+"""System checks that refuse bad configuration at start (ids hocbaso.E00x / W00x)."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+DEV_KEY_PREFIX = "hocbaso-insecure"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "testserver"}
+
+
+@register(Tags.database)
+def check_database(app_configs, **kwargs):
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine.endswith("dummy"):
+        return [Error(
+            "DATABASE_URL không hợp lệ: chỉ hỗ trợ postgres://… hoặc sqlite:///…",
+            hint=f"Giá trị hiện tại: {settings.DATABASES['default']['NAME']!r}",
+            id="hocbaso.E001",
+        )]
+    return []
+
+
+@register()
+def check_secrets_and_paths(app_configs, **kwargs):
+    problems = []
+    if settings.SECRET_KEY.startswith(DEV_KEY_PREFIX):
+        if settings.PRODUCTION:
+            problems.append(Error(
+                "SECRET_KEY chưa được đặt cho môi trường vận hành (HOCBASO_PRODUCTION=1).",
+                hint="Đặt biến môi trường SECRET_KEY hoặc SECRET_KEY_FILE.", id="hocbaso.E002"))
+        elif set(settings.ALLOWED_HOSTS) - LOCAL_HOSTS:
+            problems.append(Warning(
+                "Đang dùng SECRET_KEY mặc định dành cho phát triển.",
+                hint="Đặt SECRET_KEY trước khi đưa vào sử dụng thật.", id="hocbaso.W001"))
+    if settings.PRODUCTION and settings.DEBUG:
+        problems.append(Error("Không được bật DEBUG khi HOCBASO_PRODUCTION=1.", id="hocbaso.E003"))
+    data_dir = settings.DATA_DIR
+    if data_dir.exists() and not data_dir.is_dir():
+        problems.append(Error(f"HOCBASO_DATA_DIR trỏ tới một tệp, không phải thư mục: {data_dir}",
+                              id="hocbaso.E004"))
+    if not settings.SITE_URL.startswith(("http://", "https://")):
+        problems.append(Error("SITE_URL phải bắt đầu bằng http:// hoặc https://", id="hocbaso.E005"))
+    return problems

@@ -1,0 +1,25 @@
+import os
+import threading
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Chạy ứng dụng web với trường mẫu đã nạp; in các tài khoản mẫu."
+
+    def add_arguments(self, parser):
+        parser.add_argument("addrport", nargs="?", default=os.getenv("HOCBASO_ADDRPORT", "127.0.0.1:8000"))
+        parser.add_argument("--no-demo", action="store_true", help="Không nạp trường mẫu.")
+
+    def handle(self, *args, addrport, no_demo, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        if not no_demo:
+            call_command("demo", "--if-missing")
+        # Zero-setup: long jobs run in a worker thread of this process; production runs `hocbaso worker`.
+        from hocbaso.jobs.services import worker_loop
+
+        threading.Thread(target=worker_loop, name="hocbaso-worker", daemon=True).start()
+        self.stdout.write(self.style.SUCCESS(f"Mở trình duyệt tại http://{addrport}/"))
+        # --insecure: runserver serves the static files itself even with DEBUG off (development only).
+        call_command("runserver", addrport, use_reloader=False, insecure_serving=True)

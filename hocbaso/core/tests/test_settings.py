@@ -1,0 +1,61 @@
+"""Settings come from the environment with safe defaults; bad configuration fails fast."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.checks import run_checks
+from django.test import override_settings
+
+from hocbaso.settings import database_from_url
+
+
+def test_default_is_sqlite_under_the_data_dir(tmp_path):
+    db = database_from_url("", tmp_path)
+    assert db["ENGINE"].endswith("sqlite3") and db["NAME"] == str(tmp_path / "hocbaso.sqlite3")
+
+
+def test_database_url_selects_postgresql():
+    db = database_from_url("postgres://hb:s%40cret@db.example:6543/hocbaso", Path("."))
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == ("hb", "s@cret", "db.example", "6543",
+                                                                                 "hocbaso")
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_unknown_database_url_is_refused_by_a_system_check():
+    with override_settings(DATABASES={"default": database_from_url("mysql://x/y", Path("."))}):
+        ids = {m.id for m in run_checks()}
+    assert "hocbaso.E001" in ids
+
+
+def test_production_refuses_the_development_secret_key():
+    with override_settings(PRODUCTION=True):
+        ids = {m.id for m in run_checks()}
+    assert "hocbaso.E002" in ids
+
+
+def test_production_refuses_debug():
+    with override_settings(PRODUCTION=True, DEBUG=True, SECRET_KEY="x" * 50):
+        ids = {m.id for m in run_checks()}
+    assert "hocbaso.E003" in ids and "hocbaso.E002" not in ids
+
+
+def test_bad_configuration_stops_the_command_with_a_vietnamese_message(tmp_path):
+    env = {**os.environ, "HOCBASO_DATA_DIR": str(tmp_path), "HOCBASO_PRODUCTION": "1"}
+    env.pop("SECRET_KEY", None)
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-m", "hocbaso", "check"], env=env, capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "SECRET_KEY chưa được đặt" in done.stderr
+
+
+def test_password_hasher_is_argon2():
+    from django.conf import settings as live
+
+    from hocbaso import settings as configured
+
+    assert configured.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert live.LANGUAGE_CODE == "vi" and live.TIME_ZONE == "Asia/Ho_Chi_Minh"

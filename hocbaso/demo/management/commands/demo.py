@@ -1,0 +1,39 @@
+from django.core.management.base import BaseCommand
+
+from hocbaso.demo.builder import PASSWORD, SCHOOL_CODE, SCHOOL_YEAR, demo_build, demo_exists
+from hocbaso.tt27 import catalogue
+
+
+class Command(BaseCommand):
+    help = "Tạo (hoặc làm mới) phòng GD&ĐT và trường mẫu (mã 67000101, năm học 2024-2025); chạy lại không nhân đôi dữ liệu."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-missing", action="store_true", help="Bỏ qua nếu trường mẫu đã có dữ liệu.")
+
+    def handle(self, *args, if_missing, **options):
+        if if_missing and demo_exists():
+            self.stdout.write(f"Trường mẫu {SCHOOL_CODE} đã có dữ liệu năm học {SCHOOL_YEAR}.")
+        else:
+            report = demo_build(progress=lambda message: self.stdout.write(f"  {message}"))
+            total = sum(report.outcomes.values()) or 1
+            self.stdout.write(self.style.SUCCESS(
+                f"Trường mẫu {SCHOOL_CODE}: {report.classes} lớp, {report.pupils} học sinh, {report.staff} cán bộ, "
+                f"giáo viên — xong trong {report.seconds:.1f} giây."))
+            for code, name in catalogue.OUTCOMES.items():
+                count = report.outcomes.get(code, 0)
+                self.stdout.write(f"  {name}: {count} ({100 * count / total:.1f}%)")
+            for code, name in catalogue.AWARDS.items():
+                self.stdout.write(f"  Khen thưởng “{name}”: {report.awards.get(code, 0)}")
+        self.print_accounts()
+
+    def print_accounts(self):
+        from hocbaso.demo.builder import Report, _school_staff  # noqa: F401  (names only)
+
+        accounts = [("Hiệu trưởng", "hieutruong"), ("Phó hiệu trưởng", "phohieutruong"),
+                    ("GVCN lớp 4A (Lê Thị Hoa)", "gvcn.4a"), ("GVCN lớp 1A", "gvcn.1a"), ("GVCN lớp 5A", "gvcn.5a"),
+                    ("GVBM Tiếng Anh lớp 4–5", "gv.tienganh2"), ("Văn thư", "vanthu"),
+                    ("Phòng GD&ĐT Đắk Song (thống kê)", "phong.daksong"), ("Sở GD&ĐT Đắk Nông (thống kê)", "so.daknong")]
+        self.stdout.write("\nTài khoản mẫu (mật khẩu chung: %s)" % PASSWORD)
+        width = max(len(label) for label, _ in accounts)
+        for label, username in accounts:
+            self.stdout.write(f"  {label.ljust(width)}  {username}")

@@ -1,0 +1,92 @@
+"""The record inside the document: the ``hocbaso.record/1`` JSON attached to every học bạ PDF.
+
+Like a Factur-X invoice carries its XML, each PDF carries its pupil-year's record as a PDF/A-3
+associated file (``/AF`` on the catalog, ``/AFRelationship /Data``, MIME ``application/json``).
+A one-year document has one attachment, ``hocbaso-record.json``; a whole-history document has one
+per school year, ``hocbaso-record-2024-2025.json``.
+"""
+
+import io
+import json
+
+from hocbaso.tt27 import record_format
+
+ATTACHMENT = "hocbaso-record.json"
+MIME_TYPE = "application/json"
+RELATIONSHIP = "data"  # typst's name for /AFRelationship /Data
+
+
+class NoRecordError(ValueError):
+    """The PDF carries no ``hocbaso.record/1`` attachment."""
+
+
+def attachment_name(school_year: str, *, single: bool) -> str:
+    """The attachment's file name: ``hocbaso-record.json`` alone, else named by school year."""
+    return ATTACHMENT if single else f"hocbaso-record-{school_year}.json"
+
+
+# Key order of the embedded JSON: the spec's order where it gives one, other keys sorted after.
+_ORDER = {
+    (): tuple(record_format.RECORD),
+    ("school",): ("code", "name", "district", "province"),
+    ("pupil",): ("identity_number", "full_name", "gender", "birth_date", "ethnicity", "nationality", "birthplace",
+                 "hometown", "address", "father_name", "mother_name", "guardian_name", "registry_number"),
+    ("subjects", "*"): ("code", "rating", "score", "comment"),
+    ("qualities", "*"): ("code", "rating", "comment"),
+    ("competences", "*"): ("code", "rating", "comment"),
+    ("days_absent",): ("excused", "unexcused"),
+    ("issuance",): ("record_id", "lookup_code", "effective_date", "version", "supersedes", "issued_at"),
+    ("periods",): ("giua_hk1", "cuoi_hk1", "giua_hk2"),
+    ("periods", "*"): ("subjects", "qualities", "competences"),
+    ("periods", "*", "subjects", "*"): ("code", "rating", "score", "comment"),
+    ("periods", "*", "qualities", "*"): ("code", "rating", "comment"),
+    ("periods", "*", "competences", "*"): ("code", "rating", "comment"),
+}
+
+
+def _ordered(value, path: tuple = ()):
+    if isinstance(value, list):
+        return [_ordered(item, path + ("*",)) for item in value]
+    if not isinstance(value, dict):
+        return value
+    pattern = tuple("*" if len(path) > 1 and path[0] == "periods" and i == 1 else part
+                    for i, part in enumerate(path))
+    order = _ORDER.get(pattern, ())
+    keys = [k for k in order if k in value] + sorted(k for k in value if k not in order)
+    return {k: _ordered(value[k], path + (k,)) for k in keys}
+
+
+def canonical_json(record: dict) -> bytes:
+    """The record as UTF-8 JSON whose bytes depend only on the data, not on the dict's key order."""
+    return json.dumps(_ordered(record), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+
+def extract_records(pdf: bytes) -> dict[str, dict]:
+    """Every ``hocbaso.record/1`` attached to ``pdf``, by school year, in school-year order.
+
+    Raises ``NoRecordError`` when there is none, ``ValueError`` when ``pdf`` is not a readable PDF."""
+    import pikepdf
+
+    try:
+        document = pikepdf.open(io.BytesIO(pdf))
+    except pikepdf.PdfError as error:
+        raise ValueError(f"Không đọc được tệp PDF: {error}") from None
+    found = {}
+    with document:
+        for name, spec in document.attachments.items():
+            if not (name == ATTACHMENT or (name.startswith("hocbaso-record-") and name.endswith(".json"))):
+                continue
+            record = json.loads(spec.get_file().read_bytes().decode("utf-8"))
+            if isinstance(record, dict) and record.get("format") == "hocbaso.record/1":
+                found[record.get("school_year") or name] = record
+    if not found:
+        raise NoRecordError("Tệp PDF không chứa dữ liệu học bạ đính kèm (hocbaso.record/1).")
+    return dict(sorted(found.items()))
+
+
+def extract_record(pdf: bytes) -> dict:
+    """The record attached to a one-year học bạ; for a whole-history document, the latest year's.
+
+    Raises ``NoRecordError`` when there is none, ``ValueError`` when ``pdf`` is not a readable PDF."""
+    found = extract_records(pdf)
+    return found[max(found)]

@@ -1,0 +1,273 @@
+"""Rendering học bạ PDFs with one long-lived typst compiler per process.
+
+Every PDF is PDF/A-3b (ISO 19005-3, level B): fonts embedded (Tinos, subset to Latin + Vietnamese,
+shipped in ``fonts/``; system fonts are never looked at), XMP metadata with ``pdfaid:part 3`` and
+``pdfaid:conformance B``, typst's sRGB output intent, and each pupil-year's ``hocbaso.record/1`` JSON
+attached as an associated file (``/AFRelationship /Data``, see ``attachment.py``).
+
+The same data always gives the same bytes: the document date comes from the record (its issue time,
+else its effective date, else the end of its school year), the embedded JSON does not depend on the
+dicts' key order, and typst derives the PDF's document ID from the content.
+"""
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import typst
+
+from hocbaso.documents import view as views
+from hocbaso.documents.attachment import attachment_name, canonical_json
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE = HERE / "templates" / "hocba.typ"
+FONTS = HERE / "fonts"
+PDF_STANDARD = "a-3b"
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+# (page counted from 1, x1, y1, x2, y2) in PDF points, origin at the page's bottom-left.
+Box = tuple[int, float, float, float, float]
+
+
+def document_date(records: list[dict]) -> dt.datetime:
+    """The date written into the PDF, derived from the data only: the latest of the records' issue
+    times (``issuance.issued_at``), else effective dates, else 31 May of the school year's end, at
+    midnight Vietnam time."""
+    dates = []
+    for record in records:
+        issuance = record.get("issuance") or {}
+        if issuance.get("issued_at"):
+            when = dt.datetime.fromisoformat(issuance["issued_at"])
+            dates.append(when if when.tzinfo else when.replace(tzinfo=VIETNAM))
+        else:
+            day = dt.date.fromisoformat(issuance["effective_date"]) if issuance.get("effective_date") \
+                else dt.date(int(record["school_year"][5:9]), 5, 31)
+            dates.append(dt.datetime(day.year, day.month, day.day, tzinfo=VIETNAM))
+    latest = max(dates)
+    # typst wants a fixed offset; the PDF date keeps it (D:20250601080000+07'00').
+    return latest.astimezone(dt.timezone(latest.utcoffset()))
+
+
+def verify_url_for(record: dict, verify_url: str | None) -> str | None:
+    """The URL the record's QR code opens: ``verify_url`` as given, or with ``{lookup_code}`` replaced by
+    the record's lookup code (then ``None`` for a record not yet issued, which has none)."""
+    if not verify_url or "{lookup_code}" not in verify_url:
+        return verify_url or None
+    code = (record.get("issuance") or {}).get("lookup_code")
+    return verify_url.replace("{lookup_code}", code) if code else None
+
+
+class Renderer:
+    """One typst compiler, fonts loaded once, rendering any number of records in turn.
+
+    Not safe for concurrent use from several threads: give each thread or process its own."""
+
+    def __init__(self):
+        self._compiler = typst.Compiler(str(TEMPLATE), root=str(HERE), font_paths=[str(FONTS)],
+                                        ignore_system_fonts=True)
+
+    # ------------------------------------------------------------------ one school year
+
+    def year(self, record: dict, *, verify_url: str | None = None, copy_number: int | None = None,
+             place: str | None = None) -> bytes:
+        """The học bạ of one pupil-year as PDF/A-3b bytes, its record attached as ``hocbaso-record.json``.
+
+        ``verify_url``: the QR code's target (``{lookup_code}`` is filled in); no QR without it.
+        ``copy_number``: when set, every page carries "BẢN SAO — Lần cấp: N" (a certified copy).
+        ``place``: the place before the signature date; the district's name by default."""
+        return self._year(record, verify_url=verify_url, copy_number=copy_number, place=place)
+
+    def year_with_boxes(self, record: dict, *, verify_url: str | None = None, copy_number: int | None = None,
+                        place: str | None = None) -> tuple[bytes, dict[str, Box]]:
+        """``year(...)`` and where its signature boxes are, from one layout:
+        ``{"teacher": box, "principal": box}`` (see ``signature_boxes``)."""
+        pdf = self._year(record, verify_url=verify_url, copy_number=copy_number, place=place)
+        school_year = views.nfc(record["school_year"])
+        return pdf, {role: box for key, box in self._boxes().items()
+                     for role in ("teacher", "principal") if key == f"{role}-{school_year}"}
+
+    def _year(self, record, *, verify_url, copy_number, place) -> bytes:
+        record = views.nfc(record)
+        pupil = record["pupil"]
+        year = views.year_view(record, verify_url=verify_url_for(record, verify_url), place=place)
+        lookup = (record.get("issuance") or {}).get("lookup_code")
+        page_view = {
+            "title": f"Học bạ - {pupil['full_name']} - Lớp {record['class_name']} - Năm học {record['school_year']}",
+            "author": record["school"]["name"],
+            "school": views.school_view(record),
+            "copy_number": copy_number,
+            "cover": None,
+            "footer": f"{pupil['full_name']} · Lớp {record['class_name']} · Năm học {record['school_year']}"
+                      + (f" · Mã tra cứu: {lookup}" if lookup else ""),
+            "years": [year],
+        }
+        return self._compile(page_view, [record])
+
+    # ------------------------------------------------------------------ the whole primary history
+
+    def history(self, records: list[dict], *, history: list[dict], verify_url: str | None = None,
+                copy_number: int | None = None, commune: str | None = None, record_number: str | None = None,
+                place: str | None = None) -> bytes:
+        """The whole primary history as one PDF/A-3b: the cover, the identity page with the principal's
+        signature place and the school-history table (quá trình học tập), then one year page per record
+        in school-year order; every year's record attached, named by school year.
+
+        ``history``: rows of the school-history table (see ``view.history_rows``). ``commune``: the
+        school's commune for the cover (the record format does not carry it). ``record_number``: the
+        number on the cover (the pupil's số đăng bộ by default). Other arguments as for ``year``."""
+        return self._history(records, history=history, verify_url=verify_url, copy_number=copy_number,
+                             commune=commune, record_number=record_number, place=place)
+
+    def history_with_boxes(self, records: list[dict], **options) -> tuple[bytes, dict[str, Box]]:
+        """``history(...)`` and its signature boxes: ``cover-principal``, then ``teacher-<year>`` and
+        ``principal-<year>`` for every school year."""
+        pdf = self._history(records, **options)
+        return pdf, self._boxes()
+
+    def _history(self, records, *, history, verify_url=None, copy_number=None, commune=None,
+                 record_number=None, place=None) -> bytes:
+        if not records:
+            raise ValueError("render_history needs at least one record")
+        records = sorted(views.nfc(records), key=lambda r: r["school_year"])
+        latest = records[-1]
+        commune = views.nfc(commune) if commune else None
+        place = views.nfc(place) if place else (views.without_prefix(commune) if commune else None)
+        pupil = latest["pupil"]
+        page_view = {
+            "title": f"Học bạ - {pupil['full_name']} - {records[0]['school_year'][:4]}-{latest['school_year'][5:]}",
+            "author": latest["school"]["name"],
+            "school": views.school_view(latest, commune=commune),
+            "copy_number": copy_number,
+            "cover": views.cover_view(latest, history=views.nfc(history), commune=commune,
+                                      record_number=views.nfc(record_number) if record_number else None,
+                                      place=place),
+            "footer": f"Học bạ của học sinh {pupil['full_name']}",
+            "years": [views.year_view(r, verify_url=verify_url_for(r, verify_url), place=place) for r in records],
+        }
+        return self._compile(page_view, records)
+
+    # ------------------------------------------------------------------ typst
+
+    def _compile(self, page_view: dict, records: list[dict]) -> bytes:
+        attachments = [{"name": attachment_name(r["school_year"], single=len(records) == 1),
+                        "school_year": r["school_year"], "json": canonical_json(r).decode("utf-8")}
+                       for r in records]
+        return self._compiler.compile(
+            sys_inputs={"view": json.dumps(page_view, ensure_ascii=False),
+                        "records": json.dumps(attachments, ensure_ascii=False)},
+            pdf_standards=PDF_STANDARD, timestamp=document_date(records), pdf_tags=False)
+
+    def _boxes(self) -> dict[str, Box]:
+        """The signature boxes of the document compiled last (typst memoises: no second layout)."""
+        found = json.loads(self._compiler.query("<sigbox>", field="value"))
+        boxes = {}
+        for item in found:
+            top = item["page-height"] - item["y"]
+            boxes[item["key"]] = (item["page"], round(item["x"], 2), round(top - item["h"], 2),
+                                  round(item["x"] + item["w"], 2), round(top, 2))
+        return boxes
+
+
+# ---------------------------------------------------------------------- one process, many calls
+
+_default: Renderer | None = None
+_default_lock = threading.Lock()
+
+
+def _with_default(work):
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Renderer()
+        return work(_default)
+
+
+def render_year(record: dict, *, verify_url: str | None = None, copy_number: int | None = None,
+                place: str | None = None) -> bytes:
+    """``Renderer.year`` on this process's shared renderer (thread-safe)."""
+    return _with_default(lambda r: r.year(record, verify_url=verify_url, copy_number=copy_number, place=place))
+
+
+def render_history(records: list[dict], *, history: list[dict], verify_url: str | None = None,
+                   copy_number: int | None = None, commune: str | None = None, record_number: str | None = None,
+                   place: str | None = None) -> bytes:
+    """``Renderer.history`` on this process's shared renderer (thread-safe)."""
+    return _with_default(lambda r: r.history(records, history=history, verify_url=verify_url,
+                                             copy_number=copy_number, commune=commune,
+                                             record_number=record_number, place=place))
+
+
+def signature_boxes(record: dict, *, verify_url: str | None = None, copy_number: int | None = None,
+                    place: str | None = None) -> dict[str, Box]:
+    """Where the signatures go on ``render_year(record, ...)`` called with the same arguments:
+    ``{"teacher": (page, x1, y1, x2, y2), "principal": (...)}``, page counted from 1, PDF points with
+    the origin at the page's bottom-left (as pyHanko expects). The principal's box leaves room for the seal."""
+    return _with_default(lambda r: r.year_with_boxes(record, verify_url=verify_url, copy_number=copy_number,
+                                                     place=place)[1])
+
+
+# ---------------------------------------------------------------------- many records, every core
+
+def available_cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+_worker: Renderer | None = None
+
+
+def _worker_start() -> None:
+    global _worker
+    _worker = Renderer()
+
+
+def _render_job(job: tuple) -> tuple:
+    key, record_json, verify_url, copy_number, with_boxes = job
+    renderer = _worker or Renderer()
+    record = json.loads(record_json)
+    if with_boxes:
+        pdf, boxes = renderer.year_with_boxes(record, verify_url=verify_url, copy_number=copy_number)
+        return key, pdf, boxes
+    return key, renderer.year(record, verify_url=verify_url, copy_number=copy_number)
+
+
+def _jobs(items: Iterable, with_boxes: bool) -> Iterator[tuple]:
+    for item in items:
+        key, record, *rest = item
+        verify_url = rest[0] if rest else None
+        copy_number = rest[1] if len(rest) > 1 else None
+        yield key, json.dumps(record, ensure_ascii=False), verify_url, copy_number, with_boxes
+
+
+def render_many(items: Iterable, workers: int | None = None, *, with_boxes: bool = False,
+                chunksize: int = 4) -> Iterator[tuple]:
+    """Render many pupil-years on ``workers`` processes (default: every CPU), one ``Renderer`` each.
+
+    ``items``: ``(key, record)``, ``(key, record, verify_url)`` or ``(key, record, verify_url,
+    copy_number)``; keys and records must be JSON-able (records travel to the workers as JSON text).
+    Yields ``(key, pdf_bytes)``, or ``(key, pdf_bytes, boxes)`` with ``with_boxes``, in the order of
+    ``items``; each PDF is byte-identical to ``render_year`` of the same record. With one worker
+    everything runs in this process."""
+    workers = workers or available_cpus()
+    jobs = _jobs(items, with_boxes)
+    if workers == 1:
+        renderer = Renderer()
+        for key, record_json, verify_url, copy_number, boxes in jobs:
+            record = json.loads(record_json)
+            if boxes:
+                yield (key, *renderer.year_with_boxes(record, verify_url=verify_url, copy_number=copy_number))
+            else:
+                yield key, renderer.year(record, verify_url=verify_url, copy_number=copy_number)
+        return
+    # forkserver, not fork: a typst compiler in this process may own threads a forked child would lack.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["hocbaso.documents.render"])
+    with context.Pool(workers, initializer=_worker_start) as pool:
+        yield from pool.imap(_render_job, jobs, chunksize=chunksize)

@@ -1,0 +1,164 @@
+"""The học bạ PDF: every field in the template's order, the record inside, PDF/A-3 markers, same bytes twice."""
+
+import copy
+import json
+import shutil
+import subprocess
+import unicodedata
+
+import pytest
+
+from hocbaso.documents import Renderer, extract_record, extract_records, render_history
+from hocbaso.tt27.tests.factories import valid_record
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+
+URL = "http://127.0.0.1:8000/tra-cuu/7KQ2-M9XD-4RP/"
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    return Renderer()
+
+
+@pytest.fixture
+def record():
+    record = valid_record(grade=4)
+    record["pupil"].update(full_name="Nguyễn Thị Ánh Tuyết", identity_number="067314001234",
+                           father_name="Nguyễn Văn Hùng", mother_name="Trần Thị Lan")
+    record.update(homeroom_teacher="Lê Thị Hoa", principal="Đoàn Trung Quế", height_cm=132, weight_kg=29.5,
+                  days_absent={"excused": 2, "unexcused": 0}, homeroom_comment="Em ngoan, chăm học.",
+                  outcome="HTT", award=None, completed_grade=True, completed_primary=None)
+    record["issuance"] = {"record_id": "67000101-2425-ABCDEFGH12345678", "lookup_code": "7KQ2-M9XD-4RP",
+                          "effective_date": "2025-06-01", "version": 1, "supersedes": None,
+                          "issued_at": "2025-06-01T08:00:00+07:00"}
+    return record
+
+
+def text_of(pdf: bytes, tmp_path, name="r.pdf") -> str:
+    path = tmp_path / name
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_fields_appear_in_the_templates_order(renderer, record, tmp_path):
+    text = " ".join(text_of(renderer.year(record, verify_url=URL), tmp_path).split())
+    expected = ["SỞ GD&ĐT", "PHÒNG GD&ĐT", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                "HỌC BẠ", "Họ và tên học sinh: Nguyễn Thị Ánh Tuyết", "Lớp: 4A", "Năm học: 2024-2025",
+                "Ngày sinh:", "Chiều cao: 132 cm", "Cân nặng: 29,5 kg", "Số ngày nghỉ có phép: 2",
+                "Mã số định danh học bạ:", "67000101-2425-ABCDEFGH12345678", "Mã số tra cứu học bạ:", "7KQ2-M9XD-4RP",
+                "Mã định danh cá nhân:", "067314001234", "Ngày hiệu lực:", "01/06/2025", "Phiên bản:",
+                "1. Các môn học và hoạt động giáo dục", "Môn học và hoạt động giáo dục", "Mức đạt được", "Điểm",
+                "Nhận xét", "Tiếng Việt", "Toán", "2. Những phẩm chất chủ yếu", "Yêu nước", "Trách nhiệm",
+                "3. Những năng lực cốt lõi", "Năng lực chung", "Tự chủ và tự học", "Năng lực đặc thù", "Thể chất",
+                "4. Đánh giá kết quả giáo dục:", "Hoàn thành tốt", "5. Khen thưởng:", "6. Hoàn thành chương trình:",
+                "Hoàn thành chương trình lớp 4", "Nhận xét của giáo viên chủ nhiệm:", "Em ngoan, chăm học.",
+                "XÁC NHẬN CỦA GIÁO VIÊN CHỦ NHIỆM", "HIỆU TRƯỞNG", "Lê Thị Hoa", "Đoàn Trung Quế"]
+    position = 0
+    for item in expected:
+        found = text.find(item, position)
+        assert found >= 0, f"{item!r} missing or out of order after position {position}"
+        position = found + len(item)
+
+
+def test_ratings_are_written_in_words(renderer, record, tmp_path):
+    text = text_of(renderer.year(record, verify_url=URL), tmp_path)
+    assert "Hoàn thành tốt (T)" in text and "Tốt (T)" in text
+
+
+def test_embedded_record_extracts_unchanged(renderer, record):
+    assert extract_record(renderer.year(record, verify_url=URL)) == record
+
+
+def test_same_data_gives_the_same_bytes(renderer, record):
+    assert renderer.year(record, verify_url=URL) == Renderer().year(copy.deepcopy(record), verify_url=URL)
+
+
+def test_pdfa3_markers_fonts_and_associated_file(renderer, record, tmp_path):
+    import pikepdf
+
+    pdf = renderer.year(record, verify_url=URL)
+    path = tmp_path / "a.pdf"
+    path.write_bytes(pdf)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Tinos" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # embedded
+    with pikepdf.open(path) as doc:
+        meta = doc.open_metadata()
+        assert meta.pdfa_status == "3B"
+        intent = doc.Root.OutputIntents[0]
+        profile = intent.DestOutputProfile
+        assert str(intent.S) == "/GTS_PDFA1" and int(profile.N) == 3
+        assert profile.read_bytes()[16:20] == b"RGB "  # an RGB ICC profile as the output intent
+        spec = doc.Root.AF[0]
+        assert str(spec.AFRelationship) == "/Data" and str(spec.F) == "hocbaso-record.json"
+        assert str(spec.EF.F.Subtype) == "/application/json"
+
+
+def test_text_is_nfc_even_from_decomposed_input(renderer, record, tmp_path):
+    record["pupil"]["full_name"] = unicodedata.normalize("NFD", "Nguyễn Thị Ánh Tuyết")
+    text = text_of(renderer.year(record, verify_url=URL), tmp_path)
+    assert "Nguyễn Thị Ánh Tuyết" in text and unicodedata.normalize("NFC", text) == text
+
+
+def test_long_comment_wraps_onto_more_lines_and_rows_stay_whole(renderer, record, tmp_path):
+    def widest(pdf, name):
+        path = tmp_path / name
+        path.write_bytes(pdf)
+        layout = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
+        return max(len(line) for line in layout.splitlines()), layout
+
+    normal, _ = widest(renderer.year(record, verify_url=URL), "normal.pdf")
+    record["subjects"][0]["comment"] = "Em đọc lưu loát, diễn cảm. " * 40
+    long_pdf = renderer.year(record, verify_url=URL)
+    width, layout = widest(long_pdf, "long.pdf")
+    assert width <= normal + 2  # wrapped inside its column, not running off the page
+    assert layout.count("Em đọc lưu loát") == 40
+
+
+def test_not_yet_issued_record_says_so(renderer, record, tmp_path):
+    del record["issuance"]
+    text = text_of(renderer.year(record), tmp_path)
+    assert text.count("Chưa phát hành") >= 3
+
+
+def test_copy_stamp(renderer, record, tmp_path):
+    text = text_of(renderer.year(record, verify_url=URL, copy_number=2), tmp_path)
+    assert "BẢN SAO" in text and "Lần cấp: 2" in text
+
+
+def test_signature_boxes_are_inside_the_page_and_side_by_side(renderer, record):
+    boxes = renderer.boxes(record)
+    (tp, tx1, ty1, tx2, ty2), (pp, px1, py1, px2, py2) = boxes["teacher"], boxes["principal"]
+    assert tp == pp and ty1 == py1 and tx2 < px1
+    assert 0 < tx1 < tx2 <= 595.3 and 0 < ty1 < ty2 <= 841.9 and ty2 - ty1 > 60
+
+
+def test_whole_history_has_cover_school_history_and_every_year(record, tmp_path):
+    third = json.loads(json.dumps(record))
+    third.update(grade=3, class_name="3A", school_year="2023-2024")
+    third["subjects"] = [s for s in valid_record(grade=3)["subjects"]]
+    third.pop("issuance")
+    third.update(outcome=None, award=None, completed_grade=None)
+    history = [{"school_year": "2023-2024", "class_name": "3A", "school_name": "Trường Tiểu học Trung Vương",
+                "registry_number": "15/2020", "joined_on": "2020-09-05"},
+               {"school_year": "2024-2025", "class_name": "4A", "school_name": "Trường Tiểu học Trung Vương",
+                "registry_number": "15/2020", "joined_on": "2020-09-05"}]
+    pdf = render_history([record, third], history=history, verify_url=URL)
+    text = " ".join(text_of(pdf, tmp_path).split())
+    order = ["HỌC SINH TIỂU HỌC", "Dân tộc:", "Quê quán:", "Họ và tên cha:", "Nguyễn Văn Hùng", "QUÁ TRÌNH HỌC TẬP",
+             "2023-2024", "3A", "2024-2025", "4A", "KẾT QUẢ ĐÁNH GIÁ NĂM HỌC 2023-2024",
+             "KẾT QUẢ ĐÁNH GIÁ NĂM HỌC 2024-2025"]
+    position = 0
+    for item in order:
+        position = text.find(item, position)
+        assert position >= 0, item
+    assert set(extract_records(pdf)) == {"hocbaso-record-2023-2024.json", "hocbaso-record-2024-2025.json"}
+    assert extract_record(pdf) == record
+
+
+def test_extract_refuses_a_pdf_without_a_record():
+    import typst
+
+    plain = typst.compile(b"Hello")
+    with pytest.raises(ValueError, match="không chứa dữ liệu học bạ"):
+        extract_record(plain)

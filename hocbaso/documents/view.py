@@ -1,0 +1,203 @@
+"""What a học bạ page prints, in Vietnamese words, from ``hocbaso.record/1`` dicts.
+
+The typst template only lays out what this module hands it: every code is already resolved to the
+name printed in the học bạ (``hocbaso.tt27.catalogue``), every rating is written in words with its
+letter in brackets ("Hoàn thành tốt (T)"), every date is written the Vietnamese way, and every
+string is in Unicode NFC. No database, no typst: plain dicts in, plain dicts out.
+"""
+
+import datetime as dt
+import unicodedata
+
+from hocbaso.documents.qr import qr_svg
+from hocbaso.tt27 import catalogue
+
+NOT_ISSUED = "Chưa phát hành"
+NO_IDENTITY_NUMBER = "Chưa có"
+BLANK = "……"
+GENDER = {"male": "Nam", "female": "Nữ"}
+_ADMIN_PREFIXES = ("Thành phố ", "Thị xã ", "Thị trấn ", "Huyện ", "Quận ", "Phường ", "Xã ", "Tỉnh ")
+# Above this many characters in one cell a row may break across pages: a row taller than a whole
+# page could not be placed otherwise. No real comment comes near it (a page holds ~4,000).
+ROW_BREAK_CHARS = 1800
+
+
+def nfc(value):
+    """A copy of a JSON value with every string (keys included) in Unicode NFC."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {nfc(k): nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nfc(v) for v in value]
+    return value
+
+
+def without_prefix(name: str) -> str:
+    """An administrative unit's name without its kind ("Huyện Đắk Song" -> "Đắk Song")."""
+    for prefix in _ADMIN_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def short_date(iso: str | None) -> str:
+    """``2014-09-02`` -> ``02/09/2014``; empty for no date."""
+    if not iso:
+        return ""
+    day = dt.date.fromisoformat(iso[:10])
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def place_date(place: str, iso: str | None) -> str:
+    """The place-and-date line above a signature ("Trường Xuân, ngày 01 tháng 6 năm 2025").
+
+    Days below 10 and the months 1 and 2 take a leading zero (Nghị định 30/2020/NĐ-CP, Phụ lục I);
+    without a date the day, month and year are left as dots to be written by hand."""
+    if not iso:
+        return f"{place}, ngày {BLANK} tháng {BLANK} năm {BLANK}"
+    day = dt.date.fromisoformat(iso[:10])
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def default_place(record: dict) -> str:
+    """The place written before the date when the caller gives none: the district's name."""
+    return without_prefix(record["school"].get("district") or "") or BLANK
+
+
+def rating_in_words(scale: dict[str, str], letter: str | None) -> str:
+    """"Hoàn thành tốt (T)" for ``T`` on the subject scale; empty when there is no rating."""
+    return f"{scale[letter]} ({letter})" if letter in scale else ""
+
+
+def _number(value) -> str:
+    """A measurement with the Vietnamese decimal comma (29.5 -> "29,5")."""
+    return f"{value:g}".replace(".", ",")
+
+
+def _row_breakable(*texts: str) -> bool:
+    return sum(len(t) for t in texts) > ROW_BREAK_CHARS
+
+
+def _subject_rows(record: dict) -> list[dict]:
+    order = {code: i for i, code in enumerate(catalogue.SUBJECTS)}
+    subjects = sorted(record.get("subjects") or [], key=lambda s: order.get(s["code"], len(order)))
+    return [{"name": catalogue.SUBJECTS.get(s["code"], s["code"]),
+             "rating": rating_in_words(catalogue.SUBJECT_RATINGS, s.get("rating")),
+             "score": "" if s.get("score") is None else str(s["score"]),
+             "comment": s.get("comment") or "",
+             "breakable": _row_breakable(s.get("comment") or "")}
+            for s in subjects]
+
+
+def _trait_rows(entries: list[dict], names: dict[str, str]) -> list[dict]:
+    by_code = {e["code"]: e for e in entries}
+    return [{"name": name, "rating": rating_in_words(catalogue.TRAIT_RATINGS, by_code[code].get("rating")),
+             "comment": by_code[code].get("comment") or "",
+             "breakable": _row_breakable(by_code[code].get("comment") or "")}
+            for code, name in names.items() if code in by_code]
+
+
+def _completion(record: dict) -> list[str]:
+    """The completion statements (TT27 Điều 11): of the grade, and in grade 5 of primary school."""
+    grade = record["grade"]
+    lines = []
+    if record.get("completed_grade") is True:
+        lines.append(f"Hoàn thành chương trình lớp {grade}")
+    elif record.get("completed_grade") is False:
+        lines.append(f"Chưa hoàn thành chương trình lớp {grade}")
+    if grade == 5 and record.get("completed_primary") is True:
+        lines.append("Hoàn thành chương trình tiểu học")
+    elif grade == 5 and record.get("completed_primary") is False:
+        lines.append("Chưa hoàn thành chương trình tiểu học")
+    return lines
+
+
+def school_view(record: dict, *, commune: str | None = None) -> dict:
+    """The school as the header prints it: Sở GD&ĐT and Phòng GD&ĐT lines, then the school's name."""
+    school = record["school"]
+    province, district = school.get("province") or "", school.get("district") or ""
+    return {"name": school["name"], "code": school.get("code") or "", "commune": commune or "",
+            "district": district, "province": province,
+            "province_office": f"Sở GD&ĐT {without_prefix(province)}" if province else "Sở GD&ĐT",
+            "district_office": f"Phòng GD&ĐT {without_prefix(district)}" if district else "Phòng GD&ĐT"}
+
+
+def year_view(record: dict, *, verify_url: str | None = None, place: str | None = None) -> dict:
+    """Everything one year page prints, from an NFC record, in the template's order."""
+    issuance = record.get("issuance") or {}
+    pupil = record["pupil"]
+    absent = record.get("days_absent") or {}
+    health = None
+    if record.get("height_cm") is not None or record.get("weight_kg") is not None or record.get("days_absent"):
+        health = {"height": f"{_number(record['height_cm'])} cm" if record.get("height_cm") is not None else BLANK,
+                  "weight": f"{_number(record['weight_kg'])} kg" if record.get("weight_kg") is not None else BLANK,
+                  "excused": str(absent["excused"]) if absent.get("excused") is not None else BLANK,
+                  "unexcused": str(absent["unexcused"]) if absent.get("unexcused") is not None else BLANK}
+    outcome, award = record.get("outcome"), record.get("award")
+    return {
+        "school_year": record["school_year"],
+        "grade": record["grade"],
+        "class_name": record["class_name"],
+        "school_name": record["school"]["name"],
+        "pupil": {"full_name": pupil["full_name"], "gender": GENDER.get(pupil.get("gender"), ""),
+                  "birth_date": short_date(pupil.get("birth_date")),
+                  "identity_number": pupil.get("identity_number") or NO_IDENTITY_NUMBER},
+        "health": health,
+        "digital": {"record_id": issuance.get("record_id") or NOT_ISSUED,
+                    "lookup_code": issuance.get("lookup_code") or NOT_ISSUED,
+                    "effective_date": short_date(issuance.get("effective_date")) or NOT_ISSUED,
+                    "version": str(issuance["version"]) if issuance.get("version") else NOT_ISSUED,
+                    "verify_url": verify_url or "",
+                    "qr_svg": qr_svg(verify_url) if verify_url else None},
+        "subjects": _subject_rows(record),
+        "qualities": _trait_rows(record.get("qualities") or [], catalogue.QUALITIES),
+        "competences_general": _trait_rows(record.get("competences") or [], catalogue.COMPETENCES_GENERAL),
+        "competences_specific": _trait_rows(record.get("competences") or [], catalogue.COMPETENCES_SPECIFIC),
+        "individual_plan": bool(record.get("individual_plan")),
+        "outcome": catalogue.OUTCOMES.get(outcome, "") if outcome else "",
+        "award": catalogue.AWARDS.get(award, award) if award else "Không",
+        "completion": _completion(record),
+        "homeroom_comment": record.get("homeroom_comment") or "",
+        "homeroom_teacher": record.get("homeroom_teacher") or "",
+        "principal": record.get("principal") or "",
+        "place_date": place_date(place or default_place(record), issuance.get("effective_date")),
+    }
+
+
+def history_rows(history: list[dict]) -> list[dict]:
+    """The school-history table (quá trình học tập), one row per year, in school-year order.
+
+    Each entry: ``school_year``, ``class_name``, ``school_name``, ``registry_number`` (số đăng bộ) and
+    ``joined_on`` (ngày nhập học / chuyển đến, ISO date); ``transferred_in`` true marks a transfer."""
+    rows = []
+    for entry in sorted(history, key=lambda h: h["school_year"]):
+        joined = short_date(entry.get("joined_on"))
+        if joined and entry.get("transferred_in"):
+            joined = f"{joined} (chuyển đến)"
+        rows.append({"school_year": entry["school_year"], "class_name": entry.get("class_name") or "",
+                     "school_name": entry.get("school_name") or "", "registry_number": entry.get("registry_number") or "",
+                     "joined_on": joined})
+    return rows
+
+
+def cover_view(record: dict, *, history: list[dict], commune: str | None, record_number: str | None,
+               place: str | None) -> dict:
+    """The cover and identity page of the whole primary history, from the latest year's NFC record."""
+    pupil = record["pupil"]
+    issuance = record.get("issuance") or {}
+    return {
+        "school": school_view(record, commune=commune),
+        "record_number": record_number or pupil.get("registry_number") or BLANK,
+        "pupil": {"full_name": pupil["full_name"], "gender": GENDER.get(pupil.get("gender"), ""),
+                  "birth_date": short_date(pupil.get("birth_date")),
+                  "identity_number": pupil.get("identity_number") or NO_IDENTITY_NUMBER,
+                  **{key: pupil.get(key) or "" for key in ("ethnicity", "nationality", "birthplace", "hometown",
+                                                            "address", "father_name", "mother_name",
+                                                            "guardian_name")}},
+        "principal": record.get("principal") or "",
+        "place_date": place_date(place or without_prefix(commune or "") or default_place(record),
+                                 issuance.get("effective_date")),
+        "history": history_rows(history),
+    }

@@ -1,0 +1,86 @@
+import threading
+
+import pytest
+
+from hocbaso.jobs.models import Job, JobState
+from hocbaso.jobs.registry import job_handler
+from hocbaso.jobs.services import job_cancel, job_claim, job_run, job_submit, worker_loop
+
+CALLS = []
+
+
+@job_handler("test.count")
+def count(job, progress):
+    progress.total(job.args["n"])
+    for i in range(job.args["n"]):
+        CALLS.append(i)
+        progress.step(1, f"mục {i + 1}")
+    return {"counted": job.args["n"]}
+
+
+@job_handler("test.fail")
+def fail(job, progress):
+    raise RuntimeError("hỏng rồi")
+
+
+def test_submit_claim_run_records_progress_and_result(world):
+    CALLS.clear()
+    job = job_submit(kind="test.count", args={"n": 3}, by=world.owner.user, run_inline=False)
+    assert job.state == JobState.QUEUED
+    claimed = job_claim(worker="w1")
+    assert claimed.pk == job.pk and claimed.state == JobState.RUNNING
+    assert job_claim(worker="w2") is None  # one job, one worker
+    finished = job_run(claimed)
+    assert (finished.state, finished.done, finished.total, finished.result) == (JobState.DONE, 3, 3, {"counted": 3})
+    assert finished.percent == 100 and CALLS == [0, 1, 2]
+
+
+def test_failure_is_recorded_not_raised(world):
+    job = job_submit(kind="test.fail", args={}, by=world.owner.user, run_inline=False)
+    done = job_run(job_claim())
+    assert done.state == JobState.FAILED and "hỏng rồi" in done.message and "RuntimeError" in done.error
+
+
+def test_unknown_kind_is_refused(world):
+    with pytest.raises(ValueError):
+        job_submit(kind="nope", args={}, by=world.owner.user)
+
+
+def test_cancel_a_queued_job(world):
+    job = job_submit(kind="test.count", args={"n": 1}, by=world.owner.user, run_inline=False)
+    job_cancel(job=job)
+    job.refresh_from_db()
+    assert job.state == JobState.CANCELLED and job_claim() is None
+
+
+def test_abandoned_running_job_is_claimed_again(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = job_submit(kind="test.count", args={"n": 1}, by=world.owner.user, run_inline=False)
+    job_claim(worker="died")
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=10))
+    again = job_claim(worker="alive")
+    assert again.pk == job.pk and again.worker == "alive" and again.attempts == 2
+
+
+def test_worker_loop_once_drains_the_queue(world):
+    for n in (1, 2):
+        job_submit(kind="test.count", args={"n": n}, by=world.owner.user, run_inline=False)
+    assert worker_loop(once=True) == 2
+    assert set(Job.objects.values_list("state", flat=True)) == {JobState.DONE}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inline_mode_runs_after_commit(django_user_model):
+    user = django_user_model.objects.create_user("u", password="x" * 10)
+    job = job_submit(kind="test.count", args={"n": 2}, by=user, run_inline=True)
+    job.refresh_from_db()
+    assert job.state == JobState.DONE and job.result == {"counted": 2}
+
+
+def test_stop_event_ends_the_loop(db):
+    stop = threading.Event()
+    stop.set()
+    assert worker_loop(stop=stop) == 0

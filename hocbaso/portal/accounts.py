@@ -1,0 +1,162 @@
+"""Sign-in with an optional second factor (TOTP, RFC 6238), and turning it on and off.
+
+After a correct password, a user with a confirmed authenticator is not signed in yet: the session
+remembers who (for five minutes, five tries) and the next page asks for the six-digit code or a
+recovery code. A code is accepted once (``last_step``), recovery codes once each.
+"""
+
+import io
+import time
+
+import segno
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from hocbaso.audit.services import Action, log_actions
+from hocbaso.portal import totp
+from hocbaso.portal.forms import CodeForm, LoginForm
+from hocbaso.portal.models import TwoFactorDevice
+from hocbaso.portal.permissions import can_use_two_factor
+
+PENDING = "hocbaso_2fa_pending"
+SETUP = "hocbaso_2fa_setup"
+PENDING_SECONDS = 300
+MAX_TRIES = 5
+ISSUER = "Học bạ số"
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    authentication_form = LoginForm
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if TwoFactorDevice.objects.filter(user=user).exists():
+            self.request.session.cycle_key()
+            self.request.session[PENDING] = {"user": user.pk, "backend": user.backend, "since": time.time(),
+                                             "tries": 0, "next": self.get_redirect_url()}
+            return redirect("portal:login_code")
+        return super().form_valid(form)
+
+
+def _safe_next(request, target: str) -> str:
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return reverse("portal:home")
+
+
+def _check_code(device: TwoFactorDevice, code: str) -> bool:
+    """True when ``code`` is the authenticator's current code (not used before) or an unused recovery code;
+    records the use."""
+    with transaction.atomic():
+        device = TwoFactorDevice.objects.select_for_update().get(pk=device.pk)
+        step = totp.verify(device.secret, code, after_step=device.last_step)
+        if step is not None:
+            device.last_step = step
+        else:
+            digest = totp.backup_code_hash(code)
+            if digest not in device.backup_codes:
+                return False
+            device.backup_codes = [c for c in device.backup_codes if c != digest]
+        device.last_used_at = timezone.now()
+        device.save(update_fields=["last_step", "backup_codes", "last_used_at"])
+        return True
+
+
+@sensitive_post_parameters("code")
+def login_code(request):
+    """The second step of sign-in: the six-digit code of the authenticator app."""
+    pending = request.session.get(PENDING)
+    if not pending or time.time() - pending["since"] > PENDING_SECONDS or pending["tries"] >= MAX_TRIES:
+        request.session.pop(PENDING, None)
+        return redirect("portal:login")
+    user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
+    device = TwoFactorDevice.objects.filter(user=user).first() if user else None
+    if device is None:
+        request.session.pop(PENDING, None)
+        return redirect("portal:login")
+    form = CodeForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        if _check_code(device, form.cleaned_data["code"]):
+            request.session.pop(PENDING, None)
+            login(request, user, backend=pending["backend"])
+            return redirect(_safe_next(request, pending.get("next", "")))
+        pending["tries"] += 1
+        request.session[PENDING] = pending
+        left = MAX_TRIES - pending["tries"]
+        if left <= 0:
+            request.session.pop(PENDING, None)
+            return redirect("portal:login")
+        error = _("Mã không đúng hoặc đã dùng. Còn %(n)s lần thử.") % {"n": left}
+    return render(request, "portal/login_code.html", {"form": form, "error": error})
+
+
+def _qr_svg(uri: str) -> str:
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(out, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
+    return out.getvalue().decode()
+
+
+def _log(user, action: str) -> None:
+    staff = getattr(user, "staff", None)
+    school = getattr(getattr(staff, "school", None), "code", "") if staff else ""
+    log_actions([Action(action, "user", str(user.pk), None, None, school_code=school or "")], actor=user)
+
+
+@login_required
+@sensitive_post_parameters("code")
+def two_factor(request):
+    """Bảo mật tài khoản: turn two-factor sign-in on (scan, confirm a code, keep the recovery codes) or off."""
+    allowed = can_use_two_factor(request.user)
+    device = TwoFactorDevice.objects.filter(user=request.user).first()
+    form = CodeForm(request.POST or None)
+    context = {"allowed": allowed, "device": device, "form": form, "error": "", "new_codes": None}
+    if not allowed:
+        return render(request, "portal/two_factor.html", context, status=403)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if device is None:
+        secret = request.session.get(SETUP)
+        if not secret or action == "restart":
+            secret = request.session[SETUP] = totp.random_secret()
+        if action == "enable" and form.is_valid():
+            step = totp.verify(secret, form.cleaned_data["code"])
+            if step is not None:
+                codes = totp.backup_codes()
+                device = TwoFactorDevice.objects.create(
+                    user=request.user, secret=secret, confirmed_at=timezone.now(), last_step=step,
+                    backup_codes=[totp.backup_code_hash(c) for c in codes])
+                request.session.pop(SETUP, None)
+                _log(request.user, "two_factor.enable")
+                context.update(device=device, new_codes=codes, form=CodeForm())
+                return render(request, "portal/two_factor.html", context)
+            context["error"] = _("Mã không đúng. Hãy kiểm tra giờ trên điện thoại và thử mã mới.")
+        uri = totp.provisioning_uri(secret, account=request.user.get_username(), issuer=ISSUER)
+        context.update(secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)), qr_svg=_qr_svg(uri))
+        return render(request, "portal/two_factor.html", context)
+    if action == "disable" and form.is_valid():
+        if _check_code(device, form.cleaned_data["code"]):
+            device.delete()
+            _log(request.user, "two_factor.disable")
+            return redirect("portal:two_factor")
+        context["error"] = _("Mã không đúng hoặc đã dùng.")
+    if action == "new_codes" and form.is_valid():
+        if _check_code(device, form.cleaned_data["code"]):
+            codes = totp.backup_codes()
+            device.backup_codes = [totp.backup_code_hash(c) for c in codes]
+            device.save(update_fields=["backup_codes"])
+            context.update(new_codes=codes, form=CodeForm())
+        else:
+            context["error"] = _("Mã không đúng hoặc đã dùng.")
+    context["codes_left"] = len(device.backup_codes)
+    return render(request, "portal/two_factor.html", context)
+

@@ -1,0 +1,21 @@
+"""Vietnamese first: the language is the one the user chose with the switcher, else Vietnamese.
+
+Django's LocaleMiddleware also follows the browser's Accept-Language, which on the many phones set
+to English would show teachers an English portal they never asked for. This one reads only the
+language cookie that ``set_language`` writes. To use it, replace
+``django.middleware.locale.LocaleMiddleware`` with ``hocbaso.portal.middleware.ChosenLanguageMiddleware``
+in MIDDLEWARE.
+"""
+
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        available = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in available else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -1,0 +1,118 @@
+"""Who may see and change what, decided in one place (object-level checks).
+
+| who                              | sees                                  | changes                                |
+|----------------------------------|---------------------------------------|----------------------------------------|
+| principal (hiệu trưởng)          | every class of the school             | every sheet (each change logged)       |
+| vice-principal (phó hiệu trưởng) | every class of the school             | nothing                                |
+| clerk (văn thư)                  | every class of the school             | pupils and enrolments, no evaluations  |
+| homeroom teacher (GVCN)          | the whole class                       | subjects not assigned to someone else, |
+|                                  |                                       | qualities, competences, year-end page  |
+| subject teacher (GVBM)           | the class list, their subject's sheet | their subject in the classes assigned  |
+| district / province officer      | every class of their schools          | nothing                                |
+| anyone else                      | nothing                               | nothing                                |
+
+A homeroom teacher enters every subject of the class except those a teaching assignment gives
+to someone else (in practice the GVCN enters all but English, IT, music, art, PE …); TT27 Điều 9.1
+has subject teachers and the homeroom teacher each record their own results.
+Views answer 404 for a class the user may not see (so its existence does not leak) and 403 for a
+sheet of a visible class that the user may not see or change.
+"""
+
+from dataclasses import dataclass, field
+
+from hocbaso.directory.models import Role, School, SchoolClass, Staff, TeachingAssignment
+from hocbaso.directory.selectors import staff_for_user
+from hocbaso.tt27 import catalogue
+
+# Sheets of the entry grid besides the subject codes.
+SHEET_TRAITS = "pham_chat_nang_luc"
+SHEET_YEAR = "nhan_xet_cuoi_nam"
+
+LEADER_ROLES = {Role.PRINCIPAL, Role.VICE_PRINCIPAL}
+READ_SCHOOL_ROLES = {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.CLERK}
+# Signers (TT27 lifecycle: subject teachers, the homeroom teacher, the principal) may turn on 2FA.
+TWO_FACTOR_ROLES = {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER}
+
+
+@dataclass(frozen=True)
+class ClassAccess:
+    """What one user may do in one class. ``view`` False means the class is invisible to them."""
+
+    view: bool = False
+    view_all: bool = False  # every sheet and the class summary (read)
+    view_subjects: frozenset = field(default_factory=frozenset)
+    edit_subjects: frozenset = field(default_factory=frozenset)
+    edit_traits: bool = False
+    edit_year: bool = False
+    as_principal: bool = False  # edits are the principal's (shown as such on screen, logged like any)
+
+    def can_view_sheet(self, sheet: str) -> bool:
+        if sheet in (SHEET_TRAITS, SHEET_YEAR):
+            return self.view_all
+        return self.view_all or sheet in self.view_subjects
+
+    def can_edit_sheet(self, sheet: str) -> bool:
+        if sheet == SHEET_TRAITS:
+            return self.edit_traits
+        if sheet == SHEET_YEAR:
+            return self.edit_year
+        return sheet in self.edit_subjects
+
+    @property
+    def edits_anything(self) -> bool:
+        return bool(self.edit_subjects or self.edit_traits or self.edit_year)
+
+
+NO_ACCESS = ClassAccess()
+
+
+def _office_covers(staff: Staff, school: School) -> bool:
+    if staff.district_id:
+        return staff.district_id == school.district_id
+    if staff.province_id:
+        return staff.province_id == school.district.province_id
+    return False
+
+
+def class_access(user, school_class: SchoolClass) -> ClassAccess:
+    """The user's rights in ``school_class`` (see the module's table)."""
+    if not getattr(user, "is_authenticated", False):
+        return NO_ACCESS
+    school = school_class.school_year.school
+    staff = staff_for_user(user)
+    if user.is_superuser or (staff is not None and _office_covers(staff, school)):
+        return ClassAccess(view=True, view_all=True)
+    if staff is None or staff.school_id != school.pk:
+        return NO_ACCESS
+    roles = staff.roles
+    subjects = frozenset(catalogue.grade_subjects(school_class.grade))
+    if Role.PRINCIPAL in roles:
+        return ClassAccess(view=True, view_all=True, edit_subjects=subjects, edit_traits=True, edit_year=True,
+                           as_principal=True)
+    assigned = dict(TeachingAssignment.objects.filter(school_class=school_class).values_list("subject", "teacher_id"))
+    own = frozenset(code for code, teacher_id in assigned.items() if teacher_id == staff.pk)
+    if school_class.homeroom_teacher_id == staff.pk:
+        mine = frozenset(code for code in subjects if assigned.get(code, staff.pk) == staff.pk)
+        return ClassAccess(view=True, view_all=True, edit_subjects=mine, edit_traits=True, edit_year=True)
+    if roles & READ_SCHOOL_ROLES:
+        return ClassAccess(view=True, view_all=True, view_subjects=own, edit_subjects=own)
+    if own:
+        return ClassAccess(view=True, view_subjects=own, edit_subjects=own)
+    return NO_ACCESS
+
+
+def can_manage_pupils(user, school: School) -> bool:
+    """Pupils and enrolments (hồ sơ học sinh, xếp lớp): the clerk and the principal of the school."""
+    staff = staff_for_user(user)
+    return bool(staff and staff.school_id == school.pk and staff.roles & {Role.CLERK, Role.PRINCIPAL})
+
+
+def can_assess_results(user, school_class: SchoolClass) -> bool:
+    """Storing the computed year results (Điều 9.2) is part of the year-end page: GVCN or principal."""
+    return class_access(user, school_class).edit_year
+
+
+def can_use_two_factor(user) -> bool:
+    """Signers and principals may turn on two-factor sign-in."""
+    staff = staff_for_user(user)
+    return bool(user.is_authenticated and (user.is_superuser or (staff and staff.roles & TWO_FACTOR_ROLES)))

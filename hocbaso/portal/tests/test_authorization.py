@@ -1,0 +1,181 @@
+"""Who may and who may not, for every URL of hocbaso.urls (in the healthchecks manner).
+
+``CASES`` gives, per URL name, requests and the status each persona gets. ``test_every_url_has_an_
+authorization_case`` enumerates the URL patterns and fails when one has no case here, so a new view
+cannot land without saying who may use it. For writes, a refused persona must leave the database as
+it was.
+"""
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from hocbaso.assessment.models import SubjectEvaluation, YearResult
+from hocbaso.portal.permissions import SHEET_TRAITS
+from hocbaso.portal.tests.conftest import PERSONAS, login_as
+
+EVERYONE = {p: 200 for p in PERSONAS}
+SCHOOL_READERS = ("owner", "vice", "clerk", "district", "province")  # see every class of the school
+
+
+def logged_in(status: int, anonymous: int = 302, **others) -> dict:
+    return {**{p: status for p in PERSONAS}, "anonymous": anonymous, **others}
+
+
+def class_page(anonymous=302, ok=200, hidden=404, **others) -> dict:
+    """4A: its homeroom teacher and the school's readers see it; the others get 404."""
+    out = {p: hidden for p in PERSONAS}
+    out.update({p: ok for p in (*SCHOOL_READERS, "member")}, anonymous=anonymous)
+    out.update(others)
+    return out
+
+
+@dataclass
+class Case:
+    name: str
+    args: Callable = lambda w: []
+    method: str = "get"
+    expect: dict | None = None  # persona -> status; None: the same status for every persona (public)
+    query: str = ""
+    body: Callable | None = None  # world -> JSON body (POST)
+    form: dict = field(default_factory=dict)
+    writes: bool = False  # a refused persona must not change evaluations or year results
+
+
+def toan_entry(w):
+    return {"entries": [{"id": "1", "sheet": "toan", "key": "s", "enrolment": w.enrolment.pk, "revision": 0,
+                         "values": {"rating": "T", "score": 9}}]}
+
+
+def english_entry(w):
+    return {"entries": [{"id": "1", "sheet": "ngoai_ngu_1", "key": "s", "enrolment": w.enrolment4b.pk,
+                         "revision": 0, "values": {"rating": "T", "score": 8}}]}
+
+
+A4, B4 = (lambda w: [w.class4a.pk]), (lambda w: [w.class4b.pk])
+
+CASES = [
+    # portal
+    Case("portal:home", expect=logged_in(200)),
+    Case("portal:login", expect=EVERYONE),
+    Case("portal:login_code", expect={p: 302 for p in PERSONAS}),  # nothing pending: back to the password
+    Case("portal:logout", method="post", expect={p: 302 for p in PERSONAS}),
+    Case("portal:set_language", method="post", form={"language": "en", "next": "/"}, expect={p: 302 for p in PERSONAS}),
+    Case("portal:two_factor", expect=logged_in(200, clerk=403, district=403, province=403, province_other=403,
+                                                outsider=200)),
+    Case("portal:class_detail", A4, expect=class_page()),
+    Case("portal:class_detail", B4, expect=class_page(member=404, colleague=200, english=200)),
+    Case("portal:grid", lambda w: [w.class4a.pk, "cuoi_nam", "toan"], expect=class_page()),
+    Case("portal:grid", lambda w: [w.class4a.pk, "giua_hk1", SHEET_TRAITS], expect=class_page()),
+    Case("portal:grid", lambda w: [w.class4b.pk, "cuoi_nam", "ngoai_ngu_1"],
+         expect=class_page(member=404, colleague=200, english=200)),
+    Case("portal:grid", lambda w: [w.class4b.pk, "cuoi_nam", "toan"],
+         expect=class_page(member=404, colleague=200, english=403)),
+    Case("portal:grid", lambda w: [w.class4b.pk, "cuoi_nam", SHEET_TRAITS],
+         expect=class_page(member=404, colleague=200, english=403)),
+    Case("portal:summary", lambda w: [w.class4a.pk, "cuoi_nam"], expect=class_page()),
+    Case("portal:summary", lambda w: [w.class4b.pk, "giua_hk1"], expect=class_page(member=404, colleague=200,
+                                                                                    english=403)),
+    Case("portal:summary_xlsx", lambda w: [w.class4a.pk, "cuoi_hk1"], expect=class_page()),
+    Case("portal:summary_xlsx", lambda w: [w.class4b.pk, "cuoi_hk1"], expect=class_page(member=404, colleague=200,
+                                                                                         english=403)),
+    Case("portal:summary_pdf", lambda w: [w.class4a.pk, "giua_hk1"], expect=class_page()),
+    Case("portal:summary_pdf", lambda w: [w.class4b.pk, "giua_hk1"], expect=class_page(member=404, colleague=200,
+                                                                                        english=403)),
+    Case("portal:results_assess", A4, method="post", writes=True,
+         expect=class_page(ok=403, owner=302, member=302)),
+    Case("portal:api_evaluations", lambda w: [w.class4a.pk, "cuoi_nam"], query="?sheet=toan",
+         expect=class_page(anonymous=401)),
+    Case("portal:api_evaluations", lambda w: [w.class4b.pk, "cuoi_nam"], query="?sheet=toan",
+         expect=class_page(anonymous=401, member=404, colleague=200, english=403)),
+    Case("portal:api_evaluations", lambda w: [w.class4a.pk, "cuoi_nam"], method="post", body=toan_entry, writes=True,
+         expect=class_page(anonymous=401, ok=403, owner=200, member=200)),
+    Case("portal:api_evaluations", lambda w: [w.class4b.pk, "cuoi_nam"], method="post", body=english_entry,
+         writes=True, expect=class_page(anonymous=401, ok=403, owner=200, member=404, colleague=403, english=200)),
+    # public verification (the same answer for everyone; rate limits raised for the test)
+    Case("verify:lookup"),
+    Case("verify:status", lambda w: ["AAAA-BBBB-CCCC"]),
+    Case("verify:download", lambda w: ["AAAA-BBBB-CCCC"]),
+    Case("verify:file"),
+    Case("verify:api_status", lambda w: ["AAAA-BBBB-CCCC"]),
+    Case("verify:api_full", lambda w: ["AAAA-BBBB-CCCC"], method="post", form={"birth_date": "2014-09-02"}),
+    Case("verify:api_file", method="post"),
+    Case("verify:api_openapi"),
+    Case("verify:log", expect=logged_in(403, owner=200, vice=200)),
+    Case("reports:statistics", expect=logged_in(200, member=403, colleague=403, english=403, clerk=403,
+                                                outsider=403)),
+]
+
+
+@pytest.fixture
+def matrix_world(people, settings):
+    from hocbaso.directory.models import Enrolment, Pupil
+
+    settings.VERIFY_LIMITS = {key: 100000 for key in settings.VERIFY_LIMITS}
+    pupil = Pupil.objects.create(school=people.school, full_name="Đỗ Văn Bình", gender="male",
+                                 birth_date="2014-05-05", birthplace="Đắk Nông")
+    people.enrolment4b = Enrolment.objects.create(pupil=pupil, school_class=people.class4b, registry_number="2",
+                                                  joined_on="2024-09-05")
+    return people
+
+
+def _snapshot():
+    return (list(SubjectEvaluation.objects.values_list("pk", "rating", "score", "revision")),
+            list(YearResult.objects.values_list("pk", "outcome", "revision")))
+
+
+def _request(client, case: Case, world):
+    url = reverse(case.name, args=case.args(world)) + case.query
+    if case.method == "get":
+        return client.get(url)
+    if case.body is not None:
+        return client.post(url, data=json.dumps(case.body(world)), content_type="application/json")
+    return client.post(url, case.form)
+
+
+def _case_id(case: Case) -> str:
+    return f"{case.name}{'+' + case.method if case.method != 'get' else ''}-{CASES.index(case)}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_who_may_and_who_may_not(case, matrix_world, client_factory):
+    seen = {}
+    for persona in PERSONAS:
+        client = login_as(client_factory(), matrix_world, persona)
+        before = _snapshot() if case.writes else None
+        response = _request(client, case, matrix_world)
+        seen[persona] = response.status_code
+        if case.writes and (case.expect or {}).get(persona) not in (200, 302):
+            assert _snapshot() == before, f"{persona} was refused but the data changed"
+        if case.writes and response.status_code in (200, 302):
+            SubjectEvaluation.objects.all().delete()  # the next persona starts from the same state
+    if case.expect is None:
+        assert len(set(seen.values())) == 1 and 500 not in seen.values(), seen
+    else:
+        assert seen == case.expect
+
+
+@pytest.fixture
+def client_factory():
+    from django.test import Client
+
+    return Client
+
+
+def _names(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            yield from _names(pattern.url_patterns, namespace)
+        elif isinstance(pattern, URLPattern):
+            yield f"{prefix}{pattern.name}" if pattern.name else f"<unnamed {pattern.pattern}>"
+
+
+def test_every_url_has_an_authorization_case():
+    names = set(_names(get_resolver("hocbaso.urls").url_patterns))
+    covered = {case.name for case in CASES}
+    assert names - covered == set(), "URL patterns without an authorization case in test_authorization.CASES"
+    assert covered - names == set(), "cases for URL names that no longer exist"

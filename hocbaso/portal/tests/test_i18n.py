@@ -1,0 +1,60 @@
+"""Vietnamese first, English on request: the switcher, the catalogue, the middleware."""
+
+import re
+from pathlib import Path
+
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import translation
+
+from hocbaso.portal.catalogue_i18n import NAMES
+from hocbaso.tt27 import catalogue
+
+PO = Path(__file__).resolve().parents[1] / "locale" / "en" / "LC_MESSAGES" / "django.po"
+
+
+def test_pages_are_vietnamese_by_default(client, world):
+    client.force_login(world.member.user)
+    text = client.get(reverse("portal:class_detail", args=[world.class4a.pk])).content.decode()
+    assert 'lang="vi"' in text and "Danh sách học sinh" in text and "Đăng xuất" in text
+
+
+def test_the_switcher_turns_the_portal_english_and_back(client, world):
+    client.force_login(world.member.user)
+    page = reverse("portal:grid", args=[world.class4a.pk, "cuoi_nam", "toan"])
+    response = client.post(reverse("portal:set_language"), {"language": "en", "next": page})
+    assert response.status_code == 302 and response["Location"] == page
+    text = client.get(page).content.decode()
+    assert 'lang="en"' in text and "Sign out" in text and "Mathematics" in text and "Completed well" in text
+    assert 'id="lang-vi">' in text  # the way back, named in its own language
+    client.post(reverse("portal:set_language"), {"language": "vi", "next": page})
+    assert "Đăng xuất" in client.get(page).content.decode()
+
+
+def test_every_catalogue_name_can_be_translated():
+    names = set(NAMES)
+    for table in (catalogue.PERIODS, catalogue.SUBJECT_RATINGS, catalogue.TRAIT_RATINGS, catalogue.OUTCOMES,
+                  catalogue.AWARDS, catalogue.SUBJECTS, catalogue.QUALITIES, catalogue.COMPETENCES):
+        assert set(table.values()) <= names
+
+
+def test_the_english_catalogue_is_complete():
+    text = PO.read_text(encoding="utf-8")
+    assert not re.search(r'^msgstr(\[\d\])? ""\n\n', text + "\n", re.M), "untranslated strings in django.po"
+    assert PO.with_suffix(".mo").stat().st_mtime >= PO.stat().st_mtime - 1, "django.mo is older than django.po"
+    with translation.override("en"):
+        assert translation.gettext("Cuối năm học") == "End of year"
+
+
+def test_chosen_language_middleware_ignores_the_browsers_accept_language(settings):
+    from hocbaso.portal.middleware import ChosenLanguageMiddleware
+
+    middleware = ChosenLanguageMiddleware(lambda request: None)
+    request = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    middleware.process_request(request)
+    assert request.LANGUAGE_CODE == "vi"
+    request = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE="vi")
+    request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = "en"
+    middleware.process_request(request)
+    assert request.LANGUAGE_CODE == "en"
+    translation.activate(settings.LANGUAGE_CODE)

@@ -1,0 +1,81 @@
+"""class_access: the one place that decides who sees and changes what (see permissions.py's table)."""
+
+import pytest
+
+from hocbaso.directory.models import TeachingAssignment
+from hocbaso.portal.permissions import SHEET_TRAITS, SHEET_YEAR, can_manage_pupils, can_use_two_factor, class_access
+from hocbaso.tt27 import catalogue
+
+GRADE4 = set(catalogue.grade_subjects(4))
+
+
+def access(world, who, klass="class4a"):
+    return class_access(getattr(world, who).user, getattr(world, klass))
+
+
+def test_homeroom_teacher_edits_every_subject_not_assigned_to_someone_else(people):
+    a = access(people, "colleague", "class4b")
+    assert a.view and a.view_all and a.edit_traits and a.edit_year
+    assert a.edit_subjects == GRADE4 - {"ngoai_ngu_1"}  # English in 4B is Vũ Thị Lan's
+    assert a.can_view_sheet("ngoai_ngu_1") and not a.can_edit_sheet("ngoai_ngu_1")
+
+
+def test_homeroom_teacher_of_4a_edits_all_its_subjects_and_nothing_in_4b(people):
+    assert access(people, "member").edit_subjects == GRADE4
+    assert not access(people, "member", "class4b").view
+
+
+def test_homeroom_teacher_keeps_a_subject_assigned_to_themself(people):
+    TeachingAssignment.objects.create(teacher=people.member, school_class=people.class4a, subject="tin_hoc")
+    assert "tin_hoc" in access(people, "member").edit_subjects
+
+
+def test_subject_teacher_only_their_subject_in_assigned_classes(people):
+    a = access(people, "english", "class4b")
+    assert a.view and not a.view_all
+    assert a.edit_subjects == {"ngoai_ngu_1"} and a.view_subjects == {"ngoai_ngu_1"}
+    assert not a.can_view_sheet("toan") and not a.can_view_sheet(SHEET_TRAITS) and not a.can_view_sheet(SHEET_YEAR)
+    assert not a.edit_traits and not a.edit_year
+    assert not access(people, "english", "class4a").view
+
+
+def test_principal_reads_and_edits_everything_in_the_school(people):
+    a = access(people, "owner")
+    assert a.view_all and a.as_principal and a.edit_subjects == GRADE4 and a.edit_traits and a.edit_year
+    assert not class_access(people.owner.user, people.other_class).view
+
+
+@pytest.mark.parametrize("who", ["vice", "clerk", "district", "province"])
+def test_readers_see_the_whole_school_and_change_nothing(people, who):
+    for klass in ("class4a", "class4b", "class1a"):
+        a = access(people, who, klass)
+        assert a.view and a.view_all and not a.edits_anything
+
+
+@pytest.mark.parametrize("who", ["outsider", "province_other"])
+def test_others_see_nothing(people, who):
+    assert not access(people, who).view
+
+
+def test_offices_see_only_their_own_schools(people):
+    assert class_access(people.district.user, people.other_class).view  # same district
+    assert not class_access(people.province_other.user, people.other_class).view
+
+
+def test_anonymous_sees_nothing(people):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not class_access(AnonymousUser(), people.class4a).view
+
+
+def test_clerk_and_principal_manage_pupils(people):
+    assert can_manage_pupils(people.clerk.user, people.school) and can_manage_pupils(people.owner.user, people.school)
+    assert not can_manage_pupils(people.member.user, people.school)
+    assert not can_manage_pupils(people.clerk.user, people.other_school)
+
+
+def test_signers_and_principals_may_turn_on_two_factor(people):
+    for who in ("owner", "vice", "member", "english"):
+        assert can_use_two_factor(getattr(people, who).user)
+    for who in ("clerk", "district"):
+        assert not can_use_two_factor(getattr(people, who).user)

@@ -1,0 +1,205 @@
+"""The school portal's pages and the grid's JSON endpoint. Views stay thin: permissions, selectors,
+services. A class the user may not see answers 404; a sheet of a visible class they may not open, 403."""
+
+import json
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from hocbaso.assessment.selectors import locks_for_classes
+from hocbaso.directory.models import SchoolClass
+from hocbaso.directory.selectors import class_pupils, classes_visible_to, schools_visible_to, staff_for_user
+from hocbaso.portal import summary as summaries
+from hocbaso.portal.messages import grid_messages
+from hocbaso.portal.permissions import SHEET_TRAITS, SHEET_YEAR, can_assess_results, class_access
+from hocbaso.portal.selectors import (class_progress, class_sheet_codes, grid_columns, grid_phrases, grid_rows,
+                                     sheet_name)
+from hocbaso.portal.services import GridRequestError, grid_save
+from hocbaso.tt27 import catalogue
+
+# End of term I and end of year: the subjects with a periodic test need a score (Điều 7.1.b).
+SCORE_EXPECTED_PERIODS = ("cuoi_hk1", "cuoi_nam")
+
+
+def _class_for(request, class_id: int):
+    """The class and the user's rights in it; 404 when the class is invisible to the user."""
+    school_class = (SchoolClass.objects.select_related("school_year__school__district__province", "homeroom_teacher")
+                    .filter(pk=class_id).first())
+    if school_class is None:
+        raise Http404(_("Không tìm thấy lớp, hoặc bạn không có quyền xem lớp này."))
+    access = class_access(request.user, school_class)
+    if not access.view:
+        raise Http404(_("Không tìm thấy lớp, hoặc bạn không có quyền xem lớp này."))
+    return school_class, access
+
+
+def _period_or_404(period: str) -> str:
+    if period not in catalogue.PERIODS:
+        raise Http404(_("Thời điểm đánh giá không tồn tại."))
+    return period
+
+
+def api_login_required(view):
+    """Like login_required, but a JSON 401 instead of a redirect: the grid keeps its queue and says so."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return JsonResponse({"error": _("Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại; các thay đổi "
+                                            "chưa gửi vẫn được giữ trong máy.")}, status=401)
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
+@login_required
+def home(request):
+    schools = list(schools_visible_to(request.user).select_related("district__province"))
+    blocks = []
+    for school in schools[:50]:
+        year = school.years.order_by("-name").first()
+        classes = list(classes_visible_to(request.user, school, year.name if year else None)) if year else []
+        blocks.append({"school": school, "year": year, "classes": classes,
+                       "pupil_total": sum(c.pupil_count for c in classes)})
+    return render(request, "portal/home.html", {"staff": staff_for_user(request.user), "blocks": blocks,
+                                                "more_schools": max(0, len(schools) - 50)})
+
+
+@login_required
+def class_detail(request, class_id: int):
+    school_class, access = _class_for(request, class_id)
+    return render(request, "portal/class_detail.html", {
+        "school_class": school_class, "access": access, "enrolments": class_pupils(school_class),
+        "progress": class_progress(school_class, access), "periods": catalogue.PERIODS,
+        "locked": school_class.pk in locks_for_classes([school_class.pk])})
+
+
+def _sheet_context(school_class, period: str, sheet: str) -> dict:
+    return {"columns": grid_columns(school_class, period, sheet), "rows": grid_rows(school_class, period, sheet)}
+
+
+@login_required
+def grid(request, class_id: int, period: str, sheet: str):
+    """Nhập đánh giá: one class × one sheet × one period."""
+    school_class, access = _class_for(request, class_id)
+    _period_or_404(period)
+    if sheet not in class_sheet_codes(school_class, period):
+        raise Http404(_("Lớp này không có trang nhập này ở thời điểm đã chọn."))
+    if not access.can_view_sheet(sheet):
+        raise PermissionDenied(_("Bạn không được phân công môn này ở lớp này."))
+    lock = locks_for_classes([school_class.pk]).get(school_class.pk)
+    editable = access.can_edit_sheet(sheet) and lock is None
+    data = _sheet_context(school_class, period, sheet)
+    data["phrases"] = grid_phrases(sheet) if editable else {}
+    data["messages"] = grid_messages(school_class, period, sheet)
+    data["config"] = {
+        "editable": editable, "sheet": sheet, "period": period, "csrf": get_token(request),
+        "save_url": reverse("portal:api_evaluations", args=[school_class.pk, period]),
+        "data_url": reverse("portal:api_evaluations", args=[school_class.pk, period]) + f"?sheet={sheet}",
+        "storage_key": f"hocbaso:q:{request.user.pk}:{school_class.pk}:{sheet}:{period}",
+        "score_expected": period in SCORE_EXPECTED_PERIODS,
+    }
+    sheets = [{"code": code, "name": sheet_name(code)} for code in class_sheet_codes(school_class, period)
+              if access.can_view_sheet(code)]
+    return render(request, "portal/grid.html", {
+        "school_class": school_class, "access": access, "period": period, "period_name": catalogue.PERIODS[period],
+        "sheet": sheet, "sheet_name": sheet_name(sheet), "sheets": sheets, "periods": catalogue.PERIODS,
+        "data": data, "editable": editable, "lock": lock, "has_optional": sheet == SHEET_TRAITS,
+        "is_subject": sheet not in (SHEET_TRAITS, SHEET_YEAR),
+        "subject_ratings": catalogue.SUBJECT_RATINGS, "trait_ratings": catalogue.TRAIT_RATINGS,
+        "no_test": any(c.get("no_test") for c in data["columns"])})
+
+
+@api_login_required
+@require_http_methods(["GET", "POST"])
+def api_evaluations(request, class_id: int, period: str):
+    """GET ?sheet=…: the sheet's rows with their revisions. POST {"entries": [...]}: save changed cells
+    (see ``hocbaso.portal.services.grid_save``); one result per entry."""
+    school_class, access = _class_for(request, class_id)
+    _period_or_404(period)
+    if request.method == "GET":
+        sheet = request.GET.get("sheet", "")
+        if sheet not in class_sheet_codes(school_class, period):
+            raise Http404(_("Lớp này không có trang nhập này ở thời điểm đã chọn."))
+        if not access.can_view_sheet(sheet):
+            raise PermissionDenied(_("Bạn không được phân công môn này ở lớp này."))
+        return JsonResponse(_sheet_context(school_class, period, sheet))
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return JsonResponse({"error": "body is not JSON"}, status=400)
+    if not isinstance(body, dict):
+        return JsonResponse({"error": "body must be a JSON object"}, status=400)
+    try:
+        results = grid_save(school_class=school_class, period=period, entries=body.get("entries"),
+                            user=request.user, access=access)
+    except GridRequestError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    except PermissionDenied as error:
+        return JsonResponse({"error": str(error) or _("Bạn không có quyền sửa trang này.")}, status=403)
+    return JsonResponse({"results": results,
+                         "saved": sum(1 for r in results if r["status"] == "saved")})
+
+
+def _summary_for(request, class_id: int, period: str):
+    school_class, access = _class_for(request, class_id)
+    _period_or_404(period)
+    if not access.view_all:
+        raise PermissionDenied(_("Bảng tổng hợp của lớp dành cho giáo viên chủ nhiệm và lãnh đạo nhà trường."))
+    return school_class, access, summaries.class_summary(school_class, period, user=request.user, access=access)
+
+
+@login_required
+@require_GET
+def summary(request, class_id: int, period: str):
+    """Bảng tổng hợp kết quả đánh giá giáo dục của lớp at one period."""
+    school_class, access, data = _summary_for(request, class_id, period)
+    return render(request, "portal/summary.html", {
+        **data, "access": access, "periods": catalogue.PERIODS, "outcomes": catalogue.OUTCOMES,
+        "subject_ratings": catalogue.SUBJECT_RATINGS, "trait_ratings": catalogue.TRAIT_RATINGS,
+        "locked": school_class.pk in locks_for_classes([school_class.pk]),
+        "can_assess": can_assess_results(request.user, school_class)})
+
+
+def _filename(school_class, period: str, ext: str) -> str:
+    return f"tong-hop-{school_class.school_year.school.code}-{school_class.school_year.name}-lop-" \
+           f"{school_class.name}-{period}.{ext}"
+
+
+@login_required
+@require_GET
+def summary_xlsx(request, class_id: int, period: str):
+    school_class, _access, data = _summary_for(request, class_id, period)
+    response = HttpResponse(summaries.class_summary_xlsx(data),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(school_class, period, "xlsx")}"'
+    return response
+
+
+@login_required
+@require_GET
+def summary_pdf(request, class_id: int, period: str):
+    school_class, _access, data = _summary_for(request, class_id, period)
+    response = HttpResponse(summaries.class_summary_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{_filename(school_class, period, "pdf")}"'
+    return response
+
+
+@login_required
+@require_POST
+def results_assess(request, class_id: int):
+    """Store the TT27 engine's year results of the class now (what the year-end summary also does on view)."""
+    from hocbaso.records.services import year_results_assess
+
+    school_class, _access = _class_for(request, class_id)
+    if not can_assess_results(request.user, school_class):
+        raise PermissionDenied(_("Chỉ giáo viên chủ nhiệm và hiệu trưởng được tính kết quả cuối năm."))
+    if school_class.pk in locks_for_classes([school_class.pk]):
+        raise PermissionDenied(_("Dữ liệu lớp đã được chốt."))
+    year_results_assess(enrolments=list(school_class.enrolments.values_list("pk", flat=True)), by=request.user)
+    return redirect("portal:summary", school_class.pk, catalogue.YEAR_END)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RecordsConfig(AppConfig):
+    name = "hocbaso.records"
+    verbose_name = "Học bạ"

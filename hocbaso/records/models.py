@@ -1,0 +1,117 @@
+"""The registry of issued records (sổ đăng ký học bạ số) and the correction requests.
+
+An issued record never changes: ``IssuedRecord`` refuses save/delete in code, and database
+triggers (migration 0002) refuse UPDATE and DELETE through raw SQL too. A correction after
+issuance creates a new version whose ``supersedes`` points at the old one; the old one stays
+verifiable and is reported as superseded.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ImmutableRecordError(Exception):
+    """Raised on any attempt to change or delete an issued record."""
+
+    def __init__(self, record_id: str = ""):
+        super().__init__(f"Học bạ {record_id} đã phát hành và không thể sửa hoặc xóa; "
+                         "mọi điều chỉnh phải qua yêu cầu điều chỉnh được hiệu trưởng phê duyệt.")
+
+
+class IssuedQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRecordError()
+
+    def delete(self):
+        raise ImmutableRecordError()
+
+
+class IssuedRecord(models.Model):
+    """One issued pupil-year record, version 1, 2, …"""
+
+    record_id = models.CharField("mã số định danh học bạ", max_length=40, unique=True)
+    lookup_code = models.CharField("mã tra cứu", max_length=13, unique=True)
+    enrolment = models.ForeignKey("directory.Enrolment", on_delete=models.PROTECT, related_name="issued_records")
+    version = models.PositiveSmallIntegerField(default=1)
+    supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="superseded_by")
+    correction = models.ForeignKey("records.CorrectionRequest", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="issued_versions")
+    school_code = models.CharField(max_length=8, db_index=True)
+    school_year = models.CharField(max_length=9)
+    class_name = models.CharField(max_length=20)
+    pupil_name = models.CharField(max_length=120)
+    pupil_birth_date = models.DateField()
+    identity_number = models.CharField(max_length=12, null=True, blank=True)
+    effective_date = models.DateField("ngày hiệu lực")
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sha256 = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the final signed PDF.")
+    pdf = models.CharField(max_length=300, help_text="Storage name of the final signed PDF.")
+    record = models.JSONField(help_text="The embedded hocbaso.record/1 document, issuance block included.")
+    signers = models.JSONField(default=list, help_text="Who signed: name, role, certificate subject, time.")
+
+    objects = IssuedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "học bạ đã phát hành"
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "version"], name="issued_version_unique"),
+            models.CheckConstraint(condition=Q(version=1, supersedes__isnull=True) | Q(version__gt=1, supersedes__isnull=False),
+                                   name="issued_version_chain"),
+        ]
+
+    def __str__(self):
+        return f"{self.record_id} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableRecordError(self.record_id)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(self.record_id)
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", "Chờ phê duyệt"
+    APPROVED = "approved", "Đã phê duyệt"
+    REJECTED = "rejected", "Từ chối"
+
+
+class CorrectionRequest(models.Model):
+    """Đơn đề nghị điều chỉnh: a teacher asks to change one field; the principal decides."""
+
+    enrolment = models.ForeignKey("directory.Enrolment", on_delete=models.PROTECT, related_name="corrections")
+    field = models.CharField("trường dữ liệu", max_length=120,
+                             help_text="A path in the record format, e.g. subjects.toan.score or homeroom_comment.")
+    old_value = models.JSONField("giá trị cũ", null=True, blank=True)
+    new_value = models.JSONField("giá trị mới", null=True, blank=True)
+    reason = models.TextField("lý do")
+    status = models.CharField(max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "yêu cầu điều chỉnh"
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"Điều chỉnh {self.field} — {self.enrolment.pupil} ({self.get_status_display()})"
+
+
+class RecordWithdrawal(models.Model):
+    """Thu hồi: an issued record declared void (e.g. issued to the wrong pupil). The record itself stays unchanged."""
+
+    issued_record = models.OneToOneField(IssuedRecord, on_delete=models.PROTECT, related_name="withdrawal")
+    reason = models.TextField("lý do thu hồi")
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "thu hồi học bạ"

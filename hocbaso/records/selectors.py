@@ -1,0 +1,152 @@
+"""Reading a pupil-year as a ``hocbaso.record/1`` document (see shared spec/record-format.md)."""
+
+from django.db.models import Prefetch
+
+from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
+from hocbaso.directory.models import Enrolment, Pupil, Role, Staff
+from hocbaso.tt27 import FORMAT, catalogue
+
+YEAR_END = "cuoi_nam"
+TERM_PERIODS = ("giua_hk1", "cuoi_hk1", "giua_hk2")
+
+
+def enrolments_for_records():
+    """Enrolments with everything ``record_build`` reads, fetched in a handful of queries."""
+    return (Enrolment.objects
+            .select_related("pupil", "school_class__homeroom_teacher",
+                            "school_class__school_year__school__district__province", "year_result")
+            .prefetch_related(
+                Prefetch("subject_evaluations", queryset=SubjectEvaluation.objects.all()),
+                Prefetch("trait_evaluations", queryset=TraitEvaluation.objects.all())))
+
+
+def enrolment_for_pupil_year(pupil_ref: str, school_year: str) -> Enrolment:
+    """The pupil's enrolment in that school year (by pupil id or identity number); the latest if several."""
+    pupils = Pupil.objects.filter(identity_number=pupil_ref)
+    if not pupils.exists() and str(pupil_ref).isdigit() and len(str(pupil_ref)) < 12:
+        pupils = Pupil.objects.filter(pk=int(pupil_ref))
+    enrolment = (enrolments_for_records().filter(pupil__in=pupils, school_class__school_year__name=school_year)
+                 .order_by("-joined_on", "-pk").first())
+    if enrolment is None:
+        raise Enrolment.DoesNotExist(f"Không tìm thấy học sinh {pupil_ref} trong năm học {school_year}.")
+    return enrolment
+
+
+def principal_name(school_id: int, cache: dict | None = None) -> str:
+    if cache is not None and school_id in cache:
+        return cache[school_id]
+    principal = Staff.objects.filter(school_id=school_id, role_set__role=Role.PRINCIPAL).order_by("pk").first()
+    name = principal.full_name if principal else ""
+    if cache is not None:
+        cache[school_id] = name
+    return name
+
+
+def _subject_list(rows: list[SubjectEvaluation], subjects: tuple[str, ...]) -> list[dict]:
+    by_code = {row.subject: row for row in rows}
+    return [{"code": code, "rating": by_code[code].rating, "score": by_code[code].score,
+             "comment": by_code[code].comment}
+            for code in subjects if code in by_code]
+
+
+def _trait_list(rows: list[TraitEvaluation], table: dict) -> list[dict]:
+    by_code = {row.code: row for row in rows}
+    return [{"code": code, "rating": by_code[code].rating, "comment": by_code[code].comment}
+            for code in table if code in by_code]
+
+
+def _absences(result: YearResult | None):
+    if result is None or (result.days_absent_excused is None and result.days_absent_unexcused is None):
+        return None
+    return {"excused": result.days_absent_excused or 0, "unexcused": result.days_absent_unexcused or 0}
+
+
+def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_results: bool = True) -> dict:
+    """The pupil-year as a ``hocbaso.record/1`` dict, keys in the spec's order.
+
+    With ``with_results`` the stored computed fields (outcome, award, completion) are included;
+    without, they are null (what ``hocbaso assess`` takes as input).
+    """
+    klass = enrolment.school_class
+    year = klass.school_year
+    school = year.school
+    pupil = enrolment.pupil
+    subjects = enrolment.subjects()
+    by_period_subject: dict[str, list] = {}
+    for row in enrolment.subject_evaluations.all():
+        by_period_subject.setdefault(row.period, []).append(row)
+    by_period_trait: dict[tuple, list] = {}
+    for row in enrolment.trait_evaluations.all():
+        by_period_trait.setdefault((row.period, row.kind), []).append(row)
+
+    def lists(period):
+        return {"subjects": _subject_list(by_period_subject.get(period, []), subjects),
+                "qualities": _trait_list(by_period_trait.get((period, "quality"), []), catalogue.QUALITIES),
+                "competences": _trait_list(by_period_trait.get((period, "competence"), []), catalogue.COMPETENCES)}
+
+    periods = {p: lists(p) for p in TERM_PERIODS
+               if by_period_subject.get(p) or by_period_trait.get((p, "quality")) or by_period_trait.get((p, "competence"))}
+    result = getattr(enrolment, "year_result", None)
+    year_end = lists(YEAR_END)
+    record = {
+        "format": FORMAT,
+        "school_year": year.name,
+        "grade": klass.grade,
+        "class_name": klass.name,
+        "school": {"code": school.code, "name": school.name, "district": school.district.name,
+                   "province": school.district.province.name},
+        "pupil": {
+            "identity_number": pupil.identity_number,
+            "full_name": pupil.full_name,
+            "gender": pupil.gender,
+            "birth_date": pupil.birth_date.isoformat(),
+            "ethnicity": pupil.ethnicity,
+            "nationality": pupil.nationality,
+            "birthplace": pupil.birthplace,
+            "hometown": pupil.hometown or None,
+            "address": pupil.address or None,
+            "father_name": pupil.father_name or None,
+            "mother_name": pupil.mother_name or None,
+            "guardian_name": pupil.guardian_name or None,
+            "registry_number": enrolment.registry_number,
+        },
+        "subjects": year_end["subjects"],
+        "qualities": year_end["qualities"],
+        "competences": year_end["competences"],
+        "periods": periods or None,
+        "individual_plan": enrolment.individual_plan,
+        "height_cm": result.height_cm if result else None,
+        "weight_kg": float(result.weight_kg) if result and result.weight_kg is not None else None,
+        "days_absent": _absences(result),
+        "outcome": None,
+        "award": None,
+        "completed_grade": None,
+        "completed_primary": None,
+        "homeroom_comment": result.homeroom_comment if result else "",
+        "homeroom_teacher": klass.homeroom_teacher.full_name if klass.homeroom_teacher else "",
+        "principal": principal_name(school.pk, principals),
+    }
+    if result is not None:
+        if enrolment.individual_plan:
+            record["outcome"] = result.plan_outcome
+        elif result.nominated_tieu_bieu:
+            record["award"] = "hoc_sinh_tieu_bieu"
+        if with_results and result.outcome:
+            record.update(outcome=result.outcome, award=result.award, completed_grade=result.completed_grade,
+                          completed_primary=result.completed_primary)
+    return record
+
+
+def issued_status(issued) -> dict:
+    """Where an issued record stands: ``current``, ``superseded`` (by which version) or ``withdrawn``."""
+    from hocbaso.records.models import IssuedRecord, RecordWithdrawal
+
+    if RecordWithdrawal.objects.filter(issued_record=issued).exists():
+        return {"status": "withdrawn", "superseded_by_version": None, "current_record_id": None}
+    newer = IssuedRecord.objects.filter(supersedes=issued).first()
+    if newer is None:
+        return {"status": "current", "superseded_by_version": None, "current_record_id": issued.record_id}
+    latest = newer
+    while (nxt := IssuedRecord.objects.filter(supersedes=latest).first()) is not None:
+        latest = nxt
+    return {"status": "superseded", "superseded_by_version": newer.version, "current_record_id": latest.record_id}

@@ -1,0 +1,180 @@
+"""Settings, read from environment variables with safe defaults.
+
+Zero-setup default: SQLite and files under ``HOCBASO_DATA_DIR`` (default ``./data``).
+``DATABASE_URL=postgres://user@host:5432/name`` selects PostgreSQL.
+Bad configuration is refused at start by the system checks in ``hocbaso.core.checks``.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def envbool(name: str, default: str) -> bool:
+    return os.getenv(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def envint(name: str, default: str) -> int:
+    return int(os.getenv(name, default))
+
+
+def envlist(name: str, default: str) -> list[str]:
+    return [part.strip() for part in os.getenv(name, default).split(",") if part.strip()]
+
+
+def envsecret(name: str, default: str) -> str:
+    """A secret from NAME, or from the file that NAME_FILE names (Docker/systemd style)."""
+    path = os.getenv(name + "_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    return os.getenv(name, default)
+
+
+def database_from_url(url: str, data_dir: Path) -> dict:
+    """Django DATABASES['default'] for a DATABASE_URL (postgres:// or sqlite:///path)."""
+    if not url:
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(data_dir / "hocbaso.sqlite3"),
+                "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
+                            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}
+    parsed = urlparse(url)
+    if parsed.scheme in ("postgres", "postgresql", "pgsql"):
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")) or "hocbaso",
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", "60"),
+            "TEST": {"NAME": os.getenv("DB_TEST_NAME") or None},
+        }
+    if parsed.scheme == "sqlite":
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path) or ":memory:",
+                "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"}}
+    # Left for the system check hocbaso.E001 to report clearly.
+    return {"ENGINE": "django.db.backends.dummy", "NAME": url}
+
+
+DATA_DIR = Path(os.getenv("HOCBASO_DATA_DIR", "./data")).resolve()
+DATABASE_URL = os.getenv("DATABASE_URL", "")
+if not DATABASE_URL:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {"default": database_from_url(DATABASE_URL, DATA_DIR)}
+
+DEBUG = envbool("DEBUG", "false")
+# A fixed development key is used only when none is configured; the system check
+# hocbaso.W001 warns about it, and hocbaso.E002 refuses it when DEBUG is off in production mode.
+SECRET_KEY = envsecret("SECRET_KEY", "hocbaso-insecure-development-key-change-me")
+PRODUCTION = envbool("HOCBASO_PRODUCTION", "false")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Public verification limits (per hour, with a burst); see hocbaso/verify/ratelimit.py for the numbers.
+VERIFY_LIMITS = {
+    "status_burst": envint("VERIFY_STATUS_BURST", "30"), "status_per_hour": envint("VERIFY_STATUS_PER_HOUR", "120"),
+    "factor_ip_burst": envint("VERIFY_FACTOR_IP_BURST", "10"),
+    "factor_ip_per_hour": envint("VERIFY_FACTOR_IP_PER_HOUR", "30"),
+    "factor_code_burst": envint("VERIFY_FACTOR_CODE_BURST", "5"),
+    "factor_code_per_hour": envint("VERIFY_FACTOR_CODE_PER_HOUR", "10"),
+    "file_burst": envint("VERIFY_FILE_BURST", "10"), "file_per_hour": envint("VERIFY_FILE_PER_HOUR", "60"),
+}
+VERIFY_MAX_UPLOAD = envint("VERIFY_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
+TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", "false")
+JOBS_INLINE = os.getenv("HOCBASO_JOBS", "worker").strip().lower() == "inline"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "hocbaso.core",
+    "hocbaso.audit",
+    "hocbaso.directory",
+    "hocbaso.assessment",
+    "hocbaso.records",
+    "hocbaso.jobs",
+    "hocbaso.verify",
+    "hocbaso.reports",
+    "hocbaso.documents",
+    "hocbaso.portal",
+    "hocbaso.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "hocbaso.urls"
+WSGI_APPLICATION = "hocbaso.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:login"
+
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.getenv("TIME_ZONE", "Asia/Ho_Chi_Minh")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "files"
+# Static files are served by WhiteNoise (compressed, cached forever under hashed names in production,
+# where `hocbaso collectstatic` runs first); in development it reads the apps' folders directly.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if PRODUCTION
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+try:  # WhiteNoise warns on every request when the folder is missing
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "false")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
+}

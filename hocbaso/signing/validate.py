@@ -1,0 +1,177 @@
+"""Validating the signatures of a PDF with pyHanko (an implementation independent from our writer).
+
+Trust roots are configuration: a list of PEM files (a deployment adds the national root CA; the built-in
+CA's ``ca/root.pem`` is trusted only when listed). ``validate_pdf(data)`` without ``trust_roots`` reads them
+from Django's ``settings.HOCBASO_TRUST_ROOTS`` when Django is configured, else from the environment variable
+``HOCBASO_TRUST_ROOTS`` (paths separated by ``os.pathsep``); none configured → nothing is trusted, and each
+signature's ``trusted`` is ``False`` while ``intact``/``valid`` still say whether the file was altered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import json
+import os
+from pathlib import Path
+from typing import Iterable
+
+from asn1crypto import x509 as asn1_x509
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
+RECORD_ATTACHMENT = "hocbaso-record.json"
+
+
+def configured_trust_roots() -> list[str]:
+    """The trust-root PEM paths from Django settings (``HOCBASO_TRUST_ROOTS``) or the environment."""
+    try:
+        from django.conf import settings
+
+        if settings.configured and getattr(settings, "HOCBASO_TRUST_ROOTS", None) is not None:
+            value = settings.HOCBASO_TRUST_ROOTS
+            return [value] if isinstance(value, (str, Path)) else list(value)
+    except ImportError:  # pragma: no cover - Django is always installed in this project
+        pass
+    raw = os.environ.get("HOCBASO_TRUST_ROOTS", "")
+    return [p for p in raw.split(os.pathsep) if p.strip()]
+
+
+def load_roots(trust_roots: Iterable) -> list[asn1_x509.Certificate]:
+    """Certificates from PEM/DER paths, PEM/DER bytes, or certificate objects (cryptography or asn1crypto)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    out: list[asn1_x509.Certificate] = []
+    for item in trust_roots:
+        if isinstance(item, asn1_x509.Certificate):
+            out.append(item)
+            continue
+        if isinstance(item, x509.Certificate):
+            out.append(asn1_x509.Certificate.load(item.public_bytes(serialization.Encoding.DER)))
+            continue
+        data = item if isinstance(item, bytes) else Path(item).read_bytes()
+        if b"-----BEGIN" in data:
+            certs = x509.load_pem_x509_certificates(data)
+        else:
+            certs = [x509.load_der_x509_certificate(data)]
+        out += [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in certs]
+    return out
+
+
+def _name_attr(cert: asn1_x509.Certificate, key: str) -> str:
+    value = cert.subject.native.get(key, "")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value)
+
+
+def _iso(when: dt.datetime | None) -> str | None:
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone(VIETNAM).isoformat()
+
+
+def embedded_lookup_code(data: bytes) -> str | None:
+    """The lookup code (mã tra cứu) of the record attached to the PDF by ``hocbaso.documents``, if any."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(io.BytesIO(data)) as doc:
+            attachments = doc.attachments
+            names = [n for n in attachments.keys() if n.endswith(".json")]
+            if not names:
+                return None
+            name = RECORD_ATTACHMENT if RECORD_ATTACHMENT in names else max(names)
+            record = json.loads(attachments[name].get_file().read_bytes().decode("utf-8"))
+    except Exception:
+        return None
+    issuance = record.get("issuance") if isinstance(record, dict) else None
+    return (issuance or {}).get("lookup_code") or None
+
+
+def validate_pdf(pdf_bytes: bytes, trust_roots: Iterable | None = None, *, other_certs: Iterable = (),
+                 skip_diff: bool = False) -> dict:
+    """Every signature of the PDF, checked; raises on a file that is not a readable PDF.
+
+    Returns ``{"signatures": [...], "altered": bool, "trusted": bool, "lookup_code": str|None,
+    "revisions": int}``. Per signature: ``field``, ``signer_name`` (CN), ``role`` (the certificate's title
+    attribute), ``organisation`` (O), ``subject``, ``issuer``, ``serial``, ``signing_time`` (the time claimed
+    in the signature, Vietnam time), ``timestamp`` (the TSA's time for B-T, else None), ``level``
+    ("B-B"/"B-T"), ``intact`` (the signed bytes hash to the signed digest), ``valid`` (intact and the
+    cryptographic signature verifies), ``trusted`` (valid and the certificate chains to a configured root),
+    ``trust_problem``, ``covers_whole_file``, ``coverage``, ``revision`` (0-based revision the signature
+    closes), ``modification_level`` (what later revisions changed: NONE, LTA_UPDATES, FORM_FILLING,
+    ANNOTATIONS, OTHER), ``changes_allowed``.
+
+    ``altered`` is True when any signature is not intact or not valid, or when a later revision changes the
+    document in a way a signature does not allow (anything beyond adding signatures, their fields and
+    stamps, and validation data). An unsigned file has no signatures and ``altered`` False.
+    """
+    return asyncio.run(_validate(pdf_bytes, trust_roots, other_certs, skip_diff))
+
+
+async def _validate(pdf_bytes, trust_roots, other_certs, skip_diff) -> dict:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    roots = load_roots(configured_trust_roots() if trust_roots is None else trust_roots)
+    extra = load_roots(other_certs)
+    reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+    total_revisions = reader.xrefs.total_revisions
+    signatures = []
+    for embedded in reader.embedded_signatures:
+        context = ValidationContext(trust_roots=roots, other_certs=extra, allow_fetching=False,
+                                    revocation_mode="soft-fail")
+        ts_context = ValidationContext(trust_roots=roots, other_certs=extra, allow_fetching=False,
+                                       revocation_mode="soft-fail")
+        diff_failed = False
+        try:
+            status = await async_validate_pdf_signature(embedded, context, ts_validation_context=ts_context,
+                                                        skip_diff=skip_diff)
+        except Exception:
+            # the revisions after this signature cannot even be compared: check the signature alone, and
+            # count the file as altered
+            diff_failed = True
+            embedded.diff_result = None
+            status = await async_validate_pdf_signature(embedded, context, ts_validation_context=ts_context,
+                                                        skip_diff=True)
+        cert = status.signing_cert
+        level = status.modification_level
+        changes_allowed = not diff_failed and status.docmdp_ok is not False and \
+            (level is None or level != ModificationLevel.OTHER)
+        tst = status.timestamp_validity
+        signatures.append({
+            "field": embedded.field_name,
+            "signer_name": _name_attr(cert, "common_name"),
+            "role": _name_attr(cert, "title"),
+            "organisation": _name_attr(cert, "organization_name"),
+            "subject": cert.subject.human_friendly,
+            "issuer": cert.issuer.human_friendly,
+            "serial": format(cert.serial_number, "x"),
+            "signing_time": _iso(status.signer_reported_dt or embedded.self_reported_timestamp),
+            "timestamp": _iso(tst.timestamp) if tst is not None else None,
+            "timestamp_valid": (tst.valid and tst.intact) if tst is not None else None,
+            "level": "B-T" if tst is not None else "B-B",
+            "intact": bool(status.intact),
+            "valid": bool(status.intact and status.valid),
+            "trusted": bool(status.intact and status.valid and status.trusted),
+            "trust_problem": str(status.trust_problem_indic.name) if status.trust_problem_indic else None,
+            "covers_whole_file": status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
+            "coverage": status.coverage.name if status.coverage is not None else None,
+            "revision": embedded.signed_revision,
+            "modification_level": "UNREADABLE" if diff_failed else (level.name if level is not None else None),
+            "changes_allowed": bool(changes_allowed),
+        })
+    altered = any(not s["intact"] or not s["valid"] or not s["changes_allowed"] for s in signatures)
+    return {
+        "signatures": signatures,
+        "altered": altered,
+        "trusted": bool(signatures) and all(s["trusted"] for s in signatures),
+        "revisions": total_revisions,
+        "lookup_code": embedded_lookup_code(pdf_bytes),
+    }

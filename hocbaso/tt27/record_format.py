@@ -1,0 +1,411 @@
+"""The shape of a ``hocbaso.record/1`` document (shared spec/record-format.md).
+
+This module checks keys, JSON types and the syntax of values (dates, identity number, grade,
+school year …). It does not judge the evaluations against TT27: which subjects, ratings and
+scores a record must carry is ``evaluations``' job, and it relies on the shapes checked here.
+
+Conventions, applied everywhere: a key the format does not define is ``unknown_field``; a
+required key that is absent is ``missing_field``; an optional key may be absent or ``null``.
+Text is normalised to NFC (``nfc``) before any check.
+"""
+
+import datetime as dt
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hocbaso.tt27 import catalogue
+from hocbaso.tt27.errors import RuleError
+from hocbaso.tt27.wording import competence_name, period_name, quality_name, subject_name
+
+FORMAT = "hocbaso.record/1"
+
+# (value, path, label) -> errors; ``label`` is how the message names the value.
+Check = Callable[[Any, str, str], list[RuleError]]
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?",
+    re.ASCII)
+_IDENTITY_NUMBER = re.compile(r"[0-9]{12}", re.ASCII)
+_LEADING_NUMBER = re.compile(r"[0-9]+", re.ASCII)
+
+
+def nfc(value: Any) -> Any:
+    """A deep copy of a JSON value with every string (keys included) in Unicode NFC."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {nfc(key): nfc(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [nfc(item) for item in value]
+    return value
+
+
+def join(path: str, key: str | int) -> str:
+    """``pupil`` + ``birth_date`` -> ``pupil.birth_date``; ``subjects`` + 1 -> ``subjects[1]``."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def is_int(value: Any) -> bool:
+    """True for a JSON integer (a Python int that is not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def type_name(value: Any) -> str:
+    """The JSON type of a value, in Vietnamese, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "số nguyên"
+    if isinstance(value, float):
+        return "số thập phân"
+    if isinstance(value, str):
+        return "chuỗi văn bản"
+    if isinstance(value, list):
+        return "danh sách"
+    if isinstance(value, dict):
+        return "đối tượng"
+    return type(value).__name__
+
+
+def _invalid_type(path: str, label: str, expected: str, value: Any) -> list[RuleError]:
+    return [RuleError("invalid_type", path, f"{label} phải là {expected}, không phải {type_name(value)}.")]
+
+
+# --- value checks -------------------------------------------------------------------------
+
+def text(*, empty: bool = False) -> Check:
+    """A string; non-blank unless ``empty``."""
+    def check(value, path, label):
+        if not isinstance(value, str):
+            return _invalid_type(path, label, "chuỗi văn bản", value)
+        if not empty and not value.strip():
+            return [RuleError("empty_field", path, f"{label} không được để trống.")]
+        return []
+    return check
+
+
+def nullable(check: Check) -> Check:
+    """``null``, or a value that passes ``check``."""
+    def wrapped(value, path, label):
+        return [] if value is None else check(value, path, label)
+    return wrapped
+
+
+def boolean(value, path, label):
+    """``true`` or ``false``."""
+    return [] if isinstance(value, bool) else _invalid_type(path, label, "true hoặc false", value)
+
+
+def iso_date(value, path, label):
+    """A real calendar date written exactly ``YYYY-MM-DD``."""
+    if not isinstance(value, str):
+        return _invalid_type(path, label, "chuỗi ngày dạng YYYY-MM-DD", value)
+    try:
+        if not _DATE.fullmatch(value):
+            raise ValueError
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return [RuleError("invalid_date", path,
+                          f'{label} phải là một ngày có thật dạng YYYY-MM-DD (ISO 8601), ví dụ 2024-05-31; '
+                          f'nhận được "{value}".')]
+    return []
+
+
+def iso_datetime(value, path, label):
+    """A real instant written ``YYYY-MM-DDTHH:MM[:SS[.ffffff]]``, optionally ending ``Z`` or ``±HH:MM``."""
+    if not isinstance(value, str):
+        return _invalid_type(path, label, "chuỗi thời điểm ISO 8601", value)
+    try:
+        if not _DATETIME.fullmatch(value):
+            raise ValueError
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return [RuleError("invalid_date", path,
+                          f"{label} phải là một thời điểm có thật theo ISO 8601, ví dụ 2025-06-01T08:30:00+07:00; "
+                          f'nhận được "{value}".')]
+    return []
+
+
+def positive_number(value, path, label):
+    """A finite JSON number (integer or decimal) greater than 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _invalid_type(path, label, "một số", value)
+    if not (value > 0 and math.isfinite(value)):
+        return [RuleError("invalid_value", path, f"{label} phải là một số lớn hơn 0; nhận được {value}.")]
+    return []
+
+
+def count(value, path, label):
+    """A JSON integer, 0 or more."""
+    if not is_int(value):
+        return _invalid_type(path, label, "số nguyên", value)
+    if value < 0:
+        return [RuleError("invalid_value", path, f"{label} không được âm; nhận được {value}.")]
+    return []
+
+
+def one_of(table: dict[str, str], code: str) -> Check:
+    """One of ``table``'s keys, reported as ``code`` otherwise."""
+    allowed = ", ".join(f'"{key}" ({words})' for key, words in table.items())
+
+    def check(value, path, label):
+        if not isinstance(value, str):
+            return _invalid_type(path, label, "chuỗi văn bản", value)
+        if value not in table:
+            return [RuleError(code, path, f'{label} phải là một trong: {allowed}; nhận được "{value}".')]
+        return []
+    return check
+
+
+def identity_number(value, path, label):
+    """Exactly 12 ASCII digits (mã định danh cá nhân); ``nullable`` adds the pupil who has none yet."""
+    if not isinstance(value, str):
+        return _invalid_type(path, label, "chuỗi 12 chữ số hoặc null", value)
+    if not _IDENTITY_NUMBER.fullmatch(value):
+        return [RuleError("invalid_identity_number", path,
+                          f'{label} phải gồm đúng 12 chữ số (hoặc null nếu học sinh chưa có); nhận được "{value}".')]
+    return []
+
+
+def grade(value, path, label):
+    """A JSON integer from 1 to 5."""
+    if not is_int(value):
+        return _invalid_type(path, label, "số nguyên từ 1 đến 5", value)
+    if value not in catalogue.GRADES:
+        return [RuleError("invalid_grade", path, f"{label} phải là số nguyên từ 1 đến 5; nhận được {value}.")]
+    return []
+
+
+def school_year(value, path, label):
+    """``YYYY-YYYY`` with consecutive years."""
+    if not isinstance(value, str):
+        return _invalid_type(path, label, 'chuỗi dạng "YYYY-YYYY"', value)
+    try:
+        catalogue.school_year_start(value)
+    except ValueError:
+        return [RuleError("invalid_school_year", path,
+                          f'{label} phải có dạng YYYY-YYYY với hai năm liên tiếp, ví dụ 2024-2025; '
+                          f'nhận được "{value}".')]
+    return []
+
+
+# --- objects and lists --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Key:
+    """One key of an object: its name on the học bạ, its check, and whether it must be present."""
+
+    label: str
+    check: Check
+    required: bool = True
+
+
+def check_object(value: Any, path: str, keys: dict[str, Key], *, label: str, owner: str = "") -> list[RuleError]:
+    """Errors of an object against ``keys``: unknown keys, absent required keys, then each value.
+
+    ``label`` names the object itself; ``owner`` (``môn Toán``) is added to the messages about its keys.
+    """
+    if not isinstance(value, dict):
+        return _invalid_type(path, label, "một đối tượng JSON", value)
+    suffix = f" của {owner}" if owner else ""
+    errors = []
+    for key in value:
+        if key not in keys:
+            errors.append(RuleError("unknown_field", join(path, str(key)),
+                                    f'Trường "{key}"{suffix} không có trong định dạng {FORMAT}'
+                                    f" (các trường được phép: {', '.join(keys)})."))
+    for key, spec in keys.items():
+        where = join(path, key)
+        if key not in value:
+            if spec.required:
+                errors.append(RuleError("missing_field", where, f'Thiếu trường "{key}" ({spec.label}){suffix}.'))
+            continue
+        errors += spec.check(value[key], where, f"{spec.label}{suffix}")
+    return errors
+
+
+def check_list(value: Any, path: str, label: str, entry: Callable[[Any, str], list[RuleError]]) -> list[RuleError]:
+    """Errors of a JSON array whose every item is checked by ``entry(item, path)``."""
+    if not isinstance(value, list):
+        return _invalid_type(path, label, "một danh sách (mảng JSON)", value)
+    errors = []
+    for index, item in enumerate(value):
+        errors += entry(item, join(path, index))
+    return errors
+
+
+def _entry_owner(item: dict, names: Callable[[str], str], fallback: str) -> str:
+    code = item.get("code")
+    return names(code) if isinstance(code, str) and code.strip() else fallback
+
+
+def _any(value, path, label):
+    """Checked by ``evaluations`` (ratings and scores are TT27 matters, not format)."""
+    return []
+
+
+def subject_entry(item: Any, path: str) -> list[RuleError]:
+    """The shape of one subject entry: ``code``, ``rating``, ``score``, ``comment``."""
+    owner = _entry_owner(item, subject_name, "môn học") if isinstance(item, dict) else ""
+    return check_object(item, path, _SUBJECT_ENTRY, label="Mỗi môn học", owner=owner)
+
+
+def quality_entry(item: Any, path: str) -> list[RuleError]:
+    """The shape of one quality entry: ``code``, ``rating``, ``comment``."""
+    owner = _entry_owner(item, quality_name, "phẩm chất") if isinstance(item, dict) else ""
+    return check_object(item, path, _TRAIT_ENTRY, label="Mỗi phẩm chất", owner=owner)
+
+
+def competence_entry(item: Any, path: str) -> list[RuleError]:
+    """The shape of one competence entry: ``code``, ``rating``, ``comment``."""
+    owner = _entry_owner(item, competence_name, "năng lực") if isinstance(item, dict) else ""
+    return check_object(item, path, _TRAIT_ENTRY, label="Mỗi năng lực", owner=owner)
+
+
+_SUBJECT_ENTRY = {
+    "code": Key("Mã môn học", text()),
+    "rating": Key("Mức đạt được", _any),
+    "score": Key("Điểm kiểm tra định kì", _any),
+    "comment": Key("Nhận xét", text(empty=True)),
+}
+_TRAIT_ENTRY = {
+    "code": Key("Mã", text()),
+    "rating": Key("Mức đạt được", _any),
+    "comment": Key("Nhận xét", text(empty=True)),
+}
+
+
+# The three evaluation lists, at the top level (year-end) and in each period.
+EVALUATION_LISTS = {
+    "subjects": Key("Môn học và hoạt động giáo dục", lambda v, p, lab: check_list(v, p, lab, subject_entry)),
+    "qualities": Key("Phẩm chất chủ yếu", lambda v, p, lab: check_list(v, p, lab, quality_entry)),
+    "competences": Key("Năng lực cốt lõi", lambda v, p, lab: check_list(v, p, lab, competence_entry)),
+}
+
+
+TERM_PERIODS = tuple(period for period in catalogue.PERIODS if period != catalogue.YEAR_END)
+
+
+def periods(value, path, label):
+    """``periods``: an object keyed by ``giua_hk1`` / ``cuoi_hk1`` / ``giua_hk2`` (any subset),
+    each holding the three evaluation lists (possibly partial, possibly empty)."""
+    if not isinstance(value, dict):
+        return _invalid_type(path, label, "một đối tượng JSON hoặc null", value)
+    errors = []
+    for key, content in value.items():
+        where = join(path, str(key))
+        if key not in TERM_PERIODS:
+            hint = (" Kết quả cuối năm học ghi ở các danh sách subjects, qualities, competences ngoài cùng."
+                    if key == catalogue.YEAR_END else "")
+            errors.append(RuleError("unknown_period", where,
+                                    f'Kì đánh giá "{key}" không hợp lệ; chỉ dùng {", ".join(TERM_PERIODS)}.{hint}'))
+            continue
+        errors += check_object(content, where, EVALUATION_LISTS, label=f"Kết quả {period_name(key)}",
+                               owner=f"kết quả {period_name(key)}")
+    return errors
+
+
+_SCHOOL = {
+    "code": Key("Mã trường", text()),
+    "name": Key("Tên trường", text()),
+    "district": Key("Quận/huyện", text()),
+    "province": Key("Tỉnh/thành phố", text()),
+}
+
+_PUPIL = {
+    "identity_number": Key("Mã định danh cá nhân", nullable(identity_number)),
+    "full_name": Key("Họ và tên học sinh", text()),
+    "gender": Key("Giới tính", one_of({"male": "Nam", "female": "Nữ"}, "invalid_gender")),
+    "birth_date": Key("Ngày sinh", iso_date),
+    "ethnicity": Key("Dân tộc", text()),
+    "nationality": Key("Quốc tịch", text()),
+    "birthplace": Key("Nơi sinh", text()),
+    "hometown": Key("Quê quán", nullable(text(empty=True))),
+    "address": Key("Nơi ở hiện nay", nullable(text(empty=True))),
+    "father_name": Key("Họ tên cha", nullable(text(empty=True))),
+    "mother_name": Key("Họ tên mẹ", nullable(text(empty=True))),
+    "guardian_name": Key("Họ tên người giám hộ", nullable(text(empty=True))),
+    "registry_number": Key("Số đăng bộ", text()),
+}
+
+_DAYS_ABSENT = {
+    "excused": Key("Số ngày nghỉ có phép", count),
+    "unexcused": Key("Số ngày nghỉ không phép", count),
+}
+
+_ISSUANCE = {
+    "record_id": Key("Mã số định danh học bạ", text()),
+    "lookup_code": Key("Mã số tra cứu học bạ", text()),
+    "effective_date": Key("Ngày hiệu lực", iso_date),
+    "version": Key("Phiên bản", lambda v, p, lab: (
+        _invalid_type(p, lab, "số nguyên từ 1 trở lên", v) if not is_int(v)
+        else [RuleError("invalid_value", p, f"{lab} phải là số nguyên từ 1 trở lên; nhận được {v}.")] if v < 1
+        else [])),
+    "supersedes": Key("Mã số định danh học bạ của phiên bản được thay thế", nullable(text())),
+    "issued_at": Key("Thời điểm phát hành", iso_datetime),
+}
+
+
+def issuance(value, path, label):
+    """``issuance``: the issue data of an issued record; version 1 supersedes nothing, a later one does."""
+    errors = check_object(value, path, _ISSUANCE, label=label)
+    if errors or not isinstance(value, dict):
+        return errors
+    if (value["version"] == 1) != (value["supersedes"] is None):
+        return [RuleError("issuance_inconsistent", join(path, "supersedes"),
+                          "Phiên bản 1 của học bạ không thay thế bản nào (supersedes phải là null); "
+                          "từ phiên bản 2 trở đi phải ghi mã số định danh của bản bị thay thế; "
+                          f"nhận được version {value['version']}, "
+                          f"supersedes {json.dumps(value['supersedes'], ensure_ascii=False)}.")]
+    return []
+
+
+# The top level, in the spec's order. ``format`` itself is checked before (a wrong one is unreadable).
+RECORD = {
+    "format": Key("Định dạng", _any),
+    "school_year": Key("Năm học", school_year),
+    "grade": Key("Khối lớp", grade),
+    "class_name": Key("Tên lớp", text()),
+    "school": Key("Thông tin trường", lambda v, p, lab: check_object(v, p, _SCHOOL, label=lab)),
+    "pupil": Key("Thông tin học sinh", lambda v, p, lab: check_object(v, p, _PUPIL, label=lab)),
+    **EVALUATION_LISTS,
+    "periods": Key("Kết quả giữa kì, cuối học kì I", nullable(periods), required=False),
+    "individual_plan": Key("Đánh giá theo kế hoạch giáo dục cá nhân", nullable(boolean), required=False),
+    "height_cm": Key("Chiều cao (cm)", nullable(positive_number), required=False),
+    "weight_kg": Key("Cân nặng (kg)", nullable(positive_number), required=False),
+    "days_absent": Key("Số ngày nghỉ học", nullable(lambda v, p, lab: check_object(v, p, _DAYS_ABSENT, label=lab)),
+                       required=False),
+    "outcome": Key("Đánh giá kết quả giáo dục", nullable(one_of(catalogue.OUTCOMES, "invalid_value")),
+                   required=False),
+    "award": Key("Khen thưởng", nullable(one_of(catalogue.AWARDS, "invalid_value")), required=False),
+    "completed_grade": Key("Hoàn thành chương trình lớp học", nullable(boolean), required=False),
+    "completed_primary": Key("Hoàn thành chương trình tiểu học", nullable(boolean), required=False),
+    "homeroom_comment": Key("Nhận xét của giáo viên chủ nhiệm", text(empty=True)),
+    "homeroom_teacher": Key("Họ tên giáo viên chủ nhiệm", text(empty=True)),
+    "principal": Key("Họ tên hiệu trưởng", text(empty=True)),
+    "issuance": Key("Thông tin phát hành", nullable(issuance), required=False),
+}
+
+
+def check_record(record: dict) -> list[RuleError]:
+    """Every format error of an NFC-normalised record whose ``format`` is already known to be right,
+    in the spec's key order; plus ``class_grade_mismatch`` when the class name's leading number
+    is not the grade."""
+    errors = check_object(record, "", RECORD, label="Học bạ")
+    class_name, grade_ = record.get("class_name"), record.get("grade")
+    if isinstance(class_name, str) and is_int(grade_):
+        leading = _LEADING_NUMBER.match(class_name.strip())
+        if leading and int(leading[0]) != grade_:
+            errors.append(RuleError("class_grade_mismatch", "class_name",
+                                    f'Tên lớp "{class_name}" không khớp với lớp {grade_} của học bạ.'))
+    return errors

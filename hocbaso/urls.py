@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("hocbaso.verify.urls")),
+    path("", include("hocbaso.reports.urls")),
+    path("", include("hocbaso.portal.urls")),
+]

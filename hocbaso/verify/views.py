@@ -1,0 +1,192 @@
+"""Public pages and JSON API for verifying a record. No login; nothing personal in URLs but the code."""
+
+import json
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from hocbaso.directory.models import Role
+from hocbaso.records.codes import normalize_lookup_code
+from hocbaso.records.models import IssuedRecord
+from hocbaso.verify.files import file_check
+from hocbaso.verify.models import RecordLookup
+from hocbaso.verify.openapi import OPENAPI
+from hocbaso.verify.ratelimit import bucket_take, client_ip, ip_key
+from hocbaso.verify.services import RateLimited, lookup_full, lookup_status
+
+FAILED_FACTOR = "Mã tra cứu hoặc thông tin xác minh (ngày sinh / mã định danh) không đúng."
+GRANT_SECONDS = 600
+
+
+def _too_many(request, api: bool):
+    message = str(RateLimited())
+    if api:
+        return JsonResponse({"error": "rate_limited", "message": message}, status=429)
+    return render(request, "verify/lookup.html", {"error": message}, status=429)
+
+
+def lookup_form(request):
+    """GET: the form. A submitted code goes to its status page (the QR link's page)."""
+    code = request.GET.get("ma", "")
+    if code:
+        normal = normalize_lookup_code(code)
+        if normal:
+            return redirect("verify:status", code=normal)
+        return render(request, "verify/lookup.html", {"error": "Mã tra cứu không hợp lệ: hãy kiểm tra lại từng kí tự.",
+                                                      "code": code})
+    return render(request, "verify/lookup.html", {})
+
+
+def status(request, code: str):
+    """The status page (QR target). POST with the second factor shows the full record."""
+    ip = client_ip(request)
+    try:
+        if request.method == "POST":
+            issued = lookup_full(text=code, factor=request.POST.get("xac_minh", ""), ip=ip)
+            if issued is None:
+                return render(request, "verify/lookup.html", {"error": FAILED_FACTOR})
+            request.session[f"grant:{issued.lookup_code}"] = timezone.now().timestamp() + GRANT_SECONDS
+            return render(request, "verify/full.html", {"issued": issued, "record": issued.record,
+                                                        "answer": lookup_status(text=code, ip=ip)})
+        answer = lookup_status(text=code, ip=ip)
+    except RateLimited:
+        return _too_many(request, api=False)
+    code_status = 404 if answer.status in ("unknown", "invalid") else 200
+    return render(request, "verify/status.html", {"answer": answer, "code": answer.code}, status=code_status)
+
+
+@require_GET
+def download(request, code: str):
+    """The signed PDF, for a browser session that passed the second factor in the last few minutes."""
+    normal = normalize_lookup_code(code)
+    expiry = request.session.get(f"grant:{normal}") if normal else None
+    if not expiry or expiry < timezone.now().timestamp():
+        return redirect("verify:status", code=normal or code)
+    issued = IssuedRecord.objects.filter(lookup_code=normal).first()
+    if issued is None:
+        raise Http404
+    handle = default_storage.open(issued.pdf, "rb")
+    return FileResponse(handle, as_attachment=True, filename=f"hoc-ba-{issued.record_id}-v{issued.version}.pdf",
+                        content_type="application/pdf")
+
+
+def _read_upload(request) -> bytes | None:
+    if request.content_type == "application/pdf" or request.content_type == "application/octet-stream":
+        data = request.body
+    else:
+        upload = request.FILES.get("tep") or request.FILES.get("file")
+        if upload is None:
+            return None
+        data = upload.read(settings.VERIFY_MAX_UPLOAD + 1)
+    return data
+
+
+def file_page(request):
+    if request.method != "POST":
+        return render(request, "verify/file.html", {})
+    if not bucket_take(f"file-ip:{ip_key(client_ip(request))}", capacity=settings.VERIFY_LIMITS["file_burst"],
+                       per_hour=settings.VERIFY_LIMITS["file_per_hour"]):
+        return render(request, "verify/file.html", {"error": str(RateLimited())}, status=429)
+    upload = request.FILES.get("tep")
+    if upload is None:
+        return render(request, "verify/file.html", {"error": "Hãy chọn một tệp PDF để kiểm tra."}, status=400)
+    if upload.size > settings.VERIFY_MAX_UPLOAD:
+        return render(request, "verify/file.html", {"error": _too_big()}, status=413)
+    verdict = file_check(upload.read())
+    _log_file(request, verdict, via_api=False)
+    return render(request, "verify/file.html", {"verdict": verdict,
+                                                "details_json": json.dumps(verdict.as_dict(), ensure_ascii=False,
+                                                                           indent=2, default=str)})
+
+
+def _too_big() -> str:
+    return f"Tệp quá lớn: tối đa {settings.VERIFY_MAX_UPLOAD // (1024 * 1024)} MB."
+
+
+def _log_file(request, verdict, via_api: bool) -> None:
+    issued = IssuedRecord.objects.filter(sha256=verdict.sha256).first()
+    RecordLookup.objects.create(kind="file", ip_hash=ip_key(client_ip(request)), issued_record=issued,
+                                ok=verdict.verdict.startswith("authentic"), via_api=via_api,
+                                school_code=issued.school_code if issued else "")
+
+
+# ---- JSON API -------------------------------------------------------------------------------------
+
+@require_GET
+def api_status(request, code: str):
+    try:
+        answer = lookup_status(text=code, ip=client_ip(request), via_api=True)
+    except RateLimited:
+        return _too_many(request, api=True)
+    return JsonResponse(answer.as_dict(), status=404 if answer.status in ("unknown", "invalid") else 200,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+@csrf_exempt
+@require_POST
+def api_full(request, code: str):
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"error": "invalid_json", "message": "Nội dung yêu cầu không phải JSON."}, status=400)
+    factor = str(body.get("birth_date") or body.get("identity_number") or "")
+    try:
+        issued = lookup_full(text=code, factor=factor, ip=client_ip(request), via_api=True)
+    except RateLimited:
+        return _too_many(request, api=True)
+    if issued is None:
+        return JsonResponse({"error": "not_verified", "message": FAILED_FACTOR}, status=404,
+                            json_dumps_params={"ensure_ascii": False})
+    return JsonResponse({"record": issued.record, "sha256": issued.sha256, "signers": issued.signers,
+                         "pdf_url": None}, json_dumps_params={"ensure_ascii": False})
+
+
+@csrf_exempt
+@require_POST
+def api_file(request):
+    if not bucket_take(f"file-ip:{ip_key(client_ip(request))}", capacity=settings.VERIFY_LIMITS["file_burst"],
+                       per_hour=settings.VERIFY_LIMITS["file_per_hour"]):
+        return _too_many(request, api=True)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.VERIFY_MAX_UPLOAD + 1024 * 64:
+        return JsonResponse({"error": "too_large", "message": _too_big()}, status=413)
+    data = _read_upload(request)
+    if data is None:
+        return JsonResponse({"error": "no_file", "message": "Thiếu tệp: gửi PDF trong trường 'file' hoặc "
+                             "với Content-Type: application/pdf."}, status=400)
+    if len(data) > settings.VERIFY_MAX_UPLOAD:
+        return JsonResponse({"error": "too_large", "message": _too_big()}, status=413)
+    verdict = file_check(data)
+    _log_file(request, verdict, via_api=True)
+    return JsonResponse(verdict.as_dict(), json_dumps_params={"ensure_ascii": False, "default": str})
+
+
+@require_GET
+def api_openapi(request):
+    spec = dict(OPENAPI, servers=[{"url": settings.SITE_URL}])
+    return JsonResponse(spec, json_dumps_params={"ensure_ascii": False})
+
+
+# ---- the principal's log ----------------------------------------------------------------------------
+
+@login_required
+def lookup_log(request):
+    """Nhật ký tra cứu of the school's records, for its principal and vice-principals."""
+    staff = getattr(request.user, "staff", None)
+    if staff is None or not staff.school_id or not staff.roles & {Role.PRINCIPAL, Role.VICE_PRINCIPAL}:
+        raise PermissionDenied("Chỉ hiệu trưởng, phó hiệu trưởng được xem nhật ký tra cứu của trường.")
+    entries = (RecordLookup.objects.filter(school_code=staff.school.code).select_related("issued_record")
+               .order_by("-at")[:500])
+    return render(request, "verify/log.html", {"entries": entries, "school": staff.school})
+
+
+def record_url(lookup_code: str) -> str:
+    """The public address a QR code opens."""
+    return settings.SITE_URL + reverse("verify:status", args=[lookup_code])
