@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "hocbaso.reports",
     "hocbaso.documents",
     "hocbaso.portal",
+    "hocbaso.exchange",
     "hocbaso.demo",
 ]
 

@@ -4,7 +4,6 @@ import os
 import time
 from pathlib import Path
 
-from django.conf import settings
 
 from hocbaso.documents.render import render_many
 from hocbaso.records.selectors import enrolments_for_records, record_build

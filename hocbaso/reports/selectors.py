@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from django.db.models import Count, Q
 
 from hocbaso.assessment.models import YearResult
-from hocbaso.directory.models import EnrolmentStatus, School, SchoolClass
+from hocbaso.directory.models import EnrolmentStatus, SchoolClass
 from hocbaso.records.models import IssuedRecord
 from hocbaso.tt27 import catalogue
 

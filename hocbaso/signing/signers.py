@@ -11,7 +11,6 @@ stamp fonts for the whole batch. Use a signer as a context manager, or call ``cl
 from __future__ import annotations
 
 import abc
-import asyncio
 import datetime as dt
 from typing import Any, Callable
 
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
+from hocbaso.signing.aio import run_sync
 from hocbaso.signing.ca import Identity
 from hocbaso.signing.errors import RemoteSigningError, SigningError, SigningSetupError, WrongPinError
 from hocbaso.signing.pades import PadesBatch, PadesSettings, SignJob, default_stamp_text
@@ -102,7 +102,7 @@ class Signer(abc.ABC):
     def sign_batch(self, jobs: list[SignJob], *, progress: Callable[[int, int], Any] | None = None) -> list[bytes]:
         if not jobs:
             return []
-        return asyncio.run(self._sign_batch(list(jobs), progress))
+        return run_sync(self._sign_batch(list(jobs), progress))
 
     async def _sign_batch(self, jobs: list[SignJob], progress) -> list[bytes]:
         async with self._raw_session(len(jobs)) as (raw, session):
@@ -216,7 +216,7 @@ class Pkcs11Signer(Signer):
         self._other = [to_asn1(c) for c in (other_certs or [])]
         self._signer = ph_pkcs11.PKCS11Signer(self._session, key_label=key_label, cert_label=cert_label or key_label,
                                               use_raw_mechanism=True, ca_chain=self._other or None)
-        asyncio.run(self._signer.ensure_objects_loaded())
+        run_sync(self._signer.ensure_objects_loaded())
         self._cert = to_crypto(self._signer.signing_cert)
 
     @property
@@ -271,7 +271,7 @@ class CscSigner(Signer):
         self._authorize = authorize or (lambda count: {"PIN": pin} if pin is not None else {})
         self.timeout = timeout
         self.authorizations = 0  # credentials/authorize calls made by this signer
-        self.credential_info = asyncio.run(self._fetch_info())
+        self.credential_info = run_sync(self._fetch_info())
 
     async def _fetch_info(self):
         import aiohttp

@@ -9,7 +9,6 @@ signature's ``trusted`` is ``False`` while ``intact``/``valid`` still say whethe
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import io
 import json
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Iterable
 
 from asn1crypto import x509 as asn1_x509
+
+from hocbaso.signing.aio import run_sync
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 RECORD_ATTACHMENT = "hocbaso-record.json"
@@ -110,7 +111,7 @@ def validate_pdf(pdf_bytes: bytes, trust_roots: Iterable | None = None, *, other
     document in a way a signature does not allow (anything beyond adding signatures, their fields and
     stamps, and validation data). An unsigned file has no signatures and ``altered`` False.
     """
-    return asyncio.run(_validate(pdf_bytes, trust_roots, other_certs, skip_diff))
+    return run_sync(_validate(pdf_bytes, trust_roots, other_certs, skip_diff))
 
 
 async def _validate(pdf_bytes, trust_roots, other_certs, skip_diff) -> dict:

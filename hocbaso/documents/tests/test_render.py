@@ -8,7 +8,7 @@ import unicodedata
 
 import pytest
 
-from hocbaso.documents import Renderer, extract_record, extract_records, render_history
+from hocbaso.documents import Renderer, extract_record, extract_records, render_history, signature_boxes
 from hocbaso.tt27.tests.factories import valid_record
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
@@ -44,16 +44,16 @@ def text_of(pdf: bytes, tmp_path, name="r.pdf") -> str:
 def test_fields_appear_in_the_templates_order(renderer, record, tmp_path):
     text = " ".join(text_of(renderer.year(record, verify_url=URL), tmp_path).split())
     expected = ["SỞ GD&ĐT", "PHÒNG GD&ĐT", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
-                "HỌC BẠ", "Họ và tên học sinh: Nguyễn Thị Ánh Tuyết", "Lớp: 4A", "Năm học: 2024-2025",
-                "Ngày sinh:", "Chiều cao: 132 cm", "Cân nặng: 29,5 kg", "Số ngày nghỉ có phép: 2",
-                "Mã số định danh học bạ:", "67000101-2425-ABCDEFGH12345678", "Mã số tra cứu học bạ:", "7KQ2-M9XD-4RP",
-                "Mã định danh cá nhân:", "067314001234", "Ngày hiệu lực:", "01/06/2025", "Phiên bản:",
-                "1. Các môn học và hoạt động giáo dục", "Môn học và hoạt động giáo dục", "Mức đạt được", "Điểm",
-                "Nhận xét", "Tiếng Việt", "Toán", "2. Những phẩm chất chủ yếu", "Yêu nước", "Trách nhiệm",
+                "HỌC BẠ", "Họ và tên học sinh: Nguyễn Thị Ánh Tuyết", "Ngày sinh:", "Chiều cao: 132 cm",
+                "Cân nặng: 29,5 kg", "Lớp: 4A", "Năm học: 2024-2025", "Mã định danh cá nhân:", "067314001234",
+                "Số ngày nghỉ có phép: 2", "Mã số định danh học bạ:", "67000101-2425-ABCDEFGH12345678",
+                "Mã số tra cứu học bạ:", "7KQ2-M9XD-4RP", "Ngày hiệu lực:", "01/06/2025", "Phiên bản:", URL,
+                "1. Các môn học và hoạt động giáo dục", "Môn học và hoạt động giáo dục", "Tiếng Việt", "Toán",
+                "Mức đạt được", "Điểm", "Nhận xét", "2. Những phẩm chất chủ yếu", "Yêu nước", "Trách nhiệm",
                 "3. Những năng lực cốt lõi", "Năng lực chung", "Tự chủ và tự học", "Năng lực đặc thù", "Thể chất",
-                "4. Đánh giá kết quả giáo dục:", "Hoàn thành tốt", "5. Khen thưởng:", "6. Hoàn thành chương trình:",
+                "4. Đánh giá kết quả giáo dục:", "Hoàn thành tốt", "5. Khen thưởng:", "6. Hoàn thành chương trình",
                 "Hoàn thành chương trình lớp 4", "Nhận xét của giáo viên chủ nhiệm:", "Em ngoan, chăm học.",
-                "XÁC NHẬN CỦA GIÁO VIÊN CHỦ NHIỆM", "HIỆU TRƯỞNG", "Lê Thị Hoa", "Đoàn Trung Quế"]
+                "XÁC NHẬN CỦA HIỆU TRƯỞNG", "GIÁO VIÊN CHỦ NHIỆM", "Đoàn Trung Quế", "Lê Thị Hoa"]
     position = 0
     for item in expected:
         found = text.find(item, position)
@@ -127,9 +127,11 @@ def test_copy_stamp(renderer, record, tmp_path):
 
 
 def test_signature_boxes_are_inside_the_page_and_side_by_side(renderer, record):
-    boxes = renderer.boxes(record)
-    (tp, tx1, ty1, tx2, ty2), (pp, px1, py1, px2, py2) = boxes["teacher"], boxes["principal"]
-    assert tp == pp and ty1 == py1 and tx2 < px1
+    pdf, boxes = renderer.year_with_boxes(record, verify_url=URL)
+    assert boxes == signature_boxes(record, verify_url=URL)
+    (tp, tx1, ty1, tx2, ty2), (pp, px1, py1, px2, _) = boxes["teacher"], boxes["principal"]
+    # The official form: the principal's confirmation on the left, the homeroom teacher on the right.
+    assert tp == pp and abs(ty1 - py1) < 1 and 0 < px1 < px2 < tx1
     assert 0 < tx1 < tx2 <= 595.3 and 0 < ty1 < ty2 <= 841.9 and ty2 - ty1 > 60
 
 
@@ -146,13 +148,15 @@ def test_whole_history_has_cover_school_history_and_every_year(record, tmp_path)
     pdf = render_history([record, third], history=history, verify_url=URL)
     text = " ".join(text_of(pdf, tmp_path).split())
     order = ["HỌC SINH TIỂU HỌC", "Dân tộc:", "Quê quán:", "Họ và tên cha:", "Nguyễn Văn Hùng", "QUÁ TRÌNH HỌC TẬP",
-             "2023-2024", "3A", "2024-2025", "4A", "KẾT QUẢ ĐÁNH GIÁ NĂM HỌC 2023-2024",
-             "KẾT QUẢ ĐÁNH GIÁ NĂM HỌC 2024-2025"]
+             "2023-2024", "NĂM HỌC 2023-2024", "NĂM HỌC 2024-2025"]
+    table = text[text.index("QUÁ TRÌNH HỌC TẬP"):text.index("NĂM HỌC 2023-2024")]
+    assert all(cell in table for cell in ("2023-2024", "3A", "2024-2025", "4A", "15/2020", "05/09/2020"))
     position = 0
     for item in order:
         position = text.find(item, position)
         assert position >= 0, item
-    assert set(extract_records(pdf)) == {"hocbaso-record-2023-2024.json", "hocbaso-record-2024-2025.json"}
+    assert set(extract_records(pdf)) == {"2023-2024", "2024-2025"}
+    assert extract_records(pdf)["2023-2024"] == third
     assert extract_record(pdf) == record
 
 

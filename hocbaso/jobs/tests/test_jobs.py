@@ -38,7 +38,8 @@ def test_submit_claim_run_records_progress_and_result(world):
 def test_failure_is_recorded_not_raised(world):
     job = job_submit(kind="test.fail", args={}, by=world.owner.user, run_inline=False)
     done = job_run(job_claim())
-    assert done.state == JobState.FAILED and "hỏng rồi" in done.message and "RuntimeError" in done.error
+    assert done.pk == job.pk and done.state == JobState.FAILED
+    assert "hỏng rồi" in done.message and "RuntimeError" in done.error
 
 
 def test_unknown_kind_is_refused(world):

@@ -4,7 +4,6 @@
         settings = PadesSettings(tsa_url=tsa.url)
 """
 
-import asyncio
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -14,6 +13,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from hocbaso.signing.aio import run_sync
 
 
 class LocalTSA:
@@ -45,7 +46,7 @@ class LocalTSA:
                     request = tsp.TimeStampReq.load(body)
                     with owner._lock:
                         owner.requests += 1
-                        response = asyncio.run(owner.stamper.async_request_tsa_response(request))
+                        response = run_sync(owner.stamper.async_request_tsa_response(request))
                     data, status = response.dump(), 200
                 except Exception:  # a malformed request gets HTTP 400
                     data, status = b"", 400

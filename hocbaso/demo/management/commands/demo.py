@@ -27,8 +27,6 @@ class Command(BaseCommand):
         self.print_accounts()
 
     def print_accounts(self):
-        from hocbaso.demo.builder import Report, _school_staff  # noqa: F401  (names only)
-
         accounts = [("Hiệu trưởng", "hieutruong"), ("Phó hiệu trưởng", "phohieutruong"),
                     ("GVCN lớp 4A (Lê Thị Hoa)", "gvcn.4a"), ("GVCN lớp 1A", "gvcn.1a"), ("GVCN lớp 5A", "gvcn.5a"),
                     ("GVBM Tiếng Anh lớp 4–5", "gv.tienganh2"), ("Văn thư", "vanthu"),
