@@ -10,6 +10,14 @@ from hocbaso.directory.models import (District, Enrolment, Province, Pupil, Role
 
 
 @pytest.fixture(autouse=True)
+def private_files(settings, tmp_path_factory):
+    """Every test writes files (PDFs, packages, the built-in CA) under its own temporary folder."""
+    base = tmp_path_factory.mktemp("data")
+    settings.MEDIA_ROOT = base / "files"
+    settings.PKI_DIR = base / "pki"
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Argon2 is the product's hasher (see test_password_hasher); tests hash with MD5 to stay fast."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

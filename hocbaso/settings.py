@@ -84,6 +84,19 @@ VERIFY_MAX_UPLOAD = envint("VERIFY_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
 TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", "false")
 JOBS_INLINE = os.getenv("HOCBASO_JOBS", "worker").strip().lower() == "inline"
 
+# Signing (ký số). The built-in certificate authority lives in DATA_DIR/pki; its keys are encrypted with
+# HOCBASO_CA_PASSPHRASE, and users' keys under their PIN mixed with HOCBASO_PIN_PEPPER (neither is stored
+# in the pki folder; both default to values derived from SECRET_KEY).
+PKI_DIR = Path(os.getenv("HOCBASO_PKI_DIR", str(DATA_DIR / "pki"))).resolve()
+CA_PASSPHRASE = envsecret("HOCBASO_CA_PASSPHRASE", "")
+PIN_PEPPER = envsecret("HOCBASO_PIN_PEPPER", "")
+TSA_URL = os.getenv("HOCBASO_TSA_URL", "").strip() or None  # an RFC 3161 server → PAdES B-T, else B-B
+# Trust roots for verification: PEM files (the national root CA, …), separated by ":". The deployment's own
+# built-in CA is trusted too unless HOCBASO_TRUST_BUILTIN_CA=false.
+HOCBASO_TRUST_ROOTS = [p for p in os.getenv("HOCBASO_TRUST_ROOTS", "").split(os.pathsep) if p.strip()]
+TRUST_BUILTIN_CA = envbool("HOCBASO_TRUST_BUILTIN_CA", "true")
+SIGN_PIN_ATTEMPTS = envint("HOCBASO_SIGN_PIN_ATTEMPTS", "5")
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -95,6 +108,7 @@ INSTALLED_APPS = [
     "hocbaso.directory",
     "hocbaso.assessment",
     "hocbaso.records",
+    "hocbaso.signing",
     "hocbaso.jobs",
     "hocbaso.verify",
     "hocbaso.reports",

@@ -115,3 +115,63 @@ class RecordWithdrawal(models.Model):
 
     class Meta:
         verbose_name = "thu hồi học bạ"
+
+
+class DraftState(models.TextChoices):
+    RENDERED = "rendered", "Chờ giáo viên chủ nhiệm ký"
+    TEACHER_SIGNED = "teacher_signed", "GVCN đã ký, chờ hiệu trưởng ký"
+    PRINCIPAL_SIGNED = "principal_signed", "Hiệu trưởng đã ký, chờ phát hành"
+    ISSUED = "issued", "Đã phát hành"
+    DISCARDED = "discarded", "Đã hủy (dữ liệu đã điều chỉnh)"
+
+
+OPEN_STATES = (DraftState.RENDERED, DraftState.TEACHER_SIGNED, DraftState.PRINCIPAL_SIGNED)
+
+
+class RecordDraft(models.Model):
+    """Bản học bạ chờ phát hành: one pupil-year version on its way from rendering through the homeroom
+    teacher's and the principal's signatures to issuance. Its identifier, lookup code and effective date are
+    fixed when it is rendered (they are printed on it); each signature writes a new file (``pdf``), so an
+    interrupted batch resumes from the last committed state without signing anything twice."""
+
+    enrolment = models.ForeignKey("directory.Enrolment", on_delete=models.PROTECT, related_name="drafts")
+    version = models.PositiveSmallIntegerField(default=1)
+    record_id = models.CharField(max_length=40, unique=True)
+    lookup_code = models.CharField(max_length=13, unique=True)
+    supersedes = models.ForeignKey(IssuedRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    correction = models.ForeignKey(CorrectionRequest, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="drafts")
+    effective_date = models.DateField()
+    record = models.JSONField()
+    boxes = models.JSONField(help_text="Signature boxes: {role: [page, x1, y1, x2, y2]}.")
+    state = models.CharField(max_length=20, choices=DraftState.choices, default=DraftState.RENDERED)
+    pdf = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    signers = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    teacher_signed_at = models.DateTimeField(null=True, blank=True)
+    principal_signed_at = models.DateTimeField(null=True, blank=True)
+    issued = models.OneToOneField(IssuedRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="draft")
+
+    class Meta:
+        verbose_name = "học bạ chờ phát hành"
+        constraints = [models.UniqueConstraint(fields=["enrolment"], condition=Q(state__in=OPEN_STATES),
+                                               name="one_open_draft_per_enrolment")]
+        indexes = [models.Index(fields=["state", "enrolment"])]
+
+
+class ClassPackage(models.Model):
+    """Gói học bạ của lớp: a class's issued records with a manifest signed by the school's seal, ready to
+    submit to the province office. A new package is made whenever the class's issued set changes."""
+
+    school_class = models.ForeignKey("directory.SchoolClass", on_delete=models.PROTECT, related_name="packages")
+    file = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    records = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "gói học bạ của lớp"
+        ordering = ["-created_at"]

@@ -46,3 +46,514 @@ def year_results_assess(*, enrolments, by) -> dict[int, Assessment]:
                                    batch_size=1000)
     log_actions(audit, actor=by)
     return out
+
+
+# ====================================================================== the record's lifecycle
+#
+# lock (assessment.data_lock) → subject sign-offs (signing.subject_signoff) → class_sign (GVCN, one PIN)
+# → school_sign (Hiệu trưởng, one PIN) → records_issue (registry + class packages sealed by the school)
+# → corrections: correction_request → correction_approve / correction_reject → new version → sign → issue.
+
+import datetime as _dt
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from hocbaso.directory.models import Role, SchoolClass, SchoolYear, Staff
+from hocbaso.records.codes import new_lookup_code, new_record_id
+from hocbaso.records.models import (OPEN_STATES, ClassPackage, CorrectionRequest, CorrectionStatus, DraftState,
+                                    IssuedRecord, RecordDraft)
+from hocbaso.signing.errors import SigningError
+from hocbaso.signing.pades import SignJob
+
+VIETNAM = _dt.timezone(_dt.timedelta(hours=7))
+CHUNK = 50  # records signed and committed together; an interrupted batch loses at most one chunk's work
+
+
+class LifecycleRefused(SigningError):
+    """A lifecycle step the rules do not allow now; the message says why, in Vietnamese."""
+
+
+@dataclass
+class BatchReport:
+    """What one batch did: how many records it signed or issued, and how many were already done."""
+
+    done: int = 0
+    skipped: int = 0
+    total: int = 0
+    items: list = field(default_factory=list)
+
+
+def _staff_of(user) -> Staff | None:
+    return Staff.objects.filter(user=user).select_related("school").first()
+
+
+def _read(name: str) -> bytes:
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def _write(name: str, data: bytes) -> str:
+    return default_storage.save(name, ContentFile(data))
+
+
+def _today() -> _dt.date:
+    return timezone.now().astimezone(VIETNAM).date()
+
+
+def verify_url_template() -> str:
+    from django.conf import settings
+
+    return settings.SITE_URL.rstrip("/") + "/tra-cuu/{lookup_code}/"
+
+
+def _new_codes() -> tuple[str, str]:
+    """A fresh lookup code no record or draft uses (collisions are astronomically rare; checked anyway)."""
+    while True:
+        code = new_lookup_code()
+        if not (IssuedRecord.objects.filter(lookup_code=code).exists()
+                or RecordDraft.objects.filter(lookup_code=code).exists()):
+            return code
+
+
+def _draft_records(enrolments, *, by, effective_date, supersedes=None, correction=None) -> list[dict]:
+    """Build each pupil-year's record with its issuance block; refuse (naming the pupil) any that the TT27
+    engine finds inconsistent or that has no computed outcome."""
+    from hocbaso.tt27 import assess
+
+    principals: dict = {}
+    out = []
+    for enrolment in enrolments:
+        record = record_build(enrolment, principals=principals)
+        assessment = assess(record)
+        name = f"{enrolment.pupil.full_name} (lớp {enrolment.school_class.name})"
+        if assessment.errors:
+            raise LifecycleRefused(f"Học bạ của {name} chưa hợp lệ theo Thông tư 27: {assessment.errors[0].message}")
+        if not record.get("outcome"):
+            raise LifecycleRefused(f"Học bạ của {name} chưa có kết quả đánh giá cuối năm; hãy tính kết quả trước.")
+        school_year = enrolment.school_class.school_year
+        version = supersedes.version + 1 if supersedes else 1
+        record["issuance"] = {
+            "record_id": new_record_id(school_year.school.code, school_year.name), "lookup_code": _new_codes(),
+            "effective_date": effective_date.isoformat(), "version": version,
+            "supersedes": supersedes.record_id if supersedes else None,
+            "issued_at": dt_vietnam(effective_date).isoformat()}
+        out.append(record)
+    return out
+
+
+def dt_vietnam(day: _dt.date) -> _dt.datetime:
+    return _dt.datetime(day.year, day.month, day.day, 7, 0, tzinfo=VIETNAM)
+
+
+def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = None, supersedes=None,
+                          correction=None, progress=None) -> list[RecordDraft]:
+    """Render the pupil-years that have neither an open draft nor an issued record (or, with ``supersedes``,
+    the next version of that issued record) and store them as drafts awaiting the homeroom teacher's signature.
+    Rendering runs on every core (``documents.render_many``)."""
+    from hocbaso.documents.render import render_many
+
+    effective_date = effective_date or _today()
+    enrolments = list(enrolments)
+    if supersedes is None:
+        busy = set(RecordDraft.objects.filter(enrolment__in=enrolments, state__in=OPEN_STATES)
+                   .values_list("enrolment_id", flat=True))
+        busy |= set(IssuedRecord.objects.filter(enrolment__in=enrolments).values_list("enrolment_id", flat=True))
+        enrolments = [e for e in enrolments if e.pk not in busy]
+    if not enrolments:
+        return []
+    full = {e.pk: e for e in enrolments_for_records().filter(pk__in=[e.pk for e in enrolments])}
+    ordered = [full[e.pk] for e in enrolments]
+    records = _draft_records(ordered, by=by, effective_date=effective_date, supersedes=supersedes,
+                             correction=correction)
+    url = verify_url_template()
+    items = [(i, record, url) for i, record in enumerate(records)]
+    workers = 1 if len(items) < 16 else None
+    drafts = []
+    for i, pdf, boxes in render_many(items, workers=workers, with_boxes=True):
+        enrolment, record = ordered[i], records[i]
+        year = enrolment.school_class.school_year
+        name = _write(f"drafts/{year.school.code}/{year.name}/{record['issuance']['record_id']}-0.pdf", pdf)
+        drafts.append(RecordDraft(
+            enrolment=enrolment, version=record["issuance"]["version"], record_id=record["issuance"]["record_id"],
+            lookup_code=record["issuance"]["lookup_code"], supersedes=supersedes, correction=correction,
+            effective_date=effective_date, record=record, boxes={k: list(v) for k, v in boxes.items()},
+            pdf=name, sha256=hashlib.sha256(pdf).hexdigest(), created_by=by))
+        if progress:
+            progress(len(drafts), len(items))
+    with transaction.atomic():
+        RecordDraft.objects.bulk_create(drafts, batch_size=500)
+        log_actions([Action("record.render", "recorddraft", d.record_id, None,
+                            {"version": d.version, "lookup_code": d.lookup_code, "pupil": d.enrolment.pupil.full_name},
+                            school_code=d.record["school"]["code"]) for d in drafts], actor=by)
+    return drafts
+
+
+def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str, box_key: str, next_state: str,
+                 stamp_field: str, progress=None, chunk: int | None = None) -> BatchReport:
+    """Sign every draft of ``queryset`` (in one state) in chunks; each chunk's new files and states are
+    committed together, so a rerun after an interruption starts where the last committed chunk ended."""
+    chunk = chunk or CHUNK
+    pending = list(queryset.order_by("pk").values_list("pk", flat=True))
+    report = BatchReport(total=len(pending))
+    who = signer.describe()
+    for start in range(0, len(pending), chunk):
+        ids = pending[start:start + chunk]
+        with transaction.atomic():
+            drafts = list(RecordDraft.objects.select_for_update().filter(pk__in=ids, state=state)
+                          .order_by("pk"))
+            if not drafts:
+                continue
+            jobs = [SignJob(_read(d.pdf), field_name, box=tuple(d.boxes[box_key]),
+                            reason=f"{role} ký học bạ", location=d.record["school"]["name"]) for d in drafts]
+            signed = signer.sign_batch(jobs)
+            now = timezone.now()
+            for draft, pdf in zip(drafts, signed):
+                year = draft.record["school_year"]
+                step = 1 if next_state == DraftState.TEACHER_SIGNED else 2
+                draft.pdf = _write(f"drafts/{draft.record['school']['code']}/{year}/{draft.record_id}-{step}.pdf", pdf)
+                draft.sha256 = hashlib.sha256(pdf).hexdigest()
+                draft.state = next_state
+                draft.signers = [*draft.signers, {**who, "role": role, "field": field_name, "signed_at": now.isoformat()}]
+                setattr(draft, stamp_field, now)
+            RecordDraft.objects.bulk_update(drafts, ["pdf", "sha256", "state", "signers", stamp_field])
+            log_actions([Action(f"record.sign.{field_name.lower()}", "recorddraft", d.record_id, None,
+                                {"sha256": d.sha256, "signer": who["name"]}, school_code=d.record["school"]["code"])
+                         for d in drafts], actor=by)
+        report.done += len(drafts)
+        report.items += [d.record_id for d in drafts]
+        if progress:
+            progress(report.done, report.total)
+    return report
+
+
+def _require_own_certificate(staff: Staff, signer) -> None:
+    """The signer must hold the certificate registered for ``staff`` (no signing with a colleague's key)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from hocbaso.signing.services import identity_for
+
+    identity = identity_for(staff=staff)
+    pem = signer.certificate.public_bytes(serialization.Encoding.PEM).decode()
+    if pem.strip() != identity.certificate_pem.strip():
+        raise LifecycleRefused(f"Chứng thư số dùng để ký không phải chứng thư số đã đăng ký của {staff.full_name}.")
+
+
+def class_sign(*, school_class: SchoolClass, by, signer, progress=None, effective_date=None) -> BatchReport:
+    """The homeroom teacher signs every record of the class with one action (one PIN).
+
+    Requires: ``by`` is the class's homeroom teacher; the class is locked; every subject taught by another
+    teacher has that teacher's sign-off. Records not yet rendered are rendered first. Resumable."""
+    from hocbaso.assessment.selectors import locks_for_classes
+    from hocbaso.signing.models import SubjectSignoff
+    from hocbaso.signing.services import subjects_needing_signoff
+
+    staff = _staff_of(by)
+    if staff is None or staff.pk != school_class.homeroom_teacher_id:
+        raise LifecycleRefused(f"Chỉ giáo viên chủ nhiệm lớp {school_class.name} mới ký học bạ của lớp.")
+    if school_class.pk not in locks_for_classes([school_class.pk]):
+        raise LifecycleRefused(f"Lớp {school_class.name} chưa chốt dữ liệu; hãy chốt dữ liệu trước khi ký.")
+    signed = set(SubjectSignoff.objects.filter(school_class=school_class, current=True)
+                 .values_list("subject", flat=True))
+    missing = {s: t for s, t in subjects_needing_signoff(school_class).items() if s not in signed}
+    if missing:
+        from hocbaso.tt27 import catalogue
+        names = ", ".join(f"{catalogue.SUBJECTS.get(s, s)} ({t.full_name})" for s, t in sorted(missing.items()))
+        raise LifecycleRefused(f"Còn môn chưa được giáo viên bộ môn ký xác nhận: {names}.")
+    _require_own_certificate(staff, signer)
+    enrolments = [e for e in school_class.enrolments.select_related("pupil").all()]
+    record_drafts_prepare(enrolments=enrolments, by=by, effective_date=effective_date)
+    queryset = RecordDraft.objects.filter(enrolment__school_class=school_class, state=DraftState.RENDERED)
+    return _sign_drafts(queryset, state=DraftState.RENDERED, by=by, signer=signer,
+                        role="Giáo viên chủ nhiệm", field_name="GVCN", box_key="teacher",
+                        next_state=DraftState.TEACHER_SIGNED, stamp_field="teacher_signed_at", progress=progress)
+
+
+def _require_principal(by, school) -> Staff:
+    staff = _staff_of(by)
+    if staff is None or staff.school_id != school.pk or Role.PRINCIPAL not in staff.roles:
+        raise LifecycleRefused(f"Chỉ hiệu trưởng {school.name} mới thực hiện được thao tác này.")
+    return staff
+
+
+def school_sign(*, school_year: SchoolYear, by, signer, progress=None) -> BatchReport:
+    """The principal signs (and seals) every teacher-signed record of the school year with one action.
+    The signature goes into the principal's box as an incremental update; the teacher's stays valid."""
+    _require_own_certificate(_require_principal(by, school_year.school), signer)
+    queryset = RecordDraft.objects.filter(enrolment__school_class__school_year=school_year,
+                                          state=DraftState.TEACHER_SIGNED)
+    return _sign_drafts(queryset, state=DraftState.TEACHER_SIGNED, by=by, signer=signer,
+                        role="Hiệu trưởng", field_name="HT", box_key="principal",
+                        next_state=DraftState.PRINCIPAL_SIGNED, stamp_field="principal_signed_at",
+                        progress=progress)
+
+
+def _subject_signers(class_ids) -> dict[int, list[dict]]:
+    from hocbaso.signing.models import SubjectSignoff
+
+    out: dict[int, list[dict]] = {}
+    for s in SubjectSignoff.objects.filter(school_class_id__in=class_ids, current=True).select_related("teacher"):
+        out.setdefault(s.school_class_id, []).append(s.as_signer())
+    return out
+
+
+def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class: SchoolClass | None = None,
+                  progress=None) -> BatchReport:
+    """Phát hành: every principal-signed record of the school year (or class) enters the registry with the
+    SHA-256 of its final PDF; each affected class gets a new package whose manifest the school's seal signs
+    (when ``seal_signer`` is given). Resumable: an issued draft is never issued again."""
+    _require_principal(by, school_year.school)
+    queryset = RecordDraft.objects.filter(enrolment__school_class__school_year=school_year,
+                                          state=DraftState.PRINCIPAL_SIGNED)
+    if school_class is not None:
+        queryset = queryset.filter(enrolment__school_class=school_class)
+    pending = list(queryset.order_by("pk").values_list("pk", flat=True))
+    report = BatchReport(total=len(pending))
+    classes = set()
+    for start in range(0, len(pending), CHUNK * 4):
+        with transaction.atomic():
+            drafts = list(RecordDraft.objects.select_for_update()
+                          .filter(pk__in=pending[start:start + CHUNK * 4], state=DraftState.PRINCIPAL_SIGNED)
+                          .select_related("enrolment__pupil", "enrolment__school_class").order_by("pk"))
+            subject_signers = _subject_signers({d.enrolment.school_class_id for d in drafts})
+            now = timezone.now()
+            audit = []
+            for draft in drafts:
+                pupil = draft.enrolment.pupil
+                data = _read(draft.pdf)
+                name = _write(f"issued/{draft.record['school']['code']}/{draft.record['school_year']}/"
+                              f"{draft.record_id}.pdf", data)
+                issued = IssuedRecord.objects.create(
+                    record_id=draft.record_id, lookup_code=draft.lookup_code, enrolment=draft.enrolment,
+                    version=draft.version, supersedes=draft.supersedes, correction=draft.correction,
+                    school_code=draft.record["school"]["code"], school_year=draft.record["school_year"],
+                    class_name=draft.record["class_name"], pupil_name=pupil.full_name,
+                    pupil_birth_date=pupil.birth_date, identity_number=pupil.identity_number,
+                    effective_date=draft.effective_date, issued_at=now, issued_by=by,
+                    sha256=hashlib.sha256(data).hexdigest(), pdf=name, record=draft.record,
+                    signers=[*draft.signers, *subject_signers.get(draft.enrolment.school_class_id, [])])
+                RecordDraft.objects.filter(pk=draft.pk).update(state=DraftState.ISSUED, issued=issued)
+                classes.add(draft.enrolment.school_class_id)
+                audit.append(Action("record.issue", "issuedrecord", issued.record_id, None,
+                                    {"version": issued.version, "sha256": issued.sha256,
+                                     "supersedes": draft.supersedes.record_id if draft.supersedes else None},
+                                    school_code=issued.school_code))
+            log_actions(audit, actor=by)
+        report.done += len(drafts)
+        report.items += [d.record_id for d in drafts]
+        if progress:
+            progress(report.done, report.total)
+    if seal_signer is not None:
+        for klass in SchoolClass.objects.filter(pk__in=classes).select_related("school_year__school"):
+            class_package_build(school_class=klass, by=by, seal_signer=seal_signer)
+    return report
+
+
+def current_issued(queryset=None):
+    """Issued records that no later version supersedes and that are not withdrawn."""
+    queryset = queryset if queryset is not None else IssuedRecord.objects.all()
+    return queryset.filter(superseded_by__isnull=True, withdrawal__isnull=True)
+
+
+def class_package_build(*, school_class: SchoolClass, by, seal_signer) -> ClassPackage:
+    """Gói học bạ của lớp: a ZIP of the class's current issued PDFs and ``manifest.pdf``, a sheet listing
+    every record (identifier, version, lookup code, SHA-256) with the list attached as JSON, signed with the
+    school's seal."""
+    from hocbaso.signing.sheets import sheet_pdf
+
+    year = school_class.school_year
+    issued = list(current_issued(IssuedRecord.objects.filter(enrolment__school_class=school_class))
+                  .order_by("pupil_name", "record_id"))
+    manifest = {"format": "hocbaso.class-package/1", "school": year.school.code, "school_name": year.school.name,
+                "school_year": year.name, "class_name": school_class.name,
+                "records": [{"record_id": r.record_id, "version": r.version, "lookup_code": r.lookup_code,
+                             "identity_number": r.identity_number, "pupil_name": r.pupil_name,
+                             "file": f"records/{r.record_id}.pdf", "sha256": r.sha256} for r in issued]}
+    sheet = sheet_pdf(left=year.school.name, right=f"Năm học {year.name}",
+                      title=f"Danh sách học bạ số phát hành — lớp {school_class.name}",
+                      subtitle=f"{len(issued)} học bạ · Năm học {year.name}",
+                      columns=["STT", "Họ và tên", "Mã số định danh học bạ", "Phiên bản", "SHA-256"],
+                      widths=["auto", "1fr", "auto", "auto", "3.2cm"],
+                      rows=[[i, r.pupil_name, r.record_id, r.version, r.sha256[:16] + "…"]
+                            for i, r in enumerate(issued, 1)],
+                      signer_title="Thủ trưởng đơn vị (đóng dấu)", signer_name=year.school.name,
+                      attachment="manifest.json", payload=manifest)
+    signed = seal_signer.sign_batch([SignJob(sheet, "DONGDAU", reason="Đóng dấu danh sách học bạ phát hành")])[0]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("manifest.pdf", signed)
+        for r in issued:
+            archive.writestr(f"records/{r.record_id}.pdf", _read(r.pdf))
+    data = buffer.getvalue()
+    name = _write(f"packages/{year.school.code}/{year.name}/{school_class.name}.zip", data)
+    with transaction.atomic():
+        package = ClassPackage.objects.create(school_class=school_class, file=name,
+                                              sha256=hashlib.sha256(data).hexdigest(), records=len(issued),
+                                              created_by=by)
+        log_actions([Action("package.build", "schoolclass", str(school_class.pk), None,
+                            {"records": len(issued), "sha256": package.sha256}, school_code=year.school.code)],
+                    actor=by)
+    return package
+
+
+def class_package_check(data: bytes, *, trust_roots=None) -> dict:
+    """Check a class package: the manifest's seal signature is intact, and every listed PDF is present with
+    the listed SHA-256. Returns ``{"ok", "problems": [...], "manifest": {...}}``."""
+    from hocbaso.signing.validate import validate_pdf
+
+    problems = []
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        sheet = archive.read("manifest.pdf")
+    except (zipfile.BadZipFile, KeyError):
+        return {"ok": False, "problems": ["Tệp không phải gói học bạ (thiếu manifest.pdf)."], "manifest": None}
+    report = validate_pdf(sheet, trust_roots=trust_roots)
+    signatures = report.get("signatures") or []
+    if not signatures or not all(s.get("intact") for s in signatures) or report.get("altered"):
+        problems.append("Chữ ký (con dấu) trên danh sách học bạ không hợp lệ hoặc danh sách đã bị sửa.")
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(sheet)) as pdf:
+        manifest = json.loads(pdf.attachments["manifest.json"].get_file().read_bytes())
+    for entry in manifest["records"]:
+        try:
+            content = archive.read(entry["file"])
+        except KeyError:
+            problems.append(f"Thiếu tệp {entry['file']} ({entry['pupil_name']}).")
+            continue
+        if hashlib.sha256(content).hexdigest() != entry["sha256"]:
+            problems.append(f"Tệp {entry['file']} ({entry['pupil_name']}) không khớp mã băm trong danh sách.")
+    return {"ok": not problems, "problems": problems, "manifest": manifest}
+
+
+# ---------------------------------------------------------------------- corrections (điều chỉnh)
+
+_YEAR_FIELDS = {"homeroom_comment": "homeroom_comment", "height_cm": "height_cm", "weight_kg": "weight_kg",
+                "days_absent.excused": "days_absent_excused", "days_absent.unexcused": "days_absent_unexcused"}
+_LIST_FIELDS = {"subjects": ("rating", "score", "comment"), "qualities": ("rating", "comment"),
+                "competences": ("rating", "comment")}
+
+
+def _field_value(record: dict, path: str):
+    """The current value at ``path`` (``subjects.toan.score``, ``homeroom_comment``, …), or raise a clear
+    error naming the field when the record has no such field."""
+    from hocbaso.tt27 import catalogue
+
+    if path in _YEAR_FIELDS:
+        head, _, tail = path.partition(".")
+        value = record.get(head)
+        return (value or {}).get(tail) if tail else value
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] in _LIST_FIELDS and parts[2] in _LIST_FIELDS[parts[0]]:
+        for item in record.get(parts[0]) or []:
+            if item["code"] == parts[1]:
+                return item.get(parts[2])
+        names = {**catalogue.SUBJECTS, **catalogue.QUALITIES, **catalogue.COMPETENCES}
+        raise LifecycleRefused(f"Học bạ này không có mục “{names.get(parts[1], parts[1])}” để điều chỉnh.")
+    raise LifecycleRefused(f"Trường dữ liệu “{path}” không điều chỉnh được. Các trường được phép: "
+                           "subjects.<môn>.rating|score|comment, qualities.<mã>.rating|comment, "
+                           "competences.<mã>.rating|comment, " + ", ".join(_YEAR_FIELDS) + ".")
+
+
+def correction_request(*, enrolment, field: str, new_value, reason: str, by) -> CorrectionRequest:
+    """Đề nghị điều chỉnh: a teacher of the pupil's class asks to change one field of the year's record."""
+    from hocbaso.directory.models import TeachingAssignment
+
+    staff = _staff_of(by)
+    klass = enrolment.school_class
+    teaches = staff is not None and (staff.pk == klass.homeroom_teacher_id or TeachingAssignment.objects.filter(
+        teacher=staff, school_class=klass).exists() or (staff.school_id == klass.school_year.school_id
+                                                        and Role.PRINCIPAL in staff.roles))
+    if not teaches:
+        raise LifecycleRefused(f"Chỉ giáo viên dạy lớp {klass.name} hoặc hiệu trưởng mới gửi được đề nghị điều chỉnh.")
+    if not (reason or "").strip():
+        raise LifecycleRefused("Hãy ghi lý do điều chỉnh.")
+    old_value = _field_value(record_build(enrolment), field)
+    if old_value == new_value:
+        raise LifecycleRefused(f"Giá trị mới của “{field}” trùng với giá trị hiện tại ({old_value!r}).")
+    with transaction.atomic():
+        correction = CorrectionRequest.objects.create(enrolment=enrolment, field=field, old_value=old_value,
+                                                      new_value=new_value, reason=reason.strip(), requested_by=by)
+        log_actions([Action("correction.request", "correctionrequest", str(correction.pk), {field: old_value},
+                            {field: new_value, "reason": correction.reason},
+                            school_code=klass.school_year.school.code)], actor=by)
+    return correction
+
+
+def _apply(correction: CorrectionRequest, by) -> None:
+    from hocbaso.assessment.services import evaluations_save, year_result_set
+
+    enrolment, path, value = correction.enrolment, correction.field, correction.new_value
+    if path in _YEAR_FIELDS:
+        year_result_set(enrolment=enrolment, by=by, correction=correction, **{_YEAR_FIELDS[path]: value})
+    else:
+        kind, code, attribute = path.split(".")
+        entry = {"enrolment": enrolment.pk, "period": "cuoi_nam", attribute: value}
+        entry.update({"subject": code} if kind == "subjects" else
+                     {"kind": "quality" if kind == "qualities" else "competence", "code": code})
+        evaluations_save(entries=[entry], by=by, correction=correction, action="evaluation.correct",
+                         school_code=enrolment.school_class.school_year.school.code)
+    year_results_assess(enrolments=[enrolment], by=by)
+
+
+def correction_approve(*, correction: CorrectionRequest, by, note: str = "",
+                       effective_date: _dt.date | None = None) -> RecordDraft | None:
+    """The principal approves: the change is applied (through the same validated write path as any entry) and
+    the outcome recomputed. Before issuance the pupil's unissued draft is discarded, so the record is
+    rendered and signed again. After issuance a new version is rendered as a draft that supersedes the
+    current issued one; it then goes through the homeroom teacher's and the principal's signatures and
+    issuance like any record. A subject correction retires that subject's sign-off (signed again)."""
+    from hocbaso.signing.models import SubjectSignoff
+
+    klass = correction.enrolment.school_class
+    _require_principal(by, klass.school_year.school)
+    with transaction.atomic():
+        correction = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
+        if correction.status != CorrectionStatus.PENDING:
+            raise LifecycleRefused(f"Đề nghị điều chỉnh này đã được xử lý ({correction.get_status_display()}).")
+        correction.status, correction.decided_by, correction.decided_at = CorrectionStatus.APPROVED, by, timezone.now()
+        correction.decision_note = note
+        correction.save()
+        _apply(correction, by)
+        discarded = list(RecordDraft.objects.filter(enrolment=correction.enrolment, state__in=OPEN_STATES)
+                         .values_list("record_id", flat=True))
+        RecordDraft.objects.filter(enrolment=correction.enrolment, state__in=OPEN_STATES) \
+            .update(state=DraftState.DISCARDED)
+        retired = []
+        if correction.field.startswith("subjects."):
+            subject = correction.field.split(".")[1]
+            retired = list(SubjectSignoff.objects.filter(school_class=klass, subject=subject, current=True)
+                           .values_list("pk", flat=True))
+            SubjectSignoff.objects.filter(pk__in=retired).update(current=False)
+        log_actions([Action("correction.approve", "correctionrequest", str(correction.pk), None,
+                            {"field": correction.field, "new_value": correction.new_value,
+                             "discarded_drafts": discarded, "retired_signoffs": retired},
+                            school_code=klass.school_year.school.code)], actor=by)
+        latest = current_issued(IssuedRecord.objects.filter(enrolment=correction.enrolment)).first()
+        if latest is None:
+            return None
+        return record_drafts_prepare(enrolments=[correction.enrolment], by=by, effective_date=effective_date,
+                                     supersedes=latest, correction=correction)[0]
+
+
+def correction_reject(*, correction: CorrectionRequest, by, note: str) -> CorrectionRequest:
+    """The principal rejects, saying why; nothing changes in the record."""
+    klass = correction.enrolment.school_class
+    _require_principal(by, klass.school_year.school)
+    if not (note or "").strip():
+        raise LifecycleRefused("Hãy ghi lý do từ chối.")
+    with transaction.atomic():
+        correction = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
+        if correction.status != CorrectionStatus.PENDING:
+            raise LifecycleRefused(f"Đề nghị điều chỉnh này đã được xử lý ({correction.get_status_display()}).")
+        correction.status, correction.decided_by, correction.decided_at = CorrectionStatus.REJECTED, by, timezone.now()
+        correction.decision_note = note.strip()
+        correction.save()
+        log_actions([Action("correction.reject", "correctionrequest", str(correction.pk), None,
+                            {"note": correction.decision_note}, school_code=klass.school_year.school.code)], actor=by)
+    return correction

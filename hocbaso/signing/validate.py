@@ -31,7 +31,11 @@ def configured_trust_roots() -> list[str]:
 
         if settings.configured and getattr(settings, "HOCBASO_TRUST_ROOTS", None) is not None:
             value = settings.HOCBASO_TRUST_ROOTS
-            return [value] if isinstance(value, (str, Path)) else list(value)
+            roots = [value] if isinstance(value, (str, Path)) else list(value)
+            builtin = Path(settings.PKI_DIR) / "ca" / "root.pem" if getattr(settings, "TRUST_BUILTIN_CA", False) else None
+            if builtin is not None and builtin.exists():
+                roots.append(str(builtin))
+            return roots
     except ImportError:  # pragma: no cover - Django is always installed in this project
         pass
     raw = os.environ.get("HOCBASO_TRUST_ROOTS", "")

@@ -1,0 +1,259 @@
+"""The record's lifecycle through the services: lock → subject sign-off → class_sign → school_sign →
+records_issue → correction → version 2; checked with Poppler's pdfsig and our validator."""
+
+import datetime as dt
+import hashlib
+import shutil
+import subprocess
+
+import pytest
+from django.core.files.storage import default_storage
+from django.db import connection
+
+from hocbaso.assessment.services import data_lock, evaluations_save
+from hocbaso.conftest import year_end_entries
+from hocbaso.directory.models import Enrolment, Pupil, TeachingAssignment
+from hocbaso.records.models import (DraftState, ImmutableRecordError, IssuedRecord, RecordDraft)
+from hocbaso.records.selectors import issued_status
+from hocbaso.records.services import (LifecycleRefused, class_package_check, class_sign, correction_approve,
+                                      correction_reject, correction_request, records_issue, school_sign,
+                                      year_results_assess)
+from hocbaso.signing.errors import WrongPinError
+from hocbaso.signing.models import SigningIdentity
+from hocbaso.signing.services import (SigningRefused, identity_for, identity_issue, signer_open,
+                                      subject_signoff)
+from hocbaso.signing.validate import validate_pdf
+
+TEACHER_PIN, PRINCIPAL_PIN, SEAL_PIN, ENGLISH_PIN = "246810", "135790", "975310", "112233"
+
+
+def _read(name):
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+@pytest.fixture
+def school(world, settings):
+    """Class 4A with three pupils, year-end filled and assessed; English taught by a subject teacher;
+    identities for the homeroom teacher, the English teacher, the principal and the seal."""
+    settings.SITE_URL = "https://hocba.example.vn"
+    TeachingAssignment.objects.create(teacher=world.english, school_class=world.class4a, subject="ngoai_ngu_1")
+    enrolments = [world.enrolment]
+    for i, name in enumerate(["Trần Văn Bình", "Phạm Thị Cúc"]):
+        pupil = Pupil.objects.create(school=world.school, identity_number=f"06721400{i}999", full_name=name,
+                                     gender="male" if i == 0 else "female", birth_date=dt.date(2014, 1, 2 + i),
+                                     birthplace="Tỉnh Đắk Nông")
+        enrolments.append(Enrolment.objects.create(pupil=pupil, school_class=world.class4a,
+                                                   registry_number=f"{20 + i}/2020", joined_on=dt.date(2024, 9, 5)))
+    for enrolment in enrolments:
+        entries = year_end_entries(enrolment)
+        evaluations_save(entries=[e for e in entries if e.get("subject") != "ngoai_ngu_1"], by=world.member.user)
+        evaluations_save(entries=[e for e in entries if e.get("subject") == "ngoai_ngu_1"], by=world.english.user)
+    year_results_assess(enrolments=enrolments, by=world.member.user)
+    identity_issue(staff=world.member, pin=TEACHER_PIN, by=world.owner.user)
+    identity_issue(staff=world.english, pin=ENGLISH_PIN, by=world.owner.user)
+    identity_issue(staff=world.owner, pin=PRINCIPAL_PIN, by=world.owner.user)
+    identity_issue(school=world.school, pin=SEAL_PIN, by=world.owner.user)
+    world.enrolments = enrolments
+    return world
+
+
+def open_signer(staff, pin, **kw):
+    return signer_open(identity_for(staff=staff), pin, **kw)
+
+
+def sign_and_issue(w):
+    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
+    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
+                    signer=open_signer(w.english, ENGLISH_PIN))
+    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
+    seal = signer_open(identity_for(school=w.school), SEAL_PIN)
+    return records_issue(school_year=w.year, by=w.owner.user, seal_signer=seal)
+
+
+def pdfsig(data: bytes, tmp_path) -> str:
+    path = tmp_path / "check.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+
+
+def test_signing_is_refused_until_locked_and_until_every_subject_is_signed_off(school):
+    w = school
+    with pytest.raises(LifecycleRefused, match="chưa chốt dữ liệu"):
+        class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    with pytest.raises(SigningRefused, match="chưa chốt dữ liệu"):
+        subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
+                        signer=open_signer(w.english, ENGLISH_PIN))
+    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
+    with pytest.raises(LifecycleRefused, match="Ngoại ngữ 1 \\(Vũ Thị Lan\\)"):
+        class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    with pytest.raises(SigningRefused, match="Chỉ giáo viên dạy môn này"):
+        subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.member.user,
+                        signer=open_signer(w.member, TEACHER_PIN))
+    with pytest.raises(LifecycleRefused, match="Chỉ giáo viên chủ nhiệm"):
+        class_sign(school_class=w.class4a, by=w.colleague.user, signer=open_signer(w.member, TEACHER_PIN))
+    assert not RecordDraft.objects.exists()
+
+
+def test_a_colleagues_certificate_cannot_sign_the_class(school):
+    w = school
+    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
+    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
+                    signer=open_signer(w.english, ENGLISH_PIN))
+    with pytest.raises(LifecycleRefused, match="không phải chứng thư số đã đăng ký"):
+        class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.english, ENGLISH_PIN))
+
+
+def test_wrong_pins_are_counted_and_block_the_identity(school, settings):
+    settings.SIGN_PIN_ATTEMPTS = 3
+    identity = identity_for(staff=school.member)
+    for _ in range(3):
+        with pytest.raises(WrongPinError):
+            signer_open(identity, "000000")
+        identity.refresh_from_db()
+    assert identity.blocked_until is not None
+    with pytest.raises(WrongPinError, match="quá số lần"):
+        signer_open(identity, TEACHER_PIN)  # even the right PIN waits
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils (pdfsig) is not installed")
+def test_issue_a_class_two_signatures_registry_and_package(school, tmp_path, settings):
+    w = school
+    report = sign_and_issue(w)
+    assert report.done == 3
+    issued = list(IssuedRecord.objects.order_by("pupil_name"))
+    assert len(issued) == 3 and all(r.version == 1 and r.supersedes is None for r in issued)
+    first = issued[0]
+    data = _read(first.pdf)
+    assert hashlib.sha256(data).hexdigest() == first.sha256
+    # Poppler (not our code): two valid signatures, the last covering the whole file.
+    out = pdfsig(data, tmp_path)
+    assert out.count("Signature is Valid.") == 2 and "Total document signed" in out
+    assert out.index("Lê Thị Hoa") < out.index("Đoàn Trung Quế")
+    result = validate_pdf(data)  # the deployment's own CA is trusted by default (HOCBASO_TRUST_BUILTIN_CA)
+    assert [s["signer_name"] for s in result["signatures"]] == ["Lê Thị Hoa", "Đoàn Trung Quế"]
+    assert result["trusted"] and not result["altered"] and result["lookup_code"] == first.lookup_code
+    # The subject teacher's sign-off is kept with the record.
+    assert {"name": "Vũ Thị Lan", "subject": "ngoai_ngu_1"}.items() <= first.signers[-1].items()
+    # One flipped byte inside the signed content: pdfsig and our validator both see it.
+    at = data.index(b"stream", data.index(b"/FlateDecode")) + 40  # inside the first revision's first stream
+    broken = bytearray(data)
+    broken[at] ^= 0x01
+    assert pdfsig(bytes(broken), tmp_path).count("Signature is Valid.") == 0
+    assert not any(s["intact"] for s in validate_pdf(bytes(broken))["signatures"])
+    # The class package: manifest sealed by the school, every file matching.
+    package = w.class4a.packages.get()
+    checked = class_package_check(_read(package.file))
+    assert checked["ok"] and len(checked["manifest"]["records"]) == 3
+    assert RecordDraft.objects.filter(state=DraftState.ISSUED).count() == 3
+
+
+def test_issued_records_refuse_every_change(school):
+    sign_and_issue(school)
+    record = IssuedRecord.objects.first()
+    with pytest.raises(ImmutableRecordError):
+        record.save()
+    with pytest.raises(ImmutableRecordError):
+        IssuedRecord.objects.filter(pk=record.pk).update(class_name="5A")
+    with pytest.raises(Exception):
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE records_issuedrecord SET class_name = '5A' WHERE id = %s", [record.pk])
+    record.refresh_from_db()
+    assert record.class_name == "4A"
+
+
+def test_interrupted_school_batch_resumes_without_signing_twice(school, monkeypatch):
+    import hocbaso.records.services as services
+
+    w = school
+    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
+    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
+                    signer=open_signer(w.english, ENGLISH_PIN))
+    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    monkeypatch.setattr(services, "CHUNK", 1)
+    principal = open_signer(w.owner, PRINCIPAL_PIN, seal=True)
+    real = principal.sign_batch
+    calls = []
+
+    def dies_on_second_chunk(jobs, **kw):
+        calls.append(len(jobs))
+        if len(calls) == 2:
+            raise KeyboardInterrupt("killed")
+        return real(jobs, **kw)
+
+    principal.sign_batch = dies_on_second_chunk
+    with pytest.raises(KeyboardInterrupt):
+        school_sign(school_year=w.year, by=w.owner.user, signer=principal)
+    assert RecordDraft.objects.filter(state=DraftState.PRINCIPAL_SIGNED).count() == 1
+    principal.sign_batch = real
+    again = school_sign(school_year=w.year, by=w.owner.user, signer=principal)
+    assert again.total == 2 and again.done == 2
+    for draft in RecordDraft.objects.all():
+        assert draft.state == DraftState.PRINCIPAL_SIGNED
+        assert [s["field"] for s in draft.signers] == ["GVCN", "HT"]
+        sigs = validate_pdf(_read(draft.pdf))["signatures"]
+        assert [s["signer_name"] for s in sigs] == ["Lê Thị Hoa", "Đoàn Trung Quế"]
+
+
+def test_correction_after_issuance_makes_version_two_and_supersedes_version_one(school):
+    w = school
+    sign_and_issue(w)
+    v1 = IssuedRecord.objects.get(enrolment=w.enrolment)
+    correction = correction_request(enrolment=w.enrolment, field="subjects.toan.score", new_value=10,
+                                    reason="Nhập nhầm điểm kiểm tra cuối năm.", by=w.member.user)
+    assert correction.old_value == 9
+    with pytest.raises(LifecycleRefused, match="Chỉ hiệu trưởng"):
+        correction_approve(correction=correction, by=w.member.user)
+    draft = correction_approve(correction=correction, by=w.owner.user)
+    assert draft.version == 2 and draft.supersedes == v1 and draft.record["issuance"]["supersedes"] == v1.record_id
+    toan = next(s for s in draft.record["subjects"] if s["code"] == "toan")
+    assert toan["score"] == 10
+    # The teacher signs again (only the new version is pending), then the principal, then issue.
+    report = class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    assert report.done == 1
+    school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
+    records_issue(school_year=w.year, by=w.owner.user)
+    v2 = IssuedRecord.objects.get(enrolment=w.enrolment, version=2)
+    assert v2.supersedes == v1 and v2.correction == correction
+    assert issued_status(v1) == {"status": "superseded", "superseded_by_version": 2, "current_record_id": v2.record_id}
+    assert issued_status(v2)["status"] == "current"
+    v1.refresh_from_db()
+    assert next(s for s in v1.record["subjects"] if s["code"] == "toan")["score"] == 9  # v1 unchanged
+
+
+def test_rejected_correction_changes_nothing_and_cannot_be_decided_twice(school):
+    w = school
+    correction = correction_request(enrolment=w.enrolment, field="homeroom_comment", new_value="Em rất ngoan.",
+                                    reason="Bổ sung nhận xét.", by=w.member.user)
+    with pytest.raises(LifecycleRefused, match="lý do"):
+        correction_reject(correction=correction, by=w.owner.user, note=" ")
+    correction_reject(correction=correction, by=w.owner.user, note="Nhận xét hiện tại đã đủ.")
+    with pytest.raises(LifecycleRefused, match="đã được xử lý"):
+        correction_approve(correction=correction, by=w.owner.user)
+    w.enrolment.year_result.refresh_from_db()
+    assert w.enrolment.year_result.homeroom_comment != "Em rất ngoan."
+
+
+def test_correction_before_issuance_discards_the_draft_and_the_subject_signoff(school):
+    w = school
+    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
+    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
+                    signer=open_signer(w.english, ENGLISH_PIN))
+    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    correction = correction_request(enrolment=w.enrolment, field="subjects.ngoai_ngu_1.comment",
+                                    new_value="Em phát âm tốt.", reason="Sửa nhận xét.", by=w.english.user)
+    assert correction_approve(correction=correction, by=w.owner.user) is None
+    assert RecordDraft.objects.get(enrolment=w.enrolment).state == DraftState.DISCARDED
+    with pytest.raises(LifecycleRefused, match="Ngoại ngữ 1"):
+        class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
+                    signer=open_signer(w.english, ENGLISH_PIN))
+    assert class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN)).done == 1
+
+
+def test_unknown_correction_field_is_named(school):
+    with pytest.raises(LifecycleRefused, match="subjects.tieng_trung.score|không có mục"):
+        correction_request(enrolment=school.enrolment, field="subjects.tieng_trung.score", new_value=5,
+                           reason="x", by=school.member.user)
+    assert SigningIdentity.objects.filter(active=True).count() == 4
