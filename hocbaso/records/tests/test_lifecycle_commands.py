@@ -1,0 +1,51 @@
+"""The lifecycle from the command line, as a school would run it: identities, lock, sign (subject, class,
+school with --issue), a correction after issuance, and the new version signed and issued."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from hocbaso.records.models import IssuedRecord
+from hocbaso.records.selectors import issued_status
+
+from .test_lifecycle import school  # noqa: F401  (fixture)
+
+PINS = {"PIN_GVCN": "246810", "PIN_GVTA": "112233", "PIN_HT": "135790", "PIN_DAU": "975310"}
+
+
+def run(*args, **options):
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO(), **options)
+    return out.getvalue()
+
+
+def test_the_whole_lifecycle_from_the_command_line(school, monkeypatch):  # noqa: F811
+    for name, value in PINS.items():
+        monkeypatch.setenv(name, value)
+    where = {"school": "67000199", "year": "2024-2025"}
+    # The fixture issued identities already; the command re-issues the homeroom teacher's (new key, same PIN).
+    assert "Lê Thị Hoa" in run("identity", **{"for": "gvcn4a"}, by="hieutruong", pin_env="PIN_GVCN")
+    with pytest.raises(CommandError, match="chưa chốt dữ liệu"):
+        run("sign", **where, class_name="4A", user="gvcn4a", pin_env="PIN_GVCN")
+    run("lock", **where, class_name="4A", by="hieutruong")
+    with pytest.raises(CommandError, match="PIN"):
+        run("sign", **where, class_name="4A", subject="ngoai_ngu_1", user="gvta", pin_env="PIN_GVCN")
+    assert "3 học sinh" in run("sign", **where, class_name="4A", subject="ngoai_ngu_1", user="gvta",
+                               pin_env="PIN_GVTA")
+    assert "đã ký 3 học bạ" in run("sign", **where, class_name="4A", user="gvcn4a", pin_env="PIN_GVCN")
+    out = run("sign", **where, user="hieutruong", pin_env="PIN_HT", issue=True, seal_pin_env="PIN_DAU")
+    assert "đóng dấu 3 học bạ" in out and "Đã phát hành 3 học bạ" in out
+    v1 = IssuedRecord.objects.get(identity_number="067214001234")
+
+    out = run("correction", "request", **where, user="gvcn4a", pupil="067214001234", field="homeroom_comment",
+              value='"Em chăm học, viết chữ đẹp."', reason="Bổ sung nhận xét cuối năm.")
+    number = int(out.split("#")[1].split(":")[0])
+    assert "phiên bản 2 đang chờ ký" in run("correction", "approve", **where, user="hieutruong", id=number)
+    assert "đã ký 1 học bạ" in run("sign", **where, class_name="4A", user="gvcn4a", pin_env="PIN_GVCN")
+    run("sign", **where, user="hieutruong", pin_env="PIN_HT", issue=True, seal_pin_env="PIN_DAU")
+    v2 = IssuedRecord.objects.get(supersedes=v1)
+    assert v2.record["homeroom_comment"] == "Em chăm học, viết chữ đẹp." and v2.version == 2
+    assert issued_status(v1)["status"] == "superseded"
+    assert "[Đã phê duyệt]" in run("correction", "list", **where, user="hieutruong")
