@@ -17,6 +17,8 @@ COMMANDS = {
     "render": (True, "Xuất PDF học bạ của cả trường hoặc một lớp (dùng mọi nhân CPU)."),
     "extract-record": (False, "In dữ liệu học bạ được đính kèm trong một tệp PDF."),
     "lock": (True, "Chốt dữ liệu một lớp hoặc cả trường (--due: chốt tự động khi đến ngày chốt)."),
+    "verify": (True, "Kiểm tra một tệp PDF học bạ: chữ ký số, trùng bản đã phát hành không, trạng thái (in JSON)."),
+    "audit": (True, "audit verify: kiểm tra nhật ký thay đổi, chỉ ra mục đầu tiên bị sửa, xóa hoặc đảo thứ tự."),
     "worker": (True, "Chạy các tác vụ nền (xuất PDF, ký số, phát hành) — dùng khi vận hành thật."),
     "migrate": (False, "Tạo hoặc cập nhật cơ sở dữ liệu."),
     "createsuperuser": (True, "Tạo tài khoản quản trị."),

@@ -95,30 +95,102 @@ def log_action(action: str, *, actor, target_type: str = "", target_id="", befor
 
 @dataclass(frozen=True)
 class ChainReport:
+    """The result of ``audit_verify``.
+
+    ``kind`` says what is wrong at ``broken_seq``: ``changed`` (the entry's content no longer matches its
+    hash), ``missing`` (the entry was deleted, or the rows after it renumbered), ``reordered`` (the entry that
+    belongs there sits at ``moved_to``), ``tail_missing`` (the last entries were deleted), ``extra`` (entries
+    appended behind the application's back), ``head_missing`` (the chain's head row is gone).
+    ``entry`` summarises the row found at that position (None if there is none), ``previous`` the last entry
+    that still verifies, ``following`` the next row still there when an entry is missing.
+    """
+
     ok: bool
     checked: int
     broken_seq: int | None = None
     reason: str = ""
+    kind: str = ""
+    entry: dict | None = None
+    previous: dict | None = None
+    moved_to: int | None = None
+    following: dict | None = None
+
+
+def entry_summary(entry: AuditEntry | None) -> dict | None:
+    """The fields that name an entry to a person: position, time, action, who, on what."""
+    if entry is None:
+        return None
+    return {"seq": entry.seq, "at": timezone.localtime(entry.at).isoformat() if entry.at else None, "action": entry.action,
+            "actor_name": entry.actor_name, "target_type": entry.target_type, "target_id": entry.target_id}
+
+
+def _recomputed(entry: AuditEntry, prev_hash: str) -> str:
+    return entry_hash(prev_hash=prev_hash, seq=entry.seq, at=entry.at, actor_id=entry.actor_id,
+                      actor_name=entry.actor_name, action=entry.action, school_code=entry.school_code,
+                      target_type=entry.target_type, target_id=entry.target_id, before=entry.before,
+                      after=entry.after, data=entry.data)
+
+
+def _break(expected_seq: int, prev: str, entry: AuditEntry, previous: AuditEntry | None,
+           checked: int) -> ChainReport | None:
+    """What is wrong where ``entry`` (the next row in seq order) should continue a chain ending in ``prev``."""
+    if entry.seq == expected_seq and entry.prev_hash == prev and _recomputed(entry, prev) == entry.hash:
+        return None  # the common case: nothing else to compute
+    found, before = entry_summary(entry), entry_summary(previous)
+    if entry.seq == expected_seq and entry.prev_hash == prev:
+        return ChainReport(False, checked, expected_seq, f"mục #{expected_seq} đã bị sửa: nội dung không còn "
+                           "khớp với mã băm đã ghi", "changed", found, before)
+    # The link does not hold: is the entry that belongs here somewhere else in the table?
+    rightful = AuditEntry.objects.filter(prev_hash=prev).exclude(pk=entry.pk).order_by("seq").first()
+    if rightful is not None and rightful.seq != expected_seq:
+        return ChainReport(False, checked, expected_seq,
+                           f"sai thứ tự: mục đúng ở vị trí #{expected_seq} hiện nằm ở vị trí #{rightful.seq}",
+                           "reordered", found if entry.seq == expected_seq else None, before, rightful.seq)
+    if entry.seq != expected_seq:
+        return ChainReport(False, checked, expected_seq,
+                           f"mục #{expected_seq} đã bị xóa hoặc bị mất (mục kế tiếp còn lại là #{entry.seq})",
+                           "missing", None, before, following=found)
+    if AuditEntry.objects.filter(hash=entry.prev_hash).exclude(pk=entry.pk).exists():
+        return ChainReport(False, checked, expected_seq,
+                           f"sai thứ tự: mục đang ở vị trí #{expected_seq} vốn đứng sau một mục khác",
+                           "reordered", found, before)
+    return ChainReport(False, checked, expected_seq,
+                       f"liên kết của mục #{expected_seq} tới mục trước không khớp: một mục đứng ngay trước nó đã "
+                       "bị xóa (và các mục sau bị đánh số lại) hoặc trường liên kết đã bị sửa", "missing", found, before)
 
 
 def audit_verify() -> ChainReport:
-    """Walk the chain; report the first entry whose hash, link or position does not hold."""
-    prev, expected_seq, checked = GENESIS, 1, 0
+    """Walk the chain; report the first entry whose hash, link or position does not hold.
+
+    Every entry's hash covers its seq, its content and the previous entry's hash, and the head row
+    (``AuditHead``) holds the last seq and hash, so a changed, deleted (anywhere, including at the end),
+    reordered or injected entry is caught and the first broken position is named.
+    """
+    prev, expected_seq, checked, previous = GENESIS, 1, 0, None
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=5000):
-        if entry.seq != expected_seq:
-            return ChainReport(False, checked, expected_seq,
-                               f"thiếu hoặc sai thứ tự mục: mong đợi #{expected_seq}, gặp #{entry.seq}")
-        if entry.prev_hash != prev:
-            return ChainReport(False, checked, entry.seq, "liên kết tới mục trước không khớp")
-        digest = entry_hash(prev_hash=prev, seq=entry.seq, at=entry.at, actor_id=entry.actor_id,
-                            actor_name=entry.actor_name, action=entry.action, school_code=entry.school_code,
-                            target_type=entry.target_type, target_id=entry.target_id, before=entry.before,
-                            after=entry.after, data=entry.data)
-        if digest != entry.hash:
-            return ChainReport(False, checked, entry.seq, "nội dung mục đã bị thay đổi")
-        prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+        problem = _break(expected_seq, prev, entry, previous, checked)
+        if problem is not None:
+            return problem
+        prev, expected_seq, checked, previous = entry.hash, expected_seq + 1, checked + 1, entry
     head = AuditHead.objects.filter(id=1).first()
-    if head and (head.seq != checked or head.hash != prev):
-        return ChainReport(False, checked, checked + 1 if head.seq > checked else head.seq,
-                           "các mục cuối của nhật ký đã bị xóa")
+    last = entry_summary(previous)
+    if head is None:
+        if checked:
+            return ChainReport(False, checked, None, "mất bản ghi đầu chuỗi (AuditHead): không thể xác nhận "
+                               "không có mục cuối nào bị xóa", "head_missing", None, last)
+        return ChainReport(True, 0)
+    if head.seq > checked:
+        return ChainReport(False, checked, checked + 1,
+                           f"các mục cuối của nhật ký đã bị xóa: đầu chuỗi ghi {head.seq} mục, chỉ còn {checked}",
+                           "tail_missing", None, last)
+    if head.seq < checked:
+        extra = AuditEntry.objects.filter(seq=head.seq + 1).first()
+        return ChainReport(False, head.seq, head.seq + 1,
+                           f"có mục được thêm vào ngoài ứng dụng: đầu chuỗi chỉ ghi {head.seq} mục, "
+                           f"bảng có {checked}", "extra", entry_summary(extra),
+                           entry_summary(AuditEntry.objects.filter(seq=head.seq).first()))
+    if head.hash != prev:
+        return ChainReport(False, checked - 1, checked, f"mục cuối #{checked} đã bị thay thế: mã băm không khớp "
+                           "với đầu chuỗi", "changed", last,
+                           entry_summary(AuditEntry.objects.filter(seq=checked - 1).first()))
     return ChainReport(True, checked)

@@ -55,3 +55,50 @@ def test_changed_actor_is_detected(world):
     fill(world.member.user)
     AuditEntry.objects.filter(seq=1).update(actor_name="Người khác")
     assert audit_verify().broken_seq == 1
+
+
+def test_report_says_what_is_wrong(world):
+    fill(world.member.user)
+    AuditEntry.objects.filter(seq=3).update(after={"score": 99})
+    report = audit_verify()
+    assert report.kind == "changed" and report.entry["seq"] == 3 and report.previous["seq"] == 2
+
+
+def test_deleted_row_report_names_its_neighbours(world):
+    fill(world.member.user)
+    AuditEntry.objects.filter(seq=3).delete()
+    report = audit_verify()
+    assert report.kind == "missing" and report.entry is None
+    assert report.previous["seq"] == 2 and report.following["seq"] == 4
+
+
+def test_swapped_rows_report_where_the_entry_went(world):
+    fill(world.member.user)
+    a, b = AuditEntry.objects.get(seq=2), AuditEntry.objects.get(seq=4)
+    AuditEntry.objects.filter(pk=a.pk).update(seq=-1)
+    AuditEntry.objects.filter(pk=b.pk).update(seq=2)
+    AuditEntry.objects.filter(pk=a.pk).update(seq=4)
+    report = audit_verify()
+    assert report.kind == "reordered" and report.moved_to == 4 and report.entry["target_id"] == "3"
+
+
+def test_first_row_moved_away_is_detected(world):
+    fill(world.member.user)
+    AuditEntry.objects.filter(seq=1).update(seq=100)
+    report = audit_verify()
+    assert not report.ok and report.broken_seq == 1 and report.kind == "reordered" and report.moved_to == 100
+
+
+def test_entry_appended_behind_the_head_is_detected(world):
+    from hocbaso.audit.models import AuditHead
+    from hocbaso.audit.services import entry_hash
+
+    fill(world.member.user, n=2)
+    last = AuditEntry.objects.get(seq=2)
+    forged = dict(prev_hash=last.hash, seq=3, at=last.at, actor_id=None, actor_name="x", action="forged",
+                  school_code="", target_type="", target_id="", before=None, after=None, data={})
+    AuditEntry.objects.create(hash=entry_hash(**forged), **forged)
+    report = audit_verify()
+    assert not report.ok and report.broken_seq == 3 and report.kind == "extra"
+    AuditHead.objects.all().delete()
+    assert audit_verify().kind == "head_missing"

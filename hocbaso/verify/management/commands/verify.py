@@ -1,0 +1,138 @@
+"""``hocbaso verify FILE.pdf``: the signatures, registry match, status and lookup code of a học bạ PDF, as JSON.
+
+The verdict comes from ``hocbaso.verify.files.file_check`` (the same check as the public verification page):
+registry match by SHA-256 first, full signature validation otherwise. A registry match is also run through
+``validate_pdf`` so that every signature is listed with its certificate and its checks.
+
+Exit status: 0 the file is a signed PDF whose signatures are intact (whether or not it is in the registry,
+whatever its status: read ``status``); 1 the file was altered after signing or a signature does not verify;
+2 not a PDF, not signed, or the file cannot be read.
+"""
+
+import contextlib
+import json
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
+
+from hocbaso.verify.files import file_check
+
+EXIT_ALTERED = 1
+EXIT_NOT_SIGNED = 2
+SIGNATURE_KEYS = ("field", "signer_name", "role", "organisation", "subject", "issuer", "serial", "signing_time",
+                  "timestamp", "level", "intact", "valid", "trusted", "trust_problem", "covers_whole_file",
+                  "modification_level", "changes_allowed")
+STATUS = {"authentic_current": "current", "authentic_superseded": "superseded", "authentic_withdrawn": "withdrawn"}
+
+
+def _embedded_lookup_code(data: bytes) -> str | None:
+    """The lookup code of the hocbaso.record/1 attached to the PDF, if any."""
+    from hocbaso.documents import extract_record
+
+    try:
+        record = extract_record(data)
+    except Exception:  # no attachment, or not a readable PDF: file_check says which
+        return None
+    return (record.get("issuance") or {}).get("lookup_code") or None
+
+
+def _validated(data: bytes) -> dict | None:
+    from hocbaso.signing.validate import validate_pdf
+
+    try:
+        return validate_pdf(data)
+    except Exception:
+        return None
+
+
+def verify_file(data: bytes) -> tuple[dict, int]:
+    """The JSON report for a file and the exit status it deserves."""
+    from hocbaso.records.models import IssuedRecord
+    from hocbaso.records.selectors import issued_status
+
+    verdict = file_check(data)
+    issued = IssuedRecord.objects.filter(sha256=verdict.sha256).first() if verdict.verdict in STATUS else None
+    if issued is not None:  # file_check answered from the registry: check the signatures all the same
+        validation = _validated(data) or {}
+        signatures = validation.get("signatures", [])
+        altered = bool(validation.get("altered")) or not signatures
+        lookup_from_signature_check = validation.get("lookup_code")
+    else:
+        signatures = verdict.signatures
+        altered = verdict.verdict != "valid_not_issued"
+        lookup_from_signature_check = verdict.details.get("lookup_code")
+    state = issued_status(issued) if issued is not None else {"status": "unknown", "superseded_by_version": None,
+                                                              "current_record_id": None}
+    report = {
+        "verdict": verdict.verdict,
+        "message": verdict.message,
+        "sha256": verdict.sha256,
+        "signed": bool(signatures),
+        "intact": bool(signatures) and not altered,
+        "trusted": bool(signatures) and all(s.get("trusted") for s in signatures),
+        "signatures": [{k: s.get(k) for k in SIGNATURE_KEYS} for s in signatures],
+        "registry_match": issued is not None,
+        "status": state["status"],
+        "superseded_by_version": state["superseded_by_version"],
+        "record_id": issued.record_id if issued is not None else None,
+        "version": issued.version if issued is not None else None,
+        "current_record_id": state["current_record_id"],
+        "lookup_code": _embedded_lookup_code(data) or lookup_from_signature_check
+                       or (issued.lookup_code if issued is not None else None),
+    }
+    reason = verdict.details.get("reason") or verdict.details.get("error")
+    if reason:
+        report["reason"] = reason
+    if verdict.verdict in ("not_pdf", "not_signed") or not signatures:
+        return report, EXIT_NOT_SIGNED
+    return report, EXIT_ALTERED if not report["intact"] else 0
+
+
+@contextlib.contextmanager
+def _quiet(enabled: bool):
+    """pyHanko logs a traceback for every certificate it cannot chain to a root; the JSON already says so
+    (``trusted``, ``trust_problem``). Shown with ``-v 2``."""
+    loggers = [logging.getLogger(name) for name in ("pyhanko", "pyhanko_certvalidator")] if enabled else []
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+class Command(BaseCommand):
+    help = ("Kiểm tra một tệp PDF học bạ: in JSON gồm các chữ ký số (người ký, chức vụ, chứng thư, thời gian ký, "
+            "còn nguyên vẹn, được tin cậy), tệp có trùng khớp bản đã phát hành không, trạng thái (current / "
+            "superseded / withdrawn / unknown) và mã tra cứu. Mã thoát 0: chữ ký nguyên vẹn; 1: tệp đã bị sửa "
+            "hoặc chữ ký không hợp lệ; 2: không phải PDF có chữ ký số.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Tệp PDF học bạ cần kiểm tra.")
+        parser.add_argument("--trust-root", action="append", default=[], metavar="PEM",
+                            help="Thêm chứng thư gốc tin cậy (tệp PEM); lặp lại được. Mặc định theo "
+                                 "HOCBASO_TRUST_ROOTS và CA của hệ thống.")
+
+    def handle(self, *args, file, trust_root, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"Không tìm thấy tệp {file}.", returncode=EXIT_NOT_SIGNED)
+        for pem in trust_root:
+            if not Path(pem).is_file():
+                raise CommandError(f"Không tìm thấy chứng thư gốc {pem}.", returncode=EXIT_NOT_SIGNED)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Không đọc được tệp {file}: {error}", returncode=EXIT_NOT_SIGNED) from None
+        with override_settings(HOCBASO_TRUST_ROOTS=[*settings.HOCBASO_TRUST_ROOTS, *trust_root]), \
+                _quiet(options.get("verbosity", 1) < 2):
+            report, status = verify_file(data)
+        report = {"file": str(path), **report}
+        self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
+        if status:
+            raise CommandError(report["message"], returncode=status)
