@@ -135,7 +135,15 @@ class Renderer:
         records = sorted(views.nfc(records), key=lambda r: r["school_year"])
         latest = records[-1]
         commune = views.nfc(commune) if commune else None
-        place = views.nfc(place) if place else (views.without_prefix(commune) if commune else None)
+        given_place = views.nfc(place) if place else None
+        place = given_place or (views.without_prefix(commune) if commune else None)
+        latest_school = latest["school"].get("code")
+
+        def year_place(record):
+            # The commune is the latest school's: a year at another school (before a transfer) is dated
+            # at that school's district unless the caller named the place.
+            return given_place or (place if record["school"].get("code") == latest_school else None)
+
         pupil = latest["pupil"]
         page_view = {
             "title": f"Học bạ - {pupil['full_name']} - {records[0]['school_year'][:4]}-{latest['school_year'][5:]}",
@@ -146,7 +154,8 @@ class Renderer:
                                       record_number=views.nfc(record_number) if record_number else None,
                                       place=place),
             "footer": f"Học bạ của học sinh {pupil['full_name']}",
-            "years": [views.year_view(r, verify_url=verify_url_for(r, verify_url), place=place) for r in records],
+            "years": [views.year_view(r, verify_url=verify_url_for(r, verify_url), place=year_place(r))
+                      for r in records],
         }
         return self._compile(page_view, records)
 

@@ -141,6 +141,7 @@ def year_view(record: dict, *, verify_url: str | None = None, place: str | None 
         "grade": record["grade"],
         "class_name": record["class_name"],
         "school_name": record["school"]["name"],
+        "school": school_view(record),  # the year's own school: a pupil may have changed school since
         "pupil": {"full_name": pupil["full_name"], "gender": GENDER.get(pupil.get("gender"), ""),
                   "birth_date": short_date(pupil.get("birth_date")),
                   "identity_number": pupil.get("identity_number") or NO_IDENTITY_NUMBER},

@@ -3,21 +3,38 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hocbaso.directory.models import SchoolYear
-from hocbaso.documents.services import school_records_render
+from hocbaso.directory.models import Enrolment, Pupil, SchoolYear
+from hocbaso.documents.services import history_file_name, pupil_find, pupil_history_render, school_records_render
 
 
 class Command(BaseCommand):
-    help = "Xuất PDF học bạ của cả trường (hoặc một lớp) vào một thư mục, dùng mọi nhân CPU."
+    help = ("Xuất PDF học bạ của cả trường (hoặc một lớp) vào một thư mục, dùng mọi nhân CPU; "
+            "hoặc với --pupil, học bạ cả cấp tiểu học của một học sinh trong một tệp PDF.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--school", required=True, help="Mã trường (8 chữ số).")
-        parser.add_argument("--year", required=True, help="Năm học, ví dụ 2024-2025.")
+        parser.add_argument("--school", help="Mã trường (8 chữ số).")
+        parser.add_argument("--year", help="Năm học, ví dụ 2024-2025.")
         parser.add_argument("--class", dest="class_name", help="Chỉ xuất một lớp, ví dụ 4A.")
-        parser.add_argument("--out", required=True, help="Thư mục ghi tệp PDF.")
+        parser.add_argument("--pupil", help="Mã định danh cá nhân (hoặc mã học sinh trong hệ thống): xuất học bạ "
+                                            "cả cấp (bìa, quá trình học tập, mọi năm học) thành một tệp PDF.")
+        parser.add_argument("--history", action="store_true", help="Xuất học bạ cả cấp (cần --pupil).")
+        parser.add_argument("--copy", type=int, dest="copy_number", help="Bản sao: số lần cấp (chỉ với --pupil).")
+        parser.add_argument("--out", required=True,
+                            help="Thư mục ghi tệp PDF; với --pupil có thể là tên tệp .pdf.")
         parser.add_argument("--workers", type=int, help="Số tiến trình (mặc định: số nhân CPU).")
 
-    def handle(self, *args, school, year, class_name, out, workers, **options):
+    def handle(self, *args, school, year, class_name, pupil, history, copy_number, out, workers, **options):
+        if pupil or history:
+            if not pupil:
+                raise CommandError("--history cần --pupil (mã định danh cá nhân của học sinh).")
+            if school or year or class_name:
+                raise CommandError("--pupil xuất mọi năm học của học sinh: không dùng kèm --school, --year, --class.")
+            self._history(pupil, Path(out), copy_number)
+            return
+        if not school or not year:
+            raise CommandError("Cần --school và --year (hoặc --pupil để xuất học bạ cả cấp của một học sinh).")
+        if copy_number is not None:
+            raise CommandError("--copy chỉ dùng với --pupil.")
         if not SchoolYear.objects.filter(school__code=school, name=year).exists():
             raise CommandError(f"Không tìm thấy năm học {year} của trường {school}.")
         tty = sys.stderr.isatty()
@@ -35,3 +52,16 @@ class Command(BaseCommand):
             raise CommandError("Không có học sinh nào để xuất.")
         self.stdout.write(f"Đã xuất {summary['records']} học bạ vào {summary['out']} trong {summary['seconds']:.1f} giây "
                           f"({summary['per_second']:.0f} học bạ/giây).")
+
+    def _history(self, ref: str, out: Path, copy_number: int | None) -> None:
+        try:
+            pupil = pupil_find(ref)
+            pdf = pupil_history_render(pupil=pupil, copy_number=copy_number)
+        except (Pupil.DoesNotExist, Enrolment.DoesNotExist) as error:
+            raise CommandError(str(error)) from None
+        path = out if out.suffix.lower() == ".pdf" else out / history_file_name(pupil)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pdf)
+        years = sorted({e.school_class.school_year.name for e in pupil.enrolments.select_related("school_class__school_year")})
+        self.stdout.write(f"Đã xuất học bạ cả cấp của {pupil.full_name} ({len(years)} năm học: {', '.join(years)}) "
+                          f"vào {path}.")
