@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from hocbaso.assessment.models import DataLock, ScoreField, SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.assessment.selectors import locks_for_classes
 from hocbaso.audit.services import Action, log_actions
+from hocbaso.core.db import rows_update
 from hocbaso.directory.models import ClassKind, Enrolment
 from hocbaso.tt27 import catalogue
 
@@ -218,27 +219,10 @@ def evaluations_save(*, entries: list[dict], by, school_code: str = "", action: 
     for model, rows in creates.items():
         model.objects.bulk_create(rows, batch_size=1000)
     for model, rows in updates.items():
-        _update_rows(model, rows, [*(SUBJECT_FIELDS if model is SubjectEvaluation else TRAIT_FIELDS), "revision",
+        rows_update(model, rows, [*(SUBJECT_FIELDS if model is SubjectEvaluation else TRAIT_FIELDS), "revision",
                                    "updated_by", "updated_at"])
     log_actions(audit, actor=by)
     return report
-
-
-def _update_rows(model, rows: list, names: list[str]) -> None:
-    """UPDATE each row's ``names`` columns with one prepared statement run for every row.
-
-    Django's ``bulk_update`` builds a CASE expression per row and cell, which costs seconds for a
-    class sheet; values here are already validated, so they go through the backend's own adapters.
-    """
-    if not rows:
-        return
-    connection = connections[DEFAULT_DB_ALIAS]  # the real object: the proxy costs a lookup per value
-    fields = [model._meta.get_field(name) for name in names]
-    table = connection.ops.quote_name(model._meta.db_table)
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk] for row in rows]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", params)
 
 
 def subject_evaluation_set(*, enrolment: Enrolment, period: str, subject: str, by, **values) -> SubjectEvaluation:

@@ -65,6 +65,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from hocbaso.directory.models import Role, SchoolClass, SchoolYear, Staff
+from hocbaso.core.db import rows_update
 from hocbaso.records.codes import new_lookup_code, new_record_id
 from hocbaso.records.models import (OPEN_STATES, ClassPackage, CorrectionRequest, CorrectionStatus, DraftState,
                                     IssuedRecord, RecordDraft)
@@ -221,7 +222,7 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
                 draft.state = next_state
                 draft.signers = [*draft.signers, {**who, "role": role, "field": field_name, "signed_at": now.isoformat()}]
                 setattr(draft, stamp_field, now)
-            RecordDraft.objects.bulk_update(drafts, ["pdf", "sha256", "state", "signers", stamp_field])
+            rows_update(RecordDraft, drafts, ["pdf", "sha256", "state", "signers", stamp_field])
             log_actions([Action(f"record.sign.{field_name.lower()}", "recorddraft", d.record_id, None,
                                 {"sha256": d.sha256, "signer": who["name"]}, school_code=d.record["school"]["code"])
                          for d in drafts], actor=by)
@@ -236,11 +237,10 @@ def _require_own_certificate(staff: Staff, signer) -> None:
     """The signer must hold the certificate registered for ``staff`` (no signing with a colleague's key)."""
     from cryptography.hazmat.primitives import serialization
 
-    from hocbaso.signing.services import identity_for
+    from hocbaso.signing.services import identity_certificate, identity_for
 
-    identity = identity_for(staff=staff)
-    pem = signer.certificate.public_bytes(serialization.Encoding.PEM).decode()
-    if pem.strip() != identity.certificate_pem.strip():
+    registered = identity_certificate(identity_for(staff=staff))
+    if signer.certificate.public_bytes(serialization.Encoding.DER) != registered.public_bytes(serialization.Encoding.DER):
         raise LifecycleRefused(f"Chứng thư số dùng để ký không phải chứng thư số đã đăng ký của {staff.full_name}.")
 
 
@@ -322,13 +322,13 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
                           .select_related("enrolment__pupil", "enrolment__school_class").order_by("pk"))
             subject_signers = _subject_signers({d.enrolment.school_class_id for d in drafts})
             now = timezone.now()
-            audit = []
+            audit, issued_rows = [], []
             for draft in drafts:
                 pupil = draft.enrolment.pupil
                 data = _read(draft.pdf)
                 name = _write(f"issued/{draft.record['school']['code']}/{draft.record['school_year']}/"
                               f"{draft.record_id}.pdf", data)
-                issued = IssuedRecord.objects.create(
+                issued_rows.append(IssuedRecord(
                     record_id=draft.record_id, lookup_code=draft.lookup_code, enrolment=draft.enrolment,
                     version=draft.version, supersedes=draft.supersedes, correction=draft.correction,
                     school_code=draft.record["school"]["code"], school_year=draft.record["school_year"],
@@ -336,13 +336,18 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
                     pupil_birth_date=pupil.birth_date, identity_number=pupil.identity_number,
                     effective_date=draft.effective_date, issued_at=now, issued_by=by,
                     sha256=hashlib.sha256(data).hexdigest(), pdf=name, record=draft.record,
-                    signers=[*draft.signers, *subject_signers.get(draft.enrolment.school_class_id, [])])
-                RecordDraft.objects.filter(pk=draft.pk).update(state=DraftState.ISSUED, issued=issued)
+                    signers=[*draft.signers, *subject_signers.get(draft.enrolment.school_class_id, [])]))
                 classes.add(draft.enrolment.school_class_id)
-                audit.append(Action("record.issue", "issuedrecord", issued.record_id, None,
-                                    {"version": issued.version, "sha256": issued.sha256,
-                                     "supersedes": draft.supersedes.record_id if draft.supersedes else None},
-                                    school_code=issued.school_code))
+            IssuedRecord.objects.bulk_create(issued_rows)  # INSERT only: the registry's rows are never updated
+            by_record = {r.record_id: r.pk for r in IssuedRecord.objects.filter(
+                record_id__in=[r.record_id for r in issued_rows]).only("pk", "record_id")}
+            for draft in drafts:
+                draft.state, draft.issued_id = DraftState.ISSUED, by_record[draft.record_id]
+            rows_update(RecordDraft, drafts, ["state", "issued"])
+            audit = [Action("record.issue", "issuedrecord", r.record_id, None,
+                            {"version": r.version, "sha256": r.sha256,
+                             "supersedes": r.supersedes.record_id if r.supersedes else None},
+                            school_code=r.school_code) for r in issued_rows]
             log_actions(audit, actor=by)
         report.done += len(drafts)
         report.items += [d.record_id for d in drafts]

@@ -34,6 +34,11 @@ from hocbaso.signing.signers import BuiltinSigner, CscSigner, Pkcs11Signer, Sign
 PIN_BLOCK_MINUTES = 15
 
 
+def identity_certificate(identity: SigningIdentity):
+    """The holder's own certificate (the first of the stored PEM; any others are its CA chain)."""
+    return load_pem_certificates(identity.certificate_pem.encode())[0]
+
+
 class SigningRefused(SigningError):
     """A signing step that the rules do not allow now (not locked, not assigned, already signed…)."""
 
@@ -79,10 +84,11 @@ def _certificate_pem(cert) -> str:
 
 @transaction.atomic
 def _identity_store(*, school: School, staff: Staff | None, kind: str, identity_id: str, certificate, config: dict,
-                    by) -> SigningIdentity:
+                    by, chain: tuple = ()) -> SigningIdentity:
     SigningIdentity.objects.filter(school=school, staff=staff, active=True).update(active=False)
     identity = SigningIdentity.objects.create(
-        school=school, staff=staff, kind=kind, identity_id=identity_id, certificate_pem=_certificate_pem(certificate),
+        school=school, staff=staff, kind=kind, identity_id=identity_id,
+        certificate_pem="".join(_certificate_pem(c) for c in (certificate, *chain)),
         subject=subject_text(certificate.subject), config=config, created_by=by)
     log_actions([Action("signing.identity", "signingidentity", str(identity.pk), None,
                         {"kind": kind, "subject": identity.subject, "staff": staff.full_name if staff else None},
@@ -117,10 +123,10 @@ def identity_register(*, kind: str, config: dict, certificate_pem: str, by, staf
     key_label) or a remote CSC service (``config``: service_url, credential_id)."""
     if kind not in (IdentityKind.PKCS11, IdentityKind.CSC):
         raise SigningSetupError(f"Loại chứng thư số không hỗ trợ: {kind}.")
-    certificate = load_pem_certificates(certificate_pem.encode())[0]
+    certificate, *chain = load_pem_certificates(certificate_pem.encode())
     school = school or staff.school
     return _identity_store(school=school, staff=staff, kind=kind, identity_id="", certificate=certificate,
-                           config=config, by=by)
+                           config=config, by=by, chain=tuple(chain))
 
 
 def identity_for(*, staff: Staff | None = None, school: School | None = None) -> SigningIdentity:

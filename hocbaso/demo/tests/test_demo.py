@@ -125,6 +125,7 @@ def test_cli_export_record_pipes_into_assess(tmp_path):
     built = run("demo")
     assert built.returncode == 0, built.stderr
     assert "hieutruong" in built.stdout and "hocbaso@2025" in built.stdout
+    assert "Đã ký số và phát hành" in built.stdout and "/tra-cuu/" in built.stdout  # signed, issued, a sample code
     exported = run("export-record", "--pupil", "06731", "--year", SCHOOL_YEAR)  # not an id: refused clearly
     assert exported.returncode != 0 and "Không tìm thấy" in exported.stderr
     pupil_id = run("shell", "-v", "0", "-c", "from hocbaso.directory.models import Pupil;"

@@ -2,8 +2,10 @@
 school with --issue), a correction after issuance, and the new version signed and issued."""
 
 import io
+import json
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -21,7 +23,7 @@ def run(*args, **options):
     return out.getvalue()
 
 
-def test_the_whole_lifecycle_from_the_command_line(school, monkeypatch):  # noqa: F811
+def test_the_whole_lifecycle_from_the_command_line(school, monkeypatch, tmp_path):  # noqa: F811
     for name, value in PINS.items():
         monkeypatch.setenv(name, value)
     where = {"school": "67000199", "year": "2024-2025"}
@@ -49,3 +51,12 @@ def test_the_whole_lifecycle_from_the_command_line(school, monkeypatch):  # noqa
     assert v2.record["homeroom_comment"] == "Em chăm học, viết chữ đẹp." and v2.version == 2
     assert issued_status(v1)["status"] == "superseded"
     assert "[Đã phê duyệt]" in run("correction", "list", **where, user="hieutruong")
+    # `hocbaso verify` on the old file: intact, two signatures, but superseded by version 2.
+    for issued, status in ((v1, "superseded"), (v2, "current")):
+        path = tmp_path / f"v{issued.version}.pdf"
+        with default_storage.open(issued.pdf, "rb") as handle:
+            path.write_bytes(handle.read())
+        report = json.loads(run("verify", str(path)))
+        assert report["status"] == status and report["registry_match"] is True
+        assert [s["signer_name"] for s in report["signatures"]][:2] == ["Lê Thị Hoa", "Đoàn Trung Quế"]
+    assert report["lookup_code"] == v2.lookup_code

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from hocbaso.demo.builder import PASSWORD, SCHOOL_CODE, SCHOOL_YEAR, demo_build, demo_exists
+from hocbaso.demo.builder import (DEMO_PIN, OPEN_CLASSES, PASSWORD, SCHOOL_CODE, SCHOOL_YEAR, demo_build,
+                                  demo_exists, demo_issue)
 from hocbaso.tt27 import catalogue
 
 
@@ -9,8 +10,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--if-missing", action="store_true", help="Bỏ qua nếu trường mẫu đã có dữ liệu.")
+        parser.add_argument("--no-issue", action="store_true",
+                            help="Không ký số và phát hành học bạ mẫu (nhanh hơn; chỉ có dữ liệu đánh giá).")
 
-    def handle(self, *args, if_missing, **options):
+    def handle(self, *args, if_missing, no_issue=False, **options):
         if if_missing and demo_exists():
             self.stdout.write(f"Trường mẫu {SCHOOL_CODE} đã có dữ liệu năm học {SCHOOL_YEAR}.")
         else:
@@ -24,7 +27,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {name}: {count} ({100 * count / total:.1f}%)")
             for code, name in catalogue.AWARDS.items():
                 self.stdout.write(f"  Khen thưởng “{name}”: {report.awards.get(code, 0)}")
+        if not no_issue:
+            import time
+
+            started = time.perf_counter()
+            issued = demo_issue(progress=lambda message: self.stdout.write(f"  {message}"))
+            if issued:
+                self.stdout.write(self.style.SUCCESS(f"Đã ký số và phát hành {issued} học bạ mẫu trong "
+                                                     f"{time.perf_counter() - started:.1f} giây."))
         self.print_accounts()
+        self.print_sample_record()
 
     def print_accounts(self):
         accounts = [("Hiệu trưởng", "hieutruong"), ("Phó hiệu trưởng", "phohieutruong"),
@@ -35,3 +47,15 @@ class Command(BaseCommand):
         width = max(len(label) for label, _ in accounts)
         for label, username in accounts:
             self.stdout.write(f"  {label.ljust(width)}  {username}")
+        self.stdout.write(f"Mã PIN ký số của mọi người ký mẫu và con dấu của trường: {DEMO_PIN}. "
+                          f"Lớp {' và '.join(OPEN_CLASSES)} còn mở để nhập đánh giá; các lớp khác đã phát hành.")
+
+    def print_sample_record(self):
+        from django.conf import settings
+
+        from hocbaso.records.models import IssuedRecord
+
+        sample = IssuedRecord.objects.filter(school_code=SCHOOL_CODE, class_name="5A").order_by("pupil_name").first()
+        if sample is not None:
+            self.stdout.write(f"Thử tra cứu: {settings.SITE_URL.rstrip('/')}/tra-cuu/{sample.lookup_code}/ "
+                              f"(học sinh {sample.pupil_name}, ngày sinh {sample.pupil_birth_date:%d/%m/%Y})")

@@ -1,0 +1,60 @@
+"""The lifecycle services with each kind of signing key: the homeroom teacher signs the whole class through a
+remote CSC service (one authorisation for the class) or a SoftHSM2 token over PKCS#11, the principal signs,
+the records are issued, and Poppler's pdfsig finds two valid signatures."""
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from django.core.files.storage import default_storage
+
+from hocbaso.assessment.services import data_lock
+from hocbaso.records.models import IssuedRecord
+from hocbaso.records.services import class_sign, records_issue, school_sign
+from hocbaso.records.tests.test_lifecycle import (ENGLISH_PIN, PRINCIPAL_PIN, open_signer,
+                                                  school)  # noqa: F401  (fixture)
+from hocbaso.signing.models import IdentityKind
+from hocbaso.signing.services import identity_register, signer_open, subject_signoff
+from hocbaso.signing.signers import CscSigner, Pkcs11Signer
+
+from .conftest import pdfsig
+
+
+def _pem(signer) -> str:
+    return signer.certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _issue_class_with(w, teacher_signer_factory, tmp_path):
+    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
+    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
+                    signer=open_signer(w.english, ENGLISH_PIN))
+    report = class_sign(school_class=w.class4a, by=w.member.user, signer=teacher_signer_factory())
+    school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
+    records_issue(school_year=w.year, by=w.owner.user)
+    issued = IssuedRecord.objects.order_by("pk").first()
+    with default_storage.open(issued.pdf, "rb") as handle:
+        report_sig = pdfsig(handle.read(), tmp_path)
+    assert [r["Signature Validation"] for r in report_sig] == ["Signature is Valid."] * 2
+    assert "Total document signed" in report_sig[1]
+    return report
+
+
+def test_class_signed_through_a_remote_csc_service_with_one_authorisation(school, csc_server, tmp_path):  # noqa: F811
+    w = school
+    probe = CscSigner(csc_server.url, csc_server.credential("gvcn"), pin="1234")
+    identity = identity_register(kind=IdentityKind.CSC, staff=w.member, by=w.owner.user, certificate_pem=_pem(probe),
+                                 config={"service_url": csc_server.url, "credential_id": csc_server.credential("gvcn")})
+    before = csc_server.count("/credentials/authorize")
+    report = _issue_class_with(w, lambda: signer_open(identity, "1234"), tmp_path)
+    assert report.done == 3
+    assert csc_server.count("/credentials/authorize") - before == 1  # one PIN for the whole class
+
+
+def test_class_signed_with_a_softhsm2_token(school, softhsm, tmp_path):  # noqa: F811
+    w = school
+    config = {"module": softhsm.module, "token_label": softhsm.teacher["token_label"],
+              "key_label": softhsm.teacher["key_label"]}
+    with Pkcs11Signer(softhsm.module, **softhsm.teacher) as probe:
+        pem = _pem(probe) + "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in softhsm.chain)
+    identity = identity_register(kind=IdentityKind.PKCS11, staff=w.member, by=w.owner.user, certificate_pem=pem,
+                                 config=config)
+    report = _issue_class_with(w, lambda: signer_open(identity, softhsm.teacher["pin"]), tmp_path)
+    assert report.done == 3
