@@ -58,3 +58,19 @@ def test_class_signed_with_a_softhsm2_token(school, softhsm, tmp_path):  # noqa:
                                  config=config)
     report = _issue_class_with(w, lambda: signer_open(identity, softhsm.teacher["pin"]), tmp_path)
     assert report.done == 3
+
+
+def test_with_a_time_stamping_server_configured_the_class_is_signed_b_t(school, tsa, settings):  # noqa: F811
+    from hocbaso.records.models import RecordDraft
+    from hocbaso.signing.validate import validate_pdf
+
+    settings.TSA_URL = tsa.url
+    w = school
+    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
+    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
+                    signer=open_signer(w.english, ENGLISH_PIN))
+    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, "246810"))
+    draft = RecordDraft.objects.order_by("pk").first()
+    with default_storage.open(draft.pdf, "rb") as handle:
+        signature = validate_pdf(handle.read(), trust_roots=[])["signatures"][0]
+    assert signature["timestamp"] is not None and signature["timestamp_valid"] and signature["level"] == "B-T"
