@@ -1,10 +1,12 @@
 """Checking an uploaded PDF: registry match first (instant), full signature validation otherwise."""
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.selectors import issued_status
+from hocbaso.tt27.wording import subject_name
 
 VERDICTS = {
     "authentic_current": "Tệp đúng là học bạ do hệ thống phát hành và đang có hiệu lực.",
@@ -15,6 +17,45 @@ VERDICTS = {
     "not_signed": "Tệp PDF không có chữ ký số.",
     "not_pdf": "Tệp tải lên không phải là tệp PDF.",
 }
+UNTRUSTED_NOTE = ("Chứng thư số của người ký không thuộc tổ chức cung cấp dịch vụ chứng thực được hệ thống tin cậy, "
+                  "nên không xác nhận được danh tính người ký.")
+BROKEN_SIGNED_PDF = "Tệp có chữ ký số nhưng cấu trúc tệp bị hỏng nên không đọc được các chữ ký."
+# What the person holding the file should do next, under the verdict.
+ADVICE = {
+    "authentic_current": "Có thể sử dụng tệp này.",
+    "authentic_superseded": "Nội dung đã được nhà trường đính chính. Hãy dùng phiên bản mới nhất: tra cứu bằng mã "
+                            "tra cứu để xem, hoặc đề nghị phụ huynh, nhà trường cung cấp bản mới.",
+    "authentic_withdrawn": "Không sử dụng tệp này. Hãy liên hệ nhà trường đã cấp học bạ.",
+    "valid_not_issued": "Không coi đây là học bạ số đã phát hành. Hãy đề nghị cung cấp bản học bạ có mã tra cứu "
+                        "hoặc liên hệ nhà trường.",
+    "altered": "Nội dung tệp không còn như lúc ký. Hãy đề nghị cung cấp lại bản gốc hoặc tra cứu bằng mã tra cứu "
+               "in trên học bạ.",
+    "not_signed": "Không xác nhận được đây là học bạ số. Hãy đề nghị cung cấp tệp PDF gốc có chữ ký số.",
+    "not_pdf": "Hãy chọn tệp PDF học bạ (đuôi .pdf).",
+}
+YES, NO = "Có", "Không"
+MODIFICATIONS = {"NONE": "Không có", "LTA_UPDATES": "Chỉ thêm dữ liệu kiểm tra chữ ký",
+                 "FORM_FILLING": "Chỉ thêm chữ ký, ô ký", "ANNOTATIONS": "Thêm ghi chú",
+                 "OTHER": "Thay đổi nội dung", "UNREADABLE": "Không đọc được"}
+
+
+def _when(text) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _shown(text) -> str:
+    """An ISO time as people read it in Vietnam: dd/mm/yyyy hh:mm:ss."""
+    from django.utils import timezone
+
+    when = _when(text)
+    if when is None:
+        return ""
+    if when.tzinfo is not None:
+        when = timezone.localtime(when)
+    return when.strftime("%d/%m/%Y %H:%M:%S")
 
 
 @dataclass
@@ -25,6 +66,56 @@ class FileVerdict:
     record: dict | None = None
     signatures: list = field(default_factory=list)
     details: dict = field(default_factory=dict)
+
+    @property
+    def signers(self) -> list[dict]:
+        """Who signed, for people: name, role, organisation and when, from the registry or from the file."""
+        return [{"name": s.get("name") or s.get("signer_name") or "", "role": s.get("role") or "",
+                 "organisation": s.get("organisation") or "",
+                 "signed_at": _when(s.get("signed_at") or s.get("signing_time"))}
+                for s in self.signatures]
+
+    @property
+    def advice(self) -> str:
+        return ADVICE.get(self.verdict, "")
+
+    def technical(self) -> dict:
+        """The technical details, folded below the verdict: rows of (label, value) for the file, and one
+        list of rows per signature."""
+        rows = [("Mã băm SHA-256 của tệp", self.sha256),
+                ("Trùng khớp bản đã phát hành (sổ đăng ký)", YES if self.verdict.startswith("authentic") else NO)]
+        for key, label in (("revisions", "Số lần lưu (phiên bản nội dung) trong tệp"),
+                           ("lookup_code", "Mã tra cứu ghi trong tệp"), ("reason", "Lý do"), ("error", "Lỗi đọc tệp")):
+            if self.details.get(key) not in (None, ""):
+                rows.append((label, self.details[key]))
+        signatures = []
+        for s in self.signatures:
+            if "signer_name" in s:  # checked now, from the file
+                rows_s = [("Người ký", s.get("signer_name")), ("Chức danh", s.get("role") or "—"),
+                          ("Tổ chức", s.get("organisation") or "—"), ("Chứng thư số", s.get("subject")),
+                          ("Đơn vị cấp chứng thư", s.get("issuer")), ("Số sê-ri chứng thư", s.get("serial")),
+                          ("Thời điểm ký (theo người ký)", _shown(s.get("signing_time"))),
+                          ("Dấu thời gian", _shown(s.get("timestamp")) or "Không có"),
+                          ("Nội dung được ký còn nguyên vẹn", YES if s.get("intact") else NO),
+                          ("Chữ ký hợp lệ về mật mã", YES if s.get("valid") else NO),
+                          ("Chứng thư được tin cậy", YES if s.get("trusted") else
+                           NO + (f" ({s['trust_problem']})" if s.get("trust_problem") else "")),
+                          ("Chữ ký bao trùm toàn bộ tệp", YES if s.get("covers_whole_file") else NO),
+                          ("Thay đổi sau khi ký", MODIFICATIONS.get(s.get("modification_level"),
+                                                                    s.get("modification_level") or "—"))]
+            else:  # from the registry, written when the record was signed and issued
+                rows_s = [("Người ký", s.get("name")), ("Chức danh", s.get("role") or "—"),
+                          ("Chứng thư số", s.get("subject") if s.get("field") else None),
+                          ("Thời điểm ký", _shown(s.get("signed_at")))]
+            if "signer_name" in s or s.get("field"):
+                number = sum(1 for t in signatures if t["signature"]) + 1
+                title, is_signature = f"Chữ ký số {number}", True
+            else:  # a subject teacher's sign-off of the class's marks, kept with the record
+                title = "Xác nhận của giáo viên bộ môn" + (f" ({subject_name(s['subject'])})" if s.get("subject") else "")
+                is_signature = False
+            signatures.append({"title": title, "signature": is_signature,
+                               "rows": [(label, value) for label, value in rows_s if value]})
+        return {"rows": rows, "signatures": signatures}
 
     def as_dict(self) -> dict:
         return {"verdict": self.verdict, "message": self.message, "sha256": self.sha256, "record": self.record,
@@ -38,7 +129,7 @@ def _registry_answer(issued: IssuedRecord, digest: str) -> FileVerdict:
     verdict = {"current": "authentic_current", "superseded": "authentic_superseded",
                "withdrawn": "authentic_withdrawn"}[state["status"]]
     return FileVerdict(verdict, VERDICTS[verdict].format(version=state["superseded_by_version"]), digest,
-                       record=_public_view(issued), signatures=issued.signers)
+                       record=_public_view(issued, state), signatures=issued.signers)
 
 
 def file_check(data: bytes) -> FileVerdict:
@@ -54,7 +145,11 @@ def file_check(data: bytes) -> FileVerdict:
     try:
         report = validate_pdf(data)
     except Exception as error:  # an unreadable PDF is an answer, not a server error
-        return FileVerdict("not_pdf", VERDICTS["not_pdf"], digest, details={"error": str(error)[:300]})
+        details = {"error": str(error)[:300]}
+        if b"/ByteRange" in data:  # it was signed: damage to a signed file is an alteration, not "not a PDF"
+            details["reason"] = BROKEN_SIGNED_PDF
+            return FileVerdict("altered", VERDICTS["altered"], digest, details=details)
+        return FileVerdict("not_pdf", VERDICTS["not_pdf"], digest, details=details)
     signatures = report.get("signatures", [])
     if not signatures:
         return FileVerdict("not_signed", VERDICTS["not_signed"], digest)
@@ -66,5 +161,7 @@ def file_check(data: bytes) -> FileVerdict:
     if embedded_code and IssuedRecord.objects.filter(lookup_code=embedded_code).exists():
         details["reason"] = "Tệp mang mã tra cứu của một học bạ đã phát hành nhưng khác với bản đã phát hành."
         return FileVerdict("altered", VERDICTS["altered"], digest, signatures=signatures, details=details)
-    return FileVerdict("valid_not_issued", VERDICTS["valid_not_issued"], digest, signatures=signatures,
-                       details=details)
+    message = VERDICTS["valid_not_issued"]
+    if not report.get("trusted"):
+        message += " " + UNTRUSTED_NOTE
+    return FileVerdict("valid_not_issued", message, digest, signatures=signatures, details=details)

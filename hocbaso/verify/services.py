@@ -64,8 +64,8 @@ class StatusAnswer:
         return {"lookup_code": self.code, "status": self.status, "message": self.message, **self.record}
 
 
-def _public_view(issued: IssuedRecord) -> dict:
-    state = issued_status(issued)
+def _public_view(issued: IssuedRecord, state: dict | None = None) -> dict:
+    state = state or issued_status(issued)
     return {
         "record_id": issued.record_id, "version": issued.version, "school_year": issued.school_year,
         "class_name": issued.class_name, "school_code": issued.school_code,
@@ -88,9 +88,15 @@ def lookup_status(*, text: str, ip: str, via_api: bool = False) -> StatusAnswer:
     _log(LookupKind.STATUS, ip, issued, issued is not None, via_api)
     if issued is None:
         return StatusAnswer(code, "unknown", STATUS_TEXT["unknown"])
-    view = _public_view(issued)
-    status = issued_status(issued)["status"]
-    return StatusAnswer(code, status, STATUS_TEXT[status].format(version=view["superseded_by_version"]), view)
+    return status_answer(issued)
+
+
+def status_answer(issued: IssuedRecord) -> StatusAnswer:
+    """The public status of an issued record (no rate limit, no log: for callers that already did both)."""
+    state = issued_status(issued)
+    view = _public_view(issued, state)
+    return StatusAnswer(issued.lookup_code, state["status"],
+                        STATUS_TEXT[state["status"]].format(version=state["superseded_by_version"]), view)
 
 
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y")

@@ -20,7 +20,7 @@ from hocbaso.verify.files import file_check
 from hocbaso.verify.models import RecordLookup
 from hocbaso.verify.openapi import OPENAPI
 from hocbaso.verify.ratelimit import bucket_take, client_ip, ip_key
-from hocbaso.verify.services import RateLimited, lookup_full, lookup_status
+from hocbaso.verify.services import RateLimited, lookup_full, lookup_status, status_answer
 
 FAILED_FACTOR = "Mã tra cứu hoặc thông tin xác minh (ngày sinh / mã định danh) không đúng."
 GRANT_SECONDS = 600
@@ -55,12 +55,25 @@ def status(request, code: str):
                 return render(request, "verify/lookup.html", {"error": FAILED_FACTOR})
             request.session[f"grant:{issued.lookup_code}"] = timezone.now().timestamp() + GRANT_SECONDS
             return render(request, "verify/full.html", {"issued": issued, "record": issued.record,
-                                                        "answer": lookup_status(text=code, ip=ip)})
+                                                        "year": _year_view(issued.record),
+                                                        "grant_minutes": GRANT_SECONDS // 60,
+                                                        "answer": status_answer(issued)})
         answer = lookup_status(text=code, ip=ip)
     except RateLimited:
         return _too_many(request, api=False)
     code_status = 404 if answer.status in ("unknown", "invalid") else 200
     return render(request, "verify/status.html", {"answer": answer, "code": answer.code}, status=code_status)
+
+
+def _year_view(record: dict) -> dict | None:
+    """The record as the PDF prints it (subjects, ratings and outcome in words), or None for a record that
+    lacks the parts a year page needs."""
+    from hocbaso.documents.view import year_view
+
+    try:
+        return year_view(record)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 @require_GET
