@@ -116,3 +116,81 @@ def can_use_two_factor(user) -> bool:
     """Signers and principals may turn on two-factor sign-in."""
     staff = staff_for_user(user)
     return bool(user.is_authenticated and (user.is_superuser or (staff and staff.roles & TWO_FACTOR_ROLES)))
+
+
+# ---------------------------------------------------------------------- the record's lifecycle
+#
+# | who                         | dashboard  | lock, sign school, issue,   | sign the    | subject     | file a        |
+# |                             | (states)   | decide corrections, seal    | class       | sign-off    | correction    |
+# |-----------------------------|------------|-----------------------------|-------------|-------------|---------------|
+# | principal                   | yes        | yes                         | —           | —           | any field     |
+# | vice-principal, clerk       | read       | —                           | —           | —           | —             |
+# | district / province officer | read       | —                           | —           | —           | —             |
+# | homeroom teacher of a class | —          | —                           | their class | —           | their fields  |
+# | subject teacher             | —          | —                           | —           | their subj. | their subject |
+# A school the user may not see answers 404; a visible school whose dashboard they may not open, 403.
+
+SIGNER_ROLES = {Role.PRINCIPAL, Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER}
+
+
+@dataclass(frozen=True)
+class SchoolAccess:
+    visible: bool = False  # the school exists for this user (else 404)
+    dashboard: bool = False  # the principal's dashboard (read)
+    lead: bool = False  # lock, sign the school, issue, decide corrections, the school's seal
+
+
+def school_access(user, school: School) -> SchoolAccess:
+    if not getattr(user, "is_authenticated", False):
+        return SchoolAccess()
+    staff = staff_for_user(user)
+    if user.is_superuser or (staff is not None and _office_covers(staff, school)):
+        return SchoolAccess(visible=True, dashboard=True)
+    if staff is None or staff.school_id != school.pk:
+        return SchoolAccess()
+    roles = staff.roles
+    return SchoolAccess(visible=True, dashboard=bool(roles & READ_SCHOOL_ROLES), lead=Role.PRINCIPAL in roles)
+
+
+def can_sign_class(user, school_class: SchoolClass) -> bool:
+    """Ký học bạ cả lớp: the class's homeroom teacher only (the service checks it again)."""
+    staff = staff_for_user(user)
+    return bool(staff is not None and school_class.homeroom_teacher_id == staff.pk)
+
+
+def signoff_subjects(user, school_class: SchoolClass) -> list[str]:
+    """The subjects of the class whose year-end results this user signs off (taught by someone other than the
+    homeroom teacher; see ``signing.services.subjects_needing_signoff``)."""
+    from hocbaso.signing.services import subjects_needing_signoff
+
+    staff = staff_for_user(user)
+    if staff is None or staff.school_id != school_class.school_year.school_id:
+        return []
+    return [code for code, teacher in subjects_needing_signoff(school_class).items() if teacher.pk == staff.pk]
+
+
+def can_request_correction(user, school_class: SchoolClass) -> bool:
+    """Đề nghị điều chỉnh: a teacher of the class (homeroom or assigned) or the principal."""
+    staff = staff_for_user(user)
+    if staff is None or staff.school_id != school_class.school_year.school_id:
+        return False
+    return (staff.pk == school_class.homeroom_teacher_id or Role.PRINCIPAL in staff.roles
+            or TeachingAssignment.objects.filter(teacher=staff, school_class=school_class).exists())
+
+
+def can_hold_certificate(user) -> bool:
+    """Who may create their own signing certificate: the school's signers (principal, homeroom and subject
+    teachers)."""
+    staff = staff_for_user(user)
+    return bool(staff is not None and staff.school_id and staff.roles & SIGNER_ROLES)
+
+
+def can_view_job(user, job) -> bool:
+    """A background job's progress: whoever started it, and the leaders of its school."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if job.created_by_id == user.pk or user.is_superuser:
+        return True
+    staff = staff_for_user(user)
+    return bool(staff is not None and staff.school_id and job.school_code
+                and staff.school.code == job.school_code and staff.roles & LEADER_ROLES)

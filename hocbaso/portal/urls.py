@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from hocbaso.portal import accounts, views
+from hocbaso.portal import accounts, lifecycle_views, views
 
 app_name = "portal"
 
@@ -20,4 +20,19 @@ urlpatterns = [
     path("lop/<int:class_id>/tong-hop/<str:period>/pdf/", views.summary_pdf, name="summary_pdf"),
     path("lop/<int:class_id>/ket-qua-cuoi-nam/", views.results_assess, name="results_assess"),
     path("api/lop/<int:class_id>/danh-gia/<str:period>/", views.api_evaluations, name="api_evaluations"),
+    # the record's lifecycle
+    path("nha-truong/<int:year_id>/", lifecycle_views.school_dashboard, name="school_dashboard"),
+    path("nha-truong/<int:year_id>/chot-du-lieu/", lifecycle_views.school_lock, name="school_lock"),
+    path("nha-truong/<int:year_id>/ky/", lifecycle_views.school_sign, name="school_sign"),
+    path("nha-truong/<int:year_id>/phat-hanh/", lifecycle_views.school_issue, name="school_issue"),
+    path("lop/<int:class_id>/chot-du-lieu/", lifecycle_views.class_lock, name="class_lock"),
+    path("lop/<int:class_id>/ky/", lifecycle_views.class_sign, name="class_sign"),
+    path("lop/<int:class_id>/ky-mon/<str:subject>/", lifecycle_views.subject_signoff, name="subject_signoff"),
+    path("lop/<int:class_id>/hoc-sinh/<int:enrolment_id>/hoc-ba.pdf", lifecycle_views.record_pdf, name="record_pdf"),
+    path("lop/<int:class_id>/dieu-chinh/", lifecycle_views.corrections, name="corrections"),
+    path("dieu-chinh/<int:correction_id>/<str:decision>/", lifecycle_views.correction_decide,
+         name="correction_decide"),
+    path("tac-vu/<int:job_id>/", lifecycle_views.job_detail, name="job"),
+    path("api/tac-vu/<int:job_id>/", lifecycle_views.api_job, name="api_job"),
+    path("tai-khoan/chung-thu-so/", lifecycle_views.certificate, name="certificate"),
 ]

@@ -18,7 +18,8 @@ from hocbaso.directory.models import SchoolClass
 from hocbaso.directory.selectors import class_pupils, classes_visible_to, schools_visible_to, staff_for_user
 from hocbaso.portal import summary as summaries
 from hocbaso.portal.messages import grid_messages
-from hocbaso.portal.permissions import SHEET_TRAITS, SHEET_YEAR, can_assess_results, class_access
+from hocbaso.portal.permissions import (SHEET_TRAITS, SHEET_YEAR, can_assess_results, can_hold_certificate,
+                                        class_access, school_access)
 from hocbaso.portal.selectors import (class_progress, class_sheet_codes, grid_columns, grid_phrases, grid_rows,
                                      sheet_name)
 from hocbaso.portal.services import GridRequestError, grid_save
@@ -65,9 +66,11 @@ def home(request):
         year = school.years.order_by("-name").first()
         classes = list(classes_visible_to(request.user, school, year.name if year else None)) if year else []
         blocks.append({"school": school, "year": year, "classes": classes,
-                       "pupil_total": sum(c.pupil_count for c in classes)})
+                       "pupil_total": sum(c.pupil_count for c in classes),
+                       "dashboard": bool(year) and school_access(request.user, school).dashboard})
     return render(request, "portal/home.html", {"staff": staff_for_user(request.user), "blocks": blocks,
-                                                "more_schools": max(0, len(schools) - 50)})
+                                                "more_schools": max(0, len(schools) - 50),
+                                                "can_certificate": can_hold_certificate(request.user)})
 
 
 @login_required
@@ -76,7 +79,38 @@ def class_detail(request, class_id: int):
     return render(request, "portal/class_detail.html", {
         "school_class": school_class, "access": access, "enrolments": class_pupils(school_class),
         "progress": class_progress(school_class, access), "periods": catalogue.PERIODS,
-        "locked": school_class.pk in locks_for_classes([school_class.pk])})
+        "locked": school_class.pk in locks_for_classes([school_class.pk]),
+        **_lifecycle_context(request, school_class, access)})
+
+
+def _lifecycle_context(request, school_class, access) -> dict:
+    """The class page's lifecycle block: the class's state, signing for the homeroom teacher (one PIN) and for
+    subject teachers (their subjects' sign-off), record previews and corrections."""
+    from hocbaso.portal import lifecycle
+    from hocbaso.portal.forms import PinForm
+    from hocbaso.portal.permissions import (can_request_correction, can_sign_class, school_access,
+                                            signoff_subjects)
+    from hocbaso.records.models import CorrectionRequest, CorrectionStatus
+    from hocbaso.signing.models import SigningIdentity
+
+    state = lifecycle.class_states(school_class.school_year, [school_class])[0]
+    staff = staff_for_user(request.user)
+    signer = can_sign_class(request.user, school_class)
+    mine = signoff_subjects(request.user, school_class)
+    has_identity = bool(staff and SigningIdentity.objects.filter(staff=staff, active=True).exists())
+    school = school_class.school_year.school
+    lead = school_access(request.user, school).lead
+    may_correct = can_request_correction(request.user, school_class)
+    return {
+        "state": state, "can_sign": signer, "has_identity": has_identity,
+        "sign_problems": lifecycle.class_sign_problems(school_class, state) if signer else [],
+        "sign_job": lifecycle.active_job(lifecycle.KIND_CLASS_SIGN, class_id=school_class.pk) if signer else None,
+        "sign_form": PinForm(), "my_signoffs": [s for s in state.signoffs if s["subject"] in mine],
+        "lead": lead, "may_correct": may_correct,
+        "show_corrections": may_correct or access.view_all,
+        "pending_corrections": CorrectionRequest.objects.filter(
+            enrolment__school_class=school_class, status=CorrectionStatus.PENDING).count(),
+    }
 
 
 def _sheet_context(school_class, period: str, sheet: str) -> dict:

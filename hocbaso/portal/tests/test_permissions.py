@@ -79,3 +79,74 @@ def test_signers_and_principals_may_turn_on_two_factor(people):
         assert can_use_two_factor(getattr(people, who).user)
     for who in ("clerk", "district"):
         assert not can_use_two_factor(getattr(people, who).user)
+
+
+# ---------------------------------------------------------------------- the record's lifecycle
+
+def test_school_access_leads_reads_and_hides(people):
+    from hocbaso.portal.permissions import school_access
+
+    def of(who, school="school"):
+        a = school_access(getattr(people, who).user, getattr(people, school))
+        return (a.visible, a.dashboard, a.lead)
+
+    assert of("owner") == (True, True, True)
+    for who in ("vice", "clerk", "district", "province"):
+        assert of(who) == (True, True, False)
+    for who in ("member", "colleague", "english"):
+        assert of(who) == (True, False, False)  # their school: 403 on the dashboard, not 404
+    assert of("outsider") == of("province_other") == (False, False, False)
+    assert of("owner", "other_school") == (False, False, False)  # a principal leads only their own school
+
+
+def test_only_the_homeroom_teacher_signs_the_class(people):
+    from hocbaso.portal.permissions import can_sign_class
+
+    assert can_sign_class(people.member.user, people.class4a)
+    for who in ("owner", "colleague", "english", "outsider", "vice"):
+        assert not can_sign_class(getattr(people, who).user, people.class4a)
+    assert can_sign_class(people.colleague.user, people.class4b)
+
+
+def test_subject_signoff_belongs_to_the_subjects_teacher(people):
+    from hocbaso.directory.models import Enrolment, Pupil
+    from hocbaso.portal.permissions import signoff_subjects
+
+    pupil = Pupil.objects.create(school=people.school, full_name="Đỗ Văn Bình", gender="male",
+                                 birth_date="2014-05-05", birthplace="Đắk Nông")
+    Enrolment.objects.create(pupil=pupil, school_class=people.class4b, registry_number="2", joined_on="2024-09-05")
+    assert signoff_subjects(people.english.user, people.class4b) == ["ngoai_ngu_1"]
+    for who in ("colleague", "owner", "member", "outsider"):
+        assert signoff_subjects(getattr(people, who).user, people.class4b) == []
+    assert signoff_subjects(people.english.user, people.class4a) == []
+
+
+def test_who_files_corrections(people):
+    from hocbaso.portal.permissions import can_request_correction
+
+    assert can_request_correction(people.member.user, people.class4a)
+    assert can_request_correction(people.owner.user, people.class4a)
+    assert can_request_correction(people.english.user, people.class4b)  # assigned English in 4B
+    for who in ("colleague", "english", "vice", "clerk", "outsider", "district"):
+        assert not can_request_correction(getattr(people, who).user, people.class4a)
+
+
+def test_who_holds_a_signing_certificate(people):
+    from hocbaso.portal.permissions import can_hold_certificate
+
+    for who in ("owner", "member", "colleague", "english", "outsider"):
+        assert can_hold_certificate(getattr(people, who).user)
+    for who in ("vice", "clerk", "district", "province"):
+        assert not can_hold_certificate(getattr(people, who).user)
+
+
+def test_a_jobs_progress_is_for_its_owner_and_the_schools_leaders(people):
+    from hocbaso.jobs.models import Job
+    from hocbaso.portal.permissions import can_view_job
+
+    job = Job.objects.create(kind="portal.class_sign", args={"class_id": people.class4a.pk},
+                             created_by=people.member.user, school_code=people.school.code)
+    for who in ("member", "owner", "vice"):
+        assert can_view_job(getattr(people, who).user, job)
+    for who in ("colleague", "english", "clerk", "outsider", "district"):
+        assert not can_view_job(getattr(people, who).user, job)

@@ -1,0 +1,141 @@
+"""Background jobs of the lifecycle screens: lock, sign a class, sign the school, issue.
+
+Registered with ``hocbaso.jobs`` when the apps load (``JobsConfig.ready`` imports every app's ``tasks``), so the
+web process, ``hocbaso worker`` and the worker thread of ``hocbaso serve`` all know them. Arguments are primary
+keys; a signing job also carries its PIN sealed by ``hocbaso.portal.jobsecret`` and removes it on start.
+Each handler checks the rules again through the services (the user may have lost a role since queueing) and
+reports progress on the job's row, so the progress page survives a reload.
+"""
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+
+from hocbaso.assessment.selectors import locks_for_classes
+from hocbaso.assessment.services import data_lock
+from hocbaso.directory.models import SchoolClass, SchoolYear
+from hocbaso.jobs.registry import job_handler
+from hocbaso.portal.jobsecret import pin_take
+from hocbaso.portal.lifecycle import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_YEAR, KIND_SCHOOL_SIGN,
+                                      class_sign_problems)
+from hocbaso.portal.permissions import school_access
+from hocbaso.records.models import OPEN_STATES, DraftState, IssuedRecord, RecordDraft
+from hocbaso.records.services import (LifecycleRefused, class_sign, record_drafts_prepare, records_issue,
+                                      school_sign, year_results_assess)
+
+
+def _reporter(progress, message: str):
+    """A ``progress(done, total)`` callback for the services that advances the job by the difference."""
+    seen = [0]
+
+    def report(done: int, total: int) -> None:
+        if done > seen[0]:
+            progress.step(done - seen[0], message.format(done=done, total=total))
+            seen[0] = done
+    return report
+
+
+def _user(job):
+    return get_user_model().objects.select_related("staff").get(pk=job.created_by_id)
+
+
+def _require_lead(user, school) -> None:
+    if not school_access(user, school).lead:
+        raise LifecycleRefused(_("Chỉ hiệu trưởng của trường mới thực hiện được thao tác này."))
+
+
+def _lock(job, progress, classes: list[SchoolClass], school_year: SchoolYear, whole_year: bool) -> dict:
+    """Compute the year results of each class not yet locked (so signing finds them), then lock."""
+    by = _user(job)
+    _require_lead(by, school_year.school)
+    locked = locks_for_classes([c.pk for c in classes])
+    todo = [c for c in classes if c.pk not in locked]
+    progress.total(len(todo) + 1)
+    for klass in todo:
+        year_results_assess(enrolments=list(klass.enrolments.values_list("pk", flat=True)), by=by)
+        progress.step(1, _("Đã tính kết quả cuối năm lớp %(name)s.") % {"name": klass.name})
+    data_lock(school_year=school_year, school_class=None if whole_year else classes[0], by=by)
+    progress.step(1, _("Đã chốt dữ liệu."))
+    if whole_year:
+        return {"summary": _("Đã chốt dữ liệu toàn trường (%(n)s lớp).") % {"n": len(classes)}}
+    return {"summary": _("Đã chốt dữ liệu lớp %(name)s.") % {"name": classes[0].name}}
+
+
+@job_handler(KIND_LOCK_CLASS)
+def lock_class(job, progress):
+    klass = SchoolClass.objects.select_related("school_year__school").get(pk=job.args["class_id"])
+    return _lock(job, progress, [klass], klass.school_year, whole_year=False)
+
+
+@job_handler(KIND_LOCK_YEAR)
+def lock_year(job, progress):
+    year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
+    classes = list(year.classes.order_by("grade", "name"))
+    return _lock(job, progress, classes, year, whole_year=True)
+
+
+@job_handler(KIND_CLASS_SIGN)
+def sign_class(job, progress):
+    """The homeroom teacher's one action: render the records not yet rendered, then sign them all."""
+    from hocbaso.signing.services import identity_for, signer_open
+
+    klass = SchoolClass.objects.select_related("school_year__school").get(pk=job.args["class_id"])
+    pin = pin_take(job, target=f"class:{klass.pk}")
+    by = _user(job)
+    problems = class_sign_problems(klass)
+    if problems:
+        raise LifecycleRefused(problems[0])
+    signer = signer_open(identity_for(staff=by.staff), pin)
+    enrolments = list(klass.enrolments.select_related("pupil"))
+    busy = set(RecordDraft.objects.filter(enrolment__in=enrolments, state__in=OPEN_STATES)
+               .values_list("enrolment_id", flat=True))
+    busy |= set(IssuedRecord.objects.filter(enrolment__in=enrolments).values_list("enrolment_id", flat=True))
+    to_render = sum(1 for e in enrolments if e.pk not in busy)
+    waiting = RecordDraft.objects.filter(enrolment__school_class=klass, state=DraftState.RENDERED).count()
+    progress.total(to_render + waiting + to_render)
+    record_drafts_prepare(enrolments=enrolments, by=by,
+                          progress=_reporter(progress, _("Đã tạo bản PDF {done}/{total} học bạ.")))
+    report = class_sign(school_class=klass, by=by, signer=signer,
+                        progress=_reporter(progress, _("Đã ký {done}/{total} học bạ.")))
+    return {"summary": _("Đã ký %(n)s học bạ của lớp %(name)s.") % {"n": report.done, "name": klass.name},
+            "done": report.done}
+
+
+@job_handler(KIND_SCHOOL_SIGN)
+def sign_school(job, progress):
+    """The principal's one action: sign (with the principal's seal appearance) every teacher-signed record."""
+    from hocbaso.signing.services import identity_for, signer_open
+
+    year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
+    pin = pin_take(job, target=f"year:{year.pk}")
+    by = _user(job)
+    _require_lead(by, year.school)
+    signer = signer_open(identity_for(staff=by.staff), pin, seal=True)
+    progress.total(RecordDraft.objects.filter(enrolment__school_class__school_year=year,
+                                              state=DraftState.TEACHER_SIGNED).count())
+    report = school_sign(school_year=year, by=by, signer=signer,
+                         progress=_reporter(progress, _("Đã ký {done}/{total} học bạ.")))
+    return {"summary": _("Hiệu trưởng đã ký %(n)s học bạ.") % {"n": report.done}, "done": report.done}
+
+
+@job_handler(KIND_ISSUE)
+def issue(job, progress):
+    """Phát hành: the registry, then each class's package sealed with the school's seal."""
+    from hocbaso.signing.services import identity_for, signer_open
+
+    year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
+    pin = pin_take(job, target=f"year:{year.pk}")
+    by = _user(job)
+    _require_lead(by, year.school)
+    seal = signer_open(identity_for(school=year.school), pin)
+    count = RecordDraft.objects.filter(enrolment__school_class__school_year=year,
+                                       state=DraftState.PRINCIPAL_SIGNED).count()
+    progress.total(count + 1)  # the last step: the classes' packages
+    report_records = _reporter(progress, _("Đã phát hành {done}/{total} học bạ."))
+
+    def report(done, total):
+        report_records(done, total)
+        if done >= total:
+            progress.step(0, _("Đang lập gói học bạ của các lớp và đóng dấu…"))
+
+    result = records_issue(school_year=year, by=by, seal_signer=seal, progress=report)
+    return {"summary": _("Đã phát hành %(n)s học bạ.") % {"n": result.done}, "done": result.done}
