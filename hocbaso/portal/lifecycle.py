@@ -46,6 +46,8 @@ KIND_NAMES = {
     KIND_ISSUE: _("Phát hành học bạ"),
 }
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+JOB_STATES = {JobState.QUEUED: _("Đang chờ"), JobState.RUNNING: _("Đang chạy"), JobState.DONE: _("Hoàn tất"),
+              JobState.FAILED: _("Lỗi"), JobState.CANCELLED: _("Đã hủy")}
 
 
 @dataclass

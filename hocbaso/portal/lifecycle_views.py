@@ -100,12 +100,14 @@ def school_dashboard(request, year_id: int):
         raise PermissionDenied(_("Bảng điều hành dành cho lãnh đạo nhà trường và cán bộ quản lý."))
     states = lifecycle.class_states(year)
     totals = lifecycle.school_totals(states)
-    jobs = (Job.objects.filter(school_code=year.school.code, kind__in=list(lifecycle.KIND_NAMES))
-            .select_related("created_by__staff")[:8])
+    jobs = list(Job.objects.filter(school_code=year.school.code, kind__in=list(lifecycle.KIND_NAMES))
+                .select_related("created_by__staff")[:8])
+    for job in jobs:
+        job.kind_name, job.state_name = lifecycle.KIND_NAMES[job.kind], lifecycle.JOB_STATES.get(job.state, job.state)
     return render(request, "portal/dashboard.html", {
         "year": year, "school": year.school, "access": access, "states": states, "totals": totals,
         "stages": lifecycle.STAGES, "corrections": lifecycle.pending_corrections(year),
-        "jobs": jobs, "kind_names": lifecycle.KIND_NAMES, "year_locked": year.locks.filter(
+        "jobs": jobs, "year_locked": year.locks.filter(
             school_class__isnull=True).exists(),
         "year_lock_job": lifecycle.active_job(lifecycle.KIND_LOCK_YEAR, school_year=year.pk),
         "sign_job": lifecycle.active_job(lifecycle.KIND_SCHOOL_SIGN, school_year=year.pk),
@@ -308,8 +310,8 @@ def _job_back(job: Job) -> str:
 def job_json(job: Job) -> dict:
     finished = job.state in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
     return {"id": job.pk, "kind": job.kind, "kind_name": str(lifecycle.KIND_NAMES.get(job.kind, job.kind)),
-            "state": job.state, "state_name": _(job.get_state_display()), "done": job.done, "total": job.total,
-            "percent": job.percent, "message": job.message,
+            "state": job.state, "state_name": str(lifecycle.JOB_STATES.get(job.state, job.state)),
+            "done": job.done, "total": job.total, "percent": job.percent, "message": job.message,
             "summary": (job.result or {}).get("summary", "") if job.state == JobState.DONE else "",
             "finished": finished, "back_url": _job_back(job)}
 

@@ -1,7 +1,6 @@
 """The record's lifecycle through the portal's views: lock → subject sign-off → class sign → school sign → issue,
 with jobs run inline; wrong PINs; the PIN never stored in clear; record previews; corrections; certificates."""
 
-import datetime as dt
 import json
 
 import pytest
@@ -9,46 +8,21 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from hocbaso.assessment.models import DataLock, YearResult
-from hocbaso.assessment.services import evaluations_save
-from hocbaso.conftest import year_end_entries
-from hocbaso.directory.models import Enrolment, Pupil, TeachingAssignment
 from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.services import job_claim, job_run
 from hocbaso.portal import lifecycle
 from hocbaso.portal.jobsecret import PinUnavailable, pin_open, pin_seal
+from hocbaso.portal.tests.conftest import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN, lifecycle_school
 from hocbaso.records.models import CorrectionRequest, CorrectionStatus, DraftState, IssuedRecord, RecordDraft
-from hocbaso.records.services import year_results_assess
 from hocbaso.signing.models import SigningIdentity, SubjectSignoff
-from hocbaso.signing.services import identity_issue
 
-TEACHER_PIN, PRINCIPAL_PIN, SEAL_PIN, ENGLISH_PIN = "246810", "135790", "975310", "112233"
 WRONG_PIN_MESSAGE = "Mã PIN ký số không đúng"
 
 
 @pytest.fixture
 def school(world, settings):
-    """4A with three pupils, year-end filled and assessed; English in 4A taught by Vũ Thị Lan; certificates for
-    the homeroom teacher, the English teacher, the principal and the school's seal."""
     settings.SITE_URL = "https://hocba.example.vn"
-    TeachingAssignment.objects.create(teacher=world.english, school_class=world.class4a, subject="ngoai_ngu_1")
-    enrolments = [world.enrolment]
-    for i, name in enumerate(["Trần Văn Bình", "Phạm Thị Cúc"]):
-        pupil = Pupil.objects.create(school=world.school, identity_number=f"06721400{i}999", full_name=name,
-                                     gender="male" if i == 0 else "female", birth_date=dt.date(2014, 1, 2 + i),
-                                     birthplace="Tỉnh Đắk Nông")
-        enrolments.append(Enrolment.objects.create(pupil=pupil, school_class=world.class4a,
-                                                   registry_number=f"{20 + i}/2020", joined_on=dt.date(2024, 9, 5)))
-    for enrolment in enrolments:
-        entries = year_end_entries(enrolment)
-        evaluations_save(entries=[e for e in entries if e.get("subject") != "ngoai_ngu_1"], by=world.member.user)
-        evaluations_save(entries=[e for e in entries if e.get("subject") == "ngoai_ngu_1"], by=world.english.user)
-    year_results_assess(enrolments=enrolments, by=world.member.user)
-    identity_issue(staff=world.member, pin=TEACHER_PIN, by=world.owner.user)
-    identity_issue(staff=world.english, pin=ENGLISH_PIN, by=world.owner.user)
-    identity_issue(staff=world.owner, pin=PRINCIPAL_PIN, by=world.owner.user)
-    identity_issue(school=world.school, pin=SEAL_PIN, by=world.owner.user)
-    world.enrolments = enrolments
-    return world
+    return lifecycle_school(world)
 
 
 @pytest.fixture
@@ -339,3 +313,12 @@ def test_year_result_is_computed_by_the_lock(client, school, inline_jobs):
     as_user(client, school.owner)
     job_of(inline_jobs(client, reverse("portal:class_lock", args=[school.class4a.pk])))
     assert not YearResult.objects.filter(enrolment__school_class=school.class4a, outcome__isnull=True).exists()
+
+
+def test_the_lifecycle_screens_speak_english_on_request(client, school):
+    as_user(client, school.owner)
+    client.post(reverse("portal:set_language"), {"language": "en", "next": "/"})
+    text = client.get(reverse("portal:school_dashboard", args=[school.year.pk])).content.decode()
+    assert "Records dashboard" in text and "Lock the whole school" in text and "Complete" in text
+    text = client.get(reverse("portal:class_detail", args=[school.class4a.pk])).content.decode()
+    assert "The class's records" in text and "View PDF" in text
