@@ -6,7 +6,7 @@ from django.utils import timezone
 from hocbaso.assessment.models import YearResult
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import Enrolment
-from hocbaso.records.selectors import enrolments_for_records, record_build
+from hocbaso.records.selectors import enrolments_for_records, enrolments_for_records_bulk, record_build
 from hocbaso.tt27 import Assessment, assess
 
 RESULT_FIELDS = ("outcome", "award", "completed_grade", "completed_primary")
@@ -168,8 +168,7 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
         enrolments = [e for e in enrolments if e.pk not in busy]
     if not enrolments:
         return []
-    full = {e.pk: e for e in enrolments_for_records().filter(pk__in=[e.pk for e in enrolments])}
-    ordered = [full[e.pk] for e in enrolments]
+    ordered = enrolments_for_records_bulk([e.pk for e in enrolments])
     records = _draft_records(ordered, by=by, effective_date=effective_date, supersedes=supersedes,
                              correction=correction)
     url = verify_url_template()

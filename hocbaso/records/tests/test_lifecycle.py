@@ -257,3 +257,13 @@ def test_unknown_correction_field_is_named(school):
         correction_request(enrolment=school.enrolment, field="subjects.tieng_trung.score", new_value=5,
                            reason="x", by=school.member.user)
     assert SigningIdentity.objects.filter(active=True).count() == 4
+
+
+def test_bulk_selector_builds_the_same_records_as_the_prefetching_one(school, fill_year):
+    from hocbaso.records.selectors import enrolments_for_records, enrolments_for_records_bulk, record_build
+
+    fill_year(school.enrolment, school.member.user, period="giua_hk1", rating="H", score=7)
+    ids = sorted(e.pk for e in school.enrolments)
+    slow = [record_build(e) for e in enrolments_for_records().filter(pk__in=ids).order_by("pk")]
+    fast = [record_build(e) for e in enrolments_for_records_bulk(ids)]
+    assert slow == fast and slow[0]["periods"]["giua_hk1"]["subjects"][0]["rating"] == "H"
