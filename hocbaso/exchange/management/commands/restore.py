@@ -1,0 +1,36 @@
+"""``hocbaso restore``: bring back a year-end archive into an installation that does not have that school year."""
+
+from pathlib import Path
+
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = ("Khôi phục một bản lưu trữ cuối năm (hocbaso archive) vào hệ thống chưa có năm học đó: danh mục, sổ "
+            "đăng ký (cùng mã học bạ, mã tra cứu, phiên bản, mã băm) và các tệp PDF. Bản lưu trữ bị hỏng (sai mã "
+            "băm) bị từ chối, không ghi gì.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Tệp lưu trữ (.zip).")
+
+    def handle(self, *args, file, **options):
+        from hocbaso.exchange.archive import ArchiveRefused, archive_restore
+
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"Không tìm thấy tệp {file}.")
+        try:
+            report = archive_restore(path)
+        except ArchiveRefused as refused:
+            lines = ["Từ chối khôi phục bản lưu trữ:"] + [f"  - {p}" for p in refused.problems]
+            raise CommandError("\n".join(lines)) from None
+        self.stdout.write(f"Đã khôi phục năm học {report.school_year} của trường {report.school}: {report.records} "
+                          f"học bạ, {report.pupils} học sinh, {report.enrolments} lượt xếp lớp.")
+        self.stdout.write(f"Nhật ký thay đổi lưu kèm: {report.audit_entries} mục"
+                          + (f", {len(report.audit_broken)} mục không khớp mã băm: {report.audit_broken[:10]}"
+                             if report.audit_broken else ", mã băm từng mục khớp") + ".")
+        if report.ca_root:
+            where = default_storage.path(report.ca_root) if hasattr(default_storage, "path") else report.ca_root
+            self.stdout.write(f"Chứng thư gốc của hệ thống cũ: {where} — thêm vào HOCBASO_TRUST_ROOTS (hoặc "
+                              "hocbaso verify --trust-root) để xác nhận người ký.")

@@ -1,0 +1,119 @@
+"""Lưu trữ cuối năm: archive → restore into a fresh installation, where every restored record passes
+``hocbaso verify`` as before and the registry is identical; a damaged archive is refused."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from hocbaso.directory.models import SchoolYear
+from hocbaso.exchange.archive import (ArchiveRefused, archive_build, archive_open, archive_restore, audit_check,
+                                      registry_rows)
+from hocbaso.exchange.tests.packaging import flip_in_signed_pdf, members, rezip
+from hocbaso.records.models import IssuedRecord, RecordWithdrawal
+from hocbaso.records.selectors import issued_status
+from hocbaso.records.services import (class_sign, correction_approve, correction_request, records_issue,
+                                      school_sign)
+from hocbaso.records.tests.test_lifecycle import (PRINCIPAL_PIN, TEACHER_PIN, open_signer,  # noqa: F401 (fixture)
+                                                  school, sign_and_issue)
+
+STATUS = {"current": "current", "superseded": "superseded", "withdrawn": "withdrawn"}
+
+
+@pytest.fixture
+def archived(school, tmp_path):
+    """Three records issued, one corrected (version 2 supersedes version 1), one withdrawn; archived."""
+    w = school
+    sign_and_issue(w)
+    correction = correction_request(enrolment=w.enrolment, field="subjects.toan.score", new_value=10,
+                                    reason="Nhập nhầm điểm kiểm tra cuối năm.", by=w.member.user)
+    correction_approve(correction=correction, by=w.owner.user)
+    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
+    records_issue(school_year=w.year, by=w.owner.user)
+    withdrawn = IssuedRecord.objects.exclude(enrolment=w.enrolment).order_by("record_id").first()
+    RecordWithdrawal.objects.create(issued_record=withdrawn, reason="Phát hành nhầm.", withdrawn_by=w.owner.user)
+    w.archive = tmp_path / "luu-tru.zip"
+    w.manifest = archive_build(school_year=w.year, out=w.archive, by=w.owner.user)
+    w.status = {r.record_id: issued_status(r)["status"] for r in IssuedRecord.objects.all()}
+    return w
+
+
+def test_the_archive_describes_itself(archived):
+    w = archived
+    files = members(w.archive.read_bytes())
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["format"] == "hocbaso.archive/1" and manifest["school"]["code"] == w.school.code
+    assert manifest["counts"]["issued"] == 4 and manifest["counts"]["current"] == 3
+    listed = {f["path"] for f in manifest["files"]}
+    assert listed == set(files) - {"manifest.json"}
+    assert {"directory.json", "registry.json", "audit.json", "pki/ca-root.pem"} <= listed
+    assert len([p for p in listed if p.startswith("pdfs/")]) == 4 == len([p for p in listed if p.startswith("records/")])
+    registry = json.loads(files["registry.json"])
+    assert {r["record_id"] for r in registry["issued"]} == set(w.status)
+    v2 = next(r for r in registry["issued"] if r["version"] == 2)
+    assert v2["supersedes"] and v2["correction"]["field"] == "subjects.toan.score"
+    assert sum(1 for r in registry["issued"] if r["withdrawal"]) == 1
+    audit = json.loads(files["audit.json"])
+    assert audit and {e["school_code"] for e in audit} == {w.school.code} and audit_check(audit) == []
+    directory = json.loads(files["directory.json"])
+    assert {c["name"] for c in directory["classes"]} == {"4A", "4B", "1A"}
+    assert archive_open(io.BytesIO(w.archive.read_bytes())).manifest["files"] == manifest["files"]
+
+
+def test_a_damaged_archive_and_an_existing_year_are_refused_writing_nothing(archived):
+    w = archived
+    files = members(w.archive.read_bytes())
+    pdf = next(p for p in files if p.startswith("pdfs/"))
+    damaged = rezip({**files, pdf: flip_in_signed_pdf(files[pdf])}, compression=zipfile.ZIP_DEFLATED)
+    with pytest.raises(ArchiveRefused, match=f"Tệp {pdf} không khớp mã băm SHA-256"):
+        archive_restore(io.BytesIO(damaged))
+    edited = json.loads(files["registry.json"])
+    edited["issued"][0]["lookup_code"] = "AAAA-AAAA-AAA"
+    with pytest.raises(ArchiveRefused, match="registry.json không khớp mã băm"):
+        archive_restore(io.BytesIO(rezip({**files, "registry.json": json.dumps(edited).encode()})))
+    with pytest.raises(ArchiveRefused, match="không có trong manifest|không được liệt kê"):
+        archive_restore(io.BytesIO(rezip({**files, "them.txt": b"x"})))
+    with pytest.raises(ArchiveRefused, match="Năm học 2024-2025 của trường 67000199 đã có"):
+        archive_restore(w.archive)
+    assert SchoolYear.objects.filter(school=w.school).count() == 1 and IssuedRecord.objects.count() == 4
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")),
+                    reason="restores into its own SQLite data folder; the PostgreSQL pass would repeat it unchanged")
+def test_archive_restores_into_a_fresh_installation_where_every_record_verifies(archived, tmp_path):
+    w = archived
+    env = {**os.environ, "HOCBASO_DATA_DIR": str(tmp_path / "moi")}
+    for name in ("DATABASE_URL", "HOCBASO_PKI_DIR", "HOCBASO_TRUST_ROOTS"):
+        env.pop(name, None)
+    run = lambda *args: subprocess.run([sys.executable, "-m", "hocbaso", *args], env=env,  # noqa: E731
+                                       capture_output=True, text=True)
+    files = members(w.archive.read_bytes())
+    pdf = next(p for p in files if p.startswith("pdfs/"))
+    damaged = tmp_path / "hong.zip"
+    damaged.write_bytes(rezip({**files, pdf: flip_in_signed_pdf(files[pdf])}))
+    refused = run("restore", str(damaged))
+    assert refused.returncode != 0 and "không khớp mã băm" in refused.stderr, refused.stderr
+
+    restored = run("restore", str(w.archive))  # nothing was written by the refusal: the year is still new here
+    assert restored.returncode == 0, restored.stderr
+    assert "4 học bạ" in restored.stdout
+    ca_root = tmp_path / "ca-root.pem"
+    ca_root.write_bytes(files["pki/ca-root.pem"])
+    for path in sorted(p for p in files if p.startswith("pdfs/")):
+        record_id = path[len("pdfs/"):-len(".pdf")]
+        target = tmp_path / f"{record_id}.pdf"
+        target.write_bytes(files[path])
+        checked = run("verify", str(target), "--trust-root", str(ca_root))
+        assert checked.returncode == 0, checked.stderr
+        report = json.loads(checked.stdout)
+        assert report["registry_match"] and report["record_id"] == record_id
+        assert report["status"] == STATUS[w.status[record_id]] and report["intact"] and report["trusted"]
+    dumped = run("shell", "-v", "0", "-c", "import json; from hocbaso.exchange.archive import registry_rows; "
+                 f"print(json.dumps(registry_rows('{w.school.code}', '2024-2025'), ensure_ascii=False))")
+    assert dumped.returncode == 0, dumped.stderr
+    assert json.loads(dumped.stdout) == json.loads(json.dumps(registry_rows(w.school.code, "2024-2025")))
