@@ -55,7 +55,6 @@ def _state():
             AuditEntry.objects.count(), list(Pupil.objects.order_by("pk").values_list("school_id", flat=True)))
 
 
-@pytest.mark.urls("hocbaso.exchange.urls")
 def test_transfer_package_moves_the_pupil_with_every_signature_checked(transfer, client):
     w = transfer
     assert w.transfer.records == 1 and w.transfer.url.endswith(f"/chuyen-truong/{w.transfer.token}/")
@@ -99,7 +98,6 @@ def test_transfer_package_moves_the_pupil_with_every_signature_checked(transfer,
         _import(w, data)
 
 
-@pytest.mark.urls("hocbaso.exchange.urls")
 def test_the_link_expires_and_an_unknown_token_finds_nothing(transfer, client):
     w = transfer
     assert client.get("/chuyen-truong/khong-co/").status_code == 404
