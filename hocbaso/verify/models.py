@@ -9,6 +9,7 @@ class TokenBucket(models.Model):
     key = models.CharField(max_length=100, unique=True)
     tokens = models.FloatField()
     updated_at = models.DateTimeField()
+    allowed = models.BooleanField(default=True)  # whether the last take got a token (returned by the upsert)
 
     class Meta:
         verbose_name = "giới hạn truy cập"

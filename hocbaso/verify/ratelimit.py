@@ -10,7 +10,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from hocbaso.verify.models import TokenBucket
@@ -30,17 +30,59 @@ def ip_key(ip: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+_UPSERT = {
+    # One statement: insert a full bucket less one token, or refill the existing bucket by the time elapsed
+    # and take a token if there is one. In SET every expression reads the row as it was; the row is locked
+    # by the statement, so concurrent takes from several processes are serialised without a transaction.
+    "sqlite": """
+        INSERT INTO verify_tokenbucket (key, tokens, updated_at, allowed) VALUES (%(key)s, %(first)s, %(now)s,
+                                                                                 %(first_allowed)s)
+        ON CONFLICT (key) DO UPDATE SET
+            allowed = ({refilled} >= 1),
+            tokens = {refilled} - (CASE WHEN {refilled} >= 1 THEN 1 ELSE 0 END),
+            updated_at = excluded.updated_at
+        RETURNING allowed""".format(refilled="MIN(%(capacity)s, tokens + MAX(0.0, (julianday(excluded.updated_at) "
+                                             "- julianday(updated_at)) * 86400.0) * %(rate)s)"),
+    "postgresql": """
+        INSERT INTO verify_tokenbucket (key, tokens, updated_at, allowed) VALUES (%(key)s, %(first)s, %(now)s,
+                                                                                 %(first_allowed)s)
+        ON CONFLICT (key) DO UPDATE SET
+            allowed = ({refilled} >= 1),
+            tokens = {refilled} - (CASE WHEN {refilled} >= 1 THEN 1 ELSE 0 END),
+            updated_at = EXCLUDED.updated_at
+        RETURNING allowed""".format(refilled="LEAST(%(capacity)s::double precision, verify_tokenbucket.tokens + "
+                                             "GREATEST(0.0, EXTRACT(EPOCH FROM (EXCLUDED.updated_at - "
+                                             "verify_tokenbucket.updated_at))::double precision) * "
+                                             "%(rate)s::double precision)"),
+}
+
+
 def bucket_take(key: str, *, capacity: float, per_hour: float) -> bool:
-    """Take one token from the bucket ``key`` (refilled at ``per_hour``); False when it is empty."""
+    """Take one token from the bucket ``key`` (``capacity`` tokens, refilled at ``per_hour``); False when it
+    is empty. One atomic statement (an upsert), so it is cheap and holds the database's write lock only for
+    that statement; the limit is shared by every process using the database."""
+    capacity, rate = float(capacity), float(per_hour) / 3600.0
+    params = {"key": key, "first": capacity - 1.0 if capacity >= 1 else capacity, "first_allowed": capacity >= 1,
+              "now": connection.ops.adapt_datetimefield_value(timezone.now()), "capacity": capacity, "rate": rate}
+    sql = _UPSERT.get(connection.vendor)
+    if sql is None:  # another database: the portable, slower way
+        return _bucket_take_orm(key, capacity=capacity, rate=rate)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (allowed,) = cursor.fetchone()
+    return bool(allowed)
+
+
+def _bucket_take_orm(key: str, *, capacity: float, rate: float) -> bool:
     now = timezone.now()
     with transaction.atomic():
         TokenBucket.objects.bulk_create([TokenBucket(key=key, tokens=capacity, updated_at=now)],
                                         ignore_conflicts=True)
         bucket = TokenBucket.objects.select_for_update().get(key=key)
         elapsed = max(0.0, (now - bucket.updated_at).total_seconds())
-        tokens = min(capacity, bucket.tokens + elapsed * per_hour / 3600.0)
+        tokens = min(capacity, bucket.tokens + elapsed * rate)
         allowed = tokens >= 1.0
         if allowed:
             tokens -= 1.0
-        TokenBucket.objects.filter(pk=bucket.pk).update(tokens=tokens, updated_at=now)
+        TokenBucket.objects.filter(pk=bucket.pk).update(tokens=tokens, updated_at=now, allowed=allowed)
     return allowed
