@@ -67,7 +67,7 @@ def server_env(data_dir: Path, port: int, database_url: str | None = None) -> di
     env.update({
         "DJANGO_SETTINGS_MODULE": "hocbaso.settings", "HOCBASO_DATA_DIR": str(data_dir),
         "HOCBASO_PRODUCTION": "1", "SECRET_KEY": secret_key(data_dir), "ALLOWED_HOSTS": HOST, "DEBUG": "0",
-        "SITE_URL": f"http://{HOST}:{port}", "LOG_LEVEL": "ERROR",
+        "SITE_URL": f"http://{HOST}:{port}", "LOG_LEVEL": "ERROR", "DB_CONN_MAX_AGE": "60",
         # high enough never to refuse, while every request still goes through the bucket table
         **{f"VERIFY_{name}": HIGH for name in ("STATUS_BURST", "STATUS_PER_HOUR", "FACTOR_IP_BURST",
                                                "FACTOR_IP_PER_HOUR", "FACTOR_CODE_BURST", "FACTOR_CODE_PER_HOUR",
@@ -311,8 +311,8 @@ def verdict(ok: bool) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (2-4)")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (gthread)")
-    parser.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--connections", type=int, default=6, help="concurrent keep-alive connections")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per load phase")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each phase")
     parser.add_argument("--file-checks", type=int, default=30, help="file checks of each kind")
