@@ -187,3 +187,16 @@ def test_file_check_of_the_issued_pdf_on_a_phone(live_server, issued, new_contex
     shot(page, "file-verdict-details")
     assert issued.sha256 in visible_text(page)
     no_horizontal_scroll(page)
+
+    # The same file with one byte changed inside the signed content.
+    data = path.read_bytes()
+    at = data.index(b"stream", data.index(b"/FlateDecode")) + 40
+    path.write_bytes(data[:at] + bytes([data[at] ^ 1]) + data[at + 1:])
+    page.set_input_files("#tep", str(path))
+    page.click("button[type=submit]")
+    page.wait_for_selector(".verdict-altered")
+    page.click("details.technical > summary")
+    shot(page, "file-altered")
+    text = visible_text(page)
+    assert "đã bị thay đổi" in text and "Nội dung được ký còn nguyên vẹn" in text
+    no_horizontal_scroll(page)
