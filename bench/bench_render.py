@@ -32,6 +32,7 @@ import random
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -151,12 +152,62 @@ def run_one_process(renderer, sample: list[dict]) -> tuple[float, float, list[by
     return time.perf_counter() - started, time.process_time() - cpu, pdfs
 
 
-def run_batch(records: list[dict], workers: int) -> tuple[float, dict[int, bytes]]:
+def _process_cpu(pid: str) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds) of a process from /proc, or None when it is gone."""
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class DescendantCpu:
+    """CPU seconds used by this process's descendants (the forkserver and the pool's workers), sampled from
+    /proc every 50 ms while they run: a worker's last 50 ms may be missed, so it errs low by a little."""
+
+    def __init__(self):
+        self.seen: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        me = os.getpid()
+        while not self._stop.is_set():
+            parents, cpu = {}, {}
+            for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+                found = _process_cpu(pid)
+                if found:
+                    parents[int(pid)], cpu[pid] = found
+            family = {me}
+            for _ in range(3):  # this process -> forkserver -> workers
+                family |= {pid for pid, parent in parents.items() if parent in family}
+            for pid in family - {me}:
+                self.seen[str(pid)] = max(self.seen.get(str(pid), 0.0), cpu.get(str(pid), 0.0))
+            self._stop.wait(0.05)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
+
+
+def run_batch(records: list[dict], workers: int) -> tuple[float, float, dict[int, bytes]]:
+    """Wall seconds, CPU seconds (this process and its descendants) and the PDFs of ``render_many``."""
     from hocbaso.documents.render import render_many
 
-    started = time.perf_counter()
-    pdfs = dict(render_many(((i, record) for i, record in enumerate(records)), workers=workers))
-    return time.perf_counter() - started, pdfs
+    with DescendantCpu() as children:
+        started, cpu = time.perf_counter(), time.process_time()
+        pdfs = dict(render_many(((i, record) for i, record in enumerate(records)), workers=workers))
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return seconds, cpu + children.seconds, pdfs
 
 
 def cpu_busy() -> int:
@@ -198,7 +249,7 @@ def main() -> int:
     same_seconds, same_cpu, same_pdfs = run_one_process(naive_renderer(our_options=True), sample)
     reuse_seconds, reuse_cpu, reuse_pdfs = run_one_process(Renderer(), sample)
     busy_before = cpu_busy()
-    batch_seconds, batch_pdfs = run_batch(records, workers)
+    batch_seconds, batch_cpu, batch_pdfs = run_batch(records, workers)
     busy = (cpu_busy() - busy_before) / (batch_seconds * os.sysconf("SC_CLK_TCK") * (os.cpu_count() or 1))
 
     naive_rate = len(sample) / naive_seconds
@@ -218,7 +269,7 @@ def main() -> int:
     line("(a') fresh typst.compile per record, our options, 1 process", len(sample), same_seconds, same_cpu)
     line("(b1) one long-lived Renderer, 1 process", len(sample), reuse_seconds, reuse_cpu)
     line(f"(b)  ours: render_many, one long-lived Renderer per worker, {workers} processes", len(records),
-         batch_seconds)
+         batch_seconds, batch_cpu)
     print(f"     {megabytes:.1f} MB of PDF; all CPUs {busy:.0%} busy during (b) (other processes' work included: "
           f"a load above ~0.1 when the script started means the figures are lower than on a quiet machine)")
     print()
@@ -226,8 +277,14 @@ def main() -> int:
     print(f"ratio (b)/(a'): {batch_rate / same_rate:.1f}x   (of which compiler reuse alone, (b1)/(a'): "
           f"{reuse_rate / same_rate:.1f}x)")
     print(f"(a'), (b1) and (b) give identical bytes on the {len(sample)} sampled records: {'yes' if identical else 'NO'}")
+    capacity = len(records) / batch_cpu * workers if batch_cpu else 0.0
     verdict = "PASS" if batch_rate >= TARGET else "FAIL"
-    print(f"target (issue 3): batch path >= {TARGET:.0f} records/s on this machine -> {batch_rate:.1f} records/s: {verdict}")
+    print(f"target (issue 3): batch path >= {TARGET:.0f} records/s on this machine -> {batch_rate:.1f} records/s "
+          f"measured: {verdict}")
+    if busy > 0.8 and verdict == "FAIL":
+        print(f"     the CPUs were shared: (b)'s own CPU time ({batch_cpu:.1f} s for {len(records)} records, "
+              f"workers and parent) gives {capacity:.1f} records/s on {workers} idle CPUs; run again on a quiet "
+              f"machine for the measured figure")
     return 0 if verdict == "PASS" and identical else 1
 
 
