@@ -406,13 +406,16 @@ def certificate(request):
                 messages.success(request, _("Đã tạo chứng thư số. Hãy ghi nhớ mã PIN: hệ thống không lưu và không "
                                             "khôi phục được mã PIN.") if holder == "self" else
                                  _("Đã tạo con dấu số của trường. Hãy giữ kín mã PIN của con dấu."))
-                back = request.POST.get("next", "")
-                if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
-                    return redirect(back)
-                return redirect("portal:certificate")
+                back = _safe_next(request)
+                return redirect(back) if back else redirect("portal:certificate")
     return render(request, "portal/certificate.html", {
-        "staff": staff, "lead": lead, "mine": mine, "seal": seal, "forms": forms,
-        "next": request.GET.get("next") or request.POST.get("next", "")})
+        "staff": staff, "lead": lead, "mine": mine, "seal": seal, "forms": forms, "next": _safe_next(request)})
+
+
+def _safe_next(request) -> str:
+    """The ``next`` address (POST, else GET) when it points into this site, else ""."""
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    return back if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()) else ""
 
 
 # ---------------------------------------------------------------------- corrections
@@ -489,7 +492,5 @@ def correction_decide(request, correction_id: int, decision: str):
             messages.success(request, _("Đã từ chối đề nghị điều chỉnh của %(pupil)s.") % {"pupil": pupil})
     except (LifecycleRefused, EvaluationInputError) as error:
         messages.error(request, str(error))
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
-        return redirect(back)
-    return redirect("portal:corrections", correction.enrolment.school_class_id)
+    back = _safe_next(request)
+    return redirect(back) if back else redirect("portal:corrections", correction.enrolment.school_class_id)

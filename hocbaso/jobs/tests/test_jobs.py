@@ -85,3 +85,12 @@ def test_stop_event_ends_the_loop(db):
     stop = threading.Event()
     stop.set()
     assert worker_loop(stop=stop) == 0
+
+
+def test_apps_register_their_job_kinds_when_django_starts():
+    """JobsConfig.ready imports every installed app's ``tasks`` module: the portal's lifecycle kinds are known
+    to the web process and to ``hocbaso worker`` alike."""
+    from hocbaso.jobs.registry import HANDLERS
+
+    assert {"portal.lock_class", "portal.lock_year", "portal.class_sign", "portal.school_sign",
+            "portal.issue"} <= set(HANDLERS)

@@ -163,6 +163,8 @@ CASES = [
     Case("verify:api_file", method="post"),
     Case("verify:api_openapi"),
     Case("verify:log", expect=logged_in(403, owner=200, vice=200)),
+    # the transfer link (a bearer token): the same answer for everyone; an unknown token is 404
+    Case("exchange:transfer", lambda w: ["khong-co-ma-nay"]),
     Case("reports:statistics", expect=logged_in(200, member=403, colleague=403, english=403, clerk=403,
                                                 outsider=403)),
 ]

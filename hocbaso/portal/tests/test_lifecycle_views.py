@@ -322,3 +322,12 @@ def test_the_lifecycle_screens_speak_english_on_request(client, school):
     assert "Records dashboard" in text and "Lock the whole school" in text and "Complete" in text
     text = client.get(reverse("portal:class_detail", args=[school.class4a.pk])).content.decode()
     assert "The class's records" in text and "View PDF" in text
+
+
+def test_certificate_page_ignores_a_next_address_off_the_site(client, world):
+    as_user(client, world.member)
+    text = client.get(reverse("portal:certificate") + "?next=javascript:alert(1)").content.decode()
+    assert 'href="javascript:' not in text
+    response = client.post(reverse("portal:certificate"), {"holder": "self", "self-pin": "123456",
+                                                           "self-pin2": "123456", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == reverse("portal:certificate")
