@@ -36,6 +36,7 @@ def database_from_url(url: str, data_dir: Path) -> dict:
     """Django DATABASES['default'] for a DATABASE_URL (postgres:// or sqlite:///path)."""
     if not url:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(data_dir / "hocbaso.sqlite3"),
+                "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", "60"),  # a new SQLite connection re-reads the schema
                 "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
                             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}
     parsed = urlparse(url)

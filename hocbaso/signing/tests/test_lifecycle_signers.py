@@ -26,7 +26,8 @@ def _issue_class_with(w, teacher_signer_factory, tmp_path):
     data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
     subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
                     signer=open_signer(w.english, ENGLISH_PIN))
-    report = class_sign(school_class=w.class4a, by=w.member.user, signer=teacher_signer_factory())
+    with teacher_signer_factory() as teacher:  # closing ends the token session (SoftHSM2 allows one login)
+        report = class_sign(school_class=w.class4a, by=w.member.user, signer=teacher)
     school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
     records_issue(school_year=w.year, by=w.owner.user)
     issued = IssuedRecord.objects.order_by("pk").first()

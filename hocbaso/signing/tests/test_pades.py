@@ -114,12 +114,12 @@ def test_the_key_is_unlocked_once_and_kept_for_the_batch(pki, pdfs, monkeypatch)
         signer.sign_batch([SignJob(pdfs[0], "GVCN")])
 
 
-def test_trust_comes_only_from_configured_roots(teacher, principal, pki, pdfs, monkeypatch):
+def test_trust_comes_only_from_configured_roots(teacher, principal, pki, pdfs, settings):
     [issued] = issue(teacher, principal, pdfs[:1])
     untrusted = validate_pdf(issued, trust_roots=[], skip_diff=True)
     assert not untrusted["altered"] and not untrusted["trusted"]
     assert all(s["valid"] and not s["trusted"] for s in untrusted["signatures"])
-    monkeypatch.setenv("HOCBASO_TRUST_ROOTS", str(pki.ca.root_pem_path))
+    settings.HOCBASO_TRUST_ROOTS = [str(pki.ca.root_pem_path)]  # HOCBASO_TRUST_ROOTS in the environment
     assert validate_pdf(issued, skip_diff=True)["trusted"]  # the configured default
 
 
