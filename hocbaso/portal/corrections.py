@@ -77,3 +77,22 @@ def parse_value(kind: str, text: str):
             raise ValueError(_("Điểm kiểm tra định kì phải là số nguyên từ 0 đến 10."))
         return int(text)
     return text
+
+
+def field_label(path: str) -> str:
+    """A correction's field in words (``subjects.toan.score`` → “Toán — điểm KTĐK”)."""
+    attributes = {"rating": _("mức đạt được"), "score": _("điểm KTĐK"), "comment": _("nhận xét")}
+    parts = path.split(".")
+    tables = {"subjects": catalogue.SUBJECTS, "qualities": catalogue.QUALITIES, "competences": catalogue.COMPETENCES}
+    if len(parts) == 3 and parts[0] in tables and parts[2] in attributes:
+        return f"{_(tables[parts[0]].get(parts[1], parts[1]))} — {attributes[parts[2]]}"
+    if path == "homeroom_comment":
+        return _("Nhận xét của giáo viên chủ nhiệm")
+    return path
+
+
+def with_labels(corrections) -> list:
+    corrections = list(corrections)
+    for correction in corrections:
+        correction.field_label = field_label(correction.field)
+    return corrections

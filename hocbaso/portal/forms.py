@@ -67,8 +67,9 @@ class CorrectionForm(forms.Form):
     def __init__(self, *args, fields: list, **kwargs):
         super().__init__(*args, **kwargs)
         self.kinds = {path: kind for _group, items in fields for path, _label, _current, kind in items}
+        now = _("hiện tại")
         self.fields["field"].choices = [("", _("— chọn —"))] + [
-            (str(group), [(path, f"{label} ({_('hiện tại')}: {current})") for path, label, current, _kind in items])
+            (str(group), [(path, f"{label} ({now}: {current})") for path, label, current, _kind in items])
             for group, items in fields]
 
     def clean(self):

@@ -26,7 +26,7 @@ from hocbaso.directory.selectors import class_pupils, staff_for_user
 from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.services import job_submit
 from hocbaso.portal import lifecycle
-from hocbaso.portal.corrections import correction_fields
+from hocbaso.portal.corrections import correction_fields, with_labels
 from hocbaso.portal.forms import CorrectionForm, DecisionForm, NewPinForm, PinForm
 from hocbaso.portal.jobsecret import ARG, pin_seal
 from hocbaso.portal.permissions import (can_hold_certificate, can_request_correction, can_sign_class, can_view_job,
@@ -106,7 +106,7 @@ def school_dashboard(request, year_id: int):
         job.kind_name, job.state_name = lifecycle.KIND_NAMES[job.kind], lifecycle.JOB_STATES.get(job.state, job.state)
     return render(request, "portal/dashboard.html", {
         "year": year, "school": year.school, "access": access, "states": states, "totals": totals,
-        "stages": lifecycle.STAGES, "corrections": lifecycle.pending_corrections(year),
+        "stages": lifecycle.STAGES, "corrections": with_labels(lifecycle.pending_corrections(year)),
         "jobs": jobs, "year_locked": year.locks.filter(
             school_class__isnull=True).exists(),
         "year_lock_job": lifecycle.active_job(lifecycle.KIND_LOCK_YEAR, school_year=year.pk),
@@ -459,7 +459,7 @@ def corrections(request, class_id: int):
         requests = requests.filter(requested_by=request.user)
     return render(request, "portal/corrections.html", {
         "school_class": school_class, "access": access, "may_file": may_file, "lead": lead, "pupils": pupils,
-        "enrolment": enrolment, "form": form, "requests": requests, "decision_form": DecisionForm(),
+        "enrolment": enrolment, "form": form, "requests": with_labels(requests), "decision_form": DecisionForm(),
         "statuses": CorrectionStatus})
 
 

@@ -184,3 +184,47 @@ def test_principal_signs_and_issues_from_the_dashboard_on_a_phone(live_server, t
     response = page.request.get(live_server.url + href)
     assert response.ok and response.headers["content-type"] == "application/pdf"
     assert response.headers["x-record-kind"] == "issued" and response.body().startswith(b"%PDF")
+
+
+def log_in(page, base, username):
+    page.goto(base + reverse("portal:login"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(base + reverse("portal:home"))
+
+
+def test_a_correction_is_filed_and_approved_on_a_phone(live_server, ready_to_sign, new_context, shot):
+    from hocbaso.records.models import CorrectionRequest, CorrectionStatus
+
+    w = ready_to_sign
+    teacher = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(teacher, live_server.url, "gvcn4a")
+    teacher.goto(live_server.url + reverse("portal:class_detail", args=[w.class4a.pk]))
+    teacher.click("text=Đề nghị điều chỉnh")
+    teacher.select_option("select[name=hs]", str(w.enrolment.pk))  # the form reloads for the chosen pupil
+    teacher.wait_for_selector("#correction-form")
+    teacher.select_option("#id_field", "subjects.toan.score")
+    teacher.fill("#id_new_value", "8")
+    teacher.fill("#id_reason", "Cộng nhầm điểm bài kiểm tra cuối năm")
+    assert fits_the_phone(teacher)
+    shot(teacher, "teacher-form")
+    teacher.click("#correction-form button[type=submit]")
+    teacher.wait_for_selector(".flash .ok")
+    assert "Chờ phê duyệt" in teacher.inner_text("#list")
+    shot(teacher, "teacher-sent")
+
+    principal = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(principal, live_server.url, "hieutruong")
+    principal.click("#dashboard-link")
+    principal.wait_for_selector("#corrections .correction")
+    assert "Cộng nhầm điểm" in principal.inner_text("#corrections") and fits_the_phone(principal)
+    shot(principal, "principal-pending")
+    principal.fill("#corrections input[name=note]", "Đã kiểm tra bài")
+    principal.click("#corrections button.approve")
+    principal.wait_for_selector(".flash .ok")
+    assert "Đã duyệt" in principal.inner_text(".flash")
+    shot(principal, "principal-approved")
+    correction = CorrectionRequest.objects.get()
+    assert correction.status == CorrectionStatus.APPROVED and correction.decision_note == "Đã kiểm tra bài"
+    assert w.enrolment.subject_evaluations.get(period="cuoi_nam", subject="toan").score == 8

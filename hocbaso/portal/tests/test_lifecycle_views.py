@@ -331,3 +331,16 @@ def test_certificate_page_ignores_a_next_address_off_the_site(client, world):
     response = client.post(reverse("portal:certificate"), {"holder": "self", "self-pin": "123456",
                                                            "self-pin2": "123456", "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == reverse("portal:certificate")
+
+
+def test_a_subject_teacher_sees_only_their_own_requests(client, school):
+    w = school
+    url = reverse("portal:corrections", args=[w.class4a.pk])
+    as_user(client, w.member)
+    client.post(url, {"enrolment": w.enrolment.pk, "field": "homeroom_comment", "new_value": "Em rất chăm.",
+                      "reason": "Bổ sung nhận xét"})
+    assert "Nhận xét của giáo viên chủ nhiệm" in client.get(url).content.decode()  # the field in words
+    as_user(client, w.english)
+    assert "Bổ sung nhận xét" not in client.get(url).content.decode()
+    as_user(client, w.owner)
+    assert "Bổ sung nhận xét" in client.get(url).content.decode()
