@@ -26,6 +26,7 @@ ADVICE = {
     "authentic_superseded": "Nội dung đã được nhà trường đính chính. Hãy dùng phiên bản mới nhất: tra cứu bằng mã "
                             "tra cứu để xem, hoặc đề nghị phụ huynh, nhà trường cung cấp bản mới.",
     "authentic_withdrawn": "Không sử dụng tệp này. Hãy liên hệ nhà trường đã cấp học bạ.",
+    "authentic_copy": "Có thể sử dụng bản sao này; tra cứu bằng mã tra cứu để biết học bạ gốc còn hiệu lực không.",
     "valid_not_issued": "Không coi đây là học bạ số đã phát hành. Hãy đề nghị cung cấp bản học bạ có mã tra cứu "
                         "hoặc liên hệ nhà trường.",
     "altered": "Nội dung tệp không còn như lúc ký. Hãy đề nghị cung cấp lại bản gốc hoặc tra cứu bằng mã tra cứu "
@@ -138,6 +139,11 @@ def file_check(data: bytes) -> FileVerdict:
     issued = IssuedRecord.objects.filter(sha256=digest).first()
     if issued is not None:
         return _registry_answer(issued, digest)
+    from hocbaso.exchange.copies import copy_file_verdict
+
+    copy = copy_file_verdict(data)  # a certified copy (bản sao) the school logged when it issued it
+    if copy is not None:
+        return copy
     if not data.lstrip()[:5] == b"%PDF-":
         return FileVerdict("not_pdf", VERDICTS["not_pdf"], digest)
     from hocbaso.signing.validate import validate_pdf

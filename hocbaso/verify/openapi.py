@@ -45,7 +45,7 @@ OPENAPI = {
             "responses": {"200": {"description": "Kết luận", "content": {"application/json": {"schema": {
                 "type": "object", "properties": {
                     "verdict": {"type": "string", "enum": ["authentic_current", "authentic_superseded",
-                                                           "authentic_withdrawn", "valid_not_issued", "altered",
+                                                           "authentic_withdrawn", "authentic_copy", "valid_not_issued", "altered",
                                                            "not_signed", "not_pdf"]},
                     "message": {"type": "string"}, "sha256": {"type": "string"},
                     "signatures": {"type": "array", "items": {"type": "object"}}}}}}},

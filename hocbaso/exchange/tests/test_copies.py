@@ -1,5 +1,7 @@
 """Cấp bản sao: the whole history marked BẢN SAO with its number, signed by the principal, logged, verifiable."""
 
+import io
+import json
 import shutil
 import subprocess
 
@@ -78,12 +80,17 @@ def test_copy_command(school, tmp_path, monkeypatch, capsys):
     assert copy_file_verdict(out.read_bytes()).details["copy_number"] == 1
 
 
-@pytest.mark.xfail(reason="verify.files.file_check does not consult exchange.copies.copy_file_verdict yet: it "
-                          "finds the issued records' lookup codes in the copy and calls it altered")
-def test_the_public_file_check_recognises_a_certified_copy(school):
+def test_the_public_file_check_recognises_a_certified_copy(school, tmp_path):
     from hocbaso.verify.files import file_check
 
     w = school
     sign_and_issue(w)
     copy = copy_issue(pupil=w.pupil, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
     assert file_check(read(copy.file)).verdict == COPY_VERDICT
+    # `hocbaso verify` says the same: a certified copy, intact, with its number.
+    path = tmp_path / "ban-sao.pdf"
+    path.write_bytes(read(copy.file))
+    out = io.StringIO()
+    call_command("verify", str(path), stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["status"] == "certified_copy" and report["intact"] and report["copy_number"] == copy.number

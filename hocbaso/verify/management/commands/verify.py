@@ -55,7 +55,8 @@ def verify_file(data: bytes) -> tuple[dict, int]:
 
     verdict = file_check(data)
     issued = IssuedRecord.objects.filter(sha256=verdict.sha256).first() if verdict.verdict in STATUS else None
-    if issued is not None:  # file_check answered from the registry: check the signatures all the same
+    is_copy = verdict.verdict == "authentic_copy"
+    if issued is not None or is_copy:  # answered from the registry: check the signatures all the same
         validation = _validated(data) or {}
         signatures = validation.get("signatures", [])
         altered = bool(validation.get("altered")) or not signatures
@@ -66,6 +67,8 @@ def verify_file(data: bytes) -> tuple[dict, int]:
         lookup_from_signature_check = verdict.details.get("lookup_code")
     state = issued_status(issued) if issued is not None else {"status": "unknown", "superseded_by_version": None,
                                                               "current_record_id": None}
+    if is_copy:
+        state["status"] = "certified_copy"
     report = {
         "verdict": verdict.verdict,
         "message": verdict.message,
@@ -74,7 +77,7 @@ def verify_file(data: bytes) -> tuple[dict, int]:
         "intact": bool(signatures) and not altered,
         "trusted": bool(signatures) and all(s.get("trusted") for s in signatures),
         "signatures": [{k: s.get(k) for k in SIGNATURE_KEYS} for s in signatures],
-        "registry_match": issued is not None,
+        "registry_match": issued is not None or is_copy,
         "status": state["status"],
         "superseded_by_version": state["superseded_by_version"],
         "record_id": issued.record_id if issued is not None else None,
@@ -83,6 +86,8 @@ def verify_file(data: bytes) -> tuple[dict, int]:
         "lookup_code": _embedded_lookup_code(data) or lookup_from_signature_check
                        or (issued.lookup_code if issued is not None else None),
     }
+    if is_copy:
+        report["copy_number"] = verdict.details.get("copy_number")
     reason = verdict.details.get("reason") or verdict.details.get("error")
     if reason:
         report["reason"] = reason
