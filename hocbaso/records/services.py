@@ -113,13 +113,16 @@ def verify_url_template() -> str:
     return settings.SITE_URL.rstrip("/") + "/tra-cuu/{lookup_code}/"
 
 
-def _new_codes() -> tuple[str, str]:
-    """A fresh lookup code no record or draft uses (collisions are astronomically rare; checked anyway)."""
-    while True:
-        code = new_lookup_code()
-        if not (IssuedRecord.objects.filter(lookup_code=code).exists()
-                or RecordDraft.objects.filter(lookup_code=code).exists()):
-            return code
+def _new_codes(count: int) -> list[str]:
+    """``count`` fresh lookup codes that no record or draft uses (a collision is astronomically rare; it is
+    checked anyway, with one query per table for the whole batch)."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        wanted = {new_lookup_code() for _ in range(count - len(codes))} - codes
+        taken = set(IssuedRecord.objects.filter(lookup_code__in=wanted).values_list("lookup_code", flat=True))
+        taken |= set(RecordDraft.objects.filter(lookup_code__in=wanted).values_list("lookup_code", flat=True))
+        codes |= wanted - taken
+    return list(codes)
 
 
 def _draft_records(enrolments, *, by, effective_date, supersedes=None, correction=None) -> list[dict]:
@@ -129,7 +132,8 @@ def _draft_records(enrolments, *, by, effective_date, supersedes=None, correctio
 
     principals: dict = {}
     out = []
-    for enrolment in enrolments:
+    codes = _new_codes(len(enrolments))
+    for enrolment, code in zip(enrolments, codes):
         record = record_build(enrolment, principals=principals)
         assessment = assess(record)
         name = f"{enrolment.pupil.full_name} (lớp {enrolment.school_class.name})"
@@ -140,7 +144,7 @@ def _draft_records(enrolments, *, by, effective_date, supersedes=None, correctio
         school_year = enrolment.school_class.school_year
         version = supersedes.version + 1 if supersedes else 1
         record["issuance"] = {
-            "record_id": new_record_id(school_year.school.code, school_year.name), "lookup_code": _new_codes(),
+            "record_id": new_record_id(school_year.school.code, school_year.name), "lookup_code": code,
             "effective_date": effective_date.isoformat(), "version": version,
             "supersedes": supersedes.record_id if supersedes else None,
             "issued_at": dt_vietnam(effective_date).isoformat()}
@@ -324,9 +328,10 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
             audit, issued_rows = [], []
             for draft in drafts:
                 pupil = draft.enrolment.pupil
-                data = _read(draft.pdf)
-                name = _write(f"issued/{draft.record['school']['code']}/{draft.record['school_year']}/"
-                              f"{draft.record_id}.pdf", data)
+                data = _read(draft.pdf)  # the principal-signed file becomes the issued one, checked, not copied
+                if hashlib.sha256(data).hexdigest() != draft.sha256:
+                    raise LifecycleRefused(f"Tệp học bạ {draft.record_id} đã bị thay đổi sau khi ký; không phát hành.")
+                name = draft.pdf
                 issued_rows.append(IssuedRecord(
                     record_id=draft.record_id, lookup_code=draft.lookup_code, enrolment=draft.enrolment,
                     version=draft.version, supersedes=draft.supersedes, correction=draft.correction,

@@ -285,10 +285,9 @@ def _prepare(doc: pikepdf.Pdf, pdf: bytes, job: SignJob, when, reserve, style) -
         width, height = abs(box.x2 - box.x1), abs(box.y2 - box.y1)
         rect = f"[{stamps._num(min(box.x1, box.x2))} {stamps._num(min(box.y1, box.y2))} " \
                f"{stamps._num(max(box.x1, box.x2))} {stamps._num(max(box.y1, box.y2))}]"
-        drawn = stamps.build_stamp(job.stamp_text or "", width, height, style)
+        drawn, type3 = _stamp(job.stamp_text or "", width, height, style)
         font_refs = []
-        for res_name, font, codes in drawn.fonts:
-            template, procs, tounicode = stamps.type3_objects(font, codes)
+        for (res_name, _font, _codes), (template, procs, tounicode) in zip(drawn.fonts, type3):
             for code, body in procs.items():
                 template = template.replace(f"{{proc:{code}}}", f"{new(body)} 0 R")
             template = template.replace("{tounicode}", f"{new(stamps.stream('', tounicode, True))} 0 R")
@@ -451,6 +450,22 @@ class PadesSettings:
     stamp_style: stamps.StampStyle = field(default_factory=stamps.StampStyle)
     reason: str | None = None
     location: str | None = None
+
+
+_STAMPS: dict = {}
+
+
+def _stamp(text: str, width: float, height: float, style):
+    """The drawn stamp and its Type 3 fonts, cached: a batch repeats the same text (name, role, minute)."""
+    key = (text, round(width, 3), round(height, 3), id(style))
+    found = _STAMPS.get(key)
+    if found is None or found[2] is not style:
+        if len(_STAMPS) > 512:
+            _STAMPS.clear()
+        drawn = stamps.build_stamp(text, width, height, style)
+        found = (drawn, [stamps.type3_objects(font, codes) for _name, font, codes in drawn.fonts], style)
+        _STAMPS[key] = found
+    return found[0], found[1]
 
 
 def default_stamp_text(name: str, role: str, organisation: str | None, when: dt.datetime, *,

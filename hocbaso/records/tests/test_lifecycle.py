@@ -267,3 +267,19 @@ def test_bulk_selector_builds_the_same_records_as_the_prefetching_one(school, fi
     slow = [record_build(e) for e in enrolments_for_records().filter(pk__in=ids).order_by("pk")]
     fast = [record_build(e) for e in enrolments_for_records_bulk(ids)]
     assert slow == fast and slow[0]["periods"]["giua_hk1"]["subjects"][0]["rating"] == "H"
+
+
+def test_a_signed_file_changed_on_disk_before_issuance_is_not_issued(school):
+    w = school
+    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
+    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
+                    signer=open_signer(w.english, ENGLISH_PIN))
+    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
+    draft = RecordDraft.objects.order_by("pk").first()
+    with open(default_storage.path(draft.pdf), "r+b") as handle:
+        handle.seek(200)
+        handle.write(b"X")
+    with pytest.raises(LifecycleRefused, match="đã bị thay đổi sau khi ký"):
+        records_issue(school_year=w.year, by=w.owner.user)
+    assert not IssuedRecord.objects.exists()  # the chunk is all-or-nothing
