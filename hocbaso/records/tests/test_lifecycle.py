@@ -1,7 +1,6 @@
 """The record's lifecycle through the services: lock → subject sign-off → class_sign → school_sign →
 records_issue → correction → version 2; checked with Poppler's pdfsig and our validator."""
 
-import datetime as dt
 import hashlib
 import shutil
 import subprocess
@@ -10,21 +9,17 @@ import pytest
 from django.core.files.storage import default_storage
 from django.db import connection
 
-from hocbaso.assessment.services import data_lock, evaluations_save
-from hocbaso.conftest import year_end_entries
-from hocbaso.directory.models import Enrolment, Pupil, TeachingAssignment
-from hocbaso.records.models import (DraftState, ImmutableRecordError, IssuedRecord, RecordDraft)
+from hocbaso.assessment.services import data_lock
+from hocbaso.conftest import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN, lifecycle_school
+from hocbaso.records.models import DraftState, ImmutableRecordError, IssuedRecord, RecordDraft
 from hocbaso.records.selectors import issued_status
 from hocbaso.records.services import (LifecycleRefused, class_package_check, class_sign, correction_approve,
-                                      correction_reject, correction_request, records_issue, school_sign,
-                                      year_results_assess)
+                                      correction_reject, correction_request, records_issue, school_sign)
 from hocbaso.signing.errors import WrongPinError
 from hocbaso.signing.models import SigningIdentity
-from hocbaso.signing.services import (SigningRefused, identity_for, identity_issue, signer_open,
-                                      subject_signoff)
+from hocbaso.signing.services import SigningRefused, identity_for, signer_open, subject_signoff
 from hocbaso.signing.validate import validate_pdf
 
-TEACHER_PIN, PRINCIPAL_PIN, SEAL_PIN, ENGLISH_PIN = "246810", "135790", "975310", "112233"
 
 
 def _read(name):
@@ -37,25 +32,7 @@ def school(world, settings):
     """Class 4A with three pupils, year-end filled and assessed; English taught by a subject teacher;
     identities for the homeroom teacher, the English teacher, the principal and the seal."""
     settings.SITE_URL = "https://hocba.example.vn"
-    TeachingAssignment.objects.create(teacher=world.english, school_class=world.class4a, subject="ngoai_ngu_1")
-    enrolments = [world.enrolment]
-    for i, name in enumerate(["Trần Văn Bình", "Phạm Thị Cúc"]):
-        pupil = Pupil.objects.create(school=world.school, identity_number=f"06721400{i}999", full_name=name,
-                                     gender="male" if i == 0 else "female", birth_date=dt.date(2014, 1, 2 + i),
-                                     birthplace="Tỉnh Đắk Nông")
-        enrolments.append(Enrolment.objects.create(pupil=pupil, school_class=world.class4a,
-                                                   registry_number=f"{20 + i}/2020", joined_on=dt.date(2024, 9, 5)))
-    for enrolment in enrolments:
-        entries = year_end_entries(enrolment)
-        evaluations_save(entries=[e for e in entries if e.get("subject") != "ngoai_ngu_1"], by=world.member.user)
-        evaluations_save(entries=[e for e in entries if e.get("subject") == "ngoai_ngu_1"], by=world.english.user)
-    year_results_assess(enrolments=enrolments, by=world.member.user)
-    identity_issue(staff=world.member, pin=TEACHER_PIN, by=world.owner.user)
-    identity_issue(staff=world.english, pin=ENGLISH_PIN, by=world.owner.user)
-    identity_issue(staff=world.owner, pin=PRINCIPAL_PIN, by=world.owner.user)
-    identity_issue(school=world.school, pin=SEAL_PIN, by=world.owner.user)
-    world.enrolments = enrolments
-    return world
+    return lifecycle_school(world)
 
 
 def open_signer(staff, pin, **kw):
