@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hocbaso.conftest import fast_password_hashing, fill_year, world  # noqa: F401  (shared fixtures)
+from hocbaso.records.tests.triggers import immutability_triggers
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -84,3 +85,10 @@ def shot(request):
 
     take.folder = folder
     return take
+
+
+@pytest.fixture(scope="module")
+def triggers_back_after_the_module(django_db_setup, django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        immutability_triggers(present=True)

@@ -5,16 +5,15 @@ The job is not run inline: it waits in the queue (the progress page says so, and
 worker runs it while the page polls. Every step is screenshotted to screenshots/<test>/.
 """
 
-import importlib
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from hocbaso.assessment.services import data_lock
 from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.services import worker_loop
 from hocbaso.portal.tests.conftest import ENGLISH_PIN, TEACHER_PIN, lifecycle_school
+from hocbaso.records.tests.triggers import immutability_triggers
 from hocbaso.records.models import DraftState, RecordDraft
 from hocbaso.signing.services import identity_for, signer_open, subject_signoff
 
@@ -104,25 +103,9 @@ def test_homeroom_teacher_signs_the_class_with_one_pin_and_follows_the_progress(
     shot(page, "class-signed")
 
 
-TRIGGERS = importlib.import_module("hocbaso.records.migrations.0002_issued_record_triggers")
-
-
-def immutability_triggers(present: bool) -> None:
-    """Drop (or put back) the database triggers that forbid deleting issued records."""
-    backward = {"sqlite": TRIGGERS.SQLITE_BACKWARD, "postgresql": TRIGGERS.POSTGRES_BACKWARD}[connection.vendor]
-    forward = {"sqlite": TRIGGERS.SQLITE_FORWARD, "postgresql": TRIGGERS.POSTGRES_FORWARD}[connection.vendor]
-    with connection.cursor() as cursor:
-        for sql in backward + (forward if present else []):
-            cursor.execute(sql)
-
-
 @pytest.fixture(scope="module", autouse=True)
-def triggers_back_after_the_module(django_db_setup, django_db_blocker):
-    """A transactional test's teardown empties every table, which issued records refuse: the test that issues
-    drops the triggers when it ends (``teacher_signed``) and they come back here for the tests that follow."""
-    yield
-    with django_db_blocker.unblock():
-        immutability_triggers(present=True)
+def _triggers_back(triggers_back_after_the_module):
+    """See ``immutability_triggers`` in conftest.py."""
 
 
 @pytest.fixture

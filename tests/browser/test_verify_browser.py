@@ -6,18 +6,17 @@ go to screenshots/<test>/.
 """
 
 import hashlib
-import importlib
 import re
 import shutil
 import subprocess
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.urls import reverse
 
 from hocbaso.conftest import private_files  # noqa: F401  (every test writes its files under a temporary folder)
 from hocbaso.records.codes import new_lookup_code
+from hocbaso.records.tests.triggers import immutability_triggers
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.tests.test_lifecycle import school, sign_and_issue  # noqa: F401
 
@@ -30,27 +29,9 @@ MASKED = "Nguyễn T. Á. Tuyết"
 FULL_NAME = "Nguyễn Thị Ánh Tuyết"
 
 
-TRIGGERS = importlib.import_module("hocbaso.records.migrations.0002_issued_record_triggers")
-
-
-def immutability_triggers(present: bool) -> None:
-    """Drop (or put back) the database triggers that forbid deleting issued records."""
-    vendor = connection.vendor
-    backward = {"sqlite": TRIGGERS.SQLITE_BACKWARD, "postgresql": TRIGGERS.POSTGRES_BACKWARD}[vendor]
-    forward = {"sqlite": TRIGGERS.SQLITE_FORWARD, "postgresql": TRIGGERS.POSTGRES_FORWARD}[vendor]
-    with connection.cursor() as cursor:
-        for sql in backward + (forward if present else []):
-            cursor.execute(sql)
-
-
 @pytest.fixture(scope="module", autouse=True)
-def triggers_back_after_the_module(django_db_setup, django_db_blocker):
-    """The live server needs transactional tests, whose teardown empties every table; issued records refuse to
-    be deleted, so each test drops the triggers first (see ``issued``) and they come back here, for the tests
-    that run after this module."""
-    yield
-    with django_db_blocker.unblock():
-        immutability_triggers(present=True)
+def _triggers_back(triggers_back_after_the_module):
+    """See ``immutability_triggers`` in conftest.py."""
 
 
 @pytest.fixture
