@@ -196,7 +196,7 @@ def _save_year(entries: list[_Entry], user, results: dict) -> None:
         values = {f: _clean_year(f, v) for f, v in entry.values.items()}
         try:
             with transaction.atomic():
-                stored = (YearResult.objects.select_for_update().select_related("updated_by__staff")
+                stored = (YearResult.objects.select_for_update(of=("self",)).select_related("updated_by__staff")
                           .filter(enrolment_id=entry.enrolment).first())
                 current = {f: year_value(stored, f) for f in YEAR_FIELDS}
                 moved = [f for f in values if f in entry.base and _norm(f, current[f]) != _norm(f, entry.base[f])

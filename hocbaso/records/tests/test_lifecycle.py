@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import connection, transaction
 
 from hocbaso.assessment.services import data_lock
 from hocbaso.conftest import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN, lifecycle_school
@@ -133,9 +133,12 @@ def test_issued_records_refuse_every_change(school):
         record.save()
     with pytest.raises(ImmutableRecordError):
         IssuedRecord.objects.filter(pk=record.pk).update(class_name="5A")
-    with pytest.raises(Exception):
-        with connection.cursor() as cursor:
+    with pytest.raises(Exception, match="immutable"):
+        with transaction.atomic(), connection.cursor() as cursor:  # a savepoint: PostgreSQL aborts the statement
             cursor.execute("UPDATE records_issuedrecord SET class_name = '5A' WHERE id = %s", [record.pk])
+    with pytest.raises(Exception, match="immutable"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM records_issuedrecord WHERE id = %s", [record.pk])
     record.refresh_from_db()
     assert record.class_name == "4A"
 
