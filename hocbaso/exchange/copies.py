@@ -13,7 +13,7 @@ from django.utils import timezone
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import Pupil
 from hocbaso.exchange.models import CertifiedCopy
-from hocbaso.exchange.packages import sha256
+from hocbaso.signing.packages import sha256
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 COPY_VERDICT = "authentic_copy"

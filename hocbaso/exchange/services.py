@@ -19,7 +19,7 @@ Formats: docs/exchange.md (transfer package, certified copy, submission, year-en
 from hocbaso.exchange.archive import ArchiveRefused, archive_build, archive_open, archive_restore, registry_rows
 from hocbaso.exchange.copies import copy_file_verdict, copy_for, copy_issue
 from hocbaso.exchange.history import pupil_history
-from hocbaso.exchange.packages import PackageRefused
+from hocbaso.signing.packages import PackageRefused
 from hocbaso.exchange.report import ImportReport, Problem
 from hocbaso.exchange.sector import SectorExport, identity_number_problems, sector_export, sector_workbook
 from hocbaso.exchange.submission import (SubmissionRefused, receive_counts, submission_collect,

@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from hocbaso.directory.models import SchoolYear
-from hocbaso.exchange.packages import package_open, sha256, signed_pdf_problems
+from hocbaso.signing.packages import package_open, sha256, signed_pdf_problems
 
 INDEX = "submission.json"
 FORMAT = "hocbaso.submission/1"
@@ -90,24 +90,15 @@ def _files(paths) -> list[Path]:
 
 
 def package_receive(data: bytes, *, label: str, trust_roots=None, deep: bool = True) -> ReceivedPackage:
-    """Check one class package: ``records.services.class_package_check`` (the seal is intact, every listed
-    PDF present with its SHA-256) and, with ``deep``, every record PDF's own signatures (intact, not altered)
-    and whether the seal chains to a trusted root (reported, not required)."""
-    from hocbaso.records.services import class_package_check
-
+    """Check one class package with ``signing.packages.package_open`` (the ZIP, the seal's signature and
+    whose seal it is, every listed PDF present with its SHA-256, nothing unlisted) and, with ``deep``, every
+    record PDF's own signatures (intact, not altered); whether the seal chains to a trusted root is reported,
+    not required."""
     opened = package_open(data, expected_format="hocbaso.class-package/1", trust_roots=trust_roots,
                           require_trusted=False)
-    try:
-        checked = class_package_check(data, trust_roots=trust_roots)
-        # package_open also sees what class_package_check does not look at: damage inside the ZIP, files the
-        # sealed list does not name, a seal that is not the school's. (Hashes, missing files and the seal's
-        # signature are class_package_check's, already reported in its words.)
-        covered = ("mã băm", "Thiếu tệp", "(manifest.pdf):")
-        problems = list(checked["problems"]) + [p for p in opened.problems if not any(c in p for c in covered)]
-    except Exception:  # class_package_check does not survive a damaged ZIP member: package_open says what
-        checked = {"manifest": None}
-        problems = list(opened.problems) or ["Không đọc được gói học bạ."]
-    manifest = checked.get("manifest") or opened.manifest or {}
+    problems = list(opened.problems) if opened.manifest is not None or opened.problems \
+        else ["Không đọc được gói học bạ."]
+    manifest = opened.manifest or {}
     result = ReceivedPackage(file=label, ok=False, school=manifest.get("school", ""),
                              school_name=manifest.get("school_name", ""), school_year=manifest.get("school_year", ""),
                              class_name=manifest.get("class_name", ""), records=len(manifest.get("records") or []),

@@ -19,8 +19,8 @@ from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import (Enrolment, EnrolmentStatus, Pupil, Role, School, SchoolClass, SchoolYear,
                                       Staff, nfc)
 from hocbaso.exchange.models import ImportedRecord, Transfer
-from hocbaso.exchange.packages import PackageRefused, package_open, sealed_package, sha256, signature_summary
-from hocbaso.exchange.packages import signed_pdf_problems
+from hocbaso.signing.packages import PackageRefused, package_open, sealed_package, sha256, signature_summary
+from hocbaso.signing.packages import signed_pdf_problems
 
 FORMAT = "hocbaso.transfer-package/1"
 LINK_DAYS = 14

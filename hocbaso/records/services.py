@@ -56,9 +56,6 @@ def year_results_assess(*, enrolments, by) -> dict[int, Assessment]:
 
 import datetime as _dt
 import hashlib
-import io
-import json
-import zipfile
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
@@ -373,7 +370,7 @@ def class_package_build(*, school_class: SchoolClass, by, seal_signer) -> ClassP
     """Gói học bạ của lớp: a ZIP of the class's current issued PDFs and ``manifest.pdf``, a sheet listing
     every record (identifier, version, lookup code, SHA-256) with the list attached as JSON, signed with the
     school's seal."""
-    from hocbaso.signing.sheets import sheet_pdf
+    from hocbaso.signing.packages import sealed_package
 
     year = school_class.school_year
     issued = list(current_issued(IssuedRecord.objects.filter(enrolment__school_class=school_class))
@@ -383,22 +380,17 @@ def class_package_build(*, school_class: SchoolClass, by, seal_signer) -> ClassP
                 "records": [{"record_id": r.record_id, "version": r.version, "lookup_code": r.lookup_code,
                              "identity_number": r.identity_number, "pupil_name": r.pupil_name,
                              "file": f"records/{r.record_id}.pdf", "sha256": r.sha256} for r in issued]}
-    sheet = sheet_pdf(left=year.school.name, right=f"Năm học {year.name}",
-                      title=f"Danh sách học bạ số phát hành — lớp {school_class.name}",
-                      subtitle=f"{len(issued)} học bạ · Năm học {year.name}",
-                      columns=["STT", "Họ và tên", "Mã số định danh học bạ", "Phiên bản", "SHA-256"],
-                      widths=["auto", "1fr", "auto", "auto", "3.2cm"],
-                      rows=[[i, r.pupil_name, r.record_id, r.version, r.sha256[:16] + "…"]
-                            for i, r in enumerate(issued, 1)],
-                      signer_title="Thủ trưởng đơn vị (đóng dấu)", signer_name=year.school.name,
-                      attachment="manifest.json", payload=manifest)
-    signed = seal_signer.sign_batch([SignJob(sheet, "DONGDAU", reason="Đóng dấu danh sách học bạ phát hành")])[0]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("manifest.pdf", signed)
-        for r in issued:
-            archive.writestr(f"records/{r.record_id}.pdf", _read(r.pdf))
-    data = buffer.getvalue()
+    data = sealed_package(
+        manifest=manifest, files={f"records/{r.record_id}.pdf": _read(r.pdf) for r in issued},
+        seal_signer=seal_signer, reason="Đóng dấu danh sách học bạ phát hành",
+        sheet=dict(left=year.school.name, right=f"Năm học {year.name}",
+                   title=f"Danh sách học bạ số phát hành — lớp {school_class.name}",
+                   subtitle=f"{len(issued)} học bạ · Năm học {year.name}",
+                   columns=["STT", "Họ và tên", "Mã số định danh học bạ", "Phiên bản", "SHA-256"],
+                   widths=["auto", "1fr", "auto", "auto", "3.2cm"],
+                   rows=[[i, r.pupil_name, r.record_id, r.version, r.sha256[:16] + "…"]
+                         for i, r in enumerate(issued, 1)],
+                   signer_title="Thủ trưởng đơn vị (đóng dấu)", signer_name=year.school.name))
     name = _write(f"packages/{year.school.code}/{year.name}/{school_class.name}.zip", data)
     with transaction.atomic():
         package = ClassPackage.objects.create(school_class=school_class, file=name,
@@ -410,34 +402,15 @@ def class_package_build(*, school_class: SchoolClass, by, seal_signer) -> ClassP
     return package
 
 
-def class_package_check(data: bytes, *, trust_roots=None) -> dict:
-    """Check a class package: the manifest's seal signature is intact, and every listed PDF is present with
-    the listed SHA-256. Returns ``{"ok", "problems": [...], "manifest": {...}}``."""
-    from hocbaso.signing.validate import validate_pdf
+def class_package_check(data: bytes, *, trust_roots=None, require_trusted: bool = True) -> dict:
+    """Check a class package (``signing.packages.package_open``): the seal's signature, whose seal it is, every
+    listed PDF present with the listed SHA-256, nothing unlisted. Returns ``{"ok", "problems", "manifest"}``;
+    never raises on bad input."""
+    from hocbaso.signing.packages import package_open
 
-    problems = []
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        sheet = archive.read("manifest.pdf")
-    except (zipfile.BadZipFile, KeyError):
-        return {"ok": False, "problems": ["Tệp không phải gói học bạ (thiếu manifest.pdf)."], "manifest": None}
-    report = validate_pdf(sheet, trust_roots=trust_roots)
-    signatures = report.get("signatures") or []
-    if not signatures or not all(s.get("intact") for s in signatures) or report.get("altered"):
-        problems.append("Chữ ký (con dấu) trên danh sách học bạ không hợp lệ hoặc danh sách đã bị sửa.")
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(sheet)) as pdf:
-        manifest = json.loads(pdf.attachments["manifest.json"].get_file().read_bytes())
-    for entry in manifest["records"]:
-        try:
-            content = archive.read(entry["file"])
-        except KeyError:
-            problems.append(f"Thiếu tệp {entry['file']} ({entry['pupil_name']}).")
-            continue
-        if hashlib.sha256(content).hexdigest() != entry["sha256"]:
-            problems.append(f"Tệp {entry['file']} ({entry['pupil_name']}) không khớp mã băm trong danh sách.")
-    return {"ok": not problems, "problems": problems, "manifest": manifest}
+    opened = package_open(data, expected_format="hocbaso.class-package/1", trust_roots=trust_roots,
+                          require_trusted=require_trusted)
+    return {"ok": opened.ok, "problems": opened.problems, "manifest": opened.manifest}
 
 
 # ---------------------------------------------------------------------- corrections (điều chỉnh)

@@ -14,7 +14,7 @@ from hocbaso.conftest import make_staff
 from hocbaso.directory.models import Enrolment, Pupil, Role, SchoolClass, SchoolYear
 from hocbaso.exchange.history import pupil_history
 from hocbaso.exchange.models import ImportedRecord, Transfer
-from hocbaso.exchange.packages import package_open, sealed_package
+from hocbaso.signing.packages import package_open, sealed_package
 from hocbaso.exchange.tests.packaging import flip_in_member, flip_in_signed_pdf, members, read, rezip
 from hocbaso.exchange.transfer import (TransferRefused, _pupil_for, transfer_package_build,
                                        transfer_package_import)

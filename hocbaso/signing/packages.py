@@ -1,8 +1,8 @@
 """Sealed packages: a ZIP of signed PDFs (``records/*.pdf``) and ``manifest.pdf``, a one-table sheet listing
 them that the school's seal signs, with the list itself attached to the sheet as ``manifest.json``.
 
-This is the class package's layout (``records.services.class_package_build``), shared here so that transfer
-packages are built and checked the same way: ``sealed_package`` writes one, ``package_open`` reads one back
+The class package (``records.services.class_package_build``) and the transfer package
+(``exchange.transfer``) are built and checked with the same code: ``sealed_package`` writes one, ``package_open`` reads one back
 and checks everything that can be checked without knowing what the package is for (the ZIP, the seal's
 signature and whose seal it is, every listed file present with the listed SHA-256, nothing unlisted), and
 ``signed_pdf_problems`` checks one signed PDF. Every problem is a sentence in Vietnamese.
