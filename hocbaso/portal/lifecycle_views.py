@@ -225,28 +225,40 @@ def subject_signoff(request, class_id: int, subject: str):
         "button": _("Ký xác nhận kết quả môn")})
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def school_sign(request, year_id: int):
-    """The principal signs every record the homeroom teachers have signed, with one PIN."""
-    year = _lead_year(request, year_id)
-    running = lifecycle.active_job(lifecycle.KIND_SCHOOL_SIGN, school_year=year.pk)
+def _year_pin_job(request, year, *, kind: str, waiting: int, empty: str, identity, no_identity: str, seal: bool):
+    """The principal's school-wide actions (sign, issue): one PIN checked before queueing one job. Returns a
+    redirect to the job, or ``(form, problems)`` for the page."""
+    running = lifecycle.active_job(kind, school_year=year.pk)
     if running:
         return redirect("portal:job", running.pk)
-    waiting = lifecycle.drafts_count(year, DraftState.TEACHER_SIGNED)
-    problems = [] if waiting else [
-        _("Không có học bạ nào đang chờ hiệu trưởng ký (giáo viên chủ nhiệm chưa ký lớp nào).")]
-    identity = _identity(staff=staff_for_user(request.user))
+    problems = [] if waiting else [empty]
     form = PinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if problems:
             form.add_error(None, problems[0])
         elif identity is None:
-            form.add_error(None, _("Bạn chưa có chứng thư số. Hãy tạo chứng thư số trước khi ký."))
-        elif _check_pin(form, identity, seal=True):
-            job = _submit(lifecycle.KIND_SCHOOL_SIGN, by=request.user, school=year.school,
-                          args={"school_year": year.pk}, pin=form.cleaned_data["pin"], target=f"year:{year.pk}")
+            form.add_error(None, no_identity)
+        elif _check_pin(form, identity, seal=seal):
+            job = _submit(kind, by=request.user, school=year.school, args={"school_year": year.pk},
+                          pin=form.cleaned_data["pin"], target=f"year:{year.pk}")
             return redirect("portal:job", job.pk)
+    return form, problems
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def school_sign(request, year_id: int):
+    """The principal signs every record the homeroom teachers have signed, with one PIN."""
+    year = _lead_year(request, year_id)
+    waiting = lifecycle.drafts_count(year, DraftState.TEACHER_SIGNED)
+    identity = _identity(staff=staff_for_user(request.user))
+    outcome = _year_pin_job(
+        request, year, kind=lifecycle.KIND_SCHOOL_SIGN, waiting=waiting, identity=identity, seal=True,
+        empty=_("Không có học bạ nào đang chờ hiệu trưởng ký (giáo viên chủ nhiệm chưa ký lớp nào)."),
+        no_identity=_("Bạn chưa có chứng thư số. Hãy tạo chứng thư số trước khi ký."))
+    if not isinstance(outcome, tuple):
+        return outcome
+    form, problems = outcome
     return _render_sign(request, {
         "title": _("Hiệu trưởng ký học bạ — năm học %(year)s") % {"year": year.name}, "form": form,
         "identity": identity, "problems": problems, "back": reverse("portal:school_dashboard", args=[year.pk]),
@@ -262,22 +274,15 @@ def school_sign(request, year_id: int):
 def school_issue(request, year_id: int):
     """Phát hành: every principal-signed record enters the registry; each class's package gets the school's seal."""
     year = _lead_year(request, year_id)
-    running = lifecycle.active_job(lifecycle.KIND_ISSUE, school_year=year.pk)
-    if running:
-        return redirect("portal:job", running.pk)
     waiting = lifecycle.drafts_count(year, DraftState.PRINCIPAL_SIGNED)
-    problems = [] if waiting else [_("Không có học bạ nào đã được hiệu trưởng ký và đang chờ phát hành.")]
     identity = _identity(school=year.school)
-    form = PinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if problems:
-            form.add_error(None, problems[0])
-        elif identity is None:
-            form.add_error(None, _("Trường chưa có con dấu số. Hãy tạo con dấu số của trường trước khi phát hành."))
-        elif _check_pin(form, identity):
-            job = _submit(lifecycle.KIND_ISSUE, by=request.user, school=year.school, args={"school_year": year.pk},
-                          pin=form.cleaned_data["pin"], target=f"year:{year.pk}")
-            return redirect("portal:job", job.pk)
+    outcome = _year_pin_job(
+        request, year, kind=lifecycle.KIND_ISSUE, waiting=waiting, identity=identity, seal=False,
+        empty=_("Không có học bạ nào đã được hiệu trưởng ký và đang chờ phát hành."),
+        no_identity=_("Trường chưa có con dấu số. Hãy tạo con dấu số của trường trước khi phát hành."))
+    if not isinstance(outcome, tuple):
+        return outcome
+    form, problems = outcome
     form.fields["pin"].label = _("Mã PIN con dấu số của trường")
     return _render_sign(request, {
         "title": _("Phát hành học bạ — năm học %(year)s") % {"year": year.name}, "form": form, "identity": identity,
