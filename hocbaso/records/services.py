@@ -1,12 +1,25 @@
-"""Computing each pupil-year's outcome with the TT27 engine and storing it."""
+"""The pupil-year record's services: computing outcomes with the TT27 engine, and the lifecycle from
+rendering through the homeroom teacher's and the principal's signatures to issuance and corrections."""
 
+import datetime as _dt
+import hashlib
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from hocbaso.assessment.models import YearResult
 from hocbaso.audit.services import Action, log_actions
-from hocbaso.directory.models import Enrolment
+from hocbaso.core.db import rows_update
+from hocbaso.directory.models import Enrolment, Role, SchoolClass, SchoolYear, Staff
+from hocbaso.records.codes import new_lookup_code, new_record_id
+from hocbaso.records.models import (OPEN_STATES, ClassPackage, CorrectionRequest, CorrectionStatus, DraftState,
+                                    IssuedRecord, RecordDraft)
 from hocbaso.records.selectors import enrolments_for_records, enrolments_for_records_bulk, record_build
+from hocbaso.signing.errors import SigningError
+from hocbaso.signing.pades import SignJob
 from hocbaso.tt27 import Assessment, assess
 
 RESULT_FIELDS = ("outcome", "award", "completed_grade", "completed_primary")
@@ -54,21 +67,6 @@ def year_results_assess(*, enrolments, by) -> dict[int, Assessment]:
 # → school_sign (Hiệu trưởng, one PIN) → records_issue (registry + class packages sealed by the school)
 # → corrections: correction_request → correction_approve / correction_reject → new version → sign → issue.
 
-import datetime as _dt
-import hashlib
-from dataclasses import dataclass, field
-
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-
-from hocbaso.directory.models import Role, SchoolClass, SchoolYear, Staff
-from hocbaso.core.db import rows_update
-from hocbaso.records.codes import new_lookup_code, new_record_id
-from hocbaso.records.models import (OPEN_STATES, ClassPackage, CorrectionRequest, CorrectionStatus, DraftState,
-                                    IssuedRecord, RecordDraft)
-from hocbaso.signing.errors import SigningError
-from hocbaso.signing.pades import SignJob
-
 VIETNAM = _dt.timezone(_dt.timedelta(hours=7))
 CHUNK = 50  # records signed and committed together; an interrupted batch loses at most one chunk's work
 
@@ -79,10 +77,9 @@ class LifecycleRefused(SigningError):
 
 @dataclass
 class BatchReport:
-    """What one batch did: how many records it signed or issued, and how many were already done."""
+    """What one batch did: how many records it signed or issued out of how many were waiting, and which."""
 
     done: int = 0
-    skipped: int = 0
     total: int = 0
     items: list = field(default_factory=list)
 
@@ -125,8 +122,6 @@ def _new_codes(count: int) -> list[str]:
 def _draft_records(enrolments, *, by, effective_date, supersedes=None, correction=None) -> list[dict]:
     """Build each pupil-year's record with its issuance block; refuse (naming the pupil) any that the TT27
     engine finds inconsistent or that has no computed outcome."""
-    from hocbaso.tt27 import assess
-
     principals: dict = {}
     out = []
     codes = _new_codes(len(enrolments))
