@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hocbaso.assessment.services import EvaluationInputError
@@ -83,6 +84,23 @@ def _check_pin(form: PinForm, identity, *, seal: bool = False) -> bool:
         form.add_error(None, str(error))
         return False
     return True
+
+
+NO_CERTIFICATE = gettext_lazy("Bạn chưa có chứng thư số. Hãy tạo chứng thư số trước khi ký.")
+
+
+def _pin_form(request, *, problems: list, identity, no_identity=NO_CERTIFICATE, seal: bool = False):
+    """A signing page's PIN form. On a POST with nothing in the way (``problems``), a certificate and a PIN
+    that opens its key, returns ``(form, pin)``; otherwise ``(form, None)`` with the reason on the form."""
+    form = PinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if problems:
+            form.add_error(None, problems[0])
+        elif identity is None:
+            form.add_error(None, no_identity)
+        elif _check_pin(form, identity, seal=seal):
+            return form, form.cleaned_data["pin"]
+    return form, None
 
 
 def _render_sign(request, context: dict, status: int = 200):
@@ -156,17 +174,11 @@ def class_sign(request, class_id: int):
     state = lifecycle.class_states(school_class.school_year, [school_class])[0]
     problems = lifecycle.class_sign_problems(school_class, state)
     identity = _identity(staff=staff_for_user(request.user))
-    form = PinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if problems:
-            form.add_error(None, problems[0])
-        elif identity is None:
-            form.add_error(None, _("Bạn chưa có chứng thư số. Hãy tạo chứng thư số trước khi ký."))
-        elif _check_pin(form, identity):
-            job = _submit(lifecycle.KIND_CLASS_SIGN, by=request.user, school=school_class.school_year.school,
-                          args={"class_id": school_class.pk}, pin=form.cleaned_data["pin"],
-                          target=f"class:{school_class.pk}")
-            return redirect("portal:job", job.pk)
+    form, pin = _pin_form(request, problems=problems, identity=identity)
+    if pin is not None:
+        job = _submit(lifecycle.KIND_CLASS_SIGN, by=request.user, school=school_class.school_year.school,
+                      args={"class_id": school_class.pk}, pin=pin, target=f"class:{school_class.pk}")
+        return redirect("portal:job", job.pk)
     waiting = state.stages.get("locked", 0)
     return _render_sign(request, {
         "title": _("Ký học bạ cả lớp %(name)s") % {"name": school_class.name}, "form": form,
@@ -201,7 +213,7 @@ def subject_signoff(request, class_id: int, subject: str):
         if problems:
             form.add_error(None, problems[0])
         elif identity is None:
-            form.add_error(None, _("Bạn chưa có chứng thư số. Hãy tạo chứng thư số trước khi ký."))
+            form.add_error(None, NO_CERTIFICATE)
         else:
             try:
                 signer = signer_open(identity, form.cleaned_data["pin"])
@@ -225,23 +237,18 @@ def subject_signoff(request, class_id: int, subject: str):
         "button": _("Ký xác nhận kết quả môn")})
 
 
-def _year_pin_job(request, year, *, kind: str, waiting: int, empty: str, identity, no_identity: str, seal: bool):
+def _year_pin_job(request, year, *, kind: str, waiting: int, empty: str, identity, no_identity, seal: bool):
     """The principal's school-wide actions (sign, issue): one PIN checked before queueing one job. Returns a
     redirect to the job, or ``(form, problems)`` for the page."""
     running = lifecycle.active_job(kind, school_year=year.pk)
     if running:
         return redirect("portal:job", running.pk)
     problems = [] if waiting else [empty]
-    form = PinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if problems:
-            form.add_error(None, problems[0])
-        elif identity is None:
-            form.add_error(None, no_identity)
-        elif _check_pin(form, identity, seal=seal):
-            job = _submit(kind, by=request.user, school=year.school, args={"school_year": year.pk},
-                          pin=form.cleaned_data["pin"], target=f"year:{year.pk}")
-            return redirect("portal:job", job.pk)
+    form, pin = _pin_form(request, problems=problems, identity=identity, no_identity=no_identity, seal=seal)
+    if pin is not None:
+        job = _submit(kind, by=request.user, school=year.school, args={"school_year": year.pk}, pin=pin,
+                      target=f"year:{year.pk}")
+        return redirect("portal:job", job.pk)
     return form, problems
 
 
@@ -255,7 +262,7 @@ def school_sign(request, year_id: int):
     outcome = _year_pin_job(
         request, year, kind=lifecycle.KIND_SCHOOL_SIGN, waiting=waiting, identity=identity, seal=True,
         empty=_("Không có học bạ nào đang chờ hiệu trưởng ký (giáo viên chủ nhiệm chưa ký lớp nào)."),
-        no_identity=_("Bạn chưa có chứng thư số. Hãy tạo chứng thư số trước khi ký."))
+        no_identity=NO_CERTIFICATE)
     if not isinstance(outcome, tuple):
         return outcome
     form, problems = outcome
