@@ -18,8 +18,8 @@ from hocbaso.portal.jobsecret import pin_take
 from hocbaso.portal.lifecycle import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_YEAR, KIND_SCHOOL_SIGN,
                                       class_sign_problems)
 from hocbaso.portal.permissions import school_access
-from hocbaso.records.models import OPEN_STATES, DraftState, IssuedRecord, RecordDraft
-from hocbaso.records.services import (LifecycleRefused, class_sign, record_drafts_prepare, records_issue,
+from hocbaso.records.models import DraftState, RecordDraft
+from hocbaso.records.services import (LifecycleRefused, class_sign, enrolments_to_render, records_issue,
                                       school_sign, year_results_assess)
 
 
@@ -85,16 +85,11 @@ def sign_class(job, progress):
     if problems:
         raise LifecycleRefused(problems[0])
     signer = signer_open(identity_for(staff=by.staff), pin)
-    enrolments = list(klass.enrolments.select_related("pupil"))
-    busy = set(RecordDraft.objects.filter(enrolment__in=enrolments, state__in=OPEN_STATES)
-               .values_list("enrolment_id", flat=True))
-    busy |= set(IssuedRecord.objects.filter(enrolment__in=enrolments).values_list("enrolment_id", flat=True))
-    to_render = sum(1 for e in enrolments if e.pk not in busy)
+    to_render = len(enrolments_to_render(klass.enrolments.all()))
     waiting = RecordDraft.objects.filter(enrolment__school_class=klass, state=DraftState.RENDERED).count()
     progress.total(to_render + waiting + to_render)
-    record_drafts_prepare(enrolments=enrolments, by=by,
-                          progress=_reporter(progress, _("Đã tạo bản PDF {done}/{total} học bạ.")))
     report = class_sign(school_class=klass, by=by, signer=signer,
+                        render_progress=_reporter(progress, _("Đã tạo bản PDF {done}/{total} học bạ.")),
                         progress=_reporter(progress, _("Đã ký {done}/{total} học bạ.")))
     return {"summary": _("Đã ký %(n)s học bạ của lớp %(name)s.") % {"n": report.done, "name": klass.name},
             "done": report.done}

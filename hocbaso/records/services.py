@@ -148,6 +148,16 @@ def dt_vietnam(day: _dt.date) -> _dt.datetime:
     return _dt.datetime(day.year, day.month, day.day, 7, 0, tzinfo=VIETNAM)
 
 
+def enrolments_to_render(enrolments) -> list:
+    """Of ``enrolments``, those with neither an open draft nor an issued record: what ``record_drafts_prepare``
+    renders as version 1."""
+    enrolments = list(enrolments)
+    busy = set(RecordDraft.objects.filter(enrolment__in=enrolments, state__in=OPEN_STATES)
+               .values_list("enrolment_id", flat=True))
+    busy |= set(IssuedRecord.objects.filter(enrolment__in=enrolments).values_list("enrolment_id", flat=True))
+    return [e for e in enrolments if e.pk not in busy]
+
+
 def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = None, supersedes=None,
                           correction=None, progress=None) -> list[RecordDraft]:
     """Render the pupil-years that have neither an open draft nor an issued record (or, with ``supersedes``,
@@ -156,12 +166,7 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
     from hocbaso.documents.render import render_many
 
     effective_date = effective_date or _today()
-    enrolments = list(enrolments)
-    if supersedes is None:
-        busy = set(RecordDraft.objects.filter(enrolment__in=enrolments, state__in=OPEN_STATES)
-                   .values_list("enrolment_id", flat=True))
-        busy |= set(IssuedRecord.objects.filter(enrolment__in=enrolments).values_list("enrolment_id", flat=True))
-        enrolments = [e for e in enrolments if e.pk not in busy]
+    enrolments = list(enrolments) if supersedes is not None else enrolments_to_render(enrolments)
     if not enrolments:
         return []
     ordered = enrolments_for_records_bulk([e.pk for e in enrolments])
@@ -239,11 +244,13 @@ def _require_own_certificate(staff: Staff, signer) -> None:
         raise LifecycleRefused(f"Chứng thư số dùng để ký không phải chứng thư số đã đăng ký của {staff.full_name}.")
 
 
-def class_sign(*, school_class: SchoolClass, by, signer, progress=None, effective_date=None) -> BatchReport:
+def class_sign(*, school_class: SchoolClass, by, signer, progress=None, render_progress=None,
+               effective_date=None) -> BatchReport:
     """The homeroom teacher signs every record of the class with one action (one PIN).
 
     Requires: ``by`` is the class's homeroom teacher; the class is locked; every subject taught by another
-    teacher has that teacher's sign-off. Records not yet rendered are rendered first. Resumable."""
+    teacher has that teacher's sign-off. Records not yet rendered are rendered first (``render_progress``
+    follows that step, ``progress`` the signing). Resumable."""
     from hocbaso.assessment.selectors import locks_for_classes
     from hocbaso.signing.models import SubjectSignoff
     from hocbaso.signing.services import subjects_needing_signoff
@@ -262,7 +269,7 @@ def class_sign(*, school_class: SchoolClass, by, signer, progress=None, effectiv
         raise LifecycleRefused(f"Còn môn chưa được giáo viên bộ môn ký xác nhận: {names}.")
     _require_own_certificate(staff, signer)
     enrolments = [e for e in school_class.enrolments.select_related("pupil").all()]
-    record_drafts_prepare(enrolments=enrolments, by=by, effective_date=effective_date)
+    record_drafts_prepare(enrolments=enrolments, by=by, effective_date=effective_date, progress=render_progress)
     queryset = RecordDraft.objects.filter(enrolment__school_class=school_class, state=DraftState.RENDERED)
     return _sign_drafts(queryset, state=DraftState.RENDERED, by=by, signer=signer,
                         role="Giáo viên chủ nhiệm", field_name="GVCN", box_key="teacher",
