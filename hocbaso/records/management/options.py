@@ -5,9 +5,9 @@ import getpass
 import os
 import sys
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
+from hocbaso.core.management.arguments import class_arg, school_year_arg, user_arg
 from hocbaso.directory.models import SchoolClass, SchoolYear
 
 
@@ -19,19 +19,9 @@ def add_scope_arguments(parser, *, user_help: str) -> None:
 
 
 def scope(options) -> tuple[SchoolYear, SchoolClass | None, object]:
-    school_year = SchoolYear.objects.filter(school__code=options["school"], name=options["year"]) \
-        .select_related("school__district__province").first()
-    if school_year is None:
-        raise CommandError(f"Không tìm thấy năm học {options['year']} của trường {options['school']}.")
-    school_class = None
-    if options.get("class_name"):
-        school_class = SchoolClass.objects.filter(school_year=school_year, name=options["class_name"]).first()
-        if school_class is None:
-            raise CommandError(f"Trường không có lớp {options['class_name']} trong năm học {options['year']}.")
-    user = get_user_model().objects.filter(username=options["user"]).first()
-    if user is None:
-        raise CommandError(f"Không có tài khoản {options['user']!r}.")
-    return school_year, school_class, user
+    school_year = school_year_arg(options["school"], options["year"])
+    school_class = class_arg(school_year, options["class_name"]) if options.get("class_name") else None
+    return school_year, school_class, user_arg(options["user"])
 
 
 def add_pin_argument(parser, name: str = "pin", what: str = "mã PIN ký số") -> None:

@@ -1,8 +1,7 @@
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from hocbaso.assessment.services import data_lock, data_lock_due
-from hocbaso.directory.models import SchoolClass, SchoolYear
+from hocbaso.core.management.arguments import class_arg, school_year_arg, user_arg
 
 
 class Command(BaseCommand):
@@ -22,19 +21,9 @@ class Command(BaseCommand):
             return
         if not (school and year):
             raise CommandError("Cần --school và --year (hoặc --due).")
-        school_year = SchoolYear.objects.filter(school__code=school, name=year).select_related("school").first()
-        if school_year is None:
-            raise CommandError(f"Không tìm thấy năm học {year} của trường {school}.")
-        user = None
-        if by:
-            user = get_user_model().objects.filter(username=by).first()
-            if user is None:
-                raise CommandError(f"Không có tài khoản {by!r}.")
-        school_class = None
-        if class_name:
-            school_class = SchoolClass.objects.filter(school_year=school_year, name=class_name).first()
-            if school_class is None:
-                raise CommandError(f"Trường không có lớp {class_name} trong năm học {year}.")
+        school_year = school_year_arg(school, year)
+        user = user_arg(by)
+        school_class = class_arg(school_year, class_name) if class_name else None
         lock = data_lock(school_year=school_year, school_class=school_class, by=user)
         scope = f"lớp {class_name}" if class_name else "toàn trường"
         self.stdout.write(f"Đã chốt dữ liệu {scope}, năm học {year} (lúc {lock.locked_at:%d/%m/%Y %H:%M}).")

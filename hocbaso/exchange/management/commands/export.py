@@ -6,7 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from hocbaso.directory.models import SchoolClass
-from hocbaso.exchange.management.commands._common import class_arg, period_arg, school_year_arg
+from hocbaso.core.management.arguments import class_arg, school_year_arg
+from hocbaso.exchange.management.commands._common import period_arg
 from hocbaso.exchange.services import (class_summary_workbook, evaluations_template, evaluations_workbook,
                                        pupils_template, pupils_workbook, school_summary_workbook, sector_export,
                                        sector_workbook)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hocbaso.exchange.management.commands._common import class_arg, period_arg, school_year_arg, user_arg
+from hocbaso.core.management.arguments import class_arg, school_year_arg, user_arg
+from hocbaso.exchange.management.commands._common import period_arg
 from hocbaso.exchange.services import evaluations_import, pupils_import
 
 
