@@ -10,11 +10,14 @@ YEAR_END = "cuoi_nam"
 TERM_PERIODS = ("giua_hk1", "cuoi_hk1", "giua_hk2")
 
 
+# What record_build reads through an enrolment besides its evaluations.
+RECORD_RELATIONS = ("pupil", "school_class__homeroom_teacher", "school_class__school_year__school__district__province",
+                    "year_result")
+
+
 def enrolments_for_records():
     """Enrolments with everything ``record_build`` reads, fetched in a handful of queries."""
-    return (Enrolment.objects
-            .select_related("pupil", "school_class__homeroom_teacher",
-                            "school_class__school_year__school__district__province", "year_result")
+    return (Enrolment.objects.select_related(*RECORD_RELATIONS)
             .prefetch_related(
                 Prefetch("subject_evaluations", queryset=SubjectEvaluation.objects.all()),
                 Prefetch("trait_evaluations", queryset=TraitEvaluation.objects.all())))
@@ -34,9 +37,7 @@ def enrolments_for_records_bulk(ids) -> list[Enrolment]:
     """``enrolments_for_records()`` for many enrolments at once, in the order of ``ids``: the evaluations come
     as plain rows from two queries (a school's ~100 000 rows as model instances cost seconds)."""
     ids = list(ids)
-    enrolments = {e.pk: e for e in Enrolment.objects.filter(pk__in=ids).select_related(
-        "pupil", "school_class__homeroom_teacher", "school_class__school_year__school__district__province",
-        "year_result")}
+    enrolments = {e.pk: e for e in Enrolment.objects.filter(pk__in=ids).select_related(*RECORD_RELATIONS)}
     subjects: dict[int, list] = {pk: [] for pk in enrolments}
     traits: dict[int, list] = {pk: [] for pk in enrolments}
     for enrolment_id, period, subject, rating, score, comment in SubjectEvaluation.objects.filter(
