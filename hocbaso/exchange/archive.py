@@ -1,7 +1,12 @@
 """Lưu trữ cuối năm: one self-describing ZIP per school year (the issued PDFs, their records, the registry, the
 school's audit entries, the directory rows needed to restore, the deployment CA's root certificate, and a
 manifest with the SHA-256 of every file), and its restore into an installation that does not have that
-school year yet. Format: docs/exchange.md, "Year-end archive"."""
+school year yet. The archive also carries the year's work behind the registry: evaluations of every period,
+year results, data locks, every record draft, the subject teachers' sign-offs (with their signed PDFs and the
+signer's certificate) and the classes' sealed packages. Format: docs/exchange.md, "Year-end archive".
+
+Accounts come back without a usable password (an archive never carries password hashes): the restore report
+names them, and an administrator gives each a new password with ``hocbaso changepassword USERNAME``."""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ MANIFEST = "manifest.json"
 DIRECTORY = "directory.json"
 REGISTRY = "registry.json"
 AUDIT = "audit.json"
+WORK = "work.json"  # evaluations, year results, locks, drafts, sign-offs, class packages (files under files/)
 CA_ROOT = "pki/ca-root.pem"
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
@@ -175,6 +181,103 @@ def _corrections(school_year: SchoolYear, users: set) -> list[dict]:
     return out
 
 
+WORK_COUNTS = ("subject_evaluations", "trait_evaluations", "year_results", "locks", "drafts", "signoffs",
+               "class_packages")
+EVALUATION_FIELDS = ("period", "comment", "revision", "rating")
+YEAR_RESULT_FIELDS = ("homeroom_comment", "height_cm", "weight_kg", "days_absent_excused", "days_absent_unexcused",
+                      "nominated_tieu_bieu", "plan_outcome", "outcome", "award", "completed_grade",
+                      "completed_primary", "errors", "assessed_at", "revision")
+DRAFT_FIELDS = ("version", "record_id", "lookup_code", "effective_date", "record", "boxes", "state", "pdf", "sha256",
+                "signers", "created_at", "teacher_signed_at", "principal_signed_at")
+
+
+def _plain(value):
+    import decimal
+
+    if isinstance(value, (dt.date, dt.datetime)):
+        return _iso(value)
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def _file_sha256(name: str) -> str:
+    with default_storage.open(name, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _work(school_year: SchoolYear, users: set) -> dict:
+    """The year's work behind the registry, by archive reference (``enrolment``, ``class``, ``teacher``/``staff``,
+    ``correction`` are the directory's and the corrections' ``ref``): evaluations of every period, year results,
+    data locks, every record draft (open, issued or discarded), the subject sign-offs with their signer's
+    certificate, the sealed class packages, and the storage files these name (``files``: storage name, SHA-256
+    and, once written, the path in the archive)."""
+    from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
+    from hocbaso.records.models import ClassPackage, RecordDraft
+    from hocbaso.signing.models import SubjectSignoff
+
+    in_year = {"enrolment__school_class__school_year": school_year}
+    user_model = get_user_model()
+    names: dict[int, str] = {}
+    files: dict[str, str] = {}
+
+    def who(user_id):
+        if user_id is None:
+            return None
+        if user_id not in names:
+            user = user_model.objects.get(pk=user_id)
+            users.add(user)
+            names[user_id] = user.get_username()
+        return names[user_id]
+
+    def keep(name: str, digest: str) -> str:
+        files[name] = digest
+        return name
+
+    subject_evaluations = [
+        {"enrolment": e.enrolment_id, "subject": e.subject, "score": e.score, "updated_by": who(e.updated_by_id),
+         **{f: getattr(e, f) for f in EVALUATION_FIELDS}}
+        for e in SubjectEvaluation.objects.filter(**in_year).order_by("pk")]
+    trait_evaluations = [
+        {"enrolment": e.enrolment_id, "kind": e.kind, "code": e.code, "updated_by": who(e.updated_by_id),
+         **{f: getattr(e, f) for f in EVALUATION_FIELDS}}
+        for e in TraitEvaluation.objects.filter(**in_year).order_by("pk")]
+    year_results = [{"enrolment": r.enrolment_id, "updated_by": who(r.updated_by_id),
+                     **{f: _plain(getattr(r, f)) for f in YEAR_RESULT_FIELDS}}
+                    for r in YearResult.objects.filter(**in_year).order_by("pk")]
+    locks = [{"class": lock.school_class_id, "locked_at": _iso(lock.locked_at), "locked_by": who(lock.locked_by_id),
+              "automatic": lock.automatic} for lock in DataLock.objects.filter(school_year=school_year).order_by("pk")]
+    drafts = []
+    for d in RecordDraft.objects.filter(**in_year).select_related("supersedes", "issued").order_by("pk"):
+        row = {"enrolment": d.enrolment_id, "correction": d.correction_id, "created_by": who(d.created_by_id),
+               "supersedes": d.supersedes.record_id if d.supersedes_id else None,
+               "issued": d.issued.record_id if d.issued_id else None,
+               **{f: _plain(getattr(d, f)) for f in DRAFT_FIELDS}}
+        if d.pdf and default_storage.exists(d.pdf):
+            keep(d.pdf, _file_sha256(d.pdf))
+        else:
+            row["pdf"] = ""  # a discarded draft's file may be gone; its row is kept
+        drafts.append(row)
+    signoffs = []
+    for s in (SubjectSignoff.objects.filter(school_class__school_year=school_year)
+              .select_related("identity").order_by("pk")):
+        identity = s.identity
+        signoffs.append({"class": s.school_class_id, "subject": s.subject, "teacher": s.teacher_id,
+                         "payload": s.payload, "payload_sha256": s.payload_sha256, "pdf": keep(s.pdf, s.pdf_sha256),
+                         "pdf_sha256": s.pdf_sha256, "signed_at": _iso(s.signed_at), "current": s.current,
+                         "identity": {"kind": identity.kind, "identity_id": identity.identity_id,
+                                      "certificate_pem": identity.certificate_pem, "subject": identity.subject,
+                                      "staff": identity.staff_id, "created_by": who(identity.created_by_id),
+                                      "created_at": _iso(identity.created_at)}})
+    class_packages = [{"class": p.school_class_id, "file": keep(p.file, p.sha256), "sha256": p.sha256,
+                       "records": p.records, "created_at": _iso(p.created_at), "created_by": who(p.created_by_id)}
+                      for p in ClassPackage.objects.filter(school_class__school_year=school_year).order_by("pk")]
+    return {"subject_evaluations": subject_evaluations, "trait_evaluations": trait_evaluations,
+            "year_results": year_results, "locks": locks, "drafts": drafts, "signoffs": signoffs,
+            "class_packages": class_packages,
+            "files": [{"storage": name, "sha256": digest} for name, digest in sorted(files.items())]}
+
+
 def _audit(school_code: str) -> list[dict]:
     from hocbaso.audit.models import AuditEntry
 
@@ -191,7 +294,7 @@ def _users(users: set) -> list[dict]:
 
 
 def _write_archive(target: Path, school_year: SchoolYear, issued: list, directory: dict, corrections: list,
-                   by) -> dict:
+                   work: dict, by) -> dict:
     from hocbaso.documents.attachment import canonical_json
 
     school = school_year.school
@@ -209,8 +312,20 @@ def _write_archive(target: Path, school_year: SchoolYear, issued: list, director
                                       "đăng ký; không lập được bản lưu trữ."])
             add(f"pdfs/{row['record_id']}.pdf", pdf, compress=False)
             add(f"records/{row['record_id']}.json", canonical_json(row["record"]))
+        stored = {row["pdf"]: f"pdfs/{row['record_id']}.pdf" for row in issued}
+        for item in work["files"]:
+            if item["storage"] not in stored:
+                with default_storage.open(item["storage"], "rb") as handle:
+                    data = handle.read()
+                if hashlib.sha256(data).hexdigest() != item["sha256"]:
+                    raise ArchiveRefused([f"Tệp {item['storage']} trên máy không khớp mã băm đã ghi; không lập được "
+                                          "bản lưu trữ."])
+                stored[item["storage"]] = f"files/{item['storage']}"
+                add(stored[item["storage"]], data, compress=not item["storage"].endswith((".pdf", ".zip")))
+            item["path"] = stored[item["storage"]]
         add(DIRECTORY, _json(directory))
         add(REGISTRY, _json({"issued": issued, "corrections": corrections}))
+        add(WORK, _json(work))
         audit = _audit(school.code)
         add(AUDIT, _json(audit))
         root = Path(settings.PKI_DIR) / "ca" / "root.pem"
@@ -223,7 +338,8 @@ def _write_archive(target: Path, school_year: SchoolYear, issued: list, director
                     "counts": {"issued": len(issued),
                                "current": len({r["record_id"] for r in issued} - {r["supersedes"] for r in issued}),
                                "pupils": len(directory["pupils"]), "classes": len(directory["classes"]), "enrolments": len(directory["enrolments"]),
-                               "corrections": len(corrections), "audit_entries": len(audit)},
+                               "corrections": len(corrections), "audit_entries": len(audit),
+                               **{k: len(work[k]) for k in WORK_COUNTS}},
                     "files": sorted(files, key=lambda f: f["path"])}
         archive.writestr(MANIFEST, _json(manifest))
     return manifest
@@ -240,13 +356,14 @@ def archive_build(*, school_year: SchoolYear, out: Path, by=None) -> dict:
                                                          if r["withdrawal"]}
     users |= set(user_model.objects.filter(username__in=[u for u in registry_users if u]))
     corrections = _corrections(school_year, users)
+    work = _work(school_year, users)
     directory = _directory(school_year, users)
     directory["users"] = _users(users)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     try:
-        manifest = _write_archive(partial, school_year, issued, directory, corrections, by)
+        manifest = _write_archive(partial, school_year, issued, directory, corrections, work, by)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -270,6 +387,7 @@ class ArchiveContents:
     audit: list
     ca_root: bytes | None
     archive: zipfile.ZipFile = field(repr=False)
+    work: dict = field(default_factory=dict)  # empty for an archive written before work.json existed
 
     def read(self, path: str) -> bytes:
         return self.archive.read(path)
@@ -325,8 +443,16 @@ def archive_open(source) -> ArchiveContents:
                             "bản lưu trữ.")
     if problems:
         raise ArchiveRefused(problems)
+    work = json.loads(archive.read(WORK)) if WORK in names else {}
+    for item in work.get("files") or []:
+        if item.get("path") not in names:
+            problems.append(f"Thiếu tệp {item.get('path') or item.get('storage')} mà work.json nhắc tới.")
+        elif hashlib.sha256(archive.read(item["path"])).hexdigest() != item.get("sha256"):
+            problems.append(f"Tệp {item['path']} không khớp mã băm ghi trong work.json.")
+    if problems:
+        raise ArchiveRefused(problems)
     return ArchiveContents(manifest, directory, registry, audit,
-                           archive.read(CA_ROOT) if CA_ROOT in names else None, archive)
+                           archive.read(CA_ROOT) if CA_ROOT in names else None, archive, work)
 
 
 def audit_check(entries: list[dict]) -> list[int]:
@@ -358,6 +484,16 @@ def _conflicts(contents: ArchiveContents) -> list[str]:
         IssuedRecord.objects.filter(sha256__in=[r["sha256"] for r in rows])
     for record_id in sorted(set(clash.values_list("record_id", flat=True)))[:5]:
         problems.append(f"Sổ đăng ký của hệ thống này đã có học bạ {record_id} (hoặc trùng mã tra cứu, mã băm).")
+    from hocbaso.records.models import RecordDraft
+
+    drafts = [d["record_id"] for d in contents.work.get("drafts") or []]
+    for record_id in sorted(set(RecordDraft.objects.filter(record_id__in=drafts).values_list("record_id", flat=True)))[:5]:
+        problems.append(f"Hệ thống này đã có bản học bạ chờ phát hành {record_id}.")
+    for item in contents.work.get("files") or []:
+        if default_storage.exists(item["storage"]):
+            with default_storage.open(item["storage"], "rb") as handle:
+                if hashlib.sha256(handle.read()).hexdigest() != item["sha256"]:
+                    problems.append(f"Đã có một tệp khác tại {item['storage']}.")
     for row in rows:
         if default_storage.exists(row["pdf"]):
             with default_storage.open(row["pdf"], "rb") as handle:
@@ -377,6 +513,8 @@ class RestoreReport:
     audit_broken: list
     ca_root: str | None
     archive_file: str
+    work: dict = field(default_factory=dict)  # what came back besides the registry: kind -> rows
+    accounts: list = field(default_factory=list)  # usernames restored here without a usable password
 
 
 def _restore_directory(d: dict) -> tuple[SchoolYear, dict, dict, dict, dict]:
@@ -441,7 +579,76 @@ def _restore_directory(d: dict) -> tuple[SchoolYear, dict, dict, dict, dict]:
         values["joined_on"], values["left_on"] = _date(values["joined_on"]), _date(values["left_on"])
         enrolments[e["ref"]] = Enrolment.objects.create(pupil=pupils[e["pupil"]], school_class=classes[e["class"]],
                                                         **values)
-    return year, users, pupils, enrolments, staff
+    return year, users, pupils, enrolments, staff, classes
+
+
+def _restore_work(contents: ArchiveContents, year: SchoolYear, *, users: dict, enrolments: dict, staff: dict,
+                  classes: dict, corrections: dict, issued: dict, written: list) -> None:
+    """Bring back ``work.json``: the files first (under their storage names), then evaluations, year results,
+    locks, drafts, sign-offs (each signer's certificate as an inactive identity: the key never travels) and
+    class packages, with their original times."""
+    from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
+    from hocbaso.records.models import ClassPackage, RecordDraft
+    from hocbaso.signing.models import SigningIdentity, SubjectSignoff
+
+    work = contents.work
+    if not work:
+        return
+
+    def user(name):
+        return users.get(name) if name else None
+
+    for item in work.get("files") or []:
+        if not default_storage.exists(item["storage"]):
+            name = default_storage.save(item["storage"], ContentFile(contents.read(item["path"])))
+            written.append(name)
+            if name != item["storage"]:
+                raise ArchiveRefused([f"Không ghi được tệp {item['storage']} đúng tên (đã có tệp khác)."])
+    grades = {ref: e.school_class.grade for ref, e in enrolments.items()}
+    SubjectEvaluation.objects.bulk_create([
+        SubjectEvaluation(enrolment=enrolments[e["enrolment"]], grade=grades[e["enrolment"]], subject=e["subject"],
+                          score=e["score"], updated_by=user(e["updated_by"]),
+                          **{f: e[f] for f in EVALUATION_FIELDS}) for e in work["subject_evaluations"]], batch_size=500)
+    TraitEvaluation.objects.bulk_create([
+        TraitEvaluation(enrolment=enrolments[e["enrolment"]], kind=e["kind"], code=e["code"],
+                        updated_by=user(e["updated_by"]), **{f: e[f] for f in EVALUATION_FIELDS})
+        for e in work["trait_evaluations"]], batch_size=500)
+    YearResult.objects.bulk_create([
+        YearResult(enrolment=enrolments[r["enrolment"]], updated_by=user(r["updated_by"]),
+                   **{f: _datetime(r[f]) if f == "assessed_at" else r[f] for f in YEAR_RESULT_FIELDS})
+        for r in work["year_results"]], batch_size=500)
+    DataLock.objects.bulk_create([
+        DataLock(school_year=year, school_class=classes.get(lock["class"]) if lock["class"] else None,
+                 locked_at=_datetime(lock["locked_at"]), locked_by=user(lock["locked_by"]),
+                 automatic=lock["automatic"]) for lock in work["locks"]])
+    dates = ("effective_date",)
+    times = ("created_at", "teacher_signed_at", "principal_signed_at")
+    for d in work["drafts"]:
+        values = {f: _date(d[f]) if f in dates else _datetime(d[f]) if f in times else d[f] for f in DRAFT_FIELDS}
+        created_at = values.pop("created_at")
+        draft = RecordDraft.objects.create(
+            enrolment=enrolments[d["enrolment"]], correction=corrections.get(d["correction"]),
+            supersedes=issued.get(d["supersedes"]) if d["supersedes"] else None,
+            issued=issued.get(d["issued"]) if d["issued"] else None, created_by=user(d["created_by"]), **values)
+        RecordDraft.objects.filter(pk=draft.pk).update(created_at=created_at)
+    identities: dict[str, SigningIdentity] = {}
+    for s in work["signoffs"]:
+        i = s["identity"]
+        if i["certificate_pem"] not in identities:
+            identity = SigningIdentity.objects.create(
+                school=year.school, staff=staff.get(i["staff"]), kind=i["kind"], identity_id=i["identity_id"],
+                certificate_pem=i["certificate_pem"], subject=i["subject"], config={"restored": True},
+                active=False, created_by=user(i["created_by"]))
+            SigningIdentity.objects.filter(pk=identity.pk).update(created_at=_datetime(i["created_at"]))
+            identities[i["certificate_pem"]] = identity
+        SubjectSignoff.objects.create(
+            school_class=classes[s["class"]], subject=s["subject"], teacher=staff[s["teacher"]],
+            identity=identities[i["certificate_pem"]], payload=s["payload"], payload_sha256=s["payload_sha256"],
+            pdf=s["pdf"], pdf_sha256=s["pdf_sha256"], signed_at=_datetime(s["signed_at"]), current=s["current"])
+    for p in work["class_packages"]:
+        package = ClassPackage.objects.create(school_class=classes[p["class"]], file=p["file"], sha256=p["sha256"],
+                                              records=p["records"], created_by=user(p["created_by"]))
+        ClassPackage.objects.filter(pk=package.pk).update(created_at=_datetime(p["created_at"]))
 
 
 def archive_restore(source, *, by=None) -> RestoreReport:
@@ -469,7 +676,7 @@ def _restore(contents: ArchiveContents, source, by) -> RestoreReport:
     written = []
     try:
         with transaction.atomic():
-            year, users, pupils, enrolments, _ = _restore_directory(contents.directory)
+            year, users, pupils, enrolments, staff, classes = _restore_directory(contents.directory)
 
             def user(name):
                 return users.get(name) if name else None
@@ -505,6 +712,8 @@ def _restore(contents: ArchiveContents, source, by) -> RestoreReport:
                                                         withdrawn_by=users[r["withdrawal"]["withdrawn_by"]])
                     RecordWithdrawal.objects.filter(pk=w.pk).update(
                         withdrawn_at=_datetime(r["withdrawal"]["withdrawn_at"]))
+            _restore_work(contents, year, users=users, enrolments=enrolments, staff=staff, classes=classes,
+                          corrections=corrections, issued=issued, written=written)
             school_code, year_name = contents.directory["school"], year.name
             folder = f"archives/{school_code}/{year_name}"
             handle = source if hasattr(source, "read") else open(source, "rb")
@@ -532,4 +741,6 @@ def _restore(contents: ArchiveContents, source, by) -> RestoreReport:
         raise
     return RestoreReport(school=school_code, school_year=year_name, records=len(rows), pupils=len(pupils),
                          enrolments=len(enrolments), audit_entries=len(contents.audit), audit_broken=broken,
-                         ca_root=ca_root, archive_file=kept)
+                         ca_root=ca_root, archive_file=kept,
+                         work={k: len(contents.work.get(k) or []) for k in WORK_COUNTS},
+                         accounts=sorted(name for name, u in users.items() if not u.has_usable_password()))

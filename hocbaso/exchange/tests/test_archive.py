@@ -1,6 +1,7 @@
 """Lưu trữ cuối năm: archive → restore into a fresh installation, where every restored record passes
 ``hocbaso verify`` as before and the registry is identical; a damaged archive is refused."""
 
+import hashlib
 import io
 import json
 import os
@@ -22,6 +23,53 @@ from hocbaso.records.tests.test_lifecycle import (PRINCIPAL_PIN, TEACHER_PIN, op
                                                   school, sign_and_issue)
 
 STATUS = {"current": "current", "superseded": "superseded", "withdrawn": "withdrawn"}
+
+
+def work_projection(school_code: str, year: str) -> dict:
+    """The year's work behind the registry by natural keys, to compare two installations (run in both)."""
+    import hashlib
+
+    from django.core.files.storage import default_storage
+
+    from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
+    from hocbaso.records.models import ClassPackage, RecordDraft
+    from hocbaso.signing.models import SubjectSignoff
+
+    where = {"enrolment__school_class__school_year__school__code": school_code,
+             "enrolment__school_class__school_year__name": year}
+    klass = {"school_class__school_year__school__code": school_code, "school_class__school_year__name": year}
+
+    def who(e):
+        return e.enrolment.pupil.identity_number or e.enrolment.pupil.full_name
+
+    def digest(name):
+        with default_storage.open(name, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+
+    return {
+        "subjects": sorted([who(e), e.period, e.subject, e.rating, e.score, e.comment, e.revision,
+                            e.updated_by.username if e.updated_by else None]
+                           for e in SubjectEvaluation.objects.filter(**where).select_related("enrolment__pupil",
+                                                                                            "updated_by")),
+        "traits": sorted([who(e), e.period, e.kind, e.code, e.rating, e.comment, e.revision]
+                         for e in TraitEvaluation.objects.filter(**where).select_related("enrolment__pupil")),
+        "results": sorted([who(r), r.outcome, r.award, r.homeroom_comment, r.completed_grade, r.revision,
+                           r.assessed_at.isoformat() if r.assessed_at else None]
+                          for r in YearResult.objects.filter(**where).select_related("enrolment__pupil")),
+        "locks": sorted([lock.school_class.name if lock.school_class_id else "", lock.locked_at.isoformat()]
+                        for lock in DataLock.objects.filter(school_year__school__code=school_code,
+                                                            school_year__name=year)),
+        "drafts": sorted([d.record_id, d.version, d.state, d.sha256, d.issued.record_id if d.issued_id else None,
+                          d.created_at.isoformat(), digest(d.pdf) == d.sha256]
+                         for d in RecordDraft.objects.filter(**where).select_related("issued")),
+        "signoffs": sorted([s.school_class.name, s.subject, s.teacher.full_name, s.payload_sha256, s.current,
+                            s.signed_at.isoformat(), digest(s.pdf) == s.pdf_sha256, s.identity.certificate_pem]
+                           for s in SubjectSignoff.objects.filter(**klass).select_related("identity", "teacher",
+                                                                                          "school_class")),
+        "packages": sorted([p.school_class.name, p.sha256, p.records, p.created_at.isoformat(),
+                            digest(p.file) == p.sha256]
+                           for p in ClassPackage.objects.filter(**klass).select_related("school_class")),
+    }
 
 
 @pytest.fixture
@@ -62,6 +110,13 @@ def test_the_archive_describes_itself(archived):
     assert audit and {e["school_code"] for e in audit} == {w.school.code} and audit_check(audit) == []
     directory = json.loads(files["directory.json"])
     assert {c["name"] for c in directory["classes"]} == {"4A", "4B", "1A"}
+    work = json.loads(files["work.json"])
+    counts = manifest["counts"]
+    assert counts["subject_evaluations"] == len(work["subject_evaluations"]) > 0
+    assert counts["drafts"] == 4 and counts["signoffs"] == 1 and counts["class_packages"] == 1
+    assert counts["locks"] == 1 and counts["year_results"] == 3
+    for item in work["files"]:  # every draft, sign-off and package file is in the archive, by its hash
+        assert hashlib.sha256(files[item["path"]]).hexdigest() == item["sha256"]
     assert archive_open(io.BytesIO(w.archive.read_bytes())).manifest["files"] == manifest["files"]
 
 
@@ -102,6 +157,8 @@ def test_archive_restores_into_a_fresh_installation_where_every_record_verifies(
     restored = run("restore", str(w.archive))  # nothing was written by the refusal: the year is still new here
     assert restored.returncode == 0, restored.stderr
     assert "4 học bạ" in restored.stdout
+    # Accounts come back without a password; the report names them and says how to set one.
+    assert "hocbaso changepassword" in restored.stdout and "hieutruong" in restored.stdout
     ca_root = tmp_path / "ca-root.pem"
     ca_root.write_bytes(files["pki/ca-root.pem"])
     for path in sorted(p for p in files if p.startswith("pdfs/")):
@@ -117,3 +174,13 @@ def test_archive_restores_into_a_fresh_installation_where_every_record_verifies(
                  f"print(json.dumps(registry_rows('{w.school.code}', '2024-2025'), ensure_ascii=False))")
     assert dumped.returncode == 0, dumped.stderr
     assert json.loads(dumped.stdout) == json.loads(json.dumps(registry_rows(w.school.code, "2024-2025")))
+    # The work behind the registry (evaluations, results, locks, drafts, sign-offs, class packages) too.
+    dumped = run("shell", "-v", "0", "-c", "import json; from hocbaso.exchange.tests.test_archive import "
+                 f"work_projection; print(json.dumps(work_projection('{w.school.code}', '2024-2025'), "
+                 "ensure_ascii=False))")
+    assert dumped.returncode == 0, dumped.stderr
+    here = json.loads(json.dumps(work_projection(w.school.code, "2024-2025")))
+    assert json.loads(dumped.stdout) == here and here["subjects"] and here["drafts"] and here["signoffs"]
+    has_password = run("shell", "-v", "0", "-c", "from django.contrib.auth import get_user_model; "
+                       "print(get_user_model().objects.get(username='hieutruong').has_usable_password())")
+    assert has_password.stdout.strip() == "False", has_password.stderr

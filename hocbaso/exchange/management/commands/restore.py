@@ -30,6 +30,16 @@ class Command(BaseCommand):
         self.stdout.write(f"Nhật ký thay đổi lưu kèm: {report.audit_entries} mục"
                           + (f", {len(report.audit_broken)} mục không khớp mã băm: {report.audit_broken[:10]}"
                              if report.audit_broken else ", mã băm từng mục khớp") + ".")
+        work = report.work
+        if any(work.values()):
+            self.stdout.write(f"Kèm theo: {work['subject_evaluations'] + work['trait_evaluations']} ô đánh giá, "
+                              f"{work['year_results']} kết quả cuối năm, {work['locks']} lần chốt dữ liệu, "
+                              f"{work['drafts']} bản học bạ qua các bước ký, {work['signoffs']} bản ký xác nhận môn, "
+                              f"{work['class_packages']} gói học bạ của lớp.")
+        if report.accounts:
+            self.stdout.write(f"{len(report.accounts)} tài khoản được khôi phục chưa có mật khẩu (bản lưu trữ không "
+                              f"chứa mật khẩu): {', '.join(report.accounts)}. Đặt mật khẩu cho từng tài khoản bằng "
+                              "lệnh: hocbaso changepassword TÊN_ĐĂNG_NHẬP")
         if report.ca_root:
             where = default_storage.path(report.ca_root) if hasattr(default_storage, "path") else report.ca_root
             self.stdout.write(f"Chứng thư gốc của hệ thống cũ: {where} — thêm vào HOCBASO_TRUST_ROOTS (hoặc "
