@@ -15,8 +15,10 @@ def test_creates_rows_attributed_to_the_user(world):
     assert (row.rating, row.score, row.comment, row.updated_by, row.revision) == ("T", 9, "Tính toán nhanh.", user, 1)
     entry = AuditEntry.objects.get()
     assert entry.actor == user and entry.actor_name == "Lê Thị Hoa"
-    assert entry.action == "evaluation.change" and entry.before is None
-    assert entry.after == {"rating": "T", "score": 9, "comment": "Tính toán nhanh."}
+    cell = f"{world.enrolment.pk}:cuoi_nam:toan"
+    assert entry.action == "evaluation.change" and entry.before == {cell: None}
+    assert entry.after == {cell: {"rating": "T", "score": 9, "comment": "Tính toán nhanh."}}
+    assert (entry.target_type, entry.target_id) == ("schoolclass", str(world.enrolment.school_class_id))
     assert entry.school_code == "67000199"
 
 
@@ -27,8 +29,33 @@ def test_change_records_before_and_after_and_who(world):
                                  by=world.owner.user)
     assert (row.rating, row.score, row.revision, row.updated_by) == ("T", 7, 2, world.owner.user)
     last = AuditEntry.objects.order_by("seq").last()
+    cell = f"{world.enrolment.pk}:cuoi_nam:toan"
     assert last.actor == world.owner.user
-    assert last.before["score"] == 9 and last.after["score"] == 7
+    assert last.before[cell]["score"] == 9 and last.after[cell]["score"] == 7
+
+
+def test_a_batch_is_one_chained_entry_per_class_with_every_changed_cell(world):
+    from hocbaso.audit.services import audit_verify
+
+    subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", rating="H", by=world.owner.user)
+    entries = [
+        {"enrolment": world.enrolment.pk, "period": "cuoi_nam", "subject": "toan", "rating": "T", "score": 8},
+        {"enrolment": world.enrolment.pk, "period": "cuoi_nam", "kind": "quality", "code": "nhan_ai", "rating": "Đ"},
+        {"enrolment": world.enrolment1.pk, "period": "cuoi_nam", "subject": "toan", "rating": "C"},
+        {"enrolment": world.enrolment.pk, "period": "cuoi_nam", "subject": "tieng_viet", "comment": ""},
+    ]
+    evaluations_save(entries=entries, by=world.owner.user)
+    batch = list(AuditEntry.objects.order_by("seq"))[1:]
+    by_class = {e.target_id: e for e in batch}
+    assert len(batch) == 2 and set(by_class) == {str(world.class4a.pk), str(world.enrolment1.school_class_id)}
+    own = by_class[str(world.class4a.pk)]
+    pk = world.enrolment.pk
+    assert own.before == {f"{pk}:cuoi_nam:toan": {"rating": "H", "score": None, "comment": ""},
+                          f"{pk}:cuoi_nam:quality:nhan_ai": None, f"{pk}:cuoi_nam:tieng_viet": None}
+    assert own.after[f"{pk}:cuoi_nam:toan"] == {"rating": "T", "score": 8, "comment": ""}
+    assert own.after[f"{pk}:cuoi_nam:quality:nhan_ai"] == {"rating": "Đ", "comment": ""}
+    assert own.data == {"class": "4A", "cells": 3} and own.actor == world.owner.user
+    assert audit_verify().ok and audit_verify().checked == 3
 
 
 def test_unchanged_value_writes_nothing(world):
