@@ -94,3 +94,42 @@ def copy_file_verdict(data: bytes):
     return FileVerdict(COPY_VERDICT, copy_message(copy), digest, signatures=copy.signers,
                        details={"copy_number": copy.number, "school_code": copy.school.code,
                                 "issued_at": copy.issued_at.isoformat(), "records": copy.records})
+
+
+def copy_request_file(*, pupil: Pupil, requester: str, reason: str, by) -> "CopyRequest":
+    """Đề nghị cấp bản sao, recorded by the principal, vice principal or clerk of the pupil's school; logged."""
+    from hocbaso.exchange.models import CopyRequest
+    from hocbaso.exchange.transfer import IMPORT_ROLES
+    from hocbaso.directory.models import Staff
+    from hocbaso.records.services import LifecycleRefused
+
+    school = pupil.school
+    staff = Staff.objects.filter(user=by, school=school).first() if by is not None else None
+    if staff is None or not (staff.roles & IMPORT_ROLES):
+        raise LifecycleRefused(f"Chỉ hiệu trưởng, phó hiệu trưởng hoặc văn thư của {school.name} mới ghi nhận được "
+                               "đề nghị cấp bản sao.")
+    requester = " ".join((requester or "").split())
+    if not requester:
+        raise LifecycleRefused("Hãy ghi họ tên người đề nghị cấp bản sao.")
+    with transaction.atomic():
+        request = CopyRequest.objects.create(pupil=pupil, school=school, requester=requester[:200],
+                                             reason=(reason or "").strip(), requested_by=by)
+        log_actions([Action("record.copy_request", "pupil", str(pupil.pk), None,
+                            {"request": request.pk, "requester": request.requester, "reason": request.reason},
+                            school_code=school.code)], actor=by)
+    return request
+
+
+def copy_request_fulfil(*, request, by, signer) -> CertifiedCopy:
+    """Sign the copy a request asks for (``copy_issue``) and close the request with it; a request already
+    fulfilled is refused (``LifecycleRefused``) so a repeated job never issues a second copy."""
+    from hocbaso.exchange.models import CopyRequest
+    from hocbaso.records.services import LifecycleRefused
+
+    with transaction.atomic():
+        locked = CopyRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.copy_id is not None:
+            raise LifecycleRefused(f"Đề nghị này đã được cấp bản sao (lần cấp {locked.copy.number}).")
+        copy = copy_issue(pupil=locked.pupil, by=by, signer=signer)
+        CopyRequest.objects.filter(pk=locked.pk).update(copy=copy)
+    return copy

@@ -87,3 +87,24 @@ class CertifiedCopy(models.Model):
 
     def __str__(self):
         return f"Bản sao số {self.number} — {self.pupil}"
+
+
+class CopyRequest(models.Model):
+    """Đề nghị cấp bản sao: the school office records who asks for a copy of a pupil's học bạ and why; the
+    principal then signs the copy (``CertifiedCopy``), which closes the request."""
+
+    pupil = models.ForeignKey("directory.Pupil", on_delete=models.PROTECT, related_name="copy_requests")
+    school = models.ForeignKey("directory.School", on_delete=models.PROTECT, related_name="copy_requests")
+    requester = models.CharField("người đề nghị", max_length=200)
+    reason = models.TextField("lý do", blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    copy = models.OneToOneField(CertifiedCopy, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="request")
+
+    class Meta:
+        verbose_name = "đề nghị cấp bản sao"
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"Đề nghị bản sao — {self.pupil} ({self.requester})"

@@ -737,13 +737,16 @@ def _entry_problem_location(reader: _EvaluationReader, entry: dict, field_name: 
 FIELD_NAMES = ("rating", "score", "comment")
 
 
-def evaluations_import(*, school_class, period, file, by, dry_run: bool = False) -> ImportReport:
+def evaluations_import(*, school_class, period, file, by, dry_run: bool = False, may_edit=None) -> ImportReport:
     """Import one class's evaluations for one period (subjects, qualities and competences, and at
     the end of the year the year page's other fields) through ``evaluations_save``.
 
     Pupils are found in the class by identity number, pupil code, or name (and birth date). After
     a year-end import that changed anything, the TT27 engine recomputes the touched pupils' outcomes.
-    Nothing is written when the file has any problem, or with ``dry_run`` (the preview)."""
+    Nothing is written when the file has any problem, or with ``dry_run`` (the preview). ``may_edit(sheet)``
+    (the web app passes the user's ``ClassAccess.can_edit_sheet``) makes every cell of a subject, of the
+    qualities and competences (``pham_chat_nang_luc``) or of the year page (``nhan_xet_cuoi_nam``) that the
+    user may not enter a problem naming the cell."""
     report = ImportReport("evaluations", dry_run=dry_run)
     if period not in catalogue.PERIODS:
         report.problems.append(Problem(f"Thời điểm đánh giá không hợp lệ: «{period}» (dùng một trong: "
@@ -775,9 +778,29 @@ def evaluations_import(*, school_class, period, file, by, dry_run: bool = False)
     if missing and reader.rows_of:
         report.notes.append(f"{len(missing)} học sinh của lớp {school_class.name} không có trong tệp (giữ nguyên): "
                             f"{', '.join(missing[:10])}{'…' if len(missing) > 10 else ''}.")
+    if may_edit is not None:
+        _refuse_sheets(reader, report, may_edit)
     _save_evaluations(reader, report, by)
     report.problems = _sorted(report.problems, workbook)
     return report
+
+
+def _refuse_sheets(reader: _EvaluationReader, report: ImportReport, may_edit) -> None:
+    """One problem per cell the user may not enter (see ``evaluations_import``'s ``may_edit``)."""
+    names = {"pham_chat_nang_luc": "phẩm chất, năng lực", "nhan_xet_cuoi_nam": "trang cuối năm"}
+    for entry in reader.entries.values():
+        sheet = entry.get("subject") or "pham_chat_nang_luc"
+        if may_edit(sheet):
+            continue
+        name = catalogue.SUBJECTS.get(sheet) or names[sheet]
+        message = f"Bạn không được nhập «{name}» của lớp {reader.school_class.name}."
+        cell = _entry_problem_location(reader, entry, "rating")
+        report.problems.append(cell.problem(message, "forbidden") if cell is not None
+                               else Problem(message, code="forbidden"))
+    if reader.year and not may_edit("nhan_xet_cuoi_nam"):
+        for cell in reader.year_sources.values():
+            report.problems.append(cell.problem(f"Bạn không được nhập trang cuối năm của lớp "
+                                                f"{reader.school_class.name}.", "forbidden"))
 
 
 def _save_evaluations(reader: _EvaluationReader, report: ImportReport, by) -> None:

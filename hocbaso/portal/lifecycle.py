@@ -44,6 +44,8 @@ KIND_NAMES = {
     KIND_LOCK_CLASS: _("Chốt dữ liệu lớp"), KIND_LOCK_YEAR: _("Chốt dữ liệu toàn trường"),
     KIND_CLASS_SIGN: _("Ký học bạ cả lớp"), KIND_SCHOOL_SIGN: _("Hiệu trưởng ký học bạ toàn trường"),
     KIND_ISSUE: _("Phát hành học bạ"),
+    # hocbaso.exchange.tasks: their progress shows on the same page
+    "exchange.archive": _("Lưu trữ cuối năm"), "exchange.copy": _("Cấp bản sao học bạ"),
 }
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 JOB_STATES = {JobState.QUEUED: _("Đang chờ"), JobState.RUNNING: _("Đang chạy"), JobState.DONE: _("Hoàn tất"),

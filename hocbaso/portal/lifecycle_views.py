@@ -312,6 +312,8 @@ def _job_for(request, job_id: int) -> Job:
 
 def _job_back(job: Job) -> str:
     args = job.args or {}
+    if args.get("back", "").startswith("/"):
+        return args["back"]
     if "class_id" in args:
         return reverse("portal:class_detail", args=[args["class_id"]])
     if "school_year" in args:

@@ -194,3 +194,46 @@ def can_view_job(user, job) -> bool:
     staff = staff_for_user(user)
     return bool(staff is not None and staff.school_id and job.school_code
                 and staff.school.code == job.school_code and staff.roles & LEADER_ROLES)
+
+
+# ---------------------------------------------------------------------- data in and out (hocbaso.exchange)
+#
+# | who                         | data page, exports, | import the  | receive a transfer, | transfer out, sign |
+# |                             | submission, copies  | pupil list  | request a copy      | copies, archive    |
+# |-----------------------------|---------------------|-------------|---------------------|--------------------|
+# | principal                   | yes                 | yes         | yes                 | yes                |
+# | vice-principal              | yes                 | —           | yes                 | —                  |
+# | clerk                       | yes                 | yes         | yes                 | —                  |
+# | district / province officer | read                | —           | —                   | —                  |
+# | teachers                    | — (403)             | —           | —                   | —                  |
+# Evaluations are imported from a class page by whoever may enter them (each cell checked: ClassAccess).
+# Receiving class packages submitted by schools (phòng/sở): district and province officers.
+
+OFFICE_ROLES = {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.CLERK}
+OFFICER_ROLES = {Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER}
+
+
+@dataclass(frozen=True)
+class ExchangeAccess:
+    visible: bool = False  # else 404
+    read: bool = False  # the data page, exports, the submission, certified copies' files
+    pupils: bool = False  # import the pupil list
+    office: bool = False  # receive a transferred pupil, record a copy request
+    lead: bool = False  # transfer out, sign copies, the year-end archive
+
+
+def exchange_access(user, school: School) -> ExchangeAccess:
+    access = school_access(user, school)
+    if not access.visible:
+        return ExchangeAccess()
+    staff = staff_for_user(user)
+    mine = staff is not None and staff.school_id == school.pk
+    return ExchangeAccess(visible=True, read=access.dashboard, pupils=can_manage_pupils(user, school),
+                          office=bool(mine and staff.roles & OFFICE_ROLES), lead=access.lead)
+
+
+def can_receive_submissions(user) -> bool:
+    """District and province officers receive the class packages their schools submit."""
+    staff = staff_for_user(user)
+    return bool(getattr(user, "is_authenticated", False)
+                and (user.is_superuser or (staff is not None and staff.roles & OFFICER_ROLES)))

@@ -39,7 +39,7 @@ class Case:
     args: Callable = lambda w: []
     method: str = "get"
     expect: dict | None = None  # persona -> status; None: the same status for every persona (public)
-    query: str = ""
+    query: str | Callable = ""  # or world -> query string
     body: Callable | None = None  # world -> JSON body (POST)
     form: dict | Callable = field(default_factory=dict)  # or world -> form (POST)
     writes: bool = False  # a refused persona must not change evaluations or year results
@@ -165,6 +165,35 @@ CASES = [
     Case("verify:log", expect=logged_in(403, owner=200, vice=200)),
     # the transfer link (a bearer token): the same answer for everyone; an unknown token is 404
     Case("exchange:transfer", lambda w: ["khong-co-ma-nay"]),
+    # data in and out (hocbaso.exchange.views; portal.permissions.exchange_access)
+    Case("exchange:hub", YEAR, expect=school_page()),
+    Case("exchange:import_pupils", YEAR, expect=school_page(ok=403, owner=200, clerk=200)),
+    Case("exchange:import_pupils", YEAR, method="post", writes=True, expect=school_page(ok=403, owner=200, clerk=200)),
+    Case("exchange:import_evaluations", A4, expect=class_page(ok=403, owner=200, member=200)),
+    Case("exchange:import_evaluations", B4, method="post", writes=True, form={"period": "cuoi_nam"},
+         expect=class_page(ok=403, owner=200, member=404, colleague=200, english=200)),
+    Case("exchange:export", lambda w: [w.year.pk, "danh-sach-hoc-sinh"], expect=school_page()),
+    Case("exchange:export", lambda w: [w.year.pk, "nop-phong-so"], expect=school_page(ok=302)),
+    Case("exchange:transfer_create", YEAR, query=lambda w: f"?hs={w.enrolment.pk}",
+         expect=school_page(ok=403, owner=200)),
+    Case("exchange:transfer_create", YEAR, query=lambda w: f"?hs={w.enrolment.pk}", method="post", writes=True,
+         form={"pin": "000000"}, expect=school_page(ok=403, owner=200)),
+    Case("exchange:transfer_receive", YEAR, expect=school_page(ok=403, owner=200, vice=200, clerk=200)),
+    Case("exchange:transfer_receive", YEAR, method="post", writes=True, form={"link": "khong-co-ma-nay"},
+         expect=school_page(ok=403, owner=200, vice=200, clerk=200)),
+    Case("exchange:copies", YEAR, expect=school_page()),
+    Case("exchange:copies", YEAR, method="post", writes=True,
+         form=lambda w: {"enrolment": w.enrolment.pk, "requester": "Phụ huynh", "reason": "Mất bản chính"},
+         expect=school_page(ok=403, owner=302, vice=302, clerk=302)),
+    Case("exchange:copy_sign", lambda w: [w.copy_request.pk], expect=school_page(ok=403, owner=200)),
+    Case("exchange:copy_sign", lambda w: [w.copy_request.pk], method="post", writes=True, form={"pin": "000000"},
+         expect=school_page(ok=403, owner=200)),
+    Case("exchange:copy_download", lambda w: [w.copy.pk], expect=school_page()),
+    Case("exchange:archive", YEAR, method="post", writes=True, expect=school_page(ok=403, owner=302)),
+    Case("exchange:archive_download", lambda w: [w.archive_job.pk], expect=school_page(ok=403, owner=200)),
+    Case("exchange:receive", expect=logged_in(403, district=200, province=200, province_other=200)),
+    Case("exchange:receive", method="post", writes=True,
+         expect=logged_in(403, district=200, province=200, province_other=200)),
     Case("reports:statistics", expect=logged_in(200, member=403, colleague=403, english=403, clerk=403,
                                                 outsider=403)),
 ]
@@ -194,11 +223,28 @@ def matrix_world(people, settings):
     people.correction = CorrectionRequest.objects.create(
         enrolment=people.enrolment, field="homeroom_comment", old_value="", new_value="Em ngoan.",
         reason="Bổ sung", requested_by=people.member.user)
+    # exchange: a copy request, a copy and a finished archive with their files
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from hocbaso.exchange.models import CertifiedCopy, CopyRequest
+
+    people.copy_request = CopyRequest.objects.create(pupil=people.pupil, school=people.school, requester="Phụ huynh",
+                                                     requested_by=people.clerk.user)
+    people.copy = CertifiedCopy.objects.create(
+        pupil=people.pupil, school=people.school, number=1, sha256="0" * 64, issued_at=timezone.now(),
+        issued_by=people.owner.user, file=default_storage.save("copies/test.pdf", ContentFile(b"%PDF-1.7")))
+    people.archive_job = Job.objects.create(
+        kind="exchange.archive", args={"school_year": people.year.pk}, state="done", created_by=people.owner.user,
+        school_code=people.school.code,
+        result={"file": default_storage.save("archives-out/test.zip", ContentFile(b"PK")), "sha256": "0" * 64})
     return people
 
 
 def _snapshot():
     from hocbaso.assessment.models import DataLock
+    from hocbaso.exchange.models import CopyRequest, ImportedRecord, Transfer
     from hocbaso.jobs.models import Job
     from hocbaso.records.models import CorrectionRequest, RecordDraft
     from hocbaso.signing.models import SigningIdentity, SubjectSignoff
@@ -208,11 +254,13 @@ def _snapshot():
             list(DataLock.objects.values_list("pk")), list(Job.objects.values_list("pk", "state")),
             list(CorrectionRequest.objects.values_list("pk", "status")),
             list(SigningIdentity.objects.values_list("pk")),
-            list(SubjectSignoff.objects.values_list("pk")), list(RecordDraft.objects.values_list("pk", "state")))
+            list(SubjectSignoff.objects.values_list("pk")), list(RecordDraft.objects.values_list("pk", "state")),
+            list(CopyRequest.objects.values_list("pk")), list(Transfer.objects.values_list("pk")),
+            list(ImportedRecord.objects.values_list("pk")))
 
 
 def _request(client, case: Case, world):
-    url = reverse(case.name, args=case.args(world)) + case.query
+    url = reverse(case.name, args=case.args(world)) + (case.query(world) if callable(case.query) else case.query)
     if case.method == "get":
         return client.get(url)
     if case.body is not None:
