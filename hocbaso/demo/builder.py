@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Count
+from django.utils.translation import gettext
 
 from hocbaso.assessment import phrases
 from hocbaso.assessment.models import SubjectEvaluation, YearResult
@@ -22,6 +24,7 @@ from hocbaso.audit.services import Action, log_actions
 from hocbaso.demo import people, places
 from hocbaso.directory.models import (District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear,
                                       Staff, StaffRole, TeachingAssignment, Term)
+from hocbaso.records.models import DraftState, RecordDraft
 from hocbaso.records.services import year_results_assess
 from hocbaso.tt27 import catalogue
 
@@ -389,13 +392,33 @@ DEMO_PIN = "246810"  # every demo signer's signing PIN (printed with the account
 OPEN_CLASSES = ("1A", "4A")  # left open for entering evaluations; every other class is locked, signed, issued
 
 
+class DemoIncomplete(RuntimeError):
+    """The demo's lifecycle left records of its classes unissued; the message (Vietnamese) names them."""
+
+
+def demo_issued_check(classes) -> None:
+    """Every open record draft of ``classes`` must have reached issuance: otherwise raise ``DemoIncomplete``
+    naming, class by class, how many records are left and in which state."""
+    left = list(RecordDraft.objects.filter(enrolment__school_class__in=classes)
+                .exclude(state__in=[DraftState.ISSUED, DraftState.DISCARDED])
+                .values("enrolment__school_class__grade", "enrolment__school_class__name", "state")
+                .annotate(count=Count("pk")).order_by("enrolment__school_class__grade", "enrolment__school_class__name",
+                                                      "state"))
+    if left:
+        detail = "; ".join(gettext("lớp %(name)s: %(count)s học bạ (%(state)s)") % {
+            "name": row["enrolment__school_class__name"], "count": row["count"],
+            "state": DraftState(row["state"]).label} for row in left)
+        raise DemoIncomplete(gettext("Trường mẫu chưa phát hành hết học bạ: còn %(count)s học bạ chưa phát hành — "
+                                     "%(detail)s. Hãy chạy lại lệnh hocbaso demo.")
+                             % {"count": sum(row["count"] for row in left), "detail": detail})
+
+
 def demo_issue(*, progress=None) -> int:
     """Take the demo school's year through the lifecycle: built-in certificates for every signer and the
     school's seal (PIN ``DEMO_PIN``), lock every class except ``OPEN_CLASSES``, the subject teachers'
     sign-offs, the homeroom teachers' and the principal's signatures, issuance with class packages.
     Idempotent: what is already done is skipped. Returns how many records were issued now."""
     from hocbaso.assessment.services import data_lock
-    from hocbaso.records.models import DraftState, RecordDraft
     from hocbaso.records.services import class_sign, record_drafts_prepare, records_issue, school_sign
     from hocbaso.signing.models import SigningIdentity, SubjectSignoff
     from hocbaso.signing.services import (identity_for, identity_issue, signer_open, subject_signoff,
@@ -443,6 +466,5 @@ def demo_issue(*, progress=None) -> int:
     report = records_issue(school_year=year, by=principal.user, seal_signer=seal)
     say(f"Hiệu trưởng đã ký, đóng dấu và phát hành {report.done} học bạ "
         f"(các lớp {', '.join(OPEN_CLASSES)} để mở cho nhập liệu).")
-    assert not RecordDraft.objects.filter(enrolment__school_class__in=classes).exclude(
-        state__in=[DraftState.ISSUED, DraftState.DISCARDED]).exists()
+    demo_issued_check(classes)
     return report.done

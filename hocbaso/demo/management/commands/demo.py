@@ -1,7 +1,7 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from hocbaso.demo.builder import (DEMO_PIN, OPEN_CLASSES, PASSWORD, SCHOOL_CODE, SCHOOL_YEAR, demo_build,
-                                  demo_exists, demo_issue)
+from hocbaso.demo.builder import (DEMO_PIN, OPEN_CLASSES, PASSWORD, SCHOOL_CODE, SCHOOL_YEAR, DemoIncomplete,
+                                  demo_build, demo_exists, demo_issue)
 from hocbaso.tt27 import catalogue
 
 
@@ -31,7 +31,10 @@ class Command(BaseCommand):
             import time
 
             started = time.perf_counter()
-            issued = demo_issue(progress=lambda message: self.stdout.write(f"  {message}"))
+            try:
+                issued = demo_issue(progress=lambda message: self.stdout.write(f"  {message}"))
+            except DemoIncomplete as error:
+                raise CommandError(str(error)) from None
             if issued:
                 self.stdout.write(self.style.SUCCESS(f"Đã ký số và phát hành {issued} học bạ mẫu trong "
                                                      f"{time.perf_counter() - started:.1f} giây."))
