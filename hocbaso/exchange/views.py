@@ -12,6 +12,7 @@ whole history run as jobs on the portal's progress page. Permissions: ``portal.p
 (404 for a school the user may not see, 403 for what they may not do).
 """
 
+import datetime as dt
 import io
 import re
 import secrets
@@ -27,6 +28,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -91,6 +93,7 @@ def _workbook_response(workbook, name: str) -> HttpResponse:
 
 def _stash(request, data: bytes, **meta) -> str:
     """Keep an uploaded file until the user confirms the preview; returns the key."""
+    _stash_sweep()
     key = secrets.token_urlsafe(16)
     name = default_storage.save(f"tmp/uploads/{key}.bin", ContentFile(data))
     stash = request.session.get(STASH, {})
@@ -99,6 +102,22 @@ def _stash(request, data: bytes, **meta) -> str:
     stash[key] = {"file": name, **meta}
     request.session[STASH] = stash
     return key
+
+
+def _stash_sweep(max_age=dt.timedelta(days=1)) -> None:
+    """Remove previews nobody confirmed (their session ended) after a day."""
+    try:
+        _folders, names = default_storage.listdir("tmp/uploads")
+    except (FileNotFoundError, NotImplementedError):
+        return
+    limit = timezone.now() - max_age
+    for name in names:
+        path = f"tmp/uploads/{name}"
+        try:
+            if default_storage.get_modified_time(path) < limit:
+                default_storage.delete(path)
+        except (FileNotFoundError, NotImplementedError):
+            continue
 
 
 def _unstash(request, key: str, **expected):

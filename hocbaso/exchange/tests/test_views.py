@@ -262,3 +262,21 @@ def test_the_archive_is_a_job_and_the_principal_downloads_a_file_that_checks(cli
     login(client, w.member)
     assert client.get(download).status_code == 403
     assert zipfile.is_zipfile(io.BytesIO(data))
+
+
+def test_an_unconfirmed_preview_is_swept_after_a_day(client, world):
+    import os
+    import time
+
+    from django.core.files.storage import default_storage
+
+    login(client, world.owner)
+    url = reverse("exchange:import_pupils", args=[world.year.pk])
+    good = xlsx({"DS": [PUPIL_HEADERS, pupil_row(1, "4A", "067214009991", "Lê Văn Một", dt.date(2014, 2, 2))]})
+    confirm_key(client.post(url, {"file": upload(good)}))
+    _folders, names = default_storage.listdir("tmp/uploads")
+    assert len(names) == 1
+    old = default_storage.path(f"tmp/uploads/{names[0]}")
+    os.utime(old, (time.time() - 2 * 86400, time.time() - 2 * 86400))
+    confirm_key(client.post(url, {"file": upload(good)}))  # the next preview sweeps the stale one
+    assert not os.path.exists(old) and len(default_storage.listdir("tmp/uploads")[1]) == 1
