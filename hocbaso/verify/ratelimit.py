@@ -6,8 +6,12 @@ Numbers (README "Public verification"): a lookup code has 2^50 ≈ 1.1 × 10^15 
 accepts ``FACTOR_TRIES_PER_CODE_PER_HOUR`` second-factor attempts an hour.
 """
 
+import fcntl
 import hashlib
 import hmac
+import os
+import threading
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -86,3 +90,48 @@ def _bucket_take_orm(key: str, *, capacity: float, rate: float) -> bool:
             tokens -= 1.0
         TokenBucket.objects.filter(pk=bucket.pk).update(tokens=tokens, updated_at=now, allowed=allowed)
     return allowed
+
+
+# ---- one turn of writes per lookup ------------------------------------------------------------------
+
+_lock_files = threading.local()
+
+
+def _sqlite_lock_file() -> int | None:
+    """This thread's descriptor of the lock file beside the SQLite database (None for an in-memory one)."""
+    name = str(connection.settings_dict["NAME"])
+    if name == ":memory:" or name.startswith("file:") or not os.path.isfile(name):
+        return None
+    path = name + "-lookups.lock"
+    fds = getattr(_lock_files, "fds", None)
+    if fds is None:
+        fds = _lock_files.fds = {}
+    if path not in fds:  # one descriptor per thread: flock excludes open files, not processes
+        fds[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    return fds[path]
+
+
+@contextmanager
+def write_turn():
+    """The rate-limit takes and the log line of one lookup, written together.
+
+    SQLite has one write lock for the whole database: one transaction takes it once instead of once per
+    statement. Server processes that want it at the same moment first queue on an OS file lock beside the
+    database (``flock``), which hands over to the next waiter the moment it is released; SQLite's own busy
+    handler would instead sleep 1, 2, 5 … ms before trying the database lock again, and under load those
+    sleeps, not the CPU, bounded the lookups per second. PostgreSQL locks rows and wakes waiters itself:
+    autocommitted statements there are fewer round trips than a transaction."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    fd = _sqlite_lock_file()
+    if fd is None:
+        with transaction.atomic():
+            yield
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        with transaction.atomic():
+            yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)

@@ -11,18 +11,17 @@ import hmac
 import json
 import re
 import unicodedata
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from hocbaso.records.codes import normalize_lookup_code
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.selectors import issued_status
 from hocbaso.verify.models import LookupKind, RecordLookup
-from hocbaso.verify.ratelimit import bucket_take, ip_key
+from hocbaso.verify.ratelimit import bucket_take, ip_key, write_turn
 
 STATUS_TEXT = {
     "current": "Học bạ có hiệu lực (phiên bản hiện hành).",
@@ -55,13 +54,6 @@ def _limit(key: str, capacity: float, per_hour: float) -> None:
 def _log(kind: str, ip: str, issued: IssuedRecord | None, ok: bool, via_api: bool) -> None:
     RecordLookup.objects.create(kind=kind, ip_hash=ip_key(ip), issued_record=issued, ok=ok, via_api=via_api,
                                 school_code=issued.school_code if issued else "")
-
-
-def _writes():
-    """The rate-limit take and the log line of one lookup, together. SQLite has one write lock for the whole
-    database: one transaction takes it once instead of twice. PostgreSQL locks rows: two autocommitted
-    statements are fewer round trips than a transaction."""
-    return transaction.atomic() if connection.vendor == "sqlite" else nullcontext()
 
 
 _LOOKUP_SQL = """
@@ -177,7 +169,7 @@ def lookup_status(*, text: str, ip: str, via_api: bool = False) -> StatusAnswer:
     limits = settings.VERIFY_LIMITS
     code = normalize_lookup_code(text)
     issued = issued_for_lookup(code)
-    with _writes():
+    with write_turn():
         allowed = bucket_take(f"status-ip:{ip_key(ip)}", capacity=limits["status_burst"],
                               per_hour=limits["status_per_hour"])
         if allowed and code is not None:

@@ -19,6 +19,7 @@ from hocbaso.records.models import IssuedRecord
 from hocbaso.verify.files import file_check
 from hocbaso.verify.models import RecordLookup
 from hocbaso.verify.openapi import OPENAPI
+from hocbaso.verify.pages import status_page
 from hocbaso.verify.ratelimit import bucket_take, client_ip, ip_key
 from hocbaso.verify.services import RateLimited, lookup_full, lookup_status, status_answer
 
@@ -61,8 +62,7 @@ def status(request, code: str):
         answer = lookup_status(text=code, ip=ip)
     except RateLimited:
         return _too_many(request, api=False)
-    code_status = 404 if answer.status in ("unknown", "invalid") else 200
-    return render(request, "verify/status.html", {"answer": answer, "code": answer.code}, status=code_status)
+    return status_page(request, answer)
 
 
 def _year_view(record: dict) -> dict | None:

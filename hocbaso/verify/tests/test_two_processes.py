@@ -90,3 +90,5 @@ def test_limit_is_shared_by_two_gunicorn_processes(tmp_path):
             server.wait(timeout=10)
     # Six tokens in all, taken alternately from two processes: the 7th and 8th are refused.
     assert answers == [200] * 6 + [429, 429]
+    if not os.environ.get("DATABASE_URL"):  # SQLite: the processes queued on the lock file beside the database
+        assert (tmp_path / "hocbaso.sqlite3-lookups.lock").exists()

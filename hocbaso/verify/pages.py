@@ -1,0 +1,57 @@
+"""The public status page, rendered once per answer and kept in each server process.
+
+The page of a record is a pure function of its public answer (``StatusAnswer``: the masked record and its
+state, read from the database on every request), so the cache is keyed by the whole answer: when a record is
+superseded or withdrawn the answer changes and so does the key; no entry is ever invalidated, none can be
+stale, and several server processes need not agree on anything. Only the CSRF token of the second-factor form
+differs per visitor: the page is rendered with a placeholder that each request replaces with its own token.
+Answers without a record (unknown or mistyped codes) are not kept, so guessing codes cannot fill the cache.
+"""
+
+import secrets
+import threading
+
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+
+from hocbaso.verify.services import StatusAnswer
+
+MAX_PAGES = 2000  # about 3 KB each
+_PLACEHOLDER = "csrf" + secrets.token_hex(16)  # letters and digits only: HTML escaping leaves it alone
+_pages: dict[str, str] = {}
+_lock = threading.Lock()
+
+
+def status_html(answer: StatusAnswer, csrf_token: str) -> str:
+    """The status page of ``answer`` with ``csrf_token`` in its second-factor form."""
+    if not answer.record:
+        return render_to_string("verify/status.html", {"answer": answer, "code": answer.code,
+                                                       "csrf_token": csrf_token})
+    key = repr(answer)
+    html = _pages.get(key)
+    if html is None:
+        html = render_to_string("verify/status.html", {"answer": answer, "code": answer.code,
+                                                       "csrf_token": _PLACEHOLDER})
+        with _lock:
+            while len(_pages) >= MAX_PAGES:  # the oldest first
+                del _pages[next(iter(_pages))]
+            _pages[key] = html
+    return html.replace(_PLACEHOLDER, csrf_token, 1)
+
+
+def status_page(request, answer: StatusAnswer) -> HttpResponse:
+    """The HTTP response for ``answer``: 404 for an unknown or mistyped code, 200 otherwise."""
+    token = get_token(request) if answer.record else ""
+    return HttpResponse(status_html(answer, token),
+                        status=404 if answer.status in ("unknown", "invalid") else 200)
+
+
+def cached_pages() -> int:
+    """How many pages this process keeps (for tests)."""
+    return len(_pages)
+
+
+def forget_pages() -> None:
+    with _lock:
+        _pages.clear()
