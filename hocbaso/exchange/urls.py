@@ -20,5 +20,6 @@ urlpatterns = [
     path("nha-truong/<int:year_id>/luu-tru/", views.archive, name="archive"),
     path("luu-tru/<int:job_id>/tai-ve/", views.archive_download, name="archive_download"),
     path("lop/<int:class_id>/nhap-excel/", views.import_evaluations, name="import_evaluations"),
+    path("lop/<int:class_id>/xuat-excel/<str:period>/", views.class_export, name="class_export"),
     path("phong-so/nhan-goi-hoc-ba/", views.receive, name="receive"),
 ]

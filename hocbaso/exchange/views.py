@@ -262,10 +262,31 @@ def import_evaluations(request, class_id: int):
             school_class=school_class, period=values["period"], file=file, by=request.user, dry_run=dry_run,
             may_edit=access.can_edit_sheet),
         templates=[(reverse("exchange:export", args=[school_class.school_year_id, "mau-danh-gia"])
-                    + f"?khoi={school_class.grade}", _("Mẫu bảng đánh giá khối %(grade)s") % {"grade": school_class.grade})])
+                    + f"?khoi={school_class.grade}", _("Mẫu bảng đánh giá khối %(grade)s") % {"grade": school_class.grade})]
+        + ([(reverse("exchange:class_export", args=[school_class.pk, code]),
+             _("Dữ liệu đang có: %(period)s") % {"period": name}) for code, name in periods.items()]
+           if access.view_all else []))
 
 
 # ---------------------------------------------------------------------- exports
+
+@login_required
+@require_GET
+def class_export(request, class_id: int, period: str):
+    """A class's evaluations for a period in the import layout (export → edit → import changes only the edits)."""
+    from hocbaso.directory.models import SchoolClass
+    from hocbaso.exchange.services import evaluations_workbook
+
+    school_class = SchoolClass.objects.select_related("school_year__school").filter(pk=class_id).first()
+    access = class_access(request.user, school_class) if school_class else None
+    if school_class is None or not access.view:
+        raise Http404(_("Không tìm thấy lớp, hoặc bạn không có quyền xem lớp này."))
+    if period not in catalogue.PERIODS:
+        raise Http404(_("Thời điểm đánh giá không tồn tại."))
+    _require(access.view_all, _("Bảng đánh giá cả lớp dành cho giáo viên chủ nhiệm và lãnh đạo nhà trường."))
+    return _workbook_response(evaluations_workbook(school_class, period),
+                              f"danh-gia-{school_class.school_year.name}-{slugify(school_class.name)}-{period}.xlsx")
+
 
 EXPORTS = ("danh-sach-hoc-sinh", "tong-hop", "csdl-nganh", "nop-phong-so", "mau-danh-sach", "mau-danh-gia")
 

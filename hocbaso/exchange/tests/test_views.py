@@ -102,6 +102,10 @@ def test_an_evaluation_upload_may_only_touch_the_sheets_the_user_enters(client, 
     w = school
     url = reverse("exchange:import_evaluations", args=[w.class4a.pk])
     data = save(evaluations_workbook(w.class4a, "cuoi_nam"))  # every subject, English included
+    login(client, w.member)
+    exported = client.get(reverse("exchange:class_export", args=[w.class4a.pk, "cuoi_nam"]))
+    assert exported.status_code == 200 and exported["Content-Type"] == XLSX_TYPE
+    assert reverse("exchange:class_export", args=[w.class4a.pk, "cuoi_nam"]) in client.get(url).content.decode()
     login(client, w.member)  # the homeroom teacher: English is the English teacher's
     text = client.post(url, {"period": "cuoi_nam", "file": upload(data)}).content.decode()
     assert "Bạn không được nhập «Tiếng Anh» của lớp 4A" in text or "Bạn không được nhập «Ngoại ngữ 1" in text, text

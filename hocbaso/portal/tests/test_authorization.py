@@ -145,6 +145,8 @@ CASES = [
     Case("portal:job", lambda w: [w.job.pk], expect=logged_in(404, owner=200, vice=200, member=200)),
     Case("portal:api_job", lambda w: [w.job.pk], expect=logged_in(404, anonymous=401, owner=200, vice=200,
                                                                    member=200)),
+    Case("portal:job_cancel", lambda w: [w.queued_job.pk], method="post", writes=True,
+         expect=logged_in(404, owner=302, vice=403, member=302)),
     Case("portal:certificate", expect=logged_in(403, owner=200, member=200, colleague=200, english=200,
                                                 outsider=200)),
     Case("portal:certificate", method="post", writes=True,
@@ -172,6 +174,9 @@ CASES = [
     Case("exchange:import_evaluations", A4, expect=class_page(ok=403, owner=200, member=200)),
     Case("exchange:import_evaluations", B4, method="post", writes=True, form={"period": "cuoi_nam"},
          expect=class_page(ok=403, owner=200, member=404, colleague=200, english=200)),
+    Case("exchange:class_export", lambda w: [w.class4a.pk, "cuoi_nam"], expect=class_page()),
+    Case("exchange:class_export", lambda w: [w.class4b.pk, "cuoi_nam"],
+         expect=class_page(member=404, colleague=200, english=403)),
     Case("exchange:export", lambda w: [w.year.pk, "danh-sach-hoc-sinh"], expect=school_page()),
     Case("exchange:export", lambda w: [w.year.pk, "nop-phong-so"], expect=school_page(ok=302)),
     Case("exchange:transfer_create", YEAR, query=lambda w: f"?hs={w.enrolment.pk}",
@@ -213,6 +218,8 @@ def matrix_world(people, settings):
 
     people.job = Job.objects.create(kind="portal.class_sign", args={"class_id": people.class4a.pk}, state="done",
                                     created_by=people.member.user, school_code=people.school.code)
+    people.queued_job = Job.objects.create(kind="portal.class_sign", args={"class_id": people.class4a.pk},
+                                           created_by=people.member.user, school_code=people.school.code)
     # A second 4B pupil with an English year-end evaluation: the field a subject teacher may ask to correct.
     other = Pupil.objects.create(school=people.school, full_name="Lý Thị Mai", gender="female",
                                  birth_date="2014-06-06", birthplace="Đắk Nông")
