@@ -127,10 +127,16 @@ def test_exports_the_submission_and_the_offices_count(client, school, django_use
     login(client, w.owner)
     pupils = client.get(reverse("exchange:export", args=[w.year.pk, "danh-sach-hoc-sinh"]))
     assert pupils.status_code == 200 and pupils["Content-Type"] == XLSX_TYPE
+    Pupil.objects.filter(pk=w.pupil1.pk).update(identity_number=None)
+    hub = client.get(reverse("exchange:hub", args=[w.year.pk])).content.decode()
+    check = hub[hub.index('id="identity-check"'):hub.index('id="chuyen-truong"')]
+    # the pupil without a number, and the two girls whose numbers' 4th digit (2) says "male"; Bình's is right
+    assert "3 học sinh chưa có hoặc sai mã định danh" in check and "Hoàng Minh An" in check
+    assert "Chưa có mã định danh cá nhân." in check and "(phải là 3)" in check and "Trần Văn Bình" not in check
     sector = client.get(reverse("exchange:export", args=[w.year.pk, "csdl-nganh"]) + "?hk=year&dang=json")
     document = json.loads(sector.content)
     assert document["matruong"] == w.school.code and len(document["thongtinsohocbasotieuhoc"]) == 4
-    assert sector["X-Identity-Failures"] == str(len(document["kiemtramadinhdanh"]))
+    assert sector["X-Identity-Failures"] == str(len(document["kiemtramadinhdanh"])) == "3"
     submission = client.get(reverse("exchange:export", args=[w.year.pk, "nop-phong-so"]))
     assert submission.status_code == 200 and submission["X-Packages"] == "1"
     files = members(submission.content)
