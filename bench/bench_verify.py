@@ -6,13 +6,17 @@
    signed by the homeroom teacher and the principal, and issued; about 90 s), then ``hocbaso collectstatic``.
    ``--data-dir DIR`` reuses (or builds once into) DIR instead, to rerun quickly.
 2. Starts gunicorn as in production (README "Chạy trong môi trường thật"): HOCBASO_PRODUCTION=1, a SECRET_KEY,
-   ALLOWED_HOSTS=127.0.0.1, DEBUG off, static files from WhiteNoise, 2-4 workers, on 127.0.0.1 only. The
-   rate limits (VERIFY_*) are set very high: every request still takes a token from the database-backed
-   bucket and writes the lookup log, but none is refused.
-3. A load generator in this process (asyncio, HTTP/1.1 keep-alive, closed loop over ``--connections``
-   connections; every request and every byte stays on loopback, and each phase stops after ``--seconds``)
-   measures requests/s and p50/p99 latency for the lookup page ``/tra-cuu/<code>/`` and the JSON API
-   ``/api/v1/records/<code>``, with codes drawn at random from the issued records.
+   ALLOWED_HOSTS=127.0.0.1, DEBUG off, static files from WhiteNoise, 2-4 gthread workers with ``--reuse-port``
+   (a listening socket per worker, so the kernel spreads the connections over the workers), on 127.0.0.1
+   only. The rate limits (VERIFY_*) are set very high: every request still takes a token from the
+   database-backed bucket and writes the lookup log, but none is refused.
+3. A load generator in this process (asyncio protocol callbacks, pre-built request bytes, HTTP/1.1 keep-alive,
+   closed loop over ``--connections`` connections; it reads every response to its last byte and counts any
+   status but 200 as an error; every request and every byte stays on loopback, and each phase stops after
+   ``--seconds``) measures requests/s and p50/p99 latency for the lookup page ``/tra-cuu/<code>/`` and the
+   JSON API ``/api/v1/records/<code>``, with codes drawn at random from the issued records. It also prints the
+   CPU time per request of the gunicorn processes (/proc/<pid>/stat) and of the load generator itself, which
+   share the machine's cores: on a busy machine these say more than requests/s.
 4. The median time of a file check through the API (``POST /api/v1/files/check``, the PDF as the body) for
    an issued two-signature PDF (answered from the registry by its SHA-256) and for a two-signature PDF that
    is not in the registry (full signature validation: a demo record rendered again under a new record
@@ -27,6 +31,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -125,22 +130,34 @@ def build(data_dir: Path, env: dict) -> None:
 
 # ---------------------------------------------------------------------------------------------- the server
 
-def start_gunicorn(env: dict, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(env: dict, port: int, workers: int, threads: int, log: Path,
+                   worker_class: str = "gthread") -> subprocess.Popen:
+    """gunicorn as in production. ``--reuse-port``: each worker listens on a socket of its own and the kernel
+    spreads new connections over them; on one shared socket, whichever worker wakes first accepts, and the
+    load generator's few keep-alive connections all landed on one worker while the others idled."""
     cmd = [str(BIN / "gunicorn"), "hocbaso.wsgi", "--bind", f"{HOST}:{port}", "--workers", str(workers),
-           "--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "30",
+           "--worker-class", worker_class, "--threads", str(threads), "--keep-alive", "30", "--reuse-port",
            "--log-level", "warning", "--error-logfile", str(log)]
     server = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline:
         if server.poll() is not None:
             sys.exit(f"gunicorn exited ({server.returncode}); see {log}")
-        try:
-            with socket.create_connection((HOST, port), timeout=0.2):
-                return server
-        except OSError:
-            time.sleep(0.2)
+        if listening_sockets(port) >= workers:  # every worker is up, so connections spread over all of them
+            return server
+        time.sleep(0.2)
     stop(server)
     sys.exit("gunicorn did not start within 60 s")
+
+
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on ``port`` (/proc/net/tcp: state 0A)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":
+            count += 1
+    return count
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -156,7 +173,7 @@ def stop(server: subprocess.Popen) -> None:
 # ---------------------------------------------------------------------------------------- the load generator
 
 class Connection:
-    """One HTTP/1.1 keep-alive connection; reconnects when the server closes it."""
+    """One HTTP/1.1 keep-alive connection for the file checks (a few requests: simple, not lean)."""
 
     def __init__(self, port: int):
         self.port = port
@@ -206,36 +223,145 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def load(port: int, paths: list[str], connections: int, seconds: float, warmup: float) -> dict:
-    """Closed loop: each connection sends its next request as soon as the last one is answered."""
-    latencies: list[float] = []
-    errors: dict[int, int] = {}
-    started = time.perf_counter()
-    measure_from, stop_at = started + warmup, started + warmup + seconds
-    rng = random.Random(5)
+class LoadRun:
+    """The shared state of one closed-loop load phase: pre-built request bytes, the clock, the results."""
 
-    async def one(conn: Connection):
-        while True:
-            now = time.perf_counter()
-            if now >= stop_at:
+    def __init__(self, requests: list[bytes], seconds: float, warmup: float):
+        self.requests = requests
+        self.rng = random.Random(5)
+        self.started = time.perf_counter()
+        self.measure_from, self.stop_at = self.started + warmup, self.started + warmup + seconds
+        self.latencies: list[float] = []
+        self.errors: dict[int, int] = {}
+        self.completed = 0  # responses so far (the CPU figures are per response after the warm-up)
+        self.port = 0
+
+
+class LoadConnection(asyncio.Protocol):
+    """One keep-alive connection in a closed loop, driven from the event loop's callbacks (no coroutine per
+    request, so that the generator takes little of the CPU it shares with the server): it writes a pre-built
+    request, reads the whole response (status line, headers, then exactly Content-Length bytes, or a chunked
+    body to its last chunk), records the latency and the status, and sends the next request at once."""
+
+    def __init__(self, run: LoadRun, done: asyncio.Future):
+        self.run, self.done = run, done
+        self.buffer = bytearray()
+        self.transport = None
+        self.sent_at = 0.0
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.send()
+
+    def send(self) -> None:
+        now = time.perf_counter()
+        if now >= self.run.stop_at:
+            self.transport.close()
+            return
+        self.sent_at = now
+        self.transport.write(self.run.rng.choice(self.run.requests))
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer
+        buffer += data
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = bytes(buffer[:end + 2]).lower()
+        at = head.find(b"\r\ncontent-length:")
+        if at >= 0:
+            total = end + 4 + int(head[at + 17:head.index(b"\r\n", at + 2)])
+            if len(buffer) < total:
                 return
-            path = rng.choice(paths)
-            status, _ = await conn.request("GET", path)
-            done = time.perf_counter()
-            if now >= measure_from:
-                latencies.append(done - now)
-                if status != 200:
-                    errors[status] = errors.get(status, 0) + 1
+        elif b"\r\ntransfer-encoding: chunked\r\n" in head:
+            total = self._chunked_end(end + 4)
+            if total < 0:
+                return
+        else:
+            raise RuntimeError("a response without Content-Length or chunked body: " + head.decode("latin-1"))
+        status = int(buffer[9:12])
+        run = self.run
+        run.completed += 1
+        if self.sent_at >= run.measure_from:
+            run.latencies.append(time.perf_counter() - self.sent_at)
+            if status != 200:
+                run.errors[status] = run.errors.get(status, 0) + 1
+        del buffer[:total]
+        if b"\r\nconnection: close\r\n" in head:
+            self.transport.close()  # connection_lost opens a new connection
+        else:
+            self.send()
 
-    conns = [Connection(port) for _ in range(connections)]
-    await asyncio.gather(*(one(c) for c in conns))
-    for c in conns:
-        c.close()
-    latencies.sort()
+    def _chunked_end(self, at: int) -> int:
+        """Where the chunked body starting at ``at`` ends, or -1 if it has not all arrived."""
+        buffer = self.buffer
+        while True:
+            line_end = buffer.find(b"\r\n", at)
+            if line_end < 0:
+                return -1
+            size = int(bytes(buffer[at:line_end]).split(b";")[0], 16)
+            at = line_end + 2 + size + 2
+            if len(buffer) < at:
+                return -1
+            if size == 0:
+                return at
+
+    def connection_lost(self, exc) -> None:
+        if time.perf_counter() < self.run.stop_at and not self.done.done():
+            asyncio.get_running_loop().create_task(open_load_connection(self.run, self.done))
+        elif not self.done.done():
+            self.done.set_result(None)
+
+
+async def open_load_connection(run: LoadRun, done: asyncio.Future) -> None:
+    await asyncio.get_running_loop().create_connection(lambda: LoadConnection(run, done), HOST, run.port)
+
+
+def server_cpu_seconds(master: int) -> float:
+    """CPU time (user + system) used so far by the gunicorn master and its live workers (/proc/<pid>/stat)."""
+    pids = [master]
+    try:
+        pids += [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        pass
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+async def load(port: int, paths: list[str], connections: int, seconds: float, warmup: float, master: int) -> dict:
+    """Closed loop: each connection sends its next request as soon as the last one is answered. Also the CPU
+    time per response of the server's processes and of this load generator after the warm-up."""
+    run = LoadRun([f"GET {p} HTTP/1.1\r\nHost: {HOST}:{port}\r\nUser-Agent: bench_verify\r\n\r\n".encode()
+                   for p in paths], seconds, warmup)
+    run.port = port
+    loop = asyncio.get_running_loop()
+    done = [loop.create_future() for _ in range(connections)]
+    cpu = {}
+
+    def snapshot(name: str) -> None:  # at the end of the warm-up (first requests load code in each worker)
+        cpu[name] = (resource.getrusage(resource.RUSAGE_SELF), server_cpu_seconds(master), run.completed)
+
+    loop.call_at(loop.time() + (run.measure_from - time.perf_counter()), snapshot, "from")
+    await asyncio.gather(*(open_load_connection(run, d) for d in done))
+    await asyncio.gather(*done)
+    snapshot("to")
+    (mine, server, first), (after, server_after, last) = cpu["from"], cpu["to"]
+    server = server_after - server
+    client = after.ru_utime + after.ru_stime - mine.ru_utime - mine.ru_stime
+    total = max(last - first, 1)
+    latencies = sorted(run.latencies)
+    if not latencies:
+        sys.exit("no response within the phase")
     return {"requests": len(latencies), "rps": len(latencies) / seconds,
             "p50": 1000 * latencies[len(latencies) // 2],
             "p99": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
-            "errors": errors}
+            "errors": run.errors, "server_us": 1e6 * server / total, "client_us": 1e6 * client / total}
 
 
 async def file_checks(port: int, pdf: bytes, times: int, expect: str) -> dict:
@@ -312,6 +438,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (2-4)")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"),
+                        help="gunicorn worker class (sync closes the connection after every response)")
     parser.add_argument("--connections", type=int, default=6, help="concurrent keep-alive connections")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per load phase")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each phase")
@@ -339,12 +467,12 @@ def main() -> int:
     print(f"inputs: {len(codes)} issued lookup codes; issued PDF {len(issued_pdf) // 1024} KiB; "
           f"unknown two-signature PDF {len(unknown_pdf) // 1024} KiB")
 
-    server = start_gunicorn(env, port, args.workers, args.threads, data_dir / "gunicorn.log")
+    server = start_gunicorn(env, port, args.workers, args.threads, data_dir / "gunicorn.log", args.worker_class)
     where = f"PostgreSQL database {BENCH_DATABASE}" if database_url else f"SQLite in {data_dir}"
-    print(f"server: gunicorn hocbaso.wsgi, {args.workers} workers × {args.threads} threads (gthread), "
+    print(f"server: gunicorn hocbaso.wsgi, {args.workers} workers × {args.threads} threads ({args.worker_class}), "
           f"http://{HOST}:{port}, HOCBASO_PRODUCTION=1, {where}")
     try:
-        results = asyncio.run(run_all(port, codes, issued_pdf, unknown_pdf, args))
+        results = asyncio.run(run_all(port, codes, issued_pdf, unknown_pdf, args, server.pid))
     finally:
         stop(server)
         if not args.data_dir:
@@ -361,6 +489,9 @@ def main() -> int:
           f"p99 {page['p99']:6.1f} ms   ({page['requests']} requests, errors {page['errors'] or 'none'})")
     print(f"{'JSON API     GET /api/v1/records/<code>':42} {api['rps']:7.0f} req/s   p50 {api['p50']:6.1f} ms   "
           f"p99 {api['p99']:6.1f} ms   ({api['requests']} requests, errors {api['errors'] or 'none'})")
+    for label, phase in (("lookup page", page), ("JSON API", api)):
+        print(f"{'  CPU per request, ' + label:42} server {phase['server_us']:5.0f} µs   "
+              f"load generator {phase['client_us']:4.0f} µs")
     print(f"{'file check, issued PDF (registry match)':42} median {registry['median']:6.1f} ms   "
           f"p90 {registry['p90']:6.1f} ms   verdict {registry['verdict']}")
     print(f"{'file check, unknown PDF (full validation)':42} median {full['median']:6.1f} ms   "
@@ -379,11 +510,11 @@ def main() -> int:
     return 0 if all(ok for _, ok in checks) else 1
 
 
-async def run_all(port, codes, issued_pdf, unknown_pdf, args):
+async def run_all(port, codes, issued_pdf, unknown_pdf, args, master):
     page_paths = [f"/tra-cuu/{c}/" for c in codes]
     api_paths = [f"/api/v1/records/{c}" for c in codes]
-    page = await load(port, page_paths, args.connections, args.seconds, args.warmup)
-    api = await load(port, api_paths, args.connections, args.seconds, args.warmup)
+    page = await load(port, page_paths, args.connections, args.seconds, args.warmup, master)
+    api = await load(port, api_paths, args.connections, args.seconds, args.warmup, master)
     registry = await file_checks(port, issued_pdf, args.file_checks, "authentic_current")
     full = await file_checks(port, unknown_pdf, args.file_checks, "valid_not_issued")
     return page, api, registry, full
