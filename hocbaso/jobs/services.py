@@ -110,9 +110,26 @@ def job_run(job: Job) -> Job:
     return job
 
 
-def job_cancel(*, job: Job) -> None:
-    Job.objects.filter(pk=job.pk, state__in=[JobState.QUEUED, JobState.RUNNING]).update(cancel_requested=True)
-    Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(state=JobState.CANCELLED, finished_at=timezone.now())
+def job_cancel(*, job: Job, by=None, forget: tuple[str, ...] = ()) -> bool:
+    """Cancel ``job``: a queued job is cancelled at once (a worker will not claim it), a running one stops at its
+    next progress step (handlers are resumable: what was done stays done). ``forget`` names arguments to drop from
+    a queued job's row (a sealed PIN). Logged, attributed to ``by``. False when the job had already finished."""
+    from hocbaso.audit.services import log_action
+
+    with transaction.atomic():
+        if not Job.objects.filter(pk=job.pk, state__in=[JobState.QUEUED, JobState.RUNNING]).update(
+                cancel_requested=True):
+            return False
+        queued = Job.objects.select_for_update().filter(pk=job.pk, state=JobState.QUEUED).first()
+        if queued is not None:
+            queued.args = {k: v for k, v in queued.args.items() if k not in forget}
+            queued.state, queued.finished_at, queued.message = (JobState.CANCELLED, timezone.now(),
+                                                                "Đã hủy theo yêu cầu.")
+            queued.save(update_fields=["args", "state", "finished_at", "message"])
+        log_action("job.cancel", actor=by, target_type="job", target_id=job.pk, school_code=job.school_code,
+                   data={"kind": job.kind, "was": "queued" if queued is not None else "running"})
+    job.refresh_from_db()
+    return True
 
 
 def worker_loop(*, once: bool = False, idle_sleep: float = 1.0, stop=None) -> int:

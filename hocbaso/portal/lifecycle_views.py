@@ -30,8 +30,8 @@ from hocbaso.portal import lifecycle
 from hocbaso.portal.corrections import correction_fields, with_labels
 from hocbaso.portal.forms import CorrectionForm, DecisionForm, NewPinForm, PinForm
 from hocbaso.portal.jobsecret import ARG, pin_seal
-from hocbaso.portal.permissions import (can_hold_certificate, can_request_correction, can_sign_class, can_view_job,
-                                        school_access, signoff_subjects)
+from hocbaso.portal.permissions import (can_cancel_job, can_hold_certificate, can_request_correction, can_sign_class,
+                                        can_view_job, school_access, signoff_subjects)
 from hocbaso.portal.views import _class_for, api_login_required
 from hocbaso.records.models import (OPEN_STATES, CorrectionRequest, CorrectionStatus, DraftState, IssuedRecord,
                                     RecordDraft)
@@ -337,7 +337,25 @@ def job_detail(request, job_id: int):
     polling ``api_job``."""
     job = _job_for(request, job_id)
     return render(request, "portal/job.html", {"job": job, "data": job_json(job),
-                                               "api_url": reverse("portal:api_job", args=[job.pk])})
+                                               "api_url": reverse("portal:api_job", args=[job.pk]),
+                                               "can_cancel": can_cancel_job(request.user, job)})
+
+
+@login_required
+@require_POST
+def job_cancel(request, job_id: int):
+    """Hủy tác vụ: a queued job never runs; a running one stops at its next step (what was done stays done)."""
+    from hocbaso.jobs.services import job_cancel as cancel
+
+    job = _job_for(request, job_id)
+    if not can_cancel_job(request.user, job):
+        raise PermissionDenied(_("Chỉ người đã bắt đầu tác vụ hoặc hiệu trưởng mới hủy được tác vụ."))
+    if cancel(job=job, by=request.user, forget=(ARG,)):
+        messages.success(request, _("Đã hủy tác vụ.") if job.state == JobState.CANCELLED else
+                         _("Đã yêu cầu dừng tác vụ: tác vụ sẽ dừng sau bước đang làm; phần đã xong được giữ nguyên."))
+    else:
+        messages.error(request, _("Tác vụ đã kết thúc, không còn gì để hủy."))
+    return redirect("portal:job", job.pk)
 
 
 @api_login_required

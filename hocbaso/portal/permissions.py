@@ -196,6 +196,16 @@ def can_view_job(user, job) -> bool:
                 and staff.school.code == job.school_code and staff.roles & LEADER_ROLES)
 
 
+def can_cancel_job(user, job) -> bool:
+    """Cancelling a background job: whoever started it, and the principal of its school."""
+    if not can_view_job(user, job):
+        return False
+    if job.created_by_id == user.pk or user.is_superuser:
+        return True
+    staff = staff_for_user(user)
+    return Role.PRINCIPAL in staff.roles
+
+
 # ---------------------------------------------------------------------- data in and out (hocbaso.exchange)
 #
 # | who                         | data page, exports, | import the  | receive a transfer, | transfer out, sign |

@@ -33,6 +33,7 @@ urlpatterns = [
     path("dieu-chinh/<int:correction_id>/<str:decision>/", lifecycle_views.correction_decide,
          name="correction_decide"),
     path("tac-vu/<int:job_id>/", lifecycle_views.job_detail, name="job"),
+    path("tac-vu/<int:job_id>/huy/", lifecycle_views.job_cancel, name="job_cancel"),
     path("api/tac-vu/<int:job_id>/", lifecycle_views.api_job, name="api_job"),
     path("tai-khoan/chung-thu-so/", lifecycle_views.certificate, name="certificate"),
 ]

@@ -152,6 +152,54 @@ def test_the_pin_travels_sealed_and_is_removed_when_the_job_starts(client, schoo
     assert again.state == JobState.FAILED and "nhập lại mã PIN" in again.message
 
 
+def test_a_queued_job_is_cancelled_by_whoever_started_it_and_never_runs(client, school, settings):
+    from hocbaso.assessment.services import data_lock
+    from hocbaso.audit.models import AuditEntry
+    from hocbaso.jobs.services import worker_loop
+    from hocbaso.signing.services import identity_for, signer_open, subject_signoff
+
+    settings.JOBS_INLINE = False
+    w = school
+    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
+    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
+                    signer=signer_open(identity_for(staff=w.english), ENGLISH_PIN))
+    as_user(client, w.member)
+    job = job_of(client.post(reverse("portal:class_sign", args=[w.class4a.pk]), {"pin": TEACHER_PIN}))
+    page = client.get(reverse("portal:job", args=[job.pk])).content.decode()
+    assert 'id="job-cancel"' in page and "Hủy tác vụ" in page
+    # Another teacher of the school cannot even see it (the vice principal: see test_authorization).
+    as_user(client, w.colleague)
+    assert client.post(reverse("portal:job_cancel", args=[job.pk])).status_code == 404
+    job.refresh_from_db()
+    assert job.state == JobState.QUEUED
+
+    as_user(client, w.member)
+    response = client.post(reverse("portal:job_cancel", args=[job.pk]), follow=True)
+    page = response.content.decode()
+    assert "Đã hủy tác vụ." in page and "Đã hủy" in page and 'id="job-cancel"' not in page
+    job.refresh_from_db()
+    assert job.state == JobState.CANCELLED and "pin" not in job.args  # the sealed PIN is dropped too
+    entry = AuditEntry.objects.get(action="job.cancel")
+    assert entry.actor == w.member.user and entry.target_id == str(job.pk) and entry.data["was"] == "queued"
+    assert worker_loop(once=True) == 0 and not RecordDraft.objects.exists()
+    # Cancelling again says it is over; the class page offers signing again.
+    response = client.post(reverse("portal:job_cancel", args=[job.pk]), follow=True)
+    assert "Tác vụ đã kết thúc" in response.content.decode()
+    assert lifecycle.active_job(lifecycle.KIND_CLASS_SIGN, class_id=w.class4a.pk) is None
+
+
+def test_the_principal_stops_a_running_job_at_its_next_step(client, school, settings):
+    settings.JOBS_INLINE = False
+    w = school
+    as_user(client, w.owner)
+    job = job_of(client.post(reverse("portal:class_lock", args=[w.class4a.pk])))
+    Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING)
+    response = client.post(reverse("portal:job_cancel", args=[job.pk]), follow=True)
+    assert "tác vụ sẽ dừng sau bước đang làm" in response.content.decode()
+    job.refresh_from_db()
+    assert job.state == JobState.RUNNING and job.cancel_requested
+
+
 def test_a_sealed_pin_opens_only_for_its_job_user_and_time():
     token = pin_seal("246810", kind="portal.class_sign", target="class:1", user_id=7, now=1000)
     assert pin_open(token, kind="portal.class_sign", target="class:1", user_id=7, now=1001) == "246810"

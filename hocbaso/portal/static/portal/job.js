@@ -24,6 +24,7 @@
     show("job-error", d.state === "failed");
     show("job-wait", !d.finished);
     show("job-done", d.finished);
+    if (document.getElementById("job-cancel")) show("job-cancel", !d.finished);
   }
 
   function poll() {
