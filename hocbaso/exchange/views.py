@@ -348,17 +348,22 @@ def export(request, year_id: int, what: str):
 def _submission(request, year, stem: str):
     from hocbaso.exchange.submission import SubmissionRefused, submission_collect
 
+    # A whole school's packages are about 100 MB: built in a temporary file (gone once sent), not in memory.
+    spool = tempfile.TemporaryFile()
     with tempfile.TemporaryDirectory() as folder:
         try:
             index = submission_collect(school_year=year, out=Path(folder))
         except SubmissionRefused as refused:
+            spool.close()
             messages.error(request, str(refused))
             return redirect("exchange:hub", year.pk)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as archive:
             for path in sorted(Path(folder).iterdir()):
                 archive.write(path, path.name)
-    response = _download(buffer.getvalue(), f"nop-phong-so-{stem}.zip", "application/zip")
+    spool.seek(0)
+    response = FileResponse(spool, content_type="application/zip", as_attachment=True,
+                            filename=f"nop-phong-so-{stem}.zip")
+    response["Cache-Control"] = "no-store"
     response["X-Packages"] = str(len(index["packages"]))
     return response
 

@@ -139,7 +139,7 @@ def test_exports_the_submission_and_the_offices_count(client, school, django_use
     assert sector["X-Identity-Failures"] == str(len(document["kiemtramadinhdanh"])) == "3"
     submission = client.get(reverse("exchange:export", args=[w.year.pk, "nop-phong-so"]))
     assert submission.status_code == 200 and submission["X-Packages"] == "1"
-    files = members(submission.content)
+    files = members(b"".join(submission.streaming_content))
     index = json.loads(files["submission.json"])
     package = index["packages"][0]
     assert package["class_name"] == "4A" and package["records"] == 3
