@@ -290,3 +290,20 @@ def test_an_unconfirmed_preview_is_swept_after_a_day(client, world):
     os.utime(old, (time.time() - 2 * 86400, time.time() - 2 * 86400))
     confirm_key(client.post(url, {"file": upload(good)}))  # the next preview sweeps the stale one
     assert not os.path.exists(old) and len(default_storage.listdir("tmp/uploads")[1]) == 1
+
+
+def test_the_data_pages_speak_english_on_request_and_the_catalogue_is_complete(client, world):
+    from pathlib import Path
+
+    po = Path(__file__).resolve().parents[1] / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    text = po.read_text(encoding="utf-8")
+    assert not re.search(r'^msgstr(\[\d\])? ""\n\n', text + "\n", re.M), "untranslated strings in exchange's django.po"
+    assert po.with_suffix(".mo").stat().st_mtime >= po.stat().st_mtime - 1, "django.mo is older than django.po"
+    login(client, world.owner)
+    hub = reverse("exchange:hub", args=[world.year.pk])
+    assert "Dữ liệu vào – ra" in client.get(hub).content.decode()
+    client.post(reverse("portal:set_language"), {"language": "en", "next": hub})
+    page = client.get(hub).content.decode()
+    assert "Data in and out" in page and "Import the pupil list" in page and "Year-end archive" in page
+    dashboard = client.get(reverse("portal:school_dashboard", args=[world.year.pk])).content.decode()
+    assert "Data in and out" in dashboard
