@@ -160,7 +160,7 @@ def _year_enrolments(year):
 def hub(request, year_id: int):
     """Dữ liệu vào – ra: imports, exports, the sector file and the submission, transfers, copies, the archive."""
     from hocbaso.exchange.models import CopyRequest, ImportedRecord, Transfer
-    from hocbaso.exchange.sector import TERM_LABELS
+    from hocbaso.exchange.sector import TERM_LABELS, identity_failures
     from hocbaso.exchange.tasks import KIND_ARCHIVE
     from hocbaso.records.models import ClassPackage
 
@@ -170,7 +170,7 @@ def hub(request, year_id: int):
     archives = list(Job.objects.filter(kind=KIND_ARCHIVE, school_code=school.code, args__school_year=year.pk)
                     .select_related("created_by__staff")[:10]) if access.lead else []
     return render(request, "exchange/hub.html", {
-        "year": year, "school": school, "access": access, "identity_failures": _identity_failures(year),
+        "year": year, "school": school, "access": access, "identity_failures": identity_failures(year),
         "classes": list(year.classes.order_by("grade", "name")),
         "periods": catalogue.PERIODS, "terms": TERM_LABELS,
         "enrolments": _year_enrolments(year).filter(pupil__school=school) if access.lead else [],
@@ -180,20 +180,6 @@ def hub(request, year_id: int):
         "packages": ClassPackage.objects.filter(school_class__school_year=year).count(),
         "archives": archives, "done": JobState.DONE,
     })
-
-
-def _identity_failures(year) -> list[dict]:
-    """The pupils studying this year whose identity number the sector database would refuse (CSDL ngành)."""
-    from hocbaso.directory.models import EnrolmentStatus
-    from hocbaso.exchange.sector import identity_number_problems
-
-    out = []
-    for e in _year_enrolments(year).filter(status=EnrolmentStatus.STUDYING):
-        problems = identity_number_problems(e.pupil.identity_number, gender=e.pupil.gender,
-                                            birth_date=e.pupil.birth_date)
-        if problems:
-            out.append({"class_name": e.school_class.name, "pupil": e.pupil, "problems": problems})
-    return out
 
 
 # ---------------------------------------------------------------------- Excel import: upload, preview, confirm
