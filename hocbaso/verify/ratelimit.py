@@ -34,7 +34,7 @@ def ip_key(ip: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-_UPSERT = {
+BUCKET_UPSERT = {
     # One statement: insert a full bucket less one token, or refill the existing bucket by the time elapsed
     # and take a token if there is one. In SET every expression reads the row as it was; the row is locked
     # by the statement, so concurrent takes from several processes are serialised without a transaction.
@@ -65,16 +65,22 @@ def bucket_take(key: str, *, capacity: float, per_hour: float) -> bool:
     """Take one token from the bucket ``key`` (``capacity`` tokens, refilled at ``per_hour``); False when it
     is empty. One atomic statement (an upsert), so it is cheap and holds the database's write lock only for
     that statement; the limit is shared by every process using the database."""
-    capacity, rate = float(capacity), float(per_hour) / 3600.0
-    params = {"key": key, "first": capacity - 1.0 if capacity >= 1 else capacity, "first_allowed": capacity >= 1,
-              "now": connection.ops.adapt_datetimefield_value(timezone.now()), "capacity": capacity, "rate": rate}
-    sql = _UPSERT.get(connection.vendor)
+    sql = BUCKET_UPSERT.get(connection.vendor)
     if sql is None:  # another database: the portable, slower way
-        return _bucket_take_orm(key, capacity=capacity, rate=rate)
+        return _bucket_take_orm(key, capacity=float(capacity), rate=float(per_hour) / 3600.0)
+    params = bucket_params(key, capacity=capacity, per_hour=per_hour,
+                           now=connection.ops.adapt_datetimefield_value(timezone.now()))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         (allowed,) = cursor.fetchone()
     return bool(allowed)
+
+
+def bucket_params(key: str, *, capacity: float, per_hour: float, now) -> dict:
+    """The parameters of the ``BUCKET_UPSERT`` statements (``now`` already adapted for the database)."""
+    capacity = float(capacity)
+    return {"key": key, "first": capacity - 1.0 if capacity >= 1 else capacity, "first_allowed": capacity >= 1,
+            "now": now, "capacity": capacity, "rate": float(per_hour) / 3600.0}
 
 
 def _bucket_take_orm(key: str, *, capacity: float, rate: float) -> bool:
@@ -109,6 +115,26 @@ def _sqlite_lock_file() -> int | None:
     if path not in fds:  # one descriptor per thread: flock excludes open files, not processes
         fds[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     return fds[path]
+
+
+@contextmanager
+def sqlite_turn(raw):
+    """``raw`` (a sqlite3 connection in autocommit mode) inside BEGIN IMMEDIATE … COMMIT, its turn taken on the
+    lock file first (see ``write_turn``); rolled back if the block raises."""
+    fd = _sqlite_lock_file()
+    if fd is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            yield raw
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        raw.execute("COMMIT")
+    finally:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from hocbaso.records.codes import normalize_lookup_code
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.selectors import issued_status
 from hocbaso.verify.models import LookupKind, RecordLookup
-from hocbaso.verify.ratelimit import bucket_take, ip_key, write_turn
+from hocbaso.verify.ratelimit import BUCKET_UPSERT, bucket_params, bucket_take, ip_key, sqlite_turn, write_turn
 
 STATUS_TEXT = {
     "current": "Học bạ có hiệu lực (phiên bản hiện hành).",
@@ -119,12 +119,102 @@ _LOG_SQL = ("INSERT INTO verify_recordlookup (at, issued_record_id, school_code,
             "VALUES (%s, %s, %s, %s, %s, %s, %s)")
 
 
-def _log_fast(kind: str, ip: str, issued: PublicRecord | None, ok: bool, via_api: bool) -> None:
+def _log_fast(kind: str, ip: str, issued_id: int | None, school_code: str, ok: bool, via_api: bool) -> None:
     """``_log`` in one INSERT, without building a model instance (the lookup's hot path)."""
     with connection.cursor() as cursor:
-        cursor.execute(_LOG_SQL, [connection.ops.adapt_datetimefield_value(timezone.now()),
-                                  issued.id if issued else None, issued.school_code if issued else "", str(kind),
-                                  ok, via_api, ip_key(ip)])
+        cursor.execute(_LOG_SQL, [connection.ops.adapt_datetimefield_value(timezone.now()), issued_id, school_code,
+                                  str(kind), ok, via_api, ip_key(ip)])
+
+
+_STATE_SQL = """
+    SELECT r.id AS id, r.school_code AS school_code,
+           EXISTS (SELECT 1 FROM records_recordwithdrawal w WHERE w.issued_record_id = r.id) AS withdrawn,
+           (SELECT n.version FROM records_issuedrecord n WHERE n.supersedes_id = r.id) AS successor
+    FROM records_issuedrecord r WHERE r.lookup_code = %(code)s"""
+MAX_KEPT_VIEWS = 5000  # about 1 KB each
+_kept_views: dict[tuple[str, int], dict] = {}
+
+
+def _issued_state(code: str) -> tuple[int, str, bool, int | None] | None:
+    """The id, school code, withdrawal and successor's version of the issued record with this lookup code: what
+    a lookup logs, and the part of its answer that can change after issuance (a small query, on every lookup)."""
+    if connection.vendor not in _SCHOOL_NAME:  # another database: the ORM way
+        issued = issued_for_lookup(code)
+        return None if issued is None else (issued.id, issued.school_code, issued.is_withdrawn,
+                                             issued.successor_version)
+    with connection.cursor() as cursor:
+        cursor.execute(_STATE_SQL, {"code": code})
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1], bool(row[2]), row[3])
+
+
+# PostgreSQL: the whole lookup in one statement, one round trip: read the record's state, take the IP's token,
+# and write the log line if the token was granted (data-modifying CTEs run once, in one snapshot).
+_STATUS_POSTGRESQL = f"""
+    WITH s AS ({_STATE_SQL}),
+         take AS ({BUCKET_UPSERT["postgresql"]}),
+         logged AS (INSERT INTO verify_recordlookup (at, issued_record_id, school_code, kind, ok, via_api, ip_hash)
+                    SELECT %(now)s, (SELECT id FROM s), COALESCE((SELECT school_code FROM s), ''), %(kind)s,
+                           EXISTS (SELECT 1 FROM s), %(via_api)s, %(ip_hash)s
+                    FROM take WHERE take.allowed)
+    SELECT take.allowed, s.id, s.school_code, s.withdrawn, s.successor FROM take LEFT JOIN s ON TRUE"""
+# SQLite: the same three statements through the sqlite3 module's own connection, in one transaction under the
+# lock file (``write_turn``); Django's cursor and transaction wrappers cost more CPU than the statements.
+_BUCKET_SQLITE = re.sub(r"%\((\w+)\)s", r":\1", BUCKET_UPSERT["sqlite"])
+_LOG_SQLITE = ("INSERT INTO verify_recordlookup (at, issued_record_id, school_code, kind, ok, via_api, ip_hash) "
+               "VALUES (:now, :issued_id, :school_code, :kind, :ok, :via_api, :ip_hash)")
+
+
+def _status_take_and_log(code: str, ip: str, via_api: bool) -> tuple[bool, tuple | None]:
+    """Take a token from the IP's status bucket and, if granted, log the lookup of ``code``: whether it was
+    allowed, and the record's state (``_issued_state``)."""
+    limits = settings.VERIFY_LIMITS
+    ip_hash = ip_key(ip)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = bucket_params(f"status-ip:{ip_hash}", capacity=limits["status_burst"],
+                           per_hour=limits["status_per_hour"], now=now)
+    params.update(code=code, kind=str(LookupKind.STATUS), via_api=via_api, ip_hash=ip_hash)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_STATUS_POSTGRESQL, params)
+            allowed, issued_id, school_code, withdrawn, successor = cursor.fetchone()
+        return allowed, None if issued_id is None else (issued_id, school_code, withdrawn, successor)
+    state = _issued_state(code)
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        params.update(issued_id=state[0] if state else None, school_code=state[1] if state else "",
+                      ok=state is not None)
+        connection.ensure_connection()
+        with sqlite_turn(connection.connection) as raw:
+            (allowed,) = raw.execute(_BUCKET_SQLITE, params).fetchone()
+            if allowed:
+                raw.execute(_LOG_SQLITE, params)
+        return bool(allowed), state
+    with write_turn():  # inside a transaction already, or another database: Django's way
+        allowed = bucket_take(params["key"], capacity=limits["status_burst"], per_hour=limits["status_per_hour"])
+        if allowed:
+            _log_fast(LookupKind.STATUS, ip, state[0] if state else None, state[1] if state else "",
+                      state is not None, via_api)
+    return allowed, state
+
+
+def _unchanging_view(code: str, issued_id: int) -> dict:
+    """The masked public view of the issued record ``issued_id`` without its state. An issued record never
+    changes (the database refuses UPDATE and DELETE of one), so each process keeps the views it has built."""
+    key = (code, issued_id)
+    view = _kept_views.get(key)
+    if view is None:
+        issued = issued_for_lookup(code)
+        if issued is None or issued.id != issued_id:  # cannot happen while issued records are immutable
+            raise IssuedRecord.DoesNotExist(code)
+        view = _public_view(issued)
+        del view["superseded_by_version"]
+        while len(_kept_views) >= MAX_KEPT_VIEWS:
+            try:
+                del _kept_views[next(iter(_kept_views))]  # the oldest first
+            except (KeyError, RuntimeError, StopIteration):  # another thread got there first
+                break
+        _kept_views[key] = view
+    return view
 
 
 def _state(issued: IssuedRecord) -> dict:
@@ -168,19 +258,22 @@ def lookup_status(*, text: str, ip: str, via_api: bool = False) -> StatusAnswer:
     """The public status of the record with this lookup code (masked; no second factor needed)."""
     limits = settings.VERIFY_LIMITS
     code = normalize_lookup_code(text)
-    issued = issued_for_lookup(code)
-    with write_turn():
-        allowed = bucket_take(f"status-ip:{ip_key(ip)}", capacity=limits["status_burst"],
-                              per_hour=limits["status_per_hour"])
-        if allowed and code is not None:
-            _log_fast(LookupKind.STATUS, ip, issued, issued is not None, via_api)
+    if code is None:  # not logged: no record to log it against
+        if not bucket_take(f"status-ip:{ip_key(ip)}", capacity=limits["status_burst"],
+                           per_hour=limits["status_per_hour"]):
+            raise RateLimited()
+        return StatusAnswer(None, "invalid",
+                            "Mã tra cứu không hợp lệ: hãy kiểm tra lại từng kí tự (dạng XXXX-XXXX-XXX).")
+    allowed, state = _status_take_and_log(code, ip, via_api)
     if not allowed:
         raise RateLimited()
-    if code is None:
-        return StatusAnswer(None, "invalid", "Mã tra cứu không hợp lệ: hãy kiểm tra lại từng kí tự (dạng XXXX-XXXX-XXX).")
-    if issued is None:
+    if state is None:
         return StatusAnswer(code, "unknown", STATUS_TEXT["unknown"])
-    return status_answer(issued)
+    issued_id, _, withdrawn, successor = state
+    status = "withdrawn" if withdrawn else "superseded" if successor is not None else "current"
+    successor = successor if status == "superseded" else None
+    return StatusAnswer(code, status, STATUS_TEXT[status].format(version=successor),
+                        {**_unchanging_view(code, issued_id), "superseded_by_version": successor})
 
 
 def status_answer(issued: IssuedRecord) -> StatusAnswer:

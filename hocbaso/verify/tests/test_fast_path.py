@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.test import Client
 from django.urls import reverse
 
+from hocbaso.records.tests.triggers import immutability_triggers
 from hocbaso.verify import pages
 from hocbaso.verify.models import RecordLookup
 from hocbaso.verify.services import lookup_status
@@ -122,3 +123,44 @@ def test_the_short_path_still_checks_the_host_and_leaves_other_requests_alone(cl
     full = client.post(url, {"xac_minh": "02/09/2014"})
     assert full.status_code == 200 and hasattr(full.wsgi_request, "session")
     assert "sessionid" in full.cookies  # the download grant
+
+
+@pytest.fixture(scope="module")
+def triggers_back(django_db_setup, django_db_blocker):
+    """See ``immutability_triggers``: a transactional test's teardown empties every table."""
+    yield
+    with django_db_blocker.unblock():
+        immutability_triggers(present=True)
+
+
+@pytest.fixture
+def issue_then_triggers_off(triggers_back, issue):
+    yield issue
+    immutability_triggers(present=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lookups_outside_a_transaction_take_tokens_and_log_in_one_turn(issue_then_triggers_off, settings):
+    """Outside a transaction the lookup writes through its short path: one statement on PostgreSQL, the
+    sqlite3 connection itself on SQLite. Same tokens, same log lines as Django's way."""
+    from hocbaso.records.codes import new_lookup_code
+    from hocbaso.verify.models import TokenBucket
+    from hocbaso.verify.ratelimit import ip_key
+    from hocbaso.verify.services import RateLimited
+
+    settings.VERIFY_LIMITS = {**settings.VERIFY_LIMITS, "status_burst": 2, "status_per_hour": 1}
+    issued = issue_then_triggers_off()
+    ip = "198.51.100.7"
+    assert lookup_status(text=issued.lookup_code, ip=ip).status == "current"
+    assert lookup_status(text=new_lookup_code(), ip=ip).status == "unknown"
+    with pytest.raises(RateLimited):
+        lookup_status(text=issued.lookup_code, ip=ip)
+    answer = lookup_status(text=issued.lookup_code.lower(), ip="198.51.100.8", via_api=True)
+    assert answer.status == "current" and answer.record["pupil_name_masked"] == "Nguyễn T. Á. Tuyết"
+    entries = [(e.kind, e.ok, e.issued_record_id, e.school_code, e.via_api, e.ip_hash)
+               for e in RecordLookup.objects.order_by("id")]
+    assert entries == [("status", True, issued.pk, "67000199", False, ip_key(ip)),
+                       ("status", False, None, "", False, ip_key(ip)),
+                       ("status", True, issued.pk, "67000199", True, ip_key("198.51.100.8"))]
+    bucket = TokenBucket.objects.get(key=f"status-ip:{ip_key(ip)}")
+    assert bucket.allowed is False and 0 <= bucket.tokens < 1
