@@ -14,7 +14,7 @@ from django.utils import timezone
 from hocbaso.assessment.models import DataLock, ScoreField, SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.assessment.selectors import locks_for_classes
 from hocbaso.audit.services import Action, log_actions
-from hocbaso.core.db import rows_update
+from hocbaso.core.db import rows_insert, rows_update
 from hocbaso.directory.models import ClassKind, Enrolment
 from hocbaso.tt27 import catalogue
 
@@ -228,7 +228,7 @@ def evaluations_save(*, entries: list[dict], by, school_code: str = "", action: 
     if problems:
         raise EvaluationInputError(problems)
     for model, rows in creates.items():
-        model.objects.bulk_create(rows, batch_size=1000)
+        rows_insert(model, rows)
     for model, rows in updates.items():
         rows_update(model, rows, [*(SUBJECT_FIELDS if model is SubjectEvaluation else TRAIT_FIELDS), "revision",
                                    "updated_by", "updated_at"])

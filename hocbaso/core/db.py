@@ -43,6 +43,33 @@ def rows_update(model, rows: list, names: list[str]) -> None:
                            [value for row in chunk for value in row])
 
 
+def rows_insert(model, rows: list) -> None:
+    """INSERT new ``rows`` (model instances with every column set) without reading back their ids.
+
+    ``bulk_create`` compiles its SQL value by value, which costs about as much as the rest of a class sheet's
+    first save; this goes through the same adapters (``pre_save`` fills ``auto_now`` columns as ``save`` does)
+    with one prepared statement run for every row on SQLite, one multi-row INSERT per 1000 rows on PostgreSQL.
+    """
+    if not rows:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    preps = [(f, _preparer(f, connection)) for f in fields]
+    params = [[prep(f.pre_save(row, True)) for f, prep in preps] for row in rows]
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {marks}", params)
+            return
+        for start in range(0, len(params), POSTGRESQL_BATCH):
+            chunk = params[start:start + POSTGRESQL_BATCH]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(chunk))}",
+                           [value for row in chunk for value in row])
+
+
 def _preparer(field, connection):
     """``field.get_db_prep_save`` for one column, with two shortcuts that give the same result: text stays as it
     is, and a value repeated across the rows (the time and author of a save) is adapted once."""
