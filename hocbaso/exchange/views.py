@@ -474,8 +474,13 @@ def transfer_receive(request, year_id: int):
                     context["problems"] += refused.problems
                 else:
                     manifest = opened.manifest
+                    pupil = dict(manifest["pupil"])
+                    try:
+                        pupil["birth_date"] = dt.date.fromisoformat(pupil["birth_date"]).strftime("%d/%m/%Y")
+                    except (TypeError, ValueError):
+                        pass
                     preview = {"school_name": manifest.get("school_name"), "school": manifest.get("school"),
-                               "pupil": manifest["pupil"], "history": manifest.get("history") or [],
+                               "pupil": pupil, "history": manifest.get("history") or [],
                                "records": [{**{k: e.get(k) for k in ("school_year", "class_name", "school_name",
                                                                       "record_id", "version", "sha256")},
                                             "signers": signature_summary(checked[e["file"]][1] or {})}

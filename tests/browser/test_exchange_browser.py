@@ -68,3 +68,74 @@ def test_the_clerk_imports_the_pupil_list_on_a_phone(live_server, world, django_
     assert "Đã thêm 2" in page.inner_text(".flash") and fits_the_phone(page)
     assert Pupil.objects.filter(identity_number__in=["067214009991", "067214009992"]).count() == 2
     shot(page, "written")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _triggers_back(triggers_back_after_the_module):
+    """See ``immutability_triggers`` in conftest.py."""
+
+
+@pytest.fixture
+def package_sent(world, django_user_model, settings):
+    """4A issued at the sending school, a transfer package of Ánh Tuyết; the receiving school's principal and
+    its class 5A for 2025-2026."""
+    from hocbaso.directory.models import SchoolClass, SchoolYear
+    from hocbaso.exchange.tests.packaging import read
+    from hocbaso.exchange.transfer import transfer_package_build
+    from hocbaso.portal.tests.conftest import SEAL_PIN, lifecycle_school
+    from hocbaso.records.tests.test_lifecycle import sign_and_issue
+    from hocbaso.records.tests.triggers import immutability_triggers
+    from hocbaso.signing.services import identity_for, signer_open
+
+    w = lifecycle_school(world)
+    sign_and_issue(w)
+    w.receiver = make_staff(django_user_model, w.other_school, "hieutruong2", "Ngô Văn Nhận", Role.PRINCIPAL)
+    w.next_year = SchoolYear.objects.create(school=w.other_school, name="2025-2026", start_date=dt.date(2025, 9, 5),
+                                            end_date=dt.date(2026, 5, 31))
+    w.class5a = SchoolClass.objects.create(school_year=w.next_year, grade=5, name="5A", homeroom_teacher=w.outsider)
+    transfer = transfer_package_build(pupil=w.pupil, by=w.owner.user,
+                                      seal_signer=signer_open(identity_for(school=w.school), SEAL_PIN))
+    w.package = read(transfer.file)
+    yield w
+    immutability_triggers(present=False)
+
+
+def test_the_receiving_principal_checks_a_package_on_a_phone_and_a_changed_byte_is_refused(
+        live_server, package_sent, new_context, shot):
+    from hocbaso.directory.models import Enrolment
+    from hocbaso.exchange.models import ImportedRecord
+    from hocbaso.exchange.tests.packaging import flip_in_signed_pdf, members, rezip
+
+    w = package_sent
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    page.goto(live_server.url + reverse("portal:login"))
+    page.fill("#id_username", "hieutruong2")
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(live_server.url + reverse("portal:home"))
+    receive = live_server.url + reverse("exchange:transfer_receive", args=[w.next_year.pk])
+    page.goto(receive)
+
+    files = members(w.package)
+    record = next(name for name in files if name.startswith("records/"))
+    tampered = rezip({**files, record: flip_in_signed_pdf(files[record])})
+    page.set_input_files("#id_file", files=[{"name": "goi.zip", "mimeType": "application/zip", "buffer": tampered}])
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#problems")
+    assert "Không nhận gói chuyển trường này" in page.inner_text("#problems") and fits_the_phone(page)
+    assert not ImportedRecord.objects.exists()
+    shot(page, "refused")
+
+    page.set_input_files("#id_file", files=[{"name": "goi.zip", "mimeType": "application/zip", "buffer": w.package}])
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#preview")
+    text = page.inner_text("#preview")
+    assert w.pupil.full_name in text and "Lê Thị Hoa" in text and "Đoàn Trung Quế" in text and fits_the_phone(page)
+    assert "Ngày sinh: 02/09/2014" in text
+    shot(page, "verified-history")
+    page.select_option("#id_class", str(w.class5a.pk))
+    page.click("#confirm")
+    page.wait_for_url(live_server.url + reverse("exchange:hub", args=[w.next_year.pk]))
+    assert "Đã nhận học sinh" in page.inner_text(".flash")
+    assert Enrolment.objects.filter(school_class=w.class5a, pupil=w.pupil, transferred_in=True).exists()
+    shot(page, "received")
