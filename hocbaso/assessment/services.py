@@ -297,6 +297,31 @@ def data_lock(*, school_year, school_class=None, by, automatic: bool = False) ->
     return lock
 
 
+class UnlockRefused(ValueError):
+    """``data_unlock`` refused; the message (Vietnamese) says why."""
+
+
+@transaction.atomic
+def data_unlock(*, school_class, by, reason: str) -> None:
+    """Mở chốt: the principal opens a class locked by mistake (or too early) for entering again, with a reason.
+    Refused, writing nothing, unless the class has its own lock and nothing was signed or rendered for signing
+    from the locked data (``unlock_problems``). Logged with the lock it removes and the reason."""
+    from hocbaso.assessment.selectors import unlock_problems
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise UnlockRefused(f"Hãy ghi lý do mở chốt dữ liệu lớp {school_class.name}.")
+    problems = unlock_problems(school_class)
+    if problems:
+        raise UnlockRefused(" ".join(problems))
+    lock = DataLock.objects.select_for_update().get(school_class=school_class)
+    before = {"locked_at": lock.locked_at.isoformat(), "locked_by": lock.locked_by_id, "automatic": lock.automatic}
+    lock.delete()
+    log_actions([Action("data.unlock", "schoolclass", str(school_class.pk), before,
+                        {"class": school_class.name}, {"reason": reason},
+                        school_code=school_class.school_year.school.code)], actor=by)
+
+
 def data_lock_due(*, today=None) -> list[DataLock]:
     """Lock every school year whose lock date (ngày chốt dữ liệu) has passed; run daily."""
     from hocbaso.directory.models import SchoolYear

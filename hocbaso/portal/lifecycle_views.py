@@ -159,6 +159,25 @@ def class_lock(request, class_id: int):
     return redirect("portal:job", job.pk)
 
 
+@login_required
+@require_POST
+def class_unlock(request, class_id: int):
+    """Mở chốt one class (principal), with a reason; only while nothing was signed from the locked data."""
+    from hocbaso.assessment.services import UnlockRefused, data_unlock
+
+    school_class, _access = _class_for(request, class_id)
+    if not school_access(request.user, school_class.school_year.school).lead:
+        raise PermissionDenied(_("Chỉ hiệu trưởng của trường mới mở chốt được dữ liệu."))
+    try:
+        data_unlock(school_class=school_class, by=request.user, reason=request.POST.get("reason", ""))
+    except UnlockRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Đã mở chốt dữ liệu lớp %(name)s: giáo viên nhập và sửa đánh giá được trở lại.")
+                         % {"name": school_class.name})
+    return redirect("portal:class_detail", school_class.pk)
+
+
 # ---------------------------------------------------------------------- signing
 
 @login_required

@@ -26,6 +26,7 @@ urlpatterns = [
     path("nha-truong/<int:year_id>/ky/", lifecycle_views.school_sign, name="school_sign"),
     path("nha-truong/<int:year_id>/phat-hanh/", lifecycle_views.school_issue, name="school_issue"),
     path("lop/<int:class_id>/chot-du-lieu/", lifecycle_views.class_lock, name="class_lock"),
+    path("lop/<int:class_id>/mo-chot/", lifecycle_views.class_unlock, name="class_unlock"),
     path("lop/<int:class_id>/ky/", lifecycle_views.class_sign, name="class_sign"),
     path("lop/<int:class_id>/ky-mon/<str:subject>/", lifecycle_views.subject_signoff, name="subject_signoff"),
     path("lop/<int:class_id>/hoc-sinh/<int:enrolment_id>/hoc-ba.pdf", lifecycle_views.record_pdf, name="record_pdf"),

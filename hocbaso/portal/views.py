@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hocbaso.assessment.selectors import locks_for_classes
+from hocbaso.assessment.selectors import locks_for_classes, unlock_problems
 from hocbaso.directory.models import SchoolClass
 from hocbaso.directory.selectors import class_pupils, classes_visible_to, schools_visible_to, staff_for_user
 from hocbaso.portal import summary as summaries
@@ -102,6 +102,7 @@ def _lifecycle_context(request, school_class, access) -> dict:
     lead = school_access(request.user, school).lead
     may_correct = can_request_correction(request.user, school_class)
     return {
+        "can_unlock": lead and not unlock_problems(school_class),
         "state": state, "can_sign": signer, "has_identity": has_identity,
         "sign_problems": lifecycle.class_sign_problems(school_class, state) if signer else [],
         "sign_job": lifecycle.active_job(lifecycle.KIND_CLASS_SIGN, class_id=school_class.pk) if signer else None,

@@ -168,6 +168,44 @@ def test_school_lock_covers_every_class_and_is_logged(world):
     assert AuditEntry.objects.filter(action="data.lock", actor=world.owner.user).count() == 1
 
 
+def test_the_principal_unlocks_a_class_with_a_reason_and_it_is_logged(world):
+    from hocbaso.assessment.models import DataLock
+    from hocbaso.assessment.services import UnlockRefused, data_lock, data_unlock
+
+    data_lock(school_year=world.year, school_class=world.class4a, by=world.owner.user)
+    with pytest.raises(UnlockRefused, match="lý do"):
+        data_unlock(school_class=world.class4a, by=world.owner.user, reason="  ")
+    assert DataLock.objects.count() == 1
+    data_unlock(school_class=world.class4a, by=world.owner.user, reason="Chốt nhầm lớp")
+    assert not DataLock.objects.exists()
+    entry = AuditEntry.objects.get(action="data.unlock")
+    assert entry.actor == world.owner.user and entry.data == {"reason": "Chốt nhầm lớp"}
+    assert (entry.target_type, entry.target_id) == ("schoolclass", str(world.class4a.pk))
+    row = subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", score=8,
+                                 by=world.member.user)  # entering works again
+    assert row.score == 8
+    with pytest.raises(UnlockRefused, match="chưa được chốt"):
+        data_unlock(school_class=world.class4a, by=world.owner.user, reason="Lần nữa")
+
+
+def test_unlock_is_refused_under_a_school_lock_or_once_something_is_signed(world):
+    from hocbaso.assessment.models import DataLock
+    from hocbaso.assessment.services import UnlockRefused, data_lock, data_unlock
+    from hocbaso.conftest import ENGLISH_PIN, lifecycle_school
+    from hocbaso.signing.services import identity_for, signer_open, subject_signoff
+
+    w = lifecycle_school(world)
+    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
+    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
+                    signer=signer_open(identity_for(staff=w.english), ENGLISH_PIN))
+    with pytest.raises(UnlockRefused, match="giáo viên bộ môn ký xác nhận"):
+        data_unlock(school_class=w.class4a, by=w.owner.user, reason="Chốt nhầm")
+    data_lock(school_year=w.year, by=w.owner.user)
+    with pytest.raises(UnlockRefused, match="toàn trường đã được chốt"):
+        data_unlock(school_class=w.class4b, by=w.owner.user, reason="Chốt nhầm")
+    assert DataLock.objects.count() == 2 and not AuditEntry.objects.filter(action="data.unlock").exists()
+
+
 def test_automatic_lock_at_the_lock_date(world):
     import datetime as dt
 

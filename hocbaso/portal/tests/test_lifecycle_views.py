@@ -200,6 +200,29 @@ def test_the_principal_stops_a_running_job_at_its_next_step(client, school, sett
     assert job.state == JobState.RUNNING and job.cancel_requested
 
 
+def test_the_principal_unlocks_a_class_locked_too_early_from_its_page(client, school, inline_jobs):
+    from hocbaso.assessment.selectors import is_locked
+
+    w = school
+    as_user(client, w.owner)
+    assert 'id="class-unlock-form"' not in client.get(reverse("portal:class_detail", args=[w.class4a.pk])).content.decode()
+    job_of(inline_jobs(client, reverse("portal:class_lock", args=[w.class4a.pk])))
+    assert is_locked(w.class4a)
+    page = client.get(reverse("portal:class_detail", args=[w.class4a.pk])).content.decode()
+    assert 'id="class-unlock-form"' in page
+    # The homeroom teacher sees no such form and may not unlock.
+    as_user(client, w.member)
+    assert 'id="class-unlock-form"' not in client.get(reverse("portal:class_detail", args=[w.class4a.pk])).content.decode()
+    assert client.post(reverse("portal:class_unlock", args=[w.class4a.pk]), {"reason": "x"}).status_code == 403
+    as_user(client, w.owner)
+    page = client.post(reverse("portal:class_unlock", args=[w.class4a.pk]), {"reason": ""}, follow=True)
+    assert "Hãy ghi lý do mở chốt" in page.content.decode() and is_locked(w.class4a)
+    page = client.post(reverse("portal:class_unlock", args=[w.class4a.pk]), {"reason": "Chốt sớm, GVCN còn sửa"},
+                       follow=True).content.decode()
+    assert "Đã mở chốt dữ liệu lớp 4A" in page and not is_locked(w.class4a)
+    assert 'id="class-unlock-form"' not in page
+
+
 def test_a_sealed_pin_opens_only_for_its_job_user_and_time():
     token = pin_seal("246810", kind="portal.class_sign", target="class:1", user_id=7, now=1000)
     assert pin_open(token, kind="portal.class_sign", target="class:1", user_id=7, now=1001) == "246810"
