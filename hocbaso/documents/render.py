@@ -12,14 +12,14 @@ dicts' key order, and typst derives the PDF's document ID from the content.
 
 import datetime as dt
 import json
-import multiprocessing
-import os
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import typst
 
+from hocbaso.core.workers import available_cpus, worker_context
 from hocbaso.documents import view as views
 from hocbaso.documents.attachment import attachment_name, canonical_json
 
@@ -221,14 +221,6 @@ def signature_boxes(record: dict, *, verify_url: str | None = None, copy_number:
 
 # ---------------------------------------------------------------------- many records, every core
 
-def available_cpus() -> int:
-    """The CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 _worker: Renderer | None = None
 
 
@@ -247,6 +239,10 @@ def _render_job(job: tuple) -> tuple:
     return key, renderer.year(record, verify_url=verify_url, copy_number=copy_number)
 
 
+def _render_chunk(jobs: list[tuple]) -> list[tuple]:
+    return [_render_job(job) for job in jobs]
+
+
 def _jobs(items: Iterable, with_boxes: bool) -> Iterator[tuple]:
     for item in items:
         key, record, *rest = item
@@ -263,7 +259,12 @@ def render_many(items: Iterable, workers: int | None = None, *, with_boxes: bool
     copy_number)``; keys and records must be JSON-able (records travel to the workers as JSON text).
     Yields ``(key, pdf_bytes)``, or ``(key, pdf_bytes, boxes)`` with ``with_boxes``, in the order of
     ``items``; each PDF is byte-identical to ``render_year`` of the same record. With one worker
-    everything runs in this process."""
+    everything runs in this process.
+
+    The workers start before the first item is taken, and ``items`` is consumed in the caller's thread
+    while they render (a generator may build the records, even with database queries, as they are
+    needed): building record n+1 overlaps rendering record n. An exception raised by ``items`` reaches
+    the caller at that point."""
     workers = workers or available_cpus()
     jobs = _jobs(items, with_boxes)
     if workers == 1:
@@ -275,8 +276,17 @@ def render_many(items: Iterable, workers: int | None = None, *, with_boxes: bool
             else:
                 yield key, renderer.year(record, verify_url=verify_url, copy_number=copy_number)
         return
-    # forkserver, not fork: a typst compiler in this process may own threads a forked child would lack.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["hocbaso.documents.render"])
-    with context.Pool(workers, initializer=_worker_start) as pool:
-        yield from pool.imap(_render_job, jobs, chunksize=chunksize)
+    with worker_context().Pool(workers, initializer=_worker_start) as pool:
+        pending: deque = deque()
+        chunk: list[tuple] = []
+        for job in jobs:
+            chunk.append(job)
+            if len(chunk) >= chunksize:
+                pending.append(pool.apply_async(_render_chunk, (chunk,)))
+                chunk = []
+            while pending and pending[0].ready():
+                yield from pending.popleft().get()
+        if chunk:
+            pending.append(pool.apply_async(_render_chunk, (chunk,)))
+        while pending:
+            yield from pending.popleft().get()

@@ -8,7 +8,8 @@ import unicodedata
 
 import pytest
 
-from hocbaso.documents import Renderer, extract_record, extract_records, render_history, signature_boxes
+from hocbaso.documents import (Renderer, extract_record, extract_records, render_history, render_many, render_year,
+                               signature_boxes)
 from hocbaso.tt27.tests.factories import valid_record
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
@@ -168,3 +169,20 @@ def test_extract_refuses_a_pdf_without_a_record():
     plain = typst.compile(b"Hello")
     with pytest.raises(ValueError, match="không chứa dữ liệu học bạ"):
         extract_record(plain)
+
+
+def test_render_many_streams_items_to_two_workers_in_order(record):
+    items = [(i, {**record, "pupil": {**record["pupil"], "full_name": f"Nguyễn Văn Số {i}"}}, URL) for i in range(5)]
+    out = list(render_many(iter(items), workers=2, with_boxes=True, chunksize=2))
+    assert [key for key, _pdf, _boxes in out] == [0, 1, 2, 3, 4]
+    for (_key, pdf, boxes), (_i, item, url) in zip(out, items):
+        assert pdf == render_year(item, verify_url=url)  # the workers' bytes are this process's bytes
+        assert boxes == signature_boxes(item, verify_url=url)
+
+    def failing():
+        yield items[0]
+        yield items[1]
+        raise ValueError("bản ghi hỏng")
+
+    with pytest.raises(ValueError, match="bản ghi hỏng"):  # raised by the items: reaches the caller
+        list(render_many(failing(), workers=2, chunksize=1))
