@@ -2,6 +2,7 @@
 and the manifest of a class's issued records that the school's seal signs."""
 
 import json
+import threading
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -12,15 +13,23 @@ def sheet_pdf(*, left: str, right: str, title: str, subtitle: str, columns: list
               rows: list[list[str]], signer_title: str, signer_name: str, attachment: str, payload: dict) -> bytes:
     """A4 PDF of one table with ``payload`` attached as ``attachment`` (JSON, sorted keys, UTF-8).
     ``widths``: typst column widths as text ("auto", "1fr", "2fr", "3cm")."""
-    import typst
-
     view = {"left": left, "right": right, "title": title, "subtitle": subtitle, "columns": columns,
             "widths": widths, "rows": [[str(cell) for cell in row] for row in rows],
             "signer_title": signer_title, "signer_name": signer_name}
-    return typst.compile(str(HERE / "templates" / "sheet.typ"), root=str(HERE), font_paths=[str(FONTS)],
-                         ignore_system_fonts=True,
-                         sys_inputs={"view": json.dumps(view, ensure_ascii=False), "attachment": attachment,
-                                     "payload": payload_json(payload)})
+    inputs = {"view": json.dumps(view, ensure_ascii=False), "attachment": attachment,
+              "payload": payload_json(payload)}
+    global _compiler
+    with _compiler_lock:  # one compiler per process (fonts and template loaded once); not re-entrant
+        if _compiler is None:
+            import typst
+
+            _compiler = typst.Compiler(str(HERE / "templates" / "sheet.typ"), root=str(HERE),
+                                       font_paths=[str(FONTS)], ignore_system_fonts=True)
+        return _compiler.compile(sys_inputs=inputs)
+
+
+_compiler = None
+_compiler_lock = threading.Lock()
 
 
 def payload_json(payload: dict) -> str:
