@@ -25,10 +25,12 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import os
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 import pikepdf
 from asn1crypto import algos, cms, tsp
@@ -439,6 +441,58 @@ def fill_signature(prepared: Prepared, content_info: bytes) -> bytes:
     return bytes(out)
 
 
+# ---- preparing many documents on every core ----------------------------------------------------------------
+
+PARALLEL_MIN = 16  # documents in a batch from which the updates are prepared in worker processes
+PARALLEL_CHUNK = 8  # documents sent to a worker at a time
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def prepare_workers() -> int:
+    """How many processes prepare a large batch's updates: every usable CPU, unless
+    ``HOCBASO_SIGN_WORKERS`` says otherwise (0 or 1: everything in this process)."""
+    from hocbaso.core.workers import available_cpus
+
+    configured = os.environ.get("HOCBASO_SIGN_WORKERS", "")
+    return int(configured) if configured.strip().isdigit() else available_cpus()
+
+
+def _prepare_chunk(work: tuple) -> list[Prepared]:
+    """In a worker: ``prepare_update`` for each ``(pdf, job, when)``, one stamp style and reserve for all."""
+    items, reserve, style = work
+    return [prepare_update(pdf, job, when=when, reserve=reserve, stamp_style=style) for pdf, job, when in items]
+
+
+def _shutdown_pool() -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.terminate()
+            _pool = None
+
+
+def prepare_many(items: list[tuple[SignJob, dt.datetime]], *, reserve: int,
+                 stamp_style: stamps.StampStyle) -> Iterator[Prepared]:
+    """``prepare_update`` for every ``(job, when)``, yielded in order as the workers finish them, on a pool of
+    worker processes kept for this process's lifetime (started on first use; the documents' bytes travel,
+    never a key). Raises what ``prepare_update`` raises, at the document that fails."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            import atexit
+
+            from hocbaso.core.workers import worker_context
+
+            _pool = worker_context().Pool(prepare_workers())
+            atexit.register(_shutdown_pool)
+        pool = _pool
+    chunks = [[(job.pdf, dataclasses.replace(job, pdf=b""), when) for job, when in items[start:start + PARALLEL_CHUNK]]
+              for start in range(0, len(items), PARALLEL_CHUNK)]
+    for done in pool.imap(_prepare_chunk, [(chunk, reserve, stamp_style) for chunk in chunks]):
+        yield from done
+
+
 # ---- the batch ---------------------------------------------------------------------------------------------
 
 @dataclass
@@ -457,13 +511,13 @@ _STAMPS: dict = {}
 
 def _stamp(text: str, width: float, height: float, style):
     """The drawn stamp and its Type 3 fonts, cached: a batch repeats the same text (name, role, minute)."""
-    key = (text, round(width, 3), round(height, 3), id(style))
+    key = (text, round(width, 3), round(height, 3), style)  # a style is frozen: equal styles draw alike
     found = _STAMPS.get(key)
-    if found is None or found[2] is not style:
+    if found is None:
         if len(_STAMPS) > 512:
             _STAMPS.clear()
         drawn = stamps.build_stamp(text, width, height, style)
-        found = (drawn, [stamps.type3_objects(font, codes) for _name, font, codes in drawn.fonts], style)
+        found = (drawn, [stamps.type3_objects(font, codes) for _name, font, codes in drawn.fonts])
         _STAMPS[key] = found
     return found[0], found[1]
 
@@ -534,15 +588,31 @@ class PadesBatch:
         style = self.settings.stamp_style
         done = 0
 
-        async def one(job: SignJob) -> bytes:
-            nonlocal done
+        def complete(job: SignJob) -> tuple[SignJob, dt.datetime]:
             when = dt.datetime.now(VIETNAM).replace(microsecond=0)
             text = job.stamp_text
             if job.box is not None and text is None and self.stamp_text is not None:
                 text = self.stamp_text(when)
-            job = dataclasses.replace(job, stamp_text=text, reason=job.reason or self.settings.reason,
-                                      location=job.location or self.settings.location)
-            prepared = prepare_update(job.pdf, job, when=when, reserve=self._reserve, stamp_style=style)
+            return dataclasses.replace(job, stamp_text=text, reason=job.reason or self.settings.reason,
+                                       location=job.location or self.settings.location), when
+
+        # Large batches: the documents' updates are prepared in worker processes (no key needed there), in
+        # order, while this process makes the raw signatures (where the key is) of the ones before.
+        stream, ready = None, None
+        if len(jobs) >= PARALLEL_MIN and prepare_workers() > 1:
+            stream = prepare_many([complete(job) for job in jobs], reserve=self._reserve, stamp_style=style)
+            if self.concurrent:  # every raw signature is requested at once: have every update ready first
+                stream, ready = None, list(stream)
+
+        async def one(index: int, job: SignJob) -> bytes:
+            nonlocal done
+            if stream is not None:
+                prepared = next(stream)
+            elif ready is not None:
+                prepared, ready[index] = ready[index], None
+            else:
+                job, when = complete(job)
+                prepared = prepare_update(job.pdf, job, when=when, reserve=self._reserve, stamp_style=style)
             attrs = self.template.signed_attributes(prepared.digest)
             signature = await self.raw_signer.async_sign_raw(attrs, SHA256)
             token = None
@@ -559,14 +629,14 @@ class PadesBatch:
             return result
 
         if not self.concurrent:
-            return [await one(job) for job in jobs]
+            return [await one(index, job) for index, job in enumerate(jobs)]
         chunk = getattr(self.raw_signer, "chunk_size", None) or len(jobs)
         results: list[bytes] = []
         for start in range(0, len(jobs), chunk):
             part = jobs[start:start + chunk]
             if hasattr(self.raw_signer, "start_chunk"):
                 self.raw_signer.start_chunk(len(part))
-            results += await asyncio.gather(*(one(job) for job in part))
+            results += await asyncio.gather(*(one(start + offset, job) for offset, job in enumerate(part)))
         return results
 
 

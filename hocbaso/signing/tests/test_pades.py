@@ -15,8 +15,8 @@ from hocbaso.signing.signers import BuiltinSigner, CscSigner
 from hocbaso.signing.testing.pdfs import PRINCIPAL_BOX, TEACHER_BOX, simple_pdf
 from hocbaso.signing.validate import validate_pdf
 
-from .conftest import PRINCIPAL_PIN, SCHOOL, SEAL_PIN, TEACHER, TEACHER_PIN, pdfsig
-from .flows import issue
+from .conftest import PRINCIPAL, PRINCIPAL_PIN, SCHOOL, SEAL_PIN, TEACHER, TEACHER_PIN, pdfsig
+from .flows import assert_issued, issue
 
 
 @pytest.fixture
@@ -64,6 +64,22 @@ def test_invisible_signature_and_cross_reference_streams(teacher, principal, tmp
     assert not result["altered"] and [s["covers_whole_file"] for s in result["signatures"]] == [False, True]
     assert signature_fields(twice) == {"GVCN": True, "HieuTruong": True}
     assert signature_fields(source) == {}
+
+
+def test_a_large_batch_is_prepared_on_worker_processes(teacher, principal, pki, pdfs, tmp_path, monkeypatch):
+    from hocbaso.signing import pades
+
+    monkeypatch.setenv("HOCBASO_SIGN_WORKERS", "2")
+    batch = pdfs * 2  # 20 documents: over PARALLEL_MIN, so the updates are prepared in the pool
+    assert len(batch) >= pades.PARALLEL_MIN
+    issued = issue(teacher, principal, batch)
+    assert pades._pool is not None  # the worker pool did the preparing
+    assert [doc.startswith(source) for doc, source in zip(issued, batch)] == [True] * len(batch)
+    for index in (0, 13, 19):  # first, middle (a later chunk), last: each its own document, both signatures valid
+        assert_issued(issued[index], tmp_path, [pki.ca.root_pem_path], TEACHER, PRINCIPAL)
+    # A document already signed in that field fails the whole batch from the worker, with the usual error.
+    with pytest.raises(AlreadySignedError, match="GVCN"):
+        teacher.sign_batch([SignJob(doc, "GVCN", box=TEACHER_BOX) for doc in issued])
 
 
 def test_a_field_is_never_signed_twice(teacher, pdfs):
