@@ -169,3 +169,51 @@ def test_get_returns_the_sheet_with_revisions(member, world):
     data = member.get(url).json()
     assert [c["id"] for c in data["columns"]] == ["s:rating", "s:score", "s:comment"]
     assert data["rows"][0]["entries"]["s"] == {"revision": 1, "values": {"rating": "T", "score": 9, "comment": ""}}
+
+
+def _sheet(enrolment, rating="T", trait="T"):
+    """A pupil's whole year-end sheet as the grid sends it."""
+    from hocbaso.conftest import year_end_entries
+
+    out = []
+    for e in year_end_entries(enrolment, rating=rating, trait=trait):
+        values = {k: e[k] for k in ("rating", "score", "comment") if k in e}
+        if "subject" in e:
+            out.append({"id": f"{enrolment.pk}|{e['subject']}", "sheet": e["subject"], "key": "s",
+                        "enrolment": enrolment.pk, "values": values})
+        else:
+            out.append({"id": f"{enrolment.pk}|{e['kind']}:{e['code']}", "sheet": SHEET_TRAITS,
+                        "key": f"{e['kind']}:{e['code']}", "enrolment": enrolment.pk, "values": values})
+    return out
+
+
+def test_a_whole_class_sheet_costs_the_same_queries_as_one_pupil_and_one_audit_entry(member, world):
+    """No per-cell or per-pupil queries: the save's query count does not grow with the class, and the save is
+    one hash-chained audit entry holding every changed cell."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hocbaso.audit.services import audit_verify
+    from hocbaso.directory.models import Enrolment, Pupil
+
+    enrolments = [world.enrolment]
+    for i, name in enumerate(["Lê Văn An", "Phạm Thị Bích", "Trần Minh Châu"]):
+        pupil = Pupil.objects.create(school=world.school, full_name=name, gender="female",
+                                     birth_date=dt.date(2014, 1, 1 + i), birthplace="Đắk Nông")
+        enrolments.append(Enrolment.objects.create(pupil=pupil, school_class=world.class4a,
+                                                   registry_number=f"{i}/2020", joined_on=dt.date(2024, 9, 5)))
+    counts = []
+    # Created for 1 pupil, then for 4 (3 created, 1 updated); then updated for 1 pupil, then for all 4.
+    for batch, rating in (([enrolments[0]], "T"), (enrolments, "H"), ([enrolments[0]], "T"), (enrolments, "C")):
+        entries = [item for e in batch for item in _sheet(e, rating=rating, trait={"H": "Đ"}.get(rating, rating))]
+        with CaptureQueriesContext(connection) as queries:
+            out = post(member, world.class4a, "cuoi_nam", entries).json()
+        assert out["saved"] == len(entries), out
+        counts.append(len(queries.captured_queries))
+    assert counts[3] == counts[2] and max(counts) <= 26, counts  # the same for 1 pupil and 4; no growth
+    last = AuditEntry.objects.order_by("seq").last()
+    assert AuditEntry.objects.filter(action="evaluation.change").count() == 4
+    assert len(last.after) == 4 * 27 and all(v["rating"] == "C" for v in last.after.values())
+    assert audit_verify().ok
