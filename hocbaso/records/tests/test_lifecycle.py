@@ -14,7 +14,8 @@ from hocbaso.conftest import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN, 
 from hocbaso.records.models import DraftState, ImmutableRecordError, IssuedRecord, RecordDraft
 from hocbaso.records.selectors import issued_status
 from hocbaso.records.services import (LifecycleRefused, class_package_check, class_sign, correction_approve,
-                                      correction_reject, correction_request, records_issue, school_sign)
+                                      correction_reject, correction_request, record_drafts_prepare, records_issue,
+                                      school_sign)
 from hocbaso.signing.errors import WrongPinError
 from hocbaso.signing.models import SigningIdentity
 from hocbaso.signing.services import SigningRefused, identity_for, signer_open, subject_signoff
@@ -263,3 +264,23 @@ def test_a_signed_file_changed_on_disk_before_issuance_is_not_issued(school):
     with pytest.raises(LifecycleRefused, match="đã bị thay đổi sau khi ký"):
         records_issue(school_year=w.year, by=w.owner.user)
     assert not IssuedRecord.objects.exists()  # the chunk is all-or-nothing
+
+
+def test_a_record_refused_mid_batch_leaves_no_draft_and_no_file(school):
+    """Records are built and checked while the earlier ones render: a refusal after some files were written
+    removes them again, and no draft is stored."""
+    import os
+
+    from hocbaso.assessment.models import YearResult
+
+    last = school.enrolments[-1]
+    outcome = YearResult.objects.get(enrolment=last).outcome
+    YearResult.objects.filter(enrolment=last).update(outcome=None)
+    with pytest.raises(LifecycleRefused, match=f"{last.pupil.full_name}.*chưa có kết quả đánh giá cuối năm"):
+        record_drafts_prepare(enrolments=school.enrolments, by=school.member.user)
+    assert not RecordDraft.objects.exists()
+    folder = default_storage.path("drafts")
+    assert [name for _root, _dirs, names in os.walk(folder) for name in names] == []
+    YearResult.objects.filter(enrolment=last).update(outcome=outcome)
+    drafts = record_drafts_prepare(enrolments=school.enrolments, by=school.member.user)
+    assert len(drafts) == 3 and all(default_storage.exists(d.pdf) for d in drafts)
