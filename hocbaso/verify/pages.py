@@ -34,7 +34,7 @@ def status_html(answer: StatusAnswer, csrf_token: str) -> str:
         html = render_to_string("verify/status.html", {"answer": answer, "code": answer.code,
                                                        "csrf_token": _PLACEHOLDER})
         with _lock:
-            while len(_pages) >= MAX_PAGES:  # the oldest first
+            while _pages and len(_pages) >= MAX_PAGES:  # the oldest first
                 del _pages[next(iter(_pages))]
             _pages[key] = html
     return html.replace(_PLACEHOLDER, csrf_token, 1)

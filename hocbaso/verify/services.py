@@ -208,7 +208,7 @@ def _unchanging_view(code: str, issued_id: int) -> dict:
             raise IssuedRecord.DoesNotExist(code)
         view = _public_view(issued)
         del view["superseded_by_version"]
-        while len(_kept_views) >= MAX_KEPT_VIEWS:
+        while _kept_views and len(_kept_views) >= MAX_KEPT_VIEWS:
             try:
                 del _kept_views[next(iter(_kept_views))]  # the oldest first
             except (KeyError, RuntimeError, StopIteration):  # another thread got there first
