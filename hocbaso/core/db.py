@@ -1,6 +1,7 @@
 """Database helpers shared by the services."""
 
 import datetime
+import re
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -30,17 +31,24 @@ def rows_update(model, rows: list, names: list[str]) -> None:
             assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
             cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", params)
             return
-        # The casts type a column whose values are all NULL (else text) and match each column's own type.
-        assignments = ", ".join(f"{quote(f.column)} = v.c{i}::{f.cast_db_type(connection)}"
+        # The casts type a column whose values are all NULL (else text). They carry no length or precision
+        # (varchar, not varchar(1)): an explicit cast would cut a too-long value silently, while the assignment
+        # to the column refuses it, as a plain UPDATE does.
+        assignments = ", ".join(f"{quote(f.column)} = v.c{i}::{_bare_type(f, connection)}"
                                 for i, f in enumerate(fields))
         names_sql = ", ".join([*(f"c{i}" for i in range(len(fields))), "pk"])
-        pk_type = model._meta.pk.cast_db_type(connection)
+        pk_type = _bare_type(model._meta.pk, connection)
         marks = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
         for start in range(0, len(params), POSTGRESQL_BATCH):
             chunk = params[start:start + POSTGRESQL_BATCH]
             cursor.execute(f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([marks] * len(chunk))}) "
                            f"AS v ({names_sql}) WHERE {table}.id = v.pk::{pk_type}",
                            [value for row in chunk for value in row])
+
+
+def _bare_type(field, connection) -> str:
+    """The column's type for a cast, without its length or precision: ``varchar(1)`` → ``varchar``."""
+    return re.sub(r"\s*\([^)]*\)", "", field.cast_db_type(connection))
 
 
 def rows_insert(model, rows: list) -> None:
