@@ -34,6 +34,7 @@ def grid_messages(school_class: SchoolClass, period: str, sheet: str) -> dict:
         "decimal_number": _("Hãy ghi một số, ví dụ 25,5."),
         "missing_rating": _("Chưa có mức đạt được."),
         "missing_score": _("Môn này có bài kiểm tra định kì lúc này: còn thiếu điểm (TT27 Điều 7.1.b)."),
+        "score_zero": _("Điểm 0: TT27 cho phép, nhưng hiếm gặp. Hãy kiểm tra lại bài kiểm tra của học sinh."),
         "unsaved": _("Chưa lưu"), "saving": _("Đang lưu…"), "saved": _("Đã lưu"),
         "all_saved": _("Đã lưu tất cả"), "unsaved_wait": _("Có thay đổi sắp được lưu…"),
         "offline": _("Mất kết nối. Các thay đổi được giữ trong máy và sẽ tự gửi khi có mạng trở lại."),

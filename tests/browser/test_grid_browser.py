@@ -164,6 +164,26 @@ def test_edits_made_offline_survive_closing_the_tab(live_server, class4a, new_co
                                                "Trần Minh Châu": ("C", None, "")}
 
 
+def test_a_score_of_zero_is_saved_with_a_warning_not_refused(live_server, class4a, new_context, shot):
+    """TT27 Điều 7.1.d allows 0; the grid keeps it but asks the teacher to look again (11 is refused)."""
+    world = class4a
+    page = new_context().new_page()
+    log_in(page, live_server.url, "gvcn4a")
+    page.goto(live_server.url + reverse("portal:grid", args=[world.class4a.pk, "cuoi_nam", "toan"]))
+    page.wait_for_selector("#grid tbody tr")
+    cell(page, 0, "s:rating").click()
+    page.keyboard.type("C")
+    cell(page, 0, "s:score").click()
+    page.keyboard.type("0")
+    page.keyboard.press("Enter")
+    wait_saved(page)
+    zero = cell(page, 0, "s:score")
+    assert "st-warn" in zero.get_attribute("class") and "st-error" not in zero.get_attribute("class")
+    assert "Điểm 0" in zero.get_attribute("title")
+    shot(page, "zero-warned")
+    assert marks()["Lê Văn An"] == ("C", 0, "")
+
+
 def test_two_people_on_one_cell_are_told_not_overwritten(live_server, class4a, new_context, shot):
     world = class4a
     page = new_context().new_page()

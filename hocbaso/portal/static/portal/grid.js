@@ -128,6 +128,8 @@
       var r = localValue(st, "rating"), s = localValue(st, "score");
       if (r && (s === "" || s === null)) return M.missing_score;
     }
+    // A 0 is a valid TT27 score (Điều 7.1.d) but is more often a slip of the finger: say so, do not refuse it.
+    if (col.type === "score" && !col.no_test && String(localValue(st, "score")) === "0") return M.score_zero;
     return null;
   }
 
