@@ -164,3 +164,28 @@ def test_lookups_outside_a_transaction_take_tokens_and_log_in_one_turn(issue_the
                        ("status", True, issued.pk, "67000199", True, ip_key("198.51.100.8"))]
     bucket = TokenBucket.objects.get(key=f"status-ip:{ip_key(ip)}")
     assert bucket.allowed is False and 0 <= bucket.tokens < 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lookup_on_postgresql_does_not_change_how_other_writes_commit(issue_then_triggers_off):
+    """The lookup's own commit skips the wait for the disk; the connection's later writes, and a caller's
+    transaction around a lookup, keep the database's setting."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    issued = issue_then_triggers_off()
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    before = setting()
+    assert before != "off"
+    assert lookup_status(text=issued.lookup_code, ip="198.51.100.9").status == "current"
+    assert setting() == before
+    with transaction.atomic():
+        assert lookup_status(text=issued.lookup_code, ip="198.51.100.9").status == "current"
+        assert setting() == before
+    assert RecordLookup.objects.filter(issued_record=issued, ok=True).count() == 2
