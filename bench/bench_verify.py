@@ -116,7 +116,8 @@ def hocbaso(env: dict, *args: str, log: Path | None = None) -> None:
 
 
 def build(data_dir: Path, env: dict) -> None:
-    if (data_dir / "hocbaso.sqlite3").exists() and (data_dir / ".bench-demo-done").exists():
+    database = env.get("DATABASE_URL") or (data_dir / "hocbaso.sqlite3").exists()
+    if database and (data_dir / ".bench-demo-done").exists():
         print(f"demo: reusing {data_dir}")
     else:
         print(f"demo: building into {data_dir} (hocbaso demo: render, sign, issue) …", flush=True)

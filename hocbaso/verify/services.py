@@ -46,11 +46,6 @@ def mask_name(full_name: str) -> str:
     return " ".join([words[0], *[w[0] + "." for w in words[1:-1]], words[-1]])
 
 
-def _limit(key: str, capacity: float, per_hour: float) -> None:
-    if not bucket_take(key, capacity=capacity, per_hour=per_hour):
-        raise RateLimited()
-
-
 def _log(kind: str, ip: str, issued: IssuedRecord | None, ok: bool, via_api: bool) -> None:
     RecordLookup.objects.create(kind=kind, ip_hash=ip_key(ip), issued_record=issued, ok=ok, via_api=via_api,
                                 school_code=issued.school_code if issued else "")
@@ -318,9 +313,14 @@ def lookup_full(*, text: str, factor: str, ip: str, via_api: bool = False) -> Is
     """The issued record when the code and the second factor (date of birth or identity number) both match;
     otherwise None, with no hint of which one was wrong. Both comparisons run in constant time."""
     limits = settings.VERIFY_LIMITS
-    _limit(f"factor-ip:{ip_key(ip)}", limits["factor_ip_burst"], limits["factor_ip_per_hour"])
     code = normalize_lookup_code(text) or "invalid"
-    _limit(f"factor-code:{code}", limits["factor_code_burst"], limits["factor_code_per_hour"])
+    with write_turn():  # the code's bucket is not touched when the IP's refuses
+        allowed = (bucket_take(f"factor-ip:{ip_key(ip)}", capacity=limits["factor_ip_burst"],
+                               per_hour=limits["factor_ip_per_hour"])
+                   and bucket_take(f"factor-code:{code}", capacity=limits["factor_code_burst"],
+                                   per_hour=limits["factor_code_per_hour"]))
+    if not allowed:
+        raise RateLimited()
     issued = IssuedRecord.objects.filter(lookup_code=code).first()
     given = _factor_forms(factor).encode()
     birth = (issued.pupil_birth_date.isoformat() if issued else _DUMMY).encode()
@@ -328,5 +328,6 @@ def lookup_full(*, text: str, factor: str, ip: str, via_api: bool = False) -> Is
     match_birth = hmac.compare_digest(hashlib.sha256(given).digest(), hashlib.sha256(birth).digest())
     match_identity = hmac.compare_digest(hashlib.sha256(given).digest(), hashlib.sha256(identity).digest())
     ok = issued is not None and (match_birth or match_identity)
-    _log(LookupKind.FULL, ip, issued, ok, via_api)
+    with write_turn():
+        _log(LookupKind.FULL, ip, issued, ok, via_api)
     return issued if ok else None

@@ -20,7 +20,7 @@ from hocbaso.verify.files import file_check
 from hocbaso.verify.models import RecordLookup
 from hocbaso.verify.openapi import OPENAPI
 from hocbaso.verify.pages import status_page
-from hocbaso.verify.ratelimit import bucket_take, client_ip, ip_key
+from hocbaso.verify.ratelimit import bucket_take, client_ip, ip_key, write_turn
 from hocbaso.verify.services import RateLimited, lookup_full, lookup_status, status_answer
 
 FAILED_FACTOR = "Mã tra cứu hoặc thông tin xác minh (ngày sinh / mã định danh) không đúng."
@@ -105,8 +105,7 @@ def _read_upload(request) -> bytes | None:
 def file_page(request):
     if request.method != "POST":
         return render(request, "verify/file.html", {})
-    if not bucket_take(f"file-ip:{ip_key(client_ip(request))}", capacity=settings.VERIFY_LIMITS["file_burst"],
-                       per_hour=settings.VERIFY_LIMITS["file_per_hour"]):
+    if not _file_token(request):
         return render(request, "verify/file.html", {"error": str(RateLimited())}, status=429)
     upload = request.FILES.get("tep")
     if upload is None:
@@ -124,11 +123,18 @@ def _too_big() -> str:
     return f"Tệp quá lớn: tối đa {settings.VERIFY_MAX_UPLOAD // (1024 * 1024)} MB."
 
 
+def _file_token(request) -> bool:
+    with write_turn():
+        return bucket_take(f"file-ip:{ip_key(client_ip(request))}", capacity=settings.VERIFY_LIMITS["file_burst"],
+                           per_hour=settings.VERIFY_LIMITS["file_per_hour"])
+
+
 def _log_file(request, verdict, via_api: bool) -> None:
     issued = IssuedRecord.objects.filter(sha256=verdict.sha256).first()
-    RecordLookup.objects.create(kind="file", ip_hash=ip_key(client_ip(request)), issued_record=issued,
-                                ok=verdict.verdict.startswith("authentic"), via_api=via_api,
-                                school_code=issued.school_code if issued else "")
+    with write_turn():
+        RecordLookup.objects.create(kind="file", ip_hash=ip_key(client_ip(request)), issued_record=issued,
+                                    ok=verdict.verdict.startswith("authentic"), via_api=via_api,
+                                    school_code=issued.school_code if issued else "")
 
 
 # ---- JSON API -------------------------------------------------------------------------------------
@@ -165,8 +171,7 @@ def api_full(request, code: str):
 @csrf_exempt
 @require_POST
 def api_file(request):
-    if not bucket_take(f"file-ip:{ip_key(client_ip(request))}", capacity=settings.VERIFY_LIMITS["file_burst"],
-                       per_hour=settings.VERIFY_LIMITS["file_per_hour"]):
+    if not _file_token(request):
         return _too_many(request, api=True)
     if int(request.META.get("CONTENT_LENGTH") or 0) > settings.VERIFY_MAX_UPLOAD + 1024 * 64:
         return JsonResponse({"error": "too_large", "message": _too_big()}, status=413)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from hocbaso.records.tests.triggers import immutability_triggers
 from hocbaso.verify import pages
 from hocbaso.verify.models import RecordLookup
-from hocbaso.verify.services import lookup_status
+from hocbaso.verify.services import lookup_full, lookup_status
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -185,7 +185,9 @@ def test_a_lookup_on_postgresql_does_not_change_how_other_writes_commit(issue_th
     assert before != "off"
     assert lookup_status(text=issued.lookup_code, ip="198.51.100.9").status == "current"
     assert setting() == before
+    assert lookup_full(text=issued.lookup_code, factor="02/09/2014", ip="198.51.100.9") == issued  # write_turn
+    assert setting() == before
     with transaction.atomic():
         assert lookup_status(text=issued.lookup_code, ip="198.51.100.9").status == "current"
         assert setting() == before
-    assert RecordLookup.objects.filter(issued_record=issued, ok=True).count() == 2
+    assert RecordLookup.objects.filter(issued_record=issued, ok=True).count() == 3
