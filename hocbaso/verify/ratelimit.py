@@ -129,7 +129,8 @@ def sqlite_turn(raw):
         try:
             yield raw
         except BaseException:
-            raw.execute("ROLLBACK")
+            if raw.in_transaction:  # SQLite may have rolled back already (a failed statement)
+                raw.execute("ROLLBACK")
             raise
         raw.execute("COMMIT")
     finally:
