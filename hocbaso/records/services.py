@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from hocbaso.assessment.models import YearResult
@@ -250,25 +251,29 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
     for start in range(0, len(pending), chunk):
         ids = pending[start:start + chunk]
         with transaction.atomic():
+            # The record itself is not loaded (decoding every record's JSON costs more than signing it):
+            # only the three values the signature, the file name and the log need.
             drafts = list(RecordDraft.objects.select_for_update().filter(pk__in=ids, state=state)
+                          .defer("record").annotate(school_code=KT("record__school__code"),
+                                                    school_name=KT("record__school__name"),
+                                                    school_year=KT("record__school_year"))
                           .order_by("pk"))
             if not drafts:
                 continue
             jobs = [SignJob(_read(d.pdf), field_name, box=tuple(d.boxes[box_key]),
-                            reason=f"{role} ký học bạ", location=d.record["school"]["name"]) for d in drafts]
+                            reason=f"{role} ký học bạ", location=d.school_name) for d in drafts]
             signed = signer.sign_batch(jobs)
             now = timezone.now()
             for draft, pdf in zip(drafts, signed):
-                year = draft.record["school_year"]
                 step = 1 if next_state == DraftState.TEACHER_SIGNED else 2
-                draft.pdf = _write(f"drafts/{draft.record['school']['code']}/{year}/{draft.record_id}-{step}.pdf", pdf)
+                draft.pdf = _write(f"drafts/{draft.school_code}/{draft.school_year}/{draft.record_id}-{step}.pdf", pdf)
                 draft.sha256 = hashlib.sha256(pdf).hexdigest()
                 draft.state = next_state
                 draft.signers = [*draft.signers, {**who, "role": role, "field": field_name, "signed_at": now.isoformat()}]
                 setattr(draft, stamp_field, now)
             rows_update(RecordDraft, drafts, ["pdf", "sha256", "state", "signers", stamp_field])
             log_actions([Action(f"record.sign.{field_name.lower()}", "recorddraft", d.record_id, None,
-                                {"sha256": d.sha256, "signer": who["name"]}, school_code=d.record["school"]["code"])
+                                {"sha256": d.sha256, "signer": who["name"]}, school_code=d.school_code)
                          for d in drafts], actor=by)
         report.done += len(drafts)
         report.items += [d.record_id for d in drafts]
@@ -402,8 +407,9 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
         if progress:
             progress(report.done, report.total)
     if seal_signer is not None:
-        for klass in SchoolClass.objects.filter(pk__in=classes).select_related("school_year__school"):
-            class_package_build(school_class=klass, by=by, seal_signer=seal_signer)
+        class_packages_build(school_classes=list(SchoolClass.objects.filter(pk__in=classes)
+                                                 .select_related("school_year__school").order_by("pk")),
+                             by=by, seal_signer=seal_signer)
     return report
 
 
@@ -417,8 +423,25 @@ def class_package_build(*, school_class: SchoolClass, by, seal_signer) -> ClassP
     """Gói học bạ của lớp: a ZIP of the class's current issued PDFs and ``manifest.pdf``, a sheet listing
     every record (identifier, version, lookup code, SHA-256) with the list attached as JSON, signed with the
     school's seal."""
-    from hocbaso.signing.packages import sealed_package
+    return class_packages_build(school_classes=[school_class], by=by, seal_signer=seal_signer)[0]
 
+
+def class_packages_build(*, school_classes, by, seal_signer) -> list[ClassPackage]:
+    """``class_package_build`` for each class, in order. Each manifest sheet is compiled by typst (which runs
+    without holding the GIL) in a helper thread while this thread seals and stores the packages before it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hocbaso.signing.packages import manifest_sheet
+
+    plans = [_class_package_plan(klass) for klass in school_classes]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="manifest-sheet") as helper:
+        sheets = [helper.submit(manifest_sheet, manifest=manifest, sheet=sheet) for _issued, manifest, sheet in plans]
+        return [_class_package_store(klass, plan, compiled.result(), by=by, seal_signer=seal_signer)
+                for klass, plan, compiled in zip(school_classes, plans, sheets)]
+
+
+def _class_package_plan(school_class: SchoolClass) -> tuple[list, dict, dict]:
+    """The class's current issued records, the package's manifest and its sheet's content."""
     year = school_class.school_year
     issued = list(current_issued(IssuedRecord.objects.filter(enrolment__school_class=school_class))
                   .defer("record", "signers").order_by("pupil_name", "record_id"))
@@ -427,17 +450,26 @@ def class_package_build(*, school_class: SchoolClass, by, seal_signer) -> ClassP
                 "records": [{"record_id": r.record_id, "version": r.version, "lookup_code": r.lookup_code,
                              "identity_number": r.identity_number, "pupil_name": r.pupil_name,
                              "file": f"records/{r.record_id}.pdf", "sha256": r.sha256} for r in issued]}
-    data = sealed_package(
-        manifest=manifest, files={f"records/{r.record_id}.pdf": _read(r.pdf) for r in issued},
-        seal_signer=seal_signer, reason="Đóng dấu danh sách học bạ phát hành",
-        sheet=dict(left=year.school.name, right=f"Năm học {year.name}",
-                   title=f"Danh sách học bạ số phát hành — lớp {school_class.name}",
-                   subtitle=f"{len(issued)} học bạ · Năm học {year.name}",
-                   columns=["STT", "Họ và tên", "Mã số định danh học bạ", "Phiên bản", "SHA-256"],
-                   widths=["auto", "1fr", "auto", "auto", "3.2cm"],
-                   rows=[[i, r.pupil_name, r.record_id, r.version, r.sha256[:16] + "…"]
-                         for i, r in enumerate(issued, 1)],
-                   signer_title="Thủ trưởng đơn vị (đóng dấu)", signer_name=year.school.name))
+    sheet = dict(left=year.school.name, right=f"Năm học {year.name}",
+                 title=f"Danh sách học bạ số phát hành — lớp {school_class.name}",
+                 subtitle=f"{len(issued)} học bạ · Năm học {year.name}",
+                 columns=["STT", "Họ và tên", "Mã số định danh học bạ", "Phiên bản", "SHA-256"],
+                 widths=["auto", "1fr", "auto", "auto", "3.2cm"],
+                 rows=[[i, r.pupil_name, r.record_id, r.version, r.sha256[:16] + "…"]
+                       for i, r in enumerate(issued, 1)],
+                 signer_title="Thủ trưởng đơn vị (đóng dấu)", signer_name=year.school.name)
+    return issued, manifest, sheet
+
+
+def _class_package_store(school_class: SchoolClass, plan: tuple, compiled_sheet: bytes, *, by,
+                         seal_signer) -> ClassPackage:
+    from hocbaso.signing.packages import sealed_package
+
+    issued, manifest, sheet = plan
+    year = school_class.school_year
+    data = sealed_package(manifest=manifest, files={f"records/{r.record_id}.pdf": _read(r.pdf) for r in issued},
+                          seal_signer=seal_signer, reason="Đóng dấu danh sách học bạ phát hành", sheet=sheet,
+                          compiled_sheet=compiled_sheet)
     name = _write(f"packages/{year.school.code}/{year.name}/{school_class.name}.zip", data)
     with transaction.atomic():
         package = ClassPackage.objects.create(school_class=school_class, file=name,

@@ -37,13 +37,22 @@ def _nfc(text) -> str:
     return unicodedata.normalize("NFC", str(text or "")).strip()
 
 
-def sealed_package(*, manifest: dict, files: dict[str, bytes], seal_signer, sheet: dict, reason: str) -> bytes:
-    """The ZIP bytes: ``manifest.pdf`` (``signing.sheets.sheet_pdf(**sheet)`` with ``manifest`` attached as
-    ``manifest.json``, signed by ``seal_signer`` in a field named DONGDAU) then ``files`` in order."""
-    from hocbaso.signing.pades import SignJob
+def manifest_sheet(*, manifest: dict, sheet: dict) -> bytes:
+    """The unsigned ``manifest.pdf``: ``signing.sheets.sheet_pdf(**sheet)`` with ``manifest`` attached as
+    ``manifest.json``."""
     from hocbaso.signing.sheets import sheet_pdf
 
-    pdf = sheet_pdf(**sheet, attachment=MANIFEST_JSON, payload=manifest)
+    return sheet_pdf(**sheet, attachment=MANIFEST_JSON, payload=manifest)
+
+
+def sealed_package(*, manifest: dict, files: dict[str, bytes], seal_signer, sheet: dict, reason: str,
+                   compiled_sheet: bytes | None = None) -> bytes:
+    """The ZIP bytes: ``manifest.pdf`` (``manifest_sheet(manifest=manifest, sheet=sheet)``, signed by
+    ``seal_signer`` in a field named DONGDAU) then ``files`` in order. ``compiled_sheet``: that sheet when the
+    caller compiled it already (ahead, in another thread)."""
+    from hocbaso.signing.pades import SignJob
+
+    pdf = compiled_sheet if compiled_sheet is not None else manifest_sheet(manifest=manifest, sheet=sheet)
     signed = seal_signer.sign_batch([SignJob(pdf, "DONGDAU", reason=reason)])[0]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
