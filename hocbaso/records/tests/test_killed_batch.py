@@ -176,8 +176,10 @@ def signatures(path: str, *, trust_root: str | None = None) -> list[tuple]:
     ``trust_root`` (a PEM file), also whether pyHanko finds the signature intact, valid and trusted."""
     from pyhanko.keys import load_cert_from_pemder
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
+
+    from hocbaso.signing.aio import run_sync
 
     found = []
     with open(path, "rb") as handle:
@@ -185,7 +187,9 @@ def signatures(path: str, *, trust_root: str | None = None) -> list[tuple]:
             item = (sig.field_name, sig.signer_cert.subject.native["common_name"])
             if trust_root:
                 context = ValidationContext(trust_roots=[load_cert_from_pemder(trust_root)], allow_fetching=False)
-                item += (validate_pdf_signature(sig, signer_validation_context=context).bottom_line,)
+                # run_sync: an earlier test in the same process may have left an event loop running here.
+                status = run_sync(async_validate_pdf_signature(sig, signer_validation_context=context))
+                item += (status.bottom_line,)
             found.append(item)
     return found
 
