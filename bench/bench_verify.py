@@ -308,14 +308,22 @@ class LoadConnection(asyncio.Protocol):
                 return at
 
     def connection_lost(self, exc) -> None:
-        if time.perf_counter() < self.run.stop_at and not self.done.done():
+        if self.done.done():
+            return
+        if exc is not None and not isinstance(exc, ConnectionError):  # e.g. a response it could not read
+            self.done.set_exception(exc)
+        elif time.perf_counter() < self.run.stop_at:  # the server closed it: a new connection goes on
             asyncio.get_running_loop().create_task(open_load_connection(self.run, self.done))
-        elif not self.done.done():
+        else:
             self.done.set_result(None)
 
 
 async def open_load_connection(run: LoadRun, done: asyncio.Future) -> None:
-    await asyncio.get_running_loop().create_connection(lambda: LoadConnection(run, done), HOST, run.port)
+    try:
+        await asyncio.get_running_loop().create_connection(lambda: LoadConnection(run, done), HOST, run.port)
+    except OSError as error:
+        if not done.done():
+            done.set_exception(error)
 
 
 def server_cpu_seconds(master: int) -> float:
