@@ -102,7 +102,13 @@ class Signer(abc.ABC):
     def sign_batch(self, jobs: list[SignJob], *, progress: Callable[[int, int], Any] | None = None) -> list[bytes]:
         if not jobs:
             return []
-        return run_sync(self._sign_batch(list(jobs), progress))
+        signed: list[bytes] = []
+
+        async def batch() -> None:  # returns nothing: asyncio.run formats its task's result (every PDF's repr)
+            signed.extend(await self._sign_batch(list(jobs), progress))
+
+        run_sync(batch())
+        return signed
 
     async def _sign_batch(self, jobs: list[SignJob], progress) -> list[bytes]:
         async with self._raw_session(len(jobs)) as (raw, session):
