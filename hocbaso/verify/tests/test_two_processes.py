@@ -88,6 +88,9 @@ def test_limit_is_shared_by_two_gunicorn_processes(tmp_path):
             server.terminate()
         for server in servers:
             server.wait(timeout=10)
+        if os.environ.get("DATABASE_URL"):  # the test's own database goes with it
+            subprocess.run(["psql", base + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                           check=True, capture_output=True)
     # Six tokens in all, taken alternately from two processes: the 7th and 8th are refused.
     assert answers == [200] * 6 + [429, 429]
     if not os.environ.get("DATABASE_URL"):  # SQLite: the processes queued on the lock file beside the database
