@@ -326,21 +326,22 @@ async def open_load_connection(run: LoadRun, done: asyncio.Future) -> None:
             done.set_exception(error)
 
 
-def server_cpu_seconds(master: int) -> float:
-    """CPU time (user + system) used so far by the gunicorn master and its live workers (/proc/<pid>/stat)."""
+def server_cpu_seconds(master: int) -> dict[int, float]:
+    """CPU time (user + system) used so far by the gunicorn master and by each live worker (/proc/<pid>/stat),
+    by process id."""
     pids = [master]
     try:
         pids += [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
     except OSError:
         pass
-    ticks = 0
+    seconds = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return ticks / os.sysconf("SC_CLK_TCK")
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return seconds
 
 
 async def load(port: int, paths: list[str], connections: int, seconds: float, warmup: float, master: int) -> dict:
@@ -361,7 +362,8 @@ async def load(port: int, paths: list[str], connections: int, seconds: float, wa
     await asyncio.gather(*done)
     snapshot("to")
     (mine, server, first), (after, server_after, last) = cpu["from"], cpu["to"]
-    server = server_after - server
+    by_worker = [server_after[pid] - server[pid] for pid in server_after if pid in server and pid != master]
+    server = sum(server_after.values()) - sum(server.values())
     client = after.ru_utime + after.ru_stime - mine.ru_utime - mine.ru_stime
     total = max(last - first, 1)
     latencies = sorted(run.latencies)
@@ -370,7 +372,9 @@ async def load(port: int, paths: list[str], connections: int, seconds: float, wa
     return {"requests": len(latencies), "rps": len(latencies) / seconds,
             "p50": 1000 * latencies[len(latencies) // 2],
             "p99": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
-            "errors": run.errors, "server_us": 1e6 * server / total, "client_us": 1e6 * client / total}
+            "errors": run.errors, "server_us": 1e6 * server / total, "client_us": 1e6 * client / total,
+            # each worker's part of the server's CPU: a worker near 0 % got no connection and idled
+            "worker_shares": sorted((100 * w / max(sum(by_worker), 1e-9) for w in by_worker), reverse=True)}
 
 
 async def file_checks(port: int, pdf: bytes, times: int, expect: str) -> dict:
@@ -500,7 +504,8 @@ def main() -> int:
           f"p99 {api['p99']:6.1f} ms   ({api['requests']} requests, errors {api['errors'] or 'none'})")
     for label, phase in (("lookup page", page), ("JSON API", api)):
         print(f"{'  CPU per request, ' + label:42} server {phase['server_us']:5.0f} µs   "
-              f"load generator {phase['client_us']:4.0f} µs")
+              f"load generator {phase['client_us']:4.0f} µs   "
+              f"workers' shares {' / '.join(f'{share:.0f}' for share in phase['worker_shares'])} %")
     print(f"{'file check, issued PDF (registry match)':42} median {registry['median']:6.1f} ms   "
           f"p90 {registry['p90']:6.1f} ms   verdict {registry['verdict']}")
     print(f"{'file check, unknown PDF (full validation)':42} median {full['median']:6.1f} ms   "
