@@ -427,17 +427,34 @@ def class_package_build(*, school_class: SchoolClass, by, seal_signer) -> ClassP
 
 
 def class_packages_build(*, school_classes, by, seal_signer) -> list[ClassPackage]:
-    """``class_package_build`` for each class, in order. Each manifest sheet is compiled by typst (which runs
-    without holding the GIL) in a helper thread while this thread seals and stores the packages before it."""
+    """``class_package_build`` for each class, in order. What runs mostly without holding the GIL (typst
+    compiling each manifest sheet; reading the PDFs, zipping, hashing and writing each package) runs in a
+    helper thread while this thread seals the next sheets; the seal's signatures and the database writes stay
+    in this thread."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from hocbaso.signing.packages import manifest_sheet
+    from hocbaso.signing.packages import manifest_sheet, seal_sheet
 
     plans = [_class_package_plan(klass) for klass in school_classes]
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="manifest-sheet") as helper:
+    packages, pending = [], None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="class-package") as helper:
         sheets = [helper.submit(manifest_sheet, manifest=manifest, sheet=sheet) for _issued, manifest, sheet in plans]
-        return [_class_package_store(klass, plan, compiled.result(), by=by, seal_signer=seal_signer)
-                for klass, plan, compiled in zip(school_classes, plans, sheets)]
+        try:
+            for klass, plan, compiled in zip(school_classes, plans, sheets):
+                signed = seal_sheet(compiled.result(), seal_signer=seal_signer,
+                                    reason="Đóng dấu danh sách học bạ phát hành")
+                previous, pending = pending, (klass, plan, helper.submit(_class_package_write, klass, plan, signed))
+                if previous is not None:  # written by now: recorded while the next one is written
+                    packages.append(_class_package_record(*previous, by=by))
+            last, pending = pending, None
+            if last is not None:
+                packages.append(_class_package_record(*last, by=by))
+        except BaseException:
+            # A later class failed: the package still being written is recorded too, as one at a time would.
+            if pending is not None and pending[2].exception() is None:
+                packages.append(_class_package_record(*pending, by=by))
+            raise
+    return packages
 
 
 def _class_package_plan(school_class: SchoolClass) -> tuple[list, dict, dict]:
@@ -461,20 +478,24 @@ def _class_package_plan(school_class: SchoolClass) -> tuple[list, dict, dict]:
     return issued, manifest, sheet
 
 
-def _class_package_store(school_class: SchoolClass, plan: tuple, compiled_sheet: bytes, *, by,
-                         seal_signer) -> ClassPackage:
-    from hocbaso.signing.packages import sealed_package
+def _class_package_write(school_class: SchoolClass, plan: tuple, signed_sheet: bytes) -> tuple[str, str]:
+    """The package's ZIP written to storage (no database access: runs in a helper thread); its name and SHA-256."""
+    from hocbaso.signing.packages import package_zip
 
-    issued, manifest, sheet = plan
+    issued, _manifest, _sheet = plan
     year = school_class.school_year
-    data = sealed_package(manifest=manifest, files={f"records/{r.record_id}.pdf": _read(r.pdf) for r in issued},
-                          seal_signer=seal_signer, reason="Đóng dấu danh sách học bạ phát hành", sheet=sheet,
-                          compiled_sheet=compiled_sheet)
+    data = package_zip(signed_sheet, {f"records/{r.record_id}.pdf": _read(r.pdf) for r in issued})
     name = _write(f"packages/{year.school.code}/{year.name}/{school_class.name}.zip", data)
+    return name, hashlib.sha256(data).hexdigest()
+
+
+def _class_package_record(school_class: SchoolClass, plan: tuple, written, *, by) -> ClassPackage:
+    issued = plan[0]
+    name, sha256 = written.result()
+    year = school_class.school_year
     with transaction.atomic():
-        package = ClassPackage.objects.create(school_class=school_class, file=name,
-                                              sha256=hashlib.sha256(data).hexdigest(), records=len(issued),
-                                              created_by=by)
+        package = ClassPackage.objects.create(school_class=school_class, file=name, sha256=sha256,
+                                              records=len(issued), created_by=by)
         log_actions([Action("package.build", "schoolclass", str(school_class.pk), None,
                             {"records": len(issued), "sha256": package.sha256}, school_code=year.school.code)],
                     actor=by)

@@ -50,13 +50,22 @@ def sealed_package(*, manifest: dict, files: dict[str, bytes], seal_signer, shee
     """The ZIP bytes: ``manifest.pdf`` (``manifest_sheet(manifest=manifest, sheet=sheet)``, signed by
     ``seal_signer`` in a field named DONGDAU) then ``files`` in order. ``compiled_sheet``: that sheet when the
     caller compiled it already (ahead, in another thread)."""
+    pdf = compiled_sheet if compiled_sheet is not None else manifest_sheet(manifest=manifest, sheet=sheet)
+    return package_zip(seal_sheet(pdf, seal_signer=seal_signer, reason=reason), files)
+
+
+def seal_sheet(pdf: bytes, *, seal_signer, reason: str) -> bytes:
+    """The manifest sheet signed by ``seal_signer`` in the DONGDAU field."""
     from hocbaso.signing.pades import SignJob
 
-    pdf = compiled_sheet if compiled_sheet is not None else manifest_sheet(manifest=manifest, sheet=sheet)
-    signed = seal_signer.sign_batch([SignJob(pdf, "DONGDAU", reason=reason)])[0]
+    return seal_signer.sign_batch([SignJob(pdf, "DONGDAU", reason=reason)])[0]
+
+
+def package_zip(signed_sheet: bytes, files: dict[str, bytes]) -> bytes:
+    """The package's ZIP: ``manifest.pdf`` then ``files`` in order, stored (PDFs do not compress further)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr(MANIFEST_PDF, signed)
+        archive.writestr(MANIFEST_PDF, signed_sheet)
         for name, content in files.items():
             archive.writestr(name, content)
     return buffer.getvalue()
