@@ -86,9 +86,13 @@ class Signer(abc.ABC):
     def describe(self) -> dict:
         """Who signs: name (CN), role (the certificate's title attribute), organisation (O), subject, kind."""
         cert = self.certificate
-        return {"name": _attr(cert, NameOID.COMMON_NAME), "role": _attr(cert, NameOID.TITLE),
-                "organisation": _attr(cert, NameOID.ORGANIZATION_NAME), "subject": subject_text(cert.subject),
-                "kind": self.kind}
+        described = getattr(self, "_described", None)  # read once per certificate: every stamp asks again
+        if described is None or described[0] is not cert:
+            described = (cert, {"name": _attr(cert, NameOID.COMMON_NAME), "role": _attr(cert, NameOID.TITLE),
+                                "organisation": _attr(cert, NameOID.ORGANIZATION_NAME),
+                                "subject": subject_text(cert.subject), "kind": self.kind})
+            self._described = described
+        return dict(described[1])
 
     def stamp_text(self, when: dt.datetime) -> str:
         who = self.describe()
