@@ -37,13 +37,25 @@ _LEADING_NUMBER = re.compile(r"[0-9]+", re.ASCII)
 
 def nfc(value: Any) -> Any:
     """A deep copy of a JSON value with every string (keys included) in Unicode NFC."""
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, dict):
-        return {nfc(key): nfc(item) for key, item in value.items()}
-    if isinstance(value, list):
+    kind = type(value)
+    if kind is str:
+        # ASCII is NFC already; a record holds far more codes and keys than Vietnamese words.
+        return value if value.isascii() else _normalize("NFC", value)
+    if kind is dict:
+        return {(key if type(key) is str and key.isascii() else nfc(key)): nfc(item)
+                for key, item in value.items()}
+    if kind is list:
+        return [nfc(item) for item in value]
+    if isinstance(value, str | dict | list):  # subclasses: the general path
+        if isinstance(value, str):
+            return _normalize("NFC", value)
+        if isinstance(value, dict):
+            return {nfc(key): nfc(item) for key, item in value.items()}
         return [nfc(item) for item in value]
     return value
+
+
+_normalize = unicodedata.normalize
 
 
 def join(path: str, key: str | int) -> str:

@@ -318,6 +318,21 @@ def test_text_is_compared_in_nfc():
     assert assessment.valid and assessment.outcome == "HT"
 
 
+def test_nfc_normalises_every_string_key_and_value_and_copies():
+    from hocbaso.tt27.record_format import nfc
+
+    class Name(str):
+        pass
+
+    nfd = unicodedata.normalize("NFD", "Nguyễn Thị Ánh Tuyết")
+    value = {nfd: [nfd, {"code": "toan", nfd: Name(nfd)}, 7, None, True], "ascii": "plain"}
+    result = nfc(value)
+    name = unicodedata.normalize("NFC", nfd)
+    assert result == {name: [name, {"code": "toan", name: name}, 7, None, True], "ascii": "plain"}
+    assert nfd != name and next(iter(result)) == name
+    assert result[name] is not value[nfd] and result[name][1] is not value[nfd][1]  # a copy, not the input
+
+
 def test_a_decomposed_rating_in_words_still_gets_its_hint():
     record = valid_record()
     record["subjects"][0]["rating"] = unicodedata.normalize("NFD", "Hoàn thành")
