@@ -15,11 +15,12 @@ builds it; the certificates of 4A's signers are issued with the demo PIN as ``ho
 import pytest
 from django.urls import reverse
 
+import browsing
+from browsing import cell, phone_page, wait_saved
 from hocbaso.records.tests.triggers import immutability_triggers
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -48,33 +49,13 @@ def demo(settings):
 def log_in(page, base, username, shot=None):
     from hocbaso.demo.builder import PASSWORD
 
-    page.goto(base + reverse("portal:login"))
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    if shot:
-        shot(page, f"login-{username}")
-    page.click("button.primary")
-    page.wait_for_url(base + reverse("portal:home"))
-
-
-def cell(page, row: int, col: str):
-    return page.locator(f'#grid tbody tr:nth-child({row + 1}) td[data-col="{col}"]')
-
-
-def wait_saved(page):
-    page.wait_for_function("document.getElementById('sync-state').dataset.state === 'saved'")
+    browsing.log_in(page, base, username, shot, password=PASSWORD, shot_name=f"login-{username}")
 
 
 def run_and_wait(page) -> str:
-    """Run the queued job in a worker and wait for the progress page to show it finished."""
-    from hocbaso.jobs.services import worker_loop
-
-    page.wait_for_selector("#job-bar")
-    assert worker_loop(once=True) == 1
-    page.wait_for_function("document.getElementById('job-percent').textContent === '100%'", timeout=60_000)
-    page.wait_for_selector("#job-summary:not([hidden])")
+    summary = browsing.run_and_wait(page, timeout=60_000)
     page.wait_for_timeout(500)  # the bar's width transition (0.4 s), for the screenshot
-    return page.inner_text("#job-summary")
+    return summary
 
 
 def stage(page, name: str) -> str:
@@ -138,7 +119,7 @@ def test_demo_teacher_enters_and_sees_the_summary_then_the_principal_locks_signs
     shot(teacher, "teacher-summary")
 
     # 2. The principal locks 4A from the dashboard (a background job with its progress page).
-    principal = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    principal = phone_page(new_context)
     principal.on("dialog", lambda dialog: dialog.accept())
     log_in(principal, base, "hieutruong", shot)
     principal.click("#dashboard-link")

@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from browsing import fits_the_phone, log_in, phone_page
+
 from hocbaso.audit.models import AuditEntry
 from hocbaso.conftest import make_staff
 from hocbaso.directory.models import Pupil, Role
@@ -14,23 +16,13 @@ from hocbaso.exchange.tests.helpers import PUPIL_HEADERS, pupil_row, xlsx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "matkhau-an-toan"
-PHONE = {"width": 360, "height": 740}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def fits_the_phone(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_the_clerk_imports_the_pupil_list_on_a_phone(live_server, world, django_user_model, new_context, shot):
     make_staff(django_user_model, world.school, "vanthu", "Bùi Thị Hân", Role.CLERK)
-    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
-    page.goto(live_server.url + reverse("portal:login"))
-    page.fill("#id_username", "vanthu")
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(live_server.url + reverse("portal:home"))
+    page = phone_page(new_context)
+    log_in(page, live_server.url, "vanthu")
     page.goto(live_server.url + reverse("exchange:hub", args=[world.year.pk]))
     assert fits_the_phone(page)
     shot(page, "data-page")
@@ -107,12 +99,8 @@ def test_the_receiving_principal_checks_a_package_on_a_phone_and_a_changed_byte_
     from hocbaso.exchange.tests.packaging import flip_in_signed_pdf, members, rezip
 
     w = package_sent
-    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
-    page.goto(live_server.url + reverse("portal:login"))
-    page.fill("#id_username", "hieutruong2")
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(live_server.url + reverse("portal:home"))
+    page = phone_page(new_context)
+    log_in(page, live_server.url, "hieutruong2")
     receive = live_server.url + reverse("exchange:transfer_receive", args=[w.next_year.pk])
     page.goto(receive)
 

@@ -8,13 +8,14 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from browsing import cell, log_in, wait_saved
+
 from hocbaso.assessment.models import SubjectEvaluation
 from hocbaso.assessment.services import subject_evaluation_set
 from hocbaso.directory.models import Enrolment, Pupil
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "matkhau-an-toan"
 # Class 4A: the shared fixture's pupil and five more; the grid lists them by given name.
 NAMES = ["Lê Văn An", "Phạm Thị Bích", "Trần Minh Châu", "Hoàng Văn Dũng", "Vũ Thị Hà"]
 ORDER = ["Lê Văn An", "Phạm Thị Bích", "Trần Minh Châu", "Hoàng Văn Dũng", "Vũ Thị Hà", "Nguyễn Thị Ánh Tuyết"]
@@ -33,24 +34,6 @@ def class4a(world):
 def marks(period="cuoi_nam", subject="toan"):
     rows = SubjectEvaluation.objects.filter(period=period, subject=subject).select_related("enrolment__pupil")
     return {r.enrolment.pupil.full_name: (r.rating, r.score, r.comment) for r in rows}
-
-
-def log_in(page, base, username, shot=None):
-    page.goto(base + reverse("portal:login"))
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    if shot:
-        shot(page, "login")
-    page.click("button.primary")
-    page.wait_for_url(base + reverse("portal:home"))
-
-
-def cell(page, row: int, col: str):
-    return page.locator(f'#grid tbody tr:nth-child({row + 1}) td[data-col="{col}"]')
-
-
-def wait_saved(page):
-    page.wait_for_function("document.getElementById('sync-state').dataset.state === 'saved'")
 
 
 def unsent(page) -> int:

@@ -9,6 +9,8 @@ worker runs it while the page polls. Every step is screenshotted to screenshots/
 import pytest
 from django.urls import reverse
 
+from browsing import fits_the_phone, log_in, phone_page, run_and_wait
+
 from hocbaso.assessment.services import data_lock
 from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.services import worker_loop
@@ -19,8 +21,6 @@ from hocbaso.signing.services import identity_for, signer_open, subject_signoff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "matkhau-an-toan"
-PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture
@@ -34,10 +34,6 @@ def ready_to_sign(world, settings):
     return w
 
 
-def fits_the_phone(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 def percent(page) -> str:
     return page.inner_text("#job-percent")
 
@@ -45,12 +41,8 @@ def percent(page) -> str:
 def test_homeroom_teacher_signs_the_class_with_one_pin_and_follows_the_progress(live_server, ready_to_sign,
                                                                                 new_context, shot):
     w = ready_to_sign
-    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
-    page.goto(live_server.url + reverse("portal:login"))
-    page.fill("#id_username", "gvcn4a")
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(live_server.url + reverse("portal:home"))
+    page = phone_page(new_context)
+    log_in(page, live_server.url, "gvcn4a")
     page.click("text=4A")
     page.wait_for_selector("#class-sign-form")
     assert page.inner_text("#class-stage") == "Đã chốt" and fits_the_phone(page)
@@ -118,26 +110,13 @@ def teacher_signed(ready_to_sign):
     immutability_triggers(present=False)
 
 
-def run_and_wait(page):
-    """Run the queued job in a worker and wait for the progress page to show it finished."""
-    page.wait_for_selector("#job-bar")
-    assert worker_loop(once=True) == 1
-    page.wait_for_function("document.getElementById('job-percent').textContent === '100%'")
-    page.wait_for_selector("#job-summary:not([hidden])")
-    return page.inner_text("#job-summary")
-
-
 def test_principal_signs_and_issues_from_the_dashboard_on_a_phone(live_server, teacher_signed, new_context, shot):
     from hocbaso.portal.tests.conftest import PRINCIPAL_PIN, SEAL_PIN
     from hocbaso.records.models import IssuedRecord
 
     w = teacher_signed
-    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
-    page.goto(live_server.url + reverse("portal:login"))
-    page.fill("#id_username", "hieutruong")
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(live_server.url + reverse("portal:home"))
+    page = phone_page(new_context)
+    log_in(page, live_server.url, "hieutruong")
     page.click("#dashboard-link")
     page.wait_for_selector("#classes")
     assert page.get_attribute('#classes tr[data-class="4A"]', "data-stage") == "teacher_signed"
@@ -169,19 +148,11 @@ def test_principal_signs_and_issues_from_the_dashboard_on_a_phone(live_server, t
     assert response.headers["x-record-kind"] == "issued" and response.body().startswith(b"%PDF")
 
 
-def log_in(page, base, username):
-    page.goto(base + reverse("portal:login"))
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(base + reverse("portal:home"))
-
-
 def test_a_correction_is_filed_and_approved_on_a_phone(live_server, ready_to_sign, new_context, shot):
     from hocbaso.records.models import CorrectionRequest, CorrectionStatus
 
     w = ready_to_sign
-    teacher = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    teacher = phone_page(new_context)
     log_in(teacher, live_server.url, "gvcn4a")
     teacher.goto(live_server.url + reverse("portal:class_detail", args=[w.class4a.pk]))
     teacher.click("text=Đề nghị điều chỉnh")
@@ -197,7 +168,7 @@ def test_a_correction_is_filed_and_approved_on_a_phone(live_server, ready_to_sig
     assert "Chờ phê duyệt" in teacher.inner_text("#list")
     shot(teacher, "teacher-sent")
 
-    principal = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    principal = phone_page(new_context)
     log_in(principal, live_server.url, "hieutruong")
     principal.click("#dashboard-link")
     principal.wait_for_selector("#corrections .correction")

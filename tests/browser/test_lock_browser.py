@@ -5,6 +5,8 @@ Every step is screenshotted to screenshots/<test>/."""
 import pytest
 from django.urls import reverse
 
+from browsing import fits_the_phone, log_in, phone_page
+
 from hocbaso.assessment.selectors import is_locked
 from hocbaso.audit.models import AuditEntry
 from hocbaso.jobs.models import Job, JobState
@@ -13,25 +15,13 @@ from hocbaso.portal.tests.conftest import lifecycle_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "matkhau-an-toan"
-PHONE = {"width": 360, "height": 740}
-
-
-def fits_the_phone(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 def test_principal_cancels_a_queued_lock_then_locks_and_unlocks_with_a_reason(live_server, world, settings,
                                                                               new_context, shot):
     settings.JOBS_INLINE = False
     w = lifecycle_school(world)
-    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    page = phone_page(new_context)
     page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(live_server.url + reverse("portal:login"))
-    page.fill("#id_username", "hieutruong")
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(live_server.url + reverse("portal:home"))
+    log_in(page, live_server.url, "hieutruong")
     dashboard = live_server.url + reverse("portal:school_dashboard", args=[w.year.pk])
 
     # Lock 4A: the job waits in the queue; the principal cancels it from its progress page.

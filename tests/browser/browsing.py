@@ -1,0 +1,47 @@
+"""What the browser tests do again and again: sign in, reach a grid cell, wait for a save or a background job,
+check that a page fits a phone."""
+
+from django.urls import reverse
+
+PASSWORD = "matkhau-an-toan"  # the test accounts' password (hocbaso.conftest.make_staff)
+PHONE = {"width": 360, "height": 740}
+
+
+def phone_page(new_context, **options):
+    """A new page in a 360-pixel-wide phone's browser."""
+    return new_context(viewport=PHONE, is_mobile=True, has_touch=True, **options).new_page()
+
+
+def log_in(page, base, username, shot=None, *, password=PASSWORD, shot_name="login"):
+    """Sign in through the login form and land on the home page (a screenshot of the filled form with ``shot``)."""
+    page.goto(base + reverse("portal:login"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    if shot:
+        shot(page, shot_name)
+    page.click("button.primary")
+    page.wait_for_url(base + reverse("portal:home"))
+
+
+def fits_the_phone(page) -> bool:
+    """Nothing sticks out sideways: the page needs no horizontal scrolling."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def cell(page, row: int, col: str):
+    return page.locator(f'#grid tbody tr:nth-child({row + 1}) td[data-col="{col}"]')
+
+
+def wait_saved(page):
+    page.wait_for_function("document.getElementById('sync-state').dataset.state === 'saved'")
+
+
+def run_and_wait(page, *, timeout: float = 30_000) -> str:
+    """Run the queued job in a worker, wait for the progress page to show it finished; its summary."""
+    from hocbaso.jobs.services import worker_loop
+
+    page.wait_for_selector("#job-bar")
+    assert worker_loop(once=True) == 1
+    page.wait_for_function("document.getElementById('job-percent').textContent === '100%'", timeout=timeout)
+    page.wait_for_selector("#job-summary:not([hidden])")
+    return page.inner_text("#job-summary")
