@@ -553,7 +553,7 @@ def copy_sign(request, request_id: int):
     from hocbaso.exchange.models import CopyRequest
     from hocbaso.exchange.tasks import KIND_COPY
     from hocbaso.jobs.services import job_submit
-    from hocbaso.portal.forms import PinForm
+    from hocbaso.portal.forms import pin_form
     from hocbaso.portal.jobsecret import ARG, pin_seal
     from hocbaso.portal.lifecycle import active_job
     from hocbaso.signing.models import SigningIdentity
@@ -573,22 +573,12 @@ def copy_sign(request, request_id: int):
     if copy_request.copy_id:
         problems.append(_("Đề nghị này đã được cấp bản sao (lần cấp %(n)s).") % {"n": copy_request.copy.number})
     identity = SigningIdentity.objects.filter(staff=staff_for_user(request.user), active=True).first()
-    form = PinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if problems:
-            form.add_error(None, problems[0])
-        elif identity is None:
-            form.add_error(None, _("Bạn chưa có chứng thư số. Hãy tạo chứng thư số trước khi ký."))
-        else:
-            _signer, problem = _open_signer(identity, form.cleaned_data["pin"])
-            if problem:
-                form.add_error("pin", problem)
-            else:
-                sealed = pin_seal(form.cleaned_data["pin"], kind=KIND_COPY, target=f"copy:{copy_request.pk}",
-                                  user_id=request.user.pk)
-                job = job_submit(kind=KIND_COPY, args={"request": copy_request.pk, "back": back, ARG: sealed},
-                                 by=request.user, school_code=copy_request.school.code)
-                return redirect("portal:job", job.pk)
+    form, pin = pin_form(request, problems=problems, identity=identity)
+    if pin is not None:
+        sealed = pin_seal(pin, kind=KIND_COPY, target=f"copy:{copy_request.pk}", user_id=request.user.pk)
+        job = job_submit(kind=KIND_COPY, args={"request": copy_request.pk, "back": back, ARG: sealed},
+                         by=request.user, school_code=copy_request.school.code)
+        return redirect("portal:job", job.pk)
     return render(request, "portal/sign.html", {
         "title": _("Ký bản sao học bạ — %(pupil)s") % {"pupil": copy_request.pupil.full_name}, "form": form,
         "identity": identity, "problems": problems, "back": back, "back_label": _("Bản sao học bạ"),

@@ -88,3 +88,38 @@ class CorrectionForm(forms.Form):
 class DecisionForm(forms.Form):
     note = forms.CharField(label=_("Ghi chú"), max_length=1000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# ---------------------------------------------------------------------- a signing page's PIN
+
+def pin_check(form: PinForm, identity, *, seal: bool = False) -> bool:
+    """Open the key with the typed PIN before queueing anything; a refusal goes on the form, in Vietnamese."""
+    from hocbaso.signing.errors import SigningError, WrongPinError
+    from hocbaso.signing.services import signer_open
+
+    try:
+        signer_open(identity, form.cleaned_data["pin"], seal=seal)
+    except WrongPinError as error:
+        form.add_error("pin", str(error))
+        return False
+    except SigningError as error:
+        form.add_error(None, str(error))
+        return False
+    return True
+
+
+NO_CERTIFICATE = _("Bạn chưa có chứng thư số. Hãy tạo chứng thư số trước khi ký.")
+
+
+def pin_form(request, *, problems: list, identity, no_identity=NO_CERTIFICATE, seal: bool = False):
+    """A signing page's PIN form. On a POST with nothing in the way (``problems``), a certificate and a PIN
+    that opens its key, returns ``(form, pin)``; otherwise ``(form, None)`` with the reason on the form."""
+    form = PinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if problems:
+            form.add_error(None, problems[0])
+        elif identity is None:
+            form.add_error(None, no_identity)
+        elif pin_check(form, identity, seal=seal):
+            return form, form.cleaned_data["pin"]
+    return form, None

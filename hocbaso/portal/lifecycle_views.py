@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hocbaso.assessment.services import EvaluationInputError
@@ -28,7 +27,7 @@ from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.services import job_submit
 from hocbaso.portal import lifecycle
 from hocbaso.portal.corrections import correction_fields, with_labels
-from hocbaso.portal.forms import CorrectionForm, DecisionForm, NewPinForm, PinForm
+from hocbaso.portal.forms import NO_CERTIFICATE, CorrectionForm, DecisionForm, NewPinForm, PinForm, pin_form
 from hocbaso.portal.jobsecret import ARG, pin_seal
 from hocbaso.portal.permissions import (can_cancel_job, can_hold_certificate, can_request_correction, can_sign_class,
                                         can_view_job, school_access, signoff_subjects)
@@ -69,38 +68,6 @@ def _identity(staff=None, school=None):
     if staff is not None:
         return SigningIdentity.objects.filter(staff=staff, active=True).first()
     return SigningIdentity.objects.filter(school=school, staff__isnull=True, active=True).first()
-
-
-def _check_pin(form: PinForm, identity, *, seal: bool = False) -> bool:
-    """Open the key with the typed PIN before queueing anything; a refusal goes on the form, in Vietnamese."""
-    from hocbaso.signing.services import signer_open
-
-    try:
-        signer_open(identity, form.cleaned_data["pin"], seal=seal)
-    except WrongPinError as error:
-        form.add_error("pin", str(error))
-        return False
-    except SigningError as error:
-        form.add_error(None, str(error))
-        return False
-    return True
-
-
-NO_CERTIFICATE = gettext_lazy("Bạn chưa có chứng thư số. Hãy tạo chứng thư số trước khi ký.")
-
-
-def _pin_form(request, *, problems: list, identity, no_identity=NO_CERTIFICATE, seal: bool = False):
-    """A signing page's PIN form. On a POST with nothing in the way (``problems``), a certificate and a PIN
-    that opens its key, returns ``(form, pin)``; otherwise ``(form, None)`` with the reason on the form."""
-    form = PinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if problems:
-            form.add_error(None, problems[0])
-        elif identity is None:
-            form.add_error(None, no_identity)
-        elif _check_pin(form, identity, seal=seal):
-            return form, form.cleaned_data["pin"]
-    return form, None
 
 
 def _render_sign(request, context: dict, status: int = 200):
@@ -193,7 +160,7 @@ def class_sign(request, class_id: int):
     state = lifecycle.class_states(school_class.school_year, [school_class])[0]
     problems = lifecycle.class_sign_problems(school_class, state)
     identity = _identity(staff=staff_for_user(request.user))
-    form, pin = _pin_form(request, problems=problems, identity=identity)
+    form, pin = pin_form(request, problems=problems, identity=identity)
     if pin is not None:
         job = _submit(lifecycle.KIND_CLASS_SIGN, by=request.user, school=school_class.school_year.school,
                       args={"class_id": school_class.pk}, pin=pin, target=f"class:{school_class.pk}")
@@ -263,7 +230,7 @@ def _year_pin_job(request, year, *, kind: str, waiting: int, empty: str, identit
     if running:
         return redirect("portal:job", running.pk)
     problems = [] if waiting else [empty]
-    form, pin = _pin_form(request, problems=problems, identity=identity, no_identity=no_identity, seal=seal)
+    form, pin = pin_form(request, problems=problems, identity=identity, no_identity=no_identity, seal=seal)
     if pin is not None:
         job = _submit(kind, by=request.user, school=year.school, args={"school_year": year.pk}, pin=pin,
                       target=f"year:{year.pk}")
