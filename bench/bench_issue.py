@@ -254,7 +254,7 @@ class NaivePipeline:
         import typst
 
         from hocbaso.documents.attachment import attachment_name, canonical_json
-        from hocbaso.documents.render import FONTS, HERE, PDF_STANDARD, TEMPLATE, Renderer, document_date
+        from hocbaso.documents.render import FONTS, HERE, PDF_STANDARD, TEMPLATE, Renderer, document_date, sigboxes
 
         self.pin = pin
         self.phases = Phases(workers=False)  # one process: no /proc scans inside its timing
@@ -277,15 +277,9 @@ class NaivePipeline:
                     pdf_tags=False))
 
             def _boxes(self):
-                found = json.loads(phases.run("query boxes", lambda: typst.query(
+                return sigboxes(phases.run("query boxes", lambda: typst.query(
                     str(TEMPLATE), "<sigbox>", field="value", root=str(HERE), font_paths=[str(FONTS)],
                     ignore_system_fonts=True, sys_inputs=self._inputs)))
-                boxes = {}
-                for item in found:
-                    top = item["page-height"] - item["y"]
-                    boxes[item["key"]] = (item["page"], round(item["x"], 2), round(top - item["h"], 2),
-                                          round(item["x"] + item["w"], 2), round(top, 2))
-                return boxes
 
         self.renderer = Naive()
 

@@ -101,6 +101,17 @@ def fill_year():
     return fill
 
 
+@pytest.fixture
+def inline_jobs(settings, django_capture_on_commit_callbacks):
+    """Jobs run at once, in the request (``JOBS_INLINE``); the test's transaction needs its commit hooks run."""
+    settings.JOBS_INLINE = True
+
+    def post(client, url, data=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data or {})
+    return post
+
+
 TEACHER_PIN, PRINCIPAL_PIN, SEAL_PIN, ENGLISH_PIN = "246810", "135790", "975310", "112233"
 
 

@@ -61,6 +61,17 @@ def verify_url_for(record: dict, verify_url: str | None) -> str | None:
     return verify_url.replace("{lookup_code}", code) if code else None
 
 
+def sigboxes(query_result: str) -> dict[str, Box]:
+    """The signature boxes from typst's answer to ``query("<sigbox>", field="value")``: by key, the page and the
+    rectangle in PDF coordinates (points from the bottom left)."""
+    boxes = {}
+    for item in json.loads(query_result):
+        top = item["page-height"] - item["y"]
+        boxes[item["key"]] = (item["page"], round(item["x"], 2), round(top - item["h"], 2),
+                              round(item["x"] + item["w"], 2), round(top, 2))
+    return boxes
+
+
 class Renderer:
     """One typst compiler, fonts loaded once, rendering any number of records in turn.
 
@@ -172,13 +183,7 @@ class Renderer:
 
     def _boxes(self) -> dict[str, Box]:
         """The signature boxes of the document compiled last (typst memoises: no second layout)."""
-        found = json.loads(self._compiler.query("<sigbox>", field="value"))
-        boxes = {}
-        for item in found:
-            top = item["page-height"] - item["y"]
-            boxes[item["key"]] = (item["page"], round(item["x"], 2), round(top - item["h"], 2),
-                                  round(item["x"] + item["w"], 2), round(top, 2))
-        return boxes
+        return sigboxes(self._compiler.query("<sigbox>", field="value"))
 
 
 # ---------------------------------------------------------------------- one process, many calls

@@ -22,6 +22,21 @@ def xlsx(sheets: dict[str, list[list]], *, merges: dict[str, list[str]] | None =
     return save(workbook)
 
 
+def receiving_school(w, django_user_model):
+    """``w``'s class signed and issued; at ``w.other_school`` a principal (``w.receiver``), the 2025-2026 year
+    (``w.next_year``) and its class 5A (``w.class5a``), ready to take in a transferred pupil."""
+    from hocbaso.conftest import make_staff
+    from hocbaso.directory.models import Role, SchoolClass, SchoolYear
+    from hocbaso.records.tests.test_lifecycle import sign_and_issue
+
+    sign_and_issue(w)
+    w.receiver = make_staff(django_user_model, w.other_school, "hieutruong2", "Ngô Văn Nhận", Role.PRINCIPAL)
+    w.next_year = SchoolYear.objects.create(school=w.other_school, name="2025-2026", start_date=dt.date(2025, 9, 5),
+                                            end_date=dt.date(2026, 5, 31))
+    w.class5a = SchoolClass.objects.create(school_year=w.next_year, grade=5, name="5A", homeroom_teacher=w.outsider)
+    return w
+
+
 def save(workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)

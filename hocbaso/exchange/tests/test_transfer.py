@@ -10,17 +10,17 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from hocbaso.audit.models import AuditEntry
-from hocbaso.conftest import make_staff
-from hocbaso.directory.models import Enrolment, Pupil, Role, SchoolClass, SchoolYear
+from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.exchange.history import pupil_history
 from hocbaso.exchange.models import ImportedRecord, Transfer
 from hocbaso.signing.packages import package_open, sealed_package
+from hocbaso.exchange.tests.helpers import receiving_school
 from hocbaso.exchange.tests.packaging import flip_in_member, flip_in_signed_pdf, members, read, rezip
 from hocbaso.exchange.transfer import (TransferRefused, _pupil_for, transfer_package_build,
                                        transfer_package_import)
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.services import LifecycleRefused
-from hocbaso.records.tests.test_lifecycle import SEAL_PIN, school, sign_and_issue  # noqa: F401 (fixture)
+from hocbaso.records.tests.test_lifecycle import SEAL_PIN, school  # noqa: F401 (fixture)
 from hocbaso.signing.services import identity_for, identity_issue, signer_open
 from hocbaso.signing.validate import validate_pdf
 
@@ -33,12 +33,7 @@ SHEET = {"left": "Trường", "right": "", "title": "Danh sách", "subtitle": ""
 def transfer(school, django_user_model):
     """The class issued at the sending school; at the receiving school a principal, a teacher and a class 5A
     for 2025-2026; the transfer package of the first pupil."""
-    w = school
-    sign_and_issue(w)
-    w.receiver = make_staff(django_user_model, w.other_school, "hieutruong2", "Ngô Văn Nhận", Role.PRINCIPAL)
-    w.next_year = SchoolYear.objects.create(school=w.other_school, name="2025-2026", start_date=dt.date(2025, 9, 5),
-                                            end_date=dt.date(2026, 5, 31))
-    w.class5a = SchoolClass.objects.create(school_year=w.next_year, grade=5, name="5A", homeroom_teacher=w.outsider)
+    w = receiving_school(school, django_user_model)
     w.seal = signer_open(identity_for(school=w.school), SEAL_PIN)
     w.transfer = transfer_package_build(pupil=w.pupil, by=w.owner.user, seal_signer=w.seal)
     w.package = read(w.transfer.file)

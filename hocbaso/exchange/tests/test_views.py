@@ -15,13 +15,13 @@ from django.urls import reverse
 
 from hocbaso.audit.models import AuditEntry
 from hocbaso.conftest import make_staff
-from hocbaso.directory.models import Enrolment, Pupil, Role, SchoolClass, SchoolYear, Staff, StaffRole
+from hocbaso.directory.models import Enrolment, Pupil, Role, Staff, StaffRole
 from hocbaso.exchange.archive import archive_open
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest, ImportedRecord, Transfer
 from hocbaso.exchange.tests.helpers import PUPIL_HEADERS, pupil_row, xlsx
 from hocbaso.exchange.tests.packaging import flip_in_signed_pdf, members, rezip
 from hocbaso.exchange.xlsx_export import evaluations_workbook
-from hocbaso.exchange.tests.helpers import save
+from hocbaso.exchange.tests.helpers import receiving_school, save
 from hocbaso.jobs.models import Job, JobState
 from hocbaso.portal.jobsecret import ARG
 from hocbaso.records.models import IssuedRecord
@@ -29,16 +29,6 @@ from hocbaso.records.tests.test_lifecycle import PRINCIPAL_PIN, SEAL_PIN, school
 from hocbaso.verify.files import file_check
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def inline_jobs(settings, django_capture_on_commit_callbacks):
-    settings.JOBS_INLINE = True
-
-    def post(client, url, data=None):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(url, data or {})
-    return post
 
 
 def login(client, staff):
@@ -161,13 +151,7 @@ def test_exports_the_submission_and_the_offices_count(client, school, django_use
 
 @pytest.fixture
 def receiving(school, django_user_model):
-    w = school
-    sign_and_issue(w)
-    w.receiver = make_staff(django_user_model, w.other_school, "hieutruong2", "Ngô Văn Nhận", Role.PRINCIPAL)
-    w.next_year = SchoolYear.objects.create(school=w.other_school, name="2025-2026", start_date=dt.date(2025, 9, 5),
-                                            end_date=dt.date(2026, 5, 31))
-    w.class5a = SchoolClass.objects.create(school_year=w.next_year, grade=5, name="5A", homeroom_teacher=w.outsider)
-    return w
+    return receiving_school(school, django_user_model)
 
 
 def test_transfer_through_the_pages_with_every_signature_checked_and_a_changed_byte_refused(client, receiving):

@@ -25,17 +25,6 @@ def school(world, settings):
     return lifecycle_school(world)
 
 
-@pytest.fixture
-def inline_jobs(settings, django_capture_on_commit_callbacks):
-    """Jobs run at once, in the request (``JOBS_INLINE``); the test's transaction needs its commit hooks run."""
-    settings.JOBS_INLINE = True
-
-    def post(client, url, data=None):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(url, data or {})
-    return post
-
-
 def as_user(client, staff):
     client.force_login(staff.user)
     return client
@@ -127,17 +116,22 @@ def test_the_whole_lifecycle_through_the_views(client, school, inline_jobs):
     assert response["Content-Disposition"].startswith("inline;")
 
 
-def test_the_pin_travels_sealed_and_is_removed_when_the_job_starts(client, school, settings):
+def class_sign_queued(client, w) -> Job:
+    """4A locked and its English signed off; the homeroom teacher's class-signing job, queued (not run)."""
     from hocbaso.assessment.services import data_lock
     from hocbaso.signing.services import identity_for, signer_open, subject_signoff
 
-    settings.JOBS_INLINE = False
-    w = school
     data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
     subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
                     signer=signer_open(identity_for(staff=w.english), ENGLISH_PIN))
     as_user(client, w.member)
-    job = job_of(client.post(reverse("portal:class_sign", args=[w.class4a.pk]), {"pin": TEACHER_PIN}))
+    return job_of(client.post(reverse("portal:class_sign", args=[w.class4a.pk]), {"pin": TEACHER_PIN}))
+
+
+def test_the_pin_travels_sealed_and_is_removed_when_the_job_starts(client, school, settings):
+    settings.JOBS_INLINE = False
+    w = school
+    job = class_sign_queued(client, w)
     assert job.state == JobState.QUEUED and set(job.args) == {"class_id", "pin"}
     assert TEACHER_PIN not in json.dumps(job.args)
     # Reloading the progress page while it waits; a second click shows the same job.
@@ -153,18 +147,12 @@ def test_the_pin_travels_sealed_and_is_removed_when_the_job_starts(client, schoo
 
 
 def test_a_queued_job_is_cancelled_by_whoever_started_it_and_never_runs(client, school, settings):
-    from hocbaso.assessment.services import data_lock
     from hocbaso.audit.models import AuditEntry
     from hocbaso.jobs.services import worker_loop
-    from hocbaso.signing.services import identity_for, signer_open, subject_signoff
 
     settings.JOBS_INLINE = False
     w = school
-    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
-    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
-                    signer=signer_open(identity_for(staff=w.english), ENGLISH_PIN))
-    as_user(client, w.member)
-    job = job_of(client.post(reverse("portal:class_sign", args=[w.class4a.pk]), {"pin": TEACHER_PIN}))
+    job = class_sign_queued(client, w)
     page = client.get(reverse("portal:job", args=[job.pk])).content.decode()
     assert 'id="job-cancel"' in page and "Hủy tác vụ" in page
     # Another teacher of the school cannot even see it (the vice principal: see test_authorization).
