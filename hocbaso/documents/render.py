@@ -21,12 +21,14 @@ import typst
 
 from hocbaso.core.workers import available_cpus, worker_context
 from hocbaso.documents import view as views
-from hocbaso.documents.attachment import attachment_name, canonical_json
+from hocbaso.documents.attachment import ATTACHMENT, attachment_name, canonical_json
+from hocbaso.documents.split import BATCH_TITLE, Part, batch_split
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "templates" / "hocba.typ"
 FONTS = HERE / "fonts"
 PDF_STANDARD = "a-3b"
+BATCH = 8  # pupil-years compiled as one typst document by render_many (see Renderer.years)
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 # (page counted from 1, x1, y1, x2, y2) in PDF points, origin at the page's bottom-left.
@@ -72,6 +74,16 @@ def sigboxes(query_result: str) -> dict[str, Box]:
     return boxes
 
 
+def _year_title(record: dict) -> str:
+    return f"Học bạ - {record['pupil']['full_name']} - Lớp {record['class_name']} - Năm học {record['school_year']}"
+
+
+def _year_footer(record: dict) -> str:
+    lookup = (record.get("issuance") or {}).get("lookup_code")
+    return (f"{record['pupil']['full_name']} · Lớp {record['class_name']} · Năm học {record['school_year']}"
+            + (f" · Mã tra cứu: {lookup}" if lookup else ""))
+
+
 class Renderer:
     """One typst compiler, fonts loaded once, rendering any number of records in turn.
 
@@ -103,20 +115,74 @@ class Renderer:
 
     def _year(self, record, *, verify_url, copy_number, place) -> bytes:
         record = views.nfc(record)
-        pupil = record["pupil"]
         year = views.year_view(record, verify_url=verify_url_for(record, verify_url), place=place)
-        lookup = (record.get("issuance") or {}).get("lookup_code")
         page_view = {
-            "title": f"Học bạ - {pupil['full_name']} - Lớp {record['class_name']} - Năm học {record['school_year']}",
+            "title": _year_title(record),
             "author": record["school"]["name"],
             "school": views.school_view(record),
             "copy_number": copy_number,
             "cover": None,
-            "footer": f"{pupil['full_name']} · Lớp {record['class_name']} · Năm học {record['school_year']}"
-                      + (f" · Mã tra cứu: {lookup}" if lookup else ""),
+            "footer": _year_footer(record),
             "years": [year],
         }
         return self._compile(page_view, [record])
+
+    # ------------------------------------------------------------------ many school years, one compile
+
+    def years(self, jobs: list[tuple[dict, str | None, int | None]]) -> list[tuple[bytes, dict[str, Box]]]:
+        """Many pupil-years ``(record, verify_url, copy_number)``: for each, its own PDF/A-3b (as ``year``
+        gives: the same pages, attachment and metadata) and its signature boxes, in the jobs' order.
+
+        Consecutive jobs that share the copy number, the school and the document date are compiled as one
+        typst document and split (``split.batch_split``): typst's cost per document is about that of one
+        record, so a batch of 8 takes about half the time of 8 separate compiles. The fonts in each file are
+        the batch's subsets: the bytes depend on the batch (the same batch gives the same bytes), not only
+        on the record, and a one-job batch is compiled alone, byte-identical to ``year``."""
+        out: list[tuple[bytes, dict[str, Box]]] = []
+        group: list[tuple[dict, str | None, int | None]] = []
+        key = None
+        for record, verify_url, copy_number in jobs:
+            record = views.nfc(record)
+            job_key = (copy_number, record["school"].get("name"), document_date([record]))
+            if group and job_key != key:
+                out += self._years(group)
+                group = []
+            group.append((record, verify_url, copy_number))
+            key = job_key
+        if group:
+            out += self._years(group)
+        return out
+
+    def _years(self, group) -> list[tuple[bytes, dict[str, Box]]]:
+        if len(group) == 1:
+            record, verify_url, copy_number = group[0]
+            return [self.year_with_boxes(record, verify_url=verify_url, copy_number=copy_number)]
+        records = [record for record, _url, _copy in group]
+        years = []
+        for index, (record, verify_url, _copy) in enumerate(group):
+            year = views.year_view(record, verify_url=verify_url_for(record, verify_url))
+            year.update(footer=_year_footer(record), box_key=str(index))
+            years.append(year)
+        page_view = {"title": BATCH_TITLE, "author": records[0]["school"]["name"],
+                     "school": views.school_view(records[0]), "copy_number": group[0][2], "cover": None,
+                     "footer": "", "years": years, "batch": True}
+        attachments = [{"name": f"{index}-{ATTACHMENT}", "school_year": record["school_year"],
+                        "json": canonical_json(record).decode("utf-8")} for index, record in enumerate(records)]
+        pdf = self._compiler.compile(
+            sys_inputs={"view": json.dumps(page_view, ensure_ascii=False),
+                        "records": json.dumps(attachments, ensure_ascii=False)},
+            pdf_standards=PDF_STANDARD, timestamp=document_date(records), pdf_tags=False)
+        boxes = self._boxes()
+        # Each record ends with its signature boxes and the next starts on a new page.
+        last_pages = [boxes[f"teacher-{index}"][0] for index in range(len(group))]
+        parts, boxes_of, first = [], [], 1
+        for index, (record, last) in enumerate(zip(records, last_pages)):
+            parts.append(Part(first=first - 1, count=last - first + 1, attachment=f"{index}-{ATTACHMENT}",
+                              name=ATTACHMENT, title=_year_title(record)))
+            boxes_of.append({role: (box[0] - first + 1, *box[1:]) for role in ("teacher", "principal")
+                             for box in [boxes[f"{role}-{index}"]]})
+            first = last + 1
+        return list(zip(batch_split(pdf, parts), boxes_of))
 
     # ------------------------------------------------------------------ the whole primary history
 
@@ -234,18 +300,13 @@ def _worker_start() -> None:
     _worker = Renderer()
 
 
-def _render_job(job: tuple) -> tuple:
-    key, record_json, verify_url, copy_number, with_boxes = job
-    renderer = _worker or Renderer()
-    record = json.loads(record_json)
-    if with_boxes:
-        pdf, boxes = renderer.year_with_boxes(record, verify_url=verify_url, copy_number=copy_number)
-        return key, pdf, boxes
-    return key, renderer.year(record, verify_url=verify_url, copy_number=copy_number)
-
-
-def _render_chunk(jobs: list[tuple]) -> list[tuple]:
-    return [_render_job(job) for job in jobs]
+def _render_chunk(jobs: list[tuple], renderer: Renderer | None = None) -> list[tuple]:
+    """Render one chunk of ``render_many``'s jobs in one batch (``Renderer.years``)."""
+    renderer = renderer or _worker or Renderer()
+    with_boxes = jobs[0][4]
+    results = renderer.years([(json.loads(record_json), verify_url, copy_number)
+                              for _key, record_json, verify_url, copy_number, _boxes in jobs])
+    return [(job[0], pdf, boxes) if with_boxes else (job[0], pdf) for job, (pdf, boxes) in zip(jobs, results)]
 
 
 def _jobs(items: Iterable, with_boxes: bool) -> Iterator[tuple]:
@@ -257,14 +318,15 @@ def _jobs(items: Iterable, with_boxes: bool) -> Iterator[tuple]:
 
 
 def render_many(items: Iterable, workers: int | None = None, *, with_boxes: bool = False,
-                chunksize: int = 4) -> Iterator[tuple]:
+                chunksize: int = BATCH) -> Iterator[tuple]:
     """Render many pupil-years on ``workers`` processes (default: every CPU), one ``Renderer`` each.
 
     ``items``: ``(key, record)``, ``(key, record, verify_url)`` or ``(key, record, verify_url,
     copy_number)``; keys and records must be JSON-able (records travel to the workers as JSON text).
     Yields ``(key, pdf_bytes)``, or ``(key, pdf_bytes, boxes)`` with ``with_boxes``, in the order of
-    ``items``; each PDF is byte-identical to ``render_year`` of the same record. With one worker
-    everything runs in this process.
+    ``items``. Every ``chunksize`` items are rendered as one batch (``Renderer.years``): each PDF has the
+    pages, attachment and metadata ``render_year`` gives the record, and its bytes depend on the items and
+    ``chunksize`` only (not on the number of workers). With one worker everything runs in this process.
 
     The workers start before the first item is taken, and ``items`` is consumed in the caller's thread
     while they render (a generator may build the records, even with database queries, as they are
@@ -273,13 +335,14 @@ def render_many(items: Iterable, workers: int | None = None, *, with_boxes: bool
     workers = workers or available_cpus()
     jobs = _jobs(items, with_boxes)
     if workers == 1:
-        renderer = Renderer()
-        for key, record_json, verify_url, copy_number, boxes in jobs:
-            record = json.loads(record_json)
-            if boxes:
-                yield (key, *renderer.year_with_boxes(record, verify_url=verify_url, copy_number=copy_number))
-            else:
-                yield key, renderer.year(record, verify_url=verify_url, copy_number=copy_number)
+        renderer, chunk = Renderer(), []
+        for job in jobs:
+            chunk.append(job)
+            if len(chunk) >= chunksize:
+                yield from _render_chunk(chunk, renderer)
+                chunk = []
+        if chunk:
+            yield from _render_chunk(chunk, renderer)
         return
     with worker_context().Pool(workers, initializer=_worker_start) as pool:
         pending: deque = deque()

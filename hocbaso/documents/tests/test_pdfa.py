@@ -1,7 +1,8 @@
 """PDF/A-3b: what can be checked here without a full validator (no veraPDF in the registries available;
 see docs/documents.md). Checked with pikepdf on a one-year and on a whole-history document: every font
 embedded, XMP identification pdfaid:part 3 / conformance B, an sRGB output intent, no encryption, and
-every embedded file an associated file (catalog /AF) with /AFRelationship /Data and MIME application/json."""
+every embedded file an associated file (catalog /AF) with /AFRelationship /Data and MIME application/json.
+The same checks run on a record split out of a batch document (``Renderer.years``)."""
 
 import json
 
@@ -27,9 +28,17 @@ def history_pdf() -> bytes:
     return Renderer().history([fourth, third], history=history)
 
 
-@pytest.fixture(params=["year", "history"], scope="module")
+def batch_pdf() -> bytes:
+    """The middle one of three records compiled as one batch and split (``Renderer.years``)."""
+    records = [valid_record(grade=5) for _ in range(3)]
+    for i, record in enumerate(records):
+        record["pupil"]["full_name"] = f"Lê Thị Số {i}"
+    return Renderer().years([(r, "https://example.vn/tra-cuu/{lookup_code}/", None) for r in records])[1][0]
+
+
+@pytest.fixture(params=["year", "history", "batch"], scope="module")
 def document(request, tmp_path_factory):
-    data = year_pdf() if request.param == "year" else history_pdf()
+    data = {"year": year_pdf, "history": history_pdf, "batch": batch_pdf}[request.param]()
     path = tmp_path_factory.mktemp("pdfa") / f"{request.param}.pdf"
     path.write_bytes(data)
     with pikepdf.open(path) as pdf:
@@ -76,7 +85,7 @@ def test_every_embedded_file_is_an_associated_json_data_file(document):
     kind, pdf = document
     associated = list(pdf.Root.AF)
     names = sorted(str(spec.F) for spec in associated)
-    expected = (["hocbaso-record.json"] if kind == "year"
+    expected = (["hocbaso-record.json"] if kind in ("year", "batch")
                 else ["hocbaso-record-2022-2023.json", "hocbaso-record-2023-2024.json"])
     assert names == expected
     assert sorted(pdf.attachments) == expected  # nothing embedded that is not associated

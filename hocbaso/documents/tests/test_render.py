@@ -1,6 +1,7 @@
 """The học bạ PDF: every field in the template's order, the record inside, PDF/A-3 markers, same bytes twice."""
 
 import copy
+import io
 import json
 import shutil
 import subprocess
@@ -171,13 +172,18 @@ def test_extract_refuses_a_pdf_without_a_record():
         extract_record(plain)
 
 
-def test_render_many_streams_items_to_two_workers_in_order(record):
+def test_render_many_streams_items_to_two_workers_in_order(record, tmp_path):
     items = [(i, {**record, "pupil": {**record["pupil"], "full_name": f"Nguyễn Văn Số {i}"}}, URL) for i in range(5)]
     out = list(render_many(iter(items), workers=2, with_boxes=True, chunksize=2))
     assert [key for key, _pdf, _boxes in out] == [0, 1, 2, 3, 4]
+    # The bytes depend on the items and the batch size, not on the number of processes.
+    assert out == list(render_many(iter(items), workers=1, with_boxes=True, chunksize=2))
     for (_key, pdf, boxes), (_i, item, url) in zip(out, items):
-        assert pdf == render_year(item, verify_url=url)  # the workers' bytes are this process's bytes
+        alone = render_year(item, verify_url=url)
+        assert text_of(pdf, tmp_path, "batch.pdf") == text_of(alone, tmp_path, "alone.pdf")  # the same pages
+        assert extract_record(pdf) == item
         assert boxes == signature_boxes(item, verify_url=url)
+    assert out[4][1] == render_year(items[4][1], verify_url=URL)  # a batch of one is compiled alone
 
     def failing():
         yield items[0]
@@ -186,3 +192,31 @@ def test_render_many_streams_items_to_two_workers_in_order(record):
 
     with pytest.raises(ValueError, match="bản ghi hỏng"):  # raised by the items: reaches the caller
         list(render_many(failing(), workers=2, chunksize=1))
+
+
+def test_a_batch_splits_into_one_file_per_record_with_its_own_pages_and_title(renderer, record, tmp_path):
+    import pikepdf
+
+    records = [{**record, "pupil": {**record["pupil"], "full_name": f"Trần Văn Số {i}"},
+                "issuance": {**record["issuance"], "lookup_code": f"7KQ2-M9XD-{i}RP"}} for i in range(3)]
+    records[1] = {**records[1], "homeroom_comment": "Em chăm chỉ, ngoan ngoãn, giúp đỡ bạn bè. " * 150}
+    out = renderer.years([(r, URL, None) for r in records])
+    assert [boxes for _pdf, boxes in out] == [signature_boxes(r, verify_url=URL) for r in records]
+    ids = set()
+    for (pdf, _boxes), item in zip(out, records):
+        alone = renderer.year(item, verify_url=URL)
+        text = text_of(pdf, tmp_path)
+        assert text == text_of(alone, tmp_path, "alone.pdf")
+        with pikepdf.open(io.BytesIO(pdf)) as doc, pikepdf.open(io.BytesIO(alone)) as ref:
+            pages = len(doc.pages)
+            assert pages == len(ref.pages) and f"Trang {pages} / {pages}" in text
+            title = f"Học bạ - {item['pupil']['full_name']} - Lớp 4A - Năm học 2024-2025"
+            assert str(doc.docinfo.Title) == title and doc.open_metadata()["dc:title"] == title
+            meta = doc.open_metadata()
+            assert meta["{http://ns.adobe.com/xap/1.0/t/pg/}NPages"] == str(pages)
+            ids.add(meta["{http://ns.adobe.com/xap/1.0/mm/}DocumentID"])
+            assert [str(spec.F) for spec in doc.Root.AF] == ["hocbaso-record.json"] == list(doc.attachments)
+        assert extract_record(pdf) == item
+    assert len(ids) == 3
+    assert len(out[1][0]) > 0 and text_of(out[1][0], tmp_path).count("Trang 3 / 3") == 1  # the long one
+    assert [pdf for pdf, _ in renderer.years([(r, URL, None) for r in records])] == [pdf for pdf, _ in out]
