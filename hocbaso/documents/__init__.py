@@ -7,8 +7,8 @@ Takes plain ``hocbaso.record/1`` dicts (``shared/spec/record-format.md``); needs
   record_number=None, place=None) -> bytes``: cover, identity page, quá trình học tập, every year.
 - ``extract_record(pdf) -> dict`` / ``extract_records(pdf) -> {school_year: dict}``: the attached records.
 - ``signature_boxes(record, ...) -> {"teacher": (page, x1, y1, x2, y2), "principal": ...}``.
-- ``Renderer``: one long-lived typst compiler for many records; ``render_many(items, workers=None)``:
-  many records on every core.
+- ``Renderer``: one long-lived typst compiler for many records (``years``: several records per compile, split
+  into one file each); ``render_many(items, workers=None)``: many records on every core, in such batches.
 """
 
 from hocbaso.documents.attachment import NoRecordError, extract_record, extract_records
