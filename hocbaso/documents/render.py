@@ -21,7 +21,7 @@ from pathlib import Path
 
 import typst
 
-from hocbaso.core.workers import available_cpus, worker_context
+from hocbaso.core.workers import available_cpus, worker_pool
 from hocbaso.documents import view as views
 from hocbaso.documents.attachment import ATTACHMENT, attachment_name, canonical_json
 from hocbaso.documents.split import BATCH_TITLE, Part, batch_split
@@ -346,7 +346,7 @@ def render_many(items: Iterable, workers: int | None = None, *, with_boxes: bool
         if chunk:
             yield from _render_chunk(chunk, renderer)
         return
-    with worker_context().Pool(workers, initializer=_worker_start) as pool:
+    with worker_pool(workers, initializer=_worker_start) as pool:
         pending: deque = deque()
         chunk: list[tuple] = []
         for job in jobs:

@@ -482,9 +482,9 @@ def prepare_many(items: list[tuple[SignJob, dt.datetime]], *, reserve: int,
         if _pool is None:
             import atexit
 
-            from hocbaso.core.workers import worker_context
+            from hocbaso.core.workers import worker_pool
 
-            _pool = worker_context().Pool(prepare_workers())
+            _pool = worker_pool(prepare_workers())
             atexit.register(_shutdown_pool)
         pool = _pool
     chunks = [[(job.pdf, dataclasses.replace(job, pdf=b""), when) for job, when in items[start:start + PARALLEL_CHUNK]]
