@@ -11,6 +11,7 @@ from django.db import connection, transaction
 
 from hocbaso.assessment.services import data_lock
 from hocbaso.conftest import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN, lifecycle_school
+from hocbaso.documents import extract_record
 from hocbaso.records.models import DraftState, ImmutableRecordError, IssuedRecord, RecordDraft
 from hocbaso.records.selectors import issued_status
 from hocbaso.records.services import (LifecycleRefused, class_package_check, class_sign, correction_approve,
@@ -125,6 +126,11 @@ def test_issue_a_class_two_signatures_registry_and_package(school, tmp_path, set
     checked = class_package_check(_read(package.file))
     assert checked["ok"] and len(checked["manifest"]["records"]) == 3
     assert RecordDraft.objects.filter(state=DraftState.ISSUED).count() == 3
+    # The registry's record is the draft's (copied as JSON text) and the one inside the issued file.
+    for row in issued:
+        assert row.record == RecordDraft.objects.get(record_id=row.record_id).record == extract_record(_read(row.pdf))
+        assert row.record["issuance"]["record_id"] == row.record_id and row.record["school"]["code"] == row.school_code
+        assert (row.school_year, row.class_name) == (row.record["school_year"], row.record["class_name"])
 
 
 def test_issued_records_refuse_every_change(school):
