@@ -69,7 +69,7 @@ def worker_context():
 class _Pool(multiprocessing.pool.Pool):
     """``multiprocessing.pool.Pool`` whose worker-handler thread does not spin while results arrive.
 
-    CPython's handler thread (3.8 to at least 3.13) waits on the result queue's reader as well as on the
+    CPython's handler thread (since 3.8; measured on 3.11) waits on the result queue's reader as well as on the
     workers' sentinels, but only the result-handler thread reads that queue: while a result is in the pipe and
     not yet read, the worker handler's ``wait()`` returns at once, again and again. With results of tens of
     kilobytes (rendered or prepared PDFs) that loop took 2.4 s of CPU in a 950-document class-signing phase
