@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "templates" / "hocba.typ"
 FONTS = HERE / "fonts"
 PDF_STANDARD = "a-3b"
-BATCH = 16  # pupil-years compiled as one typst document by render_many (see Renderer.years)
+BATCH = 32  # at most this many pupil-years compiled as one typst document by render_many (see Renderer.years)
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 # (page counted from 1, x1, y1, x2, y2) in PDF points, origin at the page's bottom-left.
@@ -137,7 +137,7 @@ class Renderer:
 
         Consecutive jobs that share the copy number, the school and the document date are compiled as one
         typst document and split (``split.batch_split``): typst has a large cost per document, so a batch of
-        16 demo records costs about 30% less CPU per record than separate compiles. The fonts in each file are
+        16 to 32 demo records costs about 30-35% less CPU per record than separate compiles. The fonts in each file are
         the batch's subsets: the bytes depend on the batch (the same batch gives the same bytes), not only
         on the record, and a one-job batch is compiled alone, byte-identical to ``year``."""
         out: list[tuple[bytes, dict[str, Box]]] = []
@@ -317,6 +317,13 @@ def _jobs(items: Iterable, with_boxes: bool) -> Iterator[tuple]:
         verify_url = rest[0] if rest else None
         copy_number = rest[1] if len(rest) > 1 else None
         yield key, json.dumps(record, ensure_ascii=False), verify_url, copy_number, with_boxes
+
+
+def batch_size(count: int, workers: int | None = None) -> int:
+    """The ``chunksize`` for ``render_many`` over ``count`` records: ``BATCH``, or less so that every worker gets
+    at least two batches (a class of 40 on two workers: batches of 10, not one of 32 beside one of 8)."""
+    workers = workers or available_cpus()
+    return max(1, min(BATCH, -(-count // (2 * workers))))
 
 
 def render_many(items: Iterable, workers: int | None = None, *, with_boxes: bool = False,

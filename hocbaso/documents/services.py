@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 from hocbaso.directory.models import Enrolment, Pupil
-from hocbaso.documents.render import render_history, render_many
+from hocbaso.documents.render import batch_size, render_history, render_many
 from hocbaso.records.selectors import enrolments_for_records, record_build
 
 
@@ -26,7 +26,8 @@ def school_records_render(*, school_code: str, school_year: str, out: Path, clas
         jobs.append((key, record, None))
     started = time.perf_counter()
     done = 0
-    for key, pdf in render_many(jobs, workers=workers or os.cpu_count()):
+    workers = workers or os.cpu_count()
+    for key, pdf in render_many(jobs, workers=workers, chunksize=batch_size(len(jobs), workers)):
         paths[key].parent.mkdir(parents=True, exist_ok=True)
         paths[key].write_bytes(pdf)
         done += 1

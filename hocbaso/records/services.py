@@ -194,7 +194,7 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
     Rendering runs on every core (``documents.render_many``); the records are read, built and checked in this
     process while the workers render the ones before. A record the TT27 engine refuses stops the batch with
     nothing stored (the files already written are removed)."""
-    from hocbaso.documents.render import render_many
+    from hocbaso.documents.render import batch_size, render_many
 
     effective_date = effective_date or _today()
     enrolments = list(enrolments) if supersedes is not None else enrolments_to_render(enrolments)
@@ -216,7 +216,8 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
     workers = 1 if len(enrolments) < 16 else None
     drafts, written = [], []
     try:
-        for i, pdf, boxes in render_many(items(), workers=workers, with_boxes=True):
+        for i, pdf, boxes in render_many(items(), workers=workers, with_boxes=True,
+                                         chunksize=batch_size(len(enrolments), workers)):
             enrolment, record = ordered[i], records[i]
             year = enrolment.school_class.school_year
             name = _write(f"drafts/{year.school.code}/{year.name}/{record['issuance']['record_id']}-0.pdf", pdf)

@@ -220,3 +220,11 @@ def test_a_batch_splits_into_one_file_per_record_with_its_own_pages_and_title(re
     assert len(ids) == 3
     assert len(out[1][0]) > 0 and text_of(out[1][0], tmp_path).count("Trang 3 / 3") == 1  # the long one
     assert [pdf for pdf, _ in renderer.years([(r, URL, None) for r in records])] == [pdf for pdf, _ in out]
+
+
+def test_batch_size_gives_every_worker_at_least_two_batches():
+    from hocbaso.documents.render import BATCH, batch_size
+
+    assert batch_size(950, 2) == BATCH == 32  # a school: full batches
+    assert batch_size(40, 2) == 10  # a class of 40 on two workers: four batches of 10
+    assert batch_size(3, 2) == 1 and batch_size(1, 1) == 1 and batch_size(0, 2) == 1
