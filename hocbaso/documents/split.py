@@ -1,8 +1,9 @@
 """Splitting a batch document into one PDF/A-3b file per pupil-year.
 
 Typst has a large fixed cost per document (a demo record: 42.6 ms of CPU compiled alone, 29.3 ms each in a
-batch of 16, this split included), so ``Renderer.years`` compiles several pupils' records as one document (the template's batch mode: every year
-with its own footer, page count and signature-box keys) and this module cuts it into one file per record:
+batch of 16, this split included), so ``Renderer.years`` compiles several pupils' records as one document
+(the template's batch mode: every year with its own footer, page count and signature-box keys) and this
+module cuts it into one file per record:
 its pages, the sRGB output intent, the language and viewer preferences, its own ``hocbaso.record/1``
 attachment (catalog ``/AF`` and the embedded-files name tree, renamed ``hocbaso-record.json``), and the
 document information and XMP metadata with the record's own title, page count and identifiers. The fonts are
