@@ -45,6 +45,12 @@ def manifest_sheet(*, manifest: dict, sheet: dict) -> bytes:
     return sheet_pdf(**sheet, attachment=MANIFEST_JSON, payload=manifest)
 
 
+def manifest_sheet_task(plan: tuple[dict, dict]) -> bytes:
+    """``manifest_sheet(manifest=..., sheet=...)`` of a ``(manifest, sheet)`` pair: the form a worker pool takes."""
+    manifest, sheet = plan
+    return manifest_sheet(manifest=manifest, sheet=sheet)
+
+
 def sealed_package(*, manifest: dict, files: dict[str, bytes], seal_signer, sheet: dict, reason: str,
                    compiled_sheet: bytes | None = None) -> bytes:
     """The ZIP bytes: ``manifest.pdf`` (``manifest_sheet(manifest=manifest, sheet=sheet)``, signed by

@@ -472,11 +472,10 @@ def _shutdown_pool() -> None:
             _pool = None
 
 
-def prepare_many(items: list[tuple[SignJob, dt.datetime]], *, reserve: int,
-                 stamp_style: stamps.StampStyle) -> Iterator[Prepared]:
-    """``prepare_update`` for every ``(job, when)``, yielded in order as the workers finish them, on a pool of
-    worker processes kept for this process's lifetime (started on first use; the documents' bytes travel,
-    never a key). Raises what ``prepare_update`` raises, at the document that fails."""
+def batch_pool():
+    """The pool of ``prepare_workers()`` worker processes kept for this process's lifetime (started on first
+    use), for the CPU-heavy parts of signing batches: preparing the updates, compiling the class packages'
+    manifest sheets. Only documents' bytes and plain data travel to it, never a key."""
     global _pool
     with _pool_lock:
         if _pool is None:
@@ -486,7 +485,15 @@ def prepare_many(items: list[tuple[SignJob, dt.datetime]], *, reserve: int,
 
             _pool = worker_pool(prepare_workers())
             atexit.register(_shutdown_pool)
-        pool = _pool
+        return _pool
+
+
+def prepare_many(items: list[tuple[SignJob, dt.datetime]], *, reserve: int,
+                 stamp_style: stamps.StampStyle) -> Iterator[Prepared]:
+    """``prepare_update`` for every ``(job, when)``, yielded in order as the workers finish them, on a pool of
+    worker processes kept for this process's lifetime (started on first use; the documents' bytes travel,
+    never a key). Raises what ``prepare_update`` raises, at the document that fails."""
+    pool = batch_pool()
     chunks = [[(job.pdf, dataclasses.replace(job, pdf=b""), when) for job, when in items[start:start + PARALLEL_CHUNK]]
               for start in range(0, len(items), PARALLEL_CHUNK)]
     for done in pool.imap(_prepare_chunk, [(chunk, reserve, stamp_style) for chunk in chunks]):

@@ -133,6 +133,25 @@ def test_issue_a_class_two_signatures_registry_and_package(school, tmp_path, set
         assert (row.school_year, row.class_name) == (row.record["school_year"], row.record["class_name"])
 
 
+def test_packages_of_several_classes_compile_their_sheets_in_the_worker_pool(school, monkeypatch):
+    from hocbaso.records.services import class_packages_build
+    from hocbaso.signing import pades
+
+    w = school
+    sign_and_issue(w)
+    monkeypatch.setenv("HOCBASO_SIGN_WORKERS", "2")
+    pades._shutdown_pool()  # started afresh below, by the sheets' compiles
+    seal = signer_open(identity_for(school=w.school), SEAL_PIN)
+    packages = class_packages_build(school_classes=[w.class1a, w.class4a], by=w.owner.user, seal_signer=seal)
+    assert pades._pool is not None  # the sheets were compiled by the worker processes
+    checked = [class_package_check(_read(p.file)) for p in packages]
+    assert all(c["ok"] for c in checked), [c["problems"] for c in checked]
+    # In the classes' order, each sheet with its own class's records.
+    assert [c["manifest"]["class_name"] for c in checked] == ["1A", "4A"]
+    assert [len(c["manifest"]["records"]) for c in checked] == [0, 3]
+    assert [p.records for p in packages] == [0, 3]
+
+
 def test_issued_records_refuse_every_change(school):
     sign_and_issue(school)
     record = IssuedRecord.objects.first()
