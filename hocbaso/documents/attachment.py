@@ -46,57 +46,78 @@ _ORDER = {
 }
 
 
-def _ordered(value, pattern: tuple = (), *, strict: bool = False):
-    """``value`` with every object's keys in ``_ORDER``'s order. ``pattern`` is the path of ``value`` with list
-    indexes and period names written ``*`` (the form ``_ORDER``'s keys take). ``strict``: raise ``_OddFloat`` at
-    a float that orjson writes differently from the standard library (see ``canonical_json``)."""
-    if type(value) is list:
+def _ordered(value, pattern: tuple = ()):
+    """``value`` with every object's keys in ``_ORDER``'s order, for orjson. ``pattern`` is the path of ``value``
+    with list indexes and period names written ``*`` (the form ``_ORDER``'s keys take). Raises ``_NotPlain`` at
+    anything orjson would write differently from the standard library (see ``canonical_json``)."""
+    kind = type(value)
+    if kind is list:
         item_pattern = pattern + ("*",)
-        return [_ordered(item, item_pattern, strict=strict) if type(item) in _CONTAINERS
-                else _leaf(item) if strict and type(item) is float else item for item in value]
-    if type(value) is not dict:
-        return _leaf(value) if strict and type(value) is float else value
+        return [_ordered(item, item_pattern) if type(item) in _CONTAINERS else _plain(item) for item in value]
+    if kind is not dict:
+        return _plain(value)
     order = _ORDER.get(pattern, ())
     keys = [k for k in order if k in value]
     if len(keys) != len(value):
-        keys += sorted(k for k in value if k not in order)
+        rest = [k for k in value if k not in order]
+        if any(type(k) is not str for k in rest):
+            raise _NotPlain  # the standard library writes 1 as "1"; orjson refuses it
+        keys += sorted(rest)
     out = {}
     for key in keys:
         item = value[key]
-        kind = type(item)
-        if kind in _CONTAINERS:
+        if type(item) in _CONTAINERS:
             # Period names ("giua_hk1", ...) all follow one order: ("periods", "*").
-            item = _ordered(item, ("periods", "*") if pattern == ("periods",) else pattern + (key,), strict=strict)
-        elif strict and kind is float:
-            _leaf(item)
+            item = _ordered(item, ("periods", "*") if pattern == ("periods",) else pattern + (key,))
+        else:
+            _plain(item)
         out[key] = item
     return out
 
 
 _CONTAINERS = (dict, list)
+_SCALARS = frozenset({str, int, bool, type(None)})
 
 
-class _OddFloat(Exception):
-    pass
+class _NotPlain(Exception):
+    """A value that orjson would write differently from ``json.dumps`` (or not at all)."""
 
 
-def _leaf(number: float) -> float:
-    # The standard library writes 1e-05 where orjson writes 0.00001, and NaN/Infinity where orjson writes null;
-    # between 1e-4 and 1e16 (a weight in kilograms, say) both write the shortest repr.
-    if number and not 1e-4 <= abs(number) < 1e16:
-        raise _OddFloat
-    return number
+def _plain(value):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    # The standard library writes 1e-05 where orjson writes 0.00001, and NaN/Infinity where orjson writes
+    # null; between 1e-4 and 1e16 (a weight in kilograms, say) both write the shortest repr. Anything else
+    # (a tuple, a dict or str subclass, a date...) goes the standard library's way, error included.
+    if kind is float and (not value or 1e-4 <= abs(value) < 1e16):
+        return value
+    raise _NotPlain
+
+
+def _ordered_general(value, path: tuple = ()):
+    """``_ordered`` for any value ``json.dumps`` takes (subclasses, tuples, odd floats): the slow path."""
+    if isinstance(value, list):
+        return [_ordered_general(item, path + ("*",)) for item in value]
+    if not isinstance(value, dict):
+        return value
+    pattern = tuple("*" if len(path) > 1 and path[0] == "periods" and i == 1 else part
+                    for i, part in enumerate(path))
+    order = _ORDER.get(pattern, ())
+    keys = [k for k in order if k in value] + sorted(k for k in value if k not in order)
+    return {k: _ordered_general(value[k], path + (k,)) for k in keys}
 
 
 def canonical_json(record: dict) -> bytes:
     """The record as UTF-8 JSON whose bytes depend only on the data, not on the dict's key order: keys in
     ``_ORDER``'s order, two-space indentation, non-ASCII characters as they are; always the bytes of
-    ``json.dumps(..., ensure_ascii=False, indent=2)``, written by orjson (ten times faster) unless a float
-    would come out differently."""
+    ``json.dumps(..., ensure_ascii=False, indent=2)``. Written by orjson (a record in 0.4 ms instead of 1.6:
+    with ``indent`` the standard library runs its pure-Python encoder) unless the record holds a value orjson
+    writes differently."""
     try:
-        return orjson.dumps(_ordered(record, strict=True), option=orjson.OPT_INDENT_2) + b"\n"
-    except _OddFloat:
-        return json.dumps(_ordered(record), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+        return orjson.dumps(_ordered(record), option=orjson.OPT_INDENT_2) + b"\n"
+    except _NotPlain:
+        return json.dumps(_ordered_general(record), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
 
 def extract_records(pdf: bytes) -> dict[str, dict]:

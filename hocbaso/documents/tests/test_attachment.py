@@ -69,3 +69,15 @@ def test_floats_orjson_writes_differently_come_out_as_the_standard_library_write
         assert canonical_json(record) == canonical_json(_shuffled(ordered, random.Random(1)))
         expected = json.dumps(json.loads(canonical_json(record)), ensure_ascii=False, indent=2)
         assert canonical_json(record) == expected.encode("utf-8") + b"\n", number
+
+
+def test_values_beyond_plain_json_types_come_out_as_the_standard_library_writes_them():
+    import collections
+
+    record = _record()
+    record["extra"] = {"tuple": (1, "a", {"b": 2, "a": 1}), "ordered": collections.OrderedDict([("z", 1), ("a", 2)])}
+    old_style = json.dumps(record, ensure_ascii=False)  # tuples as lists
+    assert json.loads(canonical_json(record)) == json.loads(old_style)
+    expected = json.dumps(json.loads(canonical_json(record)), ensure_ascii=False, indent=2)
+    assert canonical_json(record) == expected.encode("utf-8") + b"\n"
+    assert list(json.loads(canonical_json(record))["extra"]["ordered"]) == ["a", "z"]  # ordered like a dict
