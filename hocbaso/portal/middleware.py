@@ -2,9 +2,8 @@
 
 Django's LocaleMiddleware also follows the browser's Accept-Language, which on the many phones set
 to English would show teachers an English portal they never asked for. This one reads only the
-language cookie that ``set_language`` writes. To use it, replace
-``django.middleware.locale.LocaleMiddleware`` with ``hocbaso.portal.middleware.ChosenLanguageMiddleware``
-in MIDDLEWARE.
+language cookie that ``set_language`` writes. It stands where ``django.middleware.locale.LocaleMiddleware``
+would in MIDDLEWARE; the public verification pages' short path (``verify.middleware``) chooses the same way.
 """
 
 from django.conf import settings

@@ -4,40 +4,55 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.selectors import issued_status
 from hocbaso.tt27.wording import subject_name
 
+# Module-level texts are lazy: each is read in the language of the request that uses it (Vietnamese unless the
+# visitor chose English on the public pages).
 VERDICTS = {
-    "authentic_current": "Tệp đúng là học bạ do hệ thống phát hành và đang có hiệu lực.",
-    "authentic_superseded": "Tệp đúng là học bạ do hệ thống phát hành, nhưng đã được thay thế bởi phiên bản {version}.",
-    "authentic_withdrawn": "Tệp đúng là học bạ do hệ thống phát hành, nhưng học bạ này đã bị thu hồi.",
-    "valid_not_issued": "Chữ ký số trong tệp hợp lệ, nhưng tệp này không do hệ thống phát hành (không có trong sổ đăng ký).",
-    "altered": "Tệp đã bị thay đổi sau khi ký hoặc chữ ký số không hợp lệ. Không sử dụng tệp này.",
-    "not_signed": "Tệp PDF không có chữ ký số.",
-    "not_pdf": "Tệp tải lên không phải là tệp PDF.",
+    "authentic_current": gettext_lazy("Tệp đúng là học bạ do hệ thống phát hành và đang có hiệu lực."),
+    "authentic_superseded": gettext_lazy("Tệp đúng là học bạ do hệ thống phát hành, nhưng đã được thay thế bởi "
+                                         "phiên bản {version}."),
+    "authentic_withdrawn": gettext_lazy("Tệp đúng là học bạ do hệ thống phát hành, nhưng học bạ này đã bị thu "
+                                        "hồi."),
+    "valid_not_issued": gettext_lazy("Chữ ký số trong tệp hợp lệ, nhưng tệp này không do hệ thống phát hành "
+                                     "(không có trong sổ đăng ký)."),
+    "altered": gettext_lazy("Tệp đã bị thay đổi sau khi ký hoặc chữ ký số không hợp lệ. Không sử dụng tệp này."),
+    "not_signed": gettext_lazy("Tệp PDF không có chữ ký số."),
+    "not_pdf": gettext_lazy("Tệp tải lên không phải là tệp PDF."),
 }
-UNTRUSTED_NOTE = ("Chứng thư số của người ký không thuộc tổ chức cung cấp dịch vụ chứng thực được hệ thống tin cậy, "
-                  "nên không xác nhận được danh tính người ký.")
-BROKEN_SIGNED_PDF = "Tệp có chữ ký số nhưng cấu trúc tệp bị hỏng nên không đọc được các chữ ký."
+UNTRUSTED_NOTE = gettext_lazy("Chứng thư số của người ký không thuộc tổ chức cung cấp dịch vụ chứng thực được hệ "
+                              "thống tin cậy, nên không xác nhận được danh tính người ký.")
+BROKEN_SIGNED_PDF = gettext_lazy("Tệp có chữ ký số nhưng cấu trúc tệp bị hỏng nên không đọc được các chữ ký.")
 # What the person holding the file should do next, under the verdict.
 ADVICE = {
-    "authentic_current": "Có thể sử dụng tệp này.",
-    "authentic_superseded": "Nội dung đã được nhà trường đính chính. Hãy dùng phiên bản mới nhất: tra cứu bằng mã "
-                            "tra cứu để xem, hoặc đề nghị phụ huynh, nhà trường cung cấp bản mới.",
-    "authentic_withdrawn": "Không sử dụng tệp này. Hãy liên hệ nhà trường đã cấp học bạ.",
-    "authentic_copy": "Có thể sử dụng bản sao này; tra cứu bằng mã tra cứu để biết học bạ gốc còn hiệu lực không.",
-    "valid_not_issued": "Không coi đây là học bạ số đã phát hành. Hãy đề nghị cung cấp bản học bạ có mã tra cứu "
-                        "hoặc liên hệ nhà trường.",
-    "altered": "Nội dung tệp không còn như lúc ký. Hãy đề nghị cung cấp lại bản gốc hoặc tra cứu bằng mã tra cứu "
-               "in trên học bạ.",
-    "not_signed": "Không xác nhận được đây là học bạ số. Hãy đề nghị cung cấp tệp PDF gốc có chữ ký số.",
-    "not_pdf": "Hãy chọn tệp PDF học bạ (đuôi .pdf).",
+    "authentic_current": gettext_lazy("Có thể sử dụng tệp này."),
+    "authentic_superseded": gettext_lazy("Nội dung đã được nhà trường đính chính. Hãy dùng phiên bản mới nhất: "
+                                         "tra cứu bằng mã tra cứu để xem, hoặc đề nghị phụ huynh, nhà trường cung "
+                                         "cấp bản mới."),
+    "authentic_withdrawn": gettext_lazy("Không sử dụng tệp này. Hãy liên hệ nhà trường đã cấp học bạ."),
+    "authentic_copy": gettext_lazy("Có thể sử dụng bản sao này; tra cứu bằng mã tra cứu để biết học bạ gốc còn "
+                                   "hiệu lực không."),
+    "valid_not_issued": gettext_lazy("Không coi đây là học bạ số đã phát hành. Hãy đề nghị cung cấp bản học bạ "
+                                     "có mã tra cứu hoặc liên hệ nhà trường."),
+    "altered": gettext_lazy("Nội dung tệp không còn như lúc ký. Hãy đề nghị cung cấp lại bản gốc hoặc tra cứu "
+                            "bằng mã tra cứu in trên học bạ."),
+    "not_signed": gettext_lazy("Không xác nhận được đây là học bạ số. Hãy đề nghị cung cấp tệp PDF gốc có chữ ký "
+                               "số."),
+    "not_pdf": gettext_lazy("Hãy chọn tệp PDF học bạ (đuôi .pdf)."),
 }
-YES, NO = "Có", "Không"
-MODIFICATIONS = {"NONE": "Không có", "LTA_UPDATES": "Chỉ thêm dữ liệu kiểm tra chữ ký",
-                 "FORM_FILLING": "Chỉ thêm chữ ký, ô ký", "ANNOTATIONS": "Thêm ghi chú",
-                 "OTHER": "Thay đổi nội dung", "UNREADABLE": "Không đọc được"}
+YES, NO = gettext_lazy("Có"), gettext_lazy("Không")
+MODIFICATIONS = {"NONE": gettext_lazy("Không có"), "LTA_UPDATES": gettext_lazy("Chỉ thêm dữ liệu kiểm tra chữ ký"),
+                 "FORM_FILLING": gettext_lazy("Chỉ thêm chữ ký, ô ký"), "ANNOTATIONS": gettext_lazy("Thêm ghi chú"),
+                 "OTHER": gettext_lazy("Thay đổi nội dung"), "UNREADABLE": gettext_lazy("Không đọc được")}
+
+
+def _verdict_text(verdict: str, **values) -> str:
+    return str(VERDICTS[verdict]).format(**values)
 
 
 def _when(text) -> dt.datetime | None:
@@ -78,41 +93,43 @@ class FileVerdict:
 
     @property
     def advice(self) -> str:
-        return ADVICE.get(self.verdict, "")
+        return str(ADVICE.get(self.verdict, ""))
 
     def technical(self) -> dict:
         """The technical details, folded below the verdict: rows of (label, value) for the file, and one
         list of rows per signature."""
-        rows = [("Mã băm SHA-256 của tệp", self.sha256),
-                ("Trùng khớp bản đã phát hành (sổ đăng ký)", YES if self.verdict.startswith("authentic") else NO)]
-        for key, label in (("revisions", "Số lần lưu (phiên bản nội dung) trong tệp"),
-                           ("lookup_code", "Mã tra cứu ghi trong tệp"), ("reason", "Lý do"), ("error", "Lỗi đọc tệp")):
+        rows = [(_("Mã băm SHA-256 của tệp"), self.sha256),
+                (_("Trùng khớp bản đã phát hành (sổ đăng ký)"), YES if self.verdict.startswith("authentic") else NO)]
+        for key, label in (("revisions", _("Số lần lưu (phiên bản nội dung) trong tệp")),
+                           ("lookup_code", _("Mã tra cứu ghi trong tệp")), ("reason", _("Lý do")),
+                           ("error", _("Lỗi đọc tệp"))):
             if self.details.get(key) not in (None, ""):
                 rows.append((label, self.details[key]))
         signatures = []
         for s in self.signatures:
             if "signer_name" in s:  # checked now, from the file
-                rows_s = [("Người ký", s.get("signer_name")), ("Chức danh", s.get("role") or "—"),
-                          ("Tổ chức", s.get("organisation") or "—"), ("Chứng thư số", s.get("subject")),
-                          ("Đơn vị cấp chứng thư", s.get("issuer")), ("Số sê-ri chứng thư", s.get("serial")),
-                          ("Thời điểm ký (theo người ký)", _shown(s.get("signing_time"))),
-                          ("Dấu thời gian", _shown(s.get("timestamp")) or "Không có"),
-                          ("Nội dung được ký còn nguyên vẹn", YES if s.get("intact") else NO),
-                          ("Chữ ký hợp lệ về mật mã", YES if s.get("valid") else NO),
-                          ("Chứng thư được tin cậy", YES if s.get("trusted") else
-                           NO + (f" ({s['trust_problem']})" if s.get("trust_problem") else "")),
-                          ("Chữ ký bao trùm toàn bộ tệp", YES if s.get("covers_whole_file") else NO),
-                          ("Thay đổi sau khi ký", MODIFICATIONS.get(s.get("modification_level"),
-                                                                    s.get("modification_level") or "—"))]
+                rows_s = [(_("Người ký"), s.get("signer_name")), (_("Chức danh"), s.get("role") or "—"),
+                          (_("Tổ chức"), s.get("organisation") or "—"), (_("Chứng thư số"), s.get("subject")),
+                          (_("Đơn vị cấp chứng thư"), s.get("issuer")), (_("Số sê-ri chứng thư"), s.get("serial")),
+                          (_("Thời điểm ký (theo người ký)"), _shown(s.get("signing_time"))),
+                          (_("Dấu thời gian"), _shown(s.get("timestamp")) or _("Không có")),
+                          (_("Nội dung được ký còn nguyên vẹn"), YES if s.get("intact") else NO),
+                          (_("Chữ ký hợp lệ về mật mã"), YES if s.get("valid") else NO),
+                          (_("Chứng thư được tin cậy"), YES if s.get("trusted") else
+                           str(NO) + (f" ({s['trust_problem']})" if s.get("trust_problem") else "")),
+                          (_("Chữ ký bao trùm toàn bộ tệp"), YES if s.get("covers_whole_file") else NO),
+                          (_("Thay đổi sau khi ký"), MODIFICATIONS.get(s.get("modification_level"),
+                                                                       s.get("modification_level") or "—"))]
             else:  # from the registry, written when the record was signed and issued
-                rows_s = [("Người ký", s.get("name")), ("Chức danh", s.get("role") or "—"),
-                          ("Chứng thư số", s.get("subject") if s.get("field") else None),
-                          ("Thời điểm ký", _shown(s.get("signed_at")))]
+                rows_s = [(_("Người ký"), s.get("name")), (_("Chức danh"), s.get("role") or "—"),
+                          (_("Chứng thư số"), s.get("subject") if s.get("field") else None),
+                          (_("Thời điểm ký"), _shown(s.get("signed_at")))]
             if "signer_name" in s or s.get("field"):
                 number = sum(1 for t in signatures if t["signature"]) + 1
-                title, is_signature = f"Chữ ký số {number}", True
+                title, is_signature = _("Chữ ký số %(number)s") % {"number": number}, True
             else:  # a subject teacher's sign-off of the class's marks, kept with the record
-                title = "Xác nhận của giáo viên bộ môn" + (f" ({subject_name(s['subject'])})" if s.get("subject") else "")
+                subject = f" ({_(subject_name(s['subject']))})" if s.get("subject") else ""
+                title = _("Xác nhận của giáo viên bộ môn") + subject
                 is_signature = False
             signatures.append({"title": title, "signature": is_signature,
                                "rows": [(label, value) for label, value in rows_s if value]})
@@ -129,7 +146,7 @@ def _registry_answer(issued: IssuedRecord, digest: str) -> FileVerdict:
     state = issued_status(issued)
     verdict = {"current": "authentic_current", "superseded": "authentic_superseded",
                "withdrawn": "authentic_withdrawn"}[state["status"]]
-    return FileVerdict(verdict, VERDICTS[verdict].format(version=state["superseded_by_version"]), digest,
+    return FileVerdict(verdict, _verdict_text(verdict, version=state["superseded_by_version"]), digest,
                        record=_public_view(issued, state), signatures=issued.signers)
 
 
@@ -145,7 +162,7 @@ def file_check(data: bytes) -> FileVerdict:
     if copy is not None:
         return copy
     if not data.lstrip()[:5] == b"%PDF-":
-        return FileVerdict("not_pdf", VERDICTS["not_pdf"], digest)
+        return FileVerdict("not_pdf", _verdict_text("not_pdf"), digest)
     from hocbaso.signing.validate import validate_pdf
     from hocbaso.verify.pdfspeed import install
 
@@ -155,21 +172,21 @@ def file_check(data: bytes) -> FileVerdict:
     except Exception as error:  # an unreadable PDF is an answer, not a server error
         details = {"error": str(error)[:300]}
         if b"/ByteRange" in data:  # it was signed: damage to a signed file is an alteration, not "not a PDF"
-            details["reason"] = BROKEN_SIGNED_PDF
-            return FileVerdict("altered", VERDICTS["altered"], digest, details=details)
-        return FileVerdict("not_pdf", VERDICTS["not_pdf"], digest, details=details)
+            details["reason"] = str(BROKEN_SIGNED_PDF)
+            return FileVerdict("altered", _verdict_text("altered"), digest, details=details)
+        return FileVerdict("not_pdf", _verdict_text("not_pdf"), digest, details=details)
     signatures = report.get("signatures", [])
     if not signatures:
-        return FileVerdict("not_signed", VERDICTS["not_signed"], digest)
+        return FileVerdict("not_signed", _verdict_text("not_signed"), digest)
     intact = all(s.get("intact") and s.get("valid") for s in signatures) and not report.get("altered")
     details = {k: v for k, v in report.items() if k != "signatures"}
     if not intact:
-        return FileVerdict("altered", VERDICTS["altered"], digest, signatures=signatures, details=details)
+        return FileVerdict("altered", _verdict_text("altered"), digest, signatures=signatures, details=details)
     embedded_code = report.get("lookup_code")
     if embedded_code and IssuedRecord.objects.filter(lookup_code=embedded_code).exists():
-        details["reason"] = "Tệp mang mã tra cứu của một học bạ đã phát hành nhưng khác với bản đã phát hành."
-        return FileVerdict("altered", VERDICTS["altered"], digest, signatures=signatures, details=details)
-    message = VERDICTS["valid_not_issued"]
+        details["reason"] = _("Tệp mang mã tra cứu của một học bạ đã phát hành nhưng khác với bản đã phát hành.")
+        return FileVerdict("altered", _verdict_text("altered"), digest, signatures=signatures, details=details)
+    message = _verdict_text("valid_not_issued")
     if not report.get("trusted"):
-        message += " " + UNTRUSTED_NOTE
+        message += " " + str(UNTRUSTED_NOTE)
     return FileVerdict("valid_not_issued", message, digest, signatures=signatures, details=details)

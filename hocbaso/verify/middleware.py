@@ -1,7 +1,8 @@
 """A short middleware path for the public hot spots: the status page a QR code opens and the status API.
 
-An anonymous GET of ``/tra-cuu/<code>/`` or ``/api/v1/records/<code>`` uses no session, no user, no messages
-and no translated string (the public pages are Vietnamese only), so it skips the session, locale,
+An anonymous GET of ``/tra-cuu/<code>/`` or ``/api/v1/records/<code>`` uses no session, no user and no
+messages, and its language is the one the visitor chose with the switcher (the language cookie; Vietnamese
+otherwise, whatever the browser's Accept-Language, as in the portal), so it skips the session, locale,
 authentication and message middleware and WhiteNoise. It still passes through the security, common (host
 check, Content-Length), CSRF (the token and cookie of the second-factor form) and X-Frame-Options middleware,
 so its headers and cookies are those of the full stack. Everything else, POST included, takes the full stack.
@@ -15,6 +16,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.urls import Resolver404, resolve
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 FAST_VIEWS = {"verify:status", "verify:api_status"}
 FAST_PREFIXES = ("/tra-cuu/", "/api/v1/records/")
@@ -25,6 +27,7 @@ class PublicVerifyMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
         self.enabled = not settings.CSRF_USE_SESSIONS  # a CSRF token kept in the session needs the session
         view = convert_exception_to_response(self._view)
         self.chain = SecurityMiddleware(CommonMiddleware(CsrfViewMiddleware(XFrameOptionsMiddleware(view))))
@@ -41,8 +44,12 @@ class PublicVerifyMiddleware:
         return self.get_response(request)
 
     def _view(self, request):
-        translation.activate(settings.LANGUAGE_CODE)
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.languages else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
         match = request.resolver_match
         response = match.func(request, *match.args, **match.kwargs)
-        response.headers.setdefault("Content-Language", settings.LANGUAGE_CODE)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
         return response

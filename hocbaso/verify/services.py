@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from hocbaso.records.codes import normalize_lookup_code
 from hocbaso.records.models import IssuedRecord
@@ -35,7 +36,7 @@ class RateLimited(Exception):
     """Too many attempts; the message is for people."""
 
     def __init__(self):
-        super().__init__("Bạn đã tra cứu quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau ít phút.")
+        super().__init__(gettext("Bạn đã tra cứu quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau ít phút."))
 
 
 def mask_name(full_name: str) -> str:

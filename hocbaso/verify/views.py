@@ -10,6 +10,8 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,7 +25,7 @@ from hocbaso.verify.pages import status_page
 from hocbaso.verify.ratelimit import bucket_take, client_ip, ip_key, write_turn
 from hocbaso.verify.services import RateLimited, lookup_full, lookup_status, status_answer
 
-FAILED_FACTOR = "Mã tra cứu hoặc thông tin xác minh (ngày sinh / mã định danh) không đúng."
+FAILED_FACTOR = gettext_lazy("Mã tra cứu hoặc thông tin xác minh (ngày sinh / mã định danh) không đúng.")
 GRANT_SECONDS = 600
 
 
@@ -41,8 +43,8 @@ def lookup_form(request):
         normal = normalize_lookup_code(code)
         if normal:
             return redirect("verify:status", code=normal)
-        return render(request, "verify/lookup.html", {"error": "Mã tra cứu không hợp lệ: hãy kiểm tra lại từng kí tự.",
-                                                      "code": code})
+        error = _("Mã tra cứu không hợp lệ: hãy kiểm tra lại từng kí tự.")
+        return render(request, "verify/lookup.html", {"error": error, "code": code})
     return render(request, "verify/lookup.html", {})
 
 
@@ -53,7 +55,9 @@ def status(request, code: str):
         if request.method == "POST":
             issued = lookup_full(text=code, factor=request.POST.get("xac_minh", ""), ip=ip)
             if issued is None:
-                return render(request, "verify/lookup.html", {"error": FAILED_FACTOR})
+                # The same page for a wrong code and a wrong second factor: nothing tells them apart.
+                return render(request, "verify/lookup.html", {"error": FAILED_FACTOR,
+                                                              "next_url": reverse("verify:lookup")})
             request.session[f"grant:{issued.lookup_code}"] = timezone.now().timestamp() + GRANT_SECONDS
             return render(request, "verify/full.html", {"issued": issued, "record": issued.record,
                                                         "year": _year_view(issued.record),
@@ -109,7 +113,7 @@ def file_page(request):
         return render(request, "verify/file.html", {"error": str(RateLimited())}, status=429)
     upload = request.FILES.get("tep")
     if upload is None:
-        return render(request, "verify/file.html", {"error": "Hãy chọn một tệp PDF để kiểm tra."}, status=400)
+        return render(request, "verify/file.html", {"error": _("Hãy chọn một tệp PDF để kiểm tra.")}, status=400)
     if upload.size > settings.VERIFY_MAX_UPLOAD:
         return render(request, "verify/file.html", {"error": _too_big()}, status=413)
     verdict = file_check(upload.read())
@@ -120,7 +124,7 @@ def file_page(request):
 
 
 def _too_big() -> str:
-    return f"Tệp quá lớn: tối đa {settings.VERIFY_MAX_UPLOAD // (1024 * 1024)} MB."
+    return _("Tệp quá lớn: tối đa %(size)s MB.") % {"size": settings.VERIFY_MAX_UPLOAD // (1024 * 1024)}
 
 
 def _file_token(request) -> bool:
@@ -155,7 +159,7 @@ def api_full(request, code: str):
     try:
         body = json.loads(request.body or b"{}")
     except ValueError:
-        return JsonResponse({"error": "invalid_json", "message": "Nội dung yêu cầu không phải JSON."}, status=400)
+        return JsonResponse({"error": "invalid_json", "message": _("Nội dung yêu cầu không phải JSON.")}, status=400)
     factor = str(body.get("birth_date") or body.get("identity_number") or "")
     try:
         issued = lookup_full(text=code, factor=factor, ip=client_ip(request), via_api=True)
@@ -177,8 +181,8 @@ def api_file(request):
         return JsonResponse({"error": "too_large", "message": _too_big()}, status=413)
     data = _read_upload(request)
     if data is None:
-        return JsonResponse({"error": "no_file", "message": "Thiếu tệp: gửi PDF trong trường 'file' hoặc "
-                             "với Content-Type: application/pdf."}, status=400)
+        return JsonResponse({"error": "no_file", "message": _("Thiếu tệp: gửi PDF trong trường 'file' hoặc "
+                                                              "với Content-Type: application/pdf.")}, status=400)
     if len(data) > settings.VERIFY_MAX_UPLOAD:
         return JsonResponse({"error": "too_large", "message": _too_big()}, status=413)
     verdict = file_check(data)
@@ -199,7 +203,7 @@ def lookup_log(request):
     """Nhật ký tra cứu of the school's records, for its principal and vice-principals."""
     staff = getattr(request.user, "staff", None)
     if staff is None or not staff.school_id or not staff.roles & {Role.PRINCIPAL, Role.VICE_PRINCIPAL}:
-        raise PermissionDenied("Chỉ hiệu trưởng, phó hiệu trưởng được xem nhật ký tra cứu của trường.")
+        raise PermissionDenied(_("Chỉ hiệu trưởng, phó hiệu trưởng được xem nhật ký tra cứu của trường."))
     entries = (RecordLookup.objects.filter(school_code=staff.school.code).select_related("issued_record")
                .order_by("-at")[:500])
     return render(request, "verify/log.html", {"entries": entries, "school": staff.school})

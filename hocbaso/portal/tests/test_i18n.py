@@ -1,10 +1,6 @@
 """Vietnamese first, English on request: the switcher, the catalogue, the middleware."""
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +8,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
+from hocbaso.conftest import GETTEXT_MISSING, gettext_tools, strings_without_english
 from hocbaso.portal.catalogue_i18n import NAMES
 from hocbaso.tt27 import catalogue
 
@@ -65,25 +62,9 @@ def test_chosen_language_middleware_ignores_the_browsers_accept_language(setting
     translation.activate(settings.LANGUAGE_CODE)
 
 
-@pytest.mark.skipif(not (shutil.which("xgettext") and shutil.which("msgattrib")),
-                    reason="xgettext/msgattrib missing: install the Debian package gettext "
-                           "(listed in scripts/system-packages.txt)")
+@pytest.mark.skipif(not gettext_tools(), reason=GETTEXT_MISSING)
 def test_every_string_of_the_portal_has_its_english(tmp_path):
     """What ``makemessages`` finds in the portal's code and templates is all in django.po, none left empty or
-    fuzzy: a new screen or message cannot land Vietnamese-only. Run on a copy, so the catalogue is not touched."""
-    portal = Path(__file__).resolve().parents[1]
-    copy = tmp_path / "portal"
-    shutil.copytree(portal, copy, ignore=shutil.ignore_patterns("tests", "__pycache__", "*.mo"))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hocbaso.settings",
-           "PYTHONPATH": os.pathsep.join(p for p in (str(portal.parents[1]), os.environ.get("PYTHONPATH")) if p)}
-    # -P: the copy's selectors.py must not shadow the standard library's
-    run = subprocess.run([sys.executable, "-P", "-m", "django", "makemessages", "-l", "en", "--no-obsolete"],
-                         cwd=copy, env=env, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr[-2000:]
-    merged = copy / "locale" / "en" / "LC_MESSAGES" / "django.po"
-    left = []
-    for option in ("--untranslated", "--only-fuzzy"):
-        out = subprocess.run(["msgattrib", option, "--no-wrap", str(merged)], check=True, capture_output=True,
-                             text=True).stdout
-        left += [m for m in re.findall(r'^msgid "(.+)"$', out, re.M)]
+    fuzzy: a new screen or message cannot land Vietnamese-only."""
+    left = strings_without_english(Path(__file__).resolve().parents[1], tmp_path)
     assert not left, f"strings without English in hocbaso/portal/locale/en/LC_MESSAGES/django.po: {left}"
