@@ -92,8 +92,20 @@ def test_qr_link_status_page_and_download_with_the_right_birth_date(live_server,
     assert "02/09/2014" not in text and issued.sha256 not in text
     no_horizontal_scroll(page)
 
+    # English on request (a visitor from abroad), and back; the page stays the QR link's page.
+    page.click("#lang-en")
+    page.wait_for_load_state()
+    shot(page, "status-page-english")
+    text = visible_text(page)
+    assert page.url == link and "This record is valid (current version)." in text and "Principal" in text
+    assert MASKED in text and "Học bạ có hiệu lực" not in text
+    no_horizontal_scroll(page)
+    page.click("#lang-vi")
+    page.wait_for_load_state()
+    assert page.url == link and "Học bạ có hiệu lực" in visible_text(page)
+
     page.fill("#xac_minh", "02/09/2014")
-    page.click("button[type=submit]")
+    page.click("#verify-form button[type=submit]")
     page.wait_for_load_state()
     shot(page, "full-record")
     text = visible_text(page)
@@ -118,7 +130,7 @@ def test_wrong_birth_date_reveals_nothing_and_looks_like_a_wrong_code(live_serve
     page.goto(link)
     page.fill("#xac_minh", "03/09/2014")
     with page.expect_response(lambda r: r.request.method == "POST") as waiting:
-        page.click("button[type=submit]")
+        page.click("#verify-form button[type=submit]")
     wrong_birth = waiting.value
     page.wait_for_load_state()
     shot(page, "wrong-birth-date")
@@ -128,11 +140,11 @@ def test_wrong_birth_date_reveals_nothing_and_looks_like_a_wrong_code(live_serve
     # The right date of birth, sent for a code that does not exist (what someone guessing codes would do).
     unknown = new_lookup_code()
     page.goto(link)
-    page.eval_on_selector("form[method=post]", "(form, url) => form.action = url",
+    page.eval_on_selector("#verify-form", "(form, url) => form.action = url",
                           f"{live_server.url}{reverse('verify:status', args=[unknown])}")
     page.fill("#xac_minh", "02/09/2014")
     with page.expect_response(lambda r: r.request.method == "POST") as waiting:
-        page.click("button[type=submit]")
+        page.click("#verify-form button[type=submit]")
     wrong_code = waiting.value
     page.wait_for_load_state()
     shot(page, "wrong-code")
@@ -158,7 +170,7 @@ def test_file_check_of_the_issued_pdf_on_a_phone(live_server, issued, new_contex
     page.goto(f"{live_server.url}{reverse('verify:file')}")
     shot(page, "file-form")
     page.set_input_files("#tep", str(path))
-    page.click("button[type=submit]")
+    page.click("#file-form button[type=submit]")
     page.wait_for_selector(".verdict-authentic_current")
     shot(page, "file-verdict")
     text = visible_text(page)
@@ -174,7 +186,7 @@ def test_file_check_of_the_issued_pdf_on_a_phone(live_server, issued, new_contex
     at = data.index(b"stream", data.index(b"/FlateDecode")) + 40
     path.write_bytes(data[:at] + bytes([data[at] ^ 1]) + data[at + 1:])
     page.set_input_files("#tep", str(path))
-    page.click("button[type=submit]")
+    page.click("#file-form button[type=submit]")
     page.wait_for_selector(".verdict-altered")
     page.click("details.technical > summary")
     shot(page, "file-altered")
