@@ -21,7 +21,7 @@ from hocbaso.records.models import IssuedRecord
 from hocbaso.verify.files import file_check
 from hocbaso.verify.models import RecordLookup
 from hocbaso.verify.openapi import OPENAPI
-from hocbaso.verify.pages import status_page
+from hocbaso.verify.pages import status_page, status_text
 from hocbaso.verify.ratelimit import bucket_take, client_ip, ip_key, write_turn
 from hocbaso.verify.services import RateLimited, lookup_full, lookup_status, status_answer
 
@@ -59,10 +59,11 @@ def status(request, code: str):
                 return render(request, "verify/lookup.html", {"error": FAILED_FACTOR,
                                                               "next_url": reverse("verify:lookup")})
             request.session[f"grant:{issued.lookup_code}"] = timezone.now().timestamp() + GRANT_SECONDS
+            answer = status_answer(issued)
             return render(request, "verify/full.html", {"issued": issued, "record": issued.record,
                                                         "year": _year_view(issued.record),
                                                         "grant_minutes": GRANT_SECONDS // 60,
-                                                        "answer": status_answer(issued)})
+                                                        "answer": answer, "status_text": status_text(answer)})
         answer = lookup_status(text=code, ip=ip)
     except RateLimited:
         return _too_many(request, api=False)
