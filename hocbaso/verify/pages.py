@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
-from hocbaso.verify.services import StatusAnswer
+from hocbaso.verify.services import STATUS_TEXT, StatusAnswer
 
 MAX_PAGES = 2000  # about 3 KB each
 _PLACEHOLDER = "csrf" + secrets.token_hex(16)  # letters and digits only: HTML escaping leaves it alone
@@ -54,13 +54,6 @@ def status_context(answer: StatusAnswer, csrf_token: str) -> dict:
 # The status page's words, translated once per language and process: a {% translate %} tag costs a catalogue
 # lookup at every render, and most records are looked up too rarely for their page to be kept (a first render
 # with the tags took twice the CPU of the Vietnamese-only page; measured with callgrind).
-STATUS_TEXT = {
-    "current": gettext_noop("Học bạ có hiệu lực (phiên bản hiện hành)."),
-    "superseded": gettext_noop("Học bạ này đã được thay thế bởi phiên bản %(version)s."),
-    "withdrawn": gettext_noop("Học bạ này đã bị thu hồi."),
-    "unknown": gettext_noop("Không tìm thấy học bạ nào với mã tra cứu này."),
-    "invalid": gettext_noop("Mã tra cứu không hợp lệ: hãy kiểm tra lại từng kí tự (dạng XXXX-XXXX-XXX)."),
-}
 LABELS = {
     "result": gettext_noop("Kết quả tra cứu"), "code": gettext_noop("Mã tra cứu"),
     "record_id": gettext_noop("Mã số định danh học bạ"), "version": gettext_noop("phiên bản"),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from hocbaso.records.codes import normalize_lookup_code
 from hocbaso.records.models import IssuedRecord
@@ -24,11 +24,14 @@ from hocbaso.records.selectors import issued_status
 from hocbaso.verify.models import LookupKind, RecordLookup
 from hocbaso.verify.ratelimit import BUCKET_UPSERT, bucket_params, bucket_take, ip_key, sqlite_turn, write_turn
 
+# The sentence that says a record's state. The answer carries it in Vietnamese (the API's ``message``); the
+# status page shows it in the visitor's language (``pages.status_text``).
 STATUS_TEXT = {
-    "current": "Học bạ có hiệu lực (phiên bản hiện hành).",
-    "superseded": "Học bạ này đã được thay thế bởi phiên bản {version}.",
-    "withdrawn": "Học bạ này đã bị thu hồi.",
-    "unknown": "Không tìm thấy học bạ nào với mã tra cứu này.",
+    "current": gettext_noop("Học bạ có hiệu lực (phiên bản hiện hành)."),
+    "superseded": gettext_noop("Học bạ này đã được thay thế bởi phiên bản %(version)s."),
+    "withdrawn": gettext_noop("Học bạ này đã bị thu hồi."),
+    "unknown": gettext_noop("Không tìm thấy học bạ nào với mã tra cứu này."),
+    "invalid": gettext_noop("Mã tra cứu không hợp lệ: hãy kiểm tra lại từng kí tự (dạng XXXX-XXXX-XXX)."),
 }
 
 
@@ -270,8 +273,7 @@ def lookup_status(*, text: str, ip: str, via_api: bool = False) -> StatusAnswer:
         if not bucket_take(f"status-ip:{ip_key(ip)}", capacity=limits["status_burst"],
                            per_hour=limits["status_per_hour"]):
             raise RateLimited()
-        return StatusAnswer(None, "invalid",
-                            "Mã tra cứu không hợp lệ: hãy kiểm tra lại từng kí tự (dạng XXXX-XXXX-XXX).")
+        return StatusAnswer(None, "invalid", STATUS_TEXT["invalid"])
     allowed, state = _status_take_and_log(code, ip, via_api)
     if not allowed:
         raise RateLimited()
@@ -280,7 +282,7 @@ def lookup_status(*, text: str, ip: str, via_api: bool = False) -> StatusAnswer:
     issued_id, _, withdrawn, successor = state
     status = "withdrawn" if withdrawn else "superseded" if successor is not None else "current"
     successor = successor if status == "superseded" else None
-    return StatusAnswer(code, status, STATUS_TEXT[status].format(version=successor),
+    return StatusAnswer(code, status, STATUS_TEXT[status] % {"version": successor},
                         {**_unchanging_view(code, issued_id), "superseded_by_version": successor})
 
 
@@ -289,7 +291,7 @@ def status_answer(issued: IssuedRecord) -> StatusAnswer:
     state = _state(issued)
     view = _public_view(issued, state)
     return StatusAnswer(issued.lookup_code, state["status"],
-                        STATUS_TEXT[state["status"]].format(version=state["superseded_by_version"]), view)
+                        STATUS_TEXT[state["status"]] % {"version": state["superseded_by_version"]}, view)
 
 
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y")
