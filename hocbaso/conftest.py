@@ -158,6 +158,15 @@ def gettext_tools() -> bool:
     return bool(shutil.which("xgettext") and shutil.which("msgattrib"))
 
 
+def assert_catalogue_complete(po, name: str = "django.po") -> None:
+    """An English catalogue with no string left untranslated, compiled after its last change."""
+    import re
+
+    text = po.read_text(encoding="utf-8")
+    assert not re.search(r'^msgstr(\[\d\])? ""\n\n', text + "\n", re.M), f"untranslated strings in {name}"
+    assert po.with_suffix(".mo").stat().st_mtime >= po.stat().st_mtime - 1, "django.mo is older than django.po"
+
+
 def strings_without_english(app_dir, tmp_path) -> list[str]:
     """What ``makemessages`` finds in an app's code and templates that its English catalogue (``locale/en``)
     leaves empty or fuzzy. Run on a copy, so the catalogue is not touched."""

@@ -18,6 +18,8 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from hocbaso.portal.middleware import chosen_language
+
 FAST_VIEWS = {"verify:status", "verify:api_status"}
 FAST_PREFIXES = ("/tra-cuu/", "/api/v1/records/")
 
@@ -27,7 +29,6 @@ class PublicVerifyMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.languages = {code for code, _name in settings.LANGUAGES}
         self.enabled = not settings.CSRF_USE_SESSIONS  # a CSRF token kept in the session needs the session
         view = convert_exception_to_response(self._view)
         self.chain = SecurityMiddleware(CommonMiddleware(CsrfViewMiddleware(XFrameOptionsMiddleware(view))))
@@ -44,8 +45,7 @@ class PublicVerifyMiddleware:
         return self.get_response(request)
 
     def _view(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in self.languages else settings.LANGUAGE_CODE
+        language = chosen_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         match = request.resolver_match
