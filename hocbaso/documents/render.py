@@ -13,24 +13,27 @@ bytes.
 """
 
 import datetime as dt
+import io
 import json
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import pikepdf
 import typst
 
 from hocbaso.core.workers import available_cpus, worker_pool
 from hocbaso.documents import view as views
 from hocbaso.documents.attachment import ATTACHMENT, attachment_name, canonical_json
-from hocbaso.documents.split import BATCH_TITLE, Part, batch_split
+from hocbaso.documents.split import BATCH_TITLE, Part, batch_split, sigbox_links_take
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "templates" / "hocba.typ"
 FONTS = HERE / "fonts"
 PDF_STANDARD = "a-3b"
 BATCH = 32  # at most this many pupil-years compiled as one typst document by render_many (see Renderer.years)
+BATCH_PAGES = 2  # the pages of a pupil-year in a batch document: the template's fixed footers say "Trang n / 2"
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 # (page counted from 1, x1, y1, x2, y2) in PDF points, origin at the page's bottom-left.
@@ -139,7 +142,9 @@ class Renderer:
         typst document and split (``split.batch_split``): typst has a large cost per document, so a batch of
         16 to 32 demo records costs about 30-35% less CPU per record than separate compiles. The fonts in each file are
         the batch's subsets: the bytes depend on the batch (the same batch gives the same bytes), not only
-        on the record, and a one-job batch is compiled alone, byte-identical to ``year``."""
+        on the record, and a one-job batch is compiled alone, byte-identical to ``year``. The batch document
+        asks typst for no introspection (no second layout pass): its footers assume two pages per year, and
+        a year that took another number of pages is compiled again alone, byte-identical to ``year``."""
         out: list[tuple[bytes, dict[str, Box]]] = []
         group: list[tuple[dict, str | None, int | None]] = []
         key = None
@@ -174,17 +179,27 @@ class Renderer:
             sys_inputs={"view": json.dumps(page_view, ensure_ascii=False),
                         "records": json.dumps(attachments, ensure_ascii=False)},
             pdf_standards=PDF_STANDARD, timestamp=document_date(records), pdf_tags=False)
-        boxes = self._boxes()
-        # Each record ends with its signature boxes and the next starts on a new page.
-        last_pages = [boxes[f"teacher-{index}"][0] for index in range(len(group))]
-        parts, boxes_of, first = [], [], 1
-        for index, (record, last) in enumerate(zip(records, last_pages)):
-            parts.append(Part(first=first - 1, count=last - first + 1, attachment=f"{index}-{ATTACHMENT}",
-                              name=ATTACHMENT, title=_year_title(record)))
-            boxes_of.append({role: (box[0] - first + 1, *box[1:]) for role in ("teacher", "principal")
-                             for box in [boxes[f"{role}-{index}"]]})
-            first = last + 1
-        return list(zip(batch_split(pdf, parts), boxes_of))
+        with pikepdf.open(io.BytesIO(pdf)) as source:
+            boxes = sigbox_links_take(source)
+            # Each record ends with its signature boxes and the next starts on a new page. Its footers say
+            # "Trang 1 / 2" and "Trang 2 / 2" (the template's batch mode): a record that took another number of
+            # pages (very long comments) is compiled again on its own below, with counted pages.
+            parts, boxes_of, again, first = [], [], [], 1
+            for index, record in enumerate(records):
+                last = boxes[f"teacher-{index}"][0]
+                if last - first + 1 == BATCH_PAGES:
+                    parts.append(Part(first=first - 1, count=BATCH_PAGES, attachment=f"{index}-{ATTACHMENT}",
+                                      name=ATTACHMENT, title=_year_title(record)))
+                    boxes_of.append({role: (box[0] - first + 1, *box[1:]) for role in ("teacher", "principal")
+                                     for box in [boxes[f"{role}-{index}"]]})
+                else:
+                    again.append(index)
+                first = last + 1
+            out = list(zip(batch_split(source, parts), boxes_of))
+        for index in again:
+            record, verify_url, copy_number = group[index]
+            out.insert(index, self.year_with_boxes(record, verify_url=verify_url, copy_number=copy_number))
+        return out
 
     # ------------------------------------------------------------------ the whole primary history
 

@@ -219,7 +219,57 @@ def test_a_batch_splits_into_one_file_per_record_with_its_own_pages_and_title(re
         assert extract_record(pdf) == item
     assert len(ids) == 3
     assert len(out[1][0]) > 0 and text_of(out[1][0], tmp_path).count("Trang 3 / 3") == 1  # the long one
+    # The batch's footers say "Trang n / 2": the long record was compiled again on its own, the others were not.
+    assert out[1][0] == renderer.year(records[1], verify_url=URL)
+    assert out[0][0] != renderer.year(records[0], verify_url=URL) != out[2][0]
     assert [pdf for pdf, _ in renderer.years([(r, URL, None) for r in records])] == [pdf for pdf, _ in out]
+
+
+def pixels(pdf: bytes, tmp_path, name: str) -> list[bytes]:
+    """Every page rasterised by Poppler (greyscale, 60 dpi)."""
+    (tmp_path / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "60", "-gray", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)], check=True)
+    return [page.read_bytes() for page in sorted(tmp_path.glob(f"{name}-*.pgm"))]
+
+
+def test_a_batch_record_looks_exactly_like_the_record_compiled_alone(renderer, record, tmp_path):
+    """The batch document asks typst for no introspection (fixed footers, signature boxes as link annotations
+    that the split reads and removes): the pages must still be the ones the introspecting template gives."""
+    import pikepdf
+
+    records = [{**record, "pupil": {**record["pupil"], "full_name": f"Phạm Minh Số {i}"},
+                "issuance": {**record["issuance"], "lookup_code": f"9PQ4-M9XD-{i}RP"}} for i in range(3)]
+    out = renderer.years([(r, URL, None) for r in records])
+    for i, ((pdf, boxes), item) in enumerate(zip(out, records)):
+        alone, alone_boxes = renderer.year_with_boxes(item, verify_url=URL)
+        assert pdf != alone  # compiled in the batch (its fonts are the batch's subsets)
+        assert boxes == alone_boxes
+        assert pixels(pdf, tmp_path, f"batch{i}") == pixels(alone, tmp_path, f"alone{i}")
+        assert len(pixels(pdf, tmp_path, f"batch{i}")) == 2
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            assert all("/Annots" not in page.obj for page in doc.pages)  # the boxes' links are gone
+
+
+def test_sigbox_links_take_reads_and_removes_only_the_signature_boxes_links():
+    import pikepdf
+
+    from hocbaso.documents.split import sigbox_links_take
+
+    def link(uri, rect):
+        return pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=pikepdf.Array(rect),
+                                  A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String(uri)))
+
+    with pikepdf.new() as doc:
+        for _ in range(2):
+            doc.add_blank_page()
+        other = link("https://example.vn/", [10, 10, 20, 20])
+        doc.pages[0].obj.Annots = pikepdf.Array([other, link("hocbaso-sigbox:teacher-0", [329.444, 403.551, 533.539,
+                                                                                           321.349])])
+        doc.pages[1].obj.Annots = pikepdf.Array([link("hocbaso-sigbox:principal-0", [75.905, 321.35, 280.01, 403.55])])
+        assert sigbox_links_take(doc) == {"teacher-0": (1, 329.44, 321.35, 533.54, 403.55),
+                                          "principal-0": (2, 75.91, 321.35, 280.01, 403.55)}
+        assert [str(a.A.URI) for a in doc.pages[0].obj.Annots] == ["https://example.vn/"]
+        assert "/Annots" not in doc.pages[1].obj
 
 
 def test_batch_size_gives_every_worker_at_least_two_batches():
