@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import JSONField, TextField, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from hocbaso.assessment.models import YearResult
 from hocbaso.audit.services import Action, log_actions
-from hocbaso.core.db import rows_update
+from hocbaso.core.db import rows_insert, rows_update
 from hocbaso.directory.models import Enrolment, Role, SchoolClass, SchoolYear, Staff
 from hocbaso.records.codes import new_lookup_code, new_record_id
 from hocbaso.records.models import (OPEN_STATES, ClassPackage, CorrectionRequest, CorrectionStatus, DraftState,
@@ -231,7 +231,15 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
             if progress:
                 progress(len(drafts), len(enrolments))
         with transaction.atomic():
-            RecordDraft.objects.bulk_create(drafts, batch_size=500)
+            # Not bulk_create: it compiles its SQL value by value (0.3 s of a whole school's 950 drafts, after
+            # the last render, on one core).
+            rows_insert(RecordDraft, drafts)
+            for start in range(0, len(drafts), 500):
+                part = drafts[start:start + 500]
+                ids = dict(RecordDraft.objects.filter(record_id__in=[d.record_id for d in part])
+                           .values_list("record_id", "pk"))
+                for draft in part:
+                    draft.pk, draft._state.adding, draft._state.db = ids[draft.record_id], False, DEFAULT_DB_ALIAS
             log_actions([Action("record.render", "recorddraft", d.record_id, None,
                                 {"version": d.version, "lookup_code": d.lookup_code,
                                  "pupil": d.enrolment.pupil.full_name},
