@@ -78,6 +78,11 @@ def rows_insert(model, rows: list) -> None:
                            [value for row in chunk for value in row])
 
 
+class JsonText(str):
+    """A JSON document already encoded, for a ``JSONField`` column that ``rows_insert`` writes: the text is
+    stored as it is (a document copied from one row to another need not be decoded and encoded again)."""
+
+
 def _preparer(field, connection):
     """``field.get_db_prep_save`` for one column, with two shortcuts that give the same result: text stays as it
     is, and a value repeated across the rows (the time and author of a save) is adapted once."""
@@ -86,7 +91,7 @@ def _preparer(field, connection):
     memo = {}
 
     def prep(value):
-        if (value is None and plain_null) or (text and type(value) is str):
+        if (value is None and plain_null) or (text and type(value) is str) or type(value) is JsonText:
             return value
         kind = type(value)
         if kind is int or kind is str or kind is datetime.datetime:

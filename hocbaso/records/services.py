@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import JSONField, TextField, Value
+from django.db.models import TextField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from hocbaso.assessment.models import YearResult
 from hocbaso.audit.services import Action, log_actions
-from hocbaso.core.db import rows_insert, rows_update
+from hocbaso.core.db import JsonText, rows_insert, rows_update
 from hocbaso.directory.models import Enrolment, Role, SchoolClass, SchoolYear, Staff
 from hocbaso.records.codes import new_lookup_code, new_record_id
 from hocbaso.records.models import (OPEN_STATES, ClassPackage, CorrectionRequest, CorrectionStatus, DraftState,
@@ -405,10 +405,10 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
                     class_name=draft.class_name, pupil_name=pupil.full_name,
                     pupil_birth_date=pupil.birth_date, identity_number=pupil.identity_number,
                     effective_date=draft.effective_date, issued_at=now, issued_by=by,
-                    sha256=digest, pdf=name, record=Cast(Value(draft.record_text), JSONField()),
+                    sha256=digest, pdf=name, record=JsonText(draft.record_text),
                     signers=[*draft.signers, *subject_signers.get(draft.enrolment.school_class_id, [])]))
                 classes.add(draft.enrolment.school_class_id)
-            IssuedRecord.objects.bulk_create(issued_rows)  # INSERT only: the registry's rows are never updated
+            rows_insert(IssuedRecord, issued_rows)  # INSERT only: the registry's rows are never updated
             by_record = {r.record_id: r.pk for r in IssuedRecord.objects.filter(
                 record_id__in=[r.record_id for r in issued_rows]).only("pk", "record_id")}
             for draft in drafts:
