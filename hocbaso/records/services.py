@@ -261,31 +261,45 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
     who = signer.describe()
     for start in range(0, len(pending), chunk):
         ids = pending[start:start + chunk]
-        with transaction.atomic():
-            # The record itself is not loaded (decoding every record's JSON costs more than signing it):
-            # only the three values the signature, the file name and the log need.
-            drafts = list(RecordDraft.objects.select_for_update().filter(pk__in=ids, state=state)
-                          .defer("record").annotate(school_code=KT("record__school__code"),
-                                                    school_name=KT("record__school__name"),
-                                                    school_year=KT("record__school_year"))
-                          .order_by("pk"))
-            if not drafts:
-                continue
-            jobs = [SignJob(_read(d.pdf), field_name, box=tuple(d.boxes[box_key]),
-                            reason=f"{role} ký học bạ", location=d.school_name) for d in drafts]
-            signed = signer.sign_batch(jobs)
-            now = timezone.now()
-            for draft, pdf in zip(drafts, signed):
+        written = []
+        try:
+            with transaction.atomic():
+                # The record itself is not loaded (decoding every record's JSON costs more than signing it):
+                # only the three values the signature, the file name and the log need.
+                drafts = list(RecordDraft.objects.select_for_update().filter(pk__in=ids, state=state)
+                              .defer("record").annotate(school_code=KT("record__school__code"),
+                                                        school_name=KT("record__school__name"),
+                                                        school_year=KT("record__school_year"))
+                              .order_by("pk"))
+                if not drafts:
+                    continue
+                jobs = [SignJob(_read(d.pdf), field_name, box=tuple(d.boxes[box_key]),
+                                reason=f"{role} ký học bạ", location=d.school_name) for d in drafts]
                 step = 1 if next_state == DraftState.TEACHER_SIGNED else 2
-                draft.pdf = _write(f"drafts/{draft.school_code}/{draft.school_year}/{draft.record_id}-{step}.pdf", pdf)
-                draft.sha256 = hashlib.sha256(pdf).hexdigest()
-                draft.state = next_state
-                draft.signers = [*draft.signers, {**who, "role": role, "field": field_name, "signed_at": now.isoformat()}]
-                setattr(draft, stamp_field, now)
-            rows_update(RecordDraft, drafts, ["pdf", "sha256", "state", "signers", stamp_field])
-            log_actions([Action(f"record.sign.{field_name.lower()}", "recorddraft", d.record_id, None,
-                                {"sha256": d.sha256, "signer": who["name"]}, school_code=d.school_code)
-                         for d in drafts], actor=by)
+
+                def store(index: int, pdf: bytes) -> None:
+                    # Each file is written as soon as it is signed, while the workers prepare the next updates.
+                    draft = drafts[index]
+                    name = f"drafts/{draft.school_code}/{draft.school_year}/{draft.record_id}-{step}.pdf"
+                    draft.pdf = _write(name, pdf)
+                    written.append(draft.pdf)
+                    draft.sha256 = hashlib.sha256(pdf).hexdigest()
+
+                signer.sign_batch(jobs, each=store)
+                now = timezone.now()
+                for draft in drafts:
+                    draft.state = next_state
+                    draft.signers = [*draft.signers,
+                                     {**who, "role": role, "field": field_name, "signed_at": now.isoformat()}]
+                    setattr(draft, stamp_field, now)
+                rows_update(RecordDraft, drafts, ["pdf", "sha256", "state", "signers", stamp_field])
+                log_actions([Action(f"record.sign.{field_name.lower()}", "recorddraft", d.record_id, None,
+                                    {"sha256": d.sha256, "signer": who["name"]}, school_code=d.school_code)
+                             for d in drafts], actor=by)
+        except BaseException:
+            for name in written:  # the chunk's transaction did not commit: the files it wrote go too
+                default_storage.delete(name)
+            raise
         report.done += len(drafts)
         report.items += [d.record_id for d in drafts]
         if progress:

@@ -577,8 +577,10 @@ class PadesBatch:
         return len(dummy) + 64 + (tst_size // 4)
 
     async def sign(self, jobs: list[SignJob], *, progress: Callable[[int, int], Any] | None = None,
-                   session=None) -> list[bytes]:
-        """Sign every job; returns the signed PDFs in the jobs' order (all or nothing)."""
+                   session=None, each: Callable[[int, bytes], Any] | None = None) -> list[bytes]:
+        """Sign every job; returns the signed PDFs in the jobs' order (all or nothing). ``each(index, pdf)`` is
+        called as each document is done, while the others are still being prepared (a caller can store it
+        then); if the batch fails afterwards, what ``each`` received is not signed as a batch."""
         timestamper = None
         tst_size = 0
         if self.settings.tsa_url:
@@ -631,6 +633,8 @@ class PadesBatch:
                 token = tst.dump()
             result = fill_signature(prepared, self.template.content_info(attrs, signature, token))
             done += 1
+            if each is not None:
+                each(index, result)
             if progress:
                 progress(done, len(jobs))
             return result

@@ -103,23 +103,26 @@ class Signer(abc.ABC):
     def _raw_session(self, count: int):
         """An async context manager yielding the raw signer for a batch of ``count`` documents."""
 
-    def sign_batch(self, jobs: list[SignJob], *, progress: Callable[[int, int], Any] | None = None) -> list[bytes]:
+    def sign_batch(self, jobs: list[SignJob], *, progress: Callable[[int, int], Any] | None = None,
+                   each: Callable[[int, bytes], Any] | None = None) -> list[bytes]:
+        """``each(index, pdf)``, when given, receives every signed PDF as soon as it is done (``PadesBatch.sign``):
+        storing it there overlaps the preparation of the next ones."""
         if not jobs:
             return []
         signed: list[bytes] = []
 
         async def batch() -> None:  # returns nothing: asyncio.run formats its task's result (every PDF's repr)
-            signed.extend(await self._sign_batch(list(jobs), progress))
+            signed.extend(await self._sign_batch(list(jobs), progress, each))
 
         run_sync(batch())
         return signed
 
-    async def _sign_batch(self, jobs: list[SignJob], progress) -> list[bytes]:
+    async def _sign_batch(self, jobs: list[SignJob], progress, each=None) -> list[bytes]:
         async with self._raw_session(len(jobs)) as (raw, session):
             batch = PadesBatch(raw, to_asn1(self.certificate), [to_asn1(c) for c in self.chain],
                                mechanism_for(self.certificate), self.settings, concurrent=self.concurrent,
                                stamp_text=self.stamp_text)
-            return await batch.sign(jobs, progress=progress, session=session)
+            return await batch.sign(jobs, progress=progress, session=session, each=each)
 
     def close(self) -> None:
         """Forget the unlocked key / end the token session."""

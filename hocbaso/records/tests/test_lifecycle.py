@@ -2,6 +2,7 @@
 records_issue → correction → version 2; checked with Poppler's pdfsig and our validator."""
 
 import hashlib
+import os
 import shutil
 import subprocess
 
@@ -202,6 +203,30 @@ def test_interrupted_school_batch_resumes_without_signing_twice(school, monkeypa
         assert [s["signer_name"] for s in sigs] == ["Lê Thị Hoa", "Đoàn Trung Quế"]
 
 
+def test_a_batch_failing_after_its_files_were_written_leaves_neither_state_nor_file(school):
+    w = school
+    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
+    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
+                    signer=open_signer(w.english, ENGLISH_PIN))
+    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    before = {d.pk: (d.pdf, d.sha256) for d in RecordDraft.objects.all()}
+    principal = open_signer(w.owner, PRINCIPAL_PIN, seal=True)
+    real = principal.sign_batch
+
+    def fails_after_signing(jobs, **kw):
+        real(jobs, **kw)  # every signed file handed over (and written) ...
+        raise RuntimeError("mất kết nối")  # ... then the batch fails
+
+    principal.sign_batch = fails_after_signing
+    with pytest.raises(RuntimeError):
+        school_sign(school_year=w.year, by=w.owner.user, signer=principal)
+    assert {d.pk: (d.pdf, d.sha256) for d in RecordDraft.objects.all()} == before
+    assert RecordDraft.objects.filter(state=DraftState.TEACHER_SIGNED).count() == len(before) > 0
+    folder = default_storage.path("drafts")
+    names = [name for _root, _dirs, files in os.walk(folder) for name in files]
+    assert names and not [name for name in names if name.endswith("-2.pdf")]  # the principal-signed files are gone
+
+
 def test_correction_after_issuance_makes_version_two_and_supersedes_version_one(school):
     w = school
     sign_and_issue(w)
@@ -294,7 +319,6 @@ def test_a_signed_file_changed_on_disk_before_issuance_is_not_issued(school):
 def test_a_record_refused_mid_batch_leaves_no_draft_and_no_file(school):
     """Records are built and checked while the earlier ones render: a refusal after some files were written
     removes them again, and no draft is stored."""
-    import os
 
     from hocbaso.assessment.models import YearResult
 

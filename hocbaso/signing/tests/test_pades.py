@@ -77,6 +77,12 @@ def test_a_large_batch_is_prepared_on_worker_processes(teacher, principal, pki, 
     assert [doc.startswith(source) for doc, source in zip(issued, batch)] == [True] * len(batch)
     for index in (0, 13, 19):  # first, middle (a later chunk), last: each its own document, both signatures valid
         assert_issued(issued[index], tmp_path, [pki.ca.root_pem_path], TEACHER, PRINCIPAL)
+    # Each document is handed over as soon as it is signed (the caller stores it while the rest are prepared).
+    for jobs in ([SignJob(doc, "GVCN", box=TEACHER_BOX) for doc in batch],  # through the pool
+                 [SignJob(doc, "GVCN", box=TEACHER_BOX) for doc in batch[:2]]):  # in this process
+        seen = []
+        signed = teacher.sign_batch(jobs, each=lambda index, pdf: seen.append((index, pdf)))
+        assert seen == list(enumerate(signed)) and len(signed) == len(jobs)
     # A document already signed in that field fails the whole batch from the worker, with the usual error.
     with pytest.raises(AlreadySignedError, match="GVCN"):
         teacher.sign_batch([SignJob(doc, "GVCN", box=TEACHER_BOX) for doc in issued])
