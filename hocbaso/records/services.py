@@ -73,6 +73,7 @@ def year_results_assess(*, enrolments, by) -> dict[int, Assessment]:
 
 VIETNAM = _dt.timezone(_dt.timedelta(hours=7))
 CHUNK = 50  # records signed and committed together; an interrupted batch loses at most one chunk's work
+ISSUE_CHUNK = 4 * CHUNK  # records entering the registry in one transaction
 
 
 class LifecycleRefused(SigningError):
@@ -423,15 +424,19 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
                                           state=DraftState.PRINCIPAL_SIGNED)
     if school_class is not None:
         queryset = queryset.filter(enrolment__school_class=school_class)
-    pending = list(queryset.order_by("pk").values_list("pk", flat=True))
+    rows = list(queryset.order_by("pk").values_list("pk", "enrolment__school_class_id"))
+    pending = [pk for pk, _class in rows]
+    last_chunk = {}  # each class's last chunk: its package can start once that chunk is committed
+    for index, (_pk, class_id) in enumerate(rows):
+        last_chunk[class_id] = index // ISSUE_CHUNK
     report = BatchReport(total=len(pending))
-    classes = set()
-    for start in range(0, len(pending), CHUNK * 4):
+    classes, started = set(), []
+    for start in range(0, len(pending), ISSUE_CHUNK):
         with transaction.atomic():
             # The record's JSON goes from the draft's row to the registry's as text: decoding and encoding it
             # again cost about a millisecond per record.
             drafts = list(RecordDraft.objects.select_for_update()
-                          .filter(pk__in=pending[start:start + CHUNK * 4], state=DraftState.PRINCIPAL_SIGNED)
+                          .filter(pk__in=pending[start:start + ISSUE_CHUNK], state=DraftState.PRINCIPAL_SIGNED)
                           .defer("record").annotate(record_text=Cast("record", TextField()),
                                                     school_code=KT("record__school__code"),
                                                     school_year=KT("record__school_year"),
@@ -472,10 +477,15 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
         report.items += [d.record_id for d in drafts]
         if progress:
             progress(report.done, report.total)
+        if seal_signer is not None:
+            # The sheets of the classes now wholly issued compile in the worker pool while the next chunks
+            # enter the registry here.
+            done = sorted(pk for pk, chunk in last_chunk.items() if chunk == start // ISSUE_CHUNK and pk in classes)
+            started += _class_packages_start(SchoolClass.objects.filter(pk__in=done)
+                                             .select_related("school_year__school").order_by("pk"),
+                                             pool=len(last_chunk) > 1)
     if seal_signer is not None:
-        class_packages_build(school_classes=list(SchoolClass.objects.filter(pk__in=classes)
-                                                 .select_related("school_year__school").order_by("pk")),
-                             by=by, seal_signer=seal_signer)
+        _class_packages_finish(sorted(started, key=lambda item: item[0].pk), by=by, seal_signer=seal_signer)
     return report
 
 
@@ -495,38 +505,65 @@ def class_package_build(*, school_class: SchoolClass, by, seal_signer) -> ClassP
 def class_packages_build(*, school_classes, by, seal_signer) -> list[ClassPackage]:
     """``class_package_build`` for each class, in order. The manifest sheets are compiled (typst) ahead: in the
     signing batches' worker processes (``signing.pades.batch_pool``) when there are several classes and
-    several CPUs, else in a helper thread. Reading the PDFs, zipping, hashing and writing each package (mostly
-    without holding the GIL) runs in a helper thread while this thread seals the next sheets; the seal's
-    signatures and the database writes stay in this thread."""
-    from concurrent.futures import ThreadPoolExecutor
+    several CPUs. Reading the PDFs, zipping, hashing and writing each package (mostly without holding the GIL)
+    runs in a helper thread while this thread seals the next sheets; the seal's signatures and the database
+    writes stay in this thread."""
+    school_classes = list(school_classes)
+    return _class_packages_finish(_class_packages_start(school_classes, pool=len(school_classes) > 1),
+                                  by=by, seal_signer=seal_signer)
 
-    from hocbaso.signing.packages import manifest_sheet, manifest_sheet_task, seal_sheet
+
+def _class_packages_start(school_classes, *, pool: bool) -> list[tuple]:
+    """Each class's package plan (its current issued records: read now) and its manifest sheet, compiling in the
+    worker pool when ``pool`` and there are several CPUs (``.get()`` waits for it), else compiled on ``.get()``."""
+    from hocbaso.signing.packages import manifest_sheet_task
     from hocbaso.signing.pades import batch_pool, prepare_workers
 
-    plans = [_class_package_plan(klass) for klass in school_classes]
-    packages, pending = [], None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="class-package") as helper:
-        if len(plans) > 1 and prepare_workers() > 1:
-            # 40 ms of typst per sheet: 24 classes take a second of CPU, on every core instead of one.
-            sheets = batch_pool().imap(manifest_sheet_task, [(manifest, sheet) for _issued, manifest, sheet in plans])
-        else:
-            futures = [helper.submit(manifest_sheet, manifest=manifest, sheet=sheet)
-                       for _issued, manifest, sheet in plans]
-            sheets = (future.result() for future in futures)
+    started = []
+    pool = pool and prepare_workers() > 1
+    for klass in school_classes:
+        plan = _class_package_plan(klass)
+        task = (plan[1], plan[2])
+        # 40 ms of typst per sheet: a school's 24 classes take a second of CPU, on every core instead of one.
+        sheet = batch_pool().apply_async(manifest_sheet_task, (task,)) if pool else _Deferred(manifest_sheet_task, task)
+        started.append((klass, plan, sheet))
+    return started
+
+
+class _Deferred:
+    """A result computed in this thread when asked for (the ``.get()`` of a pool's result)."""
+
+    def __init__(self, function, argument):
+        self.function, self.argument = function, argument
+
+    def get(self):
+        return self.function(self.argument)
+
+
+def _class_packages_finish(started: list[tuple], *, by, seal_signer) -> list[ClassPackage]:
+    """Seal each started class's sheet, write its ZIP (helper thread) and record the package, in order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hocbaso.signing.packages import seal_sheet
+
+    from collections import deque
+
+    packages, pending = [], deque()
+    # Two writers: zipping, hashing and writing 4 MB a class mostly run without the GIL, on both cores.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="class-package") as helper:
         try:
-            for klass, plan, compiled in zip(school_classes, plans, sheets):
-                signed = seal_sheet(compiled, seal_signer=seal_signer,
+            for klass, plan, sheet in started:
+                signed = seal_sheet(sheet.get(), seal_signer=seal_signer,
                                     reason="Đóng dấu danh sách học bạ phát hành")
-                previous, pending = pending, (klass, plan, helper.submit(_class_package_write, klass, plan, signed))
-                if previous is not None:  # written by now: recorded while the next one is written
-                    packages.append(_class_package_record(*previous, by=by))
-            last, pending = pending, None
-            if last is not None:
-                packages.append(_class_package_record(*last, by=by))
+                pending.append((klass, plan, helper.submit(_class_package_write, klass, plan, signed)))
+                if len(pending) > 2:  # the oldest is written by now: recorded while the next two are written
+                    packages.append(_class_package_record(*pending.popleft(), by=by))
+            while pending:
+                packages.append(_class_package_record(*pending.popleft(), by=by))
         except BaseException:
-            # A later class failed: the package still being written is recorded too, as one at a time would.
-            if pending is not None and pending[2].exception() is None:
-                packages.append(_class_package_record(*pending, by=by))
+            # A later class failed: the packages still being written are recorded too, as one at a time would.
+            while pending and pending[0][2].exception() is None:
+                packages.append(_class_package_record(*pending.popleft(), by=by))
             raise
     return packages
 

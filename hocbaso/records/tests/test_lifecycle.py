@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from hocbaso.assessment.services import data_lock
 from hocbaso.conftest import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN, lifecycle_school
 from hocbaso.documents import extract_record
-from hocbaso.records.models import DraftState, ImmutableRecordError, IssuedRecord, RecordDraft
+from hocbaso.records.models import ClassPackage, DraftState, ImmutableRecordError, IssuedRecord, RecordDraft
 from hocbaso.records.selectors import issued_status
 from hocbaso.records.services import (LifecycleRefused, class_package_check, class_sign, correction_approve,
                                       correction_reject, correction_request, record_drafts_prepare, records_issue,
@@ -151,6 +151,27 @@ def test_packages_of_several_classes_compile_their_sheets_in_the_worker_pool(sch
     assert [c["manifest"]["class_name"] for c in checked] == ["1A", "4A"]
     assert [len(c["manifest"]["records"]) for c in checked] == [0, 3]
     assert [p.records for p in packages] == [0, 3]
+
+
+def test_a_class_package_starts_once_the_chunk_holding_its_last_record_is_committed(school, monkeypatch):
+    import hocbaso.records.services as services
+
+    w = school
+    monkeypatch.setattr(services, "ISSUE_CHUNK", 1)  # the class's three records in three transactions
+    real, started = services._class_packages_start, []
+
+    def spy(classes, **options):
+        classes = list(classes)
+        started.append([(klass.name, IssuedRecord.objects.filter(enrolment__school_class=klass).count())
+                        for klass in classes])
+        return real(classes, **options)
+
+    monkeypatch.setattr(services, "_class_packages_start", spy)
+    assert sign_and_issue(w).done == 3
+    assert started == [[], [], [("4A", 3)]]  # after the third commit, with all three in the registry
+    [package] = ClassPackage.objects.filter(school_class=w.class4a)
+    checked = class_package_check(_read(package.file))
+    assert checked["ok"] and len(checked["manifest"]["records"]) == 3 == package.records
 
 
 def test_issued_records_refuse_every_change(school):
