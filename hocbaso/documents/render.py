@@ -354,10 +354,10 @@ def render_many(items: Iterable, workers: int | None = None, *, with_boxes: bool
     pages, attachment and metadata ``render_year`` gives the record, and its bytes depend on the items and
     ``chunksize`` only (not on the number of workers). With one worker everything runs in this process.
 
-    The workers start (in a helper thread) while the first batch's items are taken, and ``items`` is consumed in
-    the caller's thread while they render (a generator may build the records, even with database queries, as they are
-    needed): building record n+1 overlaps rendering record n. An exception raised by ``items`` reaches
-    the caller at that point."""
+    The workers start (in a helper thread) while the first batch's items are taken, and ``items`` is consumed
+    in the caller's thread while they render (a generator may build the records, even with database queries,
+    as they are needed): building record n+1 overlaps rendering record n. An exception raised by ``items``
+    reaches the caller at that point."""
     workers = workers or available_cpus()
     jobs = _jobs(items, with_boxes)
     if workers == 1:

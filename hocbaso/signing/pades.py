@@ -580,7 +580,7 @@ class PadesBatch:
                    session=None, each: Callable[[int, bytes], Any] | None = None) -> list[bytes]:
         """Sign every job; returns the signed PDFs in the jobs' order (all or nothing). ``each(index, pdf)`` is
         called as each document is done, while the others are still being prepared (a caller can store it
-        then); if the batch fails afterwards, what ``each`` received is not signed as a batch."""
+        then); when the batch raises afterwards, the caller discards what ``each`` received."""
         timestamper = None
         tst_size = 0
         if self.settings.tsa_url:
