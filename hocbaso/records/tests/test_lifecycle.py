@@ -42,11 +42,16 @@ def open_signer(staff, pin, **kw):
     return signer_open(identity_for(staff=staff), pin, **kw)
 
 
-def sign_and_issue(w):
+def class_signed(w):
+    """4A locked, its English signed off by the English teacher, its records signed by the homeroom teacher."""
     data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
     subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
                     signer=open_signer(w.english, ENGLISH_PIN))
     class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+
+
+def sign_and_issue(w):
+    class_signed(w)
     school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
     seal = signer_open(identity_for(school=w.school), SEAL_PIN)
     return records_issue(school_year=w.year, by=w.owner.user, seal_signer=seal)
@@ -195,10 +200,7 @@ def test_interrupted_school_batch_resumes_without_signing_twice(school, monkeypa
     import hocbaso.records.services as services
 
     w = school
-    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
-    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
-                    signer=open_signer(w.english, ENGLISH_PIN))
-    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    class_signed(w)
     monkeypatch.setattr(services, "CHUNK", 1)
     principal = open_signer(w.owner, PRINCIPAL_PIN, seal=True)
     real = principal.sign_batch
@@ -226,10 +228,7 @@ def test_interrupted_school_batch_resumes_without_signing_twice(school, monkeypa
 
 def test_a_batch_failing_after_its_files_were_written_leaves_neither_state_nor_file(school):
     w = school
-    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
-    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
-                    signer=open_signer(w.english, ENGLISH_PIN))
-    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    class_signed(w)
     before = {d.pk: (d.pdf, d.sha256) for d in RecordDraft.objects.all()}
     principal = open_signer(w.owner, PRINCIPAL_PIN, seal=True)
     real = principal.sign_batch
@@ -289,10 +288,7 @@ def test_rejected_correction_changes_nothing_and_cannot_be_decided_twice(school)
 
 def test_correction_before_issuance_discards_the_draft_and_the_subject_signoff(school):
     w = school
-    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
-    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
-                    signer=open_signer(w.english, ENGLISH_PIN))
-    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    class_signed(w)
     correction = correction_request(enrolment=w.enrolment, field="subjects.ngoai_ngu_1.comment",
                                     new_value="Em phát âm tốt.", reason="Sửa nhận xét.", by=w.english.user)
     assert correction_approve(correction=correction, by=w.owner.user) is None
@@ -323,10 +319,7 @@ def test_bulk_selector_builds_the_same_records_as_the_prefetching_one(school, fi
 
 def test_a_signed_file_changed_on_disk_before_issuance_is_not_issued(school):
     w = school
-    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
-    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
-                    signer=open_signer(w.english, ENGLISH_PIN))
-    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    class_signed(w)
     school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
     draft = RecordDraft.objects.order_by("pk").first()
     with open(default_storage.path(draft.pdf), "r+b") as handle:
