@@ -2,8 +2,10 @@
 rendering through the homeroom teacher's and the principal's signatures to issuance and corrections."""
 
 import datetime as _dt
+import gc
 import hashlib
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
@@ -129,6 +131,21 @@ def _write(name: str, data: bytes) -> str:
 _folders: set[str] = set()
 
 
+@contextmanager
+def _gc_paused():
+    """Python's cyclic garbage collector off for the block. While a batch builds a school's records (nested dicts
+    and lists, without cycles) its full passes over the growing heap took ~0.5 s of this process's CPU for 950
+    records (four passes of 55-160 ms, measured with ``gc.callbacks``); the next collection after the block
+    finds whatever cycles it left."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class _FileWriter:
     """Stores files (``_write``) and hashes them on a helper thread, in the order given: a new file can take half a
     millisecond of the disk's time on a busy machine (measured on the 2-core VM), time this thread spends on the
@@ -249,19 +266,21 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
     workers = 1 if len(enrolments) < 16 else None
     drafts, files = [], _FileWriter()
     try:
-        for i, pdf, boxes in render_many(items(), workers=workers, with_boxes=True,
-                                         chunksize=batch_size(len(enrolments), workers)):
-            enrolment, record = ordered[i], records[i]
-            year = enrolment.school_class.school_year
-            draft = RecordDraft(
-                enrolment=enrolment, version=record["issuance"]["version"],
-                record_id=record["issuance"]["record_id"], lookup_code=record["issuance"]["lookup_code"],
-                supersedes=supersedes, correction=correction, effective_date=effective_date, record=record,
-                boxes={k: list(v) for k, v in boxes.items()}, created_by=by)
-            files.submit(draft, f"drafts/{year.school.code}/{year.name}/{record['issuance']['record_id']}-0.pdf", pdf)
-            drafts.append(draft)
-            if progress:
-                progress(len(drafts), len(enrolments))
+        with _gc_paused():  # thousands of records built: plain dicts and lists, no cycles to collect
+            for i, pdf, boxes in render_many(items(), workers=workers, with_boxes=True,
+                                             chunksize=batch_size(len(enrolments), workers)):
+                enrolment, record = ordered[i], records[i]
+                year = enrolment.school_class.school_year
+                draft = RecordDraft(
+                    enrolment=enrolment, version=record["issuance"]["version"],
+                    record_id=record["issuance"]["record_id"], lookup_code=record["issuance"]["lookup_code"],
+                    supersedes=supersedes, correction=correction, effective_date=effective_date, record=record,
+                    boxes={k: list(v) for k, v in boxes.items()}, created_by=by)
+                name = f"drafts/{year.school.code}/{year.name}/{record['issuance']['record_id']}-0.pdf"
+                files.submit(draft, name, pdf)
+                drafts.append(draft)
+                if progress:
+                    progress(len(drafts), len(enrolments))
         for draft, name, digest in files.results():
             draft.pdf, draft.sha256 = name, digest
         with transaction.atomic():

@@ -307,6 +307,26 @@ def test_unknown_correction_field_is_named(school):
     assert SigningIdentity.objects.filter(active=True).count() == 4
 
 
+def test_the_garbage_collector_is_paused_only_inside_the_block():
+    import gc
+
+    from hocbaso.records.services import _gc_paused
+
+    assert gc.isenabled()
+    with pytest.raises(ValueError):
+        with _gc_paused():
+            assert not gc.isenabled()
+            raise ValueError("hỏng")
+    assert gc.isenabled()  # back on after an error
+    gc.disable()
+    try:
+        with _gc_paused():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
+
+
 def test_bulk_selector_builds_the_same_records_as_the_prefetching_one(school, fill_year):
     from hocbaso.records.selectors import enrolments_for_records, enrolments_for_records_bulk, record_build
 
