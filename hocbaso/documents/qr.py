@@ -111,15 +111,12 @@ def _byte_mode_symbol(text: str) -> tuple[bytearray, ...] | None:
 @lru_cache(maxsize=None)
 def _layout(version: int) -> tuple[tuple[bytes, ...], tuple[tuple[int, int, int], ...]]:
     """For one version: the function patterns (segno's), and the data modules in placement order, each with
-    mask pattern 0's flip ((i + j) even, encoding region only)."""
+    mask pattern 0's flip ((i + j) even). Every free module of the template is in the encoding region: segno's
+    ``make_matrix`` reserves the format areas and the dark module (its mask skips exactly those)."""
     width = version * 4 + 17
     template = encoder.make_matrix(width, width)
     encoder.add_finder_patterns(template, width, width)
     encoder.add_alignment_patterns(template, width, width)
-    region = encoder.make_matrix(width, width)  # as segno's find_and_apply_best_mask marks what is masked
-    encoder.add_finder_patterns(region, width, width)
-    encoder.add_alignment_patterns(region, width, width)
-    region[-8][8] = 0x1
     places = []
     # ISO/IEC 18004 7.7.3, as segno's add_codewords: two-module columns from the right, up and down in turn.
     for right in range(width - 1, 0, -2):
@@ -131,5 +128,5 @@ def _layout(version: int) -> tuple[tuple[bytes, ...], tuple[tuple[int, int, int]
                 upwards = ((right & 2) == 0) ^ (j < 6)
                 i = (width - 1 - vertical) if upwards else vertical
                 if template[i][j] == 0x2:
-                    places.append((i, j, int(region[i][j] > 0x1 and (i + j) % 2 == 0)))
+                    places.append((i, j, int((i + j) % 2 == 0)))
     return tuple(bytes(row) for row in template), tuple(places)
