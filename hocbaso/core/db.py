@@ -5,6 +5,8 @@ import re
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from hocbaso.core.jsontext import JsonText
+
 
 POSTGRESQL_BATCH = 1000  # rows per UPDATE … FROM (VALUES …): well under PostgreSQL's 65535 parameters
 
@@ -76,11 +78,6 @@ def rows_insert(model, rows: list) -> None:
             chunk = params[start:start + POSTGRESQL_BATCH]
             cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(chunk))}",
                            [value for row in chunk for value in row])
-
-
-class JsonText(str):
-    """A JSON document already encoded, for a ``JSONField`` column that ``rows_insert`` writes: the text is
-    stored as it is (a document copied from one row to another need not be decoded and encoded again)."""
 
 
 def _preparer(field, connection):

@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 from hocbaso.directory.models import Enrolment, Pupil
-from hocbaso.documents.render import batch_size, render_history, render_many
+from hocbaso.documents.render import batch_plan, render_history, render_many
 from hocbaso.records.selectors import enrolments_for_records, record_build
 
 
@@ -27,7 +27,7 @@ def school_records_render(*, school_code: str, school_year: str, out: Path, clas
     started = time.perf_counter()
     done = 0
     workers = workers or os.cpu_count()
-    for key, pdf in render_many(jobs, workers=workers, chunksize=batch_size(len(jobs), workers)):
+    for key, pdf in render_many(jobs, workers=workers, chunksize=batch_plan(len(jobs), workers)):
         paths[key].parent.mkdir(parents=True, exist_ok=True)
         paths[key].write_bytes(pdf)
         done += 1

@@ -19,6 +19,7 @@ from django.utils import timezone
 from hocbaso.assessment.models import YearResult
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.db import JsonText, rows_insert, rows_update
+from hocbaso.core.jsontext import json_text
 from hocbaso.directory.models import Enrolment, Role, SchoolClass, SchoolYear, Staff
 from hocbaso.records.codes import new_lookup_code, new_record_id
 from hocbaso.records.models import (OPEN_STATES, ClassPackage, CorrectionRequest, CorrectionStatus, DraftState,
@@ -244,7 +245,7 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
     Rendering runs on every core (``documents.render_many``); the records are read, built and checked in this
     process while the workers render the ones before. A record the TT27 engine refuses stops the batch with
     nothing stored (the files already written are removed)."""
-    from hocbaso.documents.render import batch_size, render_many
+    from hocbaso.documents.render import batch_plan, render_many
 
     effective_date = effective_date or _today()
     enrolments = list(enrolments) if supersedes is not None else enrolments_to_render(enrolments)
@@ -252,7 +253,7 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
         return []
     codes = _new_codes(len(enrolments))
     url = verify_url_template()
-    ordered, records, principals = [], [], {}
+    ordered, records, texts, principals = [], [], [], {}
 
     def items():
         for start in range(0, len(enrolments), FETCH_CHUNK):
@@ -261,20 +262,22 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
                                        effective_date=effective_date, supersedes=supersedes)
                 ordered.append(enrolment)
                 records.append(record)
-                yield len(records) - 1, record, url
+                # Encoded once: the workers get this text, and the draft's row stores it.
+                texts.append(json_text(record))
+                yield len(records) - 1, texts[-1], url
 
     workers = 1 if len(enrolments) < 16 else None
     drafts, files = [], _FileWriter()
     try:
         with _gc_paused():  # thousands of records built: plain dicts and lists, no cycles to collect
             for i, pdf, boxes in render_many(items(), workers=workers, with_boxes=True,
-                                             chunksize=batch_size(len(enrolments), workers)):
+                                             chunksize=batch_plan(len(enrolments), workers)):
                 enrolment, record = ordered[i], records[i]
                 year = enrolment.school_class.school_year
                 draft = RecordDraft(
                     enrolment=enrolment, version=record["issuance"]["version"],
                     record_id=record["issuance"]["record_id"], lookup_code=record["issuance"]["lookup_code"],
-                    supersedes=supersedes, correction=correction, effective_date=effective_date, record=record,
+                    supersedes=supersedes, correction=correction, effective_date=effective_date, record=texts[i],
                     boxes={k: list(v) for k, v in boxes.items()}, created_by=by)
                 name = f"drafts/{year.school.code}/{year.name}/{record['issuance']['record_id']}-0.pdf"
                 files.submit(draft, name, pdf)
@@ -293,6 +296,8 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
                            .values_list("record_id", "pk"))
                 for draft in part:
                     draft.pk, draft._state.adding, draft._state.db = ids[draft.record_id], False, DEFAULT_DB_ALIAS
+            for draft, record in zip(drafts, records):
+                draft.record = record  # the row has the text; the caller gets the record as a dict
             log_actions([Action("record.render", "recorddraft", d.record_id, None,
                                 {"version": d.version, "lookup_code": d.lookup_code,
                                  "pupil": d.enrolment.pupil.full_name},
@@ -428,7 +433,9 @@ def _subject_signers(class_ids) -> dict[int, list[dict]]:
     from hocbaso.signing.models import SubjectSignoff
 
     out: dict[int, list[dict]] = {}
-    for s in SubjectSignoff.objects.filter(school_class_id__in=class_ids, current=True).select_related("teacher"):
+    # Not the payload (every pupil's results in the subject): the registry's rows need only who signed and when.
+    for s in (SubjectSignoff.objects.filter(school_class_id__in=class_ids, current=True).select_related("teacher")
+              .only("school_class_id", "subject", "signed_at", "pdf_sha256", "teacher__full_name")):
         out.setdefault(s.school_class_id, []).append(s.as_signer())
     return out
 

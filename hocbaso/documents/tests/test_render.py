@@ -178,6 +178,13 @@ def test_render_many_streams_items_to_two_workers_in_order(record, tmp_path):
     assert [key for key, _pdf, _boxes in out] == [0, 1, 2, 3, 4]
     # The bytes depend on the items and the batch size, not on the number of processes.
     assert out == list(render_many(iter(items), workers=1, with_boxes=True, chunksize=2))
+    # Batch sizes taken in turn, the last repeated ({0}, {1, 2}, {3, 4}); a record may come as its JSON text.
+    planned = list(render_many(iter([(i, json.dumps(item), url) for i, item, url in items]), workers=2,
+                               with_boxes=True, chunksize=[1, 2]))
+    assert [extract_record(pdf) for _key, pdf, _boxes in planned] == [item for _i, item, _url in items]
+    assert planned[0][1] == render_year(items[0][1], verify_url=URL)  # a batch of one
+    assert planned[3:] == list(render_many(iter(items[3:]), workers=1, with_boxes=True, chunksize=2))
+    assert planned[3][1] != out[3][1]  # out's batch was {2, 3}
     for (_key, pdf, boxes), (_i, item, url) in zip(out, items):
         alone = render_year(item, verify_url=url)
         assert text_of(pdf, tmp_path, "batch.pdf") == text_of(alone, tmp_path, "alone.pdf")  # the same pages
@@ -278,3 +285,16 @@ def test_batch_size_gives_every_worker_at_least_two_batches():
     assert batch_size(950, 2) == BATCH == 32  # a school: full batches
     assert batch_size(40, 2) == 10  # a class of 40 on two workers: four batches of 10
     assert batch_size(3, 2) == 1 and batch_size(1, 1) == 1 and batch_size(0, 2) == 1
+
+
+def test_batch_plan_starts_and_ends_a_long_run_with_small_batches():
+    from hocbaso.documents.render import batch_plan
+
+    plan = batch_plan(950, 2)  # a school on two workers
+    assert sum(plan) == 950
+    assert plan[:3] == [8, 8, 32] and plan[-4:] == [16, 16, 8, 8]  # one small batch per worker, two small rounds
+    assert set(plan[2:-5]) == {32}
+    assert batch_plan(40, 2) == [10, 10, 10, 10]  # a class: batch_size's batches only
+    assert batch_plan(3, 2) == [1, 1, 1] and batch_plan(0, 2) == []
+    for count in range(0, 400, 7):
+        assert sum(batch_plan(count, 2)) == count and sum(batch_plan(count, 4)) == count
