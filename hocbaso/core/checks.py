@@ -39,4 +39,7 @@ def check_secrets_and_paths(app_configs, **kwargs):
                               id="hocbaso.E004"))
     if not settings.SITE_URL.startswith(("http://", "https://")):
         problems.append(Error("SITE_URL phải bắt đầu bằng http:// hoặc https://", id="hocbaso.E005"))
+    if settings.SIGN_CHUNK < 1:
+        problems.append(Error(f"HOCBASO_SIGN_CHUNK phải là số nguyên từ 1 trở lên (hiện là {settings.SIGN_CHUNK}).",
+                              id="hocbaso.E006"))
     return problems

@@ -75,8 +75,7 @@ def year_results_assess(*, enrolments, by) -> dict[int, Assessment]:
 # → corrections: correction_request → correction_approve / correction_reject → new version → sign → issue.
 
 VIETNAM = _dt.timezone(_dt.timedelta(hours=7))
-CHUNK = 50  # records signed and committed together; an interrupted batch loses at most one chunk's work
-ISSUE_CHUNK = 4 * CHUNK  # records entering the registry in one transaction
+ISSUE_CHUNK = 200  # records entering the registry in one transaction (signing batches: settings.SIGN_CHUNK)
 
 
 class LifecycleRefused(SigningError):
@@ -314,7 +313,9 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
                  stamp_field: str, progress=None, chunk: int | None = None) -> BatchReport:
     """Sign every draft of ``queryset`` (in one state) in chunks; each chunk's new files and states are
     committed together, so a rerun after an interruption starts where the last committed chunk ended."""
-    chunk = chunk or CHUNK
+    from django.conf import settings
+
+    chunk = chunk or settings.SIGN_CHUNK
     pending = list(queryset.order_by("pk").values_list("pk", flat=True))
     report = BatchReport(total=len(pending))
     who = signer.describe()

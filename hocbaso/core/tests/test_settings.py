@@ -43,6 +43,13 @@ def test_production_refuses_debug():
     assert "hocbaso.E003" in ids and "hocbaso.E002" not in ids
 
 
+def test_a_signing_chunk_below_one_is_refused():
+    with override_settings(SIGN_CHUNK=0):
+        ids = {m.id for m in run_checks()}
+    assert "hocbaso.E006" in ids
+    assert "hocbaso.E006" not in {m.id for m in run_checks()}  # the default, 200
+
+
 def test_bad_configuration_stops_the_command_with_a_vietnamese_message(tmp_path):
     env = {**os.environ, "HOCBASO_DATA_DIR": str(tmp_path), "HOCBASO_PRODUCTION": "1"}
     env.pop("SECRET_KEY", None)

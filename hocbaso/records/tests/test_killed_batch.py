@@ -22,6 +22,7 @@ import pytest
 from hocbaso.conftest import PRINCIPAL_PIN, TEACHER_PIN
 
 SCHOOL, YEAR = "67000199", "2024-2025"
+CHUNK = 50  # the batch's commit size here (HOCBASO_SIGN_CHUNK in the children): three chunks, not 410 records
 CLASSES = ("4A", "4B", "4C")
 
 # Run inside the child's own database (``hocbaso shell -c``): a school of three grade-4 classes with ``{pupils}``
@@ -90,7 +91,7 @@ def child_env(tmp_path):
     """The environment of the child processes: their own data folder; on the PostgreSQL pass a database of
     their own on the same server (dropped afterwards), else SQLite in that folder."""
     env = {**os.environ, "HOCBASO_DATA_DIR": str(tmp_path / "data"), "DJANGO_SETTINGS_MODULE": "hocbaso.settings",
-           "PIN_HT": PRINCIPAL_PIN}
+           "PIN_HT": PRINCIPAL_PIN, "HOCBASO_SIGN_CHUNK": str(CHUNK)}
     for name in ("HOCBASO_PKI_DIR", "HOCBASO_TRUST_ROOTS", "HOCBASO_TSA_URL"):
         env.pop(name, None)
     url = os.environ.get("DATABASE_URL")
@@ -196,8 +197,6 @@ def signatures(path: str, *, trust_root: str | None = None) -> list[tuple]:
 
 @pytest.mark.slow
 def test_killed_school_batch_rerun_signs_every_record_exactly_once(child_env):
-    from hocbaso.records.services import CHUNK
-
     env = child_env
     pupils = 2 * CHUNK + 10  # three chunks: the kill lands after the first, the rest is left to the rerun
     hocbaso(env, "shell", "-v", "0", "-c", SETUP.format(school=SCHOOL, year=YEAR, classes=CLASSES, pupils=pupils,

@@ -196,12 +196,10 @@ def test_issued_records_refuse_every_change(school):
     assert record.class_name == "4A"
 
 
-def test_interrupted_school_batch_resumes_without_signing_twice(school, monkeypatch):
-    import hocbaso.records.services as services
-
+def test_interrupted_school_batch_resumes_without_signing_twice(school, settings):
     w = school
     class_signed(w)
-    monkeypatch.setattr(services, "CHUNK", 1)
+    settings.SIGN_CHUNK = 1
     principal = open_signer(w.owner, PRINCIPAL_PIN, seal=True)
     real = principal.sign_batch
     calls = []
