@@ -350,13 +350,14 @@ def batch_plan(count: int, workers: int | None = None) -> list[int]:
 
     Every worker waits for its first batch to be built, and at the end the others wait for the last one: with
     batches of 32 (about half a second each) the workers sat idle for a second of a school's render. A small
-    batch costs more per record (8 records about 15 % more typst time than 32), so only those few are small."""
+    batch costs more per record (8 records about 15 % more typst time than 32), so only those few are small, and
+    none with one worker."""
     workers = workers or available_cpus()
     size = batch_size(count, workers)
     small = max(1, size // 4)
     head, tail = [small] * workers, [max(1, size // 2)] * workers + [small] * workers
     middle = count - sum(head) - sum(tail)
-    if small == size or middle < 2 * workers * size:
+    if workers == 1 or small == size or middle < 2 * workers * size:  # one process: nobody waits for anybody
         return [size] * (count // size) + ([count % size] if count % size else [])
     return head + [size] * (middle // size) + ([middle % size] if middle % size else []) + tail
 

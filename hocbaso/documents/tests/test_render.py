@@ -296,5 +296,6 @@ def test_batch_plan_starts_and_ends_a_long_run_with_small_batches():
     assert set(plan[2:-5]) == {32}
     assert batch_plan(40, 2) == [10, 10, 10, 10]  # a class: batch_size's batches only
     assert batch_plan(3, 2) == [1, 1, 1] and batch_plan(0, 2) == []
+    assert batch_plan(100, 1) == [32, 32, 32, 4]  # one worker: nothing to wait for, full batches
     for count in range(0, 400, 7):
         assert sum(batch_plan(count, 2)) == count and sum(batch_plan(count, 4)) == count
