@@ -76,6 +76,7 @@ def year_results_assess(*, enrolments, by) -> dict[int, Assessment]:
 
 VIETNAM = _dt.timezone(_dt.timedelta(hours=7))
 ISSUE_CHUNK = 200  # records entering the registry in one transaction (signing batches: settings.SIGN_CHUNK)
+SLOW_SIGNER_CHUNK = 50  # records a signing batch commits together at most with a PKCS#11 token or a CSC service
 
 
 class LifecycleRefused(SigningError):
@@ -312,10 +313,14 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
 def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str, box_key: str, next_state: str,
                  stamp_field: str, progress=None, chunk: int | None = None) -> BatchReport:
     """Sign every draft of ``queryset`` (in one state) in chunks; each chunk's new files and states are
-    committed together, so a rerun after an interruption starts where the last committed chunk ended."""
+    committed together, so a rerun after an interruption starts where the last committed chunk ended, and
+    ``progress`` reports each commit. Chunks of ``settings.SIGN_CHUNK`` records with the built-in signer; at most
+    ``SLOW_SIGNER_CHUNK`` with a token or a remote service, whose signatures take longer (a USB token often a
+    tenth of a second each; a remote service a round trip per chunk): the progress would stand still, and an
+    interruption would lose, that much longer."""
     from django.conf import settings
 
-    chunk = chunk or settings.SIGN_CHUNK
+    chunk = chunk or (settings.SIGN_CHUNK if signer.kind == "builtin" else min(settings.SIGN_CHUNK, SLOW_SIGNER_CHUNK))
     pending = list(queryset.order_by("pk").values_list("pk", flat=True))
     report = BatchReport(total=len(pending))
     who = signer.describe()

@@ -224,6 +224,27 @@ def test_interrupted_school_batch_resumes_without_signing_twice(school, settings
         assert [s["signer_name"] for s in sigs] == ["Lê Thị Hoa", "Đoàn Trung Quế"]
 
 
+@pytest.mark.parametrize("kind, batches", [("builtin", [3]), ("pkcs11", [2, 1]), ("csc", [2, 1])])
+def test_a_token_or_remote_signer_commits_in_smaller_chunks(school, settings, monkeypatch, kind, batches):
+    import hocbaso.records.services as services
+
+    w = school
+    class_signed(w)
+    settings.SIGN_CHUNK = 200
+    monkeypatch.setattr(services, "SLOW_SIGNER_CHUNK", 2)  # the school's three records: one chunk, or two
+    principal = open_signer(w.owner, PRINCIPAL_PIN, seal=True)
+    principal.kind = kind  # a built-in key standing in: only the chunk size depends on the kind
+    real, sizes = principal.sign_batch, []
+
+    def counted(jobs, **kw):
+        sizes.append(len(jobs))
+        return real(jobs, **kw)
+
+    principal.sign_batch = counted
+    assert school_sign(school_year=w.year, by=w.owner.user, signer=principal).done == 3
+    assert sizes == batches
+
+
 def test_a_batch_failing_after_its_files_were_written_leaves_neither_state_nor_file(school):
     w = school
     class_signed(w)
