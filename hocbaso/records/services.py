@@ -311,7 +311,7 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
 
 
 def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str, box_key: str, next_state: str,
-                 stamp_field: str, progress=None, chunk: int | None = None) -> BatchReport:
+                 stamp_field: str, progress=None) -> BatchReport:
     """Sign every draft of ``queryset`` (in one state) in chunks; each chunk's new files and states are
     committed together, so a rerun after an interruption starts where the last committed chunk ended, and
     ``progress`` reports each commit. Chunks of ``settings.SIGN_CHUNK`` records with the built-in signer; at most
@@ -320,7 +320,7 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
     interruption would lose, that much longer."""
     from django.conf import settings
 
-    chunk = chunk or (settings.SIGN_CHUNK if signer.kind == "builtin" else min(settings.SIGN_CHUNK, SLOW_SIGNER_CHUNK))
+    chunk = settings.SIGN_CHUNK if signer.kind == "builtin" else min(settings.SIGN_CHUNK, SLOW_SIGNER_CHUNK)
     pending = list(queryset.order_by("pk").values_list("pk", flat=True))
     report = BatchReport(total=len(pending))
     who = signer.describe()
