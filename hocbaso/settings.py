@@ -17,7 +17,13 @@ def envbool(name: str, default: str) -> bool:
 
 
 def envint(name: str, default: str) -> int:
-    return int(os.getenv(name, default))
+    raw = os.getenv(name, default)
+    try:
+        return int(raw)
+    except ValueError:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} phải là một số nguyên; giá trị hiện tại: {raw!r}.") from None
 
 
 def envlist(name: str, default: str) -> list[str]:

@@ -59,6 +59,14 @@ def test_bad_configuration_stops_the_command_with_a_vietnamese_message(tmp_path)
     assert "SECRET_KEY chưa được đặt" in done.stderr
 
 
+def test_a_number_setting_that_is_not_a_number_is_named(tmp_path):
+    env = {**os.environ, "HOCBASO_DATA_DIR": str(tmp_path), "HOCBASO_SIGN_CHUNK": "hai trăm"}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-m", "hocbaso", "check"], env=env, capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "HOCBASO_SIGN_CHUNK phải là một số nguyên; giá trị hiện tại: 'hai trăm'." in done.stderr
+
+
 def test_password_hasher_is_argon2():
     from django.conf import settings as live
 
