@@ -7,10 +7,10 @@ string is in Unicode NFC. No database, no typst: plain dicts in, plain dicts out
 """
 
 import datetime as dt
-import unicodedata
 
 from hocbaso.documents.qr import qr_svg
 from hocbaso.tt27 import catalogue
+from hocbaso.tt27.record_format import nfc  # noqa: F401  (documents.render uses views.nfc)
 
 NOT_ISSUED = "Chưa phát hành"
 NO_IDENTITY_NUMBER = "Chưa có"
@@ -20,17 +20,6 @@ _ADMIN_PREFIXES = ("Thành phố ", "Thị xã ", "Thị trấn ", "Huyện ", "
 # Above this many characters in one cell a row may break across pages: a row taller than a whole
 # page could not be placed otherwise. No real comment comes near it (a page holds ~4,000).
 ROW_BREAK_CHARS = 1800
-
-
-def nfc(value):
-    """A copy of a JSON value with every string (keys included) in Unicode NFC."""
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, dict):
-        return {nfc(k): nfc(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [nfc(v) for v in value]
-    return value
 
 
 def without_prefix(name: str) -> str:

@@ -28,6 +28,7 @@ from hocbaso.records.selectors import enrolments_for_records, enrolments_for_rec
 from hocbaso.signing.errors import SigningError
 from hocbaso.signing.pades import SignJob
 from hocbaso.tt27 import Assessment, assess
+from hocbaso.tt27.record_format import json_text_is_nfc
 
 RESULT_FIELDS = ("outcome", "award", "completed_grade", "completed_primary")
 
@@ -201,16 +202,10 @@ def _new_codes(count: int) -> list[str]:
     return list(codes)
 
 
-def _draft_record(enrolment, *, code: str, principals: dict, effective_date, supersedes=None) -> dict:
-    """Build the pupil-year's record with its issuance block; refuse (naming the pupil) a record that the TT27
-    engine finds inconsistent or that has no computed outcome."""
+def _draft_record(enrolment, *, code: str, principals: dict, effective_date, supersedes=None) -> tuple[dict, str]:
+    """Build the pupil-year's record with its issuance block, and its JSON text; refuse (naming the pupil) a
+    record that the TT27 engine finds inconsistent or that has no computed outcome."""
     record = record_build(enrolment, principals=principals)
-    assessment = assess(record)
-    name = f"{enrolment.pupil.full_name} (lớp {enrolment.school_class.name})"
-    if assessment.errors:
-        raise LifecycleRefused(f"Học bạ của {name} chưa hợp lệ theo Thông tư 27: {assessment.errors[0].message}")
-    if not record.get("outcome"):
-        raise LifecycleRefused(f"Học bạ của {name} chưa có kết quả đánh giá cuối năm; hãy tính kết quả trước.")
     school_year = enrolment.school_class.school_year
     version = supersedes.version + 1 if supersedes else 1
     record["issuance"] = {
@@ -218,7 +213,14 @@ def _draft_record(enrolment, *, code: str, principals: dict, effective_date, sup
         "effective_date": effective_date.isoformat(), "version": version,
         "supersedes": supersedes.record_id if supersedes else None,
         "issued_at": dt_vietnam(effective_date).isoformat()}
-    return record
+    name = f"{enrolment.pupil.full_name} (lớp {enrolment.school_class.name})"
+    if not record.get("outcome"):  # before the TT27 check, which would say less (an issued record needs one)
+        raise LifecycleRefused(f"Học bạ của {name} chưa có kết quả đánh giá cuối năm; hãy tính kết quả trước.")
+    text = json_text(record)
+    assessment = assess(record, normalized=json_text_is_nfc(text))
+    if assessment.errors:
+        raise LifecycleRefused(f"Học bạ của {name} chưa hợp lệ theo Thông tư 27: {assessment.errors[0].message}")
+    return record, text
 
 
 def dt_vietnam(day: _dt.date) -> _dt.datetime:
@@ -258,12 +260,13 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
     def items():
         for start in range(0, len(enrolments), FETCH_CHUNK):
             for enrolment in enrolments_for_records_bulk([e.pk for e in enrolments[start:start + FETCH_CHUNK]]):
-                record = _draft_record(enrolment, code=codes[len(records)], principals=principals,
-                                       effective_date=effective_date, supersedes=supersedes)
+                record, text = _draft_record(enrolment, code=codes[len(records)], principals=principals,
+                                             effective_date=effective_date, supersedes=supersedes)
                 ordered.append(enrolment)
                 records.append(record)
-                # Encoded once: the workers get this text, and the draft's row stores it.
-                texts.append(json_text(record))
+                # Encoded once: the TT27 check reads whether it is in NFC, the workers get it, the draft's row
+                # stores it.
+                texts.append(text)
                 yield len(records) - 1, texts[-1], url
 
     workers = 1 if len(enrolments) < 16 else None

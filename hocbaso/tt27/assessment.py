@@ -47,7 +47,7 @@ def _concerns_result_inputs(error: RuleError) -> bool:
     return any(error.field == key or error.field.startswith((f"{key}[", f"{key}.")) for key in _RESULT_INPUTS)
 
 
-def assess(record: dict) -> Assessment:
+def assess(record: dict, *, normalized: bool = False) -> Assessment:
     """Validate a record and compute its results.
 
     Every error is collected (format, then TT27 scope, then the evaluations, then the results),
@@ -55,13 +55,15 @@ def assess(record: dict) -> Assessment:
     only when the grade and the year-end lists are error-free; results that must be present
     (``missing_results``) are reported in any case. Raises UnreadableRecord when ``record`` is not
     a dict or its ``format`` is not ``hocbaso.record/1``. Text is compared in NFC; ``record`` itself
-    is not modified.
+    is not modified. ``normalized``: the caller has checked that every string of ``record`` is in NFC
+    already (``record_format.json_text_is_nfc`` on its JSON text), so it is not copied to normalise it.
     """
     if not isinstance(record, dict):
         raise UnreadableRecord(f"Học bạ phải là một đối tượng JSON ({{...}}) theo định dạng {FORMAT}.")
     if "format" not in record:
         raise UnreadableRecord(f'Thiếu trường "format": đây không phải học bạ theo định dạng {FORMAT}.')
-    record = nfc(record)
+    if not normalized:
+        record = nfc(record)
     if record["format"] != FORMAT:
         raise UnreadableRecord(f'Định dạng "{record["format"]}" không được hỗ trợ; chỉ đọc được {FORMAT}.')
 

@@ -75,16 +75,16 @@ def _check_list(entries: Any, path: str, kind: ListKind, *, grade: int | None, p
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
             continue
-        where = join(path, index)
+        where = f"{path}[{index}]"  # join(path, index), inline: called for every entry of every record
         code = entry.get("code")
         applicable = None  # whether the score rules of the grade apply to this entry
         if isinstance(code, str) and code.strip():
-            applicable = _check_code(code, join(where, "code"), kind, grade, when, seen, errors)
+            applicable = _check_code(code, where + ".code", kind, grade, when, seen, errors)
         label = kind.name(code) if isinstance(code, str) else kind.what
         if "rating" in entry:
-            errors += _check_rating(entry["rating"], join(where, "rating"), kind, label, when)
+            errors += _check_rating(entry["rating"], where + ".rating", kind, label, when)
         if kind is SUBJECTS and "score" in entry:
-            errors += _check_score(entry["score"], join(where, "score"), code if applicable else None, label,
+            errors += _check_score(entry["score"], where + ".score", code if applicable else None, label,
                                    grade=grade, period=period, when=when, individual_plan=individual_plan)
     if complete:
         required = _required(kind, grade)

@@ -58,6 +58,19 @@ def nfc(value: Any) -> Any:
 _normalize = unicodedata.normalize
 
 
+def json_text_is_nfc(text: str) -> bool:
+    """True only if every string (keys included) of the JSON document ``text`` is in NFC: ``nfc`` would return
+    an equal copy. Twenty times cheaper than that copy for a record (one C call over the text).
+
+    Sound because JSON's punctuation, numbers and literals are ASCII characters that are never part of a
+    canonical composition and are starters (combining class 0): without escapes, the text is in NFC exactly when
+    each of its strings is. Escapes: ``\\u`` may stand for any character, so a text holding one is answered False (the
+    caller then normalises; orjson and ``json.dumps(ensure_ascii=False)`` write non-ASCII as itself); the
+    others (``\\n``, ``\\"``...) stand for starters that compose with nothing, and only ever make the answer
+    False where the string was fine, never the reverse."""
+    return "\\u" not in text and unicodedata.is_normalized("NFC", text)
+
+
 def join(path: str, key: str | int) -> str:
     """``pupil`` + ``birth_date`` -> ``pupil.birth_date``; ``subjects`` + 1 -> ``subjects[1]``."""
     if isinstance(key, int):
@@ -231,18 +244,20 @@ def check_object(value: Any, path: str, keys: dict[str, Key], *, label: str, own
         return _invalid_type(path, label, "một đối tượng JSON", value)
     suffix = f" của {owner}" if owner else ""
     errors = []
-    for key in value:
-        if key not in keys:
-            errors.append(RuleError("unknown_field", join(path, str(key)),
-                                    f'Trường "{key}"{suffix} không có trong định dạng {FORMAT}'
-                                    f" (các trường được phép: {', '.join(keys)})."))
+    if not value.keys() <= keys.keys():
+        for key in value:
+            if key not in keys:
+                errors.append(RuleError("unknown_field", join(path, str(key)),
+                                        f'Trường "{key}"{suffix} không có trong định dạng {FORMAT}'
+                                        f" (các trường được phép: {', '.join(keys)})."))
+    prefix = f"{path}." if path else ""  # join(path, key), without a call per key: a record has ~900 keys
     for key, spec in keys.items():
-        where = join(path, key)
         if key not in value:
             if spec.required:
-                errors.append(RuleError("missing_field", where, f'Thiếu trường "{key}" ({spec.label}){suffix}.'))
+                errors.append(RuleError("missing_field", prefix + key,
+                                        f'Thiếu trường "{key}" ({spec.label}){suffix}.'))
             continue
-        errors += spec.check(value[key], where, f"{spec.label}{suffix}")
+        errors += spec.check(value[key], prefix + key, spec.label + suffix)
     return errors
 
 
@@ -252,7 +267,7 @@ def check_list(value: Any, path: str, label: str, entry: Callable[[Any, str], li
         return _invalid_type(path, label, "một danh sách (mảng JSON)", value)
     errors = []
     for index, item in enumerate(value):
-        errors += entry(item, join(path, index))
+        errors += entry(item, f"{path}[{index}]")
     return errors
 
 

@@ -103,6 +103,20 @@ def test_text_is_nfc_even_from_decomposed_input(renderer, record, tmp_path):
     assert "Nguyễn Thị Ánh Tuyết" in text and unicodedata.normalize("NFC", text) == text
 
 
+def test_render_many_normalises_a_decomposed_record_text_and_decodes_like_json_loads(record):
+    from hocbaso.documents.render import _loads
+
+    decomposed = {**record, "pupil": {**record["pupil"], "full_name": unicodedata.normalize("NFD", "Nguyễn Thị Ánh Tuyết")}}
+    items = [(0, json.dumps(record, ensure_ascii=False), URL), (1, json.dumps(decomposed, ensure_ascii=False), URL)]
+    (_k0, nfc_pdf, nfc_boxes), (_k1, nfd_pdf, nfd_boxes) = render_many(iter(items), workers=1, with_boxes=True,
+                                                                       chunksize=1)
+    assert nfd_pdf == nfc_pdf and nfd_boxes == nfc_boxes  # the batch of the decomposed text was normalised
+    # orjson would turn an integer beyond 64 bits into a float and refuses 1e400: json.loads's values then.
+    for text in ['{"a": 123456789012345678901234567890}', '{"a": -9223372036854775809}', '[1e400, 2.5, "x"]',
+                 '{"b": [1, -0, 0.1, 1e-7, "Đoàn \\u00e1"]}']:
+        assert _loads(text) == json.loads(text) and repr(_loads(text)) == repr(json.loads(text))
+
+
 def test_long_comment_wraps_onto_more_lines_and_rows_stay_whole(renderer, record, tmp_path):
     import re
 

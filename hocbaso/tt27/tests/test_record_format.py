@@ -333,6 +333,48 @@ def test_nfc_normalises_every_string_key_and_value_and_copies():
     assert result[name] is not value[nfd] and result[name][1] is not value[nfd][1]  # a copy, not the input
 
 
+def test_json_text_is_nfc_answers_true_only_when_every_string_is_nfc():
+    from hocbaso.tt27.record_format import json_text_is_nfc, nfc
+
+    name = "Nguyễn Thị Ánh Tuyết"
+    nfd = unicodedata.normalize("NFD", name)
+    assert json_text_is_nfc(json.dumps(valid_record(), ensure_ascii=False))
+    assert json_text_is_nfc('{"a": [1, 2.5, true, null]}')
+    assert not json_text_is_nfc(json.dumps({"full_name": nfd}, ensure_ascii=False))
+    assert not json_text_is_nfc(json.dumps({nfd: 1}, ensure_ascii=False))  # a key
+    # \u escapes may hide anything: not vouched for, even when the string is fine (the caller normalises).
+    assert not json_text_is_nfc(json.dumps({"full_name": nfd}))
+    assert not json_text_is_nfc(json.dumps({"full_name": name}))
+    # An escape before a combining mark ("\n" + U+0301 reads as "n" + U+0301 in the text): False, never True.
+    assert not json_text_is_nfc(json.dumps(["\n\u0301"], ensure_ascii=False))
+    # Over many strings mixing letters, combining marks (in and out of order), quotes, backslashes and
+    # control characters: whenever the text is vouched for, normalising changes nothing.
+    import random
+
+    pool = ["a", "e", "o", "n", "A", "Đ", "ơ", "ư", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "\u0316",
+            '"', "\\", "\n", "\t", "\x01", " ", "\u212b", "\u1100", "\u1161"]
+    rng = random.Random(27)
+    vouched = refused = 0
+    for _ in range(3000):
+        value = {"".join(rng.choices(pool, k=rng.randint(0, 3))): ["".join(rng.choices(pool, k=rng.randint(0, 6)))
+                                                                   for _ in range(3)]}
+        text = json.dumps(value, ensure_ascii=False)
+        if json_text_is_nfc(text):
+            vouched += 1
+            assert nfc(value) == value, value
+        else:
+            refused += 1
+    assert vouched > 300 and refused > 300  # both answers were exercised
+
+
+def test_assess_of_a_record_vouched_for_as_nfc_is_the_same_as_without():
+    record = valid_record(5, issuance=issuance(), outcome="HTT", completed_grade=True, completed_primary=True)
+    assert assess(record, normalized=True) == assess(record) and assess(record).valid
+    broken = valid_record(4)
+    broken["subjects"][0]["rating"] = "X"
+    assert assess(broken, normalized=True) == assess(broken) and not assess(broken).valid
+
+
 def test_a_decomposed_rating_in_words_still_gets_its_hint():
     record = valid_record()
     record["subjects"][0]["rating"] = unicodedata.normalize("NFD", "Hoàn thành")
