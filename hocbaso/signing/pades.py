@@ -218,11 +218,15 @@ BYTE_RANGE_WIDTH = 60
 
 @dataclass
 class Prepared:
-    """A document with the update written and the signature value still to fill in."""
+    """A document with the update written and the signature value still to fill in: the new file is
+    ``prefix`` (the document as it was, unchanged) + ``head`` + the ``/Contents`` placeholder (``gap`` bytes:
+    ``<``, zeros, ``>``) + ``tail``; ``digest`` is SHA-256 over all of it but the placeholder. Kept in parts so
+    that a worker process sends back only the update, not the document the caller already has."""
 
-    out: bytearray
-    gap_start: int
-    gap_end: int
+    prefix: bytes
+    head: bytes
+    gap: int
+    tail: bytes
     digest: bytes
 
 
@@ -354,19 +358,19 @@ def _prepare(doc: pikepdf.Pdf, pdf: bytes, job: SignJob, when, reserve, style) -
         sig_head += b" /Location " + pdf_text(job.location)
     sig_head += b" /ByteRange [" + b" " * BYTE_RANGE_WIDTH + b"] /Contents "
 
-    out = bytearray(pdf)
-    if not out.endswith(b"\n"):
-        out += b"\n"
+    # The update only (the document's bytes are not copied): ``base`` turns its positions into the file's.
+    base = len(pdf)
+    head = bytearray(b"" if pdf.endswith(b"\n") else b"\n")
     offsets: dict[int, tuple[int, int]] = {}
-    offsets[sig_num] = (len(out), 0)
-    out += f"{sig_num} 0 obj\n".encode("ascii") + sig_head
-    byte_range_at = len(out) - len(b"] /Contents ") - BYTE_RANGE_WIDTH
-    gap_start = len(out)
-    out += b"<" + b"0" * (2 * reserve) + b">"
-    gap_end = len(out)
-    out += b" >>\nendobj\n"
+    offsets[sig_num] = (base + len(head), 0)
+    head += f"{sig_num} 0 obj\n".encode("ascii") + sig_head
+    byte_range_at = len(head) - len(b"] /Contents ") - BYTE_RANGE_WIDTH
+    gap_start = base + len(head)
+    gap = 2 * reserve + 2  # "<", the zeros, ">"
+    gap_end = gap_start + gap
+    out = bytearray(b" >>\nendobj\n")  # the tail, after the placeholder
     for num, gen, body in objects:
-        offsets[num] = (len(out), gen)
+        offsets[num] = (gap_end + len(out), gen)
         out += f"{num} {gen} obj\n".encode("ascii") + body + b"\nendobj\n"
 
     info = trailer.get("/Info")
@@ -376,22 +380,19 @@ def _prepare(doc: pikepdf.Pdf, pdf: bytes, job: SignJob, when, reserve, style) -
     if "/ID" in trailer:
         trailer_extra += b" /ID " + trailer.ID.unparse()
     if xref_stream:
-        _write_xref_stream(out, offsets, new(), startxref, trailer_extra)
+        _write_xref_stream(out, offsets, new(), startxref, trailer_extra, base=gap_end)
     else:
-        _write_xref_table(out, offsets, next_num, startxref, trailer_extra)
+        _write_xref_table(out, offsets, next_num, startxref, trailer_extra, base=gap_end)
 
     # fill /ByteRange, then hash everything but the placeholder
-    total = len(out)
-    ranges = f"0 {gap_start} {gap_end} {total - gap_end}".encode("ascii")
+    ranges = f"0 {gap_start} {gap_end} {len(out)}".encode("ascii")
     if len(ranges) > BYTE_RANGE_WIDTH:
         raise SigningError("Tệp PDF quá lớn.")
-    out[byte_range_at:byte_range_at + BYTE_RANGE_WIDTH] = ranges.ljust(BYTE_RANGE_WIDTH)
-    view = memoryview(out)
-    h = hashlib.sha256(view[:gap_start])
-    h.update(view[gap_end:])
-    digest = h.digest()
-    view.release()
-    return Prepared(out, gap_start, gap_end, digest)
+    head[byte_range_at:byte_range_at + BYTE_RANGE_WIDTH] = ranges.ljust(BYTE_RANGE_WIDTH)
+    h = hashlib.sha256(pdf)
+    h.update(head)
+    h.update(out)
+    return Prepared(pdf, bytes(head), gap, bytes(out), h.digest())
 
 
 def _sections(numbers: list[int]) -> list[list[int]]:
@@ -404,8 +405,10 @@ def _sections(numbers: list[int]) -> list[list[int]]:
     return groups
 
 
-def _write_xref_table(out: bytearray, offsets: dict, size: int, prev: int, trailer_extra: bytes) -> None:
-    xref_at = len(out)
+def _write_xref_table(out: bytearray, offsets: dict, size: int, prev: int, trailer_extra: bytes, *,
+                      base: int) -> None:
+    """Append the cross-reference section and trailer to ``out``, which starts at position ``base`` of the file."""
+    xref_at = base + len(out)
     lines = [b"xref\n"]
     for group in _sections(list(offsets)):
         lines.append(f"{group[0]} {len(group)}\n".encode("ascii"))
@@ -415,8 +418,10 @@ def _write_xref_table(out: bytearray, offsets: dict, size: int, prev: int, trail
             + f" >>\nstartxref\n{xref_at}\n%%EOF\n".encode("ascii"))
 
 
-def _write_xref_stream(out: bytearray, offsets: dict, xref_num: int, prev: int, trailer_extra: bytes) -> None:
-    xref_at = len(out)
+def _write_xref_stream(out: bytearray, offsets: dict, xref_num: int, prev: int, trailer_extra: bytes, *,
+                       base: int) -> None:
+    """Append the cross-reference stream to ``out``, which starts at position ``base`` of the file."""
+    xref_at = base + len(out)
     offsets = dict(offsets)
     offsets[xref_num] = (xref_at, 0)
     index, rows = [], bytearray()
@@ -433,12 +438,10 @@ def _write_xref_stream(out: bytearray, offsets: dict, xref_num: int, prev: int, 
 def fill_signature(prepared: Prepared, content_info: bytes) -> bytes:
     """Write the DER CMS into the placeholder (hex, zero-padded). Raises if it does not fit."""
     hexed = content_info.hex().upper().encode("ascii")
-    room = prepared.gap_end - prepared.gap_start - 2
+    room = prepared.gap - 2
     if len(hexed) > room:
         raise SigningError("Chữ ký lớn hơn chỗ dành sẵn trong tệp PDF.")
-    out = prepared.out
-    out[prepared.gap_start + 1:prepared.gap_start + 1 + len(hexed)] = hexed
-    return bytes(out)
+    return b"".join((prepared.prefix, prepared.head, b"<", hexed, b"0" * (room - len(hexed)), b">", prepared.tail))
 
 
 # ---- preparing many documents on every core ----------------------------------------------------------------
@@ -459,9 +462,11 @@ def prepare_workers() -> int:
 
 
 def _prepare_chunk(work: tuple) -> list[Prepared]:
-    """In a worker: ``prepare_update`` for each ``(pdf, job, when)``, one stamp style and reserve for all."""
+    """In a worker: ``prepare_update`` for each ``(pdf, job, when)``, one stamp style and reserve for all. The
+    documents themselves are not sent back (``prefix`` empty): the caller has them."""
     items, reserve, style = work
-    return [prepare_update(pdf, job, when=when, reserve=reserve, stamp_style=style) for pdf, job, when in items]
+    return [dataclasses.replace(prepare_update(pdf, job, when=when, reserve=reserve, stamp_style=style), prefix=b"")
+            for pdf, job, when in items]
 
 
 def _shutdown_pool() -> None:
@@ -496,8 +501,10 @@ def prepare_many(items: list[tuple[SignJob, dt.datetime]], *, reserve: int,
     pool = batch_pool()
     chunks = [[(job.pdf, dataclasses.replace(job, pdf=b""), when) for job, when in items[start:start + PARALLEL_CHUNK]]
               for start in range(0, len(items), PARALLEL_CHUNK)]
-    for done in pool.imap(_prepare_chunk, [(chunk, reserve, stamp_style) for chunk in chunks]):
-        yield from done
+    for chunk, done in zip(chunks, pool.imap(_prepare_chunk, [(chunk, reserve, stamp_style) for chunk in chunks])):
+        for (pdf, _job, _when), prepared in zip(chunk, done):
+            prepared.prefix = pdf
+            yield prepared
 
 
 # ---- the batch ---------------------------------------------------------------------------------------------
