@@ -1,9 +1,10 @@
 """End-to-end issuance benchmark: the whole demo school through hocbaso's pipeline, beside a naive pipeline.
 
     .venv/bin/python bench/bench_issue.py [--naive N] [--database-url postgres://postgres@127.0.0.1:5432/NEWDB]
-                                          [--profile [--profile-dump FILE]] [--keep]
+                                          [--data-dir DIR] [--profile [--profile-dump FILE]] [--keep]
 
-Setup (untimed): a fresh temporary ``HOCBASO_DATA_DIR`` (SQLite there by default; with ``--database-url`` a
+Setup (untimed): a fresh temporary ``HOCBASO_DATA_DIR`` (a new folder in ``--data-dir``, the system's temporary
+folder by default; SQLite there by default; with ``--database-url`` a
 PostgreSQL database of that name is created for the run and dropped afterwards; it must not exist yet),
 ``migrate``, ``demo_build()`` (school 67000101, year 2024-2025, 24 classes, 950 pupils), then what is not the
 per-record pipeline, as ``demo.builder.demo_issue`` does it: a built-in certificate for every signer and the
@@ -29,7 +30,9 @@ Naive (same run, same database, one record at a time, one process, over an evenl
   cert.pem + chain.pem once and reused (the naive path is not charged for key loading). Nothing is written to
   the database, and no registry or package: those are favours to the naive figure.
 
-Also printed: the CPU seconds of the main process and of its worker processes (the render workers, the
+Also printed: how long creating a file takes in the data directory before the timed part (100 files the size
+of a record's PDF; the pipeline creates three per record), since some file systems make it slow for a while
+after many deletions (see bench/README.md, "file creation"), the CPU seconds of the main process and of its worker processes (the render workers, the
 signature-update workers; read from rusage and /proc at each phase change) per phase, the throughput those
 imply on idle cores, and the load average at the start and end, since the wall-clock figures depend on what
 else runs on the machine.
@@ -84,7 +87,7 @@ def _postgres_setup(url: str):
 
 def setup_environment(args) -> tuple[str, list]:
     """A fresh data directory (and database); returns a description and the clean-up callables."""
-    data_dir = tempfile.mkdtemp(prefix="hocbaso-bench-issue-")
+    data_dir = tempfile.mkdtemp(prefix="hocbaso-bench-issue-", dir=args.data_dir or None)
     cleanups = [] if args.keep else [lambda: shutil.rmtree(data_dir, ignore_errors=True)]
     os.environ["HOCBASO_DATA_DIR"] = data_dir
     os.environ.pop("HOCBASO_PKI_DIR", None)
@@ -105,6 +108,20 @@ def setup_environment(args) -> tuple[str, list]:
 
 
 # ---------------------------------------------------------------------- untimed preparation
+
+SLOW_FILE = 0.25e-3  # seconds to create a 50 kB file, above which the header warns (0.05 ms on a healthy disk)
+
+
+def file_creation_probe(folder: Path, count: int = 100) -> float:
+    """Seconds of wall-clock time per new 50 kB file in ``folder`` (created here and left in place: deleting them
+    would itself slow the next creations on the file systems this probe is for)."""
+    folder.mkdir(parents=True)
+    data = os.urandom(50_000)
+    started = time.perf_counter()
+    for index in range(count):
+        (folder / f"{index}.pdf").write_bytes(data)
+    return (time.perf_counter() - started) / count
+
 
 def prepare(pin: str):
     """Identities, locks of all classes, subject sign-offs (what is not the per-record pipeline)."""
@@ -404,6 +421,8 @@ def main() -> int:
     parser.add_argument("--profile-dump", metavar="FILE", default="",
                         help="with --profile: also save the raw pstats data to FILE")
     parser.add_argument("--keep", action="store_true", help="keep the data directory / database afterwards")
+    parser.add_argument("--data-dir", metavar="DIR", default="",
+                        help="make the run's data directory in DIR (default: the system's temporary folder)")
     args = parser.parse_args()
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -434,12 +453,19 @@ def run(args, where: str, load_at_start: float) -> int:
     started = time.perf_counter()
     year, principal, classes, signoffs = prepare(DEMO_PIN)
     setup_prep = time.perf_counter() - started
+    per_file = file_creation_probe(Path(os.environ["HOCBASO_DATA_DIR"]) / "bench-probe")
     print(f"database: {where}")
     print(f"machine: {os.cpu_count()} CPUs, {available_cpus()} usable; load average (1 min) at start "
           f"{load_at_start:.2f}")
     print(f"setup (untimed): migrate + demo_build {setup_build:.1f} s ({built.pupils} pupils, {built.classes} "
           f"classes); identities + locks of all {len(classes)} classes + {signoffs} subject sign-offs "
           f"{setup_prep:.1f} s")
+    print(f"file creation in the data directory before the timed part: {per_file * 1000:.2f} ms per file "
+          f"(100 files of 50 kB; the pipeline creates 3 per record)"
+          + ("" if per_file < SLOW_FILE else
+             f"\n  SLOW (above {SLOW_FILE * 1000:.2f} ms): the 3 files of each record take about "
+             f"{3 * per_file * 1000:.1f} ms of kernel time in this run (ext4 without a journal after many recent "
+             f"deletions, see bench/README.md, \"file creation\"; wait a few minutes or use --data-dir elsewhere)"))
 
     profiler = None
     if args.profile:
