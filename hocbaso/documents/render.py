@@ -32,7 +32,7 @@ from hocbaso.core.workers import available_cpus, worker_pool
 from hocbaso.documents import view as views
 from hocbaso.documents.attachment import ATTACHMENT, attachment_name, canonical_json
 from hocbaso.documents.split import BATCH_TITLE, Part, batch_split, sigbox_links_take
-from hocbaso.tt27.record_format import json_text_is_nfc
+from hocbaso.tt27.record_format import json_text_is_nfc, nfc
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "templates" / "hocba.typ"
@@ -120,12 +120,12 @@ class Renderer:
         """``year(...)`` and where its signature boxes are, from one layout:
         ``{"teacher": box, "principal": box}`` (see ``signature_boxes``)."""
         pdf = self._year(record, verify_url=verify_url, copy_number=copy_number, place=place)
-        school_year = views.nfc(record["school_year"])
+        school_year = nfc(record["school_year"])
         return pdf, {role: box for key, box in self._boxes().items()
                      for role in ("teacher", "principal") if key == f"{role}-{school_year}"}
 
     def _year(self, record, *, verify_url, copy_number, place) -> bytes:
-        record = views.nfc(record)
+        record = nfc(record)
         year = views.year_view(record, verify_url=verify_url_for(record, verify_url), place=place)
         page_view = {
             "title": _year_title(record),
@@ -159,7 +159,7 @@ class Renderer:
         key = None
         for record, verify_url, copy_number in jobs:
             if not normalized:
-                record = views.nfc(record)
+                record = nfc(record)
             job_key = (copy_number, record["school"].get("name"), document_date([record]))
             if group and job_key != key:
                 out += self._years(group)
@@ -236,10 +236,10 @@ class Renderer:
                  record_number=None, place=None) -> bytes:
         if not records:
             raise ValueError("render_history needs at least one record")
-        records = sorted(views.nfc(records), key=lambda r: r["school_year"])
+        records = sorted(nfc(records), key=lambda r: r["school_year"])
         latest = records[-1]
-        commune = views.nfc(commune) if commune else None
-        given_place = views.nfc(place) if place else None
+        commune = nfc(commune) if commune else None
+        given_place = nfc(place) if place else None
         place = given_place or (views.without_prefix(commune) if commune else None)
         latest_school = latest["school"].get("code")
 
@@ -254,8 +254,8 @@ class Renderer:
             "author": latest["school"]["name"],
             "school": views.school_view(latest, commune=commune),
             "copy_number": copy_number,
-            "cover": views.cover_view(latest, history=views.nfc(history), commune=commune,
-                                      record_number=views.nfc(record_number) if record_number else None,
+            "cover": views.cover_view(latest, history=nfc(history), commune=commune,
+                                      record_number=nfc(record_number) if record_number else None,
                                       place=place),
             "footer": f"Học bạ của học sinh {pupil['full_name']}",
             "years": [views.year_view(r, verify_url=verify_url_for(r, verify_url), place=year_place(r))

@@ -10,7 +10,6 @@ import datetime as dt
 
 from hocbaso.documents.qr import qr_svg
 from hocbaso.tt27 import catalogue
-from hocbaso.tt27.record_format import nfc  # noqa: F401  (documents.render uses views.nfc)
 
 NOT_ISSUED = "Chưa phát hành"
 NO_IDENTITY_NUMBER = "Chưa có"
