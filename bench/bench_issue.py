@@ -32,10 +32,10 @@ Naive (same run, same database, one record at a time, one process, over an evenl
 
 Also printed: how long creating a file takes in the data directory before the timed part (100 files the size
 of a record's PDF; the pipeline creates three per record), since some file systems make it slow for a while
-after many deletions (see bench/README.md, "file creation"), the CPU seconds of the main process and of its worker processes (the render workers, the
-signature-update workers; read from rusage and /proc at each phase change) per phase, the throughput those
-imply on idle cores, and the load average at the start and end, since the wall-clock figures depend on what
-else runs on the machine.
+after many deletions (see bench/README.md, "file creation"); the CPU seconds of the main process and of its
+worker processes (the render workers, the signature-update workers; read from rusage and /proc at each phase
+change) per phase, the throughput those imply on idle cores, and the load average at the start and end, since
+the wall-clock figures depend on what else runs on the machine.
 
 At the end one issued record (and one naive PDF) is checked with Poppler's ``pdfsig``: two signatures, both
 valid, the last one covering the whole file. ``--profile`` runs the timed pipeline under cProfile and prints

@@ -106,7 +106,8 @@ def test_text_is_nfc_even_from_decomposed_input(renderer, record, tmp_path):
 def test_render_many_normalises_a_decomposed_record_text_and_decodes_like_json_loads(record):
     from hocbaso.documents.render import _loads
 
-    decomposed = {**record, "pupil": {**record["pupil"], "full_name": unicodedata.normalize("NFD", "Nguyễn Thị Ánh Tuyết")}}
+    name = unicodedata.normalize("NFD", "Nguyễn Thị Ánh Tuyết")
+    decomposed = {**record, "pupil": {**record["pupil"], "full_name": name}}
     items = [(0, json.dumps(record, ensure_ascii=False), URL), (1, json.dumps(decomposed, ensure_ascii=False), URL)]
     (_k0, nfc_pdf, nfc_boxes), (_k1, nfd_pdf, nfd_boxes) = render_many(iter(items), workers=1, with_boxes=True,
                                                                        chunksize=1)
