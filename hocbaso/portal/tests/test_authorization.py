@@ -76,6 +76,7 @@ CASES = [
     Case("portal:set_language", method="post", form={"language": "en", "next": "/"}, expect={p: 302 for p in PERSONAS}),
     Case("portal:two_factor", expect=logged_in(200, clerk=403, district=403, province=403, province_other=403,
                                                 outsider=200)),
+    Case("portal:password_change", expect=logged_in(200)),  # everyone signed in, for their own account only
     Case("portal:class_detail", A4, expect=class_page()),
     Case("portal:class_detail", B4, expect=class_page(member=404, colleague=200, english=200)),
     Case("portal:grid", lambda w: [w.class4a.pk, "cuoi_nam", "toan"], expect=class_page()),
