@@ -138,6 +138,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "hocbaso.portal.middleware.TemporaryPasswordMiddleware",  # a password the principal set: change it first
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

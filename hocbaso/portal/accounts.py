@@ -24,7 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.portal import totp
 from hocbaso.portal.forms import CodeForm, LoginForm
-from hocbaso.portal.models import TwoFactorDevice
+from hocbaso.portal.models import TemporaryPassword, TwoFactorDevice
 from hocbaso.portal.permissions import can_use_two_factor
 
 PENDING = "hocbaso_2fa_pending"
@@ -32,6 +32,17 @@ SETUP = "hocbaso_2fa_setup"
 PENDING_SECONDS = 300
 MAX_TRIES = 5
 ISSUER = "Học bạ số"
+
+
+MUST_CHANGE = "hocbaso_must_change_password"
+
+
+def temporary_password_mark(sender, request, user, **kwargs):
+    """On sign-in (``user_logged_in``): an account holding a password the principal set must choose its own
+    first (``TemporaryPasswordMiddleware`` reads this session flag; no query per request)."""
+    if request is not None and hasattr(request, "session") and \
+            TemporaryPassword.objects.filter(user=user).exists():
+        request.session[MUST_CHANGE] = True
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -43,8 +54,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "portal/password_change.html"
     success_url = reverse_lazy("portal:password_change")
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "must_change": bool(self.request.session.get(MUST_CHANGE))}
+
     def form_valid(self, form):
         response = super().form_valid(form)
+        TemporaryPassword.objects.filter(user=self.request.user).delete()
+        self.request.session.pop(MUST_CHANGE, None)
         _log(self.request.user, "user.password_change")
         messages.success(self.request, _("Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản này đã kết thúc."))
         return response
@@ -177,3 +193,34 @@ def two_factor(request):
     context["codes_left"] = len(device.backup_codes)
     return render(request, "portal/two_factor.html", context)
 
+
+
+@login_required
+def staff_passwords(request):
+    """Tài khoản của trường: the principal sees the school's accounts and gives a colleague who forgot their
+    password (or whose account came back from an archive without one) a temporary one, shown once, to hand over;
+    at the next sign-in the colleague must choose their own."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404
+
+    from hocbaso.directory.models import Role, Staff
+    from hocbaso.directory.selectors import staff_for_user, vietnamese_sort_key
+    from hocbaso.portal.services import password_reset
+
+    mine = staff_for_user(request.user)
+    if mine is None or mine.school_id is None or Role.PRINCIPAL not in mine.roles:
+        return render(request, "portal/staff_passwords.html", {"allowed": False}, status=403)
+    staff = sorted(Staff.objects.filter(school_id=mine.school_id, user__isnull=False)
+                   .select_related("user", "user__temporary_password").prefetch_related("role_set"),
+                   key=lambda s: vietnamese_sort_key(s.full_name))
+    context = {"allowed": True, "school": mine.school, "staff": staff, "me": mine, "reset": None}
+    if request.method == "POST":
+        colleague = get_object_or_404(Staff, pk=request.POST.get("staff"), school_id=mine.school_id)
+        try:
+            context["reset"] = {"staff": colleague, "password": password_reset(staff=colleague, by=request.user)}
+        except PermissionDenied as refused:
+            context["error"] = str(refused)
+        context["staff"] = sorted(Staff.objects.filter(school_id=mine.school_id, user__isnull=False)
+                                  .select_related("user", "user__temporary_password").prefetch_related("role_set"),
+                                  key=lambda s: vietnamese_sort_key(s.full_name))
+    return render(request, "portal/staff_passwords.html", context)

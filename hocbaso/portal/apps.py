@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class PortalConfig(AppConfig):
     name = "hocbaso.portal"
     verbose_name = "Cổng nhà trường"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from hocbaso.portal.accounts import temporary_password_mark
+
+        user_logged_in.connect(temporary_password_mark, dispatch_uid="hocbaso-temporary-password")

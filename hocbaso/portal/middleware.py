@@ -21,3 +21,26 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
     def process_request(self, request):
         translation.activate(chosen_language(request))
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class TemporaryPasswordMiddleware:
+    """A user signed in with a password the principal set (``TemporaryPassword``) reaches only Đổi mật khẩu,
+    signing out and the language switch until they choose their own; every other portal page leads there."""
+
+    ALLOWED = ("portal:password_change", "portal:logout", "portal:set_language")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        from hocbaso.portal.accounts import MUST_CHANGE
+
+        session = getattr(request, "session", None)
+        if session is not None and session.get(MUST_CHANGE) and request.user.is_authenticated:
+            allowed = {reverse(name) for name in self.ALLOWED}
+            if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
+                return redirect("portal:password_change")
+        return self.get_response(request)

@@ -19,3 +19,19 @@ class TwoFactorDevice(models.Model):
 
     def __str__(self):
         return f"2FA {self.user}"
+
+
+class TemporaryPassword(models.Model):
+    """Mật khẩu tạm: a password the principal set for a colleague who forgot theirs (or whose account came back
+    from an archive without one). Until its holder chooses their own, every portal page leads to Đổi mật khẩu.
+    The password itself is not kept here (only in the account, hashed)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="temporary_password")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "mật khẩu tạm"
+
+    def __str__(self):
+        return f"mật khẩu tạm của {self.user}"

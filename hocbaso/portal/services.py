@@ -249,3 +249,35 @@ def grid_save(*, school_class: SchoolClass, period: str, entries: list, user, ac
     if year:
         _save_year(year, user, results)
     return [results[e.index] for e in parsed]
+
+
+# ---------------------------------------------------------------------- accounts
+
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied from a screen
+
+
+def password_reset(*, staff, by) -> str:
+    """Đặt lại mật khẩu: give ``staff``'s account a new random password (returned, to hand over; shown once) and
+    a ``TemporaryPassword`` so that its holder must choose their own at the next sign-in. The account's sessions
+    end (Django ties them to the password). Only the principal of the colleague's school, not for their own
+    account; logged as ``user.password_reset`` (without the password)."""
+    import secrets
+
+    from hocbaso.audit.services import Action, log_actions
+    from hocbaso.portal.models import TemporaryPassword
+    from hocbaso.portal.permissions import can_reset_password
+
+    if not can_reset_password(by, staff):
+        raise PermissionDenied("Chỉ hiệu trưởng của trường mới đặt lại được mật khẩu của đồng nghiệp.")
+    if staff.user_id is None:
+        raise PermissionDenied(f"{staff.full_name} chưa có tài khoản đăng nhập.")
+    groups = ["".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(3)]
+    password = "-".join(groups)  # 12 letters and digits: ~59 bits
+    with transaction.atomic():
+        user = staff.user
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        TemporaryPassword.objects.update_or_create(user=user, defaults={"set_by": by, "set_at": timezone.now()})
+        log_actions([Action("user.password_reset", "user", str(user.pk), None, {"staff": staff.full_name},
+                            school_code=staff.school.code)], actor=by)
+    return password

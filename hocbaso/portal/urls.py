@@ -13,6 +13,7 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("tai-khoan/xac-thuc-hai-buoc/", accounts.two_factor, name="two_factor"),
     path("tai-khoan/doi-mat-khau/", accounts.PasswordChangeView.as_view(), name="password_change"),
+    path("truong/tai-khoan/", accounts.staff_passwords, name="staff_passwords"),
     path("ngon-ngu/", set_language, name="set_language"),
     path("lop/<int:class_id>/", views.class_detail, name="class_detail"),
     path("lop/<int:class_id>/nhap/<str:period>/<str:sheet>/", views.grid, name="grid"),

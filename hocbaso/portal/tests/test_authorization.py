@@ -77,6 +77,7 @@ CASES = [
     Case("portal:two_factor", expect=logged_in(200, clerk=403, district=403, province=403, province_other=403,
                                                 outsider=200)),
     Case("portal:password_change", expect=logged_in(200)),  # everyone signed in, for their own account only
+    Case("portal:staff_passwords", expect=logged_in(403, owner=200)),  # the principal, for their school's accounts
     Case("portal:class_detail", A4, expect=class_page()),
     Case("portal:class_detail", B4, expect=class_page(member=404, colleague=200, english=200)),
     Case("portal:grid", lambda w: [w.class4a.pk, "cuoi_nam", "toan"], expect=class_page()),

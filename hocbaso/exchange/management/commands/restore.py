@@ -38,8 +38,9 @@ class Command(BaseCommand):
                               f"{work['class_packages']} gói học bạ của lớp.")
         if report.accounts:
             self.stdout.write(f"{len(report.accounts)} tài khoản được khôi phục chưa có mật khẩu (bản lưu trữ không "
-                              f"chứa mật khẩu): {', '.join(report.accounts)}. Đặt mật khẩu cho từng tài khoản bằng "
-                              "lệnh: hocbaso changepassword TÊN_ĐĂNG_NHẬP")
+                              f"chứa mật khẩu): {', '.join(report.accounts)}. Đặt mật khẩu cho hiệu trưởng bằng "
+                              "lệnh: hocbaso changepassword TÊN_ĐĂNG_NHẬP; hiệu trưởng đăng nhập rồi đặt lại mật khẩu "
+                              "cho đồng nghiệp ở trang Tài khoản của trường (/truong/tai-khoan/).")
         if report.ca_root:
             where = default_storage.path(report.ca_root) if hasattr(default_storage, "path") else report.ca_root
             self.stdout.write(f"Chứng thư gốc của hệ thống cũ: {where} — thêm vào HOCBASO_TRUST_ROOTS (hoặc "
