@@ -24,6 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.portal import totp
 from hocbaso.portal.forms import CodeForm, LoginForm
+from hocbaso.portal.middleware import MUST_CHANGE
 from hocbaso.portal.models import TemporaryPassword, TwoFactorDevice
 from hocbaso.portal.permissions import can_use_two_factor
 
@@ -32,9 +33,6 @@ SETUP = "hocbaso_2fa_setup"
 PENDING_SECONDS = 300
 MAX_TRIES = 5
 ISSUER = "Học bạ số"
-
-
-MUST_CHANGE = "hocbaso_must_change_password"
 
 
 def temporary_password_mark(sender, request, user, **kwargs):
@@ -194,7 +192,6 @@ def two_factor(request):
     return render(request, "portal/two_factor.html", context)
 
 
-
 @login_required
 def staff_passwords(request):
     """Tài khoản của trường: the principal sees the school's accounts and gives a colleague who forgot their
@@ -210,17 +207,15 @@ def staff_passwords(request):
     mine = staff_for_user(request.user)
     if mine is None or mine.school_id is None or Role.PRINCIPAL not in mine.roles:
         return render(request, "portal/staff_passwords.html", {"allowed": False}, status=403)
-    staff = sorted(Staff.objects.filter(school_id=mine.school_id, user__isnull=False)
-                   .select_related("user", "user__temporary_password").prefetch_related("role_set"),
-                   key=lambda s: vietnamese_sort_key(s.full_name))
-    context = {"allowed": True, "school": mine.school, "staff": staff, "me": mine, "reset": None}
+    context = {"allowed": True, "school": mine.school, "me": mine, "reset": None}
     if request.method == "POST":
         colleague = get_object_or_404(Staff, pk=request.POST.get("staff"), school_id=mine.school_id)
         try:
             context["reset"] = {"staff": colleague, "password": password_reset(staff=colleague, by=request.user)}
         except PermissionDenied as refused:
             context["error"] = str(refused)
-        context["staff"] = sorted(Staff.objects.filter(school_id=mine.school_id, user__isnull=False)
-                                  .select_related("user", "user__temporary_password").prefetch_related("role_set"),
-                                  key=lambda s: vietnamese_sort_key(s.full_name))
+    # Read after a reset: its "temporary password" mark shows at once.
+    context["staff"] = sorted(Staff.objects.filter(school_id=mine.school_id, user__isnull=False)
+                              .select_related("user", "user__temporary_password").prefetch_related("role_set"),
+                              key=lambda s: vietnamese_sort_key(s.full_name))
     return render(request, "portal/staff_passwords.html", context)

@@ -8,6 +8,8 @@ would in MIDDLEWARE; the public verification pages' short path (``verify.middlew
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 
 
@@ -23,6 +25,9 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         request.LANGUAGE_CODE = translation.get_language()
 
 
+MUST_CHANGE = "hocbaso_must_change_password"  # session flag, set at sign-in (accounts.temporary_password_mark)
+
+
 class TemporaryPasswordMiddleware:
     """A user signed in with a password the principal set (``TemporaryPassword``) reaches only Đổi mật khẩu,
     signing out and the language switch until they choose their own; every other portal page leads there."""
@@ -33,11 +38,6 @@ class TemporaryPasswordMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.shortcuts import redirect
-        from django.urls import reverse
-
-        from hocbaso.portal.accounts import MUST_CHANGE
-
         session = getattr(request, "session", None)
         if session is not None and session.get(MUST_CHANGE) and request.user.is_authenticated:
             allowed = {reverse(name) for name in self.ALLOWED}
