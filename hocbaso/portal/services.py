@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.assessment.services import (SUBJECT_FIELDS, TRAIT_FIELDS, EvaluationInputError, evaluations_save,
@@ -268,10 +269,10 @@ def password_reset(*, staff, by) -> str:
     from hocbaso.portal.permissions import can_reset_password
 
     if not can_reset_password(by, staff):
-        raise PermissionDenied("Chỉ hiệu trưởng của trường mới đặt lại được mật khẩu của đồng nghiệp.")
+        raise PermissionDenied(_("Chỉ hiệu trưởng của trường mới đặt lại được mật khẩu của đồng nghiệp."))
     if staff.user_id is None:
-        raise PermissionDenied(f"{staff.full_name} chưa có tài khoản đăng nhập.")
-    groups = ["".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(3)]
+        raise PermissionDenied(_("%(name)s chưa có tài khoản đăng nhập.") % {"name": staff.full_name})
+    groups = ["".join(secrets.choice(TEMPORARY_ALPHABET) for _position in range(4)) for _group in range(3)]
     password = "-".join(groups)  # 12 letters and digits: ~59 bits
     with transaction.atomic():
         user = staff.user

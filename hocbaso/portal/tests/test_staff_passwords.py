@@ -60,6 +60,9 @@ def test_only_the_principal_resets_and_only_in_their_school(client, people):
     assert client.post(reverse("portal:staff_passwords"), {"staff": stranger.pk}).status_code == 404
     own = client.post(reverse("portal:staff_passwords"), {"staff": people.owner.pk}).content.decode()
     assert "Chỉ hiệu trưởng của trường mới đặt lại được mật khẩu" in own
+    client.post(reverse("portal:set_language"), {"language": "en", "next": "/"})
+    own = client.post(reverse("portal:staff_passwords"), {"staff": people.owner.pk}).content.decode()
+    assert "Only the school&#x27;s principal can reset a colleague&#x27;s password." in own
     assert not TemporaryPassword.objects.exists()
     assert not AuditEntry.objects.filter(action="user.password_reset").exists()
     for username in ("hieutruong", "gvcn4b", "gvkhac"):
