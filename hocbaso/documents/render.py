@@ -346,10 +346,9 @@ def _render_chunk(jobs: list[tuple], renderer: Renderer | None = None) -> list[t
     """Render one chunk of ``render_many``'s jobs in one batch (``Renderer.years``)."""
     renderer = renderer or _worker or Renderer()
     with_boxes = jobs[0][4]
-    texts = [record_json for _key, record_json, _url, _copy, _boxes in jobs]
     results = renderer.years([(_loads(text), verify_url, copy_number)
-                              for text, (_key, _text, verify_url, copy_number, _boxes) in zip(texts, jobs)],
-                             normalized=all(json_text_is_nfc(text) for text in texts))
+                              for _key, text, verify_url, copy_number, _boxes in jobs],
+                             normalized=all(json_text_is_nfc(job[1]) for job in jobs))
     return [(job[0], pdf, boxes) if with_boxes else (job[0], pdf) for job, (pdf, boxes) in zip(jobs, results)]
 
 

@@ -200,13 +200,14 @@ def staff_passwords(request):
     from django.core.exceptions import PermissionDenied
     from django.shortcuts import get_object_or_404
 
-    from hocbaso.directory.models import Role, Staff
+    from hocbaso.directory.models import Staff
     from hocbaso.directory.selectors import staff_for_user, vietnamese_sort_key
+    from hocbaso.portal.permissions import can_manage_accounts
     from hocbaso.portal.services import password_reset
 
-    mine = staff_for_user(request.user)
-    if mine is None or mine.school_id is None or Role.PRINCIPAL not in mine.roles:
+    if not can_manage_accounts(request.user):
         return render(request, "portal/staff_passwords.html", {"allowed": False}, status=403)
+    mine = staff_for_user(request.user)
     context = {"allowed": True, "school": mine.school, "me": mine, "reset": None}
     if request.method == "POST":
         colleague = get_object_or_404(Staff, pk=request.POST.get("staff"), school_id=mine.school_id)

@@ -118,12 +118,17 @@ def can_use_two_factor(user) -> bool:
     return bool(user.is_authenticated and (user.is_superuser or (staff and staff.roles & TWO_FACTOR_ROLES)))
 
 
+def can_manage_accounts(user) -> bool:
+    """Tài khoản của trường (the school's accounts, password resets): the principal of a school."""
+    staff = staff_for_user(user)
+    return bool(staff is not None and staff.school_id is not None and Role.PRINCIPAL in staff.roles)
+
+
 def can_reset_password(user, staff) -> bool:
     """Đặt lại mật khẩu of a colleague: the principal of the colleague's school, never for their own account
     (that is Đổi mật khẩu, which asks for the current password)."""
     mine = staff_for_user(user)
-    return bool(mine is not None and staff.school_id is not None and mine.school_id == staff.school_id
-                and Role.PRINCIPAL in mine.roles and staff.pk != mine.pk)
+    return bool(can_manage_accounts(user) and mine.school_id == staff.school_id and staff.pk != mine.pk)
 
 
 # ---------------------------------------------------------------------- the record's lifecycle

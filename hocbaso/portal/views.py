@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hocbaso.assessment.selectors import locks_for_classes, unlock_problems
-from hocbaso.directory.models import Role, SchoolClass
+from hocbaso.directory.models import SchoolClass
 from hocbaso.directory.selectors import class_pupils, classes_visible_to, schools_visible_to, staff_for_user
 from hocbaso.portal import summary as summaries
 from hocbaso.portal.messages import grid_messages
 from hocbaso.portal.permissions import (SHEET_TRAITS, SHEET_YEAR, can_assess_results, can_hold_certificate,
-                                        class_access, school_access)
+                                        can_manage_accounts, class_access, school_access)
 from hocbaso.portal.selectors import (class_progress, class_sheet_codes, grid_columns, grid_phrases, grid_rows,
                                      sheet_name)
 from hocbaso.portal.services import GridRequestError, grid_save
@@ -71,12 +71,7 @@ def home(request):
     return render(request, "portal/home.html", {"staff": staff_for_user(request.user), "blocks": blocks,
                                                 "more_schools": max(0, len(schools) - 50),
                                                 "can_certificate": can_hold_certificate(request.user),
-                                                "can_reset_passwords": _is_principal(request.user)})
-
-
-def _is_principal(user) -> bool:
-    staff = staff_for_user(user)
-    return bool(staff is not None and staff.school_id is not None and Role.PRINCIPAL in staff.roles)
+                                                "can_reset_passwords": can_manage_accounts(request.user)})
 
 
 @login_required
