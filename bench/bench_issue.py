@@ -442,7 +442,7 @@ def run(args, where: str, load_at_start: float) -> int:
     from django.core.management import call_command
 
     from hocbaso.demo.builder import DEMO_PIN, demo_build
-    from hocbaso.documents.render import available_cpus
+    from hocbaso.core.workers import available_cpus
     from hocbaso.records.models import IssuedRecord
     from hocbaso.records.services import _read
 

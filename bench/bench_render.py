@@ -201,7 +201,7 @@ class DescendantCpu:
 
 def run_batch(records: list[dict], workers: int) -> tuple[float, float, dict[int, bytes]]:
     """Wall seconds, CPU seconds (this process and its descendants) and the PDFs of ``render_many``."""
-    from hocbaso.documents.render import render_many
+    from hocbaso.documents.batches import render_many
 
     with DescendantCpu() as children:
         started, cpu = time.perf_counter(), time.process_time()
@@ -246,7 +246,7 @@ def main() -> int:
     if not records:
         print("no records to render", file=sys.stderr)
         return 2
-    from hocbaso.documents.render import available_cpus
+    from hocbaso.core.workers import available_cpus
 
     workers = args.workers or available_cpus()
     step = max(1, len(records) // max(1, args.naive))

@@ -18,7 +18,7 @@ import multiprocessing.pool
 import os
 import threading
 
-PRELOAD = ["hocbaso.documents.render", "hocbaso.signing.pades"]
+PRELOAD = ["hocbaso.documents.batches", "hocbaso.signing.pades"]
 JEMALLOC_PATHS = ("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
                   "/usr/lib64/libjemalloc.so.2", "/usr/lib/libjemalloc.so.2", "/usr/local/lib/libjemalloc.so.2")
 _lock = threading.Lock()

@@ -12,8 +12,8 @@ Takes plain ``hocbaso.record/1`` dicts (``shared/spec/record-format.md``); needs
 """
 
 from hocbaso.documents.attachment import NoRecordError, extract_record, extract_records
-from hocbaso.documents.render import (PDF_STANDARD, Renderer, render_history, render_many, render_year,
-                                      signature_boxes)
+from hocbaso.documents.batches import render_many
+from hocbaso.documents.render import PDF_STANDARD, Renderer, render_history, render_year, signature_boxes
 
 __all__ = ["PDF_STANDARD", "NoRecordError", "Renderer", "extract_record", "extract_records", "render_history",
            "render_many", "render_year", "signature_boxes"]

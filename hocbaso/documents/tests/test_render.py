@@ -104,7 +104,7 @@ def test_text_is_nfc_even_from_decomposed_input(renderer, record, tmp_path):
 
 
 def test_render_many_normalises_a_decomposed_record_text_and_decodes_like_json_loads(record):
-    from hocbaso.documents.render import _loads
+    from hocbaso.documents.batches import _loads
 
     name = unicodedata.normalize("NFD", "Nguyễn Thị Ánh Tuyết")
     decomposed = {**record, "pupil": {**record["pupil"], "full_name": name}}
@@ -295,7 +295,7 @@ def test_sigbox_links_take_reads_and_removes_only_the_signature_boxes_links():
 
 
 def test_batch_size_gives_every_worker_at_least_two_batches():
-    from hocbaso.documents.render import BATCH, batch_size
+    from hocbaso.documents.batches import BATCH, batch_size
 
     assert batch_size(950, 2) == BATCH == 32  # a school: full batches
     assert batch_size(40, 2) == 10  # a class of 40 on two workers: four batches of 10
@@ -303,7 +303,7 @@ def test_batch_size_gives_every_worker_at_least_two_batches():
 
 
 def test_batch_plan_starts_and_ends_a_long_run_with_small_batches():
-    from hocbaso.documents.render import batch_plan
+    from hocbaso.documents.batches import batch_plan
 
     plan = batch_plan(950, 2)  # a school on two workers
     assert sum(plan) == 950
