@@ -13,7 +13,8 @@ from typing import Any
 
 from hocbaso.tt27 import catalogue
 from hocbaso.tt27.errors import RuleError
-from hocbaso.tt27.record_format import TERM_PERIODS, is_int, join
+from hocbaso.tt27.record_format import TERM_PERIODS
+from hocbaso.tt27.values import is_int, join
 from hocbaso.tt27.wording import (capitalised, competence_name, period_name, quality_name, scale_words,
                                   subject_name)
 

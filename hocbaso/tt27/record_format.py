@@ -1,7 +1,7 @@
-"""The shape of a ``hocbaso.record/1`` document (shared spec/record-format.md).
+"""The shape of a ``hocbaso.record/1`` document (docs/record-format.md).
 
-This module checks keys, JSON types and the syntax of values (dates, identity number, grade,
-school year …). It does not judge the evaluations against TT27: which subjects, ratings and
+This module checks keys and JSON types, with the checks of single values (dates, identity number, grade,
+school year …) from ``values``. It does not judge the evaluations against TT27: which subjects, ratings and
 scores a record must carry is ``evaluations``' job, and it relies on the shapes checked here.
 
 Conventions, applied everywhere: a key the format does not define is ``unknown_field``; a
@@ -9,9 +9,7 @@ required key that is absent is ``missing_field``; an optional key may be absent 
 Text is normalised to NFC (``nfc``) before any check.
 """
 
-import datetime as dt
 import json
-import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -20,18 +18,12 @@ from typing import Any
 
 from hocbaso.tt27 import catalogue
 from hocbaso.tt27.errors import RuleError
+from hocbaso.tt27.values import (Check, boolean, count, grade, identity_number, invalid_type, is_int, iso_date,
+                                 iso_datetime, join, nullable, one_of, positive_number, school_year, text)
 from hocbaso.tt27.wording import competence_name, period_name, quality_name, subject_name
 
 FORMAT = "hocbaso.record/1"
 
-# (value, path, label) -> errors; ``label`` is how the message names the value.
-Check = Callable[[Any, str, str], list[RuleError]]
-
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-_DATETIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?",
-    re.ASCII)
-_IDENTITY_NUMBER = re.compile(r"[0-9]{12}", re.ASCII)
 _LEADING_NUMBER = re.compile(r"[0-9]+", re.ASCII)
 
 
@@ -71,159 +63,6 @@ def json_text_is_nfc(text: str) -> bool:
     return "\\u" not in text and unicodedata.is_normalized("NFC", text)
 
 
-def join(path: str, key: str | int) -> str:
-    """``pupil`` + ``birth_date`` -> ``pupil.birth_date``; ``subjects`` + 1 -> ``subjects[1]``."""
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
-
-
-def is_int(value: Any) -> bool:
-    """True for a JSON integer (a Python int that is not a bool)."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def type_name(value: Any) -> str:
-    """The JSON type of a value, in Vietnamese, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int):
-        return "số nguyên"
-    if isinstance(value, float):
-        return "số thập phân"
-    if isinstance(value, str):
-        return "chuỗi văn bản"
-    if isinstance(value, list):
-        return "danh sách"
-    if isinstance(value, dict):
-        return "đối tượng"
-    return type(value).__name__
-
-
-def _invalid_type(path: str, label: str, expected: str, value: Any) -> list[RuleError]:
-    return [RuleError("invalid_type", path, f"{label} phải là {expected}, không phải {type_name(value)}.")]
-
-
-# --- value checks -------------------------------------------------------------------------
-
-def text(*, empty: bool = False) -> Check:
-    """A string; non-blank unless ``empty``."""
-    def check(value, path, label):
-        if not isinstance(value, str):
-            return _invalid_type(path, label, "chuỗi văn bản", value)
-        if not empty and not value.strip():
-            return [RuleError("empty_field", path, f"{label} không được để trống.")]
-        return []
-    return check
-
-
-def nullable(check: Check) -> Check:
-    """``null``, or a value that passes ``check``."""
-    def wrapped(value, path, label):
-        return [] if value is None else check(value, path, label)
-    return wrapped
-
-
-def boolean(value, path, label):
-    """``true`` or ``false``."""
-    return [] if isinstance(value, bool) else _invalid_type(path, label, "true hoặc false", value)
-
-
-def iso_date(value, path, label):
-    """A real calendar date written exactly ``YYYY-MM-DD``."""
-    if not isinstance(value, str):
-        return _invalid_type(path, label, "chuỗi ngày dạng YYYY-MM-DD", value)
-    try:
-        if not _DATE.fullmatch(value):
-            raise ValueError
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return [RuleError("invalid_date", path,
-                          f'{label} phải là một ngày có thật dạng YYYY-MM-DD (ISO 8601), ví dụ 2024-05-31; '
-                          f'nhận được "{value}".')]
-    return []
-
-
-def iso_datetime(value, path, label):
-    """A real instant written ``YYYY-MM-DDTHH:MM[:SS[.ffffff]]``, optionally ending ``Z`` or ``±HH:MM``."""
-    if not isinstance(value, str):
-        return _invalid_type(path, label, "chuỗi thời điểm ISO 8601", value)
-    try:
-        if not _DATETIME.fullmatch(value):
-            raise ValueError
-        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return [RuleError("invalid_date", path,
-                          f"{label} phải là một thời điểm có thật theo ISO 8601, ví dụ 2025-06-01T08:30:00+07:00; "
-                          f'nhận được "{value}".')]
-    return []
-
-
-def positive_number(value, path, label):
-    """A finite JSON number (integer or decimal) greater than 0."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return _invalid_type(path, label, "một số", value)
-    if not (value > 0 and math.isfinite(value)):
-        return [RuleError("invalid_value", path, f"{label} phải là một số lớn hơn 0; nhận được {value}.")]
-    return []
-
-
-def count(value, path, label):
-    """A JSON integer, 0 or more."""
-    if not is_int(value):
-        return _invalid_type(path, label, "số nguyên", value)
-    if value < 0:
-        return [RuleError("invalid_value", path, f"{label} không được âm; nhận được {value}.")]
-    return []
-
-
-def one_of(table: dict[str, str], code: str) -> Check:
-    """One of ``table``'s keys, reported as ``code`` otherwise."""
-    allowed = ", ".join(f'"{key}" ({words})' for key, words in table.items())
-
-    def check(value, path, label):
-        if not isinstance(value, str):
-            return _invalid_type(path, label, "chuỗi văn bản", value)
-        if value not in table:
-            return [RuleError(code, path, f'{label} phải là một trong: {allowed}; nhận được "{value}".')]
-        return []
-    return check
-
-
-def identity_number(value, path, label):
-    """Exactly 12 ASCII digits (mã định danh cá nhân); ``nullable`` adds the pupil who has none yet."""
-    if not isinstance(value, str):
-        return _invalid_type(path, label, "chuỗi 12 chữ số hoặc null", value)
-    if not _IDENTITY_NUMBER.fullmatch(value):
-        return [RuleError("invalid_identity_number", path,
-                          f'{label} phải gồm đúng 12 chữ số (hoặc null nếu học sinh chưa có); nhận được "{value}".')]
-    return []
-
-
-def grade(value, path, label):
-    """A JSON integer from 1 to 5."""
-    if not is_int(value):
-        return _invalid_type(path, label, "số nguyên từ 1 đến 5", value)
-    if value not in catalogue.GRADES:
-        return [RuleError("invalid_grade", path, f"{label} phải là số nguyên từ 1 đến 5; nhận được {value}.")]
-    return []
-
-
-def school_year(value, path, label):
-    """``YYYY-YYYY`` with consecutive years."""
-    if not isinstance(value, str):
-        return _invalid_type(path, label, 'chuỗi dạng "YYYY-YYYY"', value)
-    try:
-        catalogue.school_year_start(value)
-    except ValueError:
-        return [RuleError("invalid_school_year", path,
-                          f'{label} phải có dạng YYYY-YYYY với hai năm liên tiếp, ví dụ 2024-2025; '
-                          f'nhận được "{value}".')]
-    return []
-
-
 # --- objects and lists --------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -241,7 +80,7 @@ def check_object(value: Any, path: str, keys: dict[str, Key], *, label: str, own
     ``label`` names the object itself; ``owner`` (``môn Toán``) is added to the messages about its keys.
     """
     if not isinstance(value, dict):
-        return _invalid_type(path, label, "một đối tượng JSON", value)
+        return invalid_type(path, label, "một đối tượng JSON", value)
     suffix = f" của {owner}" if owner else ""
     errors = []
     if not value.keys() <= keys.keys():
@@ -264,7 +103,7 @@ def check_object(value: Any, path: str, keys: dict[str, Key], *, label: str, own
 def check_list(value: Any, path: str, label: str, entry: Callable[[Any, str], list[RuleError]]) -> list[RuleError]:
     """Errors of a JSON array whose every item is checked by ``entry(item, path)``."""
     if not isinstance(value, list):
-        return _invalid_type(path, label, "một danh sách (mảng JSON)", value)
+        return invalid_type(path, label, "một danh sách (mảng JSON)", value)
     errors = []
     for index, item in enumerate(value):
         errors += entry(item, f"{path}[{index}]")
@@ -327,7 +166,7 @@ def periods(value, path, label):
     """``periods``: an object keyed by ``giua_hk1`` / ``cuoi_hk1`` / ``giua_hk2`` (any subset),
     each holding the three evaluation lists (possibly partial, possibly empty)."""
     if not isinstance(value, dict):
-        return _invalid_type(path, label, "một đối tượng JSON hoặc null", value)
+        return invalid_type(path, label, "một đối tượng JSON hoặc null", value)
     errors = []
     for key, content in value.items():
         where = join(path, str(key))
@@ -375,7 +214,7 @@ _ISSUANCE = {
     "lookup_code": Key("Mã số tra cứu học bạ", text()),
     "effective_date": Key("Ngày hiệu lực", iso_date),
     "version": Key("Phiên bản", lambda v, p, lab: (
-        _invalid_type(p, lab, "số nguyên từ 1 trở lên", v) if not is_int(v)
+        invalid_type(p, lab, "số nguyên từ 1 trở lên", v) if not is_int(v)
         else [RuleError("invalid_value", p, f"{lab} phải là số nguyên từ 1 trở lên; nhận được {v}.")] if v < 1
         else [])),
     "supersedes": Key("Mã số định danh học bạ của phiên bản được thay thế", nullable(text())),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from hocbaso.tt27 import catalogue
 from hocbaso.tt27.errors import RuleError
-from hocbaso.tt27.record_format import is_int
+from hocbaso.tt27.values import is_int
 
 HTXS, HTT, HT, CHT = "HTXS", "HTT", "HT", "CHT"
 XUAT_SAC, TIEU_BIEU = "hoc_sinh_xuat_sac", "hoc_sinh_tieu_bieu"
