@@ -7,7 +7,7 @@ Setup (untimed): a fresh temporary ``HOCBASO_DATA_DIR`` (a new folder in ``--dat
 folder by default; SQLite there by default; with ``--database-url`` a
 PostgreSQL database of that name is created for the run and dropped afterwards; it must not exist yet),
 ``migrate``, ``demo_build()`` (school 67000101, year 2024-2025, 24 classes, 950 pupils), then what is not the
-per-record pipeline, as ``demo.builder.demo_issue`` does it: a built-in certificate for every signer and the
+per-record pipeline, as ``demo.lifecycle.demo_issue`` does it: a built-in certificate for every signer and the
 school's seal, the lock (chốt dữ liệu) of ALL 24 classes (demo_issue leaves 1A and 4A open; here every
 class is issued) and every subject teacher's sign-off.
 
@@ -441,7 +441,8 @@ def run(args, where: str, load_at_start: float) -> int:
 
     from django.core.management import call_command
 
-    from hocbaso.demo.builder import DEMO_PIN, demo_build
+    from hocbaso.demo.builder import demo_build
+    from hocbaso.demo.lifecycle import DEMO_PIN
     from hocbaso.core.workers import available_cpus
     from hocbaso.records.models import IssuedRecord
     from hocbaso.records.services import _read

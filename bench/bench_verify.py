@@ -411,7 +411,7 @@ def inputs(env: dict) -> tuple[list[str], bytes, bytes]:
 
     from django.core.files.storage import default_storage
 
-    from hocbaso.demo.builder import DEMO_PIN
+    from hocbaso.demo.lifecycle import DEMO_PIN
     from hocbaso.directory.models import Staff
     from hocbaso.documents.render import Renderer
     from hocbaso.records.codes import new_lookup_code, new_record_id

@@ -1,8 +1,9 @@
 """The demo district and school: Trường Tiểu học Trung Vương, modelled on the first field report.
 
-Deterministic (one random seed) and idempotent: every object is found by its natural key
-(codes, usernames, class names, the pupil's sector code) and created only when missing, and
-evaluations go through ``evaluations_save``, which writes nothing for unchanged cells.
+The people, the classes and the pupils are made here, their evaluations in ``evaluations``; ``lifecycle`` signs
+and issues their records. Deterministic (one random seed) and idempotent: every object is found by its natural
+key (codes, usernames, class names, the pupil's sector code) and created only when missing, and evaluations go
+through ``evaluations_save``, which writes nothing for unchanged cells.
 """
 
 import datetime as dt
@@ -14,17 +15,14 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Count
-from django.utils.translation import gettext
 
 from hocbaso.assessment import phrases
 from hocbaso.assessment.models import SubjectEvaluation, YearResult
 from hocbaso.assessment.services import evaluations_save
-from hocbaso.audit.services import Action, log_actions
 from hocbaso.demo import people, places
+from hocbaso.demo.evaluations import evaluation_entries, year_results_save
 from hocbaso.directory.models import (District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear,
                                       Staff, StaffRole, TeachingAssignment, Term)
-from hocbaso.records.models import DraftState, RecordDraft
 from hocbaso.records.services import year_results_assess
 from hocbaso.tt27 import catalogue
 
@@ -216,93 +214,6 @@ def _plan_pupils(rng: random.Random) -> list[PupilPlan]:
     return plans
 
 
-def _drop(rating: str, *, trait: bool = False) -> str:
-    """A term result one level below the year's (pupils progress over the year)."""
-    return ("Đ" if trait else "H") if rating == "T" else rating
-
-
-def _year_end(rng: random.Random, plan: PupilPlan, subjects, grade) -> tuple[dict, dict, dict]:
-    """Year-end ratings, scores and trait ratings consistent with the pupil's tier (Điều 9.2)."""
-    scored = set(catalogue.scored_subjects(grade))
-    tier = plan.tier
-    ratings, scores, traits = {}, {}, {}
-    for code in subjects:
-        if tier in ("HTXS", "HTT"):
-            ratings[code] = "T"
-        else:
-            ratings[code] = "T" if rng.random() < 0.5 else "H"
-        if code in scored:
-            low, high = {"HTXS": (9, 10), "HTT": (8, 10), "HT": (5, 9), "CHT": (5, 8)}[tier]
-            scores[code] = rng.randint(low, high)
-            if ratings[code] == "H":
-                scores[code] = min(scores[code], 8)
-    for code in list(catalogue.QUALITIES) + list(catalogue.COMPETENCES):
-        traits[code] = "T" if tier in ("HTXS", "HTT") or rng.random() < 0.6 else "Đ"
-    scored_here = [c for c in subjects if c in scored]
-    if tier == "HTT" and all(scores[c] >= 9 for c in scored_here):
-        scores[rng.choice(scored_here)] = rng.choice([7, 8])
-    if tier == "HT" and all(r == "T" for r in ratings.values()) and all(t == "T" for t in traits.values()):
-        traits[rng.choice(list(traits))] = "Đ"
-    if tier == "CHT":
-        weak = rng.choice(scored_here)
-        ratings[weak], scores[weak] = "C", rng.randint(2, 4)
-        traits["cham_chi"] = "C" if rng.random() < 0.5 else "Đ"
-    return ratings, scores, traits
-
-
-def _entries(rng, plan: PupilPlan, enrolment: Enrolment) -> list[dict]:
-    grade = enrolment.school_class.grade
-    subjects = enrolment.subjects()
-    ratings, scores, traits = _year_end(rng, plan, subjects, grade)
-    entries = []
-    for period in catalogue.PERIODS:
-        final = period == catalogue.YEAR_END
-        for code in subjects:
-            rating = ratings[code] if final or rng.random() < 0.8 else _drop(ratings[code])
-            entry = {"enrolment": enrolment.pk, "period": period, "subject": code, "rating": rating,
-                     "comment": rng.choice(phrases.subject_phrases(code, rating))}
-            if catalogue.has_periodic_test(grade, code, period):
-                base = scores.get(code, rng.randint(6, 9))
-                entry["score"] = base if final else max(0, min(10, base - rng.choice([0, 0, 1, 1, 2])))
-            entries.append(entry)
-        for code, rating in traits.items():
-            kind = "quality" if code in catalogue.QUALITIES else "competence"
-            value = rating if final or rng.random() < 0.85 else _drop(rating, trait=True)
-            entries.append({"enrolment": enrolment.pk, "period": period, "kind": kind, "code": code, "rating": value,
-                            "comment": rng.choice(phrases.trait_phrases(kind, code, value))})
-    return entries
-
-
-def _year_results(plans_by_enrolment: dict, loader, school_code: str, report: Report) -> None:
-    """Create or update each pupil's year-end page fields in bulk, logged like ``year_result_set``."""
-    fields = ("homeroom_comment", "height_cm", "weight_kg", "days_absent_excused", "days_absent_unexcused",
-              "nominated_tieu_bieu", "plan_outcome")
-    existing = {r.enrolment_id: r for r in YearResult.objects.filter(enrolment_id__in=list(plans_by_enrolment))}
-    to_create, to_update, audit = [], [], []
-    for enrolment_id, plan in plans_by_enrolment.items():
-        wanted = {f: plan.year_result[f] for f in fields}
-        wanted["weight_kg"] = None if wanted["weight_kg"] is None else round(float(wanted["weight_kg"]), 1)
-        row = existing.get(enrolment_id)
-        if row is None:
-            to_create.append(YearResult(enrolment_id=enrolment_id, updated_by=loader, **wanted))
-            audit.append(Action("year_result.change", "yearresult", str(enrolment_id), None, wanted,
-                                school_code=school_code))
-            continue
-        before = {f: (float(getattr(row, f)) if f == "weight_kg" and getattr(row, f) is not None else getattr(row, f))
-                  for f in fields}
-        if before != wanted:
-            for f, v in wanted.items():
-                setattr(row, f, v)
-            row.updated_by, row.revision = loader, row.revision + 1
-            to_update.append(row)
-            audit.append(Action("year_result.change", "yearresult", str(enrolment_id), before, wanted,
-                                school_code=school_code))
-    YearResult.objects.bulk_create(to_create, batch_size=1000)
-    YearResult.objects.bulk_update(to_update, [*fields, "updated_by", "revision"], batch_size=1000)
-    log_actions(audit, actor=loader)
-    report.created["YearResult"] += len(to_create)
-
-
 def demo_build(*, progress=None) -> Report:
     """Build or refresh the demo; returns what was created and the outcome distribution."""
     started = time.perf_counter()
@@ -358,12 +269,13 @@ def demo_build(*, progress=None) -> Report:
         for plan in class_plans:
             enrolment = enrolment_by_plan[(plan.sector_code, name)]
             plans_by_enrolment[enrolment.pk] = plan
-            entries += _entries(rng, plan, enrolment)
+            entries += evaluation_entries(rng, plan.tier, enrolment)
         saved = evaluations_save(entries=entries, by=loader, school_code=SCHOOL_CODE)
         report.created["Evaluation"] += saved.created
         say(f"Lớp {name}: {len(class_plans)} học sinh, {saved.created} ô mới, {saved.updated} ô sửa.")
     with transaction.atomic():
-        _year_results(plans_by_enrolment, loader, SCHOOL_CODE, report)
+        report.created["YearResult"] += year_results_save(
+            {pk: plan.year_result for pk, plan in plans_by_enrolment.items()}, loader, SCHOOL_CODE)
     assessed = year_results_assess(enrolments=list(plans_by_enrolment), by=loader)
     invalid = [pk for pk, a in assessed.items() if not a.valid]
     if invalid:
@@ -384,87 +296,3 @@ def demo_exists() -> bool:
     return SubjectEvaluation.objects.filter(enrolment__school_class__school_year__school__code=SCHOOL_CODE,
                                             enrolment__school_class__school_year__name=SCHOOL_YEAR,
                                             period=catalogue.YEAR_END).exists()
-
-
-# ---------------------------------------------------------------------- signed and issued records
-
-DEMO_PIN = "246810"  # every demo signer's signing PIN (printed with the accounts)
-OPEN_CLASSES = ("1A", "4A")  # left open for entering evaluations; every other class is locked, signed, issued
-
-
-class DemoIncomplete(RuntimeError):
-    """The demo's lifecycle left records of its classes unissued; the message (Vietnamese) names them."""
-
-
-def demo_issued_check(classes) -> None:
-    """Every open record draft of ``classes`` must have reached issuance: otherwise raise ``DemoIncomplete``
-    naming, class by class, how many records are left and in which state."""
-    left = list(RecordDraft.objects.filter(enrolment__school_class__in=classes)
-                .exclude(state__in=[DraftState.ISSUED, DraftState.DISCARDED])
-                .values("enrolment__school_class__grade", "enrolment__school_class__name", "state")
-                .annotate(count=Count("pk")).order_by("enrolment__school_class__grade", "enrolment__school_class__name",
-                                                      "state"))
-    if left:
-        detail = "; ".join(gettext("lớp %(name)s: %(count)s học bạ (%(state)s)") % {
-            "name": row["enrolment__school_class__name"], "count": row["count"],
-            "state": DraftState(row["state"]).label} for row in left)
-        raise DemoIncomplete(gettext("Trường mẫu chưa phát hành hết học bạ: còn %(count)s học bạ chưa phát hành — "
-                                     "%(detail)s. Hãy chạy lại lệnh hocbaso demo.")
-                             % {"count": sum(row["count"] for row in left), "detail": detail})
-
-
-def demo_issue(*, progress=None) -> int:
-    """Take the demo school's year through the lifecycle: built-in certificates for every signer and the
-    school's seal (PIN ``DEMO_PIN``), lock every class except ``OPEN_CLASSES``, the subject teachers'
-    sign-offs, the homeroom teachers' and the principal's signatures, issuance with class packages.
-    Idempotent: what is already done is skipped. Returns how many records were issued now."""
-    from hocbaso.assessment.services import data_lock
-    from hocbaso.records.services import class_sign, record_drafts_prepare, records_issue, school_sign
-    from hocbaso.signing.models import SigningIdentity, SubjectSignoff
-    from hocbaso.signing.services import (identity_for, identity_issue, signer_open, subject_signoff,
-                                          subjects_needing_signoff)
-
-    say = progress or (lambda message: None)
-    year = SchoolYear.objects.select_related("school").get(school__code=SCHOOL_CODE, name=SCHOOL_YEAR)
-    school = year.school
-    principal = Staff.objects.get(user__username="hieutruong")
-    signers = Staff.objects.filter(school=school, role_set__role__in=[Role.PRINCIPAL, Role.HOMEROOM_TEACHER,
-                                                                      Role.SUBJECT_TEACHER]).distinct()
-    with_identity = set(SigningIdentity.objects.filter(active=True, staff__isnull=False).values_list("staff_id", flat=True))
-    for staff in signers:
-        if staff.pk not in with_identity:
-            identity_issue(staff=staff, pin=DEMO_PIN, by=principal.user)
-    if not SigningIdentity.objects.filter(school=school, staff__isnull=True, active=True).exists():
-        identity_issue(school=school, pin=DEMO_PIN, by=principal.user)
-    opened: dict = {}
-
-    def signer(staff, seal=False):
-        if (staff.pk, seal) not in opened:
-            opened[staff.pk, seal] = signer_open(identity_for(staff=staff), DEMO_PIN, seal=seal)
-        return opened[staff.pk, seal]
-
-    classes = list(SchoolClass.objects.filter(school_year=year).exclude(name__in=OPEN_CLASSES)
-                   .select_related("homeroom_teacher__user").order_by("grade", "name"))
-    for klass in classes:
-        data_lock(school_year=year, school_class=klass, by=principal.user)
-    signed = set(SubjectSignoff.objects.filter(school_class__in=classes, current=True)
-                 .values_list("school_class_id", "subject"))
-    for klass in classes:
-        for subject, teacher in subjects_needing_signoff(klass).items():
-            if (klass.pk, subject) not in signed:
-                subject_signoff(school_class=klass, subject=subject, by=teacher.user, signer=signer(teacher))
-    say("Giáo viên bộ môn đã ký xác nhận kết quả các môn.")
-    enrolments = list(Enrolment.objects.filter(school_class__in=classes).select_related("pupil"))
-    record_drafts_prepare(enrolments=enrolments, by=principal.user, effective_date=dt.date(2025, 6, 2),
-                          progress=None)
-    say(f"Đã tạo bản PDF của {len(enrolments)} học bạ.")
-    for klass in classes:
-        class_sign(school_class=klass, by=klass.homeroom_teacher.user, signer=signer(klass.homeroom_teacher))
-    say("Giáo viên chủ nhiệm đã ký học bạ các lớp.")
-    school_sign(school_year=year, by=principal.user, signer=signer(principal, seal=True))
-    seal = signer_open(identity_for(school=school), DEMO_PIN)
-    report = records_issue(school_year=year, by=principal.user, seal_signer=seal)
-    say(f"Hiệu trưởng đã ký, đóng dấu và phát hành {report.done} học bạ "
-        f"(các lớp {', '.join(OPEN_CLASSES)} để mở cho nhập liệu).")
-    demo_issued_check(classes)
-    return report.done

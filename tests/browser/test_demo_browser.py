@@ -30,7 +30,8 @@ def _triggers_back(triggers_back_after_the_module):
 
 @pytest.fixture
 def demo(settings):
-    from hocbaso.demo.builder import DEMO_PIN, SCHOOL_CODE, demo_build
+    from hocbaso.demo.builder import SCHOOL_CODE, demo_build
+    from hocbaso.demo.lifecycle import DEMO_PIN
     from hocbaso.directory.models import SchoolClass, Staff
     from hocbaso.signing.services import identity_issue, subjects_needing_signoff
 
@@ -65,7 +66,7 @@ def stage(page, name: str) -> str:
 def test_demo_teacher_enters_and_sees_the_summary_then_the_principal_locks_signs_and_issues(
         live_server, demo, new_context, shot):
     from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation
-    from hocbaso.demo.builder import DEMO_PIN
+    from hocbaso.demo.lifecycle import DEMO_PIN
     from hocbaso.directory.selectors import class_pupils
     from hocbaso.records.models import IssuedRecord
     from hocbaso.signing.services import identity_for, signer_open, subject_signoff, subjects_needing_signoff

@@ -5,7 +5,7 @@ import pytest
 
 from hocbaso.assessment.services import data_lock
 from hocbaso.conftest import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN, lifecycle_school
-from hocbaso.demo.builder import DemoIncomplete, demo_issued_check
+from hocbaso.demo.lifecycle import DemoIncomplete, demo_issued_check
 from hocbaso.records.services import class_sign, records_issue, school_sign
 from hocbaso.signing.services import identity_for, signer_open, subject_signoff
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hocbaso.demo.builder import (DEMO_PIN, OPEN_CLASSES, PASSWORD, SCHOOL_CODE, SCHOOL_YEAR, DemoIncomplete,
-                                  demo_build, demo_exists, demo_issue)
+from hocbaso.demo.builder import PASSWORD, SCHOOL_CODE, SCHOOL_YEAR, demo_build, demo_exists
+from hocbaso.demo.lifecycle import DEMO_PIN, OPEN_CLASSES, DemoIncomplete, demo_issue
 from hocbaso.tt27 import catalogue
 
 
