@@ -3,7 +3,8 @@
 The table below is the one place the order is written (docs/architecture.md explains it). A module may
 import any module in a lower layer, never one in a higher layer, and not one of another app in its own
 layer. Imports belong at the top of the module: an import inside a function is allowed only when it is
-deferred on purpose and says why on its own line or the line above: ``# deferred: <reason>``.
+deferred on purpose and says why on its own line or the line above: ``# deferred: <reason>``. And no
+production module is over ``MAX_LINES`` lines unless its docstring says why (``LONG_ON_PURPOSE``).
 """
 
 import ast
@@ -146,3 +147,18 @@ def check(root: Path) -> list[str]:
 
 def _name(layer: int) -> str:
     return "top" if layer == TOP else "unknown" if layer == -1 else str(layer)
+
+
+MAX_LINES = 400
+LONG_ON_PURPOSE = "Long on purpose"  # what the docstring of a longer module says, followed by why
+
+
+def long_modules(root: Path) -> list[str]:
+    """Production modules over ``MAX_LINES`` lines whose docstring does not say why they are long."""
+    problems = []
+    for path, _module in production_modules(root):
+        source = path.read_text(encoding="utf-8")
+        lines = source.count("\n")
+        if lines > MAX_LINES and LONG_ON_PURPOSE not in (ast.get_docstring(ast.parse(source)) or ""):
+            problems.append(f"{path.relative_to(root.parent).as_posix()}: {lines} lines")
+    return problems

@@ -1,11 +1,12 @@
 """Dependencies flow down: no module imports a higher layer or another app of its own layer, and imports
-sit at the top of modules unless deferred on purpose with a reason (the order is in tests/layers.py)."""
+sit at the top of modules unless deferred on purpose with a reason (the order is in tests/layers.py);
+and modules stay short unless they say why."""
 
 import shutil
 import textwrap
 from pathlib import Path
 
-from layers import check
+from layers import LONG_ON_PURPOSE, check, long_modules
 
 HOCBASO = Path(__file__).resolve().parents[1] / "hocbaso"
 
@@ -72,3 +73,9 @@ def test_a_deliberate_upward_import_into_a_copy_of_the_rules_engine_fails_the_ch
     (root / "tt27" / "upward.py").write_text("from hocbaso.records.models import IssuedRecord\n", encoding="utf-8")
 
     assert check(root) == ["hocbaso/tt27/upward.py:1 imports hocbaso.records.models (tt27 layer 0 -> records layer 6)"]
+
+
+def test_no_production_module_is_over_400_lines_unless_its_docstring_says_why():
+    problems = long_modules(HOCBASO)
+    assert not problems, ("split these by theme, or say in the module's docstring why it is "
+                          f"'{LONG_ON_PURPOSE} ...':\n" + "\n".join(problems))
