@@ -1,8 +1,7 @@
 """The layer order of hocbaso's apps and a checker that walks every production module's imports (ast).
 
-The table below is the one place the order is written (docs/architecture.md explains it). A module may
-import any module in a lower layer, never one in a higher layer, and not one of another app in its own
-layer. Imports belong at the top of the module: an import inside a function is allowed only when it is
+The table below is the one place the order is written. A module may import any module in a lower layer, never
+one in a higher layer, and not one of another app in its own layer. Imports belong at the top of the module: an import inside a function is allowed only when it is
 deferred on purpose and says why on its own line or the line above: ``# deferred: <reason>``. And no
 production module is over ``MAX_LINES`` lines unless its docstring says why (``LONG_ON_PURPOSE``).
 """

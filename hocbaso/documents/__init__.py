@@ -1,6 +1,7 @@
 """The học bạ as a document: the TT27 form as PDF/A-3b with its machine-readable record inside.
 
-Takes plain ``hocbaso.record/1`` dicts (``shared/spec/record-format.md``); needs no database.
+The renderer takes plain ``hocbaso.record/1`` dicts (``docs/record-format.md``) and needs no database; the
+database side (a school's year onto disk, a pupil's whole history) is ``services.py``.
 
 - ``render_year(record, *, verify_url=None, copy_number=None, place=None) -> bytes``: one pupil-year.
 - ``render_history(records, *, history, verify_url=None, copy_number=None, commune=None,

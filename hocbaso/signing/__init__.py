@@ -1,15 +1,21 @@
-"""Ký số (digital signing) of học bạ PDFs: the crypto and PDF layer, with no database.
+"""Ký số (digital signing) of học bạ PDFs: the crypto and PDF layer, and the signers' identities in the database.
 
-Modules:
+The crypto and PDF layer needs no database (plain bytes, keys and certificates in, signed bytes out):
   ca.py        the deployment's own certificate authority (root + issuing CA, holders' keys under their PIN)
   signers.py   one ``Signer`` interface, three kinds: built-in (our CA), PKCS#11 token, remote CSC service
   pades.py     PAdES baseline B-B / B-T signatures written as incremental updates, with a Vietnamese stamp
   stamp.py     the visible stamp (glyph outlines of a Vietnamese-capable font, cached per process)
+  sheets.py    small signed sheets: a subject teacher's sign-off, a class package's manifest
+  packages.py  sealed packages: a ZIP of signed PDFs and the manifest the school's seal signs
+  aio.py       pyHanko's coroutines run from synchronous code
   errors.py    SigningError and subclasses; messages are Vietnamese sentences for the user
   validate.py  ``validate_pdf``: every signature, intact / valid / trusted / coverage / modification level
+The database side:
+  models.py    signing identities (who can sign, with which certificate) and subject teachers' sign-offs
+  services.py  issuing identities, opening a signer with its PIN (attempts limited), subject sign-offs
   testing/     sample PDFs, a local RFC 3161 server, a SoftHSM2 token, a local CSC server (tests, bench)
 
-See README.md beside this file for the API, the decisions and the measured figures.
+See docs/signing.md for the API, the decisions and the measured figures.
 
 The school's seal (*đóng dấu*): the principal signs with a certificate that names the school in O, and the
 principal's stamp shows the school's name: the issued record carries two signatures (teacher, principal),

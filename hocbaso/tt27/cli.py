@@ -1,4 +1,4 @@
-"""``hocbaso assess FILE.json``: check one học bạ record under TT27 (shared spec/record-format.md).
+"""``hocbaso assess FILE.json``: check one học bạ record under TT27 (docs/record-format.md).
 
 Prints one JSON object (``Assessment.as_dict()``, UTF-8, ``ensure_ascii=False``) on standard
 output. Exit status: 0 valid, 1 invalid, 2 unreadable input (not UTF-8, not JSON, not a JSON

@@ -22,7 +22,7 @@ class RuleError:
         return asdict(self)
 
 
-# code -> what it enforces (spec = shared spec/record-format.md; Điều = TT27's Quy định)
+# code -> what it enforces (spec = docs/record-format.md; Điều = TT27's Quy định)
 CODES: dict[str, str] = {
     # The record format (spec)
     "unknown_field": "spec: a key that the format does not define",

@@ -1,5 +1,5 @@
 """PDF/A-3b: what can be checked here without a full validator (no veraPDF in the registries available;
-see docs/documents.md). Checked with pikepdf on a one-year and on a whole-history document: every font
+see docs/record-pdf.md). Checked with pikepdf on a one-year and on a whole-history document: every font
 embedded, XMP identification pdfaid:part 3 / conformance B, an sRGB output intent, no encryption, and
 every embedded file an associated file (catalog /AF) with /AFRelationship /Data and MIME application/json.
 The same checks run on a record split out of a batch document (``Renderer.years``)."""

@@ -1,4 +1,4 @@
-"""The record format ``hocbaso.record/1`` (shared spec/record-format.md): keys, types, values, NFC."""
+"""The record format ``hocbaso.record/1`` (docs/record-format.md): keys, types, values, NFC."""
 
 import copy
 import json
