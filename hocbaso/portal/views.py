@@ -138,6 +138,9 @@ def grid(request, class_id: int, period: str, sheet: str):
         # A rating without a score is flagged where the subject has a periodic test at this period for this
         # class's grade (tt27.catalogue.has_periodic_test, through the score column: grades 4–5 at mid-term too).
         "score_expected": any(c["type"] == "score" and not c["no_test"] for c in data["columns"]),
+        # The TT27 scales the script checks what is typed against (letters and their Vietnamese words).
+        "scales": {"subject": catalogue.SUBJECT_RATINGS, "trait": catalogue.TRAIT_RATINGS},
+        "score_min": catalogue.SCORE_MIN, "score_max": catalogue.SCORE_MAX,
     }
     sheets = [{"code": code, "name": sheet_name(code)} for code in class_sheet_codes(school_class, period)
               if access.can_view_sheet(code)]

@@ -37,6 +37,9 @@ def test_rows_in_vietnamese_name_order_with_revisions(client, world):
     assert [r["name"] for r in data["rows"]] == ["Lê Văn An", "Phạm Văn Ân", "Trần Thị Bình", "Nguyễn Thị Ánh Tuyết"]
     assert data["rows"][3]["entries"]["s"] == {"revision": 1, "values": {"rating": "T", "score": 9, "comment": ""}}
     assert data["config"]["editable"] and data["config"]["score_expected"]
+    # The script checks what is typed against tt27.catalogue's scales, not a copy of its own.
+    assert data["config"]["scales"] == {"subject": catalogue.SUBJECT_RATINGS, "trait": catalogue.TRAIT_RATINGS}
+    assert (data["config"]["score_min"], data["config"]["score_max"]) == (catalogue.SCORE_MIN, catalogue.SCORE_MAX)
     assert data["config"]["storage_key"] == f"hocbaso:q:{world.member.user.pk}:{world.class4a.pk}:toan:cuoi_nam"
     assert data["phrases"]["s"]["T"]  # the phrase bank, by rating
     assert "Hoàn thành tốt" in text and "Chưa hoàn thành" in text  # the letters said in words
