@@ -1,4 +1,5 @@
-"""Settings, read from environment variables with safe defaults.
+"""Settings, read from environment variables with safe defaults: the only module that reads configuration from
+the environment; every variable is listed in docs/configuration.md.
 
 Zero-setup default: SQLite and files under ``HOCBASO_DATA_DIR`` (default ``./data``).
 ``DATABASE_URL=postgres://user@host:5432/name`` selects PostgreSQL.
@@ -9,11 +10,36 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
+# Every environment variable the product reads is read here, through these helpers, and listed in
+# docs/configuration.md (a test keeps the two equal). A value that does not parse stops the start with a
+# Vietnamese message naming the variable.
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def _refuse(message: str):
+    raise ImproperlyConfigured(message) from None
+
+
+def envstr(name: str, default: str) -> str:
+    return os.getenv(name, default)
+
+
 def envbool(name: str, default: str) -> bool:
-    return os.getenv(name, default).strip().lower() in ("1", "true", "yes", "on")
+    """1/0, true/false, yes/no, on/off (any case); empty is the default; anything else stops the start."""
+    raw = os.getenv(name, default)
+    word = raw.strip().lower() or default
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    _refuse(f"{name} phải là 1/0, true/false, yes/no hoặc on/off; giá trị hiện tại: {raw!r}.")
 
 
 def envint(name: str, default: str) -> int:
@@ -21,13 +47,36 @@ def envint(name: str, default: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        from django.core.exceptions import ImproperlyConfigured
+        _refuse(f"{name} phải là một số nguyên; giá trị hiện tại: {raw!r}.")
 
-        raise ImproperlyConfigured(f"{name} phải là một số nguyên; giá trị hiện tại: {raw!r}.") from None
+
+def envint_or_none(name: str) -> int | None:
+    """An integer, or None when the variable is unset or empty (the code then chooses)."""
+    raw = os.getenv(name, "")
+    if not raw.strip():
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        _refuse(f"{name} phải là một số nguyên; giá trị hiện tại: {raw!r}.")
+
+
+def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.getenv(name, default)
+    word = raw.strip().lower()
+    if word not in choices:
+        _refuse(f"{name} phải là một trong: {', '.join(choices)}; giá trị hiện tại: {raw!r}.")
+    return word
 
 
 def envlist(name: str, default: str) -> list[str]:
+    """Comma-separated values."""
     return [part.strip() for part in os.getenv(name, default).split(",") if part.strip()]
+
+
+def envpaths(name: str, default: str) -> list[str]:
+    """Paths separated by ``os.pathsep`` (``:`` on Linux)."""
+    return [part for part in os.getenv(name, default).split(os.pathsep) if part.strip()]
 
 
 def envsecret(name: str, default: str) -> str:
@@ -55,7 +104,7 @@ def database_from_url(url: str, data_dir: Path) -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", "60"),
-            "TEST": {"NAME": os.getenv("DB_TEST_NAME") or None},
+            "TEST": {"NAME": envstr("DB_TEST_NAME", "") or None},
         }
     if parsed.scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path) or ":memory:",
@@ -64,8 +113,8 @@ def database_from_url(url: str, data_dir: Path) -> dict:
     return {"ENGINE": "django.db.backends.dummy", "NAME": url}
 
 
-DATA_DIR = Path(os.getenv("HOCBASO_DATA_DIR", "./data")).resolve()
-DATABASE_URL = os.getenv("DATABASE_URL", "")
+DATA_DIR = Path(envstr("HOCBASO_DATA_DIR", "./data")).resolve()
+DATABASE_URL = envstr("DATABASE_URL", "")
 if not DATABASE_URL:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": database_from_url(DATABASE_URL, DATA_DIR)}
@@ -77,7 +126,7 @@ SECRET_KEY = envsecret("SECRET_KEY", "hocbaso-insecure-development-key-change-me
 PRODUCTION = envbool("HOCBASO_PRODUCTION", "false")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
-SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Public verification limits (per hour, with a burst); see hocbaso/verify/ratelimit.py for the numbers.
 VERIFY_LIMITS = {
     "status_burst": envint("VERIFY_STATUS_BURST", "30"), "status_per_hour": envint("VERIFY_STATUS_PER_HOUR", "120"),
@@ -89,23 +138,30 @@ VERIFY_LIMITS = {
 }
 VERIFY_MAX_UPLOAD = envint("VERIFY_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
 TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", "false")
-JOBS_INLINE = os.getenv("HOCBASO_JOBS", "worker").strip().lower() == "inline"
+JOBS_INLINE = envchoice("HOCBASO_JOBS", "worker", ("worker", "inline")) == "inline"
 
 # Signing (ký số). The built-in certificate authority lives in DATA_DIR/pki; its keys are encrypted with
 # HOCBASO_CA_PASSPHRASE, and users' keys under their PIN mixed with HOCBASO_PIN_PEPPER (neither is stored
 # in the pki folder; both default to values derived from SECRET_KEY).
-PKI_DIR = Path(os.getenv("HOCBASO_PKI_DIR", str(DATA_DIR / "pki"))).resolve()
+PKI_DIR = Path(envstr("HOCBASO_PKI_DIR", str(DATA_DIR / "pki"))).resolve()
 CA_PASSPHRASE = envsecret("HOCBASO_CA_PASSPHRASE", "")
 PIN_PEPPER = envsecret("HOCBASO_PIN_PEPPER", "")
-TSA_URL = os.getenv("HOCBASO_TSA_URL", "").strip() or None  # an RFC 3161 server → PAdES B-T, else B-B
+TSA_URL = envstr("HOCBASO_TSA_URL", "").strip() or None  # an RFC 3161 server → PAdES B-T, else B-B
 # Trust roots for verification: PEM files (the national root CA, …), separated by ":". The deployment's own
 # built-in CA is trusted too unless HOCBASO_TRUST_BUILTIN_CA=false.
-HOCBASO_TRUST_ROOTS = [p for p in os.getenv("HOCBASO_TRUST_ROOTS", "").split(os.pathsep) if p.strip()]
+HOCBASO_TRUST_ROOTS = envpaths("HOCBASO_TRUST_ROOTS", "")
 TRUST_BUILTIN_CA = envbool("HOCBASO_TRUST_BUILTIN_CA", "true")
 SIGN_PIN_ATTEMPTS = envint("HOCBASO_SIGN_PIN_ATTEMPTS", "5")
 # Records a signing batch signs and commits together: an interrupted batch loses at most one chunk's work, and
 # each commit costs a pause of the signature workers (200 against 50: a school's principal batch 17 % faster).
 SIGN_CHUNK = envint("HOCBASO_SIGN_CHUNK", "200")
+# Processes that prepare a large signing batch's updates (and compile class packages' sheets): None, every
+# usable CPU; 0 or 1, everything in the calling process.
+SIGN_WORKERS = envint_or_none("HOCBASO_SIGN_WORKERS")
+# Worker processes run with jemalloc preloaded when it is installed (see hocbaso/core/workers.py).
+WORKER_JEMALLOC = envbool("HOCBASO_WORKER_JEMALLOC", "true")
+# The address `hocbaso serve` listens on when none is given on its command line.
+SERVE_ADDRPORT = envstr("HOCBASO_ADDRPORT", "127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -176,7 +232,7 @@ LOGOUT_REDIRECT_URL = "portal:login"
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = os.getenv("TIME_ZONE", "Asia/Ho_Chi_Minh")
+TIME_ZONE = envstr("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_I18N = True
 USE_TZ = True
 
@@ -204,5 +260,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
 }

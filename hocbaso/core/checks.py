@@ -42,4 +42,7 @@ def check_secrets_and_paths(app_configs, **kwargs):
     if settings.SIGN_CHUNK < 1:
         problems.append(Error(f"HOCBASO_SIGN_CHUNK phải là số nguyên từ 1 trở lên (hiện là {settings.SIGN_CHUNK}).",
                               id="hocbaso.E006"))
+    if settings.SIGN_WORKERS is not None and settings.SIGN_WORKERS < 0:
+        problems.append(Error(f"HOCBASO_SIGN_WORKERS phải là số nguyên từ 0 trở lên (hiện là {settings.SIGN_WORKERS}).",
+                              id="hocbaso.E007"))
     return problems

@@ -8,15 +8,19 @@ preloads the modules the workers run and is started with the workers' environmen
   so extra threads only spin idle and cost CPU;
 - jemalloc preloaded when the library is installed: typst allocates and frees a lot, and jemalloc does it
   for about 10-15 % less CPU than glibc's malloc (measured on the học bạ template). Optional and off with
-  ``HOCBASO_WORKER_JEMALLOC=0``.
+  ``HOCBASO_WORKER_JEMALLOC=0`` (``settings.WORKER_JEMALLOC``).
 
-This process's own environment is changed only while the forkserver starts, then restored.
+``RAYON_NUM_THREADS`` and ``LD_PRELOAD`` are not configuration: they are the child processes' environment,
+set here (an operator's own ``RAYON_NUM_THREADS`` or jemalloc in ``LD_PRELOAD`` is kept). This process's own
+environment is changed only while the forkserver starts, then restored.
 """
 
 import multiprocessing
 import multiprocessing.pool
 import os
 import threading
+
+from django.conf import settings
 
 PRELOAD = ["hocbaso.documents.batches", "hocbaso.signing.pades"]
 JEMALLOC_PATHS = ("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
@@ -37,7 +41,7 @@ def worker_environment() -> dict[str, str]:
     env = {}
     if "RAYON_NUM_THREADS" not in os.environ:
         env["RAYON_NUM_THREADS"] = "1"
-    if os.environ.get("HOCBASO_WORKER_JEMALLOC", "1") != "0":
+    if settings.WORKER_JEMALLOC:
         found = next((path for path in JEMALLOC_PATHS if os.path.exists(path)), None)
         preload = os.environ.get("LD_PRELOAD", "")
         if found and "jemalloc" not in preload:

@@ -38,7 +38,7 @@ _ORDER = {
     ("competences", "*"): ("code", "rating", "comment"),
     ("days_absent",): ("excused", "unexcused"),
     ("issuance",): ("record_id", "lookup_code", "effective_date", "version", "supersedes", "issued_at"),
-    ("periods",): ("giua_hk1", "cuoi_hk1", "giua_hk2"),
+    ("periods",): record_format.TERM_PERIODS,
     ("periods", "*"): ("subjects", "qualities", "competences"),
     ("periods", "*", "subjects", "*"): ("code", "rating", "score", "comment"),
     ("periods", "*", "qualities", "*"): ("code", "rating", "comment"),

@@ -91,14 +91,10 @@ def _completion(record: dict) -> list[str]:
     """The completion statements (TT27 Điều 11): of the grade, and in grade 5 of primary school."""
     grade = record["grade"]
     lines = []
-    if record.get("completed_grade") is True:
-        lines.append(f"Hoàn thành chương trình lớp {grade}")
-    elif record.get("completed_grade") is False:
-        lines.append(f"Chưa hoàn thành chương trình lớp {grade}")
-    if grade == 5 and record.get("completed_primary") is True:
-        lines.append("Hoàn thành chương trình tiểu học")
-    elif grade == 5 and record.get("completed_primary") is False:
-        lines.append("Chưa hoàn thành chương trình tiểu học")
+    if isinstance(record.get("completed_grade"), bool):
+        lines.append(catalogue.grade_completion(grade, record["completed_grade"]))
+    if grade == 5 and isinstance(record.get("completed_primary"), bool):
+        lines.append(catalogue.primary_completion(record["completed_primary"]))
     return lines
 
 

@@ -173,15 +173,19 @@ def class_summary_pdf(summary: dict) -> bytes:
                                                                     for c in r["cells"]],
                   "outcome": r.get("outcome") or "", "award": "x" if r.get("award") else ""} for r in summary["rows"]],
         "outcomes": [f"{o['name']}: {o['count']}" for o in summary["outcome_counts"]],
-        "legend": "Môn học: T = Hoàn thành tốt, H = Hoàn thành, C = Chưa hoàn thành. "
-                  "Phẩm chất, năng lực: T = Tốt, Đ = Đạt, C = Cần cố gắng. "
-                  "Kết quả: HTXS = Hoàn thành xuất sắc, HTT = Hoàn thành tốt, HT = Hoàn thành, "
-                  "CHT = Chưa hoàn thành.",
+        "legend": f"Môn học: {_scale_in_words(catalogue.SUBJECT_RATINGS)}. "
+                  f"Phẩm chất, năng lực: {_scale_in_words(catalogue.TRAIT_RATINGS)}. "
+                  f"Kết quả: {_scale_in_words(catalogue.OUTCOMES)}.",
         "place_date": _place_date(year.school),
     }
     fonts = _fonts_dir()
     kwargs = {"font_paths": [str(fonts)], "ignore_system_fonts": True} if fonts else {}
     return typst.compile(str(TYPST_TEMPLATE), sys_inputs={"view": json.dumps(view, ensure_ascii=False)}, **kwargs)
+
+
+def _scale_in_words(scale: dict[str, str]) -> str:
+    """``T = Hoàn thành tốt, H = Hoàn thành, C = Chưa hoàn thành``: a scale of tt27.catalogue, letters in words."""
+    return ", ".join(f"{letter} = {words}" for letter, words in scale.items())
 
 
 def _place_date(school) -> str:

@@ -1,16 +1,17 @@
-"""Time-based one-time passwords (RFC 6238, on HOTP of RFC 4226) with the standard library only.
+"""Two-factor sign-in codes: pyotp's time-based one-time passwords (RFC 6238) with the app's rules on top.
 
-Six digits, a 30-second step, HMAC-SHA1: what every authenticator app (Google Authenticator,
-Microsoft Authenticator, FreeOTP, Aegis …) reads from an ``otpauth://`` QR code.
+Six digits, a 30-second step, HMAC-SHA1: what every authenticator app (Google Authenticator, Microsoft
+Authenticator, FreeOTP, Aegis …) reads from an ``otpauth://`` QR code. The rules are the app's own: a code is
+accepted one step either side of now (clock drift) and never twice (only at a step after the last one used),
+and recovery codes are used once. Secrets are stored base32 without padding, as pyotp reads them.
 """
 
-import base64
 import hashlib
-import hmac
 import secrets
-import struct
 import time
-from urllib.parse import quote, urlencode
+
+import pyotp
+from pyotp.utils import strings_equal
 
 DIGITS = 6
 STEP = 30
@@ -18,29 +19,21 @@ STEP = 30
 
 def random_secret() -> str:
     """A new shared secret: 160 random bits in base32 without padding (RFC 4226 recommends 160)."""
-    return base64.b32encode(secrets.token_bytes(20)).decode("ascii").rstrip("=")
+    return pyotp.random_base32(length=32)
 
 
-def _key(secret: str) -> bytes:
-    cleaned = secret.replace(" ", "").upper()
-    return base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
-
-
-def hotp(key: bytes, counter: int, *, digits: int = DIGITS, digest=hashlib.sha1) -> str:
-    """RFC 4226 §5.3: HMAC over the 8-byte counter, dynamic truncation, the last ``digits`` digits."""
-    mac = hmac.new(key, struct.pack(">Q", counter), digest).digest()
-    offset = mac[-1] & 0x0F
-    number = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
-    return str(number % 10 ** digits).zfill(digits)
+def _totp(secret: str) -> pyotp.TOTP:
+    return pyotp.TOTP(secret.replace(" ", "").upper(), digits=DIGITS, interval=STEP)
 
 
 def time_step(at: float | None = None) -> int:
+    """RFC 6238's T: whole steps since the Unix epoch (pyotp's ``timecode``)."""
     return int((time.time() if at is None else at) // STEP)
 
 
 def totp(secret: str, at: float | None = None) -> str:
     """The code of ``secret`` at ``at`` (Unix time; now by default)."""
-    return hotp(_key(secret), time_step(at))
+    return _totp(secret).at(int(time.time() if at is None else at))
 
 
 def verify(secret: str, code: str, *, at: float | None = None, window: int = 1, after_step: int = -1) -> int | None:
@@ -50,19 +43,17 @@ def verify(secret: str, code: str, *, at: float | None = None, window: int = 1, 
     code = "".join(ch for ch in str(code or "") if not ch.isspace())
     if len(code) != DIGITS or not code.isdigit():
         return None
-    key, now = _key(secret), time_step(at)
+    generator, now = _totp(secret), time_step(at)
     found = None
     for step in range(now - window, now + window + 1):
-        if step > after_step and hmac.compare_digest(hotp(key, step), code):
+        if step > after_step and strings_equal(generator.generate_otp(step), code):
             found = step
     return found
 
 
 def provisioning_uri(secret: str, *, account: str, issuer: str) -> str:
     """The ``otpauth://totp/…`` URI an authenticator app reads from a QR code."""
-    label = quote(f"{issuer}:{account}")
-    return f"otpauth://totp/{label}?" + urlencode({"secret": secret, "issuer": issuer, "digits": DIGITS,
-                                                   "period": STEP, "algorithm": "SHA1"})
+    return _totp(secret).provisioning_uri(name=account, issuer_name=issuer)
 
 
 def backup_codes(count: int = 8) -> list[str]:

@@ -25,9 +25,6 @@ from hocbaso.portal.selectors import (class_progress, class_sheet_codes, grid_co
 from hocbaso.portal.services import GridRequestError, grid_save
 from hocbaso.tt27 import catalogue
 
-# End of term I and end of year: the subjects with a periodic test need a score (Điều 7.1.b).
-SCORE_EXPECTED_PERIODS = ("cuoi_hk1", "cuoi_nam")
-
 
 def _class_for(request, class_id: int):
     """The class and the user's rights in it; 404 when the class is invisible to the user."""
@@ -138,7 +135,12 @@ def grid(request, class_id: int, period: str, sheet: str):
         "save_url": reverse("portal:api_evaluations", args=[school_class.pk, period]),
         "data_url": reverse("portal:api_evaluations", args=[school_class.pk, period]) + f"?sheet={sheet}",
         "storage_key": f"hocbaso:q:{request.user.pk}:{school_class.pk}:{sheet}:{period}",
-        "score_expected": period in SCORE_EXPECTED_PERIODS,
+        # A rating without a score is flagged where the subject has a periodic test at this period for this
+        # class's grade (tt27.catalogue.has_periodic_test, through the score column: grades 4–5 at mid-term too).
+        "score_expected": any(c["type"] == "score" and not c["no_test"] for c in data["columns"]),
+        # The TT27 scales the script checks what is typed against (letters and their Vietnamese words).
+        "scales": {"subject": catalogue.SUBJECT_RATINGS, "trait": catalogue.TRAIT_RATINGS},
+        "score_min": catalogue.SCORE_MIN, "score_max": catalogue.SCORE_MAX,
     }
     sheets = [{"code": code, "name": sheet_name(code)} for code in class_sheet_codes(school_class, period)
               if access.can_view_sheet(code)]

@@ -10,6 +10,7 @@ from hocbaso.directory.models import EnrolmentStatus, SchoolClass
 from hocbaso.records.models import IssuedRecord
 from hocbaso.tt27 import catalogue
 
+# The outcomes in tt27.catalogue's order, then pupils without one yet: the order of the statistics' columns.
 OUTCOME_KEYS = (*catalogue.OUTCOMES, "none")
 
 

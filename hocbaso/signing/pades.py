@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterator, Protocol
 import pikepdf
 from asn1crypto import algos, cms, tsp
 from asn1crypto import x509 as asn1_x509
+from django.conf import settings
 
 from hocbaso.signing import stamp as stamps
 from hocbaso.signing.errors import SigningError
@@ -459,11 +460,11 @@ _pool_lock = threading.Lock()
 
 def prepare_workers() -> int:
     """How many processes prepare a large batch's updates: every usable CPU, unless
-    ``HOCBASO_SIGN_WORKERS`` says otherwise (0 or 1: everything in this process)."""
+    ``settings.SIGN_WORKERS`` (``HOCBASO_SIGN_WORKERS``) says otherwise (0 or 1: everything in this process)."""
     from hocbaso.core.workers import available_cpus
 
-    configured = os.environ.get("HOCBASO_SIGN_WORKERS", "")
-    return int(configured) if configured.strip().isdigit() else available_cpus()
+    configured = settings.SIGN_WORKERS
+    return configured if configured is not None else available_cpus()
 
 
 def _prepare_chunk(work: tuple) -> list[Prepared]:

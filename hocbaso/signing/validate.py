@@ -1,22 +1,21 @@
 """Validating the signatures of a PDF with pyHanko (an implementation independent from our writer).
 
-Trust roots are configuration: a list of PEM files (a deployment adds the national root CA; the built-in
-CA's ``ca/root.pem`` is trusted only when listed). ``validate_pdf(data)`` without ``trust_roots`` reads them
-from Django's ``settings.HOCBASO_TRUST_ROOTS`` when Django is configured, else from the environment variable
-``HOCBASO_TRUST_ROOTS`` (paths separated by ``os.pathsep``); none configured → nothing is trusted, and each
-signature's ``trusted`` is ``False`` while ``intact``/``valid`` still say whether the file was altered.
-"""
+Trust roots are configuration: a list of PEM files (a deployment adds the national root CA), and the built-in
+CA's ``ca/root.pem`` unless ``settings.TRUST_BUILTIN_CA`` is off. ``validate_pdf(data)`` without
+``trust_roots`` reads them from Django's ``settings.HOCBASO_TRUST_ROOTS`` (the environment variable of that
+name, read by ``hocbaso/settings.py``); none configured, or Django not configured → nothing is trusted, and
+each signature's ``trusted`` is ``False`` while ``intact``/``valid`` still say whether the file was altered."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import json
-import os
 from pathlib import Path
 from typing import Iterable
 
 from asn1crypto import x509 as asn1_x509
+from django.conf import settings
 
 from hocbaso.signing.aio import run_sync
 
@@ -25,21 +24,16 @@ RECORD_ATTACHMENT = "hocbaso-record.json"
 
 
 def configured_trust_roots() -> list[str]:
-    """The trust-root PEM paths from Django settings (``HOCBASO_TRUST_ROOTS``) or the environment."""
-    try:
-        from django.conf import settings
-
-        if settings.configured and getattr(settings, "HOCBASO_TRUST_ROOTS", None) is not None:
-            value = settings.HOCBASO_TRUST_ROOTS
-            roots = [value] if isinstance(value, (str, Path)) else list(value)
-            builtin = Path(settings.PKI_DIR) / "ca" / "root.pem" if getattr(settings, "TRUST_BUILTIN_CA", False) else None
-            if builtin is not None and builtin.exists():
-                roots.append(str(builtin))
-            return roots
-    except ImportError:  # pragma: no cover - Django is always installed in this project
-        pass
-    raw = os.environ.get("HOCBASO_TRUST_ROOTS", "")
-    return [p for p in raw.split(os.pathsep) if p.strip()]
+    """The trust-root PEM paths from Django settings (``HOCBASO_TRUST_ROOTS``, and the built-in CA's root
+    unless ``TRUST_BUILTIN_CA`` is off); none when Django is not configured."""
+    if not settings.configured:
+        return []
+    value = settings.HOCBASO_TRUST_ROOTS
+    roots = [value] if isinstance(value, (str, Path)) else list(value or ())
+    builtin = Path(settings.PKI_DIR) / "ca" / "root.pem" if settings.TRUST_BUILTIN_CA else None
+    if builtin is not None and builtin.exists():
+        roots.append(str(builtin))
+    return roots
 
 
 def load_roots(trust_roots: Iterable) -> list[asn1_x509.Certificate]:

@@ -190,6 +190,18 @@ def scored_subjects(grade: int, period: str = YEAR_END, *, disability_class: boo
                  if has_periodic_test(grade, code, period, disability_class=disability_class))
 
 
+def grade_completion(grade: int, completed: bool) -> str:
+    """The học bạ's statement on completing the grade's programme (Điều 11): ``Hoàn thành chương trình lớp 4``
+    or ``Chưa hoàn thành chương trình lớp 4``. Raises ValueError for a grade outside 1–5."""
+    return f"{'Hoàn thành' if completed else 'Chưa hoàn thành'} chương trình lớp {_check_grade(grade)}"
+
+
+def primary_completion(completed: bool) -> str:
+    """The grade 5 statement on completing primary school (Điều 11): ``Hoàn thành chương trình tiểu học`` or
+    ``Chưa hoàn thành chương trình tiểu học``."""
+    return f"{'Hoàn thành' if completed else 'Chưa hoàn thành'} chương trình tiểu học"
+
+
 def school_year_start(school_year: str) -> int:
     """The first calendar year of a school year written ``YYYY-YYYY`` with consecutive years.
 

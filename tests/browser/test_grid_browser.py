@@ -248,3 +248,21 @@ def test_year_end_comment_from_the_phrase_bank_then_the_summary_and_its_files(li
     assert pdf.ok and pdf.body().startswith(b"%PDF")
     (shot.folder / "summary.pdf").write_bytes(pdf.body())
     assert set(YearResult.objects.values_list("outcome", flat=True)) == {"HTXS"}
+
+
+def test_a_grade_4_mid_term_rating_without_a_score_is_flagged(live_server, world, new_context, shot):
+    """Grades 4–5 have a Tiếng Việt and Toán test at mid-term (tt27.catalogue): a rating there without a score
+    is flagged; Đạo đức, without a test, is not."""
+    for subject in ("toan", "dao_duc"):
+        subject_evaluation_set(enrolment=world.enrolment, period="giua_hk1", subject=subject, by=world.member.user,
+                               rating="H")
+    page = new_context().new_page()
+    log_in(page, live_server.url, "gvcn4a")
+    page.goto(live_server.url + reverse("portal:grid", args=[world.class4a.pk, "giua_hk1", "toan"]))
+    page.wait_for_selector("#grid tbody tr")
+    score = cell(page, 0, "s:score")
+    assert "st-warn" in score.get_attribute("class") and "còn thiếu điểm" in score.get_attribute("title")
+    shot(page, "mid-term-missing-score")
+    page.goto(live_server.url + reverse("portal:grid", args=[world.class4a.pk, "giua_hk1", "dao_duc"]))
+    page.wait_for_selector("#grid tbody tr")
+    assert "st-warn" not in cell(page, 0, "s:score").get_attribute("class")

@@ -74,3 +74,18 @@ def test_password_hasher_is_argon2():
 
     assert configured.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert live.LANGUAGE_CODE == "vi" and live.TIME_ZONE == "Asia/Ho_Chi_Minh"
+
+
+def test_a_yes_no_setting_that_is_not_yes_or_no_is_named(tmp_path):
+    env = {**os.environ, "HOCBASO_DATA_DIR": str(tmp_path), "DEBUG": "có lẽ"}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-m", "hocbaso", "check"], env=env, capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "DEBUG phải là 1/0, true/false, yes/no hoặc on/off; giá trị hiện tại: 'có lẽ'." in done.stderr
+
+
+def test_a_negative_number_of_signing_workers_is_refused():
+    with override_settings(SIGN_WORKERS=-1):
+        ids = {m.id for m in run_checks()}
+    assert "hocbaso.E007" in ids
+    assert "hocbaso.E007" not in {m.id for m in run_checks()}  # the default: every CPU

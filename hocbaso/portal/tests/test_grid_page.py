@@ -9,6 +9,7 @@ from django.urls import reverse
 from hocbaso.assessment.services import data_lock, subject_evaluation_set
 from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.portal.permissions import SHEET_TRAITS, SHEET_YEAR
+from hocbaso.tt27 import catalogue
 
 
 def grid_data(client, klass, period, sheet):
@@ -36,6 +37,9 @@ def test_rows_in_vietnamese_name_order_with_revisions(client, world):
     assert [r["name"] for r in data["rows"]] == ["Lê Văn An", "Phạm Văn Ân", "Trần Thị Bình", "Nguyễn Thị Ánh Tuyết"]
     assert data["rows"][3]["entries"]["s"] == {"revision": 1, "values": {"rating": "T", "score": 9, "comment": ""}}
     assert data["config"]["editable"] and data["config"]["score_expected"]
+    # The script checks what is typed against tt27.catalogue's scales, not a copy of its own.
+    assert data["config"]["scales"] == {"subject": catalogue.SUBJECT_RATINGS, "trait": catalogue.TRAIT_RATINGS}
+    assert (data["config"]["score_min"], data["config"]["score_max"]) == (catalogue.SCORE_MIN, catalogue.SCORE_MAX)
     assert data["config"]["storage_key"] == f"hocbaso:q:{world.member.user.pk}:{world.class4a.pk}:toan:cuoi_nam"
     assert data["phrases"]["s"]["T"]  # the phrase bank, by rating
     assert "Hoàn thành tốt" in text and "Chưa hoàn thành" in text  # the letters said in words
@@ -50,6 +54,24 @@ def test_subject_without_a_test_has_a_shaded_score_column_that_refuses_scores(cl
     assert "Đạo đức không có bài kiểm tra định kì" in data["messages"]["score_no_test"]
     toan, _ = grid_data(client, world.class4a, "giua_hk1", "toan")  # grade 4 has a mid-term test in Toán
     assert [c for c in toan["columns"] if c["field"] == "score"][0]["no_test"] is False
+
+
+def test_a_missing_score_is_flagged_where_tt27_has_a_test_for_the_grade_and_period(client, world):
+    """The grid warns of a rating without a score where tt27.catalogue says the subject has a periodic test:
+    at the end of term I and of the year, and in grades 4–5 also Tiếng Việt and Toán at both mid-terms."""
+    client.force_login(world.owner.user)
+    expected = {}
+    for period in catalogue.PERIODS:
+        for subject in ("tieng_viet", "toan", "khoa_hoc", "dao_duc"):
+            data, _ = grid_data(client, world.class4a, period, subject)
+            expected[period, subject] = data["config"]["score_expected"]
+            assert data["config"]["score_expected"] is catalogue.has_periodic_test(4, subject, period)
+    assert expected["giua_hk1", "toan"] and expected["giua_hk2", "tieng_viet"]  # the grade 4–5 mid-term tests
+    assert not expected["giua_hk1", "khoa_hoc"] and expected["cuoi_hk1", "khoa_hoc"]
+    assert not any(expected[period, "dao_duc"] for period in catalogue.PERIODS)
+    grade_1, _ = grid_data(client, world.class1a, "giua_hk1", "toan")  # no mid-term test below grade 4
+    assert grade_1["config"]["score_expected"] is False
+    assert grid_data(client, world.class1a, "cuoi_hk1", "toan")[0]["config"]["score_expected"] is True
 
 
 def test_traits_sheet_has_fifteen_ratings_and_optional_comments(client, world):

@@ -3,7 +3,9 @@
 import re
 import time
 
+import pyotp
 from django.urls import reverse
+from django.utils import timezone
 
 from hocbaso.audit.models import AuditEntry
 from hocbaso.portal import totp
@@ -103,3 +105,19 @@ def test_a_clerk_cannot_turn_it_on(client, people):
     client.force_login(people.clerk.user)
     assert client.post(reverse("portal:two_factor"), {"action": "enable", "code": "123456"}).status_code == 403
     assert not TwoFactorDevice.objects.exists()
+
+
+def test_an_enrolment_made_before_pyotp_signs_in_with_the_authenticators_code(client, world):
+    """A device row as the old module stored it (base32 secret without padding, the last step used): the code
+    the authenticator app shows now (computed here by pyotp) signs in, and only once."""
+    stored = "A4EASCQLBQGQ4DYQCEJBGFAVCYLRQGI2"
+    TwoFactorDevice.objects.create(user=world.owner.user, secret=stored, confirmed_at=timezone.now(),
+                                   last_step=int(time.time() // 30) - 100, backup_codes=[])
+    code = pyotp.TOTP(stored).now()
+    client.post(reverse("portal:login"), {"username": "hieutruong", "password": PASSWORD})
+    done = client.post(reverse("portal:login_code"), {"code": code})
+    assert done.status_code == 302 and done["Location"] == reverse("portal:home")
+    client.post(reverse("portal:logout"))
+    client.post(reverse("portal:login"), {"username": "hieutruong", "password": PASSWORD})
+    again = client.post(reverse("portal:login_code"), {"code": code})
+    assert again.status_code == 200 and "Còn 4 lần thử" in again.content.decode()

@@ -139,13 +139,13 @@ def test_issue_a_class_two_signatures_registry_and_package(school, tmp_path, set
         assert (row.school_year, row.class_name) == (row.record["school_year"], row.record["class_name"])
 
 
-def test_packages_of_several_classes_compile_their_sheets_in_the_worker_pool(school, monkeypatch):
+def test_packages_of_several_classes_compile_their_sheets_in_the_worker_pool(school, settings):
     from hocbaso.records.services import class_packages_build
     from hocbaso.signing import pades
 
     w = school
     sign_and_issue(w)
-    monkeypatch.setenv("HOCBASO_SIGN_WORKERS", "2")
+    settings.SIGN_WORKERS = 2  # HOCBASO_SIGN_WORKERS=2
     pades._shutdown_pool()  # started afresh below, by the sheets' compiles
     seal = signer_open(identity_for(school=w.school), SEAL_PIN)
     packages = class_packages_build(school_classes=[w.class1a, w.class4a], by=w.owner.user, seal_signer=seal)

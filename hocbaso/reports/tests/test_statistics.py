@@ -1,8 +1,11 @@
+import re
+
 from django.urls import reverse
 
 from hocbaso.directory.models import Role, School, Staff, StaffRole
 from hocbaso.records.services import year_results_assess
 from hocbaso.reports.selectors import school_statistics
+from hocbaso.tt27 import catalogue
 
 
 def test_counts_and_outcomes(world, fill_year):
@@ -34,3 +37,16 @@ def test_principal_sees_only_the_own_school(client, world):
 def test_teachers_may_not(client, world):
     client.force_login(world.member.user)
     assert client.get(reverse("reports:statistics")).status_code == 403
+
+
+def test_the_page_counts_each_outcome_under_its_catalogue_name(client, world, fill_year):
+    fill_year(world.enrolment, world.member.user, rating="T", score=9, trait="T")
+    year_results_assess(enrolments=[world.enrolment, world.enrolment1], by=world.owner.user)
+    client.force_login(world.owner.user)
+    text = client.get(reverse("reports:statistics")).content.decode()
+    headers = re.findall(r'<th class="num" title="([^"]+)">', text)
+    assert headers == list(catalogue.OUTCOMES.values())
+    body = re.search(r"<tbody>(.*?)</tbody>", text, re.S)[1]
+    counts = re.findall(r'<td class="num">(\d+)</td>', body)
+    # classes, pupils, issued, then one count per outcome in the headers' order, then "Chưa có kết quả"
+    assert counts == ["3", "2", "0", "1", "0", "0", "0", "1"]

@@ -66,10 +66,10 @@ def test_invisible_signature_and_cross_reference_streams(teacher, principal, tmp
     assert signature_fields(source) == {}
 
 
-def test_a_large_batch_is_prepared_on_worker_processes(teacher, principal, pki, pdfs, tmp_path, monkeypatch):
+def test_a_large_batch_is_prepared_on_worker_processes(teacher, principal, pki, pdfs, tmp_path, settings):
     from hocbaso.signing import pades
 
-    monkeypatch.setenv("HOCBASO_SIGN_WORKERS", "2")
+    settings.SIGN_WORKERS = 2  # HOCBASO_SIGN_WORKERS=2
     batch = pdfs * 2  # 20 documents: over PARALLEL_MIN, so the updates are prepared in the pool
     assert len(batch) >= pades.PARALLEL_MIN
     issued = issue(teacher, principal, batch)

@@ -94,3 +94,12 @@ def test_grade_functions_refuse_a_grade_outside_1_to_5(bad):
             function(bad)
     with pytest.raises(ValueError):
         catalogue.has_periodic_test(bad, "toan", "cuoi_nam")
+    with pytest.raises(ValueError):
+        catalogue.grade_completion(bad, True)
+
+
+def test_completion_statements_as_the_hoc_ba_prints_them():
+    assert catalogue.grade_completion(4, True) == "Hoàn thành chương trình lớp 4"
+    assert catalogue.grade_completion(1, False) == "Chưa hoàn thành chương trình lớp 1"
+    assert catalogue.primary_completion(True) == "Hoàn thành chương trình tiểu học"
+    assert catalogue.primary_completion(False) == "Chưa hoàn thành chương trình tiểu học"

@@ -12,6 +12,8 @@ from django.utils import translation
 
 from hocbaso.conftest import GETTEXT_MISSING, assert_catalogue_complete, gettext_tools, strings_without_english
 from hocbaso.records.codes import new_lookup_code
+from hocbaso.tt27 import catalogue
+from hocbaso.verify.names_i18n import NAMES
 from hocbaso.verify.pages import forget_pages
 
 PO = Path(__file__).resolve().parents[1] / "locale" / "en" / "LC_MESSAGES" / "django.po"
@@ -108,3 +110,9 @@ def test_the_english_catalogue_is_complete_and_compiled():
 def test_every_string_of_the_public_pages_has_its_english(tmp_path):
     left = strings_without_english(Path(__file__).resolve().parents[1], tmp_path)
     assert not left, f"strings without English in hocbaso/verify/locale/en/LC_MESSAGES/django.po: {left}"
+
+
+def test_every_completion_statement_of_the_catalogue_is_marked_for_translation():
+    statements = {catalogue.grade_completion(grade, done) for grade in catalogue.GRADES for done in (True, False)}
+    statements |= {catalogue.primary_completion(done) for done in (True, False)}
+    assert statements <= set(NAMES)

@@ -1,6 +1,6 @@
-import os
 import threading
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -9,7 +9,7 @@ class Command(BaseCommand):
     help = "Chạy ứng dụng web với trường mẫu đã nạp; in các tài khoản mẫu."
 
     def add_arguments(self, parser):
-        parser.add_argument("addrport", nargs="?", default=os.getenv("HOCBASO_ADDRPORT", "127.0.0.1:8000"))
+        parser.add_argument("addrport", nargs="?", default=settings.SERVE_ADDRPORT)
         parser.add_argument("--no-demo", action="store_true", help="Không nạp trường mẫu.")
 
     def handle(self, *args, addrport, no_demo, **options):

@@ -58,8 +58,16 @@
   }
 
   /* ---------- validation (instant; the server has the last word) ---------- */
-  var SUBJECT_WORDS = { "HOÀN THÀNH TỐT": "T", "HOÀN THÀNH": "H", "CHƯA HOÀN THÀNH": "C" };
-  var TRAIT_WORDS = { "TỐT": "T", "ĐẠT": "Đ", "CẦN CỐ GẮNG": "C" };
+  // The scales come from tt27.catalogue (CFG.scales: letter -> Vietnamese words); the words are accepted too.
+  var SCALES = CFG.scales;
+  function lettersByWords(scale) {
+    var out = {};
+    Object.keys(scale).forEach(function (letter) { out[scale[letter].toUpperCase()] = letter; });
+    return out;
+  }
+  function onScale(scale, letter) { return Object.prototype.hasOwnProperty.call(scale, letter); }
+  var SUBJECT_WORDS = lettersByWords(SCALES.subject);
+  var TRAIT_WORDS = lettersByWords(SCALES.trait);
 
   function validate(col, raw, st) {
     var text = raw === null || raw === undefined ? "" : String(raw);
@@ -69,7 +77,7 @@
         var u = t.toUpperCase();
         u = SUBJECT_WORDS[u] || u;
         if (!u) return { value: null };
-        if (u === "T" || u === "H" || u === "C") return { value: u };
+        if (onScale(SCALES.subject, u)) return { value: u };
         if (u === "Đ" || u === "D") return { value: t, error: M.rating_subject_d };
         if (/^[0-9.,]+$/.test(u)) return { value: t, error: M.rating_is_score };
         return { value: t, error: M.rating_subject };
@@ -79,7 +87,7 @@
         v = TRAIT_WORDS[v] || v;
         if (v === "D") v = "Đ";
         if (!v) return { value: null };
-        if (v === "T" || v === "Đ" || v === "C") return { value: v };
+        if (onScale(SCALES.trait, v)) return { value: v };
         if (v === "H") return { value: t, error: M.rating_trait_h };
         return { value: t, error: M.rating_trait };
       }
@@ -90,7 +98,7 @@
         if (!/^-?\d+(\.\d+)?$/.test(n)) return { value: t, error: M.score_not_number };
         var f = parseFloat(n);
         if (f !== Math.floor(f)) return { value: t, error: M.score_decimal };
-        if (f < 0 || f > 10) return { value: t, error: M.score_range };
+        if (f < CFG.score_min || f > CFG.score_max) return { value: t, error: M.score_range };
         return { value: f };
       }
       case "int": {
@@ -548,8 +556,8 @@
   function renderQuick(col) {
     if (!quick) return;
     var choices = [];
-    if (col.type === "subject_rating") choices = ["T", "H", "C"];
-    if (col.type === "trait_rating") choices = ["T", "Đ", "C"];
+    if (col.type === "subject_rating") choices = Object.keys(SCALES.subject);
+    if (col.type === "trait_rating") choices = Object.keys(SCALES.trait);
     quick.innerHTML = "";
     quick.hidden = !choices.length || !CFG.editable;
     choices.forEach(function (letter) {
