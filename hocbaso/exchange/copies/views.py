@@ -34,7 +34,7 @@ def copies(request, year_id: int):
     if request.method == "POST":
         require(access.office, _("Chỉ hiệu trưởng, phó hiệu trưởng hoặc văn thư mới ghi nhận đề nghị cấp bản sao."))
         enrolment = year_enrolments(year).filter(pk=request.POST.get("enrolment") or 0,
-                                                  pupil__school=school).first()
+                                                 pupil__school=school).first()
         if enrolment is None:
             error = _("Hãy chọn học sinh của trường.")
         else:

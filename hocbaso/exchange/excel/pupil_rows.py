@@ -55,7 +55,7 @@ def _read_pupil_cell(column: layouts.Column, value):
 
 
 def pupil_sheet_read(sheet: ParsedSheet, classes: dict[str, SchoolClass], school_year,
-                      report: ImportReport) -> list[PupilRow]:
+                     report: ImportReport) -> list[PupilRow]:
     report.problems.extend(duplicate_columns(sheet))
     cols = {c.meaning.key: c for c in sheet.columns if c.meaning is not None and c.meaning.kind == "pupil"}
     unknown_columns_note(sheet, report, {"pupil"})

@@ -120,7 +120,7 @@ def class_export(request, class_id: int, period: str):
         raise Http404(_("Thời điểm đánh giá không tồn tại."))
     require(access.view_all, _("Bảng đánh giá cả lớp dành cho giáo viên chủ nhiệm và lãnh đạo nhà trường."))
     return workbook_response(evaluations_workbook(school_class, period),
-                              f"danh-gia-{school_class.school_year.name}-{slugify(school_class.name)}-{period}.xlsx")
+                             f"danh-gia-{school_class.school_year.name}-{slugify(school_class.name)}-{period}.xlsx")
 
 
 def pupils_export(request, year, stem: str):

@@ -131,7 +131,7 @@ def transfer_receive(request, year_id: int):
             elif school_class is None:
                 context["problems"].append(_("Hãy chọn lớp cho học sinh."))
                 context["key"] = stash_keep(request, stashed[0], kind="transfer", year=year.pk, user=request.user.pk,
-                                        name=stashed[1]["name"], preview=stashed[1]["preview"])
+                                            name=stashed[1]["name"], preview=stashed[1]["preview"])
                 context["preview"] = stashed[1]["preview"]
             else:
                 try:
@@ -170,7 +170,7 @@ def transfer_receive(request, year_id: int):
                                "seal": signature_summary(opened.seal or {})}
                     context["preview"] = preview
                     context["key"] = stash_keep(request, data, kind="transfer", year=year.pk, user=request.user.pk,
-                                            name=name, preview=preview)
+                                                name=name, preview=preview)
     return render(request, "exchange/transfer_receive.html", context)
 
 
