@@ -1,6 +1,11 @@
-"""Data in and out of hocbaso: Excel import and export, and the sector database (CSDL ngành) export.
+"""Data in and out of hocbaso, one package per feature over a small shared core.
 
-Also transfer packages, certified copies, the province submission and the year-end archive.
+Features: ``excel`` (import and export of pupil lists and evaluations, Bảng tổng hợp, blank templates),
+``sector`` (the CSDL ngành export), ``transfer`` (transfer packages out and in, the public link), ``copies``
+(certified copies), ``submission`` (to the district/province office, and the office's check) and ``archive``
+(year-end archive and restore); each holds its services, views, urls, job handlers (``tasks``) and tests.
+The core: ``models``, the data page (``views``, ``urls``), ``pages`` (the school year a page acts on),
+``uploads`` (uploads, previews waiting for confirmation, downloads) and ``roles``.
 
-See docs/excel-layouts.md, docs/sector-export.md and docs/exchange.md. The public entry points are in ``services``.
+See docs/excel-layouts.md, docs/sector-export.md and docs/exchange.md.
 """

@@ -105,7 +105,7 @@ def class_summary_xlsx(summary: dict) -> bytes:
     """The summary as an .xlsx file: the exchange app's layout (importable back) when it is installed,
     else the same columns written here."""
     try:
-        from hocbaso.exchange.summary import class_summary_workbook
+        from hocbaso.exchange.excel.summary import class_summary_workbook
     except ImportError:
         workbook = _summary_workbook(summary)
     else:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hocbaso.records.known_files import known_file_find
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.selectors import issued_status
 from hocbaso.tt27.wording import subject_name
@@ -156,11 +157,9 @@ def file_check(data: bytes) -> FileVerdict:
     issued = IssuedRecord.objects.filter(sha256=digest).first()
     if issued is not None:
         return _registry_answer(issued, digest)
-    from hocbaso.exchange.copies import copy_file_verdict
-
-    copy = copy_file_verdict(data)  # a certified copy (bản sao) the school logged when it issued it
-    if copy is not None:
-        return copy
+    known = known_file_find(sha256=digest)  # e.g. a certified copy (bản sao) the school logged when it issued it
+    if known is not None:
+        return FileVerdict(known.verdict, known.message, digest, signatures=known.signatures, details=known.details)
     if not data.lstrip()[:5] == b"%PDF-":
         return FileVerdict("not_pdf", _verdict_text("not_pdf"), digest)
     from hocbaso.signing.validate import validate_pdf

@@ -12,7 +12,7 @@ from browsing import fits_the_phone, log_in, phone_page
 from hocbaso.audit.models import AuditEntry
 from hocbaso.conftest import make_staff
 from hocbaso.directory.models import Pupil, Role
-from hocbaso.exchange.tests.helpers import PUPIL_HEADERS, pupil_row, xlsx
+from hocbaso.exchange.testing import PUPIL_HEADERS, pupil_row, xlsx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,8 +72,8 @@ def package_sent(world, django_user_model, settings):
     """4A issued at the sending school, a transfer package of Ánh Tuyết; the receiving school's principal and
     its class 5A for 2025-2026."""
     from hocbaso.directory.models import SchoolClass, SchoolYear
-    from hocbaso.exchange.tests.packaging import read
-    from hocbaso.exchange.transfer import transfer_package_build
+    from hocbaso.exchange.testing import read
+    from hocbaso.exchange.transfer.services import transfer_package_build
     from hocbaso.portal.tests.conftest import SEAL_PIN, lifecycle_school
     from hocbaso.records.tests.test_lifecycle import sign_and_issue
     from hocbaso.records.tests.triggers import immutability_triggers
@@ -96,7 +96,7 @@ def test_the_receiving_principal_checks_a_package_on_a_phone_and_a_changed_byte_
         live_server, package_sent, new_context, shot):
     from hocbaso.directory.models import Enrolment
     from hocbaso.exchange.models import ImportedRecord
-    from hocbaso.exchange.tests.packaging import flip_in_signed_pdf, members, rezip
+    from hocbaso.exchange.testing import flip_in_signed_pdf, members, rezip
 
     w = package_sent
     page = phone_page(new_context)

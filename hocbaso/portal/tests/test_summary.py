@@ -86,7 +86,7 @@ def test_pdf_download_is_a4_landscape_with_the_names(client, world, fill_year):
 def test_excel_without_the_exchange_app_has_the_same_columns(client, world, fill_year, monkeypatch):
     import sys
 
-    monkeypatch.setitem(sys.modules, "hocbaso.exchange.summary", None)  # import fails as if absent
+    monkeypatch.setitem(sys.modules, "hocbaso.exchange.excel.summary", None)  # import fails as if absent
     fill_year(world.enrolment, world.member.user)
     client.force_login(world.member.user)
     response = client.get(reverse("portal:summary_xlsx", args=[world.class4a.pk, "cuoi_nam"]))

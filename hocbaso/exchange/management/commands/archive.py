@@ -18,7 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="Tên đăng nhập người lập (ghi vào nhật ký).")
 
     def handle(self, *args, school, year, out, user, **options):
-        from hocbaso.exchange.archive import ArchiveRefused, archive_build
+        from hocbaso.exchange.archive.format import ArchiveRefused
+        from hocbaso.exchange.archive.write import archive_build
 
         school_year = school_year_arg(school, year)
         try:

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", dest="as_json", action="store_true", help="In kết quả dạng JSON.")
 
     def handle(self, *args, paths, trust_root, quick, as_json, **options):
-        from hocbaso.exchange.submission import receive_counts, submission_receive
+        from hocbaso.exchange.submission.services import receive_counts, submission_receive
         from hocbaso.signing.validate import configured_trust_roots
 
         for path in paths:

@@ -15,7 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("file", help="Tệp lưu trữ (.zip).")
 
     def handle(self, *args, file, **options):
-        from hocbaso.exchange.archive import ArchiveRefused, archive_restore
+        from hocbaso.exchange.archive.format import ArchiveRefused
+        from hocbaso.exchange.archive.restore import archive_restore
 
         path = Path(file)
         if not path.is_file():

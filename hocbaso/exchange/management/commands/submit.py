@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="Thư mục ra.")
 
     def handle(self, *args, school, year, out, **options):
-        from hocbaso.exchange.submission import SubmissionRefused, submission_collect
+        from hocbaso.exchange.submission.services import SubmissionRefused, submission_collect
 
         school_year = school_year_arg(school, year)
         try:

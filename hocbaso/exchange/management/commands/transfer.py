@@ -41,7 +41,7 @@ class Command(BaseCommand):
 
     def _export(self, options):
         from hocbaso.documents.services import pupil_find
-        from hocbaso.exchange.transfer import transfer_package_build
+        from hocbaso.exchange.transfer.services import transfer_package_build
         from hocbaso.directory.models import Pupil
         from hocbaso.signing.errors import SigningError
         from hocbaso.signing.services import identity_for, signer_open
@@ -69,7 +69,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Liên kết tải về (hết hạn {expires:%H:%M ngày %d/%m/%Y}): {transfer.url}")
 
     def _import(self, options):
-        from hocbaso.exchange.transfer import TransferRefused, transfer_package_import
+        from hocbaso.exchange.transfer.services import TransferRefused, transfer_package_import
 
         path = Path(options["file"])
         if not path.is_file():

@@ -1,0 +1,139 @@
+"""Reading a year-end archive back: opened and checked whole (every file's SHA-256, the registry's PDFs and
+records), its audit entries' hashes recomputed, and what it would clash with in this installation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zipfile
+from dataclasses import dataclass, field
+
+from django.core.files.storage import default_storage
+
+from hocbaso.directory.models import SchoolYear
+from hocbaso.exchange.archive.format import AUDIT, CA_ROOT, DIRECTORY, FORMAT, MANIFEST, REGISTRY, WORK, ArchiveRefused
+
+
+@dataclass
+class ArchiveContents:
+    manifest: dict
+    directory: dict
+    registry: dict
+    audit: list
+    ca_root: bytes | None
+    archive: zipfile.ZipFile = field(repr=False)
+    work: dict = field(default_factory=dict)  # empty for an archive written before work.json existed
+
+    def read(self, path: str) -> bytes:
+        return self.archive.read(path)
+
+
+def archive_open(source) -> ArchiveContents:
+    """Open an archive (path or file object) and check it whole: every file the manifest lists is present with
+    its SHA-256, nothing unlisted, the registry's PDFs hash to the registry's SHA-256 and the stored records
+    are the registry's. ``ArchiveRefused`` lists every problem."""
+    try:
+        archive = zipfile.ZipFile(source)
+        names = set(archive.namelist())
+        manifest = json.loads(archive.read(MANIFEST))
+    except KeyError:
+        raise ArchiveRefused(["Tệp lưu trữ không có manifest.json."]) from None
+    except Exception as error:
+        raise ArchiveRefused([f"Không đọc được tệp lưu trữ (ZIP hoặc manifest.json hỏng): {error}."]) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), list):
+        raise ArchiveRefused([f"Tệp không phải bản lưu trữ {FORMAT}."])
+    problems = []
+    listed = set()
+    for entry in manifest["files"]:
+        path = entry.get("path")
+        listed.add(path)
+        if path not in names:
+            problems.append(f"Thiếu tệp {path}.")
+            continue
+        try:
+            digest = hashlib.sha256(archive.read(path)).hexdigest()
+        except Exception:
+            problems.append(f"Tệp {path} bị hỏng (không đọc được trong ZIP).")
+            continue
+        if digest != entry.get("sha256"):
+            problems.append(f"Tệp {path} không khớp mã băm SHA-256 trong manifest.json.")
+    extra = sorted(names - listed - {MANIFEST})
+    if extra:
+        problems.append(f"Có tệp không được liệt kê trong manifest.json: {', '.join(extra)}.")
+    if problems:
+        raise ArchiveRefused(problems)
+    directory = json.loads(archive.read(DIRECTORY))
+    registry = json.loads(archive.read(REGISTRY))
+    audit = json.loads(archive.read(AUDIT))
+    for row in registry["issued"]:
+        pdf_path, record_path = f"pdfs/{row['record_id']}.pdf", f"records/{row['record_id']}.json"
+        if pdf_path not in names or hashlib.sha256(archive.read(pdf_path)).hexdigest() != row["sha256"]:
+            problems.append(f"Tệp PDF của học bạ {row['record_id']} không khớp mã băm trong sổ đăng ký.")
+        if record_path not in names or json.loads(archive.read(record_path)) != row["record"]:
+            problems.append(f"Dữ liệu học bạ {record_path} khác với sổ đăng ký.")
+    known = {r["record_id"] for r in registry["issued"]}
+    for row in registry["issued"]:
+        if row["supersedes"] and row["supersedes"] not in known:
+            problems.append(f"Học bạ {row['record_id']} thay thế {row['supersedes']}, nhưng bản này không có trong "
+                            "bản lưu trữ.")
+    if problems:
+        raise ArchiveRefused(problems)
+    work = json.loads(archive.read(WORK)) if WORK in names else {}
+    for item in work.get("files") or []:
+        if item.get("path") not in names:
+            problems.append(f"Thiếu tệp {item.get('path') or item.get('storage')} mà work.json nhắc tới.")
+        elif hashlib.sha256(archive.read(item["path"])).hexdigest() != item.get("sha256"):
+            problems.append(f"Tệp {item['path']} không khớp mã băm ghi trong work.json.")
+    if problems:
+        raise ArchiveRefused(problems)
+    return ArchiveContents(manifest, directory, registry, audit,
+                           archive.read(CA_ROOT) if CA_ROOT in names else None, archive, work)
+
+
+def audit_check(entries: list[dict]) -> list[int]:
+    """The sequence numbers of archived audit entries whose hash does not recompute from their content."""
+    from hocbaso.audit.services import entry_hash
+
+    broken = []
+    for e in entries:
+        digest = entry_hash(prev_hash=e["prev_hash"], seq=e["seq"], at=dt.datetime.fromisoformat(e["at"]),
+                            actor_id=e["actor_id"], actor_name=e["actor_name"], action=e["action"],
+                            school_code=e["school_code"], target_type=e["target_type"], target_id=e["target_id"],
+                            before=e["before"], after=e["after"], data=e["data"])
+        if digest != e["hash"]:
+            broken.append(e["seq"])
+    return broken
+
+
+def archive_conflicts(contents: ArchiveContents) -> list[str]:
+    from hocbaso.records.models import IssuedRecord
+
+    problems = []
+    directory, rows = contents.directory, contents.registry["issued"]
+    year = directory["school_year"]["name"]
+    if SchoolYear.objects.filter(school__code=directory["school"], name=year).exists():
+        problems.append(f"Năm học {year} của trường {directory['school']} đã có trong hệ thống này; chỉ khôi phục "
+                        "được vào hệ thống chưa có năm học đó.")
+    clash = IssuedRecord.objects.filter(record_id__in=[r["record_id"] for r in rows]) | \
+        IssuedRecord.objects.filter(lookup_code__in=[r["lookup_code"] for r in rows]) | \
+        IssuedRecord.objects.filter(sha256__in=[r["sha256"] for r in rows])
+    for record_id in sorted(set(clash.values_list("record_id", flat=True)))[:5]:
+        problems.append(f"Sổ đăng ký của hệ thống này đã có học bạ {record_id} (hoặc trùng mã tra cứu, mã băm).")
+    from hocbaso.records.models import RecordDraft
+
+    drafts = [d["record_id"] for d in contents.work.get("drafts") or []]
+    for record_id in sorted(set(RecordDraft.objects.filter(record_id__in=drafts).values_list("record_id", flat=True)))[:5]:
+        problems.append(f"Hệ thống này đã có bản học bạ chờ phát hành {record_id}.")
+    for item in contents.work.get("files") or []:
+        if default_storage.exists(item["storage"]):
+            with default_storage.open(item["storage"], "rb") as handle:
+                if hashlib.sha256(handle.read()).hexdigest() != item["sha256"]:
+                    problems.append(f"Đã có một tệp khác tại {item['storage']}.")
+    for row in rows:
+        if default_storage.exists(row["pdf"]):
+            with default_storage.open(row["pdf"], "rb") as handle:
+                if hashlib.sha256(handle.read()).hexdigest() != row["sha256"]:
+                    problems.append(f"Đã có một tệp khác tại {row['pdf']}.")
+    return problems
+

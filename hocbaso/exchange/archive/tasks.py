@@ -1,0 +1,49 @@
+"""The year-end archive as a background job (``exchange.archive``).
+
+Registered with ``hocbaso.jobs`` when the apps load (``ExchangeConfig.ready`` imports it). Its progress shows on
+the portal's job page (``portal:job``); ``args["back"]`` is where its "back" button leads. The handler checks
+the rules again (the user may have lost a role since queueing).
+"""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+
+from hocbaso.directory.models import SchoolYear
+from hocbaso.exchange.archive.write import archive_build
+from hocbaso.jobs.registry import job_handler
+
+KIND_ARCHIVE = "exchange.archive"
+
+
+def archive_storage_name(school_year: SchoolYear, job_id: int) -> str:
+    school = school_year.school
+    return f"archives-out/{school.code}/{school_year.name}/luu-tru-{school.code}-{school_year.name}-{job_id}.zip"
+
+
+def _user(job):
+    return get_user_model().objects.select_related("staff").get(pk=job.created_by_id)
+
+
+@job_handler(KIND_ARCHIVE)
+def archive(job, progress):
+    """``archive_build`` into the data folder; the file is downloaded from the data page by the principal."""
+    from hocbaso.portal.permissions import school_access
+    from hocbaso.records.services import LifecycleRefused
+
+    year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
+    by = _user(job)
+    if not school_access(by, year.school).lead:
+        raise LifecycleRefused(_("Chỉ hiệu trưởng của trường mới lập được bản lưu trữ cuối năm."))
+    progress.total(2)
+    progress.step(1, _("Đang ghi học bạ, sổ đăng ký, dữ liệu đánh giá và nhật ký vào bản lưu trữ…"))
+    name = archive_storage_name(year, job.pk)
+    target = Path(default_storage.path(name))
+    manifest = archive_build(school_year=year, out=target, by=by)
+    progress.step(1, _("Đã ghi bản lưu trữ."))
+    counts = manifest["counts"]
+    return {"summary": _("Đã lập bản lưu trữ năm học %(year)s: %(n)s học bạ, %(files)s tệp. SHA-256: %(sha)s")
+            % {"year": year.name, "n": counts["issued"], "files": len(manifest["files"]), "sha": manifest["sha256"]},
+            "file": name, "sha256": manifest["sha256"], "size": target.stat().st_size}

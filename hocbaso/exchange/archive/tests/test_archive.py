@@ -1,0 +1,189 @@
+"""Lưu trữ cuối năm: archive → restore into a fresh installation, where every restored record passes
+``hocbaso verify`` as before and the registry is identical; a damaged archive is refused."""
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from hocbaso.directory.models import SchoolYear
+from hocbaso.exchange.archive.format import ArchiveRefused
+from hocbaso.exchange.archive.read import archive_open, audit_check
+from hocbaso.exchange.archive.registry import registry_rows
+from hocbaso.exchange.archive.restore import archive_restore
+from hocbaso.exchange.archive.write import archive_build
+from hocbaso.exchange.testing import flip_in_signed_pdf, members, rezip
+from hocbaso.records.models import IssuedRecord, RecordWithdrawal
+from hocbaso.records.selectors import issued_status
+from hocbaso.records.services import (class_sign, correction_approve, correction_request, records_issue,
+                                      school_sign)
+from hocbaso.records.tests.test_lifecycle import (PRINCIPAL_PIN, TEACHER_PIN, open_signer,  # noqa: F401 (fixture)
+                                                  school, sign_and_issue)
+
+STATUS = {"current": "current", "superseded": "superseded", "withdrawn": "withdrawn"}
+
+
+def work_projection(school_code: str, year: str) -> dict:
+    """The year's work behind the registry by natural keys, to compare two installations (run in both)."""
+    import hashlib
+
+    from django.core.files.storage import default_storage
+
+    from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
+    from hocbaso.records.models import ClassPackage, RecordDraft
+    from hocbaso.signing.models import SubjectSignoff
+
+    where = {"enrolment__school_class__school_year__school__code": school_code,
+             "enrolment__school_class__school_year__name": year}
+    klass = {"school_class__school_year__school__code": school_code, "school_class__school_year__name": year}
+
+    def who(e):
+        return e.enrolment.pupil.identity_number or e.enrolment.pupil.full_name
+
+    def digest(name):
+        with default_storage.open(name, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+
+    return {
+        "subjects": sorted([who(e), e.period, e.subject, e.rating, e.score, e.comment, e.revision,
+                            e.updated_by.username if e.updated_by else None]
+                           for e in SubjectEvaluation.objects.filter(**where).select_related("enrolment__pupil",
+                                                                                            "updated_by")),
+        "traits": sorted([who(e), e.period, e.kind, e.code, e.rating, e.comment, e.revision]
+                         for e in TraitEvaluation.objects.filter(**where).select_related("enrolment__pupil")),
+        "results": sorted([who(r), r.outcome, r.award, r.homeroom_comment, r.completed_grade, r.revision,
+                           r.assessed_at.isoformat() if r.assessed_at else None]
+                          for r in YearResult.objects.filter(**where).select_related("enrolment__pupil")),
+        "locks": sorted([lock.school_class.name if lock.school_class_id else "", lock.locked_at.isoformat()]
+                        for lock in DataLock.objects.filter(school_year__school__code=school_code,
+                                                            school_year__name=year)),
+        "drafts": sorted([d.record_id, d.version, d.state, d.sha256, d.issued.record_id if d.issued_id else None,
+                          d.created_at.isoformat(), digest(d.pdf) == d.sha256]
+                         for d in RecordDraft.objects.filter(**where).select_related("issued")),
+        "signoffs": sorted([s.school_class.name, s.subject, s.teacher.full_name, s.payload_sha256, s.current,
+                            s.signed_at.isoformat(), digest(s.pdf) == s.pdf_sha256, s.identity.certificate_pem]
+                           for s in SubjectSignoff.objects.filter(**klass).select_related("identity", "teacher",
+                                                                                          "school_class")),
+        "packages": sorted([p.school_class.name, p.sha256, p.records, p.created_at.isoformat(),
+                            digest(p.file) == p.sha256]
+                           for p in ClassPackage.objects.filter(**klass).select_related("school_class")),
+    }
+
+
+@pytest.fixture
+def archived(school, tmp_path):
+    """Three records issued, one corrected (version 2 supersedes version 1), one withdrawn; archived."""
+    w = school
+    sign_and_issue(w)
+    correction = correction_request(enrolment=w.enrolment, field="subjects.toan.score", new_value=10,
+                                    reason="Nhập nhầm điểm kiểm tra cuối năm.", by=w.member.user)
+    correction_approve(correction=correction, by=w.owner.user)
+    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
+    records_issue(school_year=w.year, by=w.owner.user)
+    withdrawn = IssuedRecord.objects.exclude(enrolment=w.enrolment).order_by("record_id").first()
+    RecordWithdrawal.objects.create(issued_record=withdrawn, reason="Phát hành nhầm.", withdrawn_by=w.owner.user)
+    w.archive = tmp_path / "luu-tru.zip"
+    w.manifest = archive_build(school_year=w.year, out=w.archive, by=w.owner.user)
+    w.status = {r.record_id: issued_status(r)["status"] for r in IssuedRecord.objects.all()}
+    return w
+
+
+def test_the_archive_describes_itself(archived):
+    w = archived
+    files = members(w.archive.read_bytes())
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["format"] == "hocbaso.archive/1" and manifest["school"]["code"] == w.school.code
+    assert manifest["counts"]["issued"] == 4 and manifest["counts"]["current"] == 3
+    listed = {f["path"] for f in manifest["files"]}
+    assert listed == set(files) - {"manifest.json"}
+    assert {"directory.json", "registry.json", "audit.json", "pki/ca-root.pem"} <= listed
+    assert len([p for p in listed if p.startswith("pdfs/")]) == 4 == len([p for p in listed if p.startswith("records/")])
+    registry = json.loads(files["registry.json"])
+    assert {r["record_id"] for r in registry["issued"]} == set(w.status)
+    v2 = next(r for r in registry["issued"] if r["version"] == 2)
+    assert v2["supersedes"] and v2["correction"]["field"] == "subjects.toan.score"
+    assert sum(1 for r in registry["issued"] if r["withdrawal"]) == 1
+    audit = json.loads(files["audit.json"])
+    assert audit and {e["school_code"] for e in audit} == {w.school.code} and audit_check(audit) == []
+    directory = json.loads(files["directory.json"])
+    assert {c["name"] for c in directory["classes"]} == {"4A", "4B", "1A"}
+    work = json.loads(files["work.json"])
+    counts = manifest["counts"]
+    assert counts["subject_evaluations"] == len(work["subject_evaluations"]) > 0
+    assert counts["drafts"] == 4 and counts["signoffs"] == 1 and counts["class_packages"] == 1
+    assert counts["locks"] == 1 and counts["year_results"] == 3
+    for item in work["files"]:  # every draft, sign-off and package file is in the archive, by its hash
+        assert hashlib.sha256(files[item["path"]]).hexdigest() == item["sha256"]
+    assert archive_open(io.BytesIO(w.archive.read_bytes())).manifest["files"] == manifest["files"]
+
+
+def test_a_damaged_archive_and_an_existing_year_are_refused_writing_nothing(archived):
+    w = archived
+    files = members(w.archive.read_bytes())
+    pdf = next(p for p in files if p.startswith("pdfs/"))
+    damaged = rezip({**files, pdf: flip_in_signed_pdf(files[pdf])}, compression=zipfile.ZIP_DEFLATED)
+    with pytest.raises(ArchiveRefused, match=f"Tệp {pdf} không khớp mã băm SHA-256"):
+        archive_restore(io.BytesIO(damaged))
+    edited = json.loads(files["registry.json"])
+    edited["issued"][0]["lookup_code"] = "AAAA-AAAA-AAA"
+    with pytest.raises(ArchiveRefused, match="registry.json không khớp mã băm"):
+        archive_restore(io.BytesIO(rezip({**files, "registry.json": json.dumps(edited).encode()})))
+    with pytest.raises(ArchiveRefused, match="không có trong manifest|không được liệt kê"):
+        archive_restore(io.BytesIO(rezip({**files, "them.txt": b"x"})))
+    with pytest.raises(ArchiveRefused, match="Năm học 2024-2025 của trường 67000199 đã có"):
+        archive_restore(w.archive)
+    assert SchoolYear.objects.filter(school=w.school).count() == 1 and IssuedRecord.objects.count() == 4
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")),
+                    reason="restores into its own SQLite data folder; the PostgreSQL pass would repeat it unchanged")
+def test_archive_restores_into_a_fresh_installation_where_every_record_verifies(archived, tmp_path):
+    w = archived
+    env = {**os.environ, "HOCBASO_DATA_DIR": str(tmp_path / "moi")}
+    for name in ("DATABASE_URL", "HOCBASO_PKI_DIR", "HOCBASO_TRUST_ROOTS"):
+        env.pop(name, None)
+    run = lambda *args: subprocess.run([sys.executable, "-m", "hocbaso", *args], env=env,  # noqa: E731
+                                       capture_output=True, text=True)
+    files = members(w.archive.read_bytes())
+    pdf = next(p for p in files if p.startswith("pdfs/"))
+    damaged = tmp_path / "hong.zip"
+    damaged.write_bytes(rezip({**files, pdf: flip_in_signed_pdf(files[pdf])}))
+    refused = run("restore", str(damaged))
+    assert refused.returncode != 0 and "không khớp mã băm" in refused.stderr, refused.stderr
+
+    restored = run("restore", str(w.archive))  # nothing was written by the refusal: the year is still new here
+    assert restored.returncode == 0, restored.stderr
+    assert "4 học bạ" in restored.stdout
+    # Accounts come back without a password; the report names them and says how to set one.
+    assert "hocbaso changepassword" in restored.stdout and "hieutruong" in restored.stdout
+    ca_root = tmp_path / "ca-root.pem"
+    ca_root.write_bytes(files["pki/ca-root.pem"])
+    for path in sorted(p for p in files if p.startswith("pdfs/")):
+        record_id = path[len("pdfs/"):-len(".pdf")]
+        target = tmp_path / f"{record_id}.pdf"
+        target.write_bytes(files[path])
+        checked = run("verify", str(target), "--trust-root", str(ca_root))
+        assert checked.returncode == 0, checked.stderr
+        report = json.loads(checked.stdout)
+        assert report["registry_match"] and report["record_id"] == record_id
+        assert report["status"] == STATUS[w.status[record_id]] and report["intact"] and report["trusted"]
+    dumped = run("shell", "-v", "0", "-c", "import json; from hocbaso.exchange.archive.registry import registry_rows; "
+                 f"print(json.dumps(registry_rows('{w.school.code}', '2024-2025'), ensure_ascii=False))")
+    assert dumped.returncode == 0, dumped.stderr
+    assert json.loads(dumped.stdout) == json.loads(json.dumps(registry_rows(w.school.code, "2024-2025")))
+    # The work behind the registry (evaluations, results, locks, drafts, sign-offs, class packages) too.
+    dumped = run("shell", "-v", "0", "-c", "import json; from hocbaso.exchange.archive.tests.test_archive import "
+                 f"work_projection; print(json.dumps(work_projection('{w.school.code}', '2024-2025'), "
+                 "ensure_ascii=False))")
+    assert dumped.returncode == 0, dumped.stderr
+    here = json.loads(json.dumps(work_projection(w.school.code, "2024-2025")))
+    assert json.loads(dumped.stdout) == here and here["subjects"] and here["drafts"] and here["signoffs"]
+    has_password = run("shell", "-v", "0", "-c", "from django.contrib.auth import get_user_model; "
+                       "print(get_user_model().objects.get(username='hieutruong').has_usable_password())")
+    assert has_password.stdout.strip() == "False", has_password.stderr

@@ -1,0 +1,36 @@
+"""A certified copy of a whole history as a background job (``exchange.copy``), signed with the principal's PIN.
+
+Registered with ``hocbaso.jobs`` when the apps load (``ExchangeConfig.ready`` imports it). Its progress shows on
+the portal's job page (``portal:job``); ``args["back"]`` is where its "back" button leads. The handler checks
+the rules again (``copy_request_fulfil``: the user may have lost a role since queueing).
+"""
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+
+from hocbaso.exchange.copies.services import copy_request_fulfil
+from hocbaso.exchange.models import CopyRequest
+from hocbaso.jobs.registry import job_handler
+
+KIND_COPY = "exchange.copy"
+
+
+def _user(job):
+    return get_user_model().objects.select_related("staff").get(pk=job.created_by_id)
+
+
+@job_handler(KIND_COPY)
+def copy(job, progress):
+    """Render the pupil's whole history as a certified copy and sign it with the principal's PIN."""
+    from hocbaso.portal.jobsecret import pin_take
+    from hocbaso.signing.services import identity_for, signer_open
+
+    request = CopyRequest.objects.select_related("pupil__school").get(pk=job.args["request"])
+    pin = pin_take(job, target=f"copy:{request.pk}")
+    by = _user(job)
+    progress.total(1)
+    signer = signer_open(identity_for(staff=by.staff), pin)
+    copy = copy_request_fulfil(request=request, by=by, signer=signer)
+    progress.step(1, _("Đã ký bản sao."))
+    return {"summary": _("Đã cấp bản sao học bạ của %(pupil)s (lần cấp %(n)s).")
+            % {"pupil": request.pupil.full_name, "n": copy.number}, "copy": copy.pk}

@@ -1,0 +1,96 @@
+"""Cấp bản sao: the whole history marked BẢN SAO with its number, signed by the principal, logged, verifiable."""
+
+import io
+import json
+import shutil
+import subprocess
+
+import pytest
+from django.core.management import call_command
+
+from hocbaso.audit.models import AuditEntry
+from hocbaso.documents import extract_records
+from hocbaso.exchange.copies.services import COPY_VERDICT, copy_file_verdict, copy_issue
+from hocbaso.exchange.models import CertifiedCopy
+from hocbaso.exchange.testing import flip_in_signed_pdf, read
+from hocbaso.records.models import IssuedRecord
+from hocbaso.records.services import LifecycleRefused
+from hocbaso.records.tests.test_lifecycle import (PRINCIPAL_PIN, TEACHER_PIN, open_signer,  # noqa: F401 (fixture)
+                                                  school, sign_and_issue)
+from hocbaso.signing.validate import validate_pdf
+
+
+def _text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "copy.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
+
+
+def test_a_certified_copy_is_numbered_signed_by_the_principal_logged_and_recognised(school, tmp_path):
+    w = school
+    sign_and_issue(w)
+    issued = IssuedRecord.objects.get(enrolment=w.enrolment)
+    principal = open_signer(w.owner, PRINCIPAL_PIN, seal=True)
+    first = copy_issue(pupil=w.pupil, by=w.owner.user, signer=principal)
+    second = copy_issue(pupil=w.pupil, by=w.owner.user, signer=principal)
+    assert (first.number, second.number) == (1, 2) and first.sha256 != second.sha256
+    assert first.records == [{"record_id": issued.record_id, "version": 1, "school_year": "2024-2025"}]
+    data = read(second.file)
+    report = validate_pdf(data)
+    assert [s["signer_name"] for s in report["signatures"]] == ["Đoàn Trung Quế"]
+    assert report["trusted"] and not report["altered"] and report["signatures"][0]["field"] == "HT"
+    assert report["signatures"][0]["covers_whole_file"]
+    # The copy carries the issued record itself (same record id, lookup code, data).
+    assert extract_records(data)["2024-2025"] == issued.record
+    if shutil.which("pdftotext"):
+        text = _text(data, tmp_path)
+        assert "BẢN SAO" in text and "Lần cấp: 2" in text
+    # Logged: the copy register and the audit log.
+    assert list(CertifiedCopy.objects.values_list("number", flat=True)) == [1, 2]
+    assert AuditEntry.objects.filter(action="record.copy", school_code=w.school.code).count() == 2
+    # Verifiable like an original: the file is recognised by its SHA-256; a changed byte is not.
+    verdict = copy_file_verdict(data)
+    assert verdict.verdict == COPY_VERDICT and "lần cấp 2" in verdict.message and w.school.name in verdict.message
+    assert verdict.details["copy_number"] == 2
+    broken = flip_in_signed_pdf(data)
+    assert copy_file_verdict(broken) is None
+    assert validate_pdf(broken)["altered"]
+
+
+def test_only_the_principal_with_their_own_certificate_and_only_issued_records(school):
+    w = school
+    with pytest.raises(LifecycleRefused, match="chưa có học bạ nào đã phát hành"):
+        copy_issue(pupil=w.pupil, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
+    sign_and_issue(w)
+    with pytest.raises(LifecycleRefused, match="Chỉ hiệu trưởng"):
+        copy_issue(pupil=w.pupil, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    with pytest.raises(LifecycleRefused, match="không phải chứng thư số đã đăng ký"):
+        copy_issue(pupil=w.pupil, by=w.owner.user, signer=open_signer(w.member, TEACHER_PIN))
+    assert not CertifiedCopy.objects.exists()
+
+
+def test_copy_command(school, tmp_path, monkeypatch, capsys):
+    w = school
+    sign_and_issue(w)
+    monkeypatch.setenv("HT_PIN", PRINCIPAL_PIN)
+    out = tmp_path / "ban-sao.pdf"
+    call_command("copy", "--pupil", w.pupil.identity_number, "--user", "hieutruong", "--out", str(out),
+                 "--pin-env", "HT_PIN")
+    assert "bản sao học bạ số 1" in capsys.readouterr().out
+    assert copy_file_verdict(out.read_bytes()).details["copy_number"] == 1
+
+
+def test_the_public_file_check_recognises_a_certified_copy(school, tmp_path):
+    from hocbaso.verify.files import file_check
+
+    w = school
+    sign_and_issue(w)
+    copy = copy_issue(pupil=w.pupil, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
+    assert file_check(read(copy.file)).verdict == COPY_VERDICT
+    # `hocbaso verify` says the same: a certified copy, intact, with its number.
+    path = tmp_path / "ban-sao.pdf"
+    path.write_bytes(read(copy.file))
+    out = io.StringIO()
+    call_command("verify", str(path), stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["status"] == "certified_copy" and report["intact"] and report["copy_number"] == copy.number

@@ -1,0 +1,11 @@
+"""URLs of the Excel pages (included into the ``exchange`` namespace by ``exchange.urls``)."""
+
+from django.urls import path
+
+from hocbaso.exchange.excel import views
+
+urlpatterns = [
+    path("nha-truong/<int:year_id>/du-lieu/nhap-hoc-sinh/", views.import_pupils, name="import_pupils"),
+    path("lop/<int:class_id>/nhap-excel/", views.import_evaluations, name="import_evaluations"),
+    path("lop/<int:class_id>/xuat-excel/<str:period>/", views.class_export, name="class_export"),
+]

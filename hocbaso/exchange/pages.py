@@ -1,0 +1,27 @@
+"""What every data page starts from: the school year the user may see (with their access), a refusal, and the
+year's enrolments."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from hocbaso.directory.models import Enrolment, SchoolYear
+from hocbaso.portal.permissions import exchange_access
+
+
+def year_for(request, year_id: int):
+    year = SchoolYear.objects.select_related("school__district__province").filter(pk=year_id).first()
+    access = exchange_access(request.user, year.school) if year else None
+    if year is None or not access.visible:
+        raise Http404(_("Không tìm thấy năm học, hoặc bạn không có quyền xem trường này."))
+    return year, access
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def year_enrolments(year):
+    return (Enrolment.objects.filter(school_class__school_year=year).select_related("pupil", "school_class")
+            .order_by("school_class__grade", "school_class__name", "pupil__full_name", "pk"))

@@ -1,0 +1,58 @@
+"""The submission to the district/province office (every class's sealed package as one ZIP, from the data page)
+and the office's page that checks the packages schools submitted."""
+
+import tempfile
+import zipfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from hocbaso.exchange.pages import require
+from hocbaso.exchange.submission.services import SubmissionRefused, package_receive, receive_counts, submission_collect
+from hocbaso.portal.permissions import can_receive_submissions
+
+
+def submission_download(request, year, stem: str):
+    """Every class's latest sealed package with ``submission.json``, as one ZIP (``export/nop-phong-so``)."""
+    # A whole school's packages are about 100 MB: built in a temporary file (gone once sent), not in memory.
+    spool = tempfile.TemporaryFile()
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            index = submission_collect(school_year=year, out=Path(folder))
+        except SubmissionRefused as refused:
+            spool.close()
+            messages.error(request, str(refused))
+            return redirect("exchange:hub", year.pk)
+        with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as archive:
+            for path in sorted(Path(folder).iterdir()):
+                archive.write(path, path.name)
+    spool.seek(0)
+    response = FileResponse(spool, content_type="application/zip", as_attachment=True,
+                            filename=f"nop-phong-so-{stem}.zip")
+    response["Cache-Control"] = "no-store"
+    response["X-Packages"] = str(len(index["packages"]))
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def receive(request):
+    """Phòng/Sở: check the class packages schools submitted (uploaded ZIP files) and count the records; nothing
+    is stored."""
+    require(can_receive_submissions(request.user), _("Trang này dành cho cán bộ Phòng/Sở GD&ĐT."))
+    received, counts, error = [], [], None
+    if request.method == "POST":
+        uploads = request.FILES.getlist("files")
+        if not uploads:
+            error = _("Hãy chọn các tệp gói học bạ (.zip) mà trường đã nộp.")
+        for upload in uploads:
+            if upload.name.endswith(".json"):
+                continue  # the submission's index travels beside the packages
+            received.append(package_receive(upload.read(), label=upload.name))
+        counts = receive_counts(received)
+    return render(request, "exchange/receive.html", {"received": received, "counts": counts, "error": error})

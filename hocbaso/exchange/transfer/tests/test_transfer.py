@@ -1,0 +1,227 @@
+"""Chuyển trường between two schools of one deployment: the sealed package, the expiring link, the checks at
+the receiving school, and refusal (with the reason, writing nothing) of a package changed by one byte."""
+
+import datetime as dt
+import hashlib
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from hocbaso.audit.models import AuditEntry
+from hocbaso.directory.models import Enrolment, Pupil
+from hocbaso.exchange.history import pupil_history
+from hocbaso.exchange.models import ImportedRecord, Transfer
+from hocbaso.signing.packages import package_open, sealed_package
+from hocbaso.exchange.testing import flip_in_member, flip_in_signed_pdf, members, read, receiving_school, rezip
+from hocbaso.exchange.transfer.services import (TransferRefused, _pupil_for, transfer_package_build,
+                                                transfer_package_import)
+from hocbaso.records.models import IssuedRecord
+from hocbaso.records.services import LifecycleRefused
+from hocbaso.records.tests.test_lifecycle import SEAL_PIN, school  # noqa: F401 (fixture)
+from hocbaso.signing.services import identity_for, identity_issue, signer_open
+from hocbaso.signing.validate import validate_pdf
+
+
+SHEET = {"left": "Trường", "right": "", "title": "Danh sách", "subtitle": "", "columns": ["STT"], "widths": ["auto"],
+         "rows": [[1]], "signer_title": "Thủ trưởng", "signer_name": "Trường"}
+
+
+@pytest.fixture
+def transfer(school, django_user_model):
+    """The class issued at the sending school; at the receiving school a principal, a teacher and a class 5A
+    for 2025-2026; the transfer package of the first pupil."""
+    w = receiving_school(school, django_user_model)
+    w.seal = signer_open(identity_for(school=w.school), SEAL_PIN)
+    w.transfer = transfer_package_build(pupil=w.pupil, by=w.owner.user, seal_signer=w.seal)
+    w.package = read(w.transfer.file)
+    w.issued = IssuedRecord.objects.get(enrolment=w.enrolment)
+    return w
+
+
+def _import(w, data, **kw):
+    return transfer_package_import(data=data, school_year=w.next_year, school_class=w.class5a, by=w.receiver.user, **kw)
+
+
+def _state():
+    return (Enrolment.objects.count(), ImportedRecord.objects.count(), Pupil.objects.count(),
+            AuditEntry.objects.count(), list(Pupil.objects.order_by("pk").values_list("school_id", flat=True)))
+
+
+def test_transfer_package_moves_the_pupil_with_every_signature_checked(transfer, client):
+    w = transfer
+    assert w.transfer.records == 1 and w.transfer.url.endswith(f"/chuyen-truong/{w.transfer.token}/")
+    assert w.transfer.expires_at - timezone.now() > dt.timedelta(days=13, hours=23)
+    assert w.transfer.token not in Transfer.objects.values_list("token_sha256", flat=True)  # only its hash is kept
+    files = members(w.package)
+    assert set(files) == {"manifest.pdf", f"records/{w.issued.record_id}.pdf"}
+    assert files[f"records/{w.issued.record_id}.pdf"] == read(w.issued.pdf)  # the issued bytes, unchanged
+    sealed = validate_pdf(files["manifest.pdf"])
+    assert sealed["trusted"] and not sealed["altered"]
+    assert sealed["signatures"][0]["organisation"] == w.school.name
+
+    # The receiving school downloads through the link, then imports.
+    response = client.get(f"/chuyen-truong/{w.transfer.token}/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    data = response.content
+    assert hashlib.sha256(data).hexdigest() == w.transfer.sha256
+    assert Transfer.objects.get().downloads == 1
+    result = _import(w, data, joined_on=dt.date(2025, 9, 5))
+    assert result.pupil.pk == w.pupil.pk and not result.pupil_created  # linked by identity number
+    w.pupil.refresh_from_db()
+    assert w.pupil.school == w.other_school
+    enrolment = result.enrolment
+    assert enrolment.transferred_in and enrolment.school_class == w.class5a and enrolment.registry_number == "1/2025"
+    imported = ImportedRecord.objects.get()
+    assert (imported.record_id, imported.version, imported.lookup_code, imported.sha256) == \
+        (w.issued.record_id, 1, w.issued.lookup_code, w.issued.sha256)
+    assert read(imported.pdf) == read(w.issued.pdf) and imported.record == w.issued.record
+    assert [s["name"] for s in imported.signers] == ["Lê Thị Hoa", "Đoàn Trung Quế"]
+    assert imported.history and imported.history[0]["school_name"] == w.school.name
+    assert AuditEntry.objects.filter(action="transfer.import", school_code=w.other_school.code).exists()
+    # The pupil's history at the receiving school: the issued year, then the new year.
+    records, history = pupil_history(w.pupil)
+    assert [r["school_year"] for r in records] == ["2024-2025", "2025-2026"]
+    assert records[0]["issuance"]["record_id"] == w.issued.record_id
+    assert [(h["school_year"], h["school_name"], h["transferred_in"]) for h in history] == \
+        [("2024-2025", w.school.name, False), ("2025-2026", w.other_school.name, True)]
+    assert [r["school_year"] for r in pupil_history(w.pupil, issued_only=True)[0]] == ["2024-2025"]
+    # Importing the same pupil into the same class again is refused.
+    with pytest.raises(TransferRefused, match="đã có trong lớp 5A"):
+        _import(w, data)
+
+
+def test_the_link_expires_and_an_unknown_token_finds_nothing(transfer, client):
+    w = transfer
+    assert client.get("/chuyen-truong/khong-co/").status_code == 404
+    Transfer.objects.update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    response = client.get(f"/chuyen-truong/{w.transfer.token}/")
+    assert response.status_code == 410 and "hết hạn" in response.content.decode()
+
+
+def test_a_byte_changed_in_a_record_pdf_is_refused_and_nothing_is_written(transfer):
+    w = transfer
+    before = _state()
+    name = f"records/{w.issued.record_id}.pdf"
+    # One byte changed in the ZIP, inside the record PDF's bytes.
+    with pytest.raises(TransferRefused) as refused:
+        _import(w, flip_in_member(w.package, name))
+    assert any(name in p and "bị hỏng hoặc đã bị sửa" in p for p in refused.value.problems), refused.value.problems
+    # The same change made with a ZIP tool (the ZIP's own checksums right): the sealed hash catches it.
+    files = members(w.package)
+    with pytest.raises(TransferRefused) as refused:
+        _import(w, rezip({**files, name: flip_in_signed_pdf(files[name])}))
+    assert any(name in p and "không khớp mã băm SHA-256" in p for p in refused.value.problems), refused.value.problems
+    assert _state() == before
+    assert not ImportedRecord.objects.exists()
+
+
+def test_a_byte_changed_in_the_manifest_is_refused_and_nothing_is_written(transfer):
+    w = transfer
+    before = _state()
+    with pytest.raises(TransferRefused) as refused:
+        _import(w, flip_in_member(w.package, "manifest.pdf"))
+    assert any("manifest.pdf" in p for p in refused.value.problems), refused.value.problems
+    files = members(w.package)
+    with pytest.raises(TransferRefused) as refused:
+        _import(w, rezip({**files, "manifest.pdf": flip_in_signed_pdf(files["manifest.pdf"])}))
+    assert any("manifest.pdf" in p and ("chữ ký số không hợp lệ" in p or "không đọc được" in p.lower())
+               for p in refused.value.problems), refused.value.problems
+    assert _state() == before
+
+
+def test_a_swapped_record_an_extra_file_and_a_foreign_seal_are_refused(transfer):
+    w = transfer
+    before = _state()
+    files = members(w.package)
+    name = f"records/{w.issued.record_id}.pdf"
+    other = IssuedRecord.objects.exclude(pk=w.issued.pk).first()
+    # Another pupil's genuine, validly signed record in place of this pupil's: the sealed hash says no.
+    with pytest.raises(TransferRefused, match="không khớp mã băm"):
+        _import(w, rezip({**files, name: read(other.pdf)}))
+    # A file slipped in that the sealed list does not name.
+    with pytest.raises(TransferRefused, match="không có trong danh sách đã đóng dấu"):
+        _import(w, rezip({**files, "records/them.pdf": read(other.pdf)}))
+    assert _state() == before
+    # A package sealed by another school's seal, claiming to be from the sending school: refused when built,
+    # and refused when someone assembles it by hand.
+    identity_issue(school=w.other_school, pin="999999", by=w.receiver.user)
+    foreign = signer_open(identity_for(school=w.other_school), "999999")
+    with pytest.raises(LifecycleRefused, match="không phải con dấu đã đăng ký"):
+        transfer_package_build(pupil=w.pupil, by=w.owner.user, seal_signer=foreign)
+    opened = package_open(w.package)
+    forged = sealed_package(manifest=opened.manifest, files={name: files[name]}, seal_signer=foreign,
+                            sheet=SHEET, reason="Giả mạo")
+    before = _state()
+    with pytest.raises(TransferRefused, match=f"Con dấu trên danh sách là của {w.other_school.name}, không phải "
+                                              f"của {w.school.name}"):
+        _import(w, forged)
+    assert _state() == before
+
+
+def test_only_the_principal_sends_and_only_school_officers_receive(transfer):
+    w = transfer
+    with pytest.raises(LifecycleRefused, match="Chỉ hiệu trưởng"):
+        transfer_package_build(pupil=w.pupil, by=w.member.user, seal_signer=w.seal)
+    with pytest.raises(TransferRefused, match="Chỉ hiệu trưởng, phó hiệu trưởng hoặc văn thư"):
+        transfer_package_import(data=w.package, school_year=w.next_year, school_class=w.class5a,
+                                by=w.outsider.user)
+    with pytest.raises(TransferRefused, match="chính trường này"):
+        transfer_package_import(data=w.package, school_year=w.year, school_class=w.class4b, by=w.owner.user)
+
+
+def test_a_new_pupil_is_created_from_the_manifest_and_a_clashing_identity_is_refused(transfer):
+    w = transfer
+    block = {"identity_number": "067214777777", "full_name": "Đặng Văn Mới", "gender": "male",
+             "birth_date": "2015-04-03", "ethnicity": "Kinh", "nationality": "Việt Nam", "birthplace": "Tỉnh Lâm Đồng",
+             "hometown": None, "address": None, "father_name": None, "mother_name": None, "guardian_name": None,
+             "sector_code": None, "disability": None}
+    pupil, created = _pupil_for(block, w.other_school)
+    assert created and pupil.pk is None and pupil.full_name == "Đặng Văn Mới" and pupil.hometown == ""
+    with pytest.raises(TransferRefused, match="đã thuộc học sinh Nguyễn Thị Ánh Tuyết"):
+        _pupil_for({**block, "identity_number": w.pupil.identity_number}, w.other_school)
+
+
+def test_transfer_commands(transfer, tmp_path, monkeypatch, capsys):
+    w = transfer
+    monkeypatch.setenv("SEAL_PIN", SEAL_PIN)
+    out = tmp_path / "chuyen.zip"
+    call_command("transfer", "export", "--pupil", w.pupil.identity_number, "--out", str(out), "--user", "hieutruong",
+                 "--seal-pin-env", "SEAL_PIN")
+    printed = capsys.readouterr().out
+    assert "1 học bạ" in printed and "/chuyen-truong/" in printed and out.stat().st_size > 0
+    bad = tmp_path / "hong.zip"
+    bad.write_bytes(flip_in_member(out.read_bytes(), f"records/{w.issued.record_id}.pdf"))
+    with pytest.raises(CommandError, match="Từ chối gói chuyển trường"):
+        call_command("transfer", "import", str(bad), "--school", w.other_school.code, "--year", "2025-2026",
+                     "--class", "5A", "--user", "hieutruong2")
+    call_command("transfer", "import", str(out), "--school", w.other_school.code, "--year", "2025-2026",
+                 "--class", "5A", "--user", "hieutruong2", "--registry-number", "7/2025", "--joined-on", "2025-09-08")
+    printed = capsys.readouterr().out
+    assert "Đã nhận học sinh Nguyễn Thị Ánh Tuyết" in printed and w.issued.record_id in printed
+    enrolment = Enrolment.objects.get(school_class=w.class5a)
+    assert (enrolment.registry_number, enrolment.joined_on) == ("7/2025", dt.date(2025, 9, 8))
+
+
+def test_from_another_deployment_the_pupil_is_created_and_the_imported_records_are_the_history(transfer):
+    """As if the package came from another deployment: the pupil is unknown here, and trust in the sending
+    deployment's CA is configuration (no trusted root: refused; its root given: accepted)."""
+    w = transfer
+    Pupil.objects.filter(pk=w.pupil.pk).update(identity_number="067214000000")  # nobody here has the number
+    with pytest.raises(TransferRefused, match="không thuộc tổ chức chứng thực được hệ thống tin cậy"):
+        _import(w, w.package, trust_roots=[])
+    from django.conf import settings
+
+    result = _import(w, w.package, trust_roots=[str(settings.PKI_DIR / "ca" / "root.pem")])
+    assert result.pupil_created and result.pupil.pk != w.pupil.pk
+    pupil = result.pupil
+    assert (pupil.identity_number, pupil.full_name, pupil.school) == ("067214001234", w.pupil.full_name,
+                                                                       w.other_school)
+    assert (pupil.birth_date, pupil.father_name, pupil.hometown) == (w.pupil.birth_date, w.pupil.father_name,
+                                                                      w.pupil.hometown)
+    records, history = pupil_history(pupil)
+    assert [r["school_year"] for r in records] == ["2024-2025", "2025-2026"]
+    assert records[0] == w.issued.record  # from the imported record: this pupil has no issued record here
+    assert [(h["school_year"], h["school_name"], h["class_name"]) for h in history] == \
+        [("2024-2025", w.school.name, "4A"), ("2025-2026", w.other_school.name, "5A")]
