@@ -96,7 +96,7 @@ def build_class(year, teacher, name: str):
 
 def sheet_entries(klass, run: int, revisions: dict) -> list[dict]:
     """The whole year-end sheet as the browser sends it; ``run`` varies every value so every row changes."""
-    from hocbaso.portal.permissions import SHEET_TRAITS
+    from hocbaso.web.permissions import SHEET_TRAITS
     from hocbaso.tt27 import catalogue
 
     subject_rating, trait_rating = "THC"[run % 3], "TĐC"[run % 3]
@@ -155,7 +155,7 @@ def run(args) -> int:
     from django.urls import reverse
 
     from hocbaso.assessment.services import evaluations_save
-    from hocbaso.portal.permissions import class_access
+    from hocbaso.web.permissions import class_access
     from hocbaso.portal.services import grid_save
 
     year, teacher, user = build_school()

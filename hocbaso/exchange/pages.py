@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from hocbaso.directory.models import Enrolment, SchoolYear
-from hocbaso.portal.permissions import exchange_access
+from hocbaso.web.permissions import exchange_access
 
 
 def year_for(request, year_id: int):

@@ -4,7 +4,7 @@ The features live in subpackages with their own views and URLs: ``excel`` (impor
 CSDL ngành file), ``submission`` (to the office, and the office's check), ``transfer``, ``copies`` (certified
 copies) and ``archive`` (year-end). An uploaded file is checked whole first and shown; only a second POST with the
 preview's key writes, re-running every check (``exchange.uploads``). The archive and a copy of a whole history run
-as jobs on the portal's progress page. Permissions: ``portal.permissions.exchange_access`` (404 for a school the
+as jobs on the portal's progress page. Permissions: ``web.permissions.exchange_access`` (404 for a school the
 user may not see, 403 for what they may not do).
 """
 

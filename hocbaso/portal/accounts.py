@@ -26,7 +26,7 @@ from hocbaso.portal import totp
 from hocbaso.portal.forms import CodeForm, LoginForm
 from hocbaso.portal.middleware import MUST_CHANGE
 from hocbaso.portal.models import TemporaryPassword, TwoFactorDevice
-from hocbaso.portal.permissions import can_use_two_factor
+from hocbaso.web.permissions import can_use_two_factor
 
 PENDING = "hocbaso_2fa_pending"
 SETUP = "hocbaso_2fa_setup"
@@ -202,7 +202,7 @@ def staff_passwords(request):
 
     from hocbaso.directory.models import Staff
     from hocbaso.directory.selectors import staff_for_user, vietnamese_sort_key
-    from hocbaso.portal.permissions import can_manage_accounts
+    from hocbaso.web.permissions import can_manage_accounts
     from hocbaso.portal.services import password_reset
 
     if not can_manage_accounts(request.user):

@@ -3,7 +3,7 @@ the current values, and the typed new value turned into what ``records.services.
 
 from django.utils.translation import gettext as _
 
-from hocbaso.portal.permissions import ClassAccess
+from hocbaso.web.permissions import ClassAccess
 from hocbaso.records.selectors import enrolments_for_records, record_build
 from hocbaso.tt27 import catalogue
 

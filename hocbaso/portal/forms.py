@@ -20,42 +20,6 @@ class CodeForm(forms.Form):
                                                          "inputmode": "numeric"}))
 
 
-PIN_ATTRS = {"autocomplete": "off", "inputmode": "numeric", "class": "pin"}
-
-
-class PinForm(forms.Form):
-    """One PIN for one signing action (checked against the key before anything is queued)."""
-
-    pin = forms.CharField(label=_("Mã PIN ký số"), max_length=64, strip=True,
-                          widget=forms.PasswordInput(attrs=PIN_ATTRS))
-
-
-class NewPinForm(forms.Form):
-    """A new certificate's PIN, typed twice: at least 6 digits."""
-
-    pin = forms.RegexField(label=_("Mã PIN (ít nhất 6 chữ số)"), regex=r"^\d{6,32}$", strip=True,
-                           error_messages={"invalid": _("Mã PIN phải gồm từ 6 đến 32 chữ số.")},
-                           widget=forms.PasswordInput(attrs={**PIN_ATTRS, "autocomplete": "new-password"}))
-    pin2 = forms.CharField(label=_("Nhập lại mã PIN"), max_length=32, strip=True,
-                           widget=forms.PasswordInput(attrs={**PIN_ATTRS, "autocomplete": "new-password"}))
-    replace = forms.BooleanField(label=_("Tôi hiểu: chứng thư số cũ sẽ bị thay thế và mã PIN cũ không dùng được nữa."),
-                                 required=False)
-
-    def __init__(self, *args, replacing: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.replacing = replacing
-        if not replacing:
-            del self.fields["replace"]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("pin") and data.get("pin") != data.get("pin2"):
-            self.add_error("pin2", _("Hai lần nhập mã PIN không giống nhau."))
-        if self.replacing and not data.get("replace"):
-            self.add_error("replace", _("Hãy xác nhận việc thay thế chứng thư số cũ."))
-        return data
-
-
 class CorrectionForm(forms.Form):
     """Đề nghị điều chỉnh one field of a pupil's year-end record; ``fields`` come from the user's rights."""
 
@@ -88,38 +52,3 @@ class CorrectionForm(forms.Form):
 class DecisionForm(forms.Form):
     note = forms.CharField(label=_("Ghi chú"), max_length=1000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
-
-
-# ---------------------------------------------------------------------- a signing page's PIN
-
-def pin_check(form: PinForm, identity, *, seal: bool = False) -> bool:
-    """Open the key with the typed PIN before queueing anything; a refusal goes on the form, in Vietnamese."""
-    from hocbaso.signing.errors import SigningError, WrongPinError
-    from hocbaso.signing.services import signer_open
-
-    try:
-        signer_open(identity, form.cleaned_data["pin"], seal=seal)
-    except WrongPinError as error:
-        form.add_error("pin", str(error))
-        return False
-    except SigningError as error:
-        form.add_error(None, str(error))
-        return False
-    return True
-
-
-NO_CERTIFICATE = _("Bạn chưa có chứng thư số. Hãy tạo chứng thư số trước khi ký.")
-
-
-def pin_form(request, *, problems: list, identity, no_identity=NO_CERTIFICATE, seal: bool = False):
-    """A signing page's PIN form. On a POST with nothing in the way (``problems``), a certificate and a PIN
-    that opens its key, returns ``(form, pin)``; otherwise ``(form, None)`` with the reason on the form."""
-    form = PinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if problems:
-            form.add_error(None, problems[0])
-        elif identity is None:
-            form.add_error(None, no_identity)
-        elif pin_check(form, identity, seal=seal):
-            return form, form.cleaned_data["pin"]
-    return form, None

@@ -4,7 +4,7 @@ issuing, the progress of background jobs, record previews, signing certificates 
 Lock, class signing, school signing and issuing run as jobs (``hocbaso.portal.tasks``); the page that queues one
 checks the PIN first (a wrong PIN queues nothing) and then shows the job's progress page, which polls a JSON
 endpoint and so survives a reload. A subject teacher's sign-off is one small PDF and is signed at once.
-Permissions: ``hocbaso.portal.permissions`` (404 for what the user may not see, 403 for what they may not do).
+Permissions: ``hocbaso.web.permissions`` (404 for what the user may not see, 403 for what they may not do).
 """
 
 from django.contrib import messages
@@ -27,9 +27,10 @@ from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.services import job_submit
 from hocbaso.portal import lifecycle
 from hocbaso.portal.corrections import correction_fields, with_labels
-from hocbaso.portal.forms import NO_CERTIFICATE, CorrectionForm, DecisionForm, NewPinForm, PinForm, pin_form
+from hocbaso.portal.forms import CorrectionForm, DecisionForm
+from hocbaso.web.pins import NO_CERTIFICATE, NewPinForm, PinForm, pin_form
 from hocbaso.portal.jobsecret import ARG, pin_seal
-from hocbaso.portal.permissions import (can_cancel_job, can_hold_certificate, can_request_correction, can_sign_class,
+from hocbaso.web.permissions import (can_cancel_job, can_hold_certificate, can_request_correction, can_sign_class,
                                         can_view_job, school_access, signoff_subjects)
 from hocbaso.portal.views import _class_for, api_login_required
 from hocbaso.records.models import (OPEN_STATES, CorrectionRequest, CorrectionStatus, DraftState, IssuedRecord,

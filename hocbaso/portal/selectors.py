@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.directory.models import ClassKind, EnrolmentStatus, SchoolClass
 from hocbaso.directory.selectors import class_pupils
-from hocbaso.portal.permissions import SHEET_TRAITS, SHEET_YEAR, ClassAccess
+from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, ClassAccess
 from hocbaso.tt27 import catalogue
 
 try:  # the comment phrase bank (a colleague's module); the grid works without it

@@ -23,7 +23,7 @@ from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearRe
 from hocbaso.assessment.services import (SUBJECT_FIELDS, TRAIT_FIELDS, EvaluationInputError, evaluations_save,
                                          year_result_set)
 from hocbaso.directory.models import Enrolment, SchoolClass
-from hocbaso.portal.permissions import SHEET_TRAITS, SHEET_YEAR, ClassAccess
+from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, ClassAccess
 from hocbaso.portal.selectors import YEAR_FIELDS, year_value
 from hocbaso.tt27 import catalogue
 
@@ -266,7 +266,7 @@ def password_reset(*, staff, by) -> str:
 
     from hocbaso.audit.services import Action, log_actions
     from hocbaso.portal.models import TemporaryPassword
-    from hocbaso.portal.permissions import can_reset_password
+    from hocbaso.web.permissions import can_reset_password
 
     if not can_reset_password(by, staff):
         raise PermissionDenied(_("Chỉ hiệu trưởng của trường mới đặt lại được mật khẩu của đồng nghiệp."))

@@ -17,7 +17,7 @@ from django.utils import timezone
 from hocbaso.assessment.selectors import is_locked
 from hocbaso.directory.models import ClassKind, SchoolClass
 from hocbaso.directory.selectors import vietnamese_sort_key
-from hocbaso.portal.permissions import ClassAccess
+from hocbaso.web.permissions import ClassAccess
 from hocbaso.portal.selectors import class_sheet_codes
 from hocbaso.records.selectors import enrolments_for_records, record_build
 from hocbaso.tt27 import assess, catalogue

@@ -17,7 +17,7 @@ from hocbaso.jobs.registry import job_handler
 from hocbaso.portal.jobsecret import pin_take
 from hocbaso.portal.lifecycle import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_YEAR, KIND_SCHOOL_SIGN,
                                       class_sign_problems)
-from hocbaso.portal.permissions import school_access
+from hocbaso.web.permissions import school_access
 from hocbaso.records.models import DraftState, RecordDraft
 from hocbaso.records.services import (LifecycleRefused, class_sign, enrolments_to_render, records_issue,
                                       school_sign, year_results_assess)

@@ -18,7 +18,7 @@ from hocbaso.directory.models import SchoolClass
 from hocbaso.directory.selectors import class_pupils, classes_visible_to, schools_visible_to, staff_for_user
 from hocbaso.portal import summary as summaries
 from hocbaso.portal.messages import grid_messages
-from hocbaso.portal.permissions import (SHEET_TRAITS, SHEET_YEAR, can_assess_results, can_hold_certificate,
+from hocbaso.web.permissions import (SHEET_TRAITS, SHEET_YEAR, can_assess_results, can_hold_certificate,
                                         can_manage_accounts, class_access, school_access)
 from hocbaso.portal.selectors import (class_progress, class_sheet_codes, grid_columns, grid_phrases, grid_rows,
                                      sheet_name)
@@ -85,8 +85,8 @@ def _lifecycle_context(request, school_class, access) -> dict:
     """The class page's lifecycle block: the class's state, signing for the homeroom teacher (one PIN) and for
     subject teachers (their subjects' sign-off), record previews and corrections."""
     from hocbaso.portal import lifecycle
-    from hocbaso.portal.forms import PinForm
-    from hocbaso.portal.permissions import (can_request_correction, can_sign_class, school_access,
+    from hocbaso.web.pins import PinForm
+    from hocbaso.web.permissions import (can_request_correction, can_sign_class, school_access,
                                             signoff_subjects)
     from hocbaso.records.models import CorrectionRequest, CorrectionStatus
     from hocbaso.signing.models import SigningIdentity

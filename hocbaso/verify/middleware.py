@@ -18,7 +18,7 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from hocbaso.portal.middleware import chosen_language
+from hocbaso.web.language import chosen_language
 
 FAST_VIEWS = {"verify:status", "verify:api_status"}
 FAST_PREFIXES = ("/tra-cuu/", "/api/v1/records/")

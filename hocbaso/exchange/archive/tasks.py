@@ -30,7 +30,7 @@ def _user(job):
 @job_handler(KIND_ARCHIVE)
 def archive(job, progress):
     """``archive_build`` into the data folder; the file is downloaded from the data page by the principal."""
-    from hocbaso.portal.permissions import school_access
+    from hocbaso.web.permissions import school_access
     from hocbaso.records.services import LifecycleRefused
 
     year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])

@@ -15,7 +15,7 @@ from hocbaso.directory.models import SchoolYear
 from hocbaso.exchange.archive.tasks import KIND_ARCHIVE
 from hocbaso.exchange.pages import require, year_for
 from hocbaso.jobs.models import Job, JobState
-from hocbaso.portal.permissions import exchange_access
+from hocbaso.web.permissions import exchange_access
 
 
 @login_required

@@ -18,7 +18,7 @@ from hocbaso.exchange.copies.services import copy_request_file
 from hocbaso.exchange.copies.tasks import KIND_COPY
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
 from hocbaso.exchange.pages import require, year_enrolments, year_for
-from hocbaso.portal.permissions import exchange_access
+from hocbaso.web.permissions import exchange_access
 
 
 @login_required
@@ -60,7 +60,7 @@ def copies(request, year_id: int):
 def copy_sign(request, request_id: int):
     """The principal signs the copy a request asks for, with their PIN; the copy is made as a job."""
     from hocbaso.jobs.services import job_submit
-    from hocbaso.portal.forms import pin_form
+    from hocbaso.web.pins import pin_form
     from hocbaso.portal.jobsecret import ARG, pin_seal
     from hocbaso.portal.lifecycle import active_job
     from hocbaso.signing.models import SigningIdentity

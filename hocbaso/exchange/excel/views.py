@@ -20,7 +20,7 @@ from hocbaso.exchange.excel.summary import school_summary_workbook
 from hocbaso.exchange.excel.template_files import evaluations_template, pupils_template
 from hocbaso.exchange.pages import require, year_for
 from hocbaso.exchange.uploads import stash_keep, stash_take, upload_read, workbook_response
-from hocbaso.portal.permissions import class_access
+from hocbaso.web.permissions import class_access
 from hocbaso.tt27 import catalogue
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from hocbaso.exchange.pages import require
 from hocbaso.exchange.submission.services import SubmissionRefused, package_receive, receive_counts, submission_collect
-from hocbaso.portal.permissions import can_receive_submissions
+from hocbaso.web.permissions import can_receive_submissions
 
 
 def submission_download(request, year, stem: str):

@@ -56,7 +56,7 @@ def _open_signer(identity, pin: str, *, seal: bool = False):
 def transfer_create(request, year_id: int):
     """Lập gói chuyển trường: the principal picks a pupil and seals the package with the school's seal; the link
     is shown once (only its hash is kept)."""
-    from hocbaso.portal.forms import PinForm
+    from hocbaso.web.pins import PinForm
     from hocbaso.records.services import LifecycleRefused
     from hocbaso.signing.models import SigningIdentity
 

@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from hocbaso.assessment.models import SubjectEvaluation, YearResult
-from hocbaso.portal.permissions import SHEET_TRAITS
+from hocbaso.web.permissions import SHEET_TRAITS
 from hocbaso.portal.tests.conftest import PERSONAS, login_as
 
 EVERYONE = {p: 200 for p in PERSONAS}
@@ -173,7 +173,7 @@ CASES = [
     Case("verify:log", expect=logged_in(403, owner=200, vice=200)),
     # the transfer link (a bearer token): the same answer for everyone; an unknown token is 404
     Case("exchange:transfer", lambda w: ["khong-co-ma-nay"]),
-    # data in and out (hocbaso.exchange.views; portal.permissions.exchange_access)
+    # data in and out (hocbaso.exchange.views; web.permissions.exchange_access)
     Case("exchange:hub", YEAR, expect=school_page()),
     Case("exchange:import_pupils", YEAR, expect=school_page(ok=403, owner=200, clerk=200)),
     Case("exchange:import_pupils", YEAR, method="post", writes=True, expect=school_page(ok=403, owner=200, clerk=200)),

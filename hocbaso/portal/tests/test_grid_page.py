@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from hocbaso.assessment.services import data_lock, subject_evaluation_set
 from hocbaso.directory.models import Enrolment, Pupil
-from hocbaso.portal.permissions import SHEET_TRAITS, SHEET_YEAR
+from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR
 from hocbaso.tt27 import catalogue
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.assessment.services import data_lock, subject_evaluation_set
 from hocbaso.audit.models import AuditEntry
-from hocbaso.portal.permissions import SHEET_TRAITS, SHEET_YEAR
+from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR
 
 
 def post(client, klass, period, entries):

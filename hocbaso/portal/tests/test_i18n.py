@@ -46,7 +46,7 @@ def test_the_english_catalogue_is_complete():
 
 
 def test_chosen_language_middleware_ignores_the_browsers_accept_language(settings):
-    from hocbaso.portal.middleware import ChosenLanguageMiddleware
+    from hocbaso.web.language import ChosenLanguageMiddleware
 
     middleware = ChosenLanguageMiddleware(lambda request: None)
     request = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")

@@ -3,7 +3,7 @@
 import pytest
 
 from hocbaso.directory.models import TeachingAssignment
-from hocbaso.portal.permissions import SHEET_TRAITS, SHEET_YEAR, can_manage_pupils, can_use_two_factor, class_access
+from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, can_manage_pupils, can_use_two_factor, class_access
 from hocbaso.tt27 import catalogue
 
 GRADE4 = set(catalogue.grade_subjects(4))
@@ -84,7 +84,7 @@ def test_signers_and_principals_may_turn_on_two_factor(people):
 # ---------------------------------------------------------------------- the record's lifecycle
 
 def test_school_access_leads_reads_and_hides(people):
-    from hocbaso.portal.permissions import school_access
+    from hocbaso.web.permissions import school_access
 
     def of(who, school="school"):
         a = school_access(getattr(people, who).user, getattr(people, school))
@@ -100,7 +100,7 @@ def test_school_access_leads_reads_and_hides(people):
 
 
 def test_only_the_homeroom_teacher_signs_the_class(people):
-    from hocbaso.portal.permissions import can_sign_class
+    from hocbaso.web.permissions import can_sign_class
 
     assert can_sign_class(people.member.user, people.class4a)
     for who in ("owner", "colleague", "english", "outsider", "vice"):
@@ -110,7 +110,7 @@ def test_only_the_homeroom_teacher_signs_the_class(people):
 
 def test_subject_signoff_belongs_to_the_subjects_teacher(people):
     from hocbaso.directory.models import Enrolment, Pupil
-    from hocbaso.portal.permissions import signoff_subjects
+    from hocbaso.web.permissions import signoff_subjects
 
     pupil = Pupil.objects.create(school=people.school, full_name="Đỗ Văn Bình", gender="male",
                                  birth_date="2014-05-05", birthplace="Đắk Nông")
@@ -122,7 +122,7 @@ def test_subject_signoff_belongs_to_the_subjects_teacher(people):
 
 
 def test_who_files_corrections(people):
-    from hocbaso.portal.permissions import can_request_correction
+    from hocbaso.web.permissions import can_request_correction
 
     assert can_request_correction(people.member.user, people.class4a)
     assert can_request_correction(people.owner.user, people.class4a)
@@ -132,7 +132,7 @@ def test_who_files_corrections(people):
 
 
 def test_who_holds_a_signing_certificate(people):
-    from hocbaso.portal.permissions import can_hold_certificate
+    from hocbaso.web.permissions import can_hold_certificate
 
     for who in ("owner", "member", "colleague", "english", "outsider"):
         assert can_hold_certificate(getattr(people, who).user)
@@ -142,7 +142,7 @@ def test_who_holds_a_signing_certificate(people):
 
 def test_a_jobs_progress_is_for_its_owner_and_the_schools_leaders(people):
     from hocbaso.jobs.models import Job
-    from hocbaso.portal.permissions import can_view_job
+    from hocbaso.web.permissions import can_view_job
 
     job = Job.objects.create(kind="portal.class_sign", args={"class_id": people.class4a.pk},
                              created_by=people.member.user, school_code=people.school.code)
