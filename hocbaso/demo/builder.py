@@ -25,7 +25,7 @@ from hocbaso.demo import people, places
 from hocbaso.directory.models import (District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear,
                                       Staff, StaffRole, TeachingAssignment, Term)
 from hocbaso.records.models import DraftState, RecordDraft
-from hocbaso.records.services import year_results_assess
+from hocbaso.records.outcomes import year_results_assess
 from hocbaso.tt27 import catalogue
 
 SCHOOL_CODE = "67000101"
@@ -418,11 +418,14 @@ def demo_issue(*, progress=None) -> int:
     school's seal (PIN ``DEMO_PIN``), lock every class except ``OPEN_CLASSES``, the subject teachers'
     sign-offs, the homeroom teachers' and the principal's signatures, issuance with class packages.
     Idempotent: what is already done is skipped. Returns how many records were issued now."""
-    from hocbaso.assessment.services import data_lock
-    from hocbaso.records.services import class_sign, record_drafts_prepare, records_issue, school_sign
+    from hocbaso.records.locks import data_lock
+    from hocbaso.records.drafts import record_drafts_prepare
+    from hocbaso.records.issuance import records_issue
+    from hocbaso.records.signatures import class_sign, school_sign
     from hocbaso.signing.models import SigningIdentity, SubjectSignoff
-    from hocbaso.signing.services import (identity_for, identity_issue, signer_open, subject_signoff,
-                                          subjects_needing_signoff)
+    from hocbaso.records.selectors import subjects_needing_signoff
+    from hocbaso.records.signatures import subject_signoff
+    from hocbaso.signing.services import identity_for, identity_issue, signer_open
 
     say = progress or (lambda message: None)
     year = SchoolYear.objects.select_related("school").get(school__code=SCHOOL_CODE, name=SCHOOL_YEAR)

@@ -19,20 +19,18 @@ Formats: docs/exchange.md (transfer package, certified copy, submission, year-en
 """
 
 from hocbaso.exchange.archive import ArchiveRefused, archive_build, archive_open, archive_restore, registry_rows
-from hocbaso.exchange.copies import (copy_file_verdict, copy_for, copy_issue, copy_request_file,
-                                    copy_request_fulfil)
-from hocbaso.exchange.history import pupil_history
-from hocbaso.signing.packages import PackageRefused
+from hocbaso.exchange.copies import copy_file_verdict, copy_for, copy_issue, copy_request_file, copy_request_fulfil
 from hocbaso.exchange.report import ImportReport, Problem
 from hocbaso.exchange.sector import (SectorExport, identity_failures, identity_number_problems, sector_export,
-                                    sector_workbook)
-from hocbaso.exchange.submission import (SubmissionRefused, receive_counts, submission_collect,
-                                         submission_receive)
+                                     sector_workbook)
+from hocbaso.exchange.submission import SubmissionRefused, receive_counts, submission_collect, submission_receive
 from hocbaso.exchange.summary import class_summary_workbook, school_summary_workbook
-from hocbaso.exchange.transfer import (TransferRefused, transfer_by_token, transfer_download,
-                                       transfer_package_build, transfer_package_check, transfer_package_import)
+from hocbaso.exchange.transfer import (TransferRefused, transfer_by_token, transfer_download, transfer_package_build,
+                                       transfer_package_check, transfer_package_import)
 from hocbaso.exchange.xlsx_export import evaluations_template, evaluations_workbook, pupils_template, pupils_workbook
 from hocbaso.exchange.xlsx_import import evaluations_import, pupils_import
+from hocbaso.records.history import pupil_history
+from hocbaso.signing.packages import PackageRefused
 
 __all__ = ["ArchiveRefused", "ImportReport", "PackageRefused", "Problem", "SectorExport", "SubmissionRefused",
            "TransferRefused", "archive_build", "archive_open", "archive_restore", "class_summary_workbook",

@@ -31,7 +31,7 @@ def archive(job, progress):
     """``archive_build`` into the data folder; the file is downloaded from the data page by the principal."""
     from hocbaso.exchange.archive import archive_build
     from hocbaso.portal.permissions import school_access
-    from hocbaso.records.services import LifecycleRefused
+    from hocbaso.records.guards import LifecycleRefused
 
     year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
     by = _user(job)
@@ -54,7 +54,7 @@ def copy(job, progress):
     """Render the pupil's whole history as a certified copy and sign it with the principal's PIN."""
     from hocbaso.exchange.copies import copy_request_fulfil
     from hocbaso.exchange.models import CopyRequest
-    from hocbaso.portal.jobsecret import pin_take
+    from hocbaso.signing.job_pins import pin_take
     from hocbaso.signing.services import identity_for, signer_open
 
     request = CopyRequest.objects.select_related("pupil__school").get(pk=job.args["request"])

@@ -374,7 +374,7 @@ def transfer_create(request, year_id: int):
     is shown once (only its hash is kept)."""
     from hocbaso.exchange.transfer import transfer_package_build
     from hocbaso.portal.forms import PinForm
-    from hocbaso.records.services import LifecycleRefused
+    from hocbaso.records.guards import LifecycleRefused
     from hocbaso.signing.models import SigningIdentity
 
     year, access = _year_for(request, year_id)
@@ -516,7 +516,7 @@ def copies(request, year_id: int):
     """Cấp bản sao: the requests (the office records them) and the copies issued, with their numbers."""
     from hocbaso.exchange.copies import copy_request_file
     from hocbaso.exchange.models import CertifiedCopy, CopyRequest
-    from hocbaso.records.services import LifecycleRefused
+    from hocbaso.records.guards import LifecycleRefused
 
     year, access = _year_for(request, year_id)
     _require(access.read, _("Bản sao học bạ dành cho lãnh đạo nhà trường, văn thư và cán bộ quản lý."))
@@ -554,8 +554,8 @@ def copy_sign(request, request_id: int):
     from hocbaso.exchange.tasks import KIND_COPY
     from hocbaso.jobs.services import job_submit
     from hocbaso.portal.forms import pin_form
-    from hocbaso.portal.jobsecret import ARG, pin_seal
-    from hocbaso.portal.lifecycle import active_job
+    from hocbaso.signing.job_pins import ARG, pin_seal
+    from hocbaso.jobs.selectors import active_job
     from hocbaso.signing.models import SigningIdentity
 
     copy_request = CopyRequest.objects.select_related("pupil", "school", "copy").filter(pk=request_id).first()
@@ -614,7 +614,7 @@ def archive(request, year_id: int):
     """Start (or show the running) year-end archive job."""
     from hocbaso.exchange.tasks import KIND_ARCHIVE
     from hocbaso.jobs.services import job_submit
-    from hocbaso.portal.lifecycle import active_job
+    from hocbaso.jobs.selectors import active_job
 
     year, access = _year_for(request, year_id)
     _require(access.lead, _("Chỉ hiệu trưởng mới lập được bản lưu trữ cuối năm."))

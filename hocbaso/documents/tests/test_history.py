@@ -13,9 +13,9 @@ from django.core.management.base import CommandError
 
 from hocbaso.directory.models import Enrolment, SchoolClass, SchoolYear
 from hocbaso.documents import extract_record, extract_records
-from hocbaso.documents.services import pupil_history_records, pupil_history_render
+from hocbaso.records.history import pupil_history_records, pupil_history_render
+from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.selectors import record_build
-from hocbaso.records.services import year_results_assess
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
 

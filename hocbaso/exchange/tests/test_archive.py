@@ -15,10 +15,11 @@ from hocbaso.directory.models import SchoolYear
 from hocbaso.exchange.archive import (ArchiveRefused, archive_build, archive_open, archive_restore, audit_check,
                                       registry_rows)
 from hocbaso.exchange.tests.packaging import flip_in_signed_pdf, members, rezip
+from hocbaso.records.corrections import correction_approve, correction_request
+from hocbaso.records.issuance import records_issue
 from hocbaso.records.models import IssuedRecord, RecordWithdrawal
 from hocbaso.records.selectors import issued_status
-from hocbaso.records.services import (class_sign, correction_approve, correction_request, records_issue,
-                                      school_sign)
+from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.records.tests.test_lifecycle import (PRINCIPAL_PIN, TEACHER_PIN, open_signer,  # noqa: F401 (fixture)
                                                   school, sign_and_issue)
 

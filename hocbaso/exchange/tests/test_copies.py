@@ -13,8 +13,8 @@ from hocbaso.documents import extract_records
 from hocbaso.exchange.copies import COPY_VERDICT, copy_file_verdict, copy_issue
 from hocbaso.exchange.models import CertifiedCopy
 from hocbaso.exchange.tests.packaging import flip_in_signed_pdf, read
+from hocbaso.records.guards import LifecycleRefused
 from hocbaso.records.models import IssuedRecord
-from hocbaso.records.services import LifecycleRefused
 from hocbaso.records.tests.test_lifecycle import (PRINCIPAL_PIN, TEACHER_PIN, open_signer,  # noqa: F401 (fixture)
                                                   school, sign_and_issue)
 from hocbaso.signing.validate import validate_pdf

@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
-from hocbaso.assessment.services import data_lock
 from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.exchange.services import class_summary_workbook, evaluations_import, evaluations_workbook
 from hocbaso.exchange.tests.helpers import problems_at, save, xlsx
+from hocbaso.records.locks import data_lock
 from hocbaso.tt27 import catalogue
 
 D = dt.date

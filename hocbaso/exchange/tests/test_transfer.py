@@ -11,16 +11,15 @@ from django.utils import timezone
 
 from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment, Pupil
-from hocbaso.exchange.history import pupil_history
 from hocbaso.exchange.models import ImportedRecord, Transfer
-from hocbaso.signing.packages import package_open, sealed_package
 from hocbaso.exchange.tests.helpers import receiving_school
 from hocbaso.exchange.tests.packaging import flip_in_member, flip_in_signed_pdf, members, read, rezip
-from hocbaso.exchange.transfer import (TransferRefused, _pupil_for, transfer_package_build,
-                                       transfer_package_import)
+from hocbaso.exchange.transfer import TransferRefused, _pupil_for, transfer_package_build, transfer_package_import
+from hocbaso.records.guards import LifecycleRefused
+from hocbaso.records.history import pupil_history
 from hocbaso.records.models import IssuedRecord
-from hocbaso.records.services import LifecycleRefused
 from hocbaso.records.tests.test_lifecycle import SEAL_PIN, school  # noqa: F401 (fixture)
+from hocbaso.signing.packages import package_open, sealed_package
 from hocbaso.signing.services import identity_for, identity_issue, signer_open
 from hocbaso.signing.validate import validate_pdf
 

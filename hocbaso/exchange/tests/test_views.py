@@ -18,14 +18,13 @@ from hocbaso.conftest import make_staff
 from hocbaso.directory.models import Enrolment, Pupil, Role, Staff, StaffRole
 from hocbaso.exchange.archive import archive_open
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest, ImportedRecord, Transfer
-from hocbaso.exchange.tests.helpers import PUPIL_HEADERS, pupil_row, xlsx
+from hocbaso.exchange.tests.helpers import PUPIL_HEADERS, pupil_row, receiving_school, save, xlsx
 from hocbaso.exchange.tests.packaging import flip_in_signed_pdf, members, rezip
 from hocbaso.exchange.xlsx_export import evaluations_workbook
-from hocbaso.exchange.tests.helpers import receiving_school, save
 from hocbaso.jobs.models import Job, JobState
-from hocbaso.portal.jobsecret import ARG
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.tests.test_lifecycle import PRINCIPAL_PIN, SEAL_PIN, school, sign_and_issue  # noqa: F401
+from hocbaso.signing.job_pins import ARG
 from hocbaso.verify.files import file_check
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

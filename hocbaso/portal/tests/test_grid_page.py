@@ -6,9 +6,10 @@ import re
 
 from django.urls import reverse
 
-from hocbaso.assessment.services import data_lock, subject_evaluation_set
+from hocbaso.assessment.services import subject_evaluation_set
 from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.portal.permissions import SHEET_TRAITS, SHEET_YEAR
+from hocbaso.records.locks import data_lock
 
 
 def grid_data(client, klass, period, sheet):

@@ -1,7 +1,7 @@
 from django.urls import reverse
 
 from hocbaso.directory.models import Role, School, Staff, StaffRole
-from hocbaso.records.services import year_results_assess
+from hocbaso.records.outcomes import year_results_assess
 from hocbaso.reports.selectors import school_statistics
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from hocbaso.directory.models import Enrolment, Pupil, SchoolYear
-from hocbaso.documents.services import history_file_name, pupil_find, pupil_history_render, school_records_render
+from hocbaso.records.drafts import school_records_render
+from hocbaso.records.history import history_file_name, pupil_find, pupil_history_render
 
 
 class Command(BaseCommand):

@@ -40,7 +40,7 @@ class Command(BaseCommand):
             self._import(options)
 
     def _export(self, options):
-        from hocbaso.documents.services import pupil_find
+        from hocbaso.records.history import pupil_find
         from hocbaso.exchange.transfer import transfer_package_build
         from hocbaso.directory.models import Pupil
         from hocbaso.signing.errors import SigningError

@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from hocbaso.records.models import CorrectionRequest
         from hocbaso.records.selectors import enrolment_for_pupil_year
-        from hocbaso.records.services import correction_approve, correction_reject, correction_request
+        from hocbaso.records.corrections import correction_approve, correction_reject, correction_request
 
         school_year, _, user = scope(options)
         action = options["action"]
