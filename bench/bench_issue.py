@@ -125,12 +125,12 @@ def file_creation_probe(folder: Path, count: int = 100) -> float:
 
 def prepare(pin: str):
     """Identities, locks of all classes, subject sign-offs (what is not the per-record pipeline)."""
-    from hocbaso.records.locks import data_lock
     from hocbaso.demo.builder import SCHOOL_CODE, SCHOOL_YEAR
     from hocbaso.directory.models import Role, SchoolClass, SchoolYear, Staff
+    from hocbaso.records.locks import data_lock
+    from hocbaso.records.selectors import subjects_needing_signoff
     from hocbaso.records.signatures import subject_signoff
     from hocbaso.signing.services import identity_for, identity_issue, signer_open
-    from hocbaso.records.selectors import subjects_needing_signoff
 
     year = SchoolYear.objects.select_related("school").get(school__code=SCHOOL_CODE, name=SCHOOL_YEAR)
     principal = Staff.objects.select_related("user").get(user__username="hieutruong")
@@ -444,10 +444,10 @@ def run(args, where: str, load_at_start: float) -> int:
 
     from django.core.management import call_command
 
+    from hocbaso.core.files import file_read
     from hocbaso.demo.builder import DEMO_PIN, demo_build
     from hocbaso.documents.render import available_cpus
     from hocbaso.records.models import IssuedRecord
-    from hocbaso.core.files import file_read
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

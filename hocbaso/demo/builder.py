@@ -418,13 +418,12 @@ def demo_issue(*, progress=None) -> int:
     school's seal (PIN ``DEMO_PIN``), lock every class except ``OPEN_CLASSES``, the subject teachers'
     sign-offs, the homeroom teachers' and the principal's signatures, issuance with class packages.
     Idempotent: what is already done is skipped. Returns how many records were issued now."""
-    from hocbaso.records.locks import data_lock
     from hocbaso.records.drafts import record_drafts_prepare
     from hocbaso.records.issuance import records_issue
-    from hocbaso.records.signatures import class_sign, school_sign
-    from hocbaso.signing.models import SigningIdentity, SubjectSignoff
+    from hocbaso.records.locks import data_lock
     from hocbaso.records.selectors import subjects_needing_signoff
-    from hocbaso.records.signatures import subject_signoff
+    from hocbaso.records.signatures import class_sign, school_sign, subject_signoff
+    from hocbaso.signing.models import SigningIdentity, SubjectSignoff
     from hocbaso.signing.services import identity_for, identity_issue, signer_open
 
     say = progress or (lambda message: None)

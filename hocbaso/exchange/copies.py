@@ -29,9 +29,9 @@ def copy_issue(*, pupil: Pupil, by, signer) -> CertifiedCopy:
     Refused (``records.guards.LifecycleRefused``) when ``by`` is not that principal, when the certificate
     is not theirs, or when the pupil has no issued record yet."""
     from hocbaso.documents.render import Renderer
-    from hocbaso.records.history import pupil_history
     from hocbaso.records.drafts import verify_url_template
     from hocbaso.records.guards import LifecycleRefused, require_own_certificate, require_principal
+    from hocbaso.records.history import pupil_history
     from hocbaso.signing.pades import SignJob
 
     school = pupil.school
@@ -98,9 +98,9 @@ def copy_file_verdict(data: bytes):
 
 def copy_request_file(*, pupil: Pupil, requester: str, reason: str, by) -> "CopyRequest":
     """Đề nghị cấp bản sao, recorded by the principal, vice principal or clerk of the pupil's school; logged."""
+    from hocbaso.directory.models import Staff
     from hocbaso.exchange.models import CopyRequest
     from hocbaso.exchange.transfer import IMPORT_ROLES
-    from hocbaso.directory.models import Staff
     from hocbaso.records.guards import LifecycleRefused
 
     school = pupil.school

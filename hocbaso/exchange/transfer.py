@@ -76,10 +76,10 @@ def transfer_package_build(*, pupil: Pupil, by, seal_signer, expires_in_days: in
     current school. Only that school's principal may make it. The package is stored; the returned ``Transfer``
     carries, for this call only, ``token`` and ``url`` (the download link, valid ``expires_in_days`` days;
     only the token's hash is kept)."""
-    from hocbaso.records.history import history_entries, pupil_enrolments
-    from hocbaso.records.models import IssuedRecord
     from hocbaso.core.files import file_read
     from hocbaso.records.guards import require_principal
+    from hocbaso.records.history import history_entries, pupil_enrolments
+    from hocbaso.records.models import IssuedRecord
     from hocbaso.records.selectors import current_issued
 
     school = pupil.school

@@ -552,10 +552,10 @@ def copy_sign(request, request_id: int):
     """The principal signs the copy a request asks for, with their PIN; the copy is made as a job."""
     from hocbaso.exchange.models import CopyRequest
     from hocbaso.exchange.tasks import KIND_COPY
+    from hocbaso.jobs.selectors import active_job
     from hocbaso.jobs.services import job_submit
     from hocbaso.portal.forms import pin_form
     from hocbaso.signing.job_pins import ARG, pin_seal
-    from hocbaso.jobs.selectors import active_job
     from hocbaso.signing.models import SigningIdentity
 
     copy_request = CopyRequest.objects.select_related("pupil", "school", "copy").filter(pk=request_id).first()
@@ -613,8 +613,8 @@ def copy_download(request, copy_id: int):
 def archive(request, year_id: int):
     """Start (or show the running) year-end archive job."""
     from hocbaso.exchange.tasks import KIND_ARCHIVE
-    from hocbaso.jobs.services import job_submit
     from hocbaso.jobs.selectors import active_job
+    from hocbaso.jobs.services import job_submit
 
     year, access = _year_for(request, year_id)
     _require(access.lead, _("Chỉ hiệu trưởng mới lập được bản lưu trữ cuối năm."))

@@ -21,8 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, pupil, user, out, **options):
         from hocbaso.directory.models import Pupil, Staff
-        from hocbaso.records.history import pupil_find
         from hocbaso.exchange.copies import copy_issue
+        from hocbaso.records.history import pupil_find
         from hocbaso.signing.errors import SigningError
         from hocbaso.signing.services import identity_for, signer_open
 

@@ -19,8 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from hocbaso.records.issuance import records_issue
-        from hocbaso.records.signatures import class_sign, school_sign
-        from hocbaso.records.signatures import subject_signoff
+        from hocbaso.records.signatures import class_sign, school_sign, subject_signoff
         from hocbaso.signing.services import identity_for, signer_open
 
         school_year, school_class, user = scope(options)
