@@ -125,11 +125,12 @@ def file_creation_probe(folder: Path, count: int = 100) -> float:
 
 def prepare(pin: str):
     """Identities, locks of all classes, subject sign-offs (what is not the per-record pipeline)."""
-    from hocbaso.assessment.services import data_lock
     from hocbaso.demo.builder import SCHOOL_CODE, SCHOOL_YEAR
     from hocbaso.directory.models import Role, SchoolClass, SchoolYear, Staff
-    from hocbaso.signing.services import identity_for, identity_issue, signer_open, subject_signoff
-    from hocbaso.signing.services import subjects_needing_signoff
+    from hocbaso.records.locks import data_lock
+    from hocbaso.records.selectors import subjects_needing_signoff
+    from hocbaso.records.signatures import subject_signoff
+    from hocbaso.signing.services import identity_for, identity_issue, signer_open
 
     year = SchoolYear.objects.select_related("school").get(school__code=SCHOOL_CODE, name=SCHOOL_YEAR)
     principal = Staff.objects.select_related("user").get(user__username="hieutruong")
@@ -223,7 +224,9 @@ class Phases:
 
 def pipeline(year, principal, classes, pin: str, effective_date) -> tuple[Phases, int]:
     from hocbaso.directory.models import Enrolment
-    from hocbaso.records.services import class_sign, record_drafts_prepare, records_issue, school_sign
+    from hocbaso.records.drafts import record_drafts_prepare
+    from hocbaso.records.issuance import records_issue
+    from hocbaso.records.signatures import class_sign, school_sign
     from hocbaso.signing.services import identity_for, signer_open
 
     phases = Phases()
@@ -365,7 +368,7 @@ class NaivePipeline:
 
 def naive_run(classes, principal, count: int, pin: str) -> tuple[float, int, NaivePipeline, bytes]:
     from hocbaso.directory.models import Enrolment
-    from hocbaso.records.services import verify_url_template
+    from hocbaso.records.drafts import verify_url_template
     from hocbaso.signing.services import identity_for
 
     ids = list(Enrolment.objects.filter(school_class__in=classes).order_by("school_class__name", "pk")
@@ -441,11 +444,11 @@ def run(args, where: str, load_at_start: float) -> int:
 
     from django.core.management import call_command
 
+    from hocbaso.core.files import file_read
     from hocbaso.demo.builder import demo_build
     from hocbaso.demo.lifecycle import DEMO_PIN
     from hocbaso.core.workers import available_cpus
     from hocbaso.records.models import IssuedRecord
-    from hocbaso.records.services import _read
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -524,7 +527,7 @@ def run(args, where: str, load_at_start: float) -> int:
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} (above ~0.1 at start or end: other processes "
           f"shared the 2 CPUs and the wall-clock figures are lower than on a quiet machine)")
     sample = IssuedRecord.objects.order_by("pk").first()
-    ok = pdfsig_check(_read(sample.pdf), f"issued record {sample.record_id}, {sample.class_name}")
+    ok = pdfsig_check(file_read(sample.pdf), f"issued record {sample.record_id}, {sample.class_name}")
     pdfsig_check(naive_pdf, "last naive PDF")
 
     if profiler is not None:

@@ -415,8 +415,8 @@ def inputs(env: dict) -> tuple[list[str], bytes, bytes]:
     from hocbaso.directory.models import Staff
     from hocbaso.documents.render import Renderer
     from hocbaso.records.codes import new_lookup_code, new_record_id
+    from hocbaso.records.drafts import verify_url_template
     from hocbaso.records.models import IssuedRecord
-    from hocbaso.records.services import verify_url_template
     from hocbaso.signing.pades import SignJob
     from hocbaso.signing.services import identity_for, signer_open
 

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from hocbaso.directory.models import (District, Enrolment, Province, Pupil, Role, School, SchoolClass,
-                                      SchoolYear, Staff, StaffRole, TeachingAssignment)
+from hocbaso.directory.models import (District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear,
+                                      Staff, StaffRole, TeachingAssignment)
 
 
 @pytest.fixture(autouse=True)
@@ -142,7 +142,7 @@ def lifecycle_school(world):
     from hocbaso.assessment.services import evaluations_save
     from hocbaso.conftest import year_end_entries
     from hocbaso.directory.models import Enrolment, Pupil, TeachingAssignment
-    from hocbaso.records.services import year_results_assess
+    from hocbaso.records.outcomes import year_results_assess
     from hocbaso.signing.services import identity_issue
 
     TeachingAssignment.objects.create(teacher=world.english, school_class=world.class4a, subject="ngoai_ngu_1")

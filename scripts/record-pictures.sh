@@ -99,7 +99,7 @@ if os.environ.get("DEMO") == "1":
     from django.core.management import call_command
 
     from hocbaso.demo.builder import SCHOOL_CODE, SCHOOL_YEAR, demo_build
-    from hocbaso.documents.services import pupil_history_render
+    from hocbaso.records.history import pupil_history_render
     from hocbaso.records.selectors import enrolments_for_records, record_build
 
     call_command("migrate", verbosity=0)

@@ -23,7 +23,7 @@ from hocbaso.demo import people, places
 from hocbaso.demo.evaluations import evaluation_entries, year_results_save
 from hocbaso.directory.models import (District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear,
                                       Staff, StaffRole, TeachingAssignment, Term)
-from hocbaso.records.services import year_results_assess
+from hocbaso.records.outcomes import year_results_assess
 from hocbaso.tt27 import catalogue
 
 SCHOOL_CODE = "67000101"

@@ -307,11 +307,3 @@ def signature_boxes(record: dict, *, verify_url: str | None = None, copy_number:
     return _with_default(lambda r: r.year_with_boxes(record, verify_url=verify_url, copy_number=copy_number,
                                                      place=place)[1])
 
-
-def __getattr__(name):
-    """The old home of ``render_many`` and ``batch_plan`` (now ``batches.py``), for the callers not yet moved:
-    ``documents/services.py`` and the records' render job. Remove once they import from ``batches``."""
-    if name in ("BATCH", "batch_plan", "batch_size", "render_many"):
-        from hocbaso.documents import batches  # deferred: batches imports this module
-        return getattr(batches, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

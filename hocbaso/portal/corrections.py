@@ -1,5 +1,5 @@
 """The correction form's field chooser: what one user may ask to change in one pupil's year-end record, with
-the current values, and the typed new value turned into what ``records.services.correction_request`` stores."""
+the current values, and the typed new value turned into what ``records.corrections.correction_request`` stores."""
 
 from django.utils.translation import gettext as _
 

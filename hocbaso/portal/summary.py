@@ -47,7 +47,7 @@ def class_summary(school_class: SchoolClass, period: str, *, user, access: Class
         differs = any(getattr(getattr(e, "year_result", None), f, None) != getattr(assessments[e.pk], f)
                       for e in enrolments for f in RESULT_FIELDS)
         if differs and access.edit_year and not is_locked(school_class):
-            from hocbaso.records.services import year_results_assess
+            from hocbaso.records.outcomes import year_results_assess
 
             year_results_assess(enrolments=[e.pk for e in enrolments], by=user)
             stored_now = True

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from hocbaso.portal import accounts, lifecycle_views, views
+from hocbaso.portal import accounts, job_views, lifecycle_views, record_views, views
 
 app_name = "portal"
 
@@ -31,12 +31,12 @@ urlpatterns = [
     path("lop/<int:class_id>/mo-chot/", lifecycle_views.class_unlock, name="class_unlock"),
     path("lop/<int:class_id>/ky/", lifecycle_views.class_sign, name="class_sign"),
     path("lop/<int:class_id>/ky-mon/<str:subject>/", lifecycle_views.subject_signoff, name="subject_signoff"),
-    path("lop/<int:class_id>/hoc-sinh/<int:enrolment_id>/hoc-ba.pdf", lifecycle_views.record_pdf, name="record_pdf"),
-    path("lop/<int:class_id>/dieu-chinh/", lifecycle_views.corrections, name="corrections"),
-    path("dieu-chinh/<int:correction_id>/<str:decision>/", lifecycle_views.correction_decide,
+    path("lop/<int:class_id>/hoc-sinh/<int:enrolment_id>/hoc-ba.pdf", record_views.record_pdf, name="record_pdf"),
+    path("lop/<int:class_id>/dieu-chinh/", record_views.corrections, name="corrections"),
+    path("dieu-chinh/<int:correction_id>/<str:decision>/", record_views.correction_decide,
          name="correction_decide"),
-    path("tac-vu/<int:job_id>/", lifecycle_views.job_detail, name="job"),
-    path("tac-vu/<int:job_id>/huy/", lifecycle_views.job_cancel, name="job_cancel"),
-    path("api/tac-vu/<int:job_id>/", lifecycle_views.api_job, name="api_job"),
+    path("tac-vu/<int:job_id>/", job_views.job_detail, name="job"),
+    path("tac-vu/<int:job_id>/huy/", job_views.job_cancel, name="job_cancel"),
+    path("api/tac-vu/<int:job_id>/", job_views.api_job, name="api_job"),
     path("tai-khoan/chung-thu-so/", lifecycle_views.certificate, name="certificate"),
 ]

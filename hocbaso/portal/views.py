@@ -13,16 +13,22 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hocbaso.assessment.selectors import locks_for_classes, unlock_problems
+from hocbaso.assessment.selectors import locks_for_classes
 from hocbaso.directory.models import SchoolClass
 from hocbaso.directory.selectors import class_pupils, classes_visible_to, schools_visible_to, staff_for_user
+from hocbaso.jobs.selectors import active_job
 from hocbaso.portal import summary as summaries
+from hocbaso.web.pins import PinForm
 from hocbaso.portal.messages import grid_messages
-from hocbaso.web.permissions import (SHEET_TRAITS, SHEET_YEAR, can_assess_results, can_hold_certificate,
-                                        can_manage_accounts, class_access, school_access)
+from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, can_assess_results, can_hold_certificate, can_manage_accounts, can_request_correction, can_sign_class, class_access, school_access, signoff_subjects
 from hocbaso.portal.selectors import (class_progress, class_sheet_codes, grid_columns, grid_phrases, grid_rows,
-                                     sheet_name)
+                                      sheet_name)
 from hocbaso.portal.services import GridRequestError, grid_save
+from hocbaso.records.guards import class_sign_problems, unlock_problems
+from hocbaso.records.models import CorrectionRequest, CorrectionStatus
+from hocbaso.records.outcomes import year_results_assess
+from hocbaso.records.progress import KIND_CLASS_SIGN, class_states
+from hocbaso.signing.models import SigningIdentity
 from hocbaso.tt27 import catalogue
 
 
@@ -84,14 +90,7 @@ def class_detail(request, class_id: int):
 def _lifecycle_context(request, school_class, access) -> dict:
     """The class page's lifecycle block: the class's state, signing for the homeroom teacher (one PIN) and for
     subject teachers (their subjects' sign-off), record previews and corrections."""
-    from hocbaso.portal import lifecycle
-    from hocbaso.web.pins import PinForm
-    from hocbaso.web.permissions import (can_request_correction, can_sign_class, school_access,
-                                            signoff_subjects)
-    from hocbaso.records.models import CorrectionRequest, CorrectionStatus
-    from hocbaso.signing.models import SigningIdentity
-
-    state = lifecycle.class_states(school_class.school_year, [school_class])[0]
+    state = class_states(school_class.school_year, [school_class])[0]
     staff = staff_for_user(request.user)
     signer = can_sign_class(request.user, school_class)
     mine = signoff_subjects(request.user, school_class)
@@ -102,8 +101,8 @@ def _lifecycle_context(request, school_class, access) -> dict:
     return {
         "can_unlock": lead and not unlock_problems(school_class),
         "state": state, "can_sign": signer, "has_identity": has_identity,
-        "sign_problems": lifecycle.class_sign_problems(school_class, state) if signer else [],
-        "sign_job": lifecycle.active_job(lifecycle.KIND_CLASS_SIGN, class_id=school_class.pk) if signer else None,
+        "sign_problems": class_sign_problems(school_class, state) if signer else [],
+        "sign_job": active_job(KIND_CLASS_SIGN, class_id=school_class.pk) if signer else None,
         "sign_form": PinForm(), "my_signoffs": [s for s in state.signoffs if s["subject"] in mine],
         "lead": lead, "may_correct": may_correct,
         "show_corrections": may_correct or access.view_all,
@@ -232,8 +231,6 @@ def summary_pdf(request, class_id: int, period: str):
 @require_POST
 def results_assess(request, class_id: int):
     """Store the TT27 engine's year results of the class now (what the year-end summary also does on view)."""
-    from hocbaso.records.services import year_results_assess
-
     school_class, _access = _class_for(request, class_id)
     if not can_assess_results(request.user, school_class):
         raise PermissionDenied(_("Chỉ giáo viên chủ nhiệm và hiệu trưởng được tính kết quả cuối năm."))

@@ -1,9 +1,11 @@
-"""Reading a pupil-year as a ``hocbaso.record/1`` document (see shared spec/record-format.md)."""
+"""Reads of the pupil-year: the record as a ``hocbaso.record/1`` document (see docs/record-format.md) and who
+answers for each subject of a class."""
 
 from django.db.models import Prefetch
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
-from hocbaso.directory.models import Enrolment, Pupil, Role, Staff
+from hocbaso.directory.models import Enrolment, Pupil, Role, SchoolClass, Staff, TeachingAssignment
+from hocbaso.records.models import IssuedRecord, RecordWithdrawal
 from hocbaso.tt27 import FORMAT, catalogue
 
 YEAR_END = "cuoi_nam"
@@ -171,8 +173,6 @@ def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_r
 
 def issued_status(issued) -> dict:
     """Where an issued record stands: ``current``, ``superseded`` (by which version) or ``withdrawn``."""
-    from hocbaso.records.models import IssuedRecord, RecordWithdrawal
-
     if RecordWithdrawal.objects.filter(issued_record=issued).exists():
         return {"status": "withdrawn", "superseded_by_version": None, "current_record_id": None}
     newer = IssuedRecord.objects.filter(supersedes=issued).first()
@@ -182,3 +182,25 @@ def issued_status(issued) -> dict:
     while (nxt := IssuedRecord.objects.filter(supersedes=latest).first()) is not None:
         latest = nxt
     return {"status": "superseded", "superseded_by_version": newer.version, "current_record_id": latest.record_id}
+
+
+def class_teachers(school_class: SchoolClass) -> dict[str, Staff]:
+    """Who answers for each subject of the class: the assigned teacher, else the homeroom teacher."""
+    assigned = {a.subject: a.teacher for a in TeachingAssignment.objects.filter(school_class=school_class)
+                .select_related("teacher")}
+    subjects = {s for e in school_class.enrolments.all() for s in e.subjects()}
+    return {s: assigned.get(s, school_class.homeroom_teacher) for s in sorted(subjects)}
+
+
+def subjects_needing_signoff(school_class: SchoolClass) -> dict[str, Staff]:
+    """Subjects of the class taught by someone other than the homeroom teacher, by subject code: each needs its
+    teacher's sign-off before the homeroom teacher signs the records. (Subjects the homeroom teacher teaches
+    are covered by the homeroom teacher's own signature on every record.)"""
+    return {s: t for s, t in class_teachers(school_class).items()
+            if t is not None and t.pk != school_class.homeroom_teacher_id}
+
+
+def current_issued(queryset=None):
+    """Issued records that no later version supersedes and that are not withdrawn."""
+    queryset = queryset if queryset is not None else IssuedRecord.objects.all()
+    return queryset.filter(superseded_by__isnull=True, withdrawal__isnull=True)

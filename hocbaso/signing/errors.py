@@ -18,3 +18,7 @@ class SigningSetupError(SigningError):
 
 class RemoteSigningError(SigningError):
     """The remote signing service (CSC API) refused or failed."""
+
+
+class SigningRefused(SigningError):
+    """A signing step that the rules do not allow now (not locked, not assigned, already signed…)."""

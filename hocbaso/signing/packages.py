@@ -1,7 +1,7 @@
 """Sealed packages: a ZIP of signed PDFs (``records/*.pdf``) and ``manifest.pdf``, a one-table sheet listing
 them that the school's seal signs, with the list itself attached to the sheet as ``manifest.json``.
 
-The class package (``records.services.class_package_build``) and the transfer package
+The class package (``records.packages.class_package_build``) and the transfer package
 (``exchange.transfer``) are built and checked with the same code: ``sealed_package`` writes one, ``package_open`` reads one back
 and checks everything that can be checked without knowing what the package is for (the ZIP, the seal's
 signature and whose seal it is, every listed file present with the listed SHA-256, nothing unlisted), and

@@ -1,10 +1,9 @@
-"""Signing identities and subject sign-offs (the database side of ký số).
+"""Signing identities (the database side of ký số): certificates, their keys and PINs.
 
 - ``deployment_ca()``: the deployment's built-in certificate authority (created on first use).
 - ``identity_issue``: a built-in certificate for a teacher, a principal, or the school's seal.
 - ``identity_register``: a certificate whose key is on a PKCS#11 token or at a remote CSC service.
 - ``signer_open``: a ready ``Signer`` for an identity and its PIN, with wrong-PIN attempts limited.
-- ``subject_signoff``: a subject teacher signs their subject's year-end results for one class.
 """
 
 from __future__ import annotations
@@ -16,19 +15,16 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from hocbaso.audit.services import Action, log_actions
-from hocbaso.directory.models import Role, School, SchoolClass, Staff, TeachingAssignment
+from hocbaso.directory.models import Role, School, Staff
 from hocbaso.signing.ca import (TITLE_PRINCIPAL, TITLE_SUBJECT_TEACHER, TITLE_TEACHER, CertificateAuthority,
                                 load_pem_certificates)
-from hocbaso.signing.errors import SigningError, SigningSetupError, WrongPinError
-from hocbaso.signing.models import IdentityKind, SigningIdentity, SubjectSignoff
-from hocbaso.signing.pades import PadesSettings, SignJob
-from hocbaso.signing.sheets import payload_json
+from hocbaso.signing.errors import SigningSetupError, WrongPinError
+from hocbaso.signing.models import IdentityKind, SigningIdentity
+from hocbaso.signing.pades import PadesSettings
 from hocbaso.signing.signers import BuiltinSigner, CscSigner, Pkcs11Signer, Signer, subject_text
 
 PIN_BLOCK_MINUTES = 15
@@ -37,10 +33,6 @@ PIN_BLOCK_MINUTES = 15
 def identity_certificate(identity: SigningIdentity):
     """The holder's own certificate (the first of the stored PEM; any others are its CA chain)."""
     return load_pem_certificates(identity.certificate_pem.encode())[0]
-
-
-class SigningRefused(SigningError):
-    """A signing step that the rules do not allow now (not locked, not assigned, already signed…)."""
 
 
 def _derived(purpose: str) -> bytes:
@@ -173,101 +165,3 @@ def signer_open(identity: SigningIdentity, pin: str | None, *, seal: bool = Fals
     if identity.failed_pins:
         SigningIdentity.objects.filter(pk=identity.pk).update(failed_pins=0)
     return signer
-
-
-# ---------------------------------------------------------------------- subject sign-off
-
-def _class_teachers(school_class: SchoolClass) -> dict[str, Staff]:
-    """Who answers for each subject of the class: the assigned teacher, else the homeroom teacher."""
-    assigned = {a.subject: a.teacher for a in TeachingAssignment.objects.filter(school_class=school_class)
-                .select_related("teacher")}
-    subjects = {s for e in school_class.enrolments.all() for s in e.subjects()}
-    return {s: assigned.get(s, school_class.homeroom_teacher) for s in sorted(subjects)}
-
-
-def subjects_needing_signoff(school_class: SchoolClass) -> dict[str, Staff]:
-    """Subjects of the class taught by someone other than the homeroom teacher, by subject code: each needs its
-    teacher's sign-off before the homeroom teacher signs the records. (Subjects the homeroom teacher teaches
-    are covered by the homeroom teacher's own signature on every record.)"""
-    return {s: t for s, t in _class_teachers(school_class).items()
-            if t is not None and t.pk != school_class.homeroom_teacher_id}
-
-
-def signoff_payload(school_class: SchoolClass, subject: str) -> dict:
-    """The data a subject teacher signs: every enrolled pupil's year-end rating, score and comment."""
-    from hocbaso.assessment.models import SubjectEvaluation
-    from hocbaso.directory.selectors import class_pupils
-
-    rows = {e.enrolment_id: e for e in SubjectEvaluation.objects.filter(
-        enrolment__school_class=school_class, subject=subject, period="cuoi_nam")}
-    pupils = []
-    for enrolment in class_pupils(school_class):
-        if subject not in enrolment.subjects():
-            continue
-        row = rows.get(enrolment.pk)
-        pupils.append({"enrolment": enrolment.pk, "identity_number": enrolment.pupil.identity_number,
-                       "full_name": enrolment.pupil.full_name,
-                       "rating": row.rating if row else None, "score": row.score if row else None,
-                       "comment": row.comment if row else ""})
-    year = school_class.school_year
-    return {"format": "hocbaso.subject-results/1", "school": year.school.code, "school_year": year.name,
-            "class_name": school_class.name, "subject": subject, "period": "cuoi_nam", "pupils": pupils}
-
-
-def _signoff_pdf(payload: dict, school_class: SchoolClass, teacher: Staff) -> bytes:
-    from hocbaso.documents.view import rating_in_words
-    from hocbaso.signing.sheets import sheet_pdf
-    from hocbaso.tt27 import catalogue
-
-    subject = catalogue.SUBJECTS.get(payload["subject"], payload["subject"])
-    return sheet_pdf(
-        left=school_class.school_year.school.name, right=f"Năm học {payload['school_year']}",
-        title=f"Kết quả đánh giá môn {subject}", subtitle=f"Lớp {payload['class_name']} · Cuối năm học "
-        f"{payload['school_year']} · Giáo viên: {teacher.full_name}",
-        columns=["STT", "Họ và tên", "Mức đạt được", "Điểm KTĐK", "Nhận xét"],
-        widths=["auto", "1fr", "auto", "auto", "2fr"],
-        rows=[[i, p["full_name"], rating_in_words(catalogue.SUBJECT_RATINGS, p["rating"]),
-               "" if p["score"] is None else p["score"], p["comment"] or ""]
-              for i, p in enumerate(payload["pupils"], 1)],
-        signer_title="Giáo viên bộ môn", signer_name=teacher.full_name, attachment="subject-results.json",
-        payload=payload)
-
-
-def subject_signoff(*, school_class: SchoolClass, subject: str, by, signer: Signer) -> SubjectSignoff:
-    """Ký xác nhận: the subject's teacher signs the subject's year-end results of the whole class in one action.
-
-    Allowed only after the class is locked (chốt dữ liệu), only to the teacher who answers for the subject, and
-    once (a correction that changes the subject's results retires the sign-off so it is signed again)."""
-    from hocbaso.assessment.selectors import locks_for_classes
-
-    teacher = Staff.objects.filter(user=by).first()
-    answerable = _class_teachers(school_class).get(subject)
-    if answerable is None:
-        raise SigningRefused(f"Lớp {school_class.name} không học môn {subject}.")
-    if teacher is None or teacher.pk != answerable.pk:
-        raise SigningRefused(f"Chỉ giáo viên dạy môn này ở lớp {school_class.name} ({answerable.full_name}) "
-                             "mới được ký xác nhận kết quả môn học.")
-    if school_class.pk not in locks_for_classes([school_class.pk]):
-        raise SigningRefused(f"Lớp {school_class.name} chưa chốt dữ liệu; hãy chốt dữ liệu trước khi ký.")
-    if SubjectSignoff.objects.filter(school_class=school_class, subject=subject, current=True).exists():
-        raise SigningRefused(f"Môn {subject} của lớp {school_class.name} đã được ký xác nhận.")
-    identity = identity_for(staff=teacher)
-    payload = signoff_payload(school_class, subject)
-    missing = [p["full_name"] for p in payload["pupils"] if not p["rating"]]
-    if missing:
-        raise SigningRefused(f"Chưa có mức đạt được cuối năm của {len(missing)} học sinh (ví dụ: {missing[0]}).")
-    pdf = _signoff_pdf(payload, school_class, teacher)
-    signed = signer.sign_batch([SignJob(pdf, "GVBM", reason="Xác nhận kết quả đánh giá môn học")])[0]
-    year = school_class.school_year
-    name = default_storage.save(f"signoffs/{year.school.code}/{year.name}/{school_class.name}-{subject}.pdf",
-                                ContentFile(signed))
-    canonical = payload_json(payload).encode()
-    with transaction.atomic():
-        signoff = SubjectSignoff.objects.create(
-            school_class=school_class, subject=subject, teacher=teacher, identity=identity, payload=payload,
-            payload_sha256=hashlib.sha256(canonical).hexdigest(), pdf=name,
-            pdf_sha256=hashlib.sha256(signed).hexdigest(), signed_at=timezone.now())
-        log_actions([Action("signing.subject", "schoolclass", str(school_class.pk), None,
-                            {"subject": subject, "pupils": len(payload["pupils"]), "pdf_sha256": signoff.pdf_sha256},
-                            school_code=year.school.code)], actor=by)
-    return signoff

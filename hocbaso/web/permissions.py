@@ -174,7 +174,7 @@ def can_sign_class(user, school_class: SchoolClass) -> bool:
 def signoff_subjects(user, school_class: SchoolClass) -> list[str]:
     """The subjects of the class whose year-end results this user signs off (taught by someone other than the
     homeroom teacher; see ``signing.services.subjects_needing_signoff``)."""
-    from hocbaso.signing.services import subjects_needing_signoff
+    from hocbaso.records.selectors import subjects_needing_signoff
 
     staff = staff_for_user(user)
     if staff is None or staff.school_id != school_class.school_year.school_id:

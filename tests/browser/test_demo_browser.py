@@ -33,7 +33,8 @@ def demo(settings):
     from hocbaso.demo.builder import SCHOOL_CODE, demo_build
     from hocbaso.demo.lifecycle import DEMO_PIN
     from hocbaso.directory.models import SchoolClass, Staff
-    from hocbaso.signing.services import identity_issue, subjects_needing_signoff
+    from hocbaso.records.selectors import subjects_needing_signoff
+    from hocbaso.signing.services import identity_issue
 
     settings.JOBS_INLINE = False  # jobs wait in the queue; the test runs the worker, as a real one would
     demo_build()
@@ -69,7 +70,9 @@ def test_demo_teacher_enters_and_sees_the_summary_then_the_principal_locks_signs
     from hocbaso.demo.lifecycle import DEMO_PIN
     from hocbaso.directory.selectors import class_pupils
     from hocbaso.records.models import IssuedRecord
-    from hocbaso.signing.services import identity_for, signer_open, subject_signoff, subjects_needing_signoff
+    from hocbaso.records.selectors import subjects_needing_signoff
+    from hocbaso.records.signatures import subject_signoff
+    from hocbaso.signing.services import identity_for, signer_open
 
     four_a, base = demo, live_server.url
     pupils = list(class_pupils(four_a))

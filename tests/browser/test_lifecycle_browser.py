@@ -11,13 +11,14 @@ from django.urls import reverse
 
 from browsing import fits_the_phone, log_in, phone_page, run_and_wait
 
-from hocbaso.assessment.services import data_lock
 from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.services import worker_loop
 from hocbaso.portal.tests.conftest import ENGLISH_PIN, TEACHER_PIN, lifecycle_school
-from hocbaso.records.tests.triggers import immutability_triggers
+from hocbaso.records.locks import data_lock
 from hocbaso.records.models import DraftState, RecordDraft
-from hocbaso.signing.services import identity_for, signer_open, subject_signoff
+from hocbaso.records.signatures import subject_signoff
+from hocbaso.records.tests.triggers import immutability_triggers
+from hocbaso.signing.services import identity_for, signer_open
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -102,7 +103,7 @@ def _triggers_back(triggers_back_after_the_module):
 
 @pytest.fixture
 def teacher_signed(ready_to_sign):
-    from hocbaso.records.services import class_sign
+    from hocbaso.records.signatures import class_sign
 
     w = ready_to_sign
     class_sign(school_class=w.class4a, by=w.member.user, signer=signer_open(identity_for(staff=w.member), TEACHER_PIN))

@@ -3,8 +3,7 @@
 import pytest
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation
-from hocbaso.assessment.services import (EvaluationInputError, evaluations_save, subject_evaluation_set,
-                                         trait_evaluation_set, year_result_set)
+from hocbaso.assessment.services import EvaluationInputError, evaluations_save, subject_evaluation_set, trait_evaluation_set, year_result_set
 from hocbaso.audit.models import AuditEntry
 
 
@@ -140,7 +139,7 @@ def test_year_result_set_is_validated_and_logged(world):
 
 
 def test_locked_class_refuses_edits_with_a_clear_message(world):
-    from hocbaso.assessment.services import data_lock
+    from hocbaso.records.locks import data_lock
 
     subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", score=9, by=world.member.user)
     data_lock(school_year=world.year, school_class=world.class4a, by=world.owner.user)
@@ -158,7 +157,7 @@ def test_locked_class_refuses_edits_with_a_clear_message(world):
 
 
 def test_school_lock_covers_every_class_and_is_logged(world):
-    from hocbaso.assessment.services import data_lock
+    from hocbaso.records.locks import data_lock
 
     data_lock(school_year=world.year, by=world.owner.user)
     data_lock(school_year=world.year, by=world.owner.user)  # twice: one lock, one log entry
@@ -170,7 +169,7 @@ def test_school_lock_covers_every_class_and_is_logged(world):
 
 def test_the_principal_unlocks_a_class_with_a_reason_and_it_is_logged(world):
     from hocbaso.assessment.models import DataLock
-    from hocbaso.assessment.services import UnlockRefused, data_lock, data_unlock
+    from hocbaso.records.locks import UnlockRefused, data_lock, data_unlock
 
     data_lock(school_year=world.year, school_class=world.class4a, by=world.owner.user)
     with pytest.raises(UnlockRefused, match="lý do"):
@@ -190,9 +189,10 @@ def test_the_principal_unlocks_a_class_with_a_reason_and_it_is_logged(world):
 
 def test_unlock_is_refused_under_a_school_lock_or_once_something_is_signed(world):
     from hocbaso.assessment.models import DataLock
-    from hocbaso.assessment.services import UnlockRefused, data_lock, data_unlock
     from hocbaso.conftest import ENGLISH_PIN, lifecycle_school
-    from hocbaso.signing.services import identity_for, signer_open, subject_signoff
+    from hocbaso.records.locks import UnlockRefused, data_lock, data_unlock
+    from hocbaso.records.signatures import subject_signoff
+    from hocbaso.signing.services import identity_for, signer_open
 
     w = lifecycle_school(world)
     data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
@@ -209,7 +209,7 @@ def test_unlock_is_refused_under_a_school_lock_or_once_something_is_signed(world
 def test_automatic_lock_at_the_lock_date(world):
     import datetime as dt
 
-    from hocbaso.assessment.services import data_lock_due
+    from hocbaso.records.locks import data_lock_due
 
     assert data_lock_due(today=dt.date(2025, 5, 31)) == []  # lock date itself: still open
     locks = data_lock_due(today=dt.date(2025, 6, 1))

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from django.core.management import call_command
 
-from hocbaso.records.services import year_results_assess
+from hocbaso.records.outcomes import year_results_assess
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
 

@@ -31,7 +31,7 @@ def _user(job):
 def archive(job, progress):
     """``archive_build`` into the data folder; the file is downloaded from the data page by the principal."""
     from hocbaso.web.permissions import school_access
-    from hocbaso.records.services import LifecycleRefused
+    from hocbaso.records.guards import LifecycleRefused
 
     year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
     by = _user(job)

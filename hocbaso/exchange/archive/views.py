@@ -23,7 +23,7 @@ from hocbaso.web.permissions import exchange_access
 def archive(request, year_id: int):
     """Start (or show the running) year-end archive job."""
     from hocbaso.jobs.services import job_submit
-    from hocbaso.portal.lifecycle import active_job
+    from hocbaso.jobs.selectors import active_job
 
     year, access = year_for(request, year_id)
     require(access.lead, _("Chỉ hiệu trưởng mới lập được bản lưu trữ cuối năm."))

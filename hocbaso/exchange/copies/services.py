@@ -28,17 +28,17 @@ def copy_issue(*, pupil: Pupil, by, signer) -> CertifiedCopy:
     number, have the principal of the pupil's current school sign it (PAdES, visible in the cover's
     principal box) with their own registered certificate, store and log it.
 
-    Refused (``records.services.LifecycleRefused``) when ``by`` is not that principal, when the certificate
+    Refused (``records.guards.LifecycleRefused``) when ``by`` is not that principal, when the certificate
     is not theirs, or when the pupil has no issued record yet."""
     from hocbaso.documents.render import Renderer
-    from hocbaso.exchange.history import pupil_history
-    from hocbaso.records.services import (LifecycleRefused, _require_own_certificate, _require_principal,
-                                          verify_url_template)
+    from hocbaso.records.drafts import verify_url_template
+    from hocbaso.records.guards import LifecycleRefused, require_own_certificate, require_principal
+    from hocbaso.records.history import pupil_history
     from hocbaso.signing.pades import SignJob
 
     school = pupil.school
-    staff = _require_principal(by, school)
-    _require_own_certificate(staff, signer)
+    staff = require_principal(by, school)
+    require_own_certificate(staff, signer)
     records, history = pupil_history(pupil, issued_only=True)
     if not records:
         raise LifecycleRefused(f"Học sinh {pupil.full_name} chưa có học bạ nào đã phát hành để cấp bản sao.")
@@ -105,7 +105,7 @@ def copy_file_verdict(data: bytes) -> KnownFile | None:
 def copy_request_file(*, pupil: Pupil, requester: str, reason: str, by) -> CopyRequest:
     """Đề nghị cấp bản sao, recorded by the principal, vice principal or clerk of the pupil's school; logged."""
     from hocbaso.directory.models import Staff
-    from hocbaso.records.services import LifecycleRefused
+    from hocbaso.records.guards import LifecycleRefused
 
     school = pupil.school
     staff = Staff.objects.filter(user=by, school=school).first() if by is not None else None
@@ -127,7 +127,7 @@ def copy_request_file(*, pupil: Pupil, requester: str, reason: str, by) -> CopyR
 def copy_request_fulfil(*, request, by, signer) -> CertifiedCopy:
     """Sign the copy a request asks for (``copy_issue``) and close the request with it; a request already
     fulfilled is refused (``LifecycleRefused``) so a repeated job never issues a second copy."""
-    from hocbaso.records.services import LifecycleRefused
+    from hocbaso.records.guards import LifecycleRefused
 
     with transaction.atomic():
         locked = CopyRequest.objects.select_for_update().get(pk=request.pk)

@@ -22,7 +22,7 @@ def _user(job):
 @job_handler(KIND_COPY)
 def copy(job, progress):
     """Render the pupil's whole history as a certified copy and sign it with the principal's PIN."""
-    from hocbaso.portal.jobsecret import pin_take
+    from hocbaso.signing.job_pins import pin_take
     from hocbaso.signing.services import identity_for, signer_open
 
     request = CopyRequest.objects.select_related("pupil__school").get(pk=job.args["request"])

@@ -25,7 +25,7 @@ from hocbaso.web.permissions import exchange_access
 @require_http_methods(["GET", "POST"])
 def copies(request, year_id: int):
     """Cấp bản sao: the requests (the office records them) and the copies issued, with their numbers."""
-    from hocbaso.records.services import LifecycleRefused
+    from hocbaso.records.guards import LifecycleRefused
 
     year, access = year_for(request, year_id)
     require(access.read, _("Bản sao học bạ dành cho lãnh đạo nhà trường, văn thư và cán bộ quản lý."))
@@ -61,8 +61,8 @@ def copy_sign(request, request_id: int):
     """The principal signs the copy a request asks for, with their PIN; the copy is made as a job."""
     from hocbaso.jobs.services import job_submit
     from hocbaso.web.pins import pin_form
-    from hocbaso.portal.jobsecret import ARG, pin_seal
-    from hocbaso.portal.lifecycle import active_job
+    from hocbaso.signing.job_pins import ARG, pin_seal
+    from hocbaso.jobs.selectors import active_job
     from hocbaso.signing.models import SigningIdentity
 
     copy_request = CopyRequest.objects.select_related("pupil", "school", "copy").filter(pk=request_id).first()

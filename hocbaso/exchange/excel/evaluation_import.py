@@ -171,7 +171,7 @@ def _save_evaluations(reader: EvaluationReader, report: ImportReport, by) -> Non
                 report.notes.append(f"Khi ghi, kết quả giáo dục cuối năm của {len(touched)} học sinh sẽ được tính "
                                     "lại theo TT27.")
             else:
-                from hocbaso.records.services import year_results_assess
+                from hocbaso.records.outcomes import year_results_assess
 
                 year_results_assess(enrolments=touched, by=by)
                 report.notes.append(f"Đã tính lại kết quả giáo dục cuối năm của {len(touched)} học sinh theo TT27.")

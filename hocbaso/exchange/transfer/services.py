@@ -49,7 +49,7 @@ def seal_check(signer, school: School) -> None:
     """The signer must hold the seal certificate registered for ``school``."""
     from cryptography.hazmat.primitives import serialization
 
-    from hocbaso.records.services import LifecycleRefused
+    from hocbaso.records.guards import LifecycleRefused
     from hocbaso.signing.services import identity_certificate, identity_for
 
     registered = identity_certificate(identity_for(school=school))
@@ -75,18 +75,20 @@ def transfer_package_build(*, pupil: Pupil, by, seal_signer, expires_in_days: in
     current school. Only that school's principal may make it. The package is stored; the returned ``Transfer``
     carries, for this call only, ``token`` and ``url`` (the download link, valid ``expires_in_days`` days;
     only the token's hash is kept)."""
-    from hocbaso.documents.services import history_entries, pupil_enrolments
+    from hocbaso.core.files import file_read
+    from hocbaso.records.guards import require_principal
+    from hocbaso.records.history import history_entries, pupil_enrolments
     from hocbaso.records.models import IssuedRecord
-    from hocbaso.records.services import _read, _require_principal, current_issued
+    from hocbaso.records.selectors import current_issued
 
     school = pupil.school
-    _require_principal(by, school)
+    require_principal(by, school)
     seal_check(seal_signer, school)
     entries, files = [], {}
     issued = current_issued(IssuedRecord.objects.filter(enrolment__pupil=pupil)).order_by("school_year", "version")
     for row in issued:
         name = f"records/{row.record_id}.pdf"
-        files[name] = _read(row.pdf)
+        files[name] = file_read(row.pdf)
         entries.append({"record_id": row.record_id, "version": row.version, "lookup_code": row.lookup_code,
                         "school_code": row.school_code, "school_name": row.record["school"]["name"],
                         "school_year": row.school_year, "class_name": row.class_name,
@@ -96,7 +98,7 @@ def transfer_package_build(*, pupil: Pupil, by, seal_signer, expires_in_days: in
         name = f"records/{row.record_id}.pdf"
         if name in files:
             continue
-        files[name] = _read(row.pdf)
+        files[name] = file_read(row.pdf)
         entries.append({"record_id": row.record_id, "version": row.version, "lookup_code": row.lookup_code,
                         "school_code": row.school_code, "school_name": row.school_name,
                         "school_year": row.school_year, "class_name": row.class_name,

@@ -57,7 +57,7 @@ def transfer_create(request, year_id: int):
     """Lập gói chuyển trường: the principal picks a pupil and seals the package with the school's seal; the link
     is shown once (only its hash is kept)."""
     from hocbaso.web.pins import PinForm
-    from hocbaso.records.services import LifecycleRefused
+    from hocbaso.records.guards import LifecycleRefused
     from hocbaso.signing.models import SigningIdentity
 
     year, access = year_for(request, year_id)

@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
-from hocbaso.assessment.services import data_lock, subject_evaluation_set
+from hocbaso.assessment.services import subject_evaluation_set
 from hocbaso.audit.models import AuditEntry
 from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR
+from hocbaso.records.locks import data_lock
 
 
 def post(client, klass, period, entries):

@@ -9,11 +9,12 @@ from django.urls import reverse
 
 from hocbaso.assessment.models import DataLock, YearResult
 from hocbaso.jobs.models import Job, JobState
+from hocbaso.jobs.selectors import active_job
 from hocbaso.jobs.services import job_claim, job_run
-from hocbaso.portal import lifecycle
-from hocbaso.portal.jobsecret import PinUnavailable, pin_open, pin_seal
 from hocbaso.portal.tests.conftest import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN, lifecycle_school
 from hocbaso.records.models import CorrectionRequest, CorrectionStatus, DraftState, IssuedRecord, RecordDraft
+from hocbaso.records.progress import KIND_CLASS_SIGN, class_states
+from hocbaso.signing.job_pins import PinUnavailable, pin_open, pin_seal
 from hocbaso.signing.models import SigningIdentity, SubjectSignoff
 
 WRONG_PIN_MESSAGE = "Mã PIN ký số không đúng"
@@ -41,7 +42,7 @@ def test_the_whole_lifecycle_through_the_views(client, school, inline_jobs):
     w = school
     klass = w.class4a
     dashboard = reverse("portal:school_dashboard", args=[w.year.pk])
-    states = {s.school_class.name: s for s in lifecycle.class_states(w.year)}
+    states = {s.school_class.name: s for s in class_states(w.year)}
     assert states["4A"].stage == "complete" and states["4B"].stage == "entering"
 
     # The principal locks 4A (a job: year results computed, then the lock).
@@ -102,7 +103,7 @@ def test_the_whole_lifecycle_through_the_views(client, school, inline_jobs):
     job.refresh_from_db()
     assert job.state == JobState.DONE, job.error
     assert IssuedRecord.objects.count() == 3 and klass.packages.count() == 1
-    assert lifecycle.class_states(w.year, [klass])[0].stage == "issued"
+    assert class_states(w.year, [klass])[0].stage == "issued"
     text = client.get(dashboard).content.decode()
     assert '<tr data-class="4A" data-stage="issued">' in text
 
@@ -118,8 +119,9 @@ def test_the_whole_lifecycle_through_the_views(client, school, inline_jobs):
 
 def class_sign_queued(client, w) -> Job:
     """4A locked and its English signed off; the homeroom teacher's class-signing job, queued (not run)."""
-    from hocbaso.assessment.services import data_lock
-    from hocbaso.signing.services import identity_for, signer_open, subject_signoff
+    from hocbaso.records.locks import data_lock
+    from hocbaso.records.signatures import subject_signoff
+    from hocbaso.signing.services import identity_for, signer_open
 
     data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
     subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
@@ -173,7 +175,7 @@ def test_a_queued_job_is_cancelled_by_whoever_started_it_and_never_runs(client, 
     # Cancelling again says it is over; the class page offers signing again.
     response = client.post(reverse("portal:job_cancel", args=[job.pk]), follow=True)
     assert "Tác vụ đã kết thúc" in response.content.decode()
-    assert lifecycle.active_job(lifecycle.KIND_CLASS_SIGN, class_id=w.class4a.pk) is None
+    assert active_job(KIND_CLASS_SIGN, class_id=w.class4a.pk) is None
 
 
 def test_the_principal_stops_a_running_job_at_its_next_step(client, school, settings):
@@ -245,7 +247,7 @@ def test_locking_the_school_locks_every_class(client, school, inline_jobs):
     job.refresh_from_db()
     assert job.state == JobState.DONE and job.total == 4  # three classes, then the lock
     assert DataLock.objects.filter(school_year=school.year, school_class__isnull=True).exists()
-    assert all(s.locked for s in lifecycle.class_states(school.year))
+    assert all(s.locked for s in class_states(school.year))
 
 
 def test_dashboard_counts_each_class(client, school):
@@ -253,7 +255,7 @@ def test_dashboard_counts_each_class(client, school):
     text = client.get(reverse("portal:school_dashboard", args=[school.year.pk])).content.decode()
     assert '<tr data-class="4A" data-stage="complete">' in text
     assert '<tr data-class="4B" data-stage="entering">' in text
-    states = {s.school_class.name: s for s in lifecycle.class_states(school.year)}
+    states = {s.school_class.name: s for s in class_states(school.year)}
     a = states["4A"]
     assert a.pupils == 3 and a.complete and not a.locked and a.stages == {"complete": 3}
     assert [(s["subject"], s["done"]) for s in a.signoffs] == [("ngoai_ngu_1", False)]

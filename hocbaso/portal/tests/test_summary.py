@@ -8,7 +8,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from hocbaso.assessment.models import YearResult
-from hocbaso.assessment.services import data_lock, subject_evaluation_set
+from hocbaso.assessment.services import subject_evaluation_set
+from hocbaso.records.locks import data_lock
 
 
 def test_year_end_summary_computes_and_stores_the_outcome(client, world, fill_year):

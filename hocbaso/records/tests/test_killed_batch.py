@@ -31,10 +31,12 @@ CLASSES = ("4A", "4B", "4C")
 SETUP = r"""
 import datetime as dt
 from django.contrib.auth import get_user_model
-from hocbaso.assessment.services import data_lock, evaluations_save
+from hocbaso.assessment.services import evaluations_save
 from hocbaso.conftest import make_staff, year_end_entries
 from hocbaso.directory.models import District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear
-from hocbaso.records.services import class_sign, year_results_assess
+from hocbaso.records.locks import data_lock
+from hocbaso.records.outcomes import year_results_assess
+from hocbaso.records.signatures import class_sign
 from hocbaso.signing.services import identity_for, identity_issue, signer_open
 
 User = get_user_model()

@@ -10,19 +10,22 @@ import pytest
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
-from hocbaso.assessment.services import data_lock
 from hocbaso.conftest import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN, lifecycle_school
 from hocbaso.documents import extract_record
+from hocbaso.records import issuance, signatures
+from hocbaso.records.corrections import correction_approve, correction_reject, correction_request
+from hocbaso.records.drafts import record_drafts_prepare
+from hocbaso.records.guards import LifecycleRefused
+from hocbaso.records.issuance import records_issue
+from hocbaso.records.locks import data_lock
 from hocbaso.records.models import ClassPackage, DraftState, ImmutableRecordError, IssuedRecord, RecordDraft
+from hocbaso.records.packages import class_package_check
 from hocbaso.records.selectors import issued_status
-from hocbaso.records.services import (LifecycleRefused, class_package_check, class_sign, correction_approve,
-                                      correction_reject, correction_request, record_drafts_prepare, records_issue,
-                                      school_sign)
-from hocbaso.signing.errors import WrongPinError
+from hocbaso.records.signatures import class_sign, school_sign, subject_signoff
+from hocbaso.signing.errors import SigningRefused, WrongPinError
 from hocbaso.signing.models import SigningIdentity
-from hocbaso.signing.services import SigningRefused, identity_for, signer_open, subject_signoff
+from hocbaso.signing.services import identity_for, signer_open
 from hocbaso.signing.validate import validate_pdf
-
 
 
 def _read(name):
@@ -140,7 +143,7 @@ def test_issue_a_class_two_signatures_registry_and_package(school, tmp_path, set
 
 
 def test_packages_of_several_classes_compile_their_sheets_in_the_worker_pool(school, settings):
-    from hocbaso.records.services import class_packages_build
+    from hocbaso.records.packages import class_packages_build
     from hocbaso.signing import pades
 
     w = school
@@ -159,11 +162,9 @@ def test_packages_of_several_classes_compile_their_sheets_in_the_worker_pool(sch
 
 
 def test_a_class_package_starts_once_the_chunk_holding_its_last_record_is_committed(school, monkeypatch):
-    import hocbaso.records.services as services
-
     w = school
-    monkeypatch.setattr(services, "ISSUE_CHUNK", 1)  # the class's three records in three transactions
-    real, started = services._class_packages_start, []
+    monkeypatch.setattr(issuance, "ISSUE_CHUNK", 1)  # the class's three records in three transactions
+    real, started = issuance.class_packages_start, []
 
     def spy(classes, **options):
         classes = list(classes)
@@ -171,7 +172,7 @@ def test_a_class_package_starts_once_the_chunk_holding_its_last_record_is_commit
                         for klass in classes])
         return real(classes, **options)
 
-    monkeypatch.setattr(services, "_class_packages_start", spy)
+    monkeypatch.setattr(issuance, "class_packages_start", spy)
     assert sign_and_issue(w).done == 3
     assert started == [[], [], [("4A", 3)]]  # after the third commit, with all three in the registry
     [package] = ClassPackage.objects.filter(school_class=w.class4a)
@@ -226,12 +227,10 @@ def test_interrupted_school_batch_resumes_without_signing_twice(school, settings
 
 @pytest.mark.parametrize("kind, batches", [("builtin", [3]), ("pkcs11", [2, 1]), ("csc", [2, 1])])
 def test_a_token_or_remote_signer_commits_in_smaller_chunks(school, settings, monkeypatch, kind, batches):
-    import hocbaso.records.services as services
-
     w = school
     class_signed(w)
     settings.SIGN_CHUNK = 200
-    monkeypatch.setattr(services, "SLOW_SIGNER_CHUNK", 2)  # the school's three records: one chunk, or two
+    monkeypatch.setattr(signatures, "SLOW_SIGNER_CHUNK", 2)  # the school's three records: one chunk, or two
     principal = open_signer(w.owner, PRINCIPAL_PIN, seal=True)
     principal.kind = kind  # a built-in key standing in: only the chunk size depends on the kind
     real, sizes = principal.sign_batch, []
@@ -329,17 +328,17 @@ def test_unknown_correction_field_is_named(school):
 def test_the_garbage_collector_is_paused_only_inside_the_block():
     import gc
 
-    from hocbaso.records.services import _gc_paused
+    from hocbaso.core.files import gc_paused
 
     assert gc.isenabled()
     with pytest.raises(ValueError):
-        with _gc_paused():
+        with gc_paused():
             assert not gc.isenabled()
             raise ValueError("hỏng")
     assert gc.isenabled()  # back on after an error
     gc.disable()
     try:
-        with _gc_paused():
+        with gc_paused():
             pass
         assert not gc.isenabled()  # left as the caller had it
     finally:

@@ -7,8 +7,8 @@ import pytest
 from hocbaso.assessment.models import YearResult
 from hocbaso.assessment.services import subject_evaluation_set, year_result_set
 from hocbaso.audit.models import AuditEntry
+from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.selectors import enrolment_for_pupil_year, enrolments_for_records, record_build
-from hocbaso.records.services import year_results_assess
 from hocbaso.tt27 import assess, catalogue
 
 

@@ -3,7 +3,7 @@ import re
 from django.urls import reverse
 
 from hocbaso.directory.models import Role, School, Staff, StaffRole
-from hocbaso.records.services import year_results_assess
+from hocbaso.records.outcomes import year_results_assess
 from hocbaso.reports.selectors import school_statistics
 from hocbaso.tt27 import catalogue
 

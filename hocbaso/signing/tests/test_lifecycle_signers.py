@@ -6,13 +6,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from django.core.files.storage import default_storage
 
-from hocbaso.assessment.services import data_lock
+from hocbaso.records.issuance import records_issue
+from hocbaso.records.locks import data_lock
 from hocbaso.records.models import IssuedRecord
-from hocbaso.records.services import class_sign, records_issue, school_sign
+from hocbaso.records.signatures import class_sign, school_sign, subject_signoff
 from hocbaso.records.tests.test_lifecycle import (ENGLISH_PIN, PRINCIPAL_PIN, open_signer,
                                                   school)  # noqa: F401  (fixture)
 from hocbaso.signing.models import IdentityKind
-from hocbaso.signing.services import identity_register, signer_open, subject_signoff
+from hocbaso.signing.services import identity_register, signer_open
 from hocbaso.signing.signers import CscSigner, Pkcs11Signer
 
 from .conftest import pdfsig

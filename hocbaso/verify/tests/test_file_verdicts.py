@@ -9,8 +9,10 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from hocbaso.records.corrections import correction_approve, correction_request
+from hocbaso.records.issuance import records_issue
 from hocbaso.records.models import IssuedRecord
-from hocbaso.records.services import class_sign, correction_approve, correction_request, records_issue, school_sign
+from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.records.tests.test_lifecycle import (PRINCIPAL_PIN, TEACHER_PIN, open_signer,  # noqa: F401
                                                   school, sign_and_issue)
 from hocbaso.signing.ca import TITLE_PRINCIPAL, TITLE_TEACHER, CertificateAuthority

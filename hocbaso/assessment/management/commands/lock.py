@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hocbaso.assessment.services import data_lock, data_lock_due
 from hocbaso.core.management.arguments import class_arg, school_year_arg, user_arg
+from hocbaso.records.locks import data_lock, data_lock_due
 
 
 class Command(BaseCommand):

@@ -4,7 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from hocbaso.directory.models import Enrolment, Pupil, SchoolYear
-from hocbaso.documents.services import history_file_name, pupil_find, pupil_history_render, school_records_render
+from hocbaso.records.drafts import school_records_render
+from hocbaso.records.history import history_file_name, history_render, pupil_find, pupil_history
 
 
 class Command(BaseCommand):
@@ -56,12 +57,13 @@ class Command(BaseCommand):
     def _history(self, ref: str, out: Path, copy_number: int | None) -> None:
         try:
             pupil = pupil_find(ref)
-            pdf = pupil_history_render(pupil=pupil, copy_number=copy_number)
+            records, history = pupil_history(pupil)
+            pdf = history_render(pupil=pupil, records=records, history=history, copy_number=copy_number)
         except (Pupil.DoesNotExist, Enrolment.DoesNotExist) as error:
             raise CommandError(str(error)) from None
         path = out if out.suffix.lower() == ".pdf" else out / history_file_name(pupil)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pdf)
-        years = sorted({e.school_class.school_year.name for e in pupil.enrolments.select_related("school_class__school_year")})
+        years = [record["school_year"] for record in records]
         self.stdout.write(f"Đã xuất học bạ cả cấp của {pupil.full_name} ({len(years)} năm học: {', '.join(years)}) "
                           f"vào {path}.")

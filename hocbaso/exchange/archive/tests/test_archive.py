@@ -20,10 +20,11 @@ from hocbaso.exchange.archive.write import archive_build
 from hocbaso.exchange.testing import flip_in_signed_pdf, members, rezip
 from hocbaso.records.models import IssuedRecord, RecordWithdrawal
 from hocbaso.records.selectors import issued_status
-from hocbaso.records.services import (class_sign, correction_approve, correction_request, records_issue,
-                                      school_sign)
+from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.records.tests.test_lifecycle import (PRINCIPAL_PIN, TEACHER_PIN, open_signer,  # noqa: F401 (fixture)
                                                   school, sign_and_issue)
+from hocbaso.records.corrections import correction_approve, correction_request
+from hocbaso.records.issuance import records_issue
 
 STATUS = {"current": "current", "superseded": "superseded", "withdrawn": "withdrawn"}
 

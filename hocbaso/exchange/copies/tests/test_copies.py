@@ -14,10 +14,10 @@ from hocbaso.exchange.copies.services import COPY_VERDICT, copy_file_verdict, co
 from hocbaso.exchange.models import CertifiedCopy
 from hocbaso.exchange.testing import flip_in_signed_pdf, read
 from hocbaso.records.models import IssuedRecord
-from hocbaso.records.services import LifecycleRefused
 from hocbaso.records.tests.test_lifecycle import (PRINCIPAL_PIN, TEACHER_PIN, open_signer,  # noqa: F401 (fixture)
                                                   school, sign_and_issue)
 from hocbaso.signing.validate import validate_pdf
+from hocbaso.records.guards import LifecycleRefused
 
 
 def _text(pdf: bytes, tmp_path) -> str:

@@ -10,7 +10,7 @@ from hocbaso.directory.models import Role
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
 from hocbaso.exchange.testing import job_of, login
 from hocbaso.jobs.models import JobState
-from hocbaso.portal.jobsecret import ARG
+from hocbaso.signing.job_pins import ARG
 from hocbaso.records.tests.test_lifecycle import PRINCIPAL_PIN, school, sign_and_issue  # noqa: F401 (fixture)
 from hocbaso.verify.files import file_check
 

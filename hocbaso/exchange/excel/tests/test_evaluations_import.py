@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
-from hocbaso.assessment.services import data_lock
 from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.exchange.excel.evaluation_export import evaluations_workbook
@@ -13,6 +12,7 @@ from hocbaso.exchange.excel.evaluation_import import evaluations_import
 from hocbaso.exchange.excel.summary import class_summary_workbook
 from hocbaso.exchange.testing import problems_at, save, xlsx
 from hocbaso.tt27 import catalogue
+from hocbaso.records.locks import data_lock
 
 D = dt.date
 SUBJECTS_4 = catalogue.compulsory_subjects(4)

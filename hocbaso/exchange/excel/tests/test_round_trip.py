@@ -13,8 +13,8 @@ from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearRe
 from hocbaso.assessment.services import evaluations_save, year_result_set
 from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment, Pupil, SchoolClass
+from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.selectors import enrolments_for_records, record_build
-from hocbaso.records.services import year_results_assess
 from hocbaso.tt27 import catalogue
 
 RATINGS, TRAITS = ("T", "T", "H", "C"), ("T", "T", "Đ", "C")

@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, pupil, user, out, **options):
         from hocbaso.directory.models import Pupil, Staff
-        from hocbaso.documents.services import pupil_find
+        from hocbaso.records.history import pupil_find
         from hocbaso.exchange.copies.services import copy_issue
         from hocbaso.signing.errors import SigningError
         from hocbaso.signing.services import identity_for, signer_open

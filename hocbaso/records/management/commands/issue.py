@@ -14,7 +14,7 @@ class Command(BaseCommand):
         add_pin_argument(parser, "seal-pin", "mã PIN con dấu của trường")
 
     def handle(self, *args, **options):
-        from hocbaso.records.services import records_issue
+        from hocbaso.records.issuance import records_issue
         from hocbaso.signing.services import identity_for, signer_open
 
         school_year, school_class, user = scope(options)

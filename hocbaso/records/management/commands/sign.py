@@ -18,8 +18,9 @@ class Command(BaseCommand):
         add_pin_argument(parser, "seal-pin", "mã PIN con dấu của trường")
 
     def handle(self, *args, **options):
-        from hocbaso.records.services import class_sign, records_issue, school_sign
-        from hocbaso.signing.services import identity_for, signer_open, subject_signoff
+        from hocbaso.records.issuance import records_issue
+        from hocbaso.records.signatures import class_sign, school_sign, subject_signoff
+        from hocbaso.signing.services import identity_for, signer_open
 
         school_year, school_class, user = scope(options)
         staff = getattr(user, "staff", None)

@@ -1,9 +1,9 @@
-"""Background jobs of the lifecycle screens: lock, sign a class, sign the school, issue.
+"""Background jobs of the record's lifecycle: lock, sign a class, sign the school, issue.
 
 Registered with ``hocbaso.jobs`` when the apps load (``JobsConfig.ready`` imports every app's ``tasks``), so the
 web process, ``hocbaso worker`` and the worker thread of ``hocbaso serve`` all know them. Arguments are primary
-keys; a signing job also carries its PIN sealed by ``hocbaso.portal.jobsecret`` and removes it on start.
-Each handler checks the rules again through the services (the user may have lost a role since queueing) and
+keys; a signing job also carries its PIN sealed by ``hocbaso.signing.job_pins`` and removes it on start.
+Each handler checks the rules again (``records.guards``: the user may have lost a role since queueing) and
 reports progress on the job's row, so the progress page survives a reload.
 """
 
@@ -11,16 +11,18 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from hocbaso.assessment.selectors import locks_for_classes
-from hocbaso.assessment.services import data_lock
 from hocbaso.directory.models import SchoolClass, SchoolYear
 from hocbaso.jobs.registry import job_handler
-from hocbaso.portal.jobsecret import pin_take
-from hocbaso.portal.lifecycle import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_YEAR, KIND_SCHOOL_SIGN,
-                                      class_sign_problems)
-from hocbaso.web.permissions import school_access
+from hocbaso.records.drafts import enrolments_to_render
+from hocbaso.records.guards import LifecycleRefused, class_sign_problems, require_principal
+from hocbaso.records.issuance import records_issue
+from hocbaso.records.locks import data_lock
 from hocbaso.records.models import DraftState, RecordDraft
-from hocbaso.records.services import (LifecycleRefused, class_sign, enrolments_to_render, records_issue,
-                                      school_sign, year_results_assess)
+from hocbaso.records.outcomes import year_results_assess
+from hocbaso.records.progress import KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_YEAR, KIND_SCHOOL_SIGN
+from hocbaso.records.signatures import class_sign, school_sign
+from hocbaso.signing.job_pins import pin_take
+from hocbaso.signing.services import identity_for, signer_open
 
 
 def _reporter(progress, message: str):
@@ -38,15 +40,10 @@ def _user(job):
     return get_user_model().objects.select_related("staff").get(pk=job.created_by_id)
 
 
-def _require_lead(user, school) -> None:
-    if not school_access(user, school).lead:
-        raise LifecycleRefused(_("Chỉ hiệu trưởng của trường mới thực hiện được thao tác này."))
-
-
 def _lock(job, progress, classes: list[SchoolClass], school_year: SchoolYear, whole_year: bool) -> dict:
     """Compute the year results of each class not yet locked (so signing finds them), then lock."""
     by = _user(job)
-    _require_lead(by, school_year.school)
+    require_principal(by, school_year.school)
     locked = locks_for_classes([c.pk for c in classes])
     todo = [c for c in classes if c.pk not in locked]
     progress.total(len(todo) + 1)
@@ -76,8 +73,6 @@ def lock_year(job, progress):
 @job_handler(KIND_CLASS_SIGN)
 def sign_class(job, progress):
     """The homeroom teacher's one action: render the records not yet rendered, then sign them all."""
-    from hocbaso.signing.services import identity_for, signer_open
-
     klass = SchoolClass.objects.select_related("school_year__school").get(pk=job.args["class_id"])
     pin = pin_take(job, target=f"class:{klass.pk}")
     by = _user(job)
@@ -98,12 +93,10 @@ def sign_class(job, progress):
 @job_handler(KIND_SCHOOL_SIGN)
 def sign_school(job, progress):
     """The principal's one action: sign (with the principal's seal appearance) every teacher-signed record."""
-    from hocbaso.signing.services import identity_for, signer_open
-
     year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
     pin = pin_take(job, target=f"year:{year.pk}")
     by = _user(job)
-    _require_lead(by, year.school)
+    require_principal(by, year.school)
     signer = signer_open(identity_for(staff=by.staff), pin, seal=True)
     progress.total(RecordDraft.objects.filter(enrolment__school_class__school_year=year,
                                               state=DraftState.TEACHER_SIGNED).count())
@@ -115,12 +108,10 @@ def sign_school(job, progress):
 @job_handler(KIND_ISSUE)
 def issue(job, progress):
     """Phát hành: the registry, then each class's package sealed with the school's seal."""
-    from hocbaso.signing.services import identity_for, signer_open
-
     year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
     pin = pin_take(job, target=f"year:{year.pk}")
     by = _user(job)
-    _require_lead(by, year.school)
+    require_principal(by, year.school)
     seal = signer_open(identity_for(school=year.school), pin)
     count = RecordDraft.objects.filter(enrolment__school_class__school_year=year,
                                        state=DraftState.PRINCIPAL_SIGNED).count()

@@ -1,0 +1,106 @@
+"""Phát hành: the principal-signed records enter the registry (``IssuedRecord``, never updated), each affected
+class's package follows; ``current_issued`` is the registry's current versions."""
+
+import hashlib
+
+from django.db import transaction
+from django.db.models import TextField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from hocbaso.audit.services import Action, log_actions
+from hocbaso.core.db import JsonText, rows_insert, rows_update
+from hocbaso.core.files import file_read
+from hocbaso.directory.models import SchoolClass, SchoolYear
+from hocbaso.records.drafts import BatchReport
+from hocbaso.records.guards import LifecycleRefused, require_principal
+from hocbaso.records.models import DraftState, IssuedRecord, RecordDraft
+from hocbaso.records.packages import class_packages_finish, class_packages_start
+from hocbaso.signing.models import SubjectSignoff
+
+ISSUE_CHUNK = 200  # records entering the registry in one transaction (signing batches: settings.SIGN_CHUNK)
+
+
+def _subject_signers(class_ids) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    # Not the payload (every pupil's results in the subject): the registry's rows need only who signed and when.
+    for s in (SubjectSignoff.objects.filter(school_class_id__in=class_ids, current=True).select_related("teacher")
+              .only("school_class_id", "subject", "signed_at", "pdf_sha256", "teacher__full_name")):
+        out.setdefault(s.school_class_id, []).append(s.as_signer())
+    return out
+
+
+def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class: SchoolClass | None = None,
+                  progress=None) -> BatchReport:
+    """Phát hành: every principal-signed record of the school year (or class) enters the registry with the
+    SHA-256 of its final PDF; each affected class gets a new package whose manifest the school's seal signs
+    (when ``seal_signer`` is given). Resumable: an issued draft is never issued again."""
+    require_principal(by, school_year.school)
+    queryset = RecordDraft.objects.filter(enrolment__school_class__school_year=school_year,
+                                          state=DraftState.PRINCIPAL_SIGNED)
+    if school_class is not None:
+        queryset = queryset.filter(enrolment__school_class=school_class)
+    rows = list(queryset.order_by("pk").values_list("pk", "enrolment__school_class_id"))
+    pending = [pk for pk, _class in rows]
+    last_chunk = {}  # each class's last chunk: its package can start once that chunk is committed
+    for index, (_pk, class_id) in enumerate(rows):
+        last_chunk[class_id] = index // ISSUE_CHUNK
+    report = BatchReport(total=len(pending))
+    classes, started = set(), []
+    for start in range(0, len(pending), ISSUE_CHUNK):
+        with transaction.atomic():
+            # The record's JSON goes from the draft's row to the registry's as text: decoding and encoding it
+            # again cost about a millisecond per record.
+            drafts = list(RecordDraft.objects.select_for_update()
+                          .filter(pk__in=pending[start:start + ISSUE_CHUNK], state=DraftState.PRINCIPAL_SIGNED)
+                          .defer("record").annotate(record_text=Cast("record", TextField()),
+                                                    school_code=KT("record__school__code"),
+                                                    school_year=KT("record__school_year"),
+                                                    class_name=KT("record__class_name"))
+                          .select_related("enrolment__pupil", "enrolment__school_class").order_by("pk"))
+            subject_signers = _subject_signers({d.enrolment.school_class_id for d in drafts})
+            now = timezone.now()
+            audit, issued_rows = [], []
+            for draft in drafts:
+                pupil = draft.enrolment.pupil
+                data = file_read(draft.pdf)  # the principal-signed file becomes the issued one, checked, not copied
+                digest = hashlib.sha256(data).hexdigest()
+                if digest != draft.sha256:
+                    raise LifecycleRefused(f"Tệp học bạ {draft.record_id} đã bị thay đổi sau khi ký; không phát hành.")
+                name = draft.pdf
+                issued_rows.append(IssuedRecord(
+                    record_id=draft.record_id, lookup_code=draft.lookup_code, enrolment=draft.enrolment,
+                    version=draft.version, supersedes=draft.supersedes, correction=draft.correction,
+                    school_code=draft.school_code, school_year=draft.school_year,
+                    class_name=draft.class_name, pupil_name=pupil.full_name,
+                    pupil_birth_date=pupil.birth_date, identity_number=pupil.identity_number,
+                    effective_date=draft.effective_date, issued_at=now, issued_by=by,
+                    sha256=digest, pdf=name, record=JsonText(draft.record_text),
+                    signers=[*draft.signers, *subject_signers.get(draft.enrolment.school_class_id, [])]))
+                classes.add(draft.enrolment.school_class_id)
+            rows_insert(IssuedRecord, issued_rows)  # INSERT only: the registry's rows are never updated
+            by_record = {r.record_id: r.pk for r in IssuedRecord.objects.filter(
+                record_id__in=[r.record_id for r in issued_rows]).only("pk", "record_id")}
+            for draft in drafts:
+                draft.state, draft.issued_id = DraftState.ISSUED, by_record[draft.record_id]
+            rows_update(RecordDraft, drafts, ["state", "issued"])
+            audit = [Action("record.issue", "issuedrecord", r.record_id, None,
+                            {"version": r.version, "sha256": r.sha256,
+                             "supersedes": r.supersedes.record_id if r.supersedes else None},
+                            school_code=r.school_code) for r in issued_rows]
+            log_actions(audit, actor=by)
+        report.done += len(drafts)
+        report.items += [d.record_id for d in drafts]
+        if progress:
+            progress(report.done, report.total)
+        if seal_signer is not None:
+            # The sheets of the classes now wholly issued compile in the worker pool while the next chunks
+            # enter the registry here.
+            done = sorted(pk for pk, chunk in last_chunk.items() if chunk == start // ISSUE_CHUNK and pk in classes)
+            started += class_packages_start(SchoolClass.objects.filter(pk__in=done)
+                                             .select_related("school_year__school").order_by("pk"),
+                                             pool=len(last_chunk) > 1)
+    if seal_signer is not None:
+        class_packages_finish(sorted(started, key=lambda item: item[0].pk), by=by, seal_signer=seal_signer)
+    return report

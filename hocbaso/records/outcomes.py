@@ -1,0 +1,48 @@
+"""The year's outcome of each pupil: the TT27 engine run on the entered evaluations, stored as the year result."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from hocbaso.assessment.models import YearResult
+from hocbaso.audit.services import Action, log_actions
+from hocbaso.directory.models import Enrolment
+from hocbaso.records.selectors import enrolments_for_records, record_build
+from hocbaso.tt27 import Assessment, assess
+
+RESULT_FIELDS = ("outcome", "award", "completed_grade", "completed_primary")
+
+
+@transaction.atomic
+def year_results_assess(*, enrolments, by) -> dict[int, Assessment]:
+    """Run the TT27 engine on each pupil-year and store the outcome, award and completion
+    (or the errors, with the computed fields cleared). Changes are logged, attributed to ``by``."""
+    enrolment_ids = [e.pk if isinstance(e, Enrolment) else int(e) for e in enrolments]
+    results = {r.enrolment_id: r for r in YearResult.objects.select_for_update().filter(enrolment_id__in=enrolment_ids)}
+    principals: dict = {}
+    out, to_create, to_update, audit = {}, [], [], []
+    now = timezone.now()
+    for enrolment in enrolments_for_records().filter(pk__in=enrolment_ids):
+        assessment = assess(record_build(enrolment, principals=principals, with_results=False))
+        out[enrolment.pk] = assessment
+        result = results.get(enrolment.pk)
+        if result is None:
+            result = YearResult(enrolment=enrolment)
+            to_create.append(result)
+        before = {f: getattr(result, f) for f in RESULT_FIELDS}
+        after = {f: getattr(assessment, f) for f in RESULT_FIELDS}
+        errors = [e.as_dict() for e in assessment.errors]
+        if result.pk is None or before != after or result.errors != errors:
+            for name, value in after.items():
+                setattr(result, name, value)
+            result.errors, result.assessed_at, result.updated_by = errors, now, by
+            if result.pk is not None:
+                result.revision += 1
+                to_update.append(result)
+            if before != after:
+                audit.append(Action("year_result.assess", "yearresult", str(enrolment.pk), before, after,
+                                    school_code=enrolment.school_class.school_year.school.code))
+    YearResult.objects.bulk_create(to_create, batch_size=1000)
+    YearResult.objects.bulk_update(to_update, [*RESULT_FIELDS, "errors", "assessed_at", "updated_by", "revision"],
+                                   batch_size=1000)
+    log_actions(audit, actor=by)
+    return out
