@@ -40,10 +40,8 @@ class Command(BaseCommand):
             self._import(options)
 
     def _export(self, options):
-        from hocbaso.records.history import pupil_find
-        from hocbaso.exchange.transfer.services import transfer_package_build
         from hocbaso.directory.models import Pupil
-        from hocbaso.exchange.transfer import transfer_package_build
+        from hocbaso.exchange.transfer.services import transfer_package_build
         from hocbaso.records.history import pupil_find
         from hocbaso.signing.errors import SigningError
         from hocbaso.signing.services import identity_for, signer_open
