@@ -1,5 +1,6 @@
-"""What the exchange app keeps: transfer packages with their expiring links, the records a school received
-with a transferred pupil, and the certified copies (bản sao) it issued. Formats: docs/exchange.md."""
+"""What the exchange app keeps: transfer packages with their expiring links and the certified copies (bản sao) it
+issued. The records a school received with a transferred pupil are part of the pupil's history and live in
+``records.models.ImportedRecord``. Formats: docs/exchange.md."""
 
 from django.conf import settings
 from django.db import models
@@ -31,39 +32,6 @@ class Transfer(models.Model):
     @property
     def expired(self) -> bool:
         return self.expires_at <= timezone.now()
-
-
-class ImportedRecord(models.Model):
-    """A record received with a transferred pupil: the signed PDF exactly as the sending school issued it and
-    the record embedded in it. Kept as the pupil's history at the receiving school; never changed."""
-
-    pupil = models.ForeignKey("directory.Pupil", on_delete=models.PROTECT, related_name="imported_records")
-    school = models.ForeignKey("directory.School", on_delete=models.PROTECT, related_name="imported_records",
-                               help_text="The receiving school.")
-    record_id = models.CharField(max_length=40)
-    version = models.PositiveSmallIntegerField()
-    lookup_code = models.CharField(max_length=13)
-    school_code = models.CharField("mã trường cấp", max_length=8)
-    school_name = models.CharField("trường cấp", max_length=200)
-    school_year = models.CharField(max_length=9)
-    class_name = models.CharField(max_length=20)
-    sha256 = models.CharField(max_length=64)
-    pdf = models.CharField(max_length=300, help_text="Storage name of the signed PDF as received.")
-    record = models.JSONField()
-    signers = models.JSONField(default=list, help_text="The PDF's signatures as validated on import.")
-    history = models.JSONField(default=list, help_text="The sending school's history rows (quá trình học tập) "
-                               "for this school year, from the package's manifest.")
-    package_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the transfer package it came in.")
-    imported_at = models.DateTimeField(auto_now_add=True)
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        verbose_name = "học bạ nhận chuyển đến"
-        ordering = ["school_year", "version"]
-        constraints = [models.UniqueConstraint(fields=["school", "pupil", "record_id"], name="imported_once")]
-
-    def __str__(self):
-        return f"{self.record_id} v{self.version} ({self.school_name})"
 
 
 class CertifiedCopy(models.Model):

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET
 
 from hocbaso.exchange.archive.tasks import KIND_ARCHIVE
 from hocbaso.exchange.excel import views as excel_views
-from hocbaso.exchange.models import CopyRequest, ImportedRecord, Transfer
+from hocbaso.exchange.models import CopyRequest, Transfer
+from hocbaso.records.models import ImportedRecord
 from hocbaso.exchange.pages import require, year_enrolments, year_for
 from hocbaso.exchange.sector import views as sector_views
 from hocbaso.exchange.sector.services import TERM_LABELS, identity_failures

@@ -3,15 +3,13 @@ certified copies and transfer packages alike), and its rendering as one PDF.
 
 Per school year the record is, in order of preference: the current issued record of the year's latest
 enrolment here, any current issued record of that year here, the latest record received with a transfer
-package (``exchange.ImportedRecord``), and (unless ``issued_only``) the record built from the year's evaluations.
+package (``ImportedRecord``), and (unless ``issued_only``) the record built from the year's evaluations.
 """
-
-from django.apps import apps
 
 from hocbaso.core.files import ascii_slug
 from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.records.drafts import verify_url_template
-from hocbaso.records.models import IssuedRecord
+from hocbaso.records.models import ImportedRecord, IssuedRecord
 from hocbaso.records.selectors import current_issued, enrolments_for_records, record_build
 
 
@@ -42,12 +40,8 @@ def history_entries(enrolments) -> list[dict]:
 
 
 def _imported_records(pupil: Pupil):
-    """The records received with the pupil's transfer packages, oldest first. Stored by the exchange app; read
-    through the app registry, not imported, so that records does not depend on a front end above it."""
-    if not apps.is_installed("hocbaso.exchange"):
-        return []
-    model = apps.get_model("exchange", "ImportedRecord")
-    return model.objects.filter(pupil=pupil).order_by("school_year", "version", "imported_at")
+    """The records received with the pupil's transfer packages, oldest first."""
+    return ImportedRecord.objects.filter(pupil=pupil).order_by("school_year", "version", "imported_at")
 
 
 def pupil_history(pupil: Pupil, *, issued_only: bool = False) -> tuple[list[dict], list[dict]]:

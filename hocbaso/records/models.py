@@ -175,3 +175,37 @@ class ClassPackage(models.Model):
     class Meta:
         verbose_name = "gói học bạ của lớp"
         ordering = ["-created_at"]
+
+
+class ImportedRecord(models.Model):
+    """A record received with a transferred pupil: the signed PDF exactly as the sending school issued it and
+    the record embedded in it. Kept as the pupil's history at the receiving school; never changed."""
+
+    pupil = models.ForeignKey("directory.Pupil", on_delete=models.PROTECT, related_name="imported_records")
+    school = models.ForeignKey("directory.School", on_delete=models.PROTECT, related_name="imported_records",
+                               help_text="The receiving school.")
+    record_id = models.CharField(max_length=40)
+    version = models.PositiveSmallIntegerField()
+    lookup_code = models.CharField(max_length=13)
+    school_code = models.CharField("mã trường cấp", max_length=8)
+    school_name = models.CharField("trường cấp", max_length=200)
+    school_year = models.CharField(max_length=9)
+    class_name = models.CharField(max_length=20)
+    sha256 = models.CharField(max_length=64)
+    pdf = models.CharField(max_length=300, help_text="Storage name of the signed PDF as received.")
+    record = models.JSONField()
+    signers = models.JSONField(default=list, help_text="The PDF's signatures as validated on import.")
+    history = models.JSONField(default=list, help_text="The sending school's history rows (quá trình học tập) "
+                               "for this school year, from the package's manifest.")
+    package_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the transfer package it came in.")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "học bạ nhận chuyển đến"
+        ordering = ["school_year", "version"]
+        constraints = [models.UniqueConstraint(fields=["school", "pupil", "record_id"], name="imported_once")]
+        db_table = "exchange_importedrecord"  # created by the exchange app (migration 0001), moved here unchanged
+
+    def __str__(self):
+        return f"{self.record_id} v{self.version} ({self.school_name})"

@@ -95,7 +95,7 @@ def package_sent(world, django_user_model, settings):
 def test_the_receiving_principal_checks_a_package_on_a_phone_and_a_changed_byte_is_refused(
         live_server, package_sent, new_context, shot):
     from hocbaso.directory.models import Enrolment
-    from hocbaso.exchange.models import ImportedRecord
+    from hocbaso.records.models import ImportedRecord
     from hocbaso.exchange.testing import flip_in_signed_pdf, members, rezip
 
     w = package_sent

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import Enrolment, EnrolmentStatus, Pupil, School, SchoolClass, SchoolYear, Staff, nfc
-from hocbaso.exchange.models import ImportedRecord, Transfer
+from hocbaso.exchange.models import Transfer
+from hocbaso.records.models import ImportedRecord
 from hocbaso.exchange.roles import OFFICE_ROLES
 from hocbaso.signing.packages import PackageRefused, package_open, sealed_package, sha256, signature_summary
 from hocbaso.signing.packages import signed_pdf_problems

@@ -257,9 +257,9 @@ def matrix_world(people, settings):
 
 def _snapshot():
     from hocbaso.assessment.models import DataLock
-    from hocbaso.exchange.models import CopyRequest, ImportedRecord, Transfer
+    from hocbaso.exchange.models import CopyRequest, Transfer
     from hocbaso.jobs.models import Job
-    from hocbaso.records.models import CorrectionRequest, RecordDraft
+    from hocbaso.records.models import CorrectionRequest, ImportedRecord, RecordDraft
     from hocbaso.signing.models import SigningIdentity, SubjectSignoff
 
     return (list(SubjectEvaluation.objects.values_list("pk", "rating", "score", "revision")),

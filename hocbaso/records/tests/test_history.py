@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 
 from hocbaso.directory.models import Enrolment, Pupil, SchoolClass, SchoolYear
 from hocbaso.documents import extract_record, extract_records
-from hocbaso.exchange.models import ImportedRecord
+from hocbaso.records.models import ImportedRecord
 from hocbaso.records.history import pupil_history, pupil_history_render
 from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.selectors import record_build

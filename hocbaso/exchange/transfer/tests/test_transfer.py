@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment, Pupil
-from hocbaso.exchange.models import ImportedRecord, Transfer
+from hocbaso.exchange.models import Transfer
+from hocbaso.records.models import ImportedRecord
 from hocbaso.signing.packages import package_open, sealed_package
 from hocbaso.exchange.testing import flip_in_member, flip_in_signed_pdf, members, read, receiving_school, rezip
 from hocbaso.exchange.transfer.services import (TransferRefused, _pupil_for, transfer_package_build,
