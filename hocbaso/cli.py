@@ -8,6 +8,9 @@ Commands that need the database migrate it first, so they work on an empty data 
 import os
 import sys
 
+import django
+from django.core.management import call_command, execute_from_command_line, get_commands
+
 # name -> (needs the database, one line in plain words)
 COMMANDS = {
     "serve": (True, "Chạy ứng dụng web (mặc định http://127.0.0.1:8000), nạp trường mẫu và in các tài khoản mẫu."),
@@ -54,24 +57,18 @@ def print_help() -> None:
 
 
 def _available() -> set[str]:
-    from django.core.management import get_commands
-
     return set(get_commands())
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hocbaso.settings")
-    import django
-
     django.setup()
     if not argv or argv[0] in ("-h", "--help"):
         print_help()
         return 0
     if argv[:2] == ["help", "--all"]:
         argv = ["help"]
-    from django.core.management import call_command, execute_from_command_line
-
     name = argv[0]
     needs_db, _ = COMMANDS.get(name, (name not in ("help", "check", "makemigrations", "version"), ""))
     if needs_db and "--help" not in argv and "-h" not in argv:

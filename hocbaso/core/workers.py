@@ -17,6 +17,7 @@ environment is changed only while the forkserver starts, then restored.
 
 import multiprocessing
 import multiprocessing.pool
+from multiprocessing import forkserver
 import os
 import threading
 
@@ -51,8 +52,6 @@ def worker_environment() -> dict[str, str]:
 
 def worker_context():
     """The multiprocessing context for worker pools, its forkserver running (started once per process)."""
-    from multiprocessing import forkserver
-
     context = multiprocessing.get_context("forkserver")
     with _lock:
         context.set_forkserver_preload(PRELOAD)

@@ -10,6 +10,7 @@ import io
 import json
 
 import orjson
+import pikepdf
 
 from hocbaso.tt27 import record_format
 
@@ -124,8 +125,6 @@ def extract_records(pdf: bytes) -> dict[str, dict]:
     """Every ``hocbaso.record/1`` attached to ``pdf``, by school year, in school-year order.
 
     Raises ``NoRecordError`` when there is none, ``ValueError`` when ``pdf`` is not a readable PDF."""
-    import pikepdf
-
     try:
         document = pikepdf.open(io.BytesIO(pdf))
     except pikepdf.PdfError as error:

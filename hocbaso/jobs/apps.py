@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class JobsConfig(AppConfig):
@@ -8,6 +9,4 @@ class JobsConfig(AppConfig):
     def ready(self):
         # Job kinds are registered by importing each installed app's ``tasks`` module (if it has one), so the
         # web process, ``hocbaso worker`` and ``hocbaso serve``'s worker thread all know the same kinds.
-        from django.utils.module_loading import autodiscover_modules
-
         autodiscover_modules("tasks")

@@ -11,6 +11,7 @@ written to resume (they skip what is already done), so a rerun never does anythi
 import logging
 import os
 import socket
+import time
 import traceback
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from hocbaso.audit.services import log_action
 from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.registry import HANDLERS
 
@@ -114,8 +116,6 @@ def job_cancel(*, job: Job, by=None, forget: tuple[str, ...] = ()) -> bool:
     """Cancel ``job``: a queued job is cancelled at once (a worker will not claim it), a running one stops at its
     next progress step (handlers are resumable: what was done stays done). ``forget`` names arguments to drop from
     a queued job's row (a sealed PIN). Logged, attributed to ``by``. False when the job had already finished."""
-    from hocbaso.audit.services import log_action
-
     with transaction.atomic():
         if not Job.objects.filter(pk=job.pk, state__in=[JobState.QUEUED, JobState.RUNNING]).update(
                 cancel_requested=True):
@@ -134,8 +134,6 @@ def job_cancel(*, job: Job, by=None, forget: tuple[str, ...] = ()) -> bool:
 
 def worker_loop(*, once: bool = False, idle_sleep: float = 1.0, stop=None) -> int:
     """Claim and run jobs until stopped (or, with ``once``, until the queue is empty). Returns jobs run."""
-    import time
-
     ran = 0
     while stop is None or not stop.is_set():
         if not connection.in_atomic_block:  # (a test's transaction, or a caller's: not ours to close)

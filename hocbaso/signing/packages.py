@@ -17,6 +17,12 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
+import pikepdf
+
+from hocbaso.signing.pades import SignJob
+from hocbaso.signing.sheets import sheet_pdf
+from hocbaso.signing.validate import validate_pdf
+
 MANIFEST_PDF = "manifest.pdf"
 MANIFEST_JSON = "manifest.json"
 
@@ -40,8 +46,6 @@ def _nfc(text) -> str:
 def manifest_sheet(*, manifest: dict, sheet: dict) -> bytes:
     """The unsigned ``manifest.pdf``: ``signing.sheets.sheet_pdf(**sheet)`` with ``manifest`` attached as
     ``manifest.json``."""
-    from hocbaso.signing.sheets import sheet_pdf
-
     return sheet_pdf(**sheet, attachment=MANIFEST_JSON, payload=manifest)
 
 
@@ -62,8 +66,6 @@ def sealed_package(*, manifest: dict, files: dict[str, bytes], seal_signer, shee
 
 def seal_sheet(pdf: bytes, *, seal_signer, reason: str) -> bytes:
     """The manifest sheet signed by ``seal_signer`` in the DONGDAU field."""
-    from hocbaso.signing.pades import SignJob
-
     return seal_signer.sign_batch([SignJob(pdf, "DONGDAU", reason=reason)])[0]
 
 
@@ -89,8 +91,6 @@ def signed_pdf_problems(data: bytes, *, label: str, trust_roots=None, require_tr
     """Problems with one signed PDF (``label`` names it in the messages) and its ``validate_pdf`` report:
     unreadable, unsigned, a signature that does not verify or a change after signing, and (with
     ``require_trusted``) a certificate that does not chain to a trusted root."""
-    from hocbaso.signing.validate import validate_pdf
-
     try:
         report = validate_pdf(data, trust_roots=trust_roots)
     except Exception:
@@ -153,8 +153,6 @@ def package_open(data: bytes, *, expected_format: str | None = None, trust_roots
     problems += seal_problems
     manifest = None
     try:
-        import pikepdf
-
         with pikepdf.open(io.BytesIO(sheet)) as pdf:
             manifest = json.loads(pdf.attachments[MANIFEST_JSON].get_file().read_bytes().decode("utf-8"))
     except Exception:

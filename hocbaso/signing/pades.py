@@ -26,11 +26,11 @@ others open beside it.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import dataclasses
 import datetime as dt
 import hashlib
 import io
-import os
 import re
 import threading
 import unicodedata
@@ -42,6 +42,7 @@ from asn1crypto import algos, cms, tsp
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
 
+from hocbaso.core.workers import available_cpus, worker_pool
 from hocbaso.signing import stamp as stamps
 from hocbaso.signing.errors import SigningError
 
@@ -461,8 +462,6 @@ _pool_lock = threading.Lock()
 def prepare_workers() -> int:
     """How many processes prepare a large batch's updates: every usable CPU, unless
     ``settings.SIGN_WORKERS`` (``HOCBASO_SIGN_WORKERS``) says otherwise (0 or 1: everything in this process)."""
-    from hocbaso.core.workers import available_cpus
-
     configured = settings.SIGN_WORKERS
     return configured if configured is not None else available_cpus()
 
@@ -490,10 +489,6 @@ def batch_pool():
     global _pool
     with _pool_lock:
         if _pool is None:
-            import atexit
-
-            from hocbaso.core.workers import worker_pool
-
             _pool = worker_pool(prepare_workers())
             atexit.register(_shutdown_pool)
         return _pool
@@ -597,6 +592,9 @@ class PadesBatch:
         timestamper = None
         tst_size = 0
         if self.settings.tsa_url:
+            # pyHanko's timestamp client pulls in aiohttp and pyHanko's signers (~0.4 s to import), and this
+            # module is preloaded in every worker process.
+            # deferred: only B-T signing (a TSA configured) needs the timestamp client
             from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 
             timestamper = HTTPTimeStamper(self.settings.tsa_url, timeout=self.settings.tsa_timeout, session=session)

@@ -5,6 +5,8 @@ import json
 import threading
 from pathlib import Path
 
+import typst
+
 HERE = Path(__file__).resolve().parent
 FONTS = HERE.parent / "documents" / "fonts"
 
@@ -21,8 +23,6 @@ def sheet_pdf(*, left: str, right: str, title: str, subtitle: str, columns: list
     global _compiler
     with _compiler_lock:  # one compiler per process (fonts and template loaded once); not re-entrant
         if _compiler is None:
-            import typst
-
             _compiler = typst.Compiler(str(HERE / "templates" / "sheet.typ"), root=str(HERE),
                                        font_paths=[str(FONTS)], ignore_system_fonts=True)
         return _compiler.compile(sys_inputs=inputs)

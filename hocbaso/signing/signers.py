@@ -211,9 +211,12 @@ class Pkcs11Signer(Signer):
                  settings: PadesSettings | None = None, other_certs: list[x509.Certificate] | None = None,
                  seal: bool = False):
         super().__init__(settings, seal=seal)
+        # This module is imported by every web and worker process, where the built-in signer needs neither
+        # python-pkcs11 nor pyHanko's PKCS#11 signer (~0.4 s to import).
+        # deferred: loaded only when a token is opened
         from pkcs11 import exceptions as p11_errors
-        from pyhanko.config.pkcs11 import TokenCriteria
-        from pyhanko.sign import pkcs11 as ph_pkcs11
+        from pyhanko.config.pkcs11 import TokenCriteria  # deferred: pyHanko, only when a token is opened
+        from pyhanko.sign import pkcs11 as ph_pkcs11  # deferred: pyHanko, only when a token is opened
 
         try:
             self._session = ph_pkcs11.open_pkcs11_session(module, token_criteria=TokenCriteria(label=token_label),
@@ -275,6 +278,7 @@ class CscSigner(Signer):
                  pin: str | None = None, oauth_token: str | None = None, settings: PadesSettings | None = None,
                  seal: bool = False, timeout: float = 60.0, max_batch: int | None = None):
         super().__init__(settings, seal=seal)
+        # deferred: pyHanko's CSC signer and aiohttp (~0.35 s) load only when a remote-signing service is used
         from pyhanko.sign.signers import csc_signer
 
         self.max_batch = max_batch
@@ -287,7 +291,7 @@ class CscSigner(Signer):
         self.credential_info = run_sync(self._fetch_info())
 
     async def _fetch_info(self):
-        import aiohttp
+        import aiohttp  # deferred: aiohttp (~0.2 s) loads only for remote signing (CSC)
 
         try:
             async with aiohttp.ClientSession() as session:
@@ -316,7 +320,7 @@ class _CscBatchSession:
         self.owner, self.count = owner, count
 
     async def __aenter__(self):
-        import aiohttp
+        import aiohttp  # deferred: aiohttp (~0.2 s) loads only for remote signing (CSC)
 
         owner = self.owner
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=owner.timeout))
@@ -351,6 +355,7 @@ class _CscRaw:
 
 
 def _authorizer_base():
+    # deferred: pyHanko's CSC signer (~0.35 s) loads only for remote signing (CSC)
     from pyhanko.sign.signers.csc_signer import CSCAuthorizationManager
 
     return CSCAuthorizationManager

@@ -14,7 +14,10 @@ import json
 from pathlib import Path
 from typing import Iterable
 
+import pikepdf
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
 from hocbaso.signing.aio import run_sync
@@ -38,9 +41,6 @@ def configured_trust_roots() -> list[str]:
 
 def load_roots(trust_roots: Iterable) -> list[asn1_x509.Certificate]:
     """Certificates from PEM/DER paths, PEM/DER bytes, or certificate objects (cryptography or asn1crypto)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
     out: list[asn1_x509.Certificate] = []
     for item in trust_roots:
         if isinstance(item, asn1_x509.Certificate):
@@ -75,8 +75,6 @@ def _iso(when: dt.datetime | None) -> str | None:
 
 def embedded_lookup_code(data: bytes) -> str | None:
     """The lookup code (mã tra cứu) of the record attached to the PDF by ``hocbaso.documents``, if any."""
-    import pikepdf
-
     try:
         with pikepdf.open(io.BytesIO(data)) as doc:
             attachments = doc.attachments
@@ -113,10 +111,13 @@ def validate_pdf(pdf_bytes: bytes, trust_roots: Iterable | None = None, *, other
 
 
 async def _validate(pdf_bytes, trust_roots, other_certs, skip_diff) -> dict:
+    # pyHanko's validator costs ~0.4 s to import, and this module is imported by signing.packages (so by every
+    # web and worker process) and by commands for its trust roots.
+    # deferred: pyHanko loads only when a signature is checked
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.diff_analysis import ModificationLevel
-    from pyhanko.sign.validation import async_validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
+    from pyhanko.sign.diff_analysis import ModificationLevel  # deferred: as above, pyHanko
+    from pyhanko.sign.validation import async_validate_pdf_signature  # deferred: as above, pyHanko
+    from pyhanko_certvalidator import ValidationContext  # deferred: as above, pyHanko
 
     roots = load_roots(configured_trust_roots() if trust_roots is None else trust_roots)
     extra = load_roots(other_certs)

@@ -7,7 +7,7 @@ import sys
 
 from django.core.management.base import CommandError
 
-from hocbaso.core.management.arguments import class_arg, school_year_arg, user_arg
+from hocbaso.directory.management.arguments import class_arg, school_year_arg, user_arg
 from hocbaso.directory.models import SchoolClass, SchoolYear
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hocbaso.core.management.arguments import class_arg, school_year_arg, user_arg
+from hocbaso.directory.management.arguments import class_arg, school_year_arg, user_arg
 from hocbaso.records.locks import data_lock, data_lock_due
 
 

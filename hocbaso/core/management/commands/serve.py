@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from hocbaso.jobs.services import worker_loop
+
 
 class Command(BaseCommand):
     help = "Chạy ứng dụng web với trường mẫu đã nạp; in các tài khoản mẫu."
@@ -17,8 +19,6 @@ class Command(BaseCommand):
         if not no_demo:
             call_command("demo", "--if-missing")
         # Zero-setup: long jobs run in a worker thread of this process; production runs `hocbaso worker`.
-        from hocbaso.jobs.services import worker_loop
-
         threading.Thread(target=worker_loop, name="hocbaso-worker", daemon=True).start()
         self.stdout.write(self.style.SUCCESS(f"Mở trình duyệt tại http://{addrport}/"))
         # --insecure: runserver serves the static files itself even with DEBUG off (development only).

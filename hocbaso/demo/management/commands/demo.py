@@ -1,7 +1,11 @@
+import time
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from hocbaso.demo.builder import PASSWORD, SCHOOL_CODE, SCHOOL_YEAR, demo_build, demo_exists
 from hocbaso.demo.lifecycle import DEMO_PIN, OPEN_CLASSES, DemoIncomplete, demo_issue
+from hocbaso.records.models import IssuedRecord
 from hocbaso.tt27 import catalogue
 
 
@@ -28,8 +32,6 @@ class Command(BaseCommand):
             for code, name in catalogue.AWARDS.items():
                 self.stdout.write(f"  Khen thưởng “{name}”: {report.awards.get(code, 0)}")
         if not no_issue:
-            import time
-
             started = time.perf_counter()
             try:
                 issued = demo_issue(progress=lambda message: self.stdout.write(f"  {message}"))
@@ -54,10 +56,6 @@ class Command(BaseCommand):
                           f"Lớp {' và '.join(OPEN_CLASSES)} còn mở để nhập đánh giá; các lớp khác đã phát hành.")
 
     def print_sample_record(self):
-        from django.conf import settings
-
-        from hocbaso.records.models import IssuedRecord
-
         sample = IssuedRecord.objects.filter(school_code=SCHOOL_CODE, class_name="5A").order_by("pupil_name").first()
         if sample is not None:
             self.stdout.write(f"Thử tra cứu: {settings.SITE_URL.rstrip('/')}/tra-cuu/{sample.lookup_code}/ "

@@ -1,4 +1,4 @@
-"""``--period`` for ``hocbaso import`` and ``hocbaso export`` (school, class and user: core.management.arguments)."""
+"""``--period`` for ``hocbaso import`` and ``hocbaso export`` (school, class and user: directory.management.arguments)."""
 
 from django.core.management.base import CommandError
 

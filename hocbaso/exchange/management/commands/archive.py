@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hocbaso.core.management.arguments import school_year_arg, user_arg
+from hocbaso.directory.management.arguments import school_year_arg, user_arg
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
-from hocbaso.core.management.arguments import user_arg
+from hocbaso.directory.management.arguments import user_arg
 from hocbaso.records.management.options import add_pin_argument, read_pin
 
 

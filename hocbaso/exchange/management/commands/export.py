@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hocbaso.directory.management.arguments import class_arg, school_year_arg
 from hocbaso.directory.models import SchoolClass
-from hocbaso.core.management.arguments import class_arg, school_year_arg
 from hocbaso.exchange.management.commands._common import period_arg
 from hocbaso.exchange.excel.evaluation_export import evaluations_workbook
 from hocbaso.exchange.excel.pupil_export import pupils_workbook

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hocbaso.core.management.arguments import class_arg, school_year_arg, user_arg
+from hocbaso.directory.management.arguments import class_arg, school_year_arg, user_arg
 from hocbaso.records.management.options import add_pin_argument, read_pin
 
 

@@ -2,7 +2,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hocbaso.records.corrections import correction_approve, correction_reject, correction_request
 from hocbaso.records.management.options import add_scope_arguments, scope
+from hocbaso.records.models import CorrectionRequest
+from hocbaso.records.selectors import enrolment_for_pupil_year
 from hocbaso.signing.errors import SigningError
 
 
@@ -20,10 +23,6 @@ class Command(BaseCommand):
         parser.add_argument("--id", type=int, help="Số của đề nghị (approve, reject).")
 
     def handle(self, *args, **options):
-        from hocbaso.records.corrections import correction_approve, correction_reject, correction_request
-        from hocbaso.records.models import CorrectionRequest
-        from hocbaso.records.selectors import enrolment_for_pupil_year
-
         school_year, _, user = scope(options)
         action = options["action"]
         try:

@@ -1,7 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from hocbaso.records.issuance import records_issue
 from hocbaso.records.management.options import Progress, add_pin_argument, add_scope_arguments, read_pin, scope
+from hocbaso.records.signatures import class_sign, school_sign, subject_signoff
 from hocbaso.signing.errors import SigningError
+from hocbaso.signing.services import identity_for, signer_open
 
 
 class Command(BaseCommand):
@@ -18,10 +21,6 @@ class Command(BaseCommand):
         add_pin_argument(parser, "seal-pin", "mã PIN con dấu của trường")
 
     def handle(self, *args, **options):
-        from hocbaso.records.issuance import records_issue
-        from hocbaso.records.signatures import class_sign, school_sign, subject_signoff
-        from hocbaso.signing.services import identity_for, signer_open
-
         school_year, school_class, user = scope(options)
         staff = getattr(user, "staff", None)
         if staff is None:

@@ -1,8 +1,13 @@
+from cryptography.hazmat.primitives import serialization
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from hocbaso.directory.models import School
 from hocbaso.records.management.options import add_pin_argument, read_pin
 from hocbaso.signing.errors import SigningError
+from hocbaso.signing.models import IdentityKind
+from hocbaso.signing.services import identity_issue, identity_register
+from hocbaso.signing.signers import CscSigner, Pkcs11Signer
 
 
 class Command(BaseCommand):
@@ -23,13 +28,6 @@ class Command(BaseCommand):
         add_pin_argument(parser)
 
     def handle(self, *args, **options):
-        from cryptography.hazmat.primitives import serialization
-
-        from hocbaso.directory.models import School
-        from hocbaso.signing.models import IdentityKind
-        from hocbaso.signing.services import identity_issue, identity_register
-        from hocbaso.signing.signers import CscSigner, Pkcs11Signer
-
         users = get_user_model().objects
         by = users.filter(username=options["by"]).first()
         if by is None:
