@@ -13,8 +13,9 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,11 +23,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from hocbaso.audit.services import Action, log_actions
+from hocbaso.directory.models import Staff
+from hocbaso.directory.selectors import staff_for_user, vietnamese_sort_key
 from hocbaso.portal import totp
 from hocbaso.portal.forms import CodeForm, LoginForm
 from hocbaso.portal.middleware import MUST_CHANGE
 from hocbaso.portal.models import TemporaryPassword, TwoFactorDevice
-from hocbaso.web.permissions import can_use_two_factor
+from hocbaso.portal.services import password_reset
+from hocbaso.web.permissions import can_manage_accounts, can_use_two_factor
 
 PENDING = "hocbaso_2fa_pending"
 SETUP = "hocbaso_2fa_setup"
@@ -197,14 +201,6 @@ def staff_passwords(request):
     """Tài khoản của trường: the principal sees the school's accounts and gives a colleague who forgot their
     password (or whose account came back from an archive without one) a temporary one, shown once, to hand over;
     at the next sign-in the colleague must choose their own."""
-    from django.core.exceptions import PermissionDenied
-    from django.shortcuts import get_object_or_404
-
-    from hocbaso.directory.models import Staff
-    from hocbaso.directory.selectors import staff_for_user, vietnamese_sort_key
-    from hocbaso.web.permissions import can_manage_accounts
-    from hocbaso.portal.services import password_reset
-
     if not can_manage_accounts(request.user):
         return render(request, "portal/staff_passwords.html", {"allowed": False}, status=403)
     mine = staff_for_user(request.user)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 
 
 class PortalConfig(AppConfig):
@@ -6,8 +7,6 @@ class PortalConfig(AppConfig):
     verbose_name = "Cổng nhà trường"
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
-
-        from hocbaso.portal.accounts import temporary_password_mark
+        from hocbaso.portal.accounts import temporary_password_mark  # deferred: AppConfig.ready: models load first
 
         user_logged_in.connect(temporary_password_mark, dispatch_uid="hocbaso-temporary-password")

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.portal.corrections import parse_value
+
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(label=_("Tên đăng nhập"), widget=forms.TextInput(attrs={"autofocus": True,
@@ -37,8 +39,6 @@ class CorrectionForm(forms.Form):
             for group, items in fields]
 
     def clean(self):
-        from hocbaso.portal.corrections import parse_value
-
         data = super().clean()
         path = data.get("field")
         if path:

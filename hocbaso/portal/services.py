@@ -11,6 +11,7 @@ value. A resend of what is already stored (the answer to an earlier send was los
 connection) is not a conflict: it is taken as saved.
 """
 
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -21,8 +22,10 @@ from django.utils.translation import gettext as _
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.assessment.services import SUBJECT_FIELDS, TRAIT_FIELDS, EvaluationInputError, evaluations_save, year_result_set
+from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import Enrolment, SchoolClass
-from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, ClassAccess
+from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, ClassAccess, can_reset_password
+from hocbaso.portal.models import TemporaryPassword
 from hocbaso.portal.selectors import YEAR_FIELDS, year_value
 from hocbaso.tt27 import catalogue
 
@@ -261,12 +264,6 @@ def password_reset(*, staff, by) -> str:
     a ``TemporaryPassword`` so that its holder must choose their own at the next sign-in. The account's sessions
     end (Django ties them to the password). Only the principal of the colleague's school, not for their own
     account; logged as ``user.password_reset`` (without the password)."""
-    import secrets
-
-    from hocbaso.audit.services import Action, log_actions
-    from hocbaso.portal.models import TemporaryPassword
-    from hocbaso.web.permissions import can_reset_password
-
     if not can_reset_password(by, staff):
         raise PermissionDenied(_("Chỉ hiệu trưởng của trường mới đặt lại được mật khẩu của đồng nghiệp."))
     if staff.user_id is None:

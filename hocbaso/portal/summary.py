@@ -1,12 +1,12 @@
-"""Bảng tổng hợp kết quả đánh giá giáo dục của lớp (TT27 Điều 9.1) on screen, as Excel and as PDF.
+"""Bảng tổng hợp kết quả đánh giá giáo dục của lớp (TT27 Điều 9.1) on screen and as PDF (the Excel file, in
+the importable layout, is exchange's: ``exchange.excel.summary_views``).
 
 At the end of the year each pupil's outcome and award are those of the TT27 engine (Điều 9.2, 13):
-computed from the stored evaluations on every view, and stored through ``year_results_assess``
+computed from the stored evaluations on every view, and stored through ``year_results_refresh``
 when the viewer may write the year page and the class is not locked, so that the Excel file, the
 record and the screen agree. Read-only viewers never write.
 """
 
-import io
 import json
 from collections import Counter
 from pathlib import Path
@@ -19,12 +19,12 @@ from hocbaso.directory.models import ClassKind, SchoolClass
 from hocbaso.directory.selectors import vietnamese_sort_key
 from hocbaso.web.permissions import ClassAccess
 from hocbaso.portal.selectors import class_sheet_codes
-from hocbaso.records.selectors import enrolments_for_records, record_build
-from hocbaso.tt27 import assess, catalogue
+from hocbaso.records.outcomes import year_results_refresh
+from hocbaso.records.selectors import enrolments_for_records
+from hocbaso.tt27 import catalogue
 
 HERE = Path(__file__).resolve().parent
 TYPST_TEMPLATE = HERE / "typst" / "class_summary.typ"
-RESULT_FIELDS = ("outcome", "award", "completed_grade", "completed_primary")
 
 
 def _fonts_dir() -> Path | None:
@@ -43,14 +43,8 @@ def class_summary(school_class: SchoolClass, period: str, *, user, access: Class
     year_end = period == catalogue.YEAR_END
     stored_now = False
     if year_end:
-        assessments = {e.pk: assess(record_build(e, with_results=False)) for e in enrolments}
-        differs = any(getattr(getattr(e, "year_result", None), f, None) != getattr(assessments[e.pk], f)
-                      for e in enrolments for f in RESULT_FIELDS)
-        if differs and access.edit_year and not is_locked(school_class):
-            from hocbaso.records.outcomes import year_results_assess
-
-            year_results_assess(enrolments=[e.pk for e in enrolments], by=user)
-            stored_now = True
+        assessments, stored_now = year_results_refresh(
+            enrolments, by=user, may_store=lambda: access.edit_year and not is_locked(school_class))
     rows, counts = [], Counter()
     for stt, enrolment in enumerate(enrolments, start=1):
         subject_rows = {r.subject: r for r in enrolment.subject_evaluations.all() if r.period == period}
@@ -101,62 +95,9 @@ def _column_counts(subjects: list[dict], counts: Counter) -> list[dict]:
     return out
 
 
-def class_summary_xlsx(summary: dict) -> bytes:
-    """The summary as an .xlsx file: the exchange app's layout (importable back) when it is installed,
-    else the same columns written here."""
-    try:
-        from hocbaso.exchange.excel.summary import class_summary_workbook
-    except ImportError:
-        workbook = _summary_workbook(summary)
-    else:
-        workbook = class_summary_workbook(summary["school_class"], summary["period"])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _summary_workbook(summary: dict):
-    """STT, họ và tên, each subject's rating (and score), the qualities, the competences, outcome and award."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    school_class = summary["school_class"]
-    year = school_class.school_year
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = school_class.name[:31]
-    sheet.append([f"BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ GIÁO DỤC CỦA LỚP {school_class.name}"])
-    sheet.append([f"{year.school.name} — năm học {year.name} — {summary['period_name']}"])
-    groups, headers = ["", ""], ["STT", "Họ và tên"]
-    for subject in summary["subjects"]:
-        groups += [subject["name"]] + ([""] if subject["tested"] else [])
-        headers += ["Mức đạt được"] + (["Điểm KTĐK"] if subject["tested"] else [])
-    for title, table in (("Phẩm chất chủ yếu", summary["qualities"]), ("Năng lực cốt lõi", summary["competences"])):
-        groups += [title] + [""] * (len(table) - 1)
-        headers += list(table.values())
-    if summary["year_end"]:
-        groups += ["", ""]
-        headers += ["Kết quả giáo dục", "Khen thưởng"]
-    sheet.append(groups)
-    sheet.append(headers)
-    for row in (3, 4):
-        for cell in sheet[row]:
-            cell.font, cell.alignment = Font(bold=True), Alignment(wrap_text=True, horizontal="center")
-    for row in summary["rows"]:
-        values = [row["stt"], row["name"]] + [
-            (int(c["value"]) if c["kind"] == "score" and c["value"] else c["value"]) if c["follows"] else "—"
-            for c in row["cells"]]
-        if summary["year_end"]:
-            values += [row.get("outcome_name") or "", row.get("award_name") or ""]
-        sheet.append(values)
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.column_dimensions["B"].width = 28
-    return workbook
-
-
 def class_summary_pdf(summary: dict) -> bytes:
     """The summary as an A4 landscape PDF (typst), with the school's font when the documents app ships one."""
-    import typst
+    import typst  # deferred: typst loads only when a document renders, not with every portal page
 
     school_class = summary["school_class"]
     year = school_class.school_year

@@ -18,7 +18,6 @@ urlpatterns = [
     path("lop/<int:class_id>/", views.class_detail, name="class_detail"),
     path("lop/<int:class_id>/nhap/<str:period>/<str:sheet>/", views.grid, name="grid"),
     path("lop/<int:class_id>/tong-hop/<str:period>/", views.summary, name="summary"),
-    path("lop/<int:class_id>/tong-hop/<str:period>/excel/", views.summary_xlsx, name="summary_xlsx"),
     path("lop/<int:class_id>/tong-hop/<str:period>/pdf/", views.summary_pdf, name="summary_pdf"),
     path("lop/<int:class_id>/ket-qua-cuoi-nam/", views.results_assess, name="results_assess"),
     path("api/lop/<int:class_id>/danh-gia/<str:period>/", views.api_evaluations, name="api_evaluations"),

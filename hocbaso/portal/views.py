@@ -210,16 +210,6 @@ def _filename(school_class, period: str, ext: str) -> str:
 
 @login_required
 @require_GET
-def summary_xlsx(request, class_id: int, period: str):
-    school_class, _access, data = _summary_for(request, class_id, period)
-    response = HttpResponse(summaries.class_summary_xlsx(data),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(school_class, period, "xlsx")}"'
-    return response
-
-
-@login_required
-@require_GET
 def summary_pdf(request, class_id: int, period: str):
     school_class, _access, data = _summary_for(request, class_id, period)
     response = HttpResponse(summaries.class_summary_pdf(data), content_type="application/pdf")

@@ -46,3 +46,17 @@ def year_results_assess(*, enrolments, by) -> dict[int, Assessment]:
                                    batch_size=1000)
     log_actions(audit, actor=by)
     return out
+
+
+def year_results_refresh(enrolments, *, by, may_store) -> tuple[dict[int, Assessment], bool]:
+    """The TT27 engine's assessment of each of ``enrolments`` (as ``enrolments_for_records`` gives them, with
+    their year results), by primary key, and whether they were stored now: when one differs from its stored
+    year result and ``may_store()`` says so (asked only then), all are stored through ``year_results_assess``.
+    What the class summary does on every year-end view and download, so that the file and the screen agree."""
+    assessments = {e.pk: assess(record_build(e, with_results=False)) for e in enrolments}
+    differs = any(getattr(getattr(e, "year_result", None), f, None) != getattr(assessments[e.pk], f)
+                  for e in enrolments for f in RESULT_FIELDS)
+    if differs and may_store():
+        year_results_assess(enrolments=[e.pk for e in enrolments], by=by)
+        return assessments, True
+    return assessments, False

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from django.db.models import Count, Q
 
 from hocbaso.assessment.models import YearResult
-from hocbaso.directory.models import EnrolmentStatus, SchoolClass
+from hocbaso.directory.models import EnrolmentStatus, SchoolClass, SchoolYear
 from hocbaso.records.models import IssuedRecord
 from hocbaso.tt27 import catalogue
 
@@ -56,6 +56,4 @@ def school_statistics(schools, school_year: str) -> dict:
 
 
 def latest_school_year(schools) -> str | None:
-    from hocbaso.directory.models import SchoolYear
-
     return (SchoolYear.objects.filter(school__in=schools).order_by("-name").values_list("name", flat=True).first())

@@ -4,13 +4,17 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hocbaso.records.known_files import known_file_find
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.selectors import issued_status
+from hocbaso.signing.validate import validate_pdf
 from hocbaso.tt27.wording import subject_name
+from hocbaso.verify.pdfspeed import install
+from hocbaso.verify.services import _public_view
 
 # Module-level texts are lazy: each is read in the language of the request that uses it (Vietnamese unless the
 # visitor chose English on the public pages).
@@ -65,8 +69,6 @@ def _when(text) -> dt.datetime | None:
 
 def _shown(text) -> str:
     """An ISO time as people read it in Vietnam: dd/mm/yyyy hh:mm:ss."""
-    from django.utils import timezone
-
     when = _when(text)
     if when is None:
         return ""
@@ -142,8 +144,6 @@ class FileVerdict:
 
 
 def _registry_answer(issued: IssuedRecord, digest: str) -> FileVerdict:
-    from hocbaso.verify.services import _public_view
-
     state = issued_status(issued)
     verdict = {"current": "authentic_current", "superseded": "authentic_superseded",
                "withdrawn": "authentic_withdrawn"}[state["status"]]
@@ -162,9 +162,6 @@ def file_check(data: bytes) -> FileVerdict:
         return FileVerdict(known.verdict, known.message, digest, signatures=known.signatures, details=known.details)
     if not data.lstrip()[:5] == b"%PDF-":
         return FileVerdict("not_pdf", _verdict_text("not_pdf"), digest)
-    from hocbaso.signing.validate import validate_pdf
-    from hocbaso.verify.pdfspeed import install
-
     install()  # pyHanko's byte-at-a-time token readers are most of a full validation's time
     try:
         report = validate_pdf(data)

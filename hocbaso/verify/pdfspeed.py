@@ -101,7 +101,7 @@ def _fast_decode_name(original, name_object):
 
 
 def install() -> None:
-    from pyhanko.pdf_utils import generic, misc
+    from pyhanko.pdf_utils import generic, misc  # deferred: pyhanko is heavy; only a file's full validation needs it
 
     if getattr(generic.read_hex_string_from_stream, "original", None) is None:
         generic.read_hex_string_from_stream = _fast_reader(generic.read_hex_string_from_stream, generic.pdf_string)
@@ -112,7 +112,7 @@ def install() -> None:
 
 
 def uninstall() -> None:
-    from pyhanko.pdf_utils import generic, misc
+    from pyhanko.pdf_utils import generic, misc  # deferred: pyhanko is heavy; only a file's full validation needs it
 
     for module, name in ((generic, "read_hex_string_from_stream"), (misc, "_read_until_class"),
                          (generic, "_decode_name")):

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from hocbaso.directory.models import Role
+from hocbaso.documents.view import year_view
 from hocbaso.records.codes import normalize_lookup_code
 from hocbaso.records.models import IssuedRecord
 from hocbaso.verify.files import file_check
@@ -73,8 +74,6 @@ def status(request, code: str):
 def _year_view(record: dict) -> dict | None:
     """The record as the PDF prints it (subjects, ratings and outcome in words), or None for a record that
     lacks the parts a year page needs."""
-    from hocbaso.documents.view import year_view
-
     try:
         return year_view(record)
     except (KeyError, TypeError, ValueError):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from hocbaso.directory.models import Role, School, SchoolClass, Staff, TeachingAssignment
 from hocbaso.directory.selectors import staff_for_user
+from hocbaso.records.selectors import subjects_needing_signoff
 from hocbaso.tt27 import catalogue
 
 # Sheets of the entry grid besides the subject codes.
@@ -174,8 +175,6 @@ def can_sign_class(user, school_class: SchoolClass) -> bool:
 def signoff_subjects(user, school_class: SchoolClass) -> list[str]:
     """The subjects of the class whose year-end results this user signs off (taught by someone other than the
     homeroom teacher; see ``signing.services.subjects_needing_signoff``)."""
-    from hocbaso.records.selectors import subjects_needing_signoff
-
     staff = staff_for_user(user)
     if staff is None or staff.school_id != school_class.school_year.school_id:
         return []

@@ -60,7 +60,7 @@ def test_a_term_summary_has_no_outcome_column(client, world):
 def test_excel_download(client, world, fill_year):
     fill_year(world.enrolment, world.member.user)
     client.force_login(world.member.user)
-    response = client.get(reverse("portal:summary_xlsx", args=[world.class4a.pk, "cuoi_nam"]))
+    response = client.get(reverse("exchange:summary_xlsx", args=[world.class4a.pk, "cuoi_nam"]))
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     assert response["Content-Disposition"].endswith('-lop-4A-cuoi_nam.xlsx"')
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -82,17 +82,3 @@ def test_pdf_download_is_a4_landscape_with_the_names(client, world, fill_year):
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True).stdout.decode()
         assert "BẢNG TỔNG HỢP" in text and "Nguyễn Thị Ánh Tuyết" in text and "HTXS" in text
-
-
-def test_excel_without_the_exchange_app_has_the_same_columns(client, world, fill_year, monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "hocbaso.exchange.excel.summary", None)  # import fails as if absent
-    fill_year(world.enrolment, world.member.user)
-    client.force_login(world.member.user)
-    response = client.get(reverse("portal:summary_xlsx", args=[world.class4a.pk, "cuoi_nam"]))
-    rows = [[c for c in row if c is not None] for row in load_workbook(io.BytesIO(response.content)).active.values]
-    assert rows[0] == ["BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ GIÁO DỤC CỦA LỚP 4A"]
-    assert rows[3][:4] == ["STT", "Họ và tên", "Mức đạt được", "Điểm KTĐK"] and "Yêu nước" in rows[3]
-    assert rows[4][:4] == [1, "Nguyễn Thị Ánh Tuyết", "T", 9]
-    assert rows[4][-2:] == ["Hoàn thành xuất sắc", "Học sinh Xuất sắc"]

@@ -18,6 +18,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
+from hocbaso.documents import extract_record
+from hocbaso.records.models import IssuedRecord
+from hocbaso.records.selectors import issued_status
+from hocbaso.signing.validate import validate_pdf
 from hocbaso.verify.files import file_check
 
 EXIT_ALTERED = 1
@@ -30,8 +34,6 @@ STATUS = {"authentic_current": "current", "authentic_superseded": "superseded", 
 
 def _embedded_lookup_code(data: bytes) -> str | None:
     """The lookup code of the hocbaso.record/1 attached to the PDF, if any."""
-    from hocbaso.documents import extract_record
-
     try:
         record = extract_record(data)
     except Exception:  # no attachment, or not a readable PDF: file_check says which
@@ -40,8 +42,6 @@ def _embedded_lookup_code(data: bytes) -> str | None:
 
 
 def _validated(data: bytes) -> dict | None:
-    from hocbaso.signing.validate import validate_pdf
-
     try:
         return validate_pdf(data)
     except Exception:
@@ -50,9 +50,6 @@ def _validated(data: bytes) -> dict | None:
 
 def verify_file(data: bytes) -> tuple[dict, int]:
     """The JSON report for a file and the exit status it deserves."""
-    from hocbaso.records.models import IssuedRecord
-    from hocbaso.records.selectors import issued_status
-
     verdict = file_check(data)
     issued = IssuedRecord.objects.filter(sha256=verdict.sha256).first() if verdict.verdict in STATUS else None
     is_copy = verdict.verdict == "authentic_copy"
