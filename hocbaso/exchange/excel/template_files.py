@@ -1,6 +1,8 @@
 """The blank templates (pupil list, evaluation sheets of a grade and period) with their help sheet, and the copies
 shipped in ``hocbaso/exchange/templates/`` for the web app to serve."""
 
+from pathlib import Path
+
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
@@ -101,8 +103,6 @@ def write_shipped_templates(folder) -> list:
     """(Re)write the blank templates kept in ``hocbaso/exchange/templates/`` for the web app to serve.
     ``from hocbaso.exchange.excel.template_files import write_shipped_templates; write_shipped_templates(FOLDER)``
     after changing a layout; a test checks they match the code."""
-    from pathlib import Path
-
     written = []
     for name, build in SHIPPED_TEMPLATES.items():
         path = Path(folder) / name
