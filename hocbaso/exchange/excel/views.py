@@ -141,5 +141,5 @@ def pupils_template_export(request, year, stem: str):
 def evaluations_template_export(request, year, stem: str):
     """The blank evaluation sheet, of a grade when ``?khoi=`` names one (``export/mau-danh-gia``)."""
     grade = request.GET.get("khoi")
-    grade = int(grade) if grade in {str(g) for g in range(1, 6)} else None
+    grade = int(grade) if grade in {str(g) for g in catalogue.GRADES} else None
     return workbook_response(evaluations_template(grade=grade), "mau-danh-gia.xlsx")

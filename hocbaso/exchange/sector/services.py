@@ -24,7 +24,8 @@ from hocbaso.records.selectors import enrolments_for_records, record_build
 from hocbaso.tt27 import catalogue
 
 FORMAT = "hocbaso.csdl/1"
-TERMS = {"1": "cuoi_hk1", "2": "cuoi_nam", "year": "cuoi_nam"}
+# The sector database's terms (hocky) and the evaluation point each exports: term II ends with the year.
+TERMS = {"1": catalogue.END_OF_TERM_I, "2": catalogue.YEAR_END, "year": catalogue.YEAR_END}
 TERM_LABELS = {"1": "Học kì I", "2": "Học kì II", "year": "Cả năm học"}
 
 # The province of birth registration: the first three digits of a personal identity number
