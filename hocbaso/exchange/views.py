@@ -17,12 +17,12 @@ from django.views.decorators.http import require_GET
 from hocbaso.exchange.archive.tasks import KIND_ARCHIVE
 from hocbaso.exchange.excel import views as excel_views
 from hocbaso.exchange.models import CopyRequest, Transfer
-from hocbaso.records.models import ImportedRecord
 from hocbaso.exchange.pages import require, year_enrolments, year_for
 from hocbaso.exchange.sector import views as sector_views
 from hocbaso.exchange.sector.services import TERM_LABELS, identity_failures
 from hocbaso.exchange.submission import views as submission_views
 from hocbaso.jobs.models import Job, JobState
+from hocbaso.records.models import ClassPackage, ImportedRecord
 from hocbaso.tt27 import catalogue
 
 
@@ -33,8 +33,6 @@ from hocbaso.tt27 import catalogue
 @require_GET
 def hub(request, year_id: int):
     """Dữ liệu vào – ra: imports, exports, the sector file and the submission, transfers, copies, the archive."""
-    from hocbaso.records.models import ClassPackage
-
     year, access = year_for(request, year_id)
     require(access.read, _("Trang dữ liệu vào – ra dành cho lãnh đạo nhà trường, văn thư và cán bộ quản lý."))
     school = year.school

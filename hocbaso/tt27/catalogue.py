@@ -63,6 +63,7 @@ PERIODS: dict[str, str] = {
     "cuoi_nam": "Cuối năm học",
 }
 YEAR_END = "cuoi_nam"
+END_OF_TERM_I = "cuoi_hk1"
 
 # Mức đạt được: subjects and activities (Điều 7.1.a); qualities and competences (Điều 7.2).
 SUBJECT_RATINGS: dict[str, str] = {"T": "Hoàn thành tốt", "H": "Hoàn thành", "C": "Chưa hoàn thành"}
@@ -120,7 +121,7 @@ _TESTED = ("tieng_viet", "toan", "ngoai_ngu_1", "lich_su_dia_li", "khoa_hoc", "t
 # Điều 7.1.b (grades 4–5, mid-terms) and Điều 8 (classes for pupils with disabilities).
 _TESTED_CORE = ("tieng_viet", "toan")
 _MID_TERM_GRADES = (4, 5)
-_END_OF_TERM_PERIODS = ("cuoi_hk1", "cuoi_nam")
+_END_OF_TERM_PERIODS = (END_OF_TERM_I, YEAR_END)
 _MID_TERM_PERIODS = ("giua_hk1", "giua_hk2")
 
 # Điều 2 of the Thông tư itself (its phase-in): the first school year each grade is evaluated under TT27.

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 from django.core.files.storage import default_storage
 
+from hocbaso.audit.services import entry_hash
 from hocbaso.directory.models import SchoolYear
 from hocbaso.exchange.archive.format import AUDIT, CA_ROOT, DIRECTORY, FORMAT, MANIFEST, REGISTRY, WORK, ArchiveRefused
+from hocbaso.records.models import IssuedRecord, RecordDraft
 
 
 @dataclass
@@ -93,8 +95,6 @@ def archive_open(source) -> ArchiveContents:
 
 def audit_check(entries: list[dict]) -> list[int]:
     """The sequence numbers of archived audit entries whose hash does not recompute from their content."""
-    from hocbaso.audit.services import entry_hash
-
     broken = []
     for e in entries:
         digest = entry_hash(prev_hash=e["prev_hash"], seq=e["seq"], at=dt.datetime.fromisoformat(e["at"]),
@@ -107,8 +107,6 @@ def audit_check(entries: list[dict]) -> list[int]:
 
 
 def archive_conflicts(contents: ArchiveContents) -> list[str]:
-    from hocbaso.records.models import IssuedRecord
-
     problems = []
     directory, rows = contents.directory, contents.registry["issued"]
     year = directory["school_year"]["name"]
@@ -120,7 +118,6 @@ def archive_conflicts(contents: ArchiveContents) -> list[str]:
         IssuedRecord.objects.filter(sha256__in=[r["sha256"] for r in rows])
     for record_id in sorted(set(clash.values_list("record_id", flat=True)))[:5]:
         problems.append(f"Sổ đăng ký của hệ thống này đã có học bạ {record_id} (hoặc trùng mã tra cứu, mã băm).")
-    from hocbaso.records.models import RecordDraft
 
     drafts = [d["record_id"] for d in contents.work.get("drafts") or []]
     for record_id in sorted(set(RecordDraft.objects.filter(record_id__in=drafts).values_list("record_id", flat=True)))[:5]:

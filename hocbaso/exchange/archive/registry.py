@@ -6,11 +6,10 @@ from __future__ import annotations
 from django.core.exceptions import ObjectDoesNotExist
 
 from hocbaso.exchange.archive.format import to_iso, username_of
+from hocbaso.records.models import IssuedRecord
 
 
 def _issued(school_code: str, school_year: str):
-    from hocbaso.records.models import IssuedRecord
-
     return (IssuedRecord.objects.filter(school_code=school_code, school_year=school_year)
             .select_related("supersedes", "correction", "issued_by", "enrolment__pupil", "enrolment__school_class",
                             "withdrawal__withdrawn_by")

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import (District, Enrolment, Province, Pupil, School, SchoolClass, SchoolYear, Staff,
                                       StaffRole, TeachingAssignment, Term)
@@ -21,6 +22,8 @@ from hocbaso.exchange.archive.format import (DRAFT_FIELDS, ENROLMENT_FIELDS, EVA
                                              STAFF_FIELDS, WORK_COUNTS, YEAR_RESULT_FIELDS, ArchiveRefused, date_read,
                                              datetime_read)
 from hocbaso.exchange.archive.read import ArchiveContents, archive_conflicts, archive_open, audit_check
+from hocbaso.records.models import ClassPackage, CorrectionRequest, IssuedRecord, RecordDraft, RecordWithdrawal
+from hocbaso.signing.models import SigningIdentity, SubjectSignoff
 
 
 @dataclass
@@ -108,10 +111,6 @@ def _restore_work(contents: ArchiveContents, year: SchoolYear, *, users: dict, e
     """Bring back ``work.json``: the files first (under their storage names), then evaluations, year results,
     locks, drafts, sign-offs (each signer's certificate as an inactive identity: the key never travels) and
     class packages, with their original times."""
-    from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
-    from hocbaso.records.models import ClassPackage, RecordDraft
-    from hocbaso.signing.models import SigningIdentity, SubjectSignoff
-
     work = contents.work
     if not work:
         return
@@ -188,8 +187,6 @@ def archive_restore(source, *, by=None) -> RestoreReport:
 
 
 def _restore(contents: ArchiveContents, source, by) -> RestoreReport:
-    from hocbaso.records.models import CorrectionRequest, IssuedRecord, RecordWithdrawal
-
     problems = archive_conflicts(contents)
     if problems:
         raise ArchiveRefused(problems)

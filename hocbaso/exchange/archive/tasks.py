@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from hocbaso.directory.models import SchoolYear
 from hocbaso.exchange.archive.write import archive_build
 from hocbaso.jobs.registry import job_handler
+from hocbaso.records.guards import LifecycleRefused
+from hocbaso.web.permissions import school_access
 
 KIND_ARCHIVE = "exchange.archive"
 
@@ -30,9 +32,6 @@ def _user(job):
 @job_handler(KIND_ARCHIVE)
 def archive(job, progress):
     """``archive_build`` into the data folder; the file is downloaded from the data page by the principal."""
-    from hocbaso.web.permissions import school_access
-    from hocbaso.records.guards import LifecycleRefused
-
     year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
     by = _user(job)
     if not school_access(by, year.school).lead:

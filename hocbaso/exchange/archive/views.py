@@ -15,6 +15,8 @@ from hocbaso.directory.models import SchoolYear
 from hocbaso.exchange.archive.tasks import KIND_ARCHIVE
 from hocbaso.exchange.pages import require, year_for
 from hocbaso.jobs.models import Job, JobState
+from hocbaso.jobs.selectors import active_job
+from hocbaso.jobs.services import job_submit
 from hocbaso.web.permissions import exchange_access
 
 
@@ -22,9 +24,6 @@ from hocbaso.web.permissions import exchange_access
 @require_POST
 def archive(request, year_id: int):
     """Start (or show the running) year-end archive job."""
-    from hocbaso.jobs.services import job_submit
-    from hocbaso.jobs.selectors import active_job
-
     year, access = year_for(request, year_id)
     require(access.lead, _("Chỉ hiệu trưởng mới lập được bản lưu trữ cuối năm."))
     job = active_job(KIND_ARCHIVE, school_year=year.pk) or job_submit(

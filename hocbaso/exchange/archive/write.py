@@ -8,6 +8,7 @@ docs/exchange.md, "Year-end archive"."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hashlib
 import zipfile
 from pathlib import Path
@@ -17,6 +18,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
+from hocbaso.audit.models import AuditEntry
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import Enrolment, School, SchoolYear, Staff, TeachingAssignment
 from hocbaso.exchange.archive.format import (AUDIT, CA_ROOT, DIRECTORY, DRAFT_FIELDS, ENROLMENT_FIELDS,
@@ -24,6 +27,8 @@ from hocbaso.exchange.archive.format import (AUDIT, CA_ROOT, DIRECTORY, DRAFT_FI
                                              VIETNAM, WORK, WORK_COUNTS, YEAR_RESULT_FIELDS, ArchiveRefused, to_iso,
                                              to_json, username_of)
 from hocbaso.exchange.archive.registry import registry_rows
+from hocbaso.records.models import ClassPackage, CorrectionRequest, RecordDraft
+from hocbaso.signing.models import SubjectSignoff
 
 
 def _directory(school_year: SchoolYear, users: set) -> dict:
@@ -66,8 +71,6 @@ def _directory(school_year: SchoolYear, users: set) -> dict:
 
 
 def _corrections(school_year: SchoolYear, users: set) -> list[dict]:
-    from hocbaso.records.models import CorrectionRequest
-
     out = []
     for c in (CorrectionRequest.objects.filter(enrolment__school_class__school_year=school_year)
               .select_related("requested_by", "decided_by").order_by("pk")):
@@ -82,8 +85,6 @@ def _corrections(school_year: SchoolYear, users: set) -> list[dict]:
 
 
 def _plain(value):
-    import decimal
-
     if isinstance(value, (dt.date, dt.datetime)):
         return to_iso(value)
     if isinstance(value, decimal.Decimal):
@@ -102,10 +103,6 @@ def _work(school_year: SchoolYear, users: set) -> dict:
     data locks, every record draft (open, issued or discarded), the subject sign-offs with their signer's
     certificate, the sealed class packages, and the storage files these name (``files``: storage name, SHA-256
     and, once written, the path in the archive)."""
-    from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
-    from hocbaso.records.models import ClassPackage, RecordDraft
-    from hocbaso.signing.models import SubjectSignoff
-
     in_year = {"enrolment__school_class__school_year": school_year}
     user_model = get_user_model()
     names: dict[int, str] = {}
@@ -169,8 +166,6 @@ def _work(school_year: SchoolYear, users: set) -> dict:
 
 
 def _audit(school_code: str) -> list[dict]:
-    from hocbaso.audit.models import AuditEntry
-
     return [{"seq": e.seq, "at": e.at.isoformat(), "actor_id": e.actor_id, "actor_name": e.actor_name,
              "action": e.action, "school_code": e.school_code, "target_type": e.target_type,
              "target_id": e.target_id, "before": e.before, "after": e.after, "data": e.data,
@@ -185,6 +180,8 @@ def _users(users: set) -> list[dict]:
 
 def _write_archive(target: Path, school_year: SchoolYear, issued: list, directory: dict, corrections: list,
                    work: dict, by) -> dict:
+    # This module loads at start-up (ExchangeConfig.ready registers the archive job).
+    # deferred: hocbaso.documents loads typst and pikepdf; only a written archive needs its canonical JSON
     from hocbaso.documents.attachment import canonical_json
 
     school = school_year.school

@@ -11,9 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from hocbaso.audit.services import Action, log_actions
-from hocbaso.directory.models import Pupil
+from hocbaso.directory.models import Pupil, Staff
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
 from hocbaso.exchange.roles import OFFICE_ROLES
+from hocbaso.records.drafts import verify_url_template
+from hocbaso.records.guards import LifecycleRefused, require_own_certificate, require_principal
+from hocbaso.records.history import pupil_history
 from hocbaso.records.known_files import KnownFile, known_file_finder
 from hocbaso.signing.packages import sha256
 
@@ -30,11 +33,9 @@ def copy_issue(*, pupil: Pupil, by, signer) -> CertifiedCopy:
 
     Refused (``records.guards.LifecycleRefused``) when ``by`` is not that principal, when the certificate
     is not theirs, or when the pupil has no issued record yet."""
-    from hocbaso.documents.render import Renderer
-    from hocbaso.records.drafts import verify_url_template
-    from hocbaso.records.guards import LifecycleRefused, require_own_certificate, require_principal
-    from hocbaso.records.history import pupil_history
-    from hocbaso.signing.pades import SignJob
+    # This module loads at start-up (ExchangeConfig.ready registers the copy job); the heavy libraries wait.
+    from hocbaso.documents.render import Renderer  # deferred: typst and pikepdf load only when a copy renders
+    from hocbaso.signing.pades import SignJob  # deferred: pikepdf loads only when a copy is signed
 
     school = pupil.school
     staff = require_principal(by, school)
@@ -104,9 +105,6 @@ def copy_file_verdict(data: bytes) -> KnownFile | None:
 
 def copy_request_file(*, pupil: Pupil, requester: str, reason: str, by) -> CopyRequest:
     """Đề nghị cấp bản sao, recorded by the principal, vice principal or clerk of the pupil's school; logged."""
-    from hocbaso.directory.models import Staff
-    from hocbaso.records.guards import LifecycleRefused
-
     school = pupil.school
     staff = Staff.objects.filter(user=by, school=school).first() if by is not None else None
     if staff is None or not (staff.roles & OFFICE_ROLES):
@@ -127,8 +125,6 @@ def copy_request_file(*, pupil: Pupil, requester: str, reason: str, by) -> CopyR
 def copy_request_fulfil(*, request, by, signer) -> CertifiedCopy:
     """Sign the copy a request asks for (``copy_issue``) and close the request with it; a request already
     fulfilled is refused (``LifecycleRefused``) so a repeated job never issues a second copy."""
-    from hocbaso.records.guards import LifecycleRefused
-
     with transaction.atomic():
         locked = CopyRequest.objects.select_for_update().get(pk=request.pk)
         if locked.copy_id is not None:

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from hocbaso.exchange.copies.services import copy_request_fulfil
 from hocbaso.exchange.models import CopyRequest
 from hocbaso.jobs.registry import job_handler
+from hocbaso.signing.job_pins import pin_take
+from hocbaso.signing.services import identity_for, signer_open
 
 KIND_COPY = "exchange.copy"
 
@@ -22,9 +24,6 @@ def _user(job):
 @job_handler(KIND_COPY)
 def copy(job, progress):
     """Render the pupil's whole history as a certified copy and sign it with the principal's PIN."""
-    from hocbaso.signing.job_pins import pin_take
-    from hocbaso.signing.services import identity_for, signer_open
-
     request = CopyRequest.objects.select_related("pupil__school").get(pk=job.args["request"])
     pin = pin_take(job, target=f"copy:{request.pk}")
     by = _user(job)

@@ -18,15 +18,19 @@ from hocbaso.exchange.copies.services import copy_request_file
 from hocbaso.exchange.copies.tasks import KIND_COPY
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
 from hocbaso.exchange.pages import require, year_enrolments, year_for
+from hocbaso.jobs.selectors import active_job
+from hocbaso.jobs.services import job_submit
+from hocbaso.records.guards import LifecycleRefused
+from hocbaso.signing.job_pins import ARG, pin_seal
+from hocbaso.signing.models import SigningIdentity
 from hocbaso.web.permissions import exchange_access
+from hocbaso.web.pins import pin_form
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def copies(request, year_id: int):
     """Cấp bản sao: the requests (the office records them) and the copies issued, with their numbers."""
-    from hocbaso.records.guards import LifecycleRefused
-
     year, access = year_for(request, year_id)
     require(access.read, _("Bản sao học bạ dành cho lãnh đạo nhà trường, văn thư và cán bộ quản lý."))
     school = year.school
@@ -59,12 +63,6 @@ def copies(request, year_id: int):
 @require_http_methods(["GET", "POST"])
 def copy_sign(request, request_id: int):
     """The principal signs the copy a request asks for, with their PIN; the copy is made as a job."""
-    from hocbaso.jobs.services import job_submit
-    from hocbaso.web.pins import pin_form
-    from hocbaso.signing.job_pins import ARG, pin_seal
-    from hocbaso.jobs.selectors import active_job
-    from hocbaso.signing.models import SigningIdentity
-
     copy_request = CopyRequest.objects.select_related("pupil", "school", "copy").filter(pk=request_id).first()
     access = exchange_access(request.user, copy_request.school) if copy_request else None
     if copy_request is None or not access.visible:

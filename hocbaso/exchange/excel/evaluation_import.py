@@ -15,6 +15,7 @@ from hocbaso.exchange.excel.evaluation_rows import EvaluationReader, SheetCell
 from hocbaso.exchange.excel.import_checks import problems_sorted, sheet_or_problem
 from hocbaso.exchange.excel.report import ImportReport, Problem
 from hocbaso.exchange.excel.sheets import UnreadableFile, open_workbook
+from hocbaso.records.outcomes import year_results_assess
 from hocbaso.tt27 import catalogue
 
 
@@ -171,8 +172,6 @@ def _save_evaluations(reader: EvaluationReader, report: ImportReport, by) -> Non
                 report.notes.append(f"Khi ghi, kết quả giáo dục cuối năm của {len(touched)} học sinh sẽ được tính "
                                     "lại theo TT27.")
             else:
-                from hocbaso.records.outcomes import year_results_assess
-
                 year_results_assess(enrolments=touched, by=by)
                 report.notes.append(f"Đã tính lại kết quả giáo dục cuối năm của {len(touched)} học sinh theo TT27.")
         if report.problems or report.dry_run:

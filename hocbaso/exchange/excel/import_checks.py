@@ -2,6 +2,7 @@
 and unused columns, the problems in the workbook's order, the file's name, and names and dates as people read them."""
 
 import datetime as dt
+from pathlib import Path
 
 from hocbaso.exchange.excel import layouts
 from hocbaso.exchange.excel.report import ImportReport, Problem
@@ -50,8 +51,6 @@ def sheet_or_problem(ws, report: ImportReport, prefer: str | None = None) -> Par
 
 
 def file_name(file) -> str:
-    from pathlib import Path
-
     if isinstance(file, (str, Path)):
         return Path(file).name
     return Path(getattr(file, "name", "") or "").name

@@ -24,6 +24,17 @@ def norm(text) -> str:
     return _NON_WORD.sub(" ", plain).strip()
 
 
+def listed(items, *, last: str = " hoặc ") -> str:
+    """``a, b hoặc c``: choices as the help and the problems write them."""
+    items = list(items)
+    return ", ".join(items[:-1]) + last + items[-1] if len(items) > 1 else "".join(items)
+
+
+def scale_text(scale: dict[str, str], *, last: str = " hoặc ") -> str:
+    """A rating scale of ``tt27.catalogue`` in words: ``T (Tốt), Đ (Đạt) hoặc C (Cần cố gắng)``."""
+    return listed((f"{code} ({name})" for code, name in scale.items()), last=last)
+
+
 def class_key(name) -> str:
     """A class name compared loosely: ``"Lớp 4A"``, ``"4 a"`` and ``"4A"`` are the same class."""
     key = norm(name)
@@ -178,7 +189,7 @@ YEAR_COLUMNS: tuple[Column, ...] = (
            ("Đề nghị khen thưởng", "Học sinh tiêu biểu", "Đề nghị tiêu biểu", "Tiêu biểu",
             "Đề nghị khen HS tiêu biểu"), kind="flag", width=14, note="x nếu lớp đề nghị (TT27 Điều 13)"),
     Column("plan_outcome", "Kết quả theo KHGD cá nhân", ("Kết quả theo kế hoạch giáo dục cá nhân",), kind="outcome",
-           width=12, note="chỉ cho học sinh đánh giá theo KHGD cá nhân: HTXS, HTT, HT hoặc CHT"),
+           width=12, note=f"chỉ cho học sinh đánh giá theo KHGD cá nhân: {listed(catalogue.OUTCOMES)}"),
 )
 # Computed by the TT27 engine: written by the export, recognised and left alone by the import.
 COMPUTED_COLUMNS: tuple[Column, ...] = (
@@ -336,10 +347,16 @@ def sheet_prefers_traits(title: str) -> bool:
 
 
 # Cell values: ratings, outcomes, flags and genders as schools write them.
-SUBJECT_RATING_WORDS = {"t": "T", "h": "H", "c": "C", "hoan thanh tot": "T", "hoan thanh": "H",
-                        "chua hoan thanh": "C", "htt": "T", "ht": "H", "cht": "C"}
-TRAIT_RATING_WORDS = {"t": "T", "d": "\u0110", "c": "C", "tot": "T", "dat": "\u0110", "can co gang": "C",
-                      "ccg": "C"}
+def _rating_words(scale: dict[str, str]) -> dict[str, str]:
+    """A rating as schools write it, after ``norm``: its code, its name or the name's initials (``htt``, ``ccg``)."""
+    words = {}
+    for code, name in scale.items():
+        words.update({norm(code): code, norm(name): code, "".join(w[0] for w in norm(name).split()): code})
+    return words
+
+
+SUBJECT_RATING_WORDS = _rating_words(catalogue.SUBJECT_RATINGS)
+TRAIT_RATING_WORDS = _rating_words(catalogue.TRAIT_RATINGS)
 OUTCOME_WORDS = {**{norm(code): code for code in catalogue.OUTCOMES},
                  **{norm(name): code for code, name in catalogue.OUTCOMES.items()}}
 FLAG_TRUE = frozenset({"x", "co", "1", "true", "yes", "v", "dung"})

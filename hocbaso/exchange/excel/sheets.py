@@ -23,6 +23,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from hocbaso.exchange.excel import layouts
 from hocbaso.exchange.excel.layouts import Meaning
 from hocbaso.exchange.excel.report import Problem
+from hocbaso.tt27 import catalogue
 
 MAX_BYTES = 50 * 1024 * 1024
 HEADER_SCAN_ROWS = 30
@@ -292,8 +293,10 @@ def read_score(value, subject_name: str):
     if is_blank(value):
         return None, None
     number = _number(value)
-    if number is None or number != number.to_integral_value() or not 0 <= number <= 10:
-        return None, f"Điểm kiểm tra định kì môn {subject_name} phải là số nguyên từ 0 đến 10 (đang ghi «{value}»)."
+    low, high = catalogue.SCORE_MIN, catalogue.SCORE_MAX
+    if number is None or number != number.to_integral_value() or not low <= number <= high:
+        return None, (f"Điểm kiểm tra định kì môn {subject_name} phải là số nguyên từ {low} đến {high} "
+                      f"(đang ghi «{value}»).")
     return int(number), None
 
 
@@ -304,8 +307,7 @@ def read_rating(value, *, trait: bool, what: str):
     key = layouts.norm(value)
     if key in words:
         return words[key], None
-    scale = "T (Tốt), Đ (Đạt) hoặc C (Cần cố gắng)" if trait else \
-        "T (Hoàn thành tốt), H (Hoàn thành) hoặc C (Chưa hoàn thành)"
+    scale = layouts.scale_text(catalogue.TRAIT_RATINGS if trait else catalogue.SUBJECT_RATINGS)
     return None, f"{what}: mức đạt được «{value}» không hợp lệ; ghi {scale}."
 
 
@@ -315,7 +317,7 @@ def read_outcome(value):
     key = layouts.norm(value)
     if key in layouts.OUTCOME_WORDS:
         return layouts.OUTCOME_WORDS[key], None
-    return None, f"Kết quả «{value}» không hợp lệ; ghi HTXS, HTT, HT hoặc CHT."
+    return None, f"Kết quả «{value}» không hợp lệ; ghi {layouts.listed(catalogue.OUTCOMES)}."
 
 
 def read_subjects(value):

@@ -1,6 +1,8 @@
 """The blank templates (pupil list, evaluation sheets of a grade and period) with their help sheet, and the copies
 shipped in ``hocbaso/exchange/templates/`` for the web app to serve."""
 
+from pathlib import Path
+
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
@@ -83,9 +85,9 @@ def evaluations_template(grade: int | None = None, period: str | None = None) ->
     _help_sheet(workbook, [
         "Mẫu nhập đánh giá một lớp cho một thời điểm (hocbaso)",
         "Mỗi dòng một học sinh của lớp, nhận ra theo Mã định danh, nếu không có thì theo Họ và tên (và Ngày sinh).",
-        "Môn học: mức đạt được T (Hoàn thành tốt), H (Hoàn thành), C (Chưa hoàn thành); điểm KTĐK là số nguyên "
-        "0–10, chỉ ở môn và thời điểm có bài kiểm tra định kì (TT27 Điều 7).",
-        "Phẩm chất, năng lực: T (Tốt), Đ (Đạt), C (Cần cố gắng). Có thể ghi chữ đầy đủ.",
+        f"Môn học: mức đạt được {layouts.scale_text(catalogue.SUBJECT_RATINGS, last=', ')}; điểm KTĐK là số nguyên "
+        f"{catalogue.SCORE_MIN}–{catalogue.SCORE_MAX}, chỉ ở môn và thời điểm có bài kiểm tra định kì (TT27 Điều 7).",
+        f"Phẩm chất, năng lực: {layouts.scale_text(catalogue.TRAIT_RATINGS, last=', ')}. Có thể ghi chữ đầy đủ.",
         "Trang Cuối năm chỉ dùng cho thời điểm cuối năm học. Ô để trống không xoá dữ liệu đã có.",
         "Nhập: hocbaso import evaluations TỆP --school MÃ --year 2024-2025 --class 4A --period cuoi_nam",
         "", "Các cột của trang Cuối năm:", *_column_help(layouts.YEAR_COLUMNS),
@@ -101,8 +103,6 @@ def write_shipped_templates(folder) -> list:
     """(Re)write the blank templates kept in ``hocbaso/exchange/templates/`` for the web app to serve.
     ``from hocbaso.exchange.excel.template_files import write_shipped_templates; write_shipped_templates(FOLDER)``
     after changing a layout; a test checks they match the code."""
-    from pathlib import Path
-
     written = []
     for name, build in SHIPPED_TEMPLATES.items():
         path = Path(folder) / name

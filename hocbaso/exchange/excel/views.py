@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hocbaso.directory.models import SchoolClass
 from hocbaso.exchange.excel.evaluation_export import evaluations_workbook
 from hocbaso.exchange.excel.evaluation_import import evaluations_import
 from hocbaso.exchange.excel.pupil_export import pupils_workbook
@@ -20,8 +21,8 @@ from hocbaso.exchange.excel.summary import school_summary_workbook
 from hocbaso.exchange.excel.template_files import evaluations_template, pupils_template
 from hocbaso.exchange.pages import require, year_for
 from hocbaso.exchange.uploads import stash_keep, stash_take, upload_read, workbook_response
-from hocbaso.web.permissions import class_access
 from hocbaso.tt27 import catalogue
+from hocbaso.web.permissions import class_access
 
 
 def _import_page(request, *, title: str, back: str, back_label: str, run, scope: dict, extra_fields=None,
@@ -81,8 +82,6 @@ def import_pupils(request, year_id: int):
 @require_http_methods(["GET", "POST"])
 def import_evaluations(request, class_id: int):
     """Nhập kết quả đánh giá of one class and period from Excel: each cell must be one the user may enter."""
-    from hocbaso.directory.models import SchoolClass
-
     school_class = (SchoolClass.objects.select_related("school_year__school__district__province")
                     .filter(pk=class_id).first())
     access = class_access(request.user, school_class) if school_class else None
@@ -110,8 +109,6 @@ def import_evaluations(request, class_id: int):
 @require_GET
 def class_export(request, class_id: int, period: str):
     """A class's evaluations for a period in the import layout (export → edit → import changes only the edits)."""
-    from hocbaso.directory.models import SchoolClass
-
     school_class = SchoolClass.objects.select_related("school_year__school").filter(pk=class_id).first()
     access = class_access(request.user, school_class) if school_class else None
     if school_class is None or not access.view:
@@ -144,5 +141,5 @@ def pupils_template_export(request, year, stem: str):
 def evaluations_template_export(request, year, stem: str):
     """The blank evaluation sheet, of a grade when ``?khoi=`` names one (``export/mau-danh-gia``)."""
     grade = request.GET.get("khoi")
-    grade = int(grade) if grade in {str(g) for g in range(1, 6)} else None
+    grade = int(grade) if grade in {str(g) for g in catalogue.GRADES} else None
     return workbook_response(evaluations_template(grade=grade), "mau-danh-gia.xlsx")

@@ -16,14 +16,16 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from openpyxl import Workbook
 
-from hocbaso.directory.models import EnrolmentStatus
+from hocbaso.directory.models import Enrolment, EnrolmentStatus
 from hocbaso.directory.selectors import vietnamese_sort_key
 from hocbaso.exchange.excel.writing import BORDER, HEADER_FILL, HEADER_FONT, TEXT_FORMAT, WRAP_CENTER, put, sheet_title
+from hocbaso.records.models import IssuedRecord
 from hocbaso.records.selectors import enrolments_for_records, record_build
 from hocbaso.tt27 import catalogue
 
 FORMAT = "hocbaso.csdl/1"
-TERMS = {"1": "cuoi_hk1", "2": "cuoi_nam", "year": "cuoi_nam"}
+# The sector database's terms (hocky) and the evaluation point each exports: term II ends with the year.
+TERMS = {"1": catalogue.END_OF_TERM_I, "2": catalogue.YEAR_END, "year": catalogue.YEAR_END}
 TERM_LABELS = {"1": "Học kì I", "2": "Học kì II", "year": "Cả năm học"}
 
 # The province of birth registration: the first three digits of a personal identity number
@@ -81,8 +83,6 @@ def identity_failures(school_year) -> list[dict]:
     """The pupils studying in ``school_year`` whose identity number the sector database would refuse, in class
     and name order: ``class_name``, ``pupil``, ``problems`` (Vietnamese). Cheap (no record is built): the data
     page shows it before anyone exports."""
-    from hocbaso.directory.models import Enrolment
-
     enrolments = (Enrolment.objects.filter(school_class__school_year=school_year, status=EnrolmentStatus.STUDYING)
                   .select_related("pupil", "school_class")
                   .order_by("school_class__grade", "school_class__name", "pupil__full_name", "pk"))
@@ -126,8 +126,6 @@ def _flag(value):
 
 
 def _current_issued(enrolment):
-    from hocbaso.records.models import IssuedRecord
-
     issued = list(IssuedRecord.objects.filter(enrolment=enrolment).order_by("-version")[:1])
     return issued[0] if issued else None
 

@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from hocbaso.directory.models import SchoolYear
+from hocbaso.records.models import ClassPackage
 from hocbaso.signing.packages import package_open, sha256, signed_pdf_problems
 
 INDEX = "submission.json"
@@ -29,8 +30,6 @@ def submission_collect(*, school_year: SchoolYear, out: Path) -> dict:
     ``<school>-<year>-<class>.zip`` and write ``submission.json`` (the index: school, year, and per package
     its class, file, SHA-256 and record count). Returns the index. Classes without a package are listed
     under ``missing``."""
-    from hocbaso.records.models import ClassPackage
-
     school = school_year.school
     packages, missing = [], []
     for klass in school_year.classes.order_by("grade", "name"):

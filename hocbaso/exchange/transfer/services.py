@@ -9,19 +9,26 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from hocbaso.audit.services import Action, log_actions
+from hocbaso.core.files import file_read
 from hocbaso.directory.models import Enrolment, EnrolmentStatus, Pupil, School, SchoolClass, SchoolYear, Staff, nfc
 from hocbaso.exchange.models import Transfer
-from hocbaso.records.models import ImportedRecord
 from hocbaso.exchange.roles import OFFICE_ROLES
-from hocbaso.signing.packages import PackageRefused, package_open, sealed_package, sha256, signature_summary
-from hocbaso.signing.packages import signed_pdf_problems
+from hocbaso.records.guards import LifecycleRefused, require_principal
+from hocbaso.records.history import history_entries, pupil_enrolments
+from hocbaso.records.models import ImportedRecord, IssuedRecord
+from hocbaso.records.selectors import current_issued
+from hocbaso.signing.packages import (PackageRefused, package_open, sealed_package, sha256, signature_summary,
+                                      signed_pdf_problems)
+from hocbaso.signing.services import identity_certificate, identity_for
 
 FORMAT = "hocbaso.transfer-package/1"
 LINK_DAYS = 14
@@ -48,11 +55,6 @@ def _token_hash(token: str) -> str:
 
 def seal_check(signer, school: School) -> None:
     """The signer must hold the seal certificate registered for ``school``."""
-    from cryptography.hazmat.primitives import serialization
-
-    from hocbaso.records.guards import LifecycleRefused
-    from hocbaso.signing.services import identity_certificate, identity_for
-
     registered = identity_certificate(identity_for(school=school))
     der = serialization.Encoding.DER
     if signer.certificate.public_bytes(der) != registered.public_bytes(der):
@@ -76,12 +78,6 @@ def transfer_package_build(*, pupil: Pupil, by, seal_signer, expires_in_days: in
     current school. Only that school's principal may make it. The package is stored; the returned ``Transfer``
     carries, for this call only, ``token`` and ``url`` (the download link, valid ``expires_in_days`` days;
     only the token's hash is kept)."""
-    from hocbaso.core.files import file_read
-    from hocbaso.records.guards import require_principal
-    from hocbaso.records.history import history_entries, pupil_enrolments
-    from hocbaso.records.models import IssuedRecord
-    from hocbaso.records.selectors import current_issued
-
     school = pupil.school
     require_principal(by, school)
     seal_check(seal_signer, school)
@@ -157,8 +153,6 @@ def transfer_by_token(token: str) -> Transfer:
 
 def transfer_download(token: str) -> tuple[Transfer, bytes]:
     """The package behind a valid link (counted and logged)."""
-    from django.db.models import F
-
     transfer = transfer_by_token(token)
     with default_storage.open(transfer.file, "rb") as handle:
         data = handle.read()
@@ -219,6 +213,7 @@ def transfer_package_check(data: bytes, *, trust_roots=None, require_trusted: bo
     (``packages.package_open``), then each record PDF's signatures (intact, not altered, trusted) and its
     embedded record against the manifest entry. Returns ``(opened, records)`` where ``records`` maps each file
     name to ``(embedded record, validate_pdf report)``; raises ``TransferRefused`` listing every problem."""
+    # deferred: hocbaso.documents loads typst and pikepdf, and this module loads with the URLs (the transfer pages)
     from hocbaso.documents import extract_record
 
     opened = package_open(data, expected_format=FORMAT, trust_roots=trust_roots, require_trusted=require_trusted)

@@ -14,11 +14,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hocbaso.directory.models import SchoolClass
 from hocbaso.exchange.pages import require, year_enrolments, year_for
 from hocbaso.exchange.transfer.services import (TransferLinkExpired, TransferRefused, transfer_download,
-                                                transfer_package_build, transfer_package_check,
-                                                transfer_package_import)
+                                                transfer_package_build, transfer_package_check, transfer_package_import)
 from hocbaso.exchange.uploads import stash_keep, stash_take, upload_read
+from hocbaso.records.guards import LifecycleRefused
+from hocbaso.records.models import IssuedRecord
+from hocbaso.signing.errors import SigningError
+from hocbaso.signing.models import SigningIdentity
+from hocbaso.signing.packages import signature_summary
+from hocbaso.signing.services import signer_open
+from hocbaso.web.pins import PinForm
 
 
 @require_GET
@@ -42,9 +49,6 @@ def transfer_package(request, token: str):
 
 def _open_signer(identity, pin: str, *, seal: bool = False):
     """The signer, or the Vietnamese reason it cannot open (wrong PIN, blocked, no certificate)."""
-    from hocbaso.signing.errors import SigningError
-    from hocbaso.signing.services import signer_open
-
     try:
         return signer_open(identity, pin, seal=seal), None
     except SigningError as error:
@@ -56,10 +60,6 @@ def _open_signer(identity, pin: str, *, seal: bool = False):
 def transfer_create(request, year_id: int):
     """Lập gói chuyển trường: the principal picks a pupil and seals the package with the school's seal; the link
     is shown once (only its hash is kept)."""
-    from hocbaso.web.pins import PinForm
-    from hocbaso.records.guards import LifecycleRefused
-    from hocbaso.signing.models import SigningIdentity
-
     year, access = year_for(request, year_id)
     require(access.lead, _("Chỉ hiệu trưởng mới lập được gói chuyển trường."))
     chosen = request.POST.get("enrolment") or request.GET.get("hs")
@@ -86,7 +86,6 @@ def transfer_create(request, year_id: int):
                 else:
                     return render(request, "exchange/transfer_done.html", {
                         "year": year, "transfer": transfer, "pupil": pupil})
-    from hocbaso.records.models import IssuedRecord
 
     if not IssuedRecord.objects.filter(enrolment__pupil=pupil).exists() and \
             not pupil.imported_records.filter(school=year.school).exists():
@@ -113,9 +112,6 @@ TOKEN = re.compile(r"/chuyen-truong/([A-Za-z0-9_\-]+)/?")
 def transfer_receive(request, year_id: int):
     """Nhận học sinh chuyển đến: upload the package (or paste this deployment's link), see the verified history,
     choose the class, confirm. Every signature and hash is checked on the preview and again on confirming."""
-    from hocbaso.directory.models import SchoolClass
-    from hocbaso.signing.packages import signature_summary
-
     year, access = year_for(request, year_id)
     require(access.office, _("Chỉ hiệu trưởng, phó hiệu trưởng hoặc văn thư mới nhận được học sinh chuyển đến."))
     classes = list(year.classes.order_by("grade", "name"))

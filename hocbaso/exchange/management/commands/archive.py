@@ -5,6 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from hocbaso.directory.management.arguments import school_year_arg, user_arg
+from hocbaso.exchange.archive.format import ArchiveRefused
+from hocbaso.exchange.archive.write import archive_build
 
 
 class Command(BaseCommand):
@@ -18,9 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="Tên đăng nhập người lập (ghi vào nhật ký).")
 
     def handle(self, *args, school, year, out, user, **options):
-        from hocbaso.exchange.archive.format import ArchiveRefused
-        from hocbaso.exchange.archive.write import archive_build
-
         school_year = school_year_arg(school, year)
         try:
             manifest = archive_build(school_year=school_year, out=Path(out), by=user_arg(user))

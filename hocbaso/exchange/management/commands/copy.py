@@ -6,7 +6,12 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
 from hocbaso.directory.management.arguments import user_arg
+from hocbaso.directory.models import Pupil, Staff
+from hocbaso.exchange.copies.services import copy_issue
+from hocbaso.records.history import pupil_find
 from hocbaso.records.management.options import add_pin_argument, read_pin
+from hocbaso.signing.errors import SigningError
+from hocbaso.signing.services import identity_for, signer_open
 
 
 class Command(BaseCommand):
@@ -20,12 +25,6 @@ class Command(BaseCommand):
         add_pin_argument(parser, "pin", "mã PIN ký số của hiệu trưởng")
 
     def handle(self, *args, pupil, user, out, **options):
-        from hocbaso.directory.models import Pupil, Staff
-        from hocbaso.records.history import pupil_find
-        from hocbaso.exchange.copies.services import copy_issue
-        from hocbaso.signing.errors import SigningError
-        from hocbaso.signing.services import identity_for, signer_open
-
         account = user_arg(user)
         try:
             found = pupil_find(pupil)

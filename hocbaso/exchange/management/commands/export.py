@@ -27,8 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--school", help="Mã trường (8 chữ số).")
         parser.add_argument("--year", help="Năm học, ví dụ 2024-2025.")
         parser.add_argument("--class", dest="class_name", help="Một lớp, ví dụ 4A.")
-        parser.add_argument("--period", help="Thời điểm: giua_hk1, cuoi_hk1, giua_hk2, cuoi_nam.")
-        parser.add_argument("--grade", type=int, choices=range(1, 6), help="Khối lớp cho mẫu đánh giá.")
+        parser.add_argument("--period", help=f"Thời điểm: {', '.join(catalogue.PERIODS)}.")
+        parser.add_argument("--grade", type=int, choices=catalogue.GRADES, help="Khối lớp cho mẫu đánh giá.")
         parser.add_argument("--term", choices=["1", "2", "year"], help="Cho sector: học kì 1, 2 hoặc cả năm (year).")
         parser.add_argument("--only-valid", action="store_true",
                             help="Cho sector: chỉ ghi học sinh có mã định danh đúng dạng.")

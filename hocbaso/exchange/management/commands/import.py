@@ -9,6 +9,7 @@ from hocbaso.directory.management.arguments import class_arg, school_year_arg, u
 from hocbaso.exchange.management.commands._common import period_arg
 from hocbaso.exchange.excel.evaluation_import import evaluations_import
 from hocbaso.exchange.excel.pupil_import import pupils_import
+from hocbaso.tt27 import catalogue
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--school", required=True, help="Mã trường (8 chữ số).")
         parser.add_argument("--year", required=True, help="Năm học, ví dụ 2024-2025.")
         parser.add_argument("--class", dest="class_name", help="Lớp (cho evaluations), ví dụ 4A.")
-        parser.add_argument("--period", help="Thời điểm (cho evaluations): giua_hk1, cuoi_hk1, giua_hk2, cuoi_nam.")
+        parser.add_argument("--period", help=f"Thời điểm (cho evaluations): {', '.join(catalogue.PERIODS)}.")
         parser.add_argument("--by", help="Tên đăng nhập của người nhập (bắt buộc khi ghi; mọi thay đổi ghi tên "
                                          "người này vào nhật ký).")
         parser.add_argument("--dry-run", action="store_true", help="Chỉ kiểm tra và xem trước, không ghi.")

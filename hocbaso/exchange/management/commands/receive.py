@@ -5,6 +5,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hocbaso.exchange.submission.services import receive_counts, submission_receive
+from hocbaso.signing.validate import configured_trust_roots
+
 
 class Command(BaseCommand):
     help = ("Phòng/Sở GD&ĐT nhận gói học bạ của các trường: kiểm tra từng gói (con dấu của trường, mã băm từng "
@@ -20,9 +23,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", dest="as_json", action="store_true", help="In kết quả dạng JSON.")
 
     def handle(self, *args, paths, trust_root, quick, as_json, **options):
-        from hocbaso.exchange.submission.services import receive_counts, submission_receive
-        from hocbaso.signing.validate import configured_trust_roots
-
         for path in paths:
             if not Path(path).exists():
                 raise CommandError(f"Không tìm thấy {path}.")

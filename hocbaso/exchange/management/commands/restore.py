@@ -5,6 +5,9 @@ from pathlib import Path
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
+from hocbaso.exchange.archive.format import ArchiveRefused
+from hocbaso.exchange.archive.restore import archive_restore
+
 
 class Command(BaseCommand):
     help = ("Khôi phục một bản lưu trữ cuối năm (hocbaso archive) vào hệ thống chưa có năm học đó: danh mục, sổ "
@@ -15,9 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("file", help="Tệp lưu trữ (.zip).")
 
     def handle(self, *args, file, **options):
-        from hocbaso.exchange.archive.format import ArchiveRefused
-        from hocbaso.exchange.archive.restore import archive_restore
-
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"Không tìm thấy tệp {file}.")

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from hocbaso.directory.management.arguments import school_year_arg
+from hocbaso.exchange.submission.services import SubmissionRefused, submission_collect
 
 
 class Command(BaseCommand):
@@ -17,8 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="Thư mục ra.")
 
     def handle(self, *args, school, year, out, **options):
-        from hocbaso.exchange.submission.services import SubmissionRefused, submission_collect
-
         school_year = school_year_arg(school, year)
         try:
             index = submission_collect(school_year=school_year, out=Path(out))

@@ -3,10 +3,17 @@
 import datetime as dt
 from pathlib import Path
 
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
 from hocbaso.directory.management.arguments import class_arg, school_year_arg, user_arg
+from hocbaso.directory.models import Pupil
+from hocbaso.exchange.transfer.services import TransferRefused, transfer_package_build, transfer_package_import
+from hocbaso.records.history import pupil_find
 from hocbaso.records.management.options import add_pin_argument, read_pin
+from hocbaso.signing.errors import SigningError
+from hocbaso.signing.services import identity_for, signer_open
+from hocbaso.signing.validate import configured_trust_roots
 
 
 class Command(BaseCommand):
@@ -40,12 +47,6 @@ class Command(BaseCommand):
             self._import(options)
 
     def _export(self, options):
-        from hocbaso.directory.models import Pupil
-        from hocbaso.exchange.transfer.services import transfer_package_build
-        from hocbaso.records.history import pupil_find
-        from hocbaso.signing.errors import SigningError
-        from hocbaso.signing.services import identity_for, signer_open
-
         user = user_arg(options["user"])
         try:
             pupil = pupil_find(options["pupil"])
@@ -57,7 +58,6 @@ class Command(BaseCommand):
             transfer = transfer_package_build(pupil=pupil, by=user, seal_signer=seal, expires_in_days=options["days"])
         except SigningError as error:
             raise CommandError(str(error)) from None
-        from django.core.files.storage import default_storage
 
         out = Path(options["out"])
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -69,8 +69,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Liên kết tải về (hết hạn {expires:%H:%M ngày %d/%m/%Y}): {transfer.url}")
 
     def _import(self, options):
-        from hocbaso.exchange.transfer.services import TransferRefused, transfer_package_import
-
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"Không tìm thấy tệp {path}.")
@@ -88,8 +86,6 @@ class Command(BaseCommand):
                 raise CommandError("--joined-on phải có dạng YYYY-MM-DD.") from None
         trust_roots = None
         if options["trust_root"]:
-            from hocbaso.signing.validate import configured_trust_roots
-
             trust_roots = [*configured_trust_roots(), *options["trust_root"]]
         try:
             result = transfer_package_import(data=path.read_bytes(), school_year=school_year,
