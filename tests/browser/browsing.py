@@ -3,7 +3,8 @@ check that a page fits a phone."""
 
 from django.urls import reverse
 
-PASSWORD = "matkhau-an-toan"  # the test accounts' password (hocbaso.conftest.make_staff)
+from hocbaso.testing.people import PASSWORD
+
 PHONE = {"width": 360, "height": 740}
 
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hocbaso.conftest import fast_password_hashing, fill_year, world  # noqa: F401  (shared fixtures)
-from hocbaso.records.tests.triggers import immutability_triggers
+from hocbaso.testing.triggers import immutability_triggers
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 import browsing
 from browsing import cell, phone_page, wait_saved
-from hocbaso.records.tests.triggers import immutability_triggers
+from hocbaso.testing.triggers import immutability_triggers
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 
 @pytest.fixture(scope="module", autouse=True)
 def _triggers_back(triggers_back_after_the_module):
-    """See ``immutability_triggers`` in hocbaso/records/tests/triggers.py."""
+    """See ``immutability_triggers`` in hocbaso/testing/triggers.py."""
 
 
 @pytest.fixture

@@ -10,9 +10,15 @@ from django.urls import reverse
 from browsing import fits_the_phone, log_in, phone_page
 
 from hocbaso.audit.models import AuditEntry
-from hocbaso.conftest import make_staff
-from hocbaso.directory.models import Pupil, Role
-from hocbaso.exchange.testing import PUPIL_HEADERS, pupil_row, xlsx
+from hocbaso.directory.models import Enrolment, Pupil, Role
+from hocbaso.exchange.transfer.services import transfer_package_build
+from hocbaso.records.models import ImportedRecord
+from hocbaso.signing.services import identity_for, signer_open
+from hocbaso.testing.exchange import (PUPIL_HEADERS, flip_in_signed_pdf, members, pupil_row, read, receiving_school,
+                                      rezip, xlsx)
+from hocbaso.testing.lifecycle import lifecycle_school
+from hocbaso.testing.people import SEAL_PIN, make_staff
+from hocbaso.testing.triggers import immutability_triggers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,20 +77,7 @@ def _triggers_back(triggers_back_after_the_module):
 def package_sent(world, django_user_model, settings):
     """4A issued at the sending school, a transfer package of Ánh Tuyết; the receiving school's principal and
     its class 5A for 2025-2026."""
-    from hocbaso.directory.models import SchoolClass, SchoolYear
-    from hocbaso.exchange.testing import read
-    from hocbaso.exchange.transfer.services import transfer_package_build
-    from hocbaso.portal.tests.conftest import SEAL_PIN, lifecycle_school
-    from hocbaso.records.tests.test_lifecycle import sign_and_issue
-    from hocbaso.records.tests.triggers import immutability_triggers
-    from hocbaso.signing.services import identity_for, signer_open
-
-    w = lifecycle_school(world)
-    sign_and_issue(w)
-    w.receiver = make_staff(django_user_model, w.other_school, "hieutruong2", "Ngô Văn Nhận", Role.PRINCIPAL)
-    w.next_year = SchoolYear.objects.create(school=w.other_school, name="2025-2026", start_date=dt.date(2025, 9, 5),
-                                            end_date=dt.date(2026, 5, 31))
-    w.class5a = SchoolClass.objects.create(school_year=w.next_year, grade=5, name="5A", homeroom_teacher=w.outsider)
+    w = receiving_school(lifecycle_school(world), django_user_model)
     transfer = transfer_package_build(pupil=w.pupil, by=w.owner.user,
                                       seal_signer=signer_open(identity_for(school=w.school), SEAL_PIN))
     w.package = read(transfer.file)
@@ -94,10 +87,6 @@ def package_sent(world, django_user_model, settings):
 
 def test_the_receiving_principal_checks_a_package_on_a_phone_and_a_changed_byte_is_refused(
         live_server, package_sent, new_context, shot):
-    from hocbaso.directory.models import Enrolment
-    from hocbaso.records.models import ImportedRecord
-    from hocbaso.exchange.testing import flip_in_signed_pdf, members, rezip
-
     w = package_sent
     page = phone_page(new_context)
     log_in(page, live_server.url, "hieutruong2")

@@ -13,12 +13,13 @@ from browsing import fits_the_phone, log_in, phone_page, run_and_wait
 
 from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.services import worker_loop
-from hocbaso.portal.tests.conftest import ENGLISH_PIN, TEACHER_PIN, lifecycle_school
 from hocbaso.records.locks import data_lock
 from hocbaso.records.models import DraftState, RecordDraft
 from hocbaso.records.signatures import subject_signoff
-from hocbaso.records.tests.triggers import immutability_triggers
 from hocbaso.signing.services import identity_for, signer_open
+from hocbaso.testing.lifecycle import lifecycle_school
+from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN
+from hocbaso.testing.triggers import immutability_triggers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -112,7 +113,6 @@ def teacher_signed(ready_to_sign):
 
 
 def test_principal_signs_and_issues_from_the_dashboard_on_a_phone(live_server, teacher_signed, new_context, shot):
-    from hocbaso.portal.tests.conftest import PRINCIPAL_PIN, SEAL_PIN
     from hocbaso.records.models import IssuedRecord
 
     w = teacher_signed

@@ -11,7 +11,7 @@ from hocbaso.assessment.selectors import is_locked
 from hocbaso.audit.models import AuditEntry
 from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.services import worker_loop
-from hocbaso.portal.tests.conftest import lifecycle_school
+from hocbaso.testing.lifecycle import lifecycle_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,11 +14,10 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from hocbaso.conftest import private_files  # noqa: F401  (every test writes its files under a temporary folder)
 from hocbaso.records.codes import new_lookup_code
-from hocbaso.records.tests.triggers import immutability_triggers
 from hocbaso.records.models import IssuedRecord
-from hocbaso.records.tests.test_lifecycle import school, sign_and_issue  # noqa: F401
+from hocbaso.testing.lifecycle import sign_and_issue
+from hocbaso.testing.triggers import immutability_triggers
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -189,10 +189,11 @@ def test_the_principal_unlocks_a_class_with_a_reason_and_it_is_logged(world):
 
 def test_unlock_is_refused_under_a_school_lock_or_once_something_is_signed(world):
     from hocbaso.assessment.models import DataLock
-    from hocbaso.conftest import ENGLISH_PIN, lifecycle_school
     from hocbaso.records.locks import UnlockRefused, data_lock, data_unlock
     from hocbaso.records.signatures import subject_signoff
     from hocbaso.signing.services import identity_for, signer_open
+    from hocbaso.testing.lifecycle import lifecycle_school
+    from hocbaso.testing.people import ENGLISH_PIN
 
     w = lifecycle_school(world)
     data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)

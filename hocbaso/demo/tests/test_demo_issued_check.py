@@ -3,13 +3,14 @@ with a Vietnamese message naming each class, how many records and in which state
 
 import pytest
 
-from hocbaso.conftest import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN, lifecycle_school
 from hocbaso.demo.lifecycle import DemoIncomplete, demo_issued_check
 from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.records.issuance import records_issue
 from hocbaso.signing.services import identity_for, signer_open
 from hocbaso.records.signatures import subject_signoff
 from hocbaso.records.locks import data_lock
+from hocbaso.testing.lifecycle import lifecycle_school
+from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN
 
 
 def test_demo_issued_check_names_the_classes_left_short_of_issuance(world):

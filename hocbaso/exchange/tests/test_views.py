@@ -9,9 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from hocbaso.directory.models import Pupil, Role, Staff, StaffRole
-from hocbaso.exchange.testing import (PUPIL_HEADERS, XLSX_TYPE, confirm_key, login, members, pupil_row, rezip, upload,
+from hocbaso.testing.exchange import (PUPIL_HEADERS, XLSX_TYPE, confirm_key, login, members, pupil_row, rezip, upload,
                                       xlsx)
-from hocbaso.records.tests.test_lifecycle import school, sign_and_issue  # noqa: F401 (fixture)
+from hocbaso.testing.i18n import assert_catalogue_complete
+from hocbaso.testing.lifecycle import sign_and_issue
 
 
 def test_exports_the_submission_and_the_offices_count(client, school, django_user_model):
@@ -70,8 +71,6 @@ def test_an_unconfirmed_preview_is_swept_after_a_day(client, world):
 
 def test_the_data_pages_speak_english_on_request_and_the_catalogue_is_complete(client, world):
     from pathlib import Path
-
-    from hocbaso.conftest import assert_catalogue_complete
 
     po = Path(__file__).resolve().parents[1] / "locale" / "en" / "LC_MESSAGES" / "django.po"
     assert_catalogue_complete(po, "exchange's django.po")

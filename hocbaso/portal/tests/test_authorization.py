@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from hocbaso.assessment.models import SubjectEvaluation, YearResult
 from hocbaso.web.permissions import SHEET_TRAITS
-from hocbaso.portal.tests.conftest import PERSONAS, login_as
+from hocbaso.testing.people import PERSONAS, login_as
 
 EVERYONE = {p: 200 for p in PERSONAS}
 SCHOOL_READERS = ("owner", "vice", "clerk", "district", "province")  # see every class of the school

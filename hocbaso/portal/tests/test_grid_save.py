@@ -174,7 +174,7 @@ def test_get_returns_the_sheet_with_revisions(member, world):
 
 def _sheet(enrolment, rating="T", trait="T"):
     """A pupil's whole year-end sheet as the grid sends it."""
-    from hocbaso.conftest import year_end_entries
+    from hocbaso.testing.lifecycle import year_end_entries
 
     out = []
     for e in year_end_entries(enrolment, rating=rating, trait=trait):

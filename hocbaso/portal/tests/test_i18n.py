@@ -7,8 +7,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from hocbaso.conftest import GETTEXT_MISSING, assert_catalogue_complete, gettext_tools, strings_without_english
 from hocbaso.portal.catalogue_i18n import NAMES
+from hocbaso.testing.i18n import GETTEXT_MISSING, assert_catalogue_complete, gettext_tools, strings_without_english
 from hocbaso.tt27 import catalogue
 
 PO = Path(__file__).resolve().parents[1] / "locale" / "en" / "LC_MESSAGES" / "django.po"

@@ -11,19 +11,13 @@ from hocbaso.assessment.models import DataLock, YearResult
 from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.selectors import active_job
 from hocbaso.jobs.services import job_claim, job_run
-from hocbaso.portal.tests.conftest import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN, lifecycle_school
 from hocbaso.records.models import CorrectionRequest, CorrectionStatus, DraftState, IssuedRecord, RecordDraft
 from hocbaso.records.progress import KIND_CLASS_SIGN, class_states
 from hocbaso.signing.job_pins import PinUnavailable, pin_open, pin_seal
 from hocbaso.signing.models import SigningIdentity, SubjectSignoff
+from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN
 
 WRONG_PIN_MESSAGE = "Mã PIN ký số không đúng"
-
-
-@pytest.fixture
-def school(world, settings):
-    settings.SITE_URL = "https://hocba.example.vn"
-    return lifecycle_school(world)
 
 
 def as_user(client, staff):

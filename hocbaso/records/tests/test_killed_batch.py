@@ -19,7 +19,7 @@ from collections import Counter
 
 import pytest
 
-from hocbaso.conftest import PRINCIPAL_PIN, TEACHER_PIN
+from hocbaso.testing.people import PRINCIPAL_PIN, TEACHER_PIN
 
 SCHOOL, YEAR = "67000199", "2024-2025"
 CHUNK = 50  # the batch's commit size here (HOCBASO_SIGN_CHUNK in the children): three chunks, not 410 records
@@ -32,7 +32,8 @@ SETUP = r"""
 import datetime as dt
 from django.contrib.auth import get_user_model
 from hocbaso.assessment.services import evaluations_save
-from hocbaso.conftest import make_staff, year_end_entries
+from hocbaso.testing.lifecycle import year_end_entries
+from hocbaso.testing.people import make_staff
 from hocbaso.directory.models import District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear
 from hocbaso.records.locks import data_lock
 from hocbaso.records.outcomes import year_results_assess

@@ -10,7 +10,6 @@ import pytest
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
-from hocbaso.conftest import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN, lifecycle_school
 from hocbaso.documents import extract_record
 from hocbaso.records import issuance, signatures
 from hocbaso.records.corrections import correction_approve, correction_reject, correction_request
@@ -26,38 +25,13 @@ from hocbaso.signing.errors import SigningRefused, WrongPinError
 from hocbaso.signing.models import SigningIdentity
 from hocbaso.signing.services import identity_for, signer_open
 from hocbaso.signing.validate import validate_pdf
+from hocbaso.testing.lifecycle import class_signed, open_signer, sign_and_issue
+from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN
 
 
 def _read(name):
     with default_storage.open(name, "rb") as handle:
         return handle.read()
-
-
-@pytest.fixture
-def school(world, settings):
-    """Class 4A with three pupils, year-end filled and assessed; English taught by a subject teacher;
-    identities for the homeroom teacher, the English teacher, the principal and the seal."""
-    settings.SITE_URL = "https://hocba.example.vn"
-    return lifecycle_school(world)
-
-
-def open_signer(staff, pin, **kw):
-    return signer_open(identity_for(staff=staff), pin, **kw)
-
-
-def class_signed(w):
-    """4A locked, its English signed off by the English teacher, its records signed by the homeroom teacher."""
-    data_lock(school_year=w.year, school_class=w.class4a, by=w.owner.user)
-    subject_signoff(school_class=w.class4a, subject="ngoai_ngu_1", by=w.english.user,
-                    signer=open_signer(w.english, ENGLISH_PIN))
-    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
-
-
-def sign_and_issue(w):
-    class_signed(w)
-    school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
-    seal = signer_open(identity_for(school=w.school), SEAL_PIN)
-    return records_issue(school_year=w.year, by=w.owner.user, seal_signer=seal)
 
 
 def pdfsig(data: bytes, tmp_path) -> str:

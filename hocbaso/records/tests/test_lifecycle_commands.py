@@ -11,10 +11,9 @@ from django.core.management.base import CommandError
 
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.selectors import issued_status
+from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN
 
-from .test_lifecycle import school  # noqa: F401  (fixture)
-
-PINS = {"PIN_GVCN": "246810", "PIN_GVTA": "112233", "PIN_HT": "135790", "PIN_DAU": "975310"}
+PINS = {"PIN_GVCN": TEACHER_PIN, "PIN_GVTA": ENGLISH_PIN, "PIN_HT": PRINCIPAL_PIN, "PIN_DAU": SEAL_PIN}
 
 
 def run(*args, **options):
@@ -23,7 +22,7 @@ def run(*args, **options):
     return out.getvalue()
 
 
-def test_the_whole_lifecycle_from_the_command_line(school, monkeypatch, tmp_path):  # noqa: F811
+def test_the_whole_lifecycle_from_the_command_line(school, monkeypatch, tmp_path):
     for name, value in PINS.items():
         monkeypatch.setenv(name, value)
     where = {"school": "67000199", "year": "2024-2025"}

@@ -2,11 +2,7 @@
 directories: a deployment CA with a teacher, a principal and a school seal; a SoftHSM2 token per signer;
 a CSC server (certomancer-csc-dummy) in its own process; an RFC 3161 server in a thread."""
 
-import re
-import shutil
-import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -14,11 +10,7 @@ from cryptography.x509.oid import NameOID
 
 from hocbaso.signing.ca import TITLE_PRINCIPAL, TITLE_TEACHER, CertificateAuthority
 from hocbaso.signing.testing.pdfs import simple_pdf
-
-SCHOOL = "Trường Tiểu học Thử Nghiệm"
-TEACHER = "Lê Thị Hoa"
-PRINCIPAL = "Đoàn Trung Quế"
-TEACHER_PIN, PRINCIPAL_PIN, SEAL_PIN = "246810", "135790", "975310"
+from hocbaso.testing.people import PRINCIPAL, PRINCIPAL_PIN, SCHOOL, SEAL_PIN, TEACHER, TEACHER_PIN
 
 
 @dataclass
@@ -102,22 +94,3 @@ def tsa(pki):
 
     with LocalTSA(pki.ca) as server:
         yield server
-
-
-# ---- Poppler's pdfsig --------------------------------------------------------------------------------------
-
-def pdfsig(data: bytes, tmp_path: Path, name: str = "doc.pdf") -> list[dict]:
-    """Poppler's pdfsig report, one dict per signature (keys as pdfsig prints them)."""
-    if shutil.which("pdfsig") is None:
-        pytest.skip("pdfsig is not installed (Debian package poppler-utils)")
-    path = tmp_path / name
-    path.write_bytes(data)
-    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
-    signatures: list[dict] = []
-    for line in out.splitlines():
-        if re.match(r"^Signature #\d+:", line):
-            signatures.append({})
-        elif signatures and line.strip().startswith("- "):
-            key, _, value = line.strip()[2:].partition(":")
-            signatures[-1][key.strip()] = value.strip()
-    return signatures

@@ -4,8 +4,7 @@ box, then the principal signs (with the school-bound certificate: the seal) in t
 from hocbaso.signing.pades import SignJob
 from hocbaso.signing.testing.pdfs import PRINCIPAL_BOX, TEACHER_BOX
 from hocbaso.signing.validate import validate_pdf
-
-from .conftest import pdfsig
+from hocbaso.testing.poppler import pdfsig
 
 
 def issue(teacher, principal, pdfs: list[bytes]) -> list[bytes]:

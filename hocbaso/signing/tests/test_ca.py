@@ -8,8 +8,7 @@ from cryptography.x509.oid import NameOID
 
 from hocbaso.signing.ca import TITLE_TEACHER, CertificateAuthority, load_identity
 from hocbaso.signing.errors import SigningSetupError, WrongPinError
-
-from .conftest import PRINCIPAL, SCHOOL, TEACHER, TEACHER_PIN
+from hocbaso.testing.people import PRINCIPAL, SCHOOL, TEACHER, TEACHER_PIN
 
 
 def attr(cert, oid):

@@ -5,8 +5,8 @@ import pytest
 
 from hocbaso.signing.errors import WrongPinError
 from hocbaso.signing.signers import BuiltinSigner, CscSigner, Pkcs11Signer
+from hocbaso.testing.people import PRINCIPAL, PRINCIPAL_PIN, TEACHER, TEACHER_PIN
 
-from .conftest import PRINCIPAL, PRINCIPAL_PIN, TEACHER, TEACHER_PIN
 from .flows import assert_issued, issue
 
 

@@ -2,7 +2,6 @@
 remote CSC service (one authorisation for the class) or a SoftHSM2 token over PKCS#11, the principal signs,
 the records are issued, and Poppler's pdfsig finds two valid signatures."""
 
-import pytest
 from cryptography.hazmat.primitives import serialization
 from django.core.files.storage import default_storage
 
@@ -10,13 +9,12 @@ from hocbaso.records.issuance import records_issue
 from hocbaso.records.locks import data_lock
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.signatures import class_sign, school_sign, subject_signoff
-from hocbaso.records.tests.test_lifecycle import (ENGLISH_PIN, PRINCIPAL_PIN, open_signer,
-                                                  school)  # noqa: F401  (fixture)
 from hocbaso.signing.models import IdentityKind
 from hocbaso.signing.services import identity_register, signer_open
 from hocbaso.signing.signers import CscSigner, Pkcs11Signer
-
-from .conftest import pdfsig
+from hocbaso.testing.lifecycle import open_signer
+from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL_PIN
+from hocbaso.testing.poppler import pdfsig
 
 
 def _pem(signer) -> str:
@@ -39,7 +37,7 @@ def _issue_class_with(w, teacher_signer_factory, tmp_path):
     return report
 
 
-def test_class_signed_through_a_remote_csc_service_with_one_authorisation(school, csc_server, tmp_path):  # noqa: F811
+def test_class_signed_through_a_remote_csc_service_with_one_authorisation(school, csc_server, tmp_path):
     w = school
     probe = CscSigner(csc_server.url, csc_server.credential("gvcn"), pin="1234")
     identity = identity_register(kind=IdentityKind.CSC, staff=w.member, by=w.owner.user, certificate_pem=_pem(probe),
@@ -50,7 +48,7 @@ def test_class_signed_through_a_remote_csc_service_with_one_authorisation(school
     assert csc_server.count("/credentials/authorize") - before == 1  # one PIN for the whole class
 
 
-def test_class_signed_with_a_softhsm2_token(school, softhsm, tmp_path):  # noqa: F811
+def test_class_signed_with_a_softhsm2_token(school, softhsm, tmp_path):
     w = school
     config = {"module": softhsm.module, "token_label": softhsm.teacher["token_label"],
               "key_label": softhsm.teacher["key_label"]}
@@ -62,7 +60,7 @@ def test_class_signed_with_a_softhsm2_token(school, softhsm, tmp_path):  # noqa:
     assert report.done == 3
 
 
-def test_with_a_time_stamping_server_configured_the_class_is_signed_b_t(school, tsa, settings):  # noqa: F811
+def test_with_a_time_stamping_server_configured_the_class_is_signed_b_t(school, tsa, settings):
     from hocbaso.records.models import RecordDraft
     from hocbaso.signing.validate import validate_pdf
 

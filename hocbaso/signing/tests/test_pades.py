@@ -14,8 +14,9 @@ from hocbaso.signing.pades import AlreadySignedError, PadesSettings, SignJob, si
 from hocbaso.signing.signers import BuiltinSigner, CscSigner
 from hocbaso.signing.testing.pdfs import PRINCIPAL_BOX, TEACHER_BOX, simple_pdf
 from hocbaso.signing.validate import validate_pdf
+from hocbaso.testing.people import PRINCIPAL, PRINCIPAL_PIN, SCHOOL, SEAL_PIN, TEACHER, TEACHER_PIN
+from hocbaso.testing.poppler import pdfsig
 
-from .conftest import PRINCIPAL, PRINCIPAL_PIN, SCHOOL, SEAL_PIN, TEACHER, TEACHER_PIN, pdfsig
 from .flows import assert_issued, issue
 
 

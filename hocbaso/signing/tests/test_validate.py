@@ -8,8 +8,7 @@ from hocbaso.signing.pades import SignJob
 from hocbaso.signing.signers import BuiltinSigner
 from hocbaso.signing.testing.pdfs import TEACHER_BOX, simple_pdf
 from hocbaso.signing.validate import validate_pdf
-
-from .conftest import TEACHER_PIN
+from hocbaso.testing.people import TEACHER_PIN
 
 
 def test_unsigned_pdf_has_no_signatures_and_is_not_altered():

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.test import Client
 from django.urls import reverse
 
-from hocbaso.records.tests.triggers import immutability_triggers
+from hocbaso.testing.triggers import immutability_triggers
 from hocbaso.verify import pages
 from hocbaso.verify.models import RecordLookup
 from hocbaso.verify.services import lookup_full, lookup_status
@@ -78,7 +78,7 @@ def test_a_code_issued_after_it_was_looked_up_is_found(client, issue, monkeypatc
 
     code = codes.new_lookup_code()
     assert client.get(reverse("verify:status", args=[code])).status_code == 404
-    monkeypatch.setattr("hocbaso.verify.tests.conftest.new_lookup_code", lambda: code)
+    monkeypatch.setattr("hocbaso.testing.registry.new_lookup_code", lambda: code)
     issue()
     assert "Học bạ có hiệu lực" in status_text(client, code)
 

@@ -13,12 +13,12 @@ from hocbaso.records.corrections import correction_approve, correction_request
 from hocbaso.records.issuance import records_issue
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.signatures import class_sign, school_sign
-from hocbaso.records.tests.test_lifecycle import (PRINCIPAL_PIN, TEACHER_PIN, open_signer,  # noqa: F401
-                                                  school, sign_and_issue)
 from hocbaso.signing.ca import TITLE_PRINCIPAL, TITLE_TEACHER, CertificateAuthority
 from hocbaso.signing.pades import SignJob
 from hocbaso.signing.signers import BuiltinSigner
 from hocbaso.signing.testing.pdfs import PRINCIPAL_BOX, TEACHER_BOX, simple_pdf
+from hocbaso.testing.lifecycle import open_signer, sign_and_issue
+from hocbaso.testing.people import PRINCIPAL_PIN, TEACHER_PIN
 from hocbaso.verify.files import VERDICTS, file_check
 
 pytestmark = pytest.mark.slow

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from hocbaso.conftest import GETTEXT_MISSING, assert_catalogue_complete, gettext_tools, strings_without_english
 from hocbaso.records.codes import new_lookup_code
+from hocbaso.testing.i18n import GETTEXT_MISSING, assert_catalogue_complete, gettext_tools, strings_without_english
 from hocbaso.tt27 import catalogue
 from hocbaso.verify.names_i18n import NAMES
 from hocbaso.verify.pages import forget_pages

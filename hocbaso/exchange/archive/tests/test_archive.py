@@ -17,63 +17,17 @@ from hocbaso.exchange.archive.read import archive_open, audit_check
 from hocbaso.exchange.archive.registry import registry_rows
 from hocbaso.exchange.archive.restore import archive_restore
 from hocbaso.exchange.archive.write import archive_build
-from hocbaso.exchange.testing import flip_in_signed_pdf, members, rezip
 from hocbaso.records.models import IssuedRecord, RecordWithdrawal
 from hocbaso.records.selectors import issued_status
 from hocbaso.records.signatures import class_sign, school_sign
-from hocbaso.records.tests.test_lifecycle import (PRINCIPAL_PIN, TEACHER_PIN, open_signer,  # noqa: F401 (fixture)
-                                                  school, sign_and_issue)
 from hocbaso.records.corrections import correction_approve, correction_request
 from hocbaso.records.issuance import records_issue
+from hocbaso.testing.archive import work_projection
+from hocbaso.testing.exchange import flip_in_signed_pdf, members, rezip
+from hocbaso.testing.lifecycle import open_signer, sign_and_issue
+from hocbaso.testing.people import PRINCIPAL_PIN, TEACHER_PIN
 
 STATUS = {"current": "current", "superseded": "superseded", "withdrawn": "withdrawn"}
-
-
-def work_projection(school_code: str, year: str) -> dict:
-    """The year's work behind the registry by natural keys, to compare two installations (run in both)."""
-    import hashlib
-
-    from django.core.files.storage import default_storage
-
-    from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
-    from hocbaso.records.models import ClassPackage, RecordDraft
-    from hocbaso.signing.models import SubjectSignoff
-
-    where = {"enrolment__school_class__school_year__school__code": school_code,
-             "enrolment__school_class__school_year__name": year}
-    klass = {"school_class__school_year__school__code": school_code, "school_class__school_year__name": year}
-
-    def who(e):
-        return e.enrolment.pupil.identity_number or e.enrolment.pupil.full_name
-
-    def digest(name):
-        with default_storage.open(name, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
-
-    return {
-        "subjects": sorted([who(e), e.period, e.subject, e.rating, e.score, e.comment, e.revision,
-                            e.updated_by.username if e.updated_by else None]
-                           for e in SubjectEvaluation.objects.filter(**where).select_related("enrolment__pupil",
-                                                                                            "updated_by")),
-        "traits": sorted([who(e), e.period, e.kind, e.code, e.rating, e.comment, e.revision]
-                         for e in TraitEvaluation.objects.filter(**where).select_related("enrolment__pupil")),
-        "results": sorted([who(r), r.outcome, r.award, r.homeroom_comment, r.completed_grade, r.revision,
-                           r.assessed_at.isoformat() if r.assessed_at else None]
-                          for r in YearResult.objects.filter(**where).select_related("enrolment__pupil")),
-        "locks": sorted([lock.school_class.name if lock.school_class_id else "", lock.locked_at.isoformat()]
-                        for lock in DataLock.objects.filter(school_year__school__code=school_code,
-                                                            school_year__name=year)),
-        "drafts": sorted([d.record_id, d.version, d.state, d.sha256, d.issued.record_id if d.issued_id else None,
-                          d.created_at.isoformat(), digest(d.pdf) == d.sha256]
-                         for d in RecordDraft.objects.filter(**where).select_related("issued")),
-        "signoffs": sorted([s.school_class.name, s.subject, s.teacher.full_name, s.payload_sha256, s.current,
-                            s.signed_at.isoformat(), digest(s.pdf) == s.pdf_sha256, s.identity.certificate_pem]
-                           for s in SubjectSignoff.objects.filter(**klass).select_related("identity", "teacher",
-                                                                                          "school_class")),
-        "packages": sorted([p.school_class.name, p.sha256, p.records, p.created_at.isoformat(),
-                            digest(p.file) == p.sha256]
-                           for p in ClassPackage.objects.filter(**klass).select_related("school_class")),
-    }
 
 
 @pytest.fixture
@@ -179,7 +133,7 @@ def test_archive_restores_into_a_fresh_installation_where_every_record_verifies(
     assert dumped.returncode == 0, dumped.stderr
     assert json.loads(dumped.stdout) == json.loads(json.dumps(registry_rows(w.school.code, "2024-2025")))
     # The work behind the registry (evaluations, results, locks, drafts, sign-offs, class packages) too.
-    dumped = run("shell", "-v", "0", "-c", "import json; from hocbaso.exchange.archive.tests.test_archive import "
+    dumped = run("shell", "-v", "0", "-c", "import json; from hocbaso.testing.archive import "
                  f"work_projection; print(json.dumps(work_projection('{w.school.code}', '2024-2025'), "
                  "ensure_ascii=False))")
     assert dumped.returncode == 0, dumped.stderr

@@ -7,9 +7,9 @@ import zipfile
 from django.urls import reverse
 
 from hocbaso.exchange.archive.read import archive_open
-from hocbaso.exchange.testing import job_of, login
 from hocbaso.jobs.models import JobState
-from hocbaso.records.tests.test_lifecycle import school, sign_and_issue  # noqa: F401 (fixture)
+from hocbaso.testing.exchange import job_of, login
+from hocbaso.testing.lifecycle import sign_and_issue
 
 
 def test_the_archive_is_a_job_and_the_principal_downloads_a_file_that_checks(client, school, inline_jobs):

@@ -5,14 +5,14 @@ import json
 
 from django.urls import reverse
 
-from hocbaso.conftest import make_staff
 from hocbaso.directory.models import Role
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
-from hocbaso.exchange.testing import job_of, login
 from hocbaso.jobs.models import JobState
 from hocbaso.signing.job_pins import ARG
-from hocbaso.records.tests.test_lifecycle import PRINCIPAL_PIN, school, sign_and_issue  # noqa: F401 (fixture)
 from hocbaso.verify.files import file_check
+from hocbaso.testing.exchange import job_of, login
+from hocbaso.testing.lifecycle import sign_and_issue
+from hocbaso.testing.people import PRINCIPAL_PIN, make_staff
 
 
 def test_copy_request_signed_by_the_principal_as_a_job_then_downloaded_numbered(client, school, inline_jobs):

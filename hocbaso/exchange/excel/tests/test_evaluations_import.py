@@ -10,7 +10,7 @@ from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.exchange.excel.evaluation_export import evaluations_workbook
 from hocbaso.exchange.excel.evaluation_import import evaluations_import
 from hocbaso.exchange.excel.summary import class_summary_workbook
-from hocbaso.exchange.testing import problems_at, save, xlsx
+from hocbaso.testing.exchange import problems_at, save, xlsx
 from hocbaso.tt27 import catalogue
 from hocbaso.records.locks import data_lock
 

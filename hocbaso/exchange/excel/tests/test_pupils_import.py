@@ -7,7 +7,7 @@ import pytest
 from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.exchange.excel.pupil_import import pupils_import
-from hocbaso.exchange.testing import PUPIL_HEADERS, problems_at, pupil_row, xlsx
+from hocbaso.testing.exchange import PUPIL_HEADERS, problems_at, pupil_row, xlsx
 
 D = dt.date
 

@@ -11,7 +11,7 @@ from hocbaso.directory.models import Pupil
 from hocbaso.exchange.excel import layouts
 from hocbaso.exchange.excel.sheets import parse_sheet
 from hocbaso.exchange.excel.template_files import evaluations_template, pupils_template
-from hocbaso.exchange.testing import PUPIL_HEADERS, load, pupil_row, save, xlsx
+from hocbaso.testing.exchange import PUPIL_HEADERS, load, pupil_row, save, xlsx
 
 DOCS = Path(__file__).resolve().parents[4] / "docs" / "excel-layouts.md"
 

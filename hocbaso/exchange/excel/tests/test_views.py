@@ -9,8 +9,7 @@ from django.urls import reverse
 from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.exchange.excel.evaluation_export import evaluations_workbook
-from hocbaso.exchange.testing import PUPIL_HEADERS, XLSX_TYPE, confirm_key, login, pupil_row, save, upload, xlsx
-from hocbaso.records.tests.test_lifecycle import school  # noqa: F401 (fixture)
+from hocbaso.testing.exchange import PUPIL_HEADERS, XLSX_TYPE, confirm_key, login, pupil_row, save, upload, xlsx
 
 
 def test_pupil_list_upload_shows_every_problem_then_a_preview_and_writes_only_on_confirmation(client, world):

@@ -9,10 +9,10 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from hocbaso.assessment.services import evaluations_save
-from hocbaso.conftest import year_end_entries
 from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.exchange.sector.services import PROVINCE_CODES, identity_number_problems, sector_export, sector_workbook
 from hocbaso.records.outcomes import year_results_assess
+from hocbaso.testing.lifecycle import year_end_entries
 from hocbaso.tt27 import catalogue
 
 D = dt.date

@@ -9,8 +9,8 @@ from django.core.management.base import CommandError
 
 from hocbaso.exchange.submission.services import (SubmissionRefused, receive_counts, submission_collect,
                                                   submission_receive)
-from hocbaso.exchange.testing import flip_in_member, flip_in_signed_pdf, members, rezip
-from hocbaso.records.tests.test_lifecycle import school, sign_and_issue  # noqa: F401 (fixture)
+from hocbaso.testing.exchange import flip_in_member, flip_in_signed_pdf, members, rezip
+from hocbaso.testing.lifecycle import sign_and_issue
 
 
 def test_submit_then_receive_counts_and_reports_tampering(school, tmp_path, capsys):

@@ -13,17 +13,16 @@ from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.exchange.models import Transfer
 from hocbaso.records.models import ImportedRecord
-from hocbaso.signing.packages import package_open, sealed_package
-from hocbaso.exchange.testing import flip_in_member, flip_in_signed_pdf, members, read, receiving_school, rezip
 from hocbaso.exchange.transfer.services import (TransferRefused, _pupil_for, transfer_package_build,
                                                 transfer_package_import)
 from hocbaso.records.models import IssuedRecord
-from hocbaso.records.tests.test_lifecycle import SEAL_PIN, school  # noqa: F401 (fixture)
 from hocbaso.signing.packages import package_open, sealed_package
 from hocbaso.signing.services import identity_for, identity_issue, signer_open
 from hocbaso.signing.validate import validate_pdf
 from hocbaso.records.guards import LifecycleRefused
 from hocbaso.records.history import pupil_history
+from hocbaso.testing.exchange import flip_in_member, flip_in_signed_pdf, members, read, receiving_school, rezip
+from hocbaso.testing.people import SEAL_PIN
 
 
 SHEET = {"left": "Trường", "right": "", "title": "Danh sách", "subtitle": "", "columns": ["STT"], "widths": ["auto"],

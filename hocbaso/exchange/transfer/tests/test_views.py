@@ -11,9 +11,9 @@ from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment
 from hocbaso.exchange.models import Transfer
 from hocbaso.records.models import ImportedRecord
-from hocbaso.exchange.testing import confirm_key, flip_in_signed_pdf, login, members, receiving_school, rezip
 from hocbaso.records.models import IssuedRecord
-from hocbaso.records.tests.test_lifecycle import SEAL_PIN, school  # noqa: F401 (fixture)
+from hocbaso.testing.exchange import confirm_key, flip_in_signed_pdf, login, members, receiving_school, rezip
+from hocbaso.testing.people import SEAL_PIN
 
 
 @pytest.fixture

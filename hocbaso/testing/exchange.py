@@ -10,7 +10,10 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
+from hocbaso.directory.models import Role, SchoolClass, SchoolYear
 from hocbaso.jobs.models import Job
+from hocbaso.testing.lifecycle import sign_and_issue
+from hocbaso.testing.people import make_staff
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUPIL_HEADERS = ["STT", "Lớp", "Mã định danh", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Nơi sinh",
@@ -33,10 +36,6 @@ def xlsx(sheets: dict[str, list[list]], *, merges: dict[str, list[str]] | None =
 def receiving_school(w, django_user_model):
     """``w``'s class signed and issued; at ``w.other_school`` a principal (``w.receiver``), the 2025-2026 year
     (``w.next_year``) and its class 5A (``w.class5a``), ready to take in a transferred pupil."""
-    from hocbaso.conftest import make_staff
-    from hocbaso.directory.models import Role, SchoolClass, SchoolYear
-    from hocbaso.records.tests.test_lifecycle import sign_and_issue
-
     sign_and_issue(w)
     w.receiver = make_staff(django_user_model, w.other_school, "hieutruong2", "Ngô Văn Nhận", Role.PRINCIPAL)
     w.next_year = SchoolYear.objects.create(school=w.other_school, name="2025-2026", start_date=dt.date(2025, 9, 5),
