@@ -46,7 +46,7 @@ Các lệnh:
 
 Mọi lệnh quản trị khác của Django cũng dùng được: hocbaso help --all
 Cấu hình qua biến môi trường: HOCBASO_DATA_DIR (mặc định ./data), DATABASE_URL (PostgreSQL),
-SECRET_KEY, SITE_URL, DEBUG. Xem README.md.
+SECRET_KEY, SITE_URL, DEBUG. Bảng đầy đủ: docs/configuration.md.
 """
 
 

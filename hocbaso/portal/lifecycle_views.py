@@ -29,8 +29,8 @@ from hocbaso.web.pins import NO_CERTIFICATE, NewPinForm, PinForm, pin_form
 from hocbaso.portal.lifecycle import JOB_STATES, KIND_NAMES
 from hocbaso.web.permissions import can_hold_certificate, can_sign_class, school_access, signoff_subjects
 from hocbaso.portal.views import _class_for
-from hocbaso.records.guards import (class_sign_problems, issue_problems, principal_only, school_sign_problems,
-                                    subject_signoff_problems)
+from hocbaso.records.guards import (class_sign_problems, homeroom_only, issue_problems, principal_only,
+                                    school_sign_problems, subject_signoff_problems)
 from hocbaso.records.locks import UnlockRefused, data_unlock
 from hocbaso.records.models import DraftState
 from hocbaso.records.progress import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_YEAR, KIND_SCHOOL_SIGN,
@@ -155,7 +155,7 @@ def class_sign(request, class_id: int):
     """Ký học bạ cả lớp: the homeroom teacher signs every record of the class with one PIN."""
     school_class, _access = _class_for(request, class_id)
     if not can_sign_class(request.user, school_class):
-        raise PermissionDenied(_("Chỉ giáo viên chủ nhiệm của lớp mới ký học bạ của lớp."))
+        raise PermissionDenied(homeroom_only(school_class))
     running = active_job(KIND_CLASS_SIGN, class_id=school_class.pk)
     if running:
         return redirect("portal:job", running.pk)

@@ -21,7 +21,7 @@ from hocbaso.web.permissions import can_request_correction, school_access
 from hocbaso.portal.views import _class_for
 from hocbaso.records.corrections import correction_approve, correction_reject, correction_request
 from hocbaso.records.drafts import verify_url_template
-from hocbaso.records.guards import LifecycleRefused, principal_only
+from hocbaso.records.guards import LifecycleRefused, correction_filers_only, principal_only
 from hocbaso.records.models import OPEN_STATES, CorrectionRequest, CorrectionStatus, IssuedRecord, RecordDraft
 from hocbaso.records.outcomes import RESULT_FIELDS
 from hocbaso.records.selectors import current_issued, enrolments_for_records, record_build
@@ -75,7 +75,7 @@ def corrections(request, class_id: int):
     if not (access.view_all or may_file):
         raise PermissionDenied(_("Bạn không có quyền xem đề nghị điều chỉnh của lớp này."))
     if request.method == "POST" and not may_file:
-        raise PermissionDenied(_("Chỉ giáo viên dạy lớp hoặc hiệu trưởng mới gửi được đề nghị điều chỉnh."))
+        raise PermissionDenied(correction_filers_only(school_class))
     pupils = class_pupils(school_class)
     chosen = request.POST.get("enrolment") or request.GET.get("hs")
     enrolment = next((e for e in pupils if str(e.pk) == str(chosen)), None) if chosen else None

@@ -10,7 +10,7 @@ from hocbaso.assessment.services import evaluations_save, year_result_set
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import Role, TeachingAssignment
 from hocbaso.records.drafts import record_drafts_prepare
-from hocbaso.records.guards import LifecycleRefused, require_principal, staff_of
+from hocbaso.records.guards import LifecycleRefused, correction_filers_only, require_principal, staff_of
 from hocbaso.records.models import (OPEN_STATES, CorrectionRequest, CorrectionStatus, DraftState, IssuedRecord,
                                     RecordDraft)
 from hocbaso.records.outcomes import year_results_assess
@@ -51,7 +51,7 @@ def correction_request(*, enrolment, field: str, new_value, reason: str, by) -> 
         teacher=staff, school_class=klass).exists() or (staff.school_id == klass.school_year.school_id
                                                         and Role.PRINCIPAL in staff.roles))
     if not teaches:
-        raise LifecycleRefused(f"Chỉ giáo viên dạy lớp {klass.name} hoặc hiệu trưởng mới gửi được đề nghị điều chỉnh.")
+        raise LifecycleRefused(correction_filers_only(klass))
     if not (reason or "").strip():
         raise LifecycleRefused("Hãy ghi lý do điều chỉnh.")
     old_value = _field_value(record_build(enrolment), field)

@@ -33,6 +33,17 @@ def principal_only(school) -> str:
     return gettext("Chỉ hiệu trưởng %(school)s mới thực hiện được thao tác này.") % {"school": school.name}
 
 
+def homeroom_only(school_class) -> str:
+    """The one refusal of signing a class's records by anyone but its homeroom teacher."""
+    return gettext("Chỉ giáo viên chủ nhiệm lớp %(class)s mới ký học bạ của lớp.") % {"class": school_class.name}
+
+
+def correction_filers_only(school_class) -> str:
+    """The one refusal of a correction request by anyone but the class's teachers and the principal."""
+    return gettext("Chỉ giáo viên dạy lớp %(class)s hoặc hiệu trưởng mới gửi được đề nghị điều chỉnh.") % {
+        "class": school_class.name}
+
+
 def require_principal(by, school) -> Staff:
     """``by``'s staff row when they are the principal of ``school``; else ``LifecycleRefused``."""
     staff = staff_of(by)

@@ -18,8 +18,8 @@ from hocbaso.directory.models import SchoolClass, SchoolYear, Staff
 from hocbaso.directory.selectors import class_pupils
 from hocbaso.documents.view import rating_in_words
 from hocbaso.records.drafts import BatchReport, record_drafts_prepare
-from hocbaso.records.guards import (LifecycleRefused, class_sign_blockers, require_own_certificate, require_principal,
-                                    staff_of, subject_signoff_problems)
+from hocbaso.records.guards import (LifecycleRefused, class_sign_blockers, homeroom_only, require_own_certificate,
+                                    require_principal, staff_of, subject_signoff_problems)
 from hocbaso.records.models import DraftState, RecordDraft
 from hocbaso.records.selectors import class_teachers
 from hocbaso.signing.errors import SigningRefused
@@ -178,7 +178,7 @@ def class_sign(*, school_class: SchoolClass, by, signer, progress=None, render_p
     first (``render_progress`` follows that step, ``progress`` the signing). Resumable."""
     staff = staff_of(by)
     if staff is None or staff.pk != school_class.homeroom_teacher_id:
-        raise LifecycleRefused(f"Chỉ giáo viên chủ nhiệm lớp {school_class.name} mới ký học bạ của lớp.")
+        raise LifecycleRefused(homeroom_only(school_class))
     problems = class_sign_blockers(school_class)
     if problems:
         raise LifecycleRefused(problems[0])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from hocbaso.directory.models import SchoolYear
 from hocbaso.exchange.archive.write import archive_build
 from hocbaso.jobs.registry import job_handler
-from hocbaso.records.guards import LifecycleRefused
+from hocbaso.records.guards import LifecycleRefused, principal_only
 from hocbaso.web.permissions import school_access
 
 KIND_ARCHIVE = "exchange.archive"
@@ -35,7 +35,7 @@ def archive(job, progress):
     year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
     by = _user(job)
     if not school_access(by, year.school).lead:
-        raise LifecycleRefused(_("Chỉ hiệu trưởng của trường mới lập được bản lưu trữ cuối năm."))
+        raise LifecycleRefused(principal_only(year.school))
     progress.total(2)
     progress.step(1, _("Đang ghi học bạ, sổ đăng ký, dữ liệu đánh giá và nhật ký vào bản lưu trữ…"))
     name = archive_storage_name(year, job.pk)

@@ -17,6 +17,7 @@ from hocbaso.exchange.pages import require, year_for
 from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.selectors import active_job
 from hocbaso.jobs.services import job_submit
+from hocbaso.records.guards import principal_only
 from hocbaso.web.permissions import exchange_access
 
 
@@ -25,7 +26,7 @@ from hocbaso.web.permissions import exchange_access
 def archive(request, year_id: int):
     """Start (or show the running) year-end archive job."""
     year, access = year_for(request, year_id)
-    require(access.lead, _("Chỉ hiệu trưởng mới lập được bản lưu trữ cuối năm."))
+    require(access.lead, principal_only(year.school))
     job = active_job(KIND_ARCHIVE, school_year=year.pk) or job_submit(
         kind=KIND_ARCHIVE, args={"school_year": year.pk, "back": reverse("exchange:hub", args=[year.pk]) + "#luu-tru"},
         by=request.user, school_code=year.school.code)
@@ -41,7 +42,7 @@ def archive_download(request, job_id: int):
     access = exchange_access(request.user, year.school) if year else None
     if year is None or not access.visible:
         raise Http404(_("Không tìm thấy bản lưu trữ."))
-    require(access.lead, _("Chỉ hiệu trưởng mới tải được bản lưu trữ cuối năm."))
+    require(access.lead, principal_only(year.school))
     name = (job.result or {}).get("file")
     if not name or not default_storage.exists(name):
         raise Http404(_("Tệp lưu trữ không còn trên máy chủ."))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import Pupil, Staff
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
-from hocbaso.exchange.roles import OFFICE_ROLES
+from hocbaso.exchange.roles import OFFICE_ROLES, office_only
 from hocbaso.records.drafts import verify_url_template
 from hocbaso.records.guards import LifecycleRefused, require_own_certificate, require_principal
 from hocbaso.records.history import pupil_history
@@ -108,8 +108,7 @@ def copy_request_file(*, pupil: Pupil, requester: str, reason: str, by) -> CopyR
     school = pupil.school
     staff = Staff.objects.filter(user=by, school=school).first() if by is not None else None
     if staff is None or not (staff.roles & OFFICE_ROLES):
-        raise LifecycleRefused(f"Chỉ hiệu trưởng, phó hiệu trưởng hoặc văn thư của {school.name} mới ghi nhận được "
-                               "đề nghị cấp bản sao.")
+        raise LifecycleRefused(office_only(school))
     requester = " ".join((requester or "").split())
     if not requester:
         raise LifecycleRefused("Hãy ghi họ tên người đề nghị cấp bản sao.")

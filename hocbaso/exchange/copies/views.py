@@ -18,9 +18,10 @@ from hocbaso.exchange.copies.services import copy_request_file
 from hocbaso.exchange.copies.tasks import KIND_COPY
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
 from hocbaso.exchange.pages import require, year_enrolments, year_for
+from hocbaso.exchange.roles import office_only
 from hocbaso.jobs.selectors import active_job
 from hocbaso.jobs.services import job_submit
-from hocbaso.records.guards import LifecycleRefused
+from hocbaso.records.guards import LifecycleRefused, principal_only
 from hocbaso.signing.job_pins import ARG, pin_seal
 from hocbaso.signing.models import SigningIdentity
 from hocbaso.web.permissions import exchange_access
@@ -36,7 +37,7 @@ def copies(request, year_id: int):
     school = year.school
     error = None
     if request.method == "POST":
-        require(access.office, _("Chỉ hiệu trưởng, phó hiệu trưởng hoặc văn thư mới ghi nhận đề nghị cấp bản sao."))
+        require(access.office, office_only(school))
         enrolment = year_enrolments(year).filter(pk=request.POST.get("enrolment") or 0,
                                                  pupil__school=school).first()
         if enrolment is None:
@@ -67,7 +68,7 @@ def copy_sign(request, request_id: int):
     access = exchange_access(request.user, copy_request.school) if copy_request else None
     if copy_request is None or not access.visible:
         raise Http404(_("Không tìm thấy đề nghị cấp bản sao."))
-    require(access.lead, _("Chỉ hiệu trưởng mới ký bản sao học bạ."))
+    require(access.lead, principal_only(copy_request.school))
     year = (SchoolYear.objects.filter(school=copy_request.school, classes__enrolments__pupil=copy_request.pupil)
             .order_by("-name").first())
     back = reverse("exchange:copies", args=[year.pk]) if year else reverse("portal:home")

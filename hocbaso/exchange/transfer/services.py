@@ -21,7 +21,7 @@ from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.files import file_read
 from hocbaso.directory.models import Enrolment, EnrolmentStatus, Pupil, School, SchoolClass, SchoolYear, Staff, nfc
 from hocbaso.exchange.models import Transfer
-from hocbaso.exchange.roles import OFFICE_ROLES
+from hocbaso.exchange.roles import OFFICE_ROLES, office_only
 from hocbaso.records.guards import LifecycleRefused, require_principal
 from hocbaso.records.history import history_entries, pupil_enrolments
 from hocbaso.records.models import ImportedRecord, IssuedRecord
@@ -179,8 +179,7 @@ class TransferImport:
 def _importer(by, school: School) -> Staff:
     staff = Staff.objects.filter(user=by, school=school).first() if by is not None else None
     if staff is None or not (staff.roles & OFFICE_ROLES):
-        raise TransferRefused([f"Chỉ hiệu trưởng, phó hiệu trưởng hoặc văn thư của {school.name} mới nhận được "
-                               "học sinh chuyển đến."])
+        raise TransferRefused([office_only(school)])
     return staff
 
 

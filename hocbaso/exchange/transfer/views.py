@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from hocbaso.directory.models import SchoolClass
 from hocbaso.exchange.pages import require, year_enrolments, year_for
+from hocbaso.exchange.roles import office_only
 from hocbaso.exchange.transfer.services import (TransferLinkExpired, TransferRefused, transfer_download,
                                                 transfer_package_build, transfer_package_check, transfer_package_import)
 from hocbaso.exchange.uploads import stash_keep, stash_take, upload_read
-from hocbaso.records.guards import LifecycleRefused
+from hocbaso.records.guards import LifecycleRefused, principal_only
 from hocbaso.records.models import IssuedRecord
 from hocbaso.signing.errors import SigningError
 from hocbaso.signing.models import SigningIdentity
@@ -61,7 +62,7 @@ def transfer_create(request, year_id: int):
     """Lập gói chuyển trường: the principal picks a pupil and seals the package with the school's seal; the link
     is shown once (only its hash is kept)."""
     year, access = year_for(request, year_id)
-    require(access.lead, _("Chỉ hiệu trưởng mới lập được gói chuyển trường."))
+    require(access.lead, principal_only(year.school))
     chosen = request.POST.get("enrolment") or request.GET.get("hs")
     enrolment = year_enrolments(year).filter(pk=chosen, pupil__school=year.school).first() if chosen else None
     if enrolment is None:
@@ -113,7 +114,7 @@ def transfer_receive(request, year_id: int):
     """Nhận học sinh chuyển đến: upload the package (or paste this deployment's link), see the verified history,
     choose the class, confirm. Every signature and hash is checked on the preview and again on confirming."""
     year, access = year_for(request, year_id)
-    require(access.office, _("Chỉ hiệu trưởng, phó hiệu trưởng hoặc văn thư mới nhận được học sinh chuyển đến."))
+    require(access.office, office_only(year.school))
     classes = list(year.classes.order_by("grade", "name"))
     back = reverse("exchange:hub", args=[year.pk])
     context = {"year": year, "classes": classes, "problems": [], "preview": None, "key": None, "back": back}
