@@ -5,7 +5,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from hocbaso.directory.models import ClassKind, Enrolment, SchoolClass
-from hocbaso.exchange.excel import layouts
 from hocbaso.exchange.excel.import_checks import day_text, duplicate_columns, name_key, unknown_columns_note
 from hocbaso.exchange.excel.report import ImportReport, Problem
 from hocbaso.exchange.excel.sheets import (ParsedSheet, SheetColumn, is_blank, read_date, read_decimal, read_flag,
@@ -24,18 +23,6 @@ class SheetCell:
 
     def where(self) -> str:
         return f"«{self.sheet.title}»!{self.column.letter if self.column else ''}{self.row}"
-
-
-def _sheet_class_key(title: str, class_keys: set[str]) -> str | None:
-    """The class a sheet is named after ("4A", "Lớp 4A", "4A - Môn học"), if any."""
-    words = layouts.norm(title).split()
-    if words[:1] == ["lop"]:
-        words = words[1:]
-    for size in (len(words), 2, 1):
-        candidate = "".join(words[:size])
-        if candidate in class_keys:
-            return candidate
-    return None
 
 
 class EvaluationReader:
