@@ -72,7 +72,7 @@ def _apply(correction: CorrectionRequest, by) -> None:
         year_result_set(enrolment=enrolment, by=by, correction=correction, **{_YEAR_FIELDS[path]: value})
     else:
         kind, code, attribute = path.split(".")
-        entry = {"enrolment": enrolment.pk, "period": "cuoi_nam", attribute: value}
+        entry = {"enrolment": enrolment.pk, "period": catalogue.YEAR_END, attribute: value}
         entry.update({"subject": code} if kind == "subjects" else
                      {"kind": "quality" if kind == "qualities" else "competence", "code": code})
         evaluations_save(entries=[entry], by=by, correction=correction, action="evaluation.correct",

@@ -7,9 +7,8 @@ from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearRe
 from hocbaso.directory.models import Enrolment, Pupil, Role, SchoolClass, Staff, TeachingAssignment
 from hocbaso.records.models import IssuedRecord, RecordWithdrawal
 from hocbaso.tt27 import FORMAT, catalogue
-
-YEAR_END = "cuoi_nam"
-TERM_PERIODS = ("giua_hk1", "cuoi_hk1", "giua_hk2")
+from hocbaso.tt27.catalogue import YEAR_END
+from hocbaso.tt27.record_format import TERM_PERIODS
 
 
 # What record_build reads through an enrolment besides its evaluations.

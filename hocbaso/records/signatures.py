@@ -38,7 +38,7 @@ SLOW_SIGNER_CHUNK = 50  # records a signing batch commits together at most with 
 def signoff_payload(school_class: SchoolClass, subject: str) -> dict:
     """The data a subject teacher signs: every enrolled pupil's year-end rating, score and comment."""
     rows = {e.enrolment_id: e for e in SubjectEvaluation.objects.filter(
-        enrolment__school_class=school_class, subject=subject, period="cuoi_nam")}
+        enrolment__school_class=school_class, subject=subject, period=catalogue.YEAR_END)}
     pupils = []
     for enrolment in class_pupils(school_class):
         if subject not in enrolment.subjects():
@@ -50,14 +50,14 @@ def signoff_payload(school_class: SchoolClass, subject: str) -> dict:
                        "comment": row.comment if row else ""})
     year = school_class.school_year
     return {"format": "hocbaso.subject-results/1", "school": year.school.code, "school_year": year.name,
-            "class_name": school_class.name, "subject": subject, "period": "cuoi_nam", "pupils": pupils}
+            "class_name": school_class.name, "subject": subject, "period": catalogue.YEAR_END, "pupils": pupils}
 
 
 def _signoff_pdf(payload: dict, school_class: SchoolClass, teacher: Staff) -> bytes:
     subject = catalogue.SUBJECTS.get(payload["subject"], payload["subject"])
     return sheet_pdf(
         left=school_class.school_year.school.name, right=f"Năm học {payload['school_year']}",
-        title=f"Kết quả đánh giá môn {subject}", subtitle=f"Lớp {payload['class_name']} · Cuối năm học "
+        title=f"Kết quả đánh giá môn {subject}", subtitle=f"Lớp {payload['class_name']} · {catalogue.PERIODS[catalogue.YEAR_END]} "
         f"{payload['school_year']} · Giáo viên: {teacher.full_name}",
         columns=["STT", "Họ và tên", "Mức đạt được", "Điểm KTĐK", "Nhận xét"],
         widths=["auto", "1fr", "auto", "auto", "2fr"],
