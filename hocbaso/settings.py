@@ -179,6 +179,7 @@ INSTALLED_APPS = [
     "hocbaso.verify",
     "hocbaso.reports",
     "hocbaso.documents",
+    "hocbaso.web",
     "hocbaso.portal",
     "hocbaso.exchange",
     "hocbaso.demo",

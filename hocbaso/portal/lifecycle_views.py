@@ -30,7 +30,7 @@ from hocbaso.portal.lifecycle import JOB_STATES, KIND_NAMES
 from hocbaso.web.permissions import can_hold_certificate, can_sign_class, school_access, signoff_subjects
 from hocbaso.portal.views import _class_for
 from hocbaso.records.guards import (class_sign_problems, homeroom_only, issue_problems, principal_only,
-                                    school_sign_problems, subject_signoff_problems)
+                                    school_sign_problems, subject_signer_only, subject_signoff_problems)
 from hocbaso.records.locks import UnlockRefused, data_unlock
 from hocbaso.records.models import DraftState
 from hocbaso.records.progress import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_YEAR, KIND_SCHOOL_SIGN,
@@ -184,7 +184,7 @@ def subject_signoff(request, class_id: int, subject: str):
     """Ký xác nhận kết quả môn: a subject teacher signs the subject's year-end results of the class."""
     school_class, _access = _class_for(request, class_id)
     if subject not in signoff_subjects(request.user, school_class):
-        raise PermissionDenied(_("Bạn không phải giáo viên ký xác nhận môn này ở lớp này."))
+        raise PermissionDenied(subject_signer_only(school_class))
     name = _(catalogue.SUBJECTS.get(subject, subject))
     problems = subject_signoff_problems(school_class, subject)
     identity = _identity(staff=staff_for_user(request.user))

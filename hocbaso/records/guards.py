@@ -38,6 +38,12 @@ def homeroom_only(school_class) -> str:
     return gettext("Chỉ giáo viên chủ nhiệm lớp %(class)s mới ký học bạ của lớp.") % {"class": school_class.name}
 
 
+def subject_signer_only(school_class) -> str:
+    """The one refusal of a subject's sign-off by anyone but the teacher who answers for it in the class."""
+    return gettext("Chỉ giáo viên dạy môn này ở lớp %(class)s mới ký xác nhận được kết quả môn học.") % {
+        "class": school_class.name}
+
+
 def correction_filers_only(school_class) -> str:
     """The one refusal of a correction request by anyone but the class's teachers and the principal."""
     return gettext("Chỉ giáo viên dạy lớp %(class)s hoặc hiệu trưởng mới gửi được đề nghị điều chỉnh.") % {

@@ -19,7 +19,7 @@ from hocbaso.directory.selectors import class_pupils
 from hocbaso.documents.view import rating_in_words
 from hocbaso.records.drafts import BatchReport, record_drafts_prepare
 from hocbaso.records.guards import (LifecycleRefused, class_sign_blockers, homeroom_only, require_own_certificate,
-                                    require_principal, staff_of, subject_signoff_problems)
+                                    require_principal, staff_of, subject_signer_only, subject_signoff_problems)
 from hocbaso.records.models import DraftState, RecordDraft
 from hocbaso.records.selectors import class_teachers
 from hocbaso.signing.errors import SigningRefused
@@ -79,8 +79,7 @@ def subject_signoff(*, school_class: SchoolClass, subject: str, by, signer: Sign
     if answerable is None:
         raise SigningRefused(f"Lớp {school_class.name} không học môn {subject}.")
     if teacher is None or teacher.pk != answerable.pk:
-        raise SigningRefused(f"Chỉ giáo viên dạy môn này ở lớp {school_class.name} ({answerable.full_name}) "
-                             "mới được ký xác nhận kết quả môn học.")
+        raise SigningRefused(subject_signer_only(school_class))
     problems = subject_signoff_problems(school_class, subject)
     if problems:
         raise SigningRefused(problems[0])
