@@ -1,12 +1,13 @@
-"""What every data page starts from: the school year the user may see (with their access), a refusal, and the
-year's enrolments."""
+"""What every data page starts from: the school year (or the class and period) the user may see, with their
+access, a refusal, and the year's enrolments."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from hocbaso.directory.models import Enrolment, SchoolYear
-from hocbaso.web.permissions import exchange_access
+from hocbaso.directory.models import Enrolment, SchoolClass, SchoolYear
+from hocbaso.tt27 import catalogue
+from hocbaso.web.permissions import class_access, exchange_access
 
 
 def year_for(request, year_id: int):
@@ -15,6 +16,17 @@ def year_for(request, year_id: int):
     if year is None or not access.visible:
         raise Http404(_("Không tìm thấy năm học, hoặc bạn không có quyền xem trường này."))
     return year, access
+
+
+def class_period_for(request, class_id: int, period: str, *, related: tuple[str, ...] = ("school_year__school",)):
+    """The class the user may see and its access, at a period of the catalogue; 404 otherwise."""
+    school_class = SchoolClass.objects.select_related(*related).filter(pk=class_id).first()
+    access = class_access(request.user, school_class) if school_class else None
+    if school_class is None or not access.view:
+        raise Http404(_("Không tìm thấy lớp, hoặc bạn không có quyền xem lớp này."))
+    if period not in catalogue.PERIODS:
+        raise Http404(_("Thời điểm đánh giá không tồn tại."))
+    return school_class, access
 
 
 def require(allowed: bool, message: str) -> None:

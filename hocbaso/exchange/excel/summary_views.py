@@ -5,32 +5,25 @@ viewer may write the year page and the class is not locked, as the summary page 
 import io
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hocbaso.assessment.selectors import is_locked
-from hocbaso.directory.models import SchoolClass
 from hocbaso.exchange.excel.summary import class_summary_workbook
-from hocbaso.exchange.pages import require
+from hocbaso.exchange.pages import class_period_for, require
 from hocbaso.exchange.uploads import XLSX
 from hocbaso.records.outcomes import year_results_refresh
 from hocbaso.records.selectors import enrolments_for_records
 from hocbaso.tt27 import catalogue
-from hocbaso.web.permissions import class_access
 
 
 @login_required
 @require_GET
 def class_summary_xlsx(request, class_id: int, period: str):
     """One class's Bảng tổng hợp at one period as ``tong-hop-<school>-<year>-lop-<class>-<period>.xlsx``."""
-    school_class = (SchoolClass.objects.select_related("school_year__school__district__province", "homeroom_teacher")
-                    .filter(pk=class_id).first())
-    access = class_access(request.user, school_class) if school_class else None
-    if school_class is None or not access.view:
-        raise Http404(_("Không tìm thấy lớp, hoặc bạn không có quyền xem lớp này."))
-    if period not in catalogue.PERIODS:
-        raise Http404(_("Thời điểm đánh giá không tồn tại."))
+    school_class, access = class_period_for(
+        request, class_id, period, related=("school_year__school__district__province", "homeroom_teacher"))
     require(access.view_all, _("Bảng tổng hợp của lớp dành cho giáo viên chủ nhiệm và lãnh đạo nhà trường."))
     if period == catalogue.YEAR_END:
         year_results_refresh(list(enrolments_for_records().filter(school_class=school_class)), by=request.user,

@@ -19,7 +19,7 @@ from hocbaso.exchange.excel.pupil_export import pupils_workbook
 from hocbaso.exchange.excel.pupil_import import pupils_import
 from hocbaso.exchange.excel.summary import school_summary_workbook
 from hocbaso.exchange.excel.template_files import evaluations_template, pupils_template
-from hocbaso.exchange.pages import require, year_for
+from hocbaso.exchange.pages import class_period_for, require, year_for
 from hocbaso.exchange.uploads import stash_keep, stash_take, upload_read, workbook_response
 from hocbaso.tt27 import catalogue
 from hocbaso.web.permissions import class_access
@@ -109,12 +109,7 @@ def import_evaluations(request, class_id: int):
 @require_GET
 def class_export(request, class_id: int, period: str):
     """A class's evaluations for a period in the import layout (export → edit → import changes only the edits)."""
-    school_class = SchoolClass.objects.select_related("school_year__school").filter(pk=class_id).first()
-    access = class_access(request.user, school_class) if school_class else None
-    if school_class is None or not access.view:
-        raise Http404(_("Không tìm thấy lớp, hoặc bạn không có quyền xem lớp này."))
-    if period not in catalogue.PERIODS:
-        raise Http404(_("Thời điểm đánh giá không tồn tại."))
+    school_class, access = class_period_for(request, class_id, period)
     require(access.view_all, _("Bảng đánh giá cả lớp dành cho giáo viên chủ nhiệm và lãnh đạo nhà trường."))
     return workbook_response(evaluations_workbook(school_class, period),
                              f"danh-gia-{school_class.school_year.name}-{slugify(school_class.name)}-{period}.xlsx")
