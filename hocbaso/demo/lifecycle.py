@@ -5,17 +5,17 @@ import datetime as dt
 from django.db.models import Count
 from django.utils.translation import gettext
 
-from hocbaso.records.locks import data_lock
 from hocbaso.demo.builder import SCHOOL_CODE, SCHOOL_YEAR
 from hocbaso.directory.models import Enrolment, Role, SchoolClass, SchoolYear, Staff
-from hocbaso.records.models import DraftState, RecordDraft
-from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.records.drafts import record_drafts_prepare
 from hocbaso.records.issuance import records_issue
+from hocbaso.records.locks import data_lock
+from hocbaso.records.models import DraftState, RecordDraft
+from hocbaso.records.selectors import subjects_needing_signoff
+from hocbaso.records.signatures import class_sign, school_sign
+from hocbaso.records.signatures import subject_signoff
 from hocbaso.signing.models import SigningIdentity, SubjectSignoff
 from hocbaso.signing.services import identity_for, identity_issue, signer_open
-from hocbaso.records.signatures import subject_signoff
-from hocbaso.records.selectors import subjects_needing_signoff
 
 DEMO_PIN = "246810"  # every demo signer's signing PIN (printed with the accounts)
 OPEN_CLASSES = ("1A", "4A")  # left open for entering evaluations; every other class is locked, signed, issued

@@ -5,17 +5,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from hocbaso.directory.models import Enrolment, SchoolClass, SchoolYear
+from hocbaso.directory.models import Enrolment, SchoolClass
 from hocbaso.tt27 import catalogue
+from hocbaso.web.pages import year_with_access
 from hocbaso.web.permissions import class_access, exchange_access
 
 
 def year_for(request, year_id: int):
-    year = SchoolYear.objects.select_related("school__district__province").filter(pk=year_id).first()
-    access = exchange_access(request.user, year.school) if year else None
-    if year is None or not access.visible:
-        raise Http404(_("Không tìm thấy năm học, hoặc bạn không có quyền xem trường này."))
-    return year, access
+    """The school year and the user's exchange access in its school; 404 when the school is invisible."""
+    return year_with_access(request, year_id, exchange_access)
 
 
 def class_period_for(request, class_id: int, period: str, *, related: tuple[str, ...] = ("school_year__school",)):

@@ -3,9 +3,9 @@ the current values, and the typed new value turned into what ``records.correctio
 
 from django.utils.translation import gettext as _
 
-from hocbaso.web.permissions import ClassAccess
 from hocbaso.records.selectors import enrolments_for_records, record_build
 from hocbaso.tt27 import catalogue
+from hocbaso.web.permissions import ClassAccess
 
 SUBJECT_RATING, TRAIT_RATING, SCORE, TEXT = "subject_rating", "trait_rating", "score", "text"
 WORDS = {SUBJECT_RATING: catalogue.SUBJECT_RATINGS, TRAIT_RATING: catalogue.TRAIT_RATINGS}

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.services import job_cancel as cancel
 from hocbaso.portal.lifecycle import JOB_STATES, KIND_NAMES
-from hocbaso.web.permissions import can_cancel_job, can_view_job
 from hocbaso.portal.views import api_login_required
 from hocbaso.signing.job_pins import ARG
+from hocbaso.web.permissions import can_cancel_job, can_view_job
 
 
 def _job_for(request, job_id: int) -> Job:

@@ -12,22 +12,18 @@ they may not do).
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hocbaso.directory.models import SchoolYear
 from hocbaso.directory.selectors import staff_for_user
 from hocbaso.jobs.models import Job
 from hocbaso.jobs.selectors import active_job
 from hocbaso.jobs.services import job_submit
 from hocbaso.portal.corrections import with_labels
-from hocbaso.web.pins import NO_CERTIFICATE, NewPinForm, PinForm, pin_form
 from hocbaso.portal.lifecycle import JOB_STATES, KIND_NAMES
-from hocbaso.web.permissions import can_hold_certificate, can_sign_class, school_access, signoff_subjects
 from hocbaso.portal.views import _class_for
 from hocbaso.records.guards import (class_sign_problems, homeroom_only, issue_problems, principal_only,
                                     school_sign_problems, subject_signer_only, subject_signoff_problems)
@@ -41,15 +37,14 @@ from hocbaso.signing.job_pins import ARG, pin_seal
 from hocbaso.signing.models import SigningIdentity
 from hocbaso.signing.services import identity_issue, signer_open
 from hocbaso.tt27 import catalogue
+from hocbaso.web.pages import year_with_access
+from hocbaso.web.permissions import can_hold_certificate, can_sign_class, school_access, signoff_subjects
+from hocbaso.web.pins import NO_CERTIFICATE, NewPinForm, PinForm, pin_form
 
 
 def _year_for(request, year_id: int):
     """The school year and the user's rights in its school; 404 when the school is invisible to the user."""
-    year = SchoolYear.objects.select_related("school__district__province").filter(pk=year_id).first()
-    access = school_access(request.user, year.school) if year else None
-    if year is None or not access.visible:
-        raise Http404(_("Không tìm thấy năm học, hoặc bạn không có quyền xem trường này."))
-    return year, access
+    return year_with_access(request, year_id, school_access)
 
 
 def _lead_year(request, year_id: int):

@@ -17,7 +17,6 @@ from hocbaso.directory.selectors import class_pupils
 from hocbaso.portal.corrections import correction_fields, with_labels
 from hocbaso.portal.forms import CorrectionForm, DecisionForm
 from hocbaso.portal.lifecycle_views import safe_next
-from hocbaso.web.permissions import can_request_correction, school_access
 from hocbaso.portal.views import _class_for
 from hocbaso.records.corrections import correction_approve, correction_reject, correction_request
 from hocbaso.records.drafts import verify_url_template
@@ -26,6 +25,7 @@ from hocbaso.records.models import OPEN_STATES, CorrectionRequest, CorrectionSta
 from hocbaso.records.outcomes import RESULT_FIELDS
 from hocbaso.records.selectors import current_issued, enrolments_for_records, record_build
 from hocbaso.tt27 import assess
+from hocbaso.web.permissions import can_request_correction, school_access
 
 
 # ---------------------------------------------------------------------- record preview

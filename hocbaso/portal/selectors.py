@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.directory.models import ClassKind, EnrolmentStatus, SchoolClass
 from hocbaso.directory.selectors import class_pupils
-from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, ClassAccess
 from hocbaso.tt27 import catalogue
+from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, ClassAccess
 
 try:  # the comment phrase bank (a colleague's module); the grid works without it
     from hocbaso.assessment import phrases as phrase_bank

@@ -21,13 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
-from hocbaso.assessment.services import SUBJECT_FIELDS, TRAIT_FIELDS, EvaluationInputError, evaluations_save, year_result_set
+from hocbaso.assessment.services import (SUBJECT_FIELDS, TRAIT_FIELDS, EvaluationInputError, evaluations_save,
+                                         year_result_set)
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import Enrolment, SchoolClass
-from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, ClassAccess, can_reset_password
 from hocbaso.portal.models import TemporaryPassword
 from hocbaso.portal.selectors import YEAR_FIELDS, year_value
 from hocbaso.tt27 import catalogue
+from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, ClassAccess, can_reset_password
 
 MAX_ENTRIES = 5000
 

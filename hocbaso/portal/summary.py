@@ -17,11 +17,11 @@ from django.utils import timezone
 from hocbaso.assessment.selectors import is_locked
 from hocbaso.directory.models import ClassKind, SchoolClass
 from hocbaso.directory.selectors import vietnamese_sort_key
-from hocbaso.web.permissions import ClassAccess
 from hocbaso.portal.selectors import class_sheet_codes
 from hocbaso.records.outcomes import year_results_refresh
 from hocbaso.records.selectors import enrolments_for_records
 from hocbaso.tt27 import catalogue
+from hocbaso.web.permissions import ClassAccess
 
 HERE = Path(__file__).resolve().parent
 TYPST_TEMPLATE = HERE / "typst" / "class_summary.typ"

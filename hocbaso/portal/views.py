@@ -18,9 +18,7 @@ from hocbaso.directory.models import SchoolClass
 from hocbaso.directory.selectors import class_pupils, classes_visible_to, schools_visible_to, staff_for_user
 from hocbaso.jobs.selectors import active_job
 from hocbaso.portal import summary as summaries
-from hocbaso.web.pins import PinForm
 from hocbaso.portal.messages import grid_messages
-from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, can_assess_results, can_hold_certificate, can_manage_accounts, can_request_correction, can_sign_class, class_access, school_access, signoff_subjects
 from hocbaso.portal.selectors import (class_progress, class_sheet_codes, grid_columns, grid_phrases, grid_rows,
                                       sheet_name)
 from hocbaso.portal.services import GridRequestError, grid_save
@@ -30,6 +28,10 @@ from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.progress import KIND_CLASS_SIGN, class_states
 from hocbaso.signing.models import SigningIdentity
 from hocbaso.tt27 import catalogue
+from hocbaso.web.permissions import (SHEET_TRAITS, SHEET_YEAR, can_assess_results, can_hold_certificate,
+                                     can_manage_accounts, can_request_correction, can_sign_class, class_access,
+                                     school_access, signoff_subjects)
+from hocbaso.web.pins import PinForm
 
 
 def _class_for(request, class_id: int):

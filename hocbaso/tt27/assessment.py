@@ -8,8 +8,8 @@ from hocbaso.tt27 import catalogue
 from hocbaso.tt27.errors import RuleError
 from hocbaso.tt27.evaluations import check_evaluations
 from hocbaso.tt27.record_format import FORMAT, check_record, nfc
-from hocbaso.tt27.values import is_int
 from hocbaso.tt27.results import check_results, missing_results
+from hocbaso.tt27.values import is_int
 
 
 class UnreadableRecord(Exception):

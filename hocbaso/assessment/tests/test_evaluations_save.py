@@ -3,7 +3,8 @@
 import pytest
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation
-from hocbaso.assessment.services import EvaluationInputError, evaluations_save, subject_evaluation_set, trait_evaluation_set, year_result_set
+from hocbaso.assessment.services import (EvaluationInputError, evaluations_save, subject_evaluation_set,
+                                         trait_evaluation_set, year_result_set)
 from hocbaso.audit.models import AuditEntry
 
 

@@ -4,11 +4,11 @@ with a Vietnamese message naming each class, how many records and in which state
 import pytest
 
 from hocbaso.demo.lifecycle import DemoIncomplete, demo_issued_check
-from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.records.issuance import records_issue
-from hocbaso.signing.services import identity_for, signer_open
-from hocbaso.records.signatures import subject_signoff
 from hocbaso.records.locks import data_lock
+from hocbaso.records.signatures import class_sign, school_sign
+from hocbaso.records.signatures import subject_signoff
+from hocbaso.signing.services import identity_for, signer_open
 from hocbaso.testing.lifecycle import lifecycle_school
 from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN
 

@@ -14,8 +14,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from hocbaso.assessment.models import SubjectEvaluation, YearResult
-from hocbaso.web.permissions import SHEET_TRAITS
 from hocbaso.testing.people import PERSONAS, login_as
+from hocbaso.web.permissions import SHEET_TRAITS
 
 EVERYONE = {p: 200 for p in PERSONAS}
 SCHOOL_READERS = ("owner", "vice", "clerk", "district", "province")  # see every class of the school

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from hocbaso.assessment.services import subject_evaluation_set
 from hocbaso.directory.models import Enrolment, Pupil
-from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR
-from hocbaso.tt27 import catalogue
 from hocbaso.records.locks import data_lock
+from hocbaso.tt27 import catalogue
+from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR
 
 
 def grid_data(client, klass, period, sheet):

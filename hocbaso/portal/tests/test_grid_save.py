@@ -9,8 +9,8 @@ from django.urls import reverse
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.assessment.services import subject_evaluation_set
 from hocbaso.audit.models import AuditEntry
-from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR
 from hocbaso.records.locks import data_lock
+from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR
 
 
 def post(client, klass, period, entries):

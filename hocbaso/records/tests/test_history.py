@@ -14,8 +14,8 @@ from django.core.management.base import CommandError
 
 from hocbaso.directory.models import Enrolment, Pupil, SchoolClass, SchoolYear
 from hocbaso.documents import extract_record, extract_records
-from hocbaso.records.models import ImportedRecord
 from hocbaso.records.history import pupil_history, pupil_history_render
+from hocbaso.records.models import ImportedRecord
 from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.selectors import record_build
 

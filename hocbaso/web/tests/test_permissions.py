@@ -3,8 +3,8 @@
 import pytest
 
 from hocbaso.directory.models import TeachingAssignment
-from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, can_manage_pupils, can_use_two_factor, class_access
 from hocbaso.tt27 import catalogue
+from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, can_manage_pupils, can_use_two_factor, class_access
 
 GRADE4 = set(catalogue.grade_subjects(4))
 

@@ -17,11 +17,11 @@ from hocbaso.exchange.archive.read import archive_open, audit_check
 from hocbaso.exchange.archive.registry import registry_rows
 from hocbaso.exchange.archive.restore import archive_restore
 from hocbaso.exchange.archive.write import archive_build
+from hocbaso.records.corrections import correction_approve, correction_request
+from hocbaso.records.issuance import records_issue
 from hocbaso.records.models import IssuedRecord, RecordWithdrawal
 from hocbaso.records.selectors import issued_status
 from hocbaso.records.signatures import class_sign, school_sign
-from hocbaso.records.corrections import correction_approve, correction_request
-from hocbaso.records.issuance import records_issue
 from hocbaso.testing.archive import work_projection
 from hocbaso.testing.exchange import flip_in_signed_pdf, members, rezip
 from hocbaso.testing.lifecycle import open_signer, sign_and_issue

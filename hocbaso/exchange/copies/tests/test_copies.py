@@ -12,9 +12,9 @@ from hocbaso.audit.models import AuditEntry
 from hocbaso.documents import extract_records
 from hocbaso.exchange.copies.services import COPY_VERDICT, copy_file_verdict, copy_issue
 from hocbaso.exchange.models import CertifiedCopy
+from hocbaso.records.guards import LifecycleRefused
 from hocbaso.records.models import IssuedRecord
 from hocbaso.signing.validate import validate_pdf
-from hocbaso.records.guards import LifecycleRefused
 from hocbaso.testing.exchange import flip_in_signed_pdf, read
 from hocbaso.testing.lifecycle import open_signer, sign_and_issue
 from hocbaso.testing.people import PRINCIPAL_PIN, TEACHER_PIN

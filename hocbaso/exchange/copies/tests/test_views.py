@@ -9,10 +9,10 @@ from hocbaso.directory.models import Role
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
 from hocbaso.jobs.models import JobState
 from hocbaso.signing.job_pins import ARG
-from hocbaso.verify.files import file_check
 from hocbaso.testing.exchange import job_of, login
 from hocbaso.testing.lifecycle import sign_and_issue
 from hocbaso.testing.people import PRINCIPAL_PIN, make_staff
+from hocbaso.verify.files import file_check
 
 
 def test_copy_request_signed_by_the_principal_as_a_job_then_downloaded_numbered(client, school, inline_jobs):

@@ -10,9 +10,9 @@ from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.exchange.excel.evaluation_export import evaluations_workbook
 from hocbaso.exchange.excel.evaluation_import import evaluations_import
 from hocbaso.exchange.excel.summary import class_summary_workbook
+from hocbaso.records.locks import data_lock
 from hocbaso.testing.exchange import problems_at, save, xlsx
 from hocbaso.tt27 import catalogue
-from hocbaso.records.locks import data_lock
 
 D = dt.date
 SUBJECTS_4 = catalogue.compulsory_subjects(4)

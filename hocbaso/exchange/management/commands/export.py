@@ -7,11 +7,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from hocbaso.directory.management.arguments import class_arg, school_year_arg
 from hocbaso.directory.models import SchoolClass
-from hocbaso.exchange.management.commands._common import period_arg
 from hocbaso.exchange.excel.evaluation_export import evaluations_workbook
 from hocbaso.exchange.excel.pupil_export import pupils_workbook
 from hocbaso.exchange.excel.summary import class_summary_workbook, school_summary_workbook
 from hocbaso.exchange.excel.template_files import evaluations_template, pupils_template
+from hocbaso.exchange.management.commands._common import period_arg
 from hocbaso.exchange.sector.services import sector_export, sector_workbook
 from hocbaso.tt27 import catalogue
 

@@ -6,9 +6,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from hocbaso.directory.management.arguments import class_arg, school_year_arg, user_arg
-from hocbaso.exchange.management.commands._common import period_arg
 from hocbaso.exchange.excel.evaluation_import import evaluations_import
 from hocbaso.exchange.excel.pupil_import import pupils_import
+from hocbaso.exchange.management.commands._common import period_arg
 from hocbaso.tt27 import catalogue
 
 

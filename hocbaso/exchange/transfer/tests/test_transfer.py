@@ -12,15 +12,15 @@ from django.utils import timezone
 from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.exchange.models import Transfer
-from hocbaso.records.models import ImportedRecord
 from hocbaso.exchange.transfer.services import (TransferRefused, _pupil_for, transfer_package_build,
                                                 transfer_package_import)
+from hocbaso.records.guards import LifecycleRefused
+from hocbaso.records.history import pupil_history
+from hocbaso.records.models import ImportedRecord
 from hocbaso.records.models import IssuedRecord
 from hocbaso.signing.packages import package_open, sealed_package
 from hocbaso.signing.services import identity_for, identity_issue, signer_open
 from hocbaso.signing.validate import validate_pdf
-from hocbaso.records.guards import LifecycleRefused
-from hocbaso.records.history import pupil_history
 from hocbaso.testing.exchange import flip_in_member, flip_in_signed_pdf, members, read, receiving_school, rezip
 from hocbaso.testing.people import SEAL_PIN
 
