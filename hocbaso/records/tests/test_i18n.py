@@ -5,6 +5,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from hocbaso.records.guards import correction_filers_only, homeroom_only, principal_only
@@ -20,7 +21,8 @@ def test_the_english_catalogue_is_complete():
 
 def test_the_refusals_speak_vietnamese_by_default_and_english_on_request():
     school, school_class = SimpleNamespace(name="Trường Tiểu học Kim Đồng"), SimpleNamespace(name="4A")
-    assert principal_only(school) == "Chỉ hiệu trưởng Trường Tiểu học Kim Đồng mới thực hiện được thao tác này."
+    with translation.override(settings.LANGUAGE_CODE):
+        assert principal_only(school) == "Chỉ hiệu trưởng Trường Tiểu học Kim Đồng mới thực hiện được thao tác này."
     with translation.override("en"):
         assert principal_only(school) == "Only the principal of Trường Tiểu học Kim Đồng can do this."
         assert homeroom_only(school_class) == "Only the homeroom teacher of class 4A signs the class's records."
