@@ -32,14 +32,14 @@ from hocbaso.records.models import DraftState
 from hocbaso.records.progress import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_YEAR, KIND_SCHOOL_SIGN,
                                       STAGES, class_states, drafts_count, pending_corrections, school_totals)
 from hocbaso.records.signatures import subject_signoff as signoff_service
-from hocbaso.signing.errors import SigningError, WrongPinError
+from hocbaso.signing.errors import SigningError
 from hocbaso.signing.job_pins import ARG, pin_seal
 from hocbaso.signing.models import SigningIdentity
-from hocbaso.signing.services import identity_issue, signer_open
+from hocbaso.signing.services import identity_issue
 from hocbaso.tt27 import catalogue
 from hocbaso.web.pages import year_with_access
 from hocbaso.web.permissions import can_hold_certificate, can_sign_class, school_access, signoff_subjects
-from hocbaso.web.pins import NO_CERTIFICATE, NewPinForm, PinForm, pin_form
+from hocbaso.web.pins import NO_CERTIFICATE, NewPinForm, PinForm, pin_form, signer_form
 
 
 def _year_for(request, year_id: int):
@@ -183,24 +183,16 @@ def subject_signoff(request, class_id: int, subject: str):
     name = _(catalogue.SUBJECTS.get(subject, subject))
     problems = subject_signoff_problems(school_class, subject)
     identity = _identity(staff=staff_for_user(request.user))
-    form = PinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if problems:
-            form.add_error(None, problems[0])
-        elif identity is None:
-            form.add_error(None, NO_CERTIFICATE)
+    form, signer = signer_form(request, problems=problems, identity=identity)
+    if signer is not None:
+        try:
+            signoff_service(school_class=school_class, subject=subject, by=request.user, signer=signer)
+        except SigningError as error:
+            form.add_error(None, str(error))
         else:
-            try:
-                signer = signer_open(identity, form.cleaned_data["pin"])
-                signoff_service(school_class=school_class, subject=subject, by=request.user, signer=signer)
-            except WrongPinError as error:
-                form.add_error("pin", str(error))
-            except SigningError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("Đã ký xác nhận kết quả môn %(subject)s của lớp %(name)s.")
-                                 % {"subject": name, "name": school_class.name})
-                return redirect("portal:class_detail", school_class.pk)
+            messages.success(request, _("Đã ký xác nhận kết quả môn %(subject)s của lớp %(name)s.")
+                             % {"subject": name, "name": school_class.name})
+            return redirect("portal:class_detail", school_class.pk)
     return _render_sign(request, {
         "title": _("Ký xác nhận kết quả môn %(subject)s — lớp %(name)s") % {"subject": name, "name": school_class.name},
         "form": form, "identity": identity, "problems": problems,

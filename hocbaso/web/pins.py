@@ -43,31 +43,37 @@ class NewPinForm(forms.Form):
         return data
 
 
-def pin_check(form: PinForm, identity, *, seal: bool = False) -> bool:
-    """Open the key with the typed PIN before queueing anything; a refusal goes on the form, in Vietnamese."""
+def _signer_open(form: PinForm, identity, *, seal: bool = False):
+    """The signer the typed PIN opens; None with the refusal on the form, in Vietnamese (a wrong PIN on the PIN
+    field)."""
     try:
-        signer_open(identity, form.cleaned_data["pin"], seal=seal)
+        return signer_open(identity, form.cleaned_data["pin"], seal=seal)
     except WrongPinError as error:
         form.add_error("pin", str(error))
-        return False
     except SigningError as error:
         form.add_error(None, str(error))
-        return False
-    return True
+    return None
 
 
 NO_CERTIFICATE = _("Bạn chưa có chứng thư số. Hãy tạo chứng thư số trước khi ký.")
 
 
-def pin_form(request, *, problems: list, identity, no_identity=NO_CERTIFICATE, seal: bool = False):
+def signer_form(request, *, problems: list, identity, no_identity=NO_CERTIFICATE, seal: bool = False):
     """A signing page's PIN form. On a POST with nothing in the way (``problems``), a certificate and a PIN
-    that opens its key, returns ``(form, pin)``; otherwise ``(form, None)`` with the reason on the form."""
+    that opens its key, returns ``(form, signer)``; otherwise ``(form, None)`` with the reason on the form."""
     form = PinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if problems:
             form.add_error(None, problems[0])
         elif identity is None:
             form.add_error(None, no_identity)
-        elif pin_check(form, identity, seal=seal):
-            return form, form.cleaned_data["pin"]
+        else:
+            return form, _signer_open(form, identity, seal=seal)
     return form, None
+
+
+def pin_form(request, *, problems: list, identity, no_identity=NO_CERTIFICATE, seal: bool = False):
+    """``signer_form`` for a page that queues a job: the key is opened to check the PIN before anything is
+    queued, and the PIN (not the signer) is returned, ``(form, pin)``, for the job to open it again."""
+    form, signer = signer_form(request, problems=problems, identity=identity, no_identity=no_identity, seal=seal)
+    return form, form.cleaned_data["pin"] if signer is not None else None
