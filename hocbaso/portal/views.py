@@ -28,6 +28,7 @@ from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.progress import KIND_CLASS_SIGN, class_states
 from hocbaso.signing.models import SigningIdentity
 from hocbaso.tt27 import catalogue
+from hocbaso.web.pages import class_summary_file_name
 from hocbaso.web.permissions import (SHEET_TRAITS, SHEET_YEAR, can_assess_results, can_hold_certificate,
                                      can_manage_accounts, can_request_correction, can_sign_class, class_access,
                                      school_access, signoff_subjects)
@@ -205,17 +206,12 @@ def summary(request, class_id: int, period: str):
         "can_assess": can_assess_results(request.user, school_class)})
 
 
-def _filename(school_class, period: str, ext: str) -> str:
-    return f"tong-hop-{school_class.school_year.school.code}-{school_class.school_year.name}-lop-" \
-           f"{school_class.name}-{period}.{ext}"
-
-
 @login_required
 @require_GET
 def summary_pdf(request, class_id: int, period: str):
     school_class, _access, data = _summary_for(request, class_id, period)
     response = HttpResponse(summaries.class_summary_pdf(data), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{_filename(school_class, period, "pdf")}"'
+    response["Content-Disposition"] = f'inline; filename="{class_summary_file_name(school_class, period, "pdf")}"'
     return response
 
 

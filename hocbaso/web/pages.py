@@ -1,4 +1,5 @@
-"""What a school-year page of any web app starts from: the year, and the user's access in its school."""
+"""What the web apps' pages share: the school year a page starts from (with the user's access in its school), and
+the name of a class summary's downloads, which the portal (PDF) and exchange (Excel) both serve."""
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -14,3 +15,9 @@ def year_with_access(request, year_id: int, access_of):
     if year is None or not access.visible:
         raise Http404(_("Không tìm thấy năm học, hoặc bạn không có quyền xem trường này."))
     return year, access
+
+
+def class_summary_file_name(school_class, period: str, extension: str) -> str:
+    """``tong-hop-<school code>-<year>-lop-<class>-<period>.<extension>``."""
+    year = school_class.school_year
+    return f"tong-hop-{year.school.code}-{year.name}-lop-{school_class.name}-{period}.{extension}"

@@ -16,6 +16,7 @@ from hocbaso.exchange.uploads import XLSX
 from hocbaso.records.outcomes import year_results_refresh
 from hocbaso.records.selectors import enrolments_for_records
 from hocbaso.tt27 import catalogue
+from hocbaso.web.pages import class_summary_file_name
 
 
 @login_required
@@ -30,8 +31,7 @@ def class_summary_xlsx(request, class_id: int, period: str):
                              may_store=lambda: access.edit_year and not is_locked(school_class))
     buffer = io.BytesIO()
     class_summary_workbook(school_class, period).save(buffer)
-    year = school_class.school_year
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = (f'attachment; filename="tong-hop-{year.school.code}-{year.name}-lop-'
-                                       f'{school_class.name}-{period}.xlsx"')
+    name = class_summary_file_name(school_class, period, "xlsx")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
