@@ -7,19 +7,20 @@ Each handler checks the rules again (``records.guards``: the user may have lost 
 reports progress on the job's row, so the progress page survives a reload.
 """
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from hocbaso.assessment.selectors import locks_for_classes
 from hocbaso.directory.models import SchoolClass, SchoolYear
 from hocbaso.jobs.registry import job_handler
+from hocbaso.jobs.selectors import job_creator
 from hocbaso.records.drafts import enrolments_to_render
 from hocbaso.records.guards import LifecycleRefused, class_sign_problems, require_principal
 from hocbaso.records.issuance import records_issue
 from hocbaso.records.locks import data_lock
 from hocbaso.records.models import DraftState, RecordDraft
 from hocbaso.records.outcomes import year_results_assess
-from hocbaso.records.progress import KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_YEAR, KIND_SCHOOL_SIGN
+from hocbaso.records.progress import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_YEAR, KIND_SCHOOL_SIGN,
+                                      drafts_count)
 from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.signing.job_pins import pin_take
 from hocbaso.signing.services import identity_for, signer_open
@@ -36,13 +37,9 @@ def _reporter(progress, message: str):
     return report
 
 
-def _user(job):
-    return get_user_model().objects.select_related("staff").get(pk=job.created_by_id)
-
-
 def _lock(job, progress, classes: list[SchoolClass], school_year: SchoolYear, whole_year: bool) -> dict:
     """Compute the year results of each class not yet locked (so signing finds them), then lock."""
-    by = _user(job)
+    by = job_creator(job)
     require_principal(by, school_year.school)
     locked = locks_for_classes([c.pk for c in classes])
     todo = [c for c in classes if c.pk not in locked]
@@ -75,7 +72,7 @@ def sign_class(job, progress):
     """The homeroom teacher's one action: render the records not yet rendered, then sign them all."""
     klass = SchoolClass.objects.select_related("school_year__school").get(pk=job.args["class_id"])
     pin = pin_take(job, target=f"class:{klass.pk}")
-    by = _user(job)
+    by = job_creator(job)
     problems = class_sign_problems(klass)
     if problems:
         raise LifecycleRefused(problems[0])
@@ -90,16 +87,22 @@ def sign_class(job, progress):
             "done": report.done}
 
 
+def _principal_year_job(job) -> tuple[SchoolYear, str, object]:
+    """A school-wide signing job's year, its sealed PIN and the principal who queued it (refused when they no
+    longer are the school's principal)."""
+    year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
+    pin = pin_take(job, target=f"year:{year.pk}")
+    by = job_creator(job)
+    require_principal(by, year.school)
+    return year, pin, by
+
+
 @job_handler(KIND_SCHOOL_SIGN)
 def sign_school(job, progress):
     """The principal's one action: sign (with the principal's seal appearance) every teacher-signed record."""
-    year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
-    pin = pin_take(job, target=f"year:{year.pk}")
-    by = _user(job)
-    require_principal(by, year.school)
+    year, pin, by = _principal_year_job(job)
     signer = signer_open(identity_for(staff=by.staff), pin, seal=True)
-    progress.total(RecordDraft.objects.filter(enrolment__school_class__school_year=year,
-                                              state=DraftState.TEACHER_SIGNED).count())
+    progress.total(drafts_count(year, DraftState.TEACHER_SIGNED))
     report = school_sign(school_year=year, by=by, signer=signer,
                          progress=_reporter(progress, _("Đã ký {done}/{total} học bạ.")))
     return {"summary": _("Hiệu trưởng đã ký %(n)s học bạ.") % {"n": report.done}, "done": report.done}
@@ -108,14 +111,9 @@ def sign_school(job, progress):
 @job_handler(KIND_ISSUE)
 def issue(job, progress):
     """Phát hành: the registry, then each class's package sealed with the school's seal."""
-    year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
-    pin = pin_take(job, target=f"year:{year.pk}")
-    by = _user(job)
-    require_principal(by, year.school)
+    year, pin, by = _principal_year_job(job)
     seal = signer_open(identity_for(school=year.school), pin)
-    count = RecordDraft.objects.filter(enrolment__school_class__school_year=year,
-                                       state=DraftState.PRINCIPAL_SIGNED).count()
-    progress.total(count + 1)  # the last step: the classes' packages
+    progress.total(drafts_count(year, DraftState.PRINCIPAL_SIGNED) + 1)  # the last step: the classes' packages
     report_records = _reporter(progress, _("Đã phát hành {done}/{total} học bạ."))
 
     def report(done, total):

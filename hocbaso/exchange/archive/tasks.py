@@ -7,13 +7,13 @@ the rules again (the user may have lost a role since queueing).
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from hocbaso.directory.models import SchoolYear
 from hocbaso.exchange.archive.write import archive_build
 from hocbaso.jobs.registry import job_handler
+from hocbaso.jobs.selectors import job_creator
 from hocbaso.records.guards import LifecycleRefused, principal_only
 from hocbaso.web.permissions import school_access
 
@@ -25,15 +25,11 @@ def archive_storage_name(school_year: SchoolYear, job_id: int) -> str:
     return f"archives-out/{school.code}/{school_year.name}/luu-tru-{school.code}-{school_year.name}-{job_id}.zip"
 
 
-def _user(job):
-    return get_user_model().objects.select_related("staff").get(pk=job.created_by_id)
-
-
 @job_handler(KIND_ARCHIVE)
 def archive(job, progress):
     """``archive_build`` into the data folder; the file is downloaded from the data page by the principal."""
     year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
-    by = _user(job)
+    by = job_creator(job)
     if not school_access(by, year.school).lead:
         raise LifecycleRefused(principal_only(year.school))
     progress.total(2)

@@ -5,20 +5,16 @@ the portal's job page (``portal:job``); ``args["back"]`` is where its "back" but
 the rules again (``copy_request_fulfil``: the user may have lost a role since queueing).
 """
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from hocbaso.exchange.copies.services import copy_request_fulfil
 from hocbaso.exchange.models import CopyRequest
 from hocbaso.jobs.registry import job_handler
+from hocbaso.jobs.selectors import job_creator
 from hocbaso.signing.job_pins import pin_take
 from hocbaso.signing.services import identity_for, signer_open
 
 KIND_COPY = "exchange.copy"
-
-
-def _user(job):
-    return get_user_model().objects.select_related("staff").get(pk=job.created_by_id)
 
 
 @job_handler(KIND_COPY)
@@ -26,7 +22,7 @@ def copy(job, progress):
     """Render the pupil's whole history as a certified copy and sign it with the principal's PIN."""
     request = CopyRequest.objects.select_related("pupil__school").get(pk=job.args["request"])
     pin = pin_take(job, target=f"copy:{request.pk}")
-    by = _user(job)
+    by = job_creator(job)
     progress.total(1)
     signer = signer_open(identity_for(staff=by.staff), pin)
     copy = copy_request_fulfil(request=request, by=by, signer=signer)
