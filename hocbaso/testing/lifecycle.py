@@ -5,6 +5,7 @@ import datetime as dt
 
 from hocbaso.assessment.services import evaluations_save
 from hocbaso.directory.models import Enrolment, Pupil, TeachingAssignment
+from hocbaso.records.corrections import correction_approve, correction_request
 from hocbaso.records.issuance import records_issue
 from hocbaso.records.locks import data_lock
 from hocbaso.records.outcomes import year_results_assess
@@ -72,3 +73,15 @@ def sign_and_issue(w):
     school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
     seal = signer_open(identity_for(school=w.school), SEAL_PIN)
     return records_issue(school_year=w.year, by=w.owner.user, seal_signer=seal)
+
+
+def correct_and_reissue(w):
+    """After ``sign_and_issue``: the pupil's Toán score corrected (9 → 10), approved by the principal, signed again
+    by the homeroom teacher and the principal, and issued as version 2, which supersedes version 1."""
+    correction = correction_request(enrolment=w.enrolment, field="subjects.toan.score", new_value=10,
+                                    reason="Nhập nhầm điểm kiểm tra cuối năm.", by=w.member.user)
+    correction_approve(correction=correction, by=w.owner.user)
+    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
+    school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
+    records_issue(school_year=w.year, by=w.owner.user)
+    return correction

@@ -9,16 +9,12 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from hocbaso.records.corrections import correction_approve, correction_request
-from hocbaso.records.issuance import records_issue
 from hocbaso.records.models import IssuedRecord
-from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.signing.ca import TITLE_PRINCIPAL, TITLE_TEACHER, CertificateAuthority
 from hocbaso.signing.pades import SignJob
 from hocbaso.signing.signers import BuiltinSigner
 from hocbaso.signing.testing.pdfs import PRINCIPAL_BOX, TEACHER_BOX, simple_pdf
-from hocbaso.testing.lifecycle import open_signer, sign_and_issue
-from hocbaso.testing.people import PRINCIPAL_PIN, TEACHER_PIN
+from hocbaso.testing.lifecycle import correct_and_reissue, sign_and_issue
 from hocbaso.verify.files import VERDICTS, file_check
 
 pytestmark = pytest.mark.slow
@@ -98,12 +94,7 @@ def test_issued_pdf_is_authentic_and_current(client, issued, school):
 
 def test_version_one_after_a_correction_is_authentic_but_superseded(client, issued, school):
     w = school
-    correction = correction_request(enrolment=w.enrolment, field="subjects.toan.score", new_value=10,
-                                    reason="Nhập nhầm điểm kiểm tra cuối năm.", by=w.member.user)
-    correction_approve(correction=correction, by=w.owner.user)
-    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
-    school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
-    records_issue(school_year=w.year, by=w.owner.user)
+    correct_and_reissue(w)
     v2 = IssuedRecord.objects.get(enrolment=w.enrolment, version=2)
 
     old = file_check(read(issued.pdf))

@@ -17,15 +17,11 @@ from hocbaso.exchange.archive.read import archive_open, audit_check
 from hocbaso.exchange.archive.registry import registry_rows
 from hocbaso.exchange.archive.restore import archive_restore
 from hocbaso.exchange.archive.write import archive_build
-from hocbaso.records.corrections import correction_approve, correction_request
-from hocbaso.records.issuance import records_issue
 from hocbaso.records.models import IssuedRecord, RecordWithdrawal
 from hocbaso.records.selectors import issued_status
-from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.testing.archive import work_projection
 from hocbaso.testing.exchange import flip_in_signed_pdf, members, rezip
-from hocbaso.testing.lifecycle import open_signer, sign_and_issue
-from hocbaso.testing.people import PRINCIPAL_PIN, TEACHER_PIN
+from hocbaso.testing.lifecycle import correct_and_reissue, sign_and_issue
 
 STATUS = {"current": "current", "superseded": "superseded", "withdrawn": "withdrawn"}
 
@@ -35,12 +31,7 @@ def archived(school, tmp_path):
     """Three records issued, one corrected (version 2 supersedes version 1), one withdrawn; archived."""
     w = school
     sign_and_issue(w)
-    correction = correction_request(enrolment=w.enrolment, field="subjects.toan.score", new_value=10,
-                                    reason="Nhập nhầm điểm kiểm tra cuối năm.", by=w.member.user)
-    correction_approve(correction=correction, by=w.owner.user)
-    class_sign(school_class=w.class4a, by=w.member.user, signer=open_signer(w.member, TEACHER_PIN))
-    school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
-    records_issue(school_year=w.year, by=w.owner.user)
+    correct_and_reissue(w)
     withdrawn = IssuedRecord.objects.exclude(enrolment=w.enrolment).order_by("record_id").first()
     RecordWithdrawal.objects.create(issued_record=withdrawn, reason="Phát hành nhầm.", withdrawn_by=w.owner.user)
     w.archive = tmp_path / "luu-tru.zip"
