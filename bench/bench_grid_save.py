@@ -68,12 +68,13 @@ def build_school():
     """The school, its year and a homeroom teacher (who teaches every class of the benchmark)."""
     from django.contrib.auth import get_user_model
 
-    from hocbaso.directory.models import District, Province, Role, School, SchoolYear, Staff, StaffRole
+    from hocbaso.directory.models import (TWO_LEVEL_GOVERNMENT_FROM, Commune, Province, Role, School, SchoolPlacement,
+                                          SchoolYear, Staff, StaffRole)
 
-    province = Province.objects.create(code="67", name="Tỉnh Đắk Nông")
-    district = District.objects.create(province=province, code="6701", name="Huyện Đắk Song")
-    school = School.objects.create(district=district, code="67000190", name="Trường Tiểu học Đo Tốc Độ",
-                                   commune="Xã Trường Xuân")
+    province = Province.objects.create(code="68", name="Tỉnh Lâm Đồng")
+    commune = Commune.objects.create(province=province, code="24712", name="xã Trường Xuân")
+    school = School.objects.create(code="67000190", name="Trường Tiểu học Đo Tốc Độ")
+    SchoolPlacement.objects.create(school=school, since=TWO_LEVEL_GOVERNMENT_FROM, province=province, commune=commune)
     year = SchoolYear.objects.create(school=school, name="2024-2025", start_date=dt.date(2024, 9, 5),
                                      end_date=dt.date(2025, 5, 31))
     user = get_user_model().objects.create_user(username="gvcn.bench", password="bench-password")

@@ -14,9 +14,9 @@ from django.core.management import call_command, execute_from_command_line, get_
 # name -> (needs the database, one line in plain words)
 COMMANDS = {
     "serve": (True, "Chạy ứng dụng web (mặc định http://127.0.0.1:8000), nạp trường mẫu và in các tài khoản mẫu."),
-    "demo": (True, "Tạo (hoặc làm mới) phòng GD&ĐT và trường mẫu với một năm học đã đánh giá đầy đủ."),
-    "assess": (False, "Kiểm tra một học bạ (tệp JSON hocbaso.record/1) theo Thông tư 27 và tính kết quả."),
-    "export-record": (True, "In học bạ một năm học của một học sinh theo định dạng hocbaso.record/1."),
+    "demo": (True, "Tạo (hoặc làm mới) trường mẫu, tài khoản UBND xã và Sở GD&ĐT, với một năm học đã đánh giá đầy đủ."),
+    "assess": (False, "Kiểm tra một học bạ (tệp JSON hocbaso.record/2 hoặc /1) theo Thông tư 27 và tính kết quả."),
+    "export-record": (True, "In học bạ một năm học của một học sinh theo định dạng hocbaso.record/2."),
     "render": (True, "Xuất PDF học bạ của cả trường hoặc một lớp (dùng mọi nhân CPU)."),
     "extract-record": (False, "In dữ liệu học bạ được đính kèm trong một tệp PDF."),
     "lock": (True, "Chốt dữ liệu một lớp hoặc cả trường (--due: chốt tự động khi đến ngày chốt)."),
@@ -28,8 +28,8 @@ COMMANDS = {
     "audit": (True, "audit verify: kiểm tra nhật ký thay đổi, chỉ ra mục đầu tiên bị sửa, xóa hoặc đảo thứ tự."),
     "transfer": (True, "Chuyển trường: lập gói học bạ có đóng dấu và liên kết tải về; trường nhận kiểm tra rồi nhận học sinh."),
     "copy": (True, "Cấp bản sao học bạ (toàn bộ quá trình học tập, ghi BẢN SAO và số lần cấp, hiệu trưởng ký số)."),
-    "submit": (True, "Chép gói học bạ có đóng dấu của các lớp để nộp Phòng/Sở GD&ĐT."),
-    "receive": (True, "Phòng/Sở GD&ĐT: kiểm tra các gói học bạ nhận được, đếm theo trường và lớp."),
+    "submit": (True, "Chép gói học bạ có đóng dấu của các lớp để nộp Sở GD&ĐT."),
+    "receive": (True, "Sở GD&ĐT, UBND xã/phường: kiểm tra các gói học bạ nhận được, đếm theo trường và lớp."),
     "archive": (True, "Lưu trữ cuối năm: một tệp ZIP gồm học bạ, sổ đăng ký, nhật ký, danh mục, mã băm từng tệp."),
     "restore": (True, "Khôi phục bản lưu trữ cuối năm vào hệ thống chưa có năm học đó."),
     "worker": (True, "Chạy các tác vụ nền (xuất PDF, ký số, phát hành) — dùng khi vận hành thật."),

@@ -1,4 +1,4 @@
-"""The demo district and school: Trường Tiểu học Trung Vương, modelled on the first field report.
+"""The demo school and its offices: Trường Tiểu học Trung Vương, modelled on the first field report.
 
 The people, the classes and the pupils are made here, their evaluations in ``evaluations``; ``lifecycle`` signs
 and issues their records. Deterministic (one random seed) and idempotent: every object is found by its natural
@@ -21,8 +21,9 @@ from hocbaso.assessment.models import SubjectEvaluation, YearResult
 from hocbaso.assessment.services import evaluations_save
 from hocbaso.demo import people, places
 from hocbaso.demo.evaluations import evaluation_entries, year_results_save
-from hocbaso.directory.models import (District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear,
-                                      Staff, StaffRole, TeachingAssignment, Term)
+from hocbaso.directory.models import (EARLIEST_PLACEMENT, TWO_LEVEL_GOVERNMENT_FROM, Commune, District, Enrolment,
+                                      Province, Pupil, Role, School, SchoolClass, SchoolPlacement, SchoolYear, Staff,
+                                      StaffRole, TeachingAssignment, Term)
 from hocbaso.records.outcomes import year_results_assess
 from hocbaso.tt27 import catalogue
 
@@ -90,11 +91,11 @@ def _user(username: str, report: Report, password_hash: str, *, superuser: bool 
     return user
 
 
-def _staff(report, password_hash, username, full_name, gender, roles, *, title="", school=None, district=None,
+def _staff(report, password_hash, username, full_name, gender, roles, *, title="", school=None, commune=None,
            province=None, accounts=True, role_label=""):
     user = _user(username, report, password_hash)
     staff = _upsert(Staff, report, {"user": user}, {"full_name": full_name, "gender": gender, "title": title,
-                                                    "school": school, "district": district, "province": province})
+                                                    "school": school, "commune": commune, "province": province})
     for role in roles:
         _upsert(StaffRole, report, {"staff": staff, "role": role}, {})
     if accounts:
@@ -103,20 +104,28 @@ def _staff(report, password_hash, username, full_name, gender, roles, *, title="
 
 
 def _directory(report: Report, password_hash: str):
-    province = _upsert(Province, report, {"code": "67"}, {"name": places.PROVINCE})
-    district = _upsert(District, report, {"code": "6706"}, {"province": province, "name": places.DISTRICT})
+    old_province = _upsert(Province, report, {"code": "67"}, {"name": places.PROVINCE})
+    district = _upsert(District, report, {"code": "6706"}, {"province": old_province, "name": places.DISTRICT})
+    province = _upsert(Province, report, {"code": places.NEW_PROVINCE_CODE}, {"name": places.NEW_PROVINCE})
+    commune = _upsert(Commune, report, {"code": places.NEW_COMMUNE_CODE},
+                      {"province": province, "name": places.NEW_COMMUNE})
     school = _upsert(School, report, {"code": SCHOOL_CODE}, {
-        "district": district, "name": "Trường Tiểu học Trung Vương", "commune": places.COMMUNE,
+        "name": "Trường Tiểu học Trung Vương",
         "address": "Thôn 1, xã Trường Xuân, huyện Đắk Song, tỉnh Đắk Nông", "phone": "02613.507.507"})
+    # In its district until the two-level government of 1/7/2025, in xã Trường Xuân, Lâm Đồng since.
+    _upsert(SchoolPlacement, report, {"school": school, "since": EARLIEST_PLACEMENT},
+            {"province": old_province, "district": district, "commune_name": places.COMMUNE})
+    _upsert(SchoolPlacement, report, {"school": school, "since": TWO_LEVEL_GOVERNMENT_FROM},
+            {"province": province, "commune": commune})
     year = _upsert(SchoolYear, report, {"school": school, "name": SCHOOL_YEAR}, {
         "start_date": dt.date(2024, 9, 5), "end_date": dt.date(2025, 5, 31), "lock_date": dt.date(2025, 5, 31)})
     _upsert(Term, report, {"school_year": year, "number": 1},
             {"start_date": dt.date(2024, 9, 5), "end_date": dt.date(2025, 1, 11)})
     _upsert(Term, report, {"school_year": year, "number": 2},
             {"start_date": dt.date(2025, 1, 13), "end_date": dt.date(2025, 5, 31)})
-    _staff(report, password_hash, "phong.daksong", "Nguyễn Thị Minh Thu", "female", [Role.DISTRICT_OFFICER],
-           title="Trưởng phòng GD&ĐT", district=district, role_label="Phòng GD&ĐT (xem thống kê)")
-    _staff(report, password_hash, "so.daknong", "Hoàng Văn Phong", "male", [Role.PROVINCE_OFFICER],
+    _staff(report, password_hash, "ubnd.truongxuan", "Nguyễn Thị Minh Thu", "female", [Role.COMMUNE_OFFICER],
+           title="Trưởng phòng Văn hóa – Xã hội", commune=commune, role_label="UBND xã Trường Xuân (xem thống kê)")
+    _staff(report, password_hash, "so.lamdong", "Hoàng Văn Phong", "male", [Role.PROVINCE_OFFICER],
            title="Chuyên viên Sở GD&ĐT", province=province, role_label="Sở GD&ĐT (xem thống kê)")
     return school, year
 

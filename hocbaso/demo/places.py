@@ -1,9 +1,16 @@
-"""Places around Trường Tiểu học Trung Vương (xã Trường Xuân, huyện Đắk Song, tỉnh Đắk Nông)."""
+"""Places around Trường Tiểu học Trung Vương: xã Trường Xuân, tỉnh Lâm Đồng since 1/7/2025 (before: xã Trường
+Xuân, huyện Đắk Song, tỉnh Đắk Nông). Addresses are free text and keep the names people wrote."""
 
 VILLAGES = ["Thôn 1", "Thôn 2", "Thôn 3", "Thôn 4", "Thôn 5", "Thôn 6", "Thôn 7", "Bon Bu Bơ", "Bon Bu Păh", "Bon Ja Lú"]
 COMMUNE = "Xã Trường Xuân"
 DISTRICT = "Huyện Đắk Song"
 PROVINCE = "Tỉnh Đắk Nông"
+# Since 1/7/2025 (Nghị quyết 202/2025/QH15): Đắk Nông merged into Lâm Đồng (68); Trường Xuân and Nâm N'Jang
+# form xã Trường Xuân. The commune's code here is the demo's, not checked against Quyết định 19/2025/QĐ-TTg.
+NEW_PROVINCE_CODE = "68"
+NEW_PROVINCE = "Tỉnh Lâm Đồng"
+NEW_COMMUNE_CODE = "24712"
+NEW_COMMUNE = "xã Trường Xuân"
 OTHER_COMMUNES = ["Xã Nâm N'Jang", "Xã Đắk Môl", "Thị trấn Đức An", "Xã Thuận Hạnh", "Xã Nam Bình"]
 # Where families came from (quê quán): many moved to the Central Highlands from the north and the centre.
 HOMETOWNS = ["Xã Trường Xuân, Huyện Đắk Song, Tỉnh Đắk Nông", "Xã Nghi Xuân, Huyện Nghi Lộc, Tỉnh Nghệ An",

@@ -1,6 +1,10 @@
 """The school directory: offices, schools, years, classes, staff, pupils and enrolments.
 
-Sở GD&ĐT (province office) → Phòng GD&ĐT (district office) → trường (school).
+Since 1/7/2025 (two levels of local government, Nghị quyết 202/2025/QH15): tỉnh (province, whose Sở GD&ĐT
+guides and reports) → xã / phường (commune or ward, whose UBND manages the public primary schools; Nghị định
+142/2025/NĐ-CP) → trường (school). A school's place is dated (``SchoolPlacement``): it can move to another
+commune or province, and each record names what was in force on its date. The district (huyện, with its
+Phòng GD&ĐT) survives only as a historical attribute of placements before 1/7/2025.
 """
 
 import re
@@ -12,6 +16,11 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+# The hierarchy's models live in ``places`` (one theme); importing them here registers them with the app and
+# lets the rest of the code import every directory model from this one module.
+from hocbaso.directory.places import (COMMUNE_PREFIXES, EARLIEST_PLACEMENT, TWO_LEVEL_GOVERNMENT_FROM,  # noqa: F401
+                                      Commune, District, Province, SchoolPlacement, as_in_sentence,
+                                      commune_code_validator, province_code_validator, without_unit)
 from hocbaso.tt27 import catalogue
 
 SCHOOL_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
@@ -38,48 +47,12 @@ class Gender(models.TextChoices):
     FEMALE = "female", "Nữ"
 
 
-class Province(models.Model):
-    """Tỉnh / thành phố, whose Sở GD&ĐT oversees the districts."""
-
-    code = models.CharField("mã tỉnh", max_length=4, unique=True)
-    name = models.CharField("tên tỉnh", max_length=120)
-
-    class Meta:
-        verbose_name = "tỉnh"
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def office_name(self) -> str:
-        return f"Sở Giáo dục và Đào tạo {self.name}"
-
-
-class District(models.Model):
-    """Quận / huyện, whose Phòng GD&ĐT oversees the primary schools."""
-
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="districts")
-    code = models.CharField("mã huyện", max_length=6, unique=True)
-    name = models.CharField("tên huyện", max_length=120)
-
-    class Meta:
-        verbose_name = "quận/huyện"
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def office_name(self) -> str:
-        return f"Phòng Giáo dục và Đào tạo {self.name}"
-
-
 class School(models.Model):
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="schools")
+    """A primary school; ``code`` is its Ministry code, an opaque identifier (it does not change when the school
+    moves). Where it stands in the hierarchy is in ``placements``."""
+
     code = models.CharField("mã trường", max_length=8, unique=True, validators=[school_code_validator])
     name = models.CharField("tên trường", max_length=200)
-    commune = models.CharField("xã/phường", max_length=120, blank=True)
     address = models.CharField("địa chỉ", max_length=300, blank=True)
     phone = models.CharField("điện thoại", max_length=30, blank=True)
 
@@ -89,15 +62,6 @@ class School(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def place_name(self) -> str:
-        """The place written before the date in signatures ("Trường Xuân, ngày …")."""
-        commune = self.commune
-        for prefix in ("Xã ", "Phường ", "Thị trấn "):
-            if commune.startswith(prefix):
-                return commune[len(prefix):]
-        return commune or self.district.name
 
 
 class SchoolYear(models.Model):
@@ -148,7 +112,7 @@ class Role(models.TextChoices):
     HOMEROOM_TEACHER = "homeroom_teacher", "Giáo viên chủ nhiệm"
     SUBJECT_TEACHER = "subject_teacher", "Giáo viên bộ môn"
     CLERK = "clerk", "Văn thư"
-    DISTRICT_OFFICER = "district_officer", "Cán bộ Phòng GD&ĐT"
+    COMMUNE_OFFICER = "commune_officer", "Cán bộ UBND xã/phường"
     PROVINCE_OFFICER = "province_officer", "Cán bộ Sở GD&ĐT"
 
 
@@ -156,7 +120,9 @@ SCHOOL_ROLES = {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.HOMEROOM_TEACHER, Role
 
 
 class Staff(models.Model):
-    """A person who works for a school or an education office; may have a login."""
+    """A person who works for a school, a commune office (UBND xã/phường) or a province office (Sở GD&ĐT); may
+    have a login. ``district`` is historical: a former Phòng GD&ĐT officer keeps it, seeing nothing, until
+    given a commune or a province."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="staff")
@@ -167,18 +133,23 @@ class Staff(models.Model):
     phone = models.CharField("điện thoại", max_length=30, blank=True)
     email = models.EmailField(blank=True)
     school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
-    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
     province = models.ForeignKey(Province, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="staff",
+                                 verbose_name="Phòng GD&ĐT cũ")
 
     class Meta:
         verbose_name = "cán bộ, giáo viên"
         ordering = ["full_name"]
         constraints = [
-            # A person belongs to exactly one organisation: a school, a district office or a province office.
+            # A person belongs to exactly one organisation: a school, a commune office or a province office;
+            # or, a former district officer not yet given one, to none (and sees nothing).
             models.CheckConstraint(
-                condition=(Q(school__isnull=False, district__isnull=True, province__isnull=True)
-                           | Q(school__isnull=True, district__isnull=False, province__isnull=True)
-                           | Q(school__isnull=True, district__isnull=True, province__isnull=False)),
+                condition=(Q(school__isnull=False, commune__isnull=True, province__isnull=True)
+                           | Q(school__isnull=True, commune__isnull=False, province__isnull=True)
+                           | Q(school__isnull=True, commune__isnull=True, province__isnull=False)
+                           | Q(school__isnull=True, commune__isnull=True, province__isnull=True,
+                               district__isnull=False)),
                 name="staff_one_organisation"),
         ]
 

@@ -1,10 +1,15 @@
 """Reads over the school directory, scoped to what a user may see."""
 
+import datetime as dt
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
-from hocbaso.directory.models import Enrolment, EnrolmentStatus, Role, School, SchoolClass, Staff
+from hocbaso.directory.models import (Enrolment, EnrolmentStatus, Role, School, SchoolClass, SchoolPlacement, Staff,
+                                      without_unit)
 
 
 def vietnamese_sort_key(full_name: str) -> tuple:
@@ -40,8 +45,112 @@ def staff_for_user(user) -> Staff | None:
     return getattr(user, "staff", None) if user.is_authenticated else None
 
 
+# ---------------------------------------------------------------------- the hierarchy: province → commune → school
+
+@dataclass(frozen=True)
+class SchoolPlace:
+    """A school's place on a date, as documents print it.
+
+    From 1/7/2025: the province (``province_code`` two digits), the commune or ward (``commune_code`` five
+    digits, ``commune_name`` as written in a sentence, "xã Trường Xuân") and its managing authority
+    (``authority_name``, "UBND xã Trường Xuân"). Before: the province, the district (``district_name``,
+    historical) with its Phòng GD&ĐT as the authority ("Phòng GD&ĐT Đắk Song", as the headers wrote it), and the commune as then written (no code). A school
+    never placed has every field empty."""
+
+    province_code: str = ""
+    province_name: str = ""
+    commune_code: str = ""
+    commune_name: str = ""
+    authority_name: str = ""
+    district_name: str = ""
+    since: dt.date | None = None
+
+    @property
+    def place_name(self) -> str:
+        """The place before the date of a signature ("Trường Xuân, ngày …"): the commune, else the district."""
+        return without_unit(self.commune_name or self.district_name)
+
+    @property
+    def province_office(self) -> str:
+        """The Sở GD&ĐT's name ("Sở Giáo dục và Đào tạo Tỉnh Lâm Đồng")."""
+        return f"Sở Giáo dục và Đào tạo {self.province_name}" if self.province_name else ""
+
+
+def _place(placement: SchoolPlacement) -> SchoolPlace:
+    commune, district = placement.commune, placement.district
+    return SchoolPlace(
+        province_code=placement.province.code, province_name=placement.province.name,
+        commune_code=commune.code if commune else "",
+        commune_name=commune.name if commune else placement.commune_name,
+        authority_name=commune.authority_name if commune else (district.header_name if district else ""),
+        district_name=district.name if district else "", since=placement.since)
+
+
+def school_places(schools: Iterable[School | int], on: dt.date | None = None) -> dict[int, SchoolPlace]:
+    """Each school's place as of ``on`` (today by default), by school id; in two queries whatever the number.
+
+    Every school asked for is in the answer; one not placed by that date has an empty ``SchoolPlace()``."""
+    on = on or timezone.localdate()
+    ids = [s if isinstance(s, int) else s.pk for s in schools]
+    places = {school_id: SchoolPlace() for school_id in ids}
+    rows = (SchoolPlacement.objects.filter(school_id__in=ids, since__lte=on)
+            .select_related("province", "commune", "district").order_by("school_id", "since"))
+    for placement in rows:  # later placements overwrite earlier ones
+        places[placement.school_id] = _place(placement)
+    return places
+
+
+def school_place(school: School | int, on: dt.date | None = None) -> SchoolPlace:
+    """One school's place as of ``on`` (see ``school_places``)."""
+    school_id = school if isinstance(school, int) else school.pk
+    return school_places([school_id], on)[school_id]
+
+
+def school_names(school: School, on: dt.date | None = None) -> dict:
+    """The school's managing authority, commune and province as a manifest writes them (as of ``on``, today by
+    default): ``{"authority", "commune", "province"}``."""
+    place = school_places([school], on)[school.pk]
+    return {"authority": place.authority_name, "commune": place.commune_name, "province": place.province_name}
+
+
+def placements_in_force(on: dt.date | None = None) -> QuerySet[SchoolPlacement]:
+    """The placement in force on ``on`` (today by default) of every placed school, one row per school."""
+    on = on or timezone.localdate()
+    latest = (SchoolPlacement.objects.filter(school_id=OuterRef("school_id"), since__lte=on)
+              .order_by("-since").values("pk")[:1])
+    return SchoolPlacement.objects.filter(pk=Subquery(latest))
+
+
+def schools_placed(*, commune_id: int | None = None, province_id: int | None = None,
+                   on: dt.date | None = None) -> QuerySet[School]:
+    """The schools of a commune, or of a province, as of ``on`` (today by default)."""
+    placements = placements_in_force(on)
+    if commune_id is not None:
+        placements = placements.filter(commune_id=commune_id)
+    if province_id is not None:
+        placements = placements.filter(province_id=province_id)
+    return School.objects.filter(pk__in=placements.values("school_id"))
+
+
+def office_covers(staff: Staff, school: School | int) -> bool:
+    """Whether a commune or province officer's office has ``school`` today (a commune its schools, a Sở its
+    province's)."""
+    if not (staff.commune_id or staff.province_id):
+        return False
+    place = placements_in_force().filter(school_id=school if isinstance(school, int) else school.pk).first()
+    if place is None:
+        return False
+    return place.commune_id == staff.commune_id if staff.commune_id else place.province_id == staff.province_id
+
+
+def is_officer(staff: Staff | None) -> bool:
+    """A commune or province office's account (reads its schools, changes nothing in them)."""
+    return bool(staff is not None and (staff.commune_id or staff.province_id))
+
+
 def schools_visible_to(user) -> QuerySet[School]:
-    """Schools a user may see: their own school, or every school of their district/province office."""
+    """Schools a user may see: their own school, or every school placed today in their commune (commune
+    office) or province (Sở GD&ĐT). A former district officer not yet given an office sees none."""
     staff = staff_for_user(user)
     if user.is_superuser:
         return School.objects.all()
@@ -49,9 +158,11 @@ def schools_visible_to(user) -> QuerySet[School]:
         return School.objects.none()
     if staff.school_id:
         return School.objects.filter(pk=staff.school_id)
-    if staff.district_id:
-        return School.objects.filter(district_id=staff.district_id)
-    return School.objects.filter(district__province_id=staff.province_id)
+    if staff.commune_id:
+        return schools_placed(commune_id=staff.commune_id)
+    if staff.province_id:
+        return schools_placed(province_id=staff.province_id)
+    return School.objects.none()
 
 
 def classes_visible_to(user, school: School, school_year_name: str | None = None) -> QuerySet[SchoolClass]:
@@ -61,7 +172,7 @@ def classes_visible_to(user, school: School, school_year_name: str | None = None
     if school_year_name:
         classes = classes.filter(school_year__name=school_year_name)
     staff = staff_for_user(user)
-    if user.is_superuser or (staff and (staff.district_id or staff.province_id)):
+    if user.is_superuser or is_officer(staff):
         pass
     elif staff is None or staff.school_id != school.pk:
         return classes.none()

@@ -31,7 +31,7 @@ def attachment_name(school_year: str, *, single: bool) -> str:
 # Key order of the embedded JSON: the spec's order where it gives one, other keys sorted after.
 _ORDER = {
     (): tuple(record_format.RECORD),
-    ("school",): ("code", "name", "district", "province"),
+    ("school",): ("code", "name", "authority", "commune", "district", "province"),
     ("pupil",): ("identity_number", "full_name", "gender", "birth_date", "ethnicity", "nationality", "birthplace",
                  "hometown", "address", "father_name", "mother_name", "guardian_name", "registry_number"),
     ("subjects", "*"): ("code", "rating", "score", "comment"),
@@ -135,10 +135,10 @@ def extract_records(pdf: bytes) -> dict[str, dict]:
             if not (name == ATTACHMENT or (name.startswith("hocbaso-record-") and name.endswith(".json"))):
                 continue
             record = json.loads(spec.get_file().read_bytes().decode("utf-8"))
-            if isinstance(record, dict) and record.get("format") == "hocbaso.record/1":
+            if isinstance(record, dict) and record.get("format") in record_format.FORMATS:
                 found[record.get("school_year") or name] = record
     if not found:
-        raise NoRecordError("Tệp PDF không chứa dữ liệu học bạ đính kèm (hocbaso.record/1).")
+        raise NoRecordError("Tệp PDF không chứa dữ liệu học bạ đính kèm (hocbaso.record).")
     return dict(sorted(found.items()))
 
 

@@ -103,7 +103,8 @@ class Renderer:
 
         ``verify_url``: the QR code's target (``{lookup_code}`` is filled in); no QR without it.
         ``copy_number``: when set, every page carries "BẢN SAO — Lần cấp: N" (a certified copy).
-        ``place``: the place before the signature date; the district's name by default."""
+        ``place``: the place before the signature date; the record's commune by default (its district on a
+        record issued before 1/7/2025)."""
         return self._year(record, verify_url=verify_url, copy_number=copy_number, place=place)
 
     def year_with_boxes(self, record: dict, *, verify_url: str | None = None, copy_number: int | None = None,
@@ -175,7 +176,8 @@ class Renderer:
                      "school": views.school_view(records[0]), "copy_number": group[0][2], "cover": None,
                      "footer": "", "years": years, "batch": True}
         attachments = [{"name": f"{index}-{ATTACHMENT}", "school_year": record["school_year"],
-                        "json": canonical_json(record).decode("utf-8")} for index, record in enumerate(records)]
+                        "format": record["format"], "json": canonical_json(record).decode("utf-8")}
+                       for index, record in enumerate(records)]
         pdf = self._compiler.compile(
             sys_inputs={"view": json.dumps(page_view, ensure_ascii=False),
                         "records": json.dumps(attachments, ensure_ascii=False)},
@@ -229,15 +231,14 @@ class Renderer:
             raise ValueError("render_history needs at least one record")
         records = sorted(nfc(records), key=lambda r: r["school_year"])
         latest = records[-1]
-        commune = nfc(commune) if commune else None
+        commune = nfc(latest["school"].get("commune") or commune or "") or None
         given_place = nfc(place) if place else None
         place = given_place or (views.without_prefix(commune) if commune else None)
-        latest_school = latest["school"].get("code")
 
         def year_place(record):
-            # The commune is the latest school's: a year at another school (before a transfer) is dated
-            # at that school's district unless the caller named the place.
-            return given_place or (place if record["school"].get("code") == latest_school else None)
+            # Each year is dated where its record says (its commune, or its district before 1/7/2025), as when
+            # it was issued, unless the caller named the place.
+            return given_place
 
         pupil = latest["pupil"]
         page_view = {
@@ -258,7 +259,8 @@ class Renderer:
 
     def _compile(self, page_view: dict, records: list[dict]) -> bytes:
         attachments = [{"name": attachment_name(r["school_year"], single=len(records) == 1),
-                        "school_year": r["school_year"], "json": canonical_json(r).decode("utf-8")}
+                        "school_year": r["school_year"], "format": r["format"],
+                        "json": canonical_json(r).decode("utf-8")}
                        for r in records]
         return self._compiler.compile(
             sys_inputs={"view": json.dumps(page_view, ensure_ascii=False),

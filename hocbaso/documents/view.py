@@ -50,8 +50,10 @@ def place_date(place: str, iso: str | None) -> str:
 
 
 def default_place(record: dict) -> str:
-    """The place written before the date when the caller gives none: the district's name."""
-    return without_prefix(record["school"].get("district") or "") or BLANK
+    """The place written before the date when the caller gives none: the record's commune (from 1/7/2025), else
+    its district (records issued before, which named no commune)."""
+    school = record["school"]
+    return without_prefix(school.get("commune") or school.get("district") or "") or BLANK
 
 
 def rating_in_words(scale: dict[str, str], letter: str | None) -> str:
@@ -99,13 +101,20 @@ def _completion(record: dict) -> list[str]:
 
 
 def school_view(record: dict, *, commune: str | None = None) -> dict:
-    """The school as the header prints it: Sở GD&ĐT and Phòng GD&ĐT lines, then the school's name."""
+    """The school as the header prints it: the managing body's lines, then the school's name.
+
+    As of the record's date: from 1/7/2025 the commune's People's Committee ("UBND xã Trường Xuân", the record's
+    ``authority``); before, the Sở GD&ĐT above the district's Phòng GD&ĐT (``hocbaso.record/1`` records, which
+    name only the district). ``commune``: the commune to print when the record names none."""
     school = record["school"]
     province, district = school.get("province") or "", school.get("district") or ""
-    return {"name": school["name"], "code": school.get("code") or "", "commune": commune or "",
+    province_office = f"Sở GD&ĐT {without_prefix(province)}" if province else "Sở GD&ĐT"
+    authority = school.get("authority")
+    if authority is None:  # hocbaso.record/1
+        authority = f"Phòng GD&ĐT {without_prefix(district)}" if district else "Phòng GD&ĐT"
+    return {"name": school["name"], "code": school.get("code") or "", "commune": school.get("commune") or commune or "",
             "district": district, "province": province,
-            "province_office": f"Sở GD&ĐT {without_prefix(province)}" if province else "Sở GD&ĐT",
-            "district_office": f"Phòng GD&ĐT {without_prefix(district)}" if district else "Phòng GD&ĐT"}
+            "authorities": [province_office, authority] if district else [authority]}
 
 
 def year_view(record: dict, *, verify_url: str | None = None, place: str | None = None) -> dict:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from hocbaso.assessment.selectors import is_locked
 from hocbaso.directory.models import ClassKind, SchoolClass
-from hocbaso.directory.selectors import vietnamese_sort_key
+from hocbaso.directory.selectors import school_places, vietnamese_sort_key
 from hocbaso.portal.selectors import class_sheet_codes
 from hocbaso.records.outcomes import year_results_refresh
 from hocbaso.records.selectors import enrolments_for_records
@@ -103,7 +103,7 @@ def class_summary_pdf(summary: dict) -> bytes:
     year = school_class.school_year
     view = {
         "title": f"BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ GIÁO DỤC CỦA LỚP {school_class.name}",
-        "school": year.school.name, "office": year.school.district.office_name,
+        "school": year.school.name, "office": school_places([year.school])[year.school.pk].authority_name,
         "subtitle": f"Năm học {year.name} — {summary['period_name']}",
         "homeroom": school_class.homeroom_teacher.full_name if school_class.homeroom_teacher else "",
         "subjects": [{"name": s["name"], "tested": s["tested"]} for s in summary["subjects"]],
@@ -131,4 +131,4 @@ def _scale_in_words(scale: dict[str, str]) -> str:
 
 def _place_date(school) -> str:
     today = timezone.localdate()
-    return f"{school.place_name}, ngày {today.day} tháng {today.month} năm {today.year}"
+    return f"{school_places([school])[school.pk].place_name}, ngày {today.day} tháng {today.month} năm {today.year}"

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hocbaso.assessment.selectors import locks_for_classes
 from hocbaso.directory.models import SchoolClass
-from hocbaso.directory.selectors import class_pupils, classes_visible_to, schools_visible_to, staff_for_user
+from hocbaso.directory.selectors import (class_pupils, classes_visible_to, school_places, schools_visible_to,
+                                         staff_for_user)
 from hocbaso.jobs.selectors import active_job
 from hocbaso.portal import summary as summaries
 from hocbaso.portal.messages import grid_messages
@@ -37,7 +38,7 @@ from hocbaso.web.pins import PinForm
 
 def _class_for(request, class_id: int):
     """The class and the user's rights in it; 404 when the class is invisible to the user."""
-    school_class = (SchoolClass.objects.select_related("school_year__school__district__province", "homeroom_teacher")
+    school_class = (SchoolClass.objects.select_related("school_year__school", "homeroom_teacher")
                     .filter(pk=class_id).first())
     if school_class is None:
         raise Http404(_("Không tìm thấy lớp, hoặc bạn không có quyền xem lớp này."))
@@ -66,12 +67,13 @@ def api_login_required(view):
 
 @login_required
 def home(request):
-    schools = list(schools_visible_to(request.user).select_related("district__province"))
+    schools = list(schools_visible_to(request.user))
+    places = school_places(schools[:50])
     blocks = []
     for school in schools[:50]:
         year = school.years.order_by("-name").first()
         classes = list(classes_visible_to(request.user, school, year.name if year else None)) if year else []
-        blocks.append({"school": school, "year": year, "classes": classes,
+        blocks.append({"school": school, "place": places[school.pk], "year": year, "classes": classes,
                        "pupil_total": sum(c.pupil_count for c in classes),
                        "dashboard": bool(year) and school_access(request.user, school).dashboard})
     return render(request, "portal/home.html", {"staff": staff_for_user(request.user), "blocks": blocks,

@@ -6,8 +6,11 @@ enrolment here, any current issued record of that year here, the latest record r
 package (``ImportedRecord``), and (unless ``issued_only``) the record built from the year's evaluations.
 """
 
+import datetime as dt
+
 from hocbaso.core.files import ascii_slug
-from hocbaso.directory.models import Enrolment, Pupil
+from hocbaso.directory.models import Enrolment, Pupil, School
+from hocbaso.directory.selectors import school_places
 from hocbaso.records.drafts import verify_url_template
 from hocbaso.records.models import ImportedRecord, IssuedRecord
 from hocbaso.records.selectors import current_issued, enrolments_for_records, record_build
@@ -102,8 +105,8 @@ def pupil_history_render(*, pupil: Pupil, verify_url: str | None = None, copy_nu
 def history_render(*, pupil: Pupil, records: list[dict], history: list[dict], verify_url: str | None = None,
                    copy_number: int | None = None) -> bytes:
     """``records`` and ``history`` (from ``pupil_history``) as one PDF/A-3b: the cover, the identity page with
-    the school-history table, then one page per school year; every year's ``hocbaso.record/1`` attached. The
-    cover shows the pupil's latest school here (its commune from the directory).
+    the school-history table, then one page per school year; every year's record attached. The cover shows
+    the pupil's latest school here, named as its latest record names it (``cover_commune``).
 
     ``verify_url``: the QR codes' target, ``{lookup_code}`` filled in per year (by default the site's public
     verification page; years not issued have no QR). ``copy_number``: a certified copy (Bản sao)."""
@@ -111,7 +114,18 @@ def history_render(*, pupil: Pupil, records: list[dict], history: list[dict], ve
 
     school = _latest_school(pupil)
     return render_history(records, history=history, verify_url=verify_url or verify_url_template(),
-                          copy_number=copy_number, commune=school.commune or None)
+                          copy_number=copy_number, commune=cover_commune(school, records))
+
+
+def cover_commune(school: School, records: list[dict]) -> str | None:
+    """The commune a history's cover prints: the latest record's own (``hocbaso.record/2``), else the one the
+    school stood in on that record's date (a record of 2024-2025 keeps the commune as then written)."""
+    latest = max(records, key=lambda r: r["school_year"]) if records else None
+    if latest and latest["school"].get("commune"):
+        return latest["school"]["commune"]
+    effective = ((latest or {}).get("issuance") or {}).get("effective_date")
+    on = dt.date.fromisoformat(effective[:10]) if effective else None
+    return school_places([school], on)[school.pk].commune_name or None
 
 
 def _latest_school(pupil: Pupil):

@@ -10,6 +10,7 @@ from django.db import transaction
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.files import file_read, file_write
 from hocbaso.directory.models import SchoolClass
+from hocbaso.directory.selectors import school_names
 from hocbaso.records.models import ClassPackage, IssuedRecord
 from hocbaso.records.selectors import current_issued
 from hocbaso.signing.packages import manifest_sheet_task, package_open, package_zip, seal_sheet
@@ -85,12 +86,13 @@ def _class_package_plan(school_class: SchoolClass) -> tuple[list, dict, dict]:
     year = school_class.school_year
     issued = list(current_issued(IssuedRecord.objects.filter(enrolment__school_class=school_class))
                   .defer("record", "signers").order_by("pupil_name", "record_id"))
+    names = school_names(year.school)
     manifest = {"format": "hocbaso.class-package/1", "school": year.school.code, "school_name": year.school.name,
-                "school_year": year.name, "class_name": school_class.name,
+                **names, "school_year": year.name, "class_name": school_class.name,
                 "records": [{"record_id": r.record_id, "version": r.version, "lookup_code": r.lookup_code,
                              "identity_number": r.identity_number, "pupil_name": r.pupil_name,
                              "file": f"records/{r.record_id}.pdf", "sha256": r.sha256} for r in issued]}
-    sheet = dict(left=year.school.name, right=f"Năm học {year.name}",
+    sheet = dict(authority=names["authority"], left=year.school.name, right=f"Năm học {year.name}",
                  title=f"Danh sách học bạ số phát hành — lớp {school_class.name}",
                  subtitle=f"{len(issued)} học bạ · Năm học {year.name}",
                  columns=["STT", "Họ và tên", "Mã số định danh học bạ", "Phiên bản", "SHA-256"],

@@ -1,10 +1,11 @@
-"""Reads of the pupil-year: the record as a ``hocbaso.record/1`` document (see docs/record-format.md) and who
+"""Reads of the pupil-year: the record as a ``hocbaso.record/2`` document (see docs/record-format.md) and who
 answers for each subject of a class."""
 
 from django.db.models import Prefetch
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
-from hocbaso.directory.models import Enrolment, Pupil, Role, SchoolClass, Staff, TeachingAssignment
+from hocbaso.directory.models import Enrolment, Pupil, Role, School, SchoolClass, Staff, TeachingAssignment
+from hocbaso.directory.selectors import SchoolPlace, school_places
 from hocbaso.records.models import IssuedRecord, RecordWithdrawal
 from hocbaso.tt27 import FORMAT, catalogue
 from hocbaso.tt27.catalogue import YEAR_END
@@ -12,7 +13,7 @@ from hocbaso.tt27.record_format import TERM_PERIODS
 
 
 # What record_build reads through an enrolment besides its evaluations.
-RECORD_RELATIONS = ("pupil", "school_class__homeroom_teacher", "school_class__school_year__school__district__province",
+RECORD_RELATIONS = ("pupil", "school_class__homeroom_teacher", "school_class__school_year__school",
                     "year_result")
 
 
@@ -94,9 +95,34 @@ def _absences(result: YearResult | None):
     return {"excused": result.days_absent_excused or 0, "unexcused": result.days_absent_unexcused or 0}
 
 
-def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_results: bool = True) -> dict:
-    """The pupil-year as a ``hocbaso.record/1`` dict, keys in the spec's order.
+def school_block(school: School, place: SchoolPlace) -> dict:
+    """The record's ``school``: names as of the place's date (its managing authority, the commune, the district
+    only before 1/7/2025, the province)."""
+    block = {"code": school.code, "name": school.name, "authority": place.authority_name}
+    if place.commune_name:
+        block["commune"] = place.commune_name
+    if place.district_name:
+        block["district"] = place.district_name
+    block["province"] = place.province_name
+    return block
 
+
+def record_school(school: School, cache: dict | None = None) -> dict:
+    """The record's ``school`` block as of today, kept in ``cache`` (the ``principals`` cache) per school."""
+    key = ("school", school.pk)
+    if cache is not None and key in cache:
+        return cache[key]
+    block = school_block(school, school_places([school])[school.pk])
+    if cache is not None:
+        cache[key] = block
+    return block
+
+
+def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_results: bool = True) -> dict:
+    """The pupil-year as a ``hocbaso.record/2`` dict, keys in the spec's order; the school named as placed
+    today (the record is built to be signed and issued now).
+
+    ``principals``: a cache shared by calls over many pupils (principals' names, schools' blocks).
     With ``with_results`` the stored computed fields (outcome, award, completion) are included;
     without, they are null (what ``hocbaso assess`` takes as input).
     """
@@ -126,8 +152,7 @@ def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_r
         "school_year": year.name,
         "grade": klass.grade,
         "class_name": klass.name,
-        "school": {"code": school.code, "name": school.name, "district": school.district.name,
-                   "province": school.district.province.name},
+        "school": record_school(school, principals),
         "pupil": {
             "identity_number": pupil.identity_number,
             "full_name": pupil.full_name,

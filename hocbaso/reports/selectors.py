@@ -1,4 +1,4 @@
-"""Statistics for district (Phòng) and province (Sở) offices: schools, classes, pupils,
+"""Statistics for commune (UBND xã/phường) and province (Sở GD&ĐT) offices: schools, classes, pupils,
 records issued and the distribution of outcomes, per school and in total."""
 
 from collections import Counter, defaultdict
@@ -17,7 +17,7 @@ OUTCOME_KEYS = (*catalogue.OUTCOMES, "none")
 def school_statistics(schools, school_year: str) -> dict:
     """Per school and in total: classes, pupils (studying), records issued (current versions),
     outcomes (HTXS/HTT/HT/CHT, ``none`` when not yet computed) and awards."""
-    schools = list(schools.select_related("district") if hasattr(schools, "select_related") else schools)
+    schools = list(schools)
     ids = [s.pk for s in schools]
     classes = dict(SchoolClass.objects.filter(school_year__school_id__in=ids, school_year__name=school_year)
                    .values("school_year__school_id").annotate(n=Count("pk")).values_list("school_year__school_id", "n"))

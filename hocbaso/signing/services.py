@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import Role, School, Staff
+from hocbaso.directory.selectors import school_places
 from hocbaso.signing.ca import (TITLE_PRINCIPAL, TITLE_SUBJECT_TEACHER, TITLE_TEACHER, CertificateAuthority,
                                 load_pem_certificates)
 from hocbaso.signing.errors import SigningSetupError, WrongPinError
@@ -97,7 +98,7 @@ def identity_issue(*, pin: str, by, staff: Staff | None = None, school: School |
     if school is None or (staff is not None and staff.school_id != school.pk):
         raise SigningSetupError("Chỉ cán bộ của trường mới được cấp chứng thư số ký học bạ của trường.")
     ca = deployment_ca()
-    province = school.district.province.name
+    province = school_places([school])[school.pk].province_name
     if staff is not None:
         identity_id = f"staff-{staff.pk}"
         ident = ca.issue_person(identity_id, full_name=staff.full_name, title=title_for(staff),

@@ -12,10 +12,12 @@ FONTS = HERE.parent / "documents" / "fonts"
 
 
 def sheet_pdf(*, left: str, right: str, title: str, subtitle: str, columns: list[str], widths: list[str],
-              rows: list[list[str]], signer_title: str, signer_name: str, attachment: str, payload: dict) -> bytes:
+              rows: list[list[str]], signer_title: str, signer_name: str, attachment: str, payload: dict,
+              authority: str = "") -> bytes:
     """A4 PDF of one table with ``payload`` attached as ``attachment`` (JSON, sorted keys, UTF-8).
-    ``widths``: typst column widths as text ("auto", "1fr", "2fr", "3cm")."""
-    view = {"left": left, "right": right, "title": title, "subtitle": subtitle, "columns": columns,
+    ``widths``: typst column widths as text ("auto", "1fr", "2fr", "3cm"). ``authority``: the managing body
+    printed above ``left`` (the school's name), as a record's header does."""
+    view = {"authority": authority, "left": left, "right": right, "title": title, "subtitle": subtitle, "columns": columns,
             "widths": widths, "rows": [[str(cell) for cell in row] for row in rows],
             "signer_title": signer_title, "signer_name": signer_name}
     inputs = {"view": json.dumps(view, ensure_ascii=False), "attachment": attachment,

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from hocbaso.assessment.services import evaluations_save
-from hocbaso.directory.models import (District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear,
-                                      Staff, StaffRole, TeachingAssignment)
+from hocbaso.directory.models import (EARLIEST_PLACEMENT, TWO_LEVEL_GOVERNMENT_FROM, Commune, District, Enrolment,
+                                      Province, Pupil, Role, School, SchoolClass, SchoolPlacement, SchoolYear, Staff,
+                                      StaffRole, TeachingAssignment)
 from hocbaso.testing.lifecycle import lifecycle_school, year_end_entries
 from hocbaso.testing.people import PASSWORD, PRINCIPAL, SCHOOL, TEACHER, make_staff
 
@@ -31,13 +32,26 @@ class World:
     """The objects a test needs, by name."""
 
 
+def place_in_history(school: School, district: District, *, commune_name: str = "") -> SchoolPlacement:
+    """Place ``school`` in ``district`` from always (the placement an installation's migration gives a school)."""
+    return SchoolPlacement.objects.create(school=school, since=EARLIEST_PLACEMENT, province=district.province,
+                                          district=district, commune_name=commune_name)
+
+
 @pytest.fixture
 def world(db, django_user_model):
     w = World()
-    w.province = Province.objects.create(code="67", name="Tỉnh Đắk Nông")
-    w.district = District.objects.create(province=w.province, code="6701", name="Huyện Đắk Song")
-    w.school = School.objects.create(district=w.district, code="67000199", name=SCHOOL, commune="Xã Trường Xuân")
-    w.other_school = School.objects.create(district=w.district, code="67000198", name="Trường Tiểu học Bên Cạnh")
+    # Today's hierarchy (since 1/7/2025): Lâm Đồng → xã Trường Xuân → the schools; before, Đắk Nông → Đắk Song.
+    w.old_province = Province.objects.create(code="67", name="Tỉnh Đắk Nông")
+    w.district = District.objects.create(province=w.old_province, code="6701", name="Huyện Đắk Song")
+    w.province = Province.objects.create(code="68", name="Tỉnh Lâm Đồng")
+    w.commune = Commune.objects.create(province=w.province, code="24712", name="xã Trường Xuân")
+    w.school = School.objects.create(code="67000199", name=SCHOOL)
+    w.other_school = School.objects.create(code="67000198", name="Trường Tiểu học Bên Cạnh")
+    for school in (w.school, w.other_school):
+        place_in_history(school, w.district, commune_name="Xã Trường Xuân" if school == w.school else "")
+        SchoolPlacement.objects.create(school=school, since=TWO_LEVEL_GOVERNMENT_FROM, province=w.province,
+                                       commune=w.commune)
     w.year = SchoolYear.objects.create(school=w.school, name="2024-2025", start_date=dt.date(2024, 9, 5),
                                        end_date=dt.date(2025, 5, 31), lock_date=dt.date(2025, 5, 31))
     w.other_year = SchoolYear.objects.create(school=w.other_school, name="2024-2025", start_date=dt.date(2024, 9, 5),
@@ -69,10 +83,10 @@ def world(db, django_user_model):
 
 @pytest.fixture
 def people(world, django_user_model):
-    """``world`` plus a vice-principal, a clerk, district and province officers (and one of another province)."""
+    """``world`` plus a vice-principal, a clerk, commune and province officers (and one of another province)."""
     world.vice = make_staff(django_user_model, world.school, "phohieutruong", "Trần Thị Hương", Role.VICE_PRINCIPAL)
     world.clerk = make_staff(django_user_model, world.school, "vanthu", "Bùi Thị Hân", Role.CLERK)
-    for attr, username, org, role in (("district", "phong", {"district": world.district}, Role.DISTRICT_OFFICER),
+    for attr, username, org, role in (("commune", "ubndxa", {"commune": world.commune}, Role.COMMUNE_OFFICER),
                                       ("province", "so", {"province": world.province}, Role.PROVINCE_OFFICER)):
         user = django_user_model.objects.create_user(username=username, password=PASSWORD)
         staff = Staff.objects.create(user=user, full_name=f"Cán bộ {username}", **org)

@@ -10,7 +10,7 @@ PRINCIPAL = "Đoàn Trung Quế"  # world.owner
 TEACHER_PIN, PRINCIPAL_PIN, SEAL_PIN, ENGLISH_PIN = "246810", "135790", "975310", "112233"
 
 # Everyone the portal's authorization tests try, on top of ``people``.
-PERSONAS = ("anonymous", "owner", "vice", "clerk", "member", "colleague", "english", "outsider", "district",
+PERSONAS = ("anonymous", "owner", "vice", "clerk", "member", "colleague", "english", "outsider", "commune",
             "province", "province_other")
 
 

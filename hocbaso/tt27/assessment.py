@@ -7,7 +7,7 @@ from typing import Any
 from hocbaso.tt27 import catalogue
 from hocbaso.tt27.errors import RuleError
 from hocbaso.tt27.evaluations import check_evaluations
-from hocbaso.tt27.record_format import FORMAT, check_record, nfc
+from hocbaso.tt27.record_format import FORMAT, FORMATS, check_record, nfc
 from hocbaso.tt27.results import check_results, missing_results
 from hocbaso.tt27.values import is_int
 
@@ -65,8 +65,9 @@ def assess(record: dict, *, normalized: bool = False) -> Assessment:
         raise UnreadableRecord(f'Thiếu trường "format": đây không phải học bạ theo định dạng {FORMAT}.')
     if not normalized:
         record = nfc(record)
-    if record["format"] != FORMAT:
-        raise UnreadableRecord(f'Định dạng "{record["format"]}" không được hỗ trợ; chỉ đọc được {FORMAT}.')
+    if record["format"] not in FORMATS:
+        raise UnreadableRecord(f'Định dạng "{record["format"]}" không được hỗ trợ; chỉ đọc được '
+                               f'{", ".join(FORMATS)}.')
 
     errors = check_record(record)
     grade = record.get("grade") if is_int(record.get("grade")) and record.get("grade") in catalogue.GRADES else None

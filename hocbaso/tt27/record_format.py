@@ -1,4 +1,4 @@
-"""The shape of a ``hocbaso.record/1`` document (docs/record-format.md).
+"""The shape of a ``hocbaso.record/2`` document (docs/record-format.md); ``hocbaso.record/1`` still reads.
 
 This module checks keys and JSON types, with the checks of single values (dates, identity number, grade,
 school year …) from ``values``. It does not judge the evaluations against TT27: which subjects, ratings and
@@ -22,7 +22,11 @@ from hocbaso.tt27.values import (Check, boolean, count, grade, identity_number, 
                                  iso_datetime, join, nullable, one_of, positive_number, school_year, text)
 from hocbaso.tt27.wording import competence_name, period_name, quality_name, subject_name
 
-FORMAT = "hocbaso.record/1"
+FORMAT = "hocbaso.record/2"
+# Every version this module reads, oldest first; records are written in ``FORMAT``. /1 named the school's
+# district (before 1/7/2025); /2 names its managing authority and commune, the district only when one existed.
+FORMAT_V1 = "hocbaso.record/1"
+FORMATS = (FORMAT_V1, FORMAT)
 
 _LEADING_NUMBER = re.compile(r"[0-9]+", re.ASCII)
 
@@ -181,7 +185,20 @@ def periods(value, path, label):
     return errors
 
 
+# The school as of the record's date. ``authority``: its managing body as the header prints it ("UBND xã
+# Trường Xuân" from 1/7/2025; "Phòng GD&ĐT Đắk Song" before); ``commune`` as written in a
+# sentence ("xã Trường Xuân"); ``district`` only on a record dated before 1/7/2025.
 _SCHOOL = {
+    "code": Key("Mã trường", text()),
+    "name": Key("Tên trường", text()),
+    "authority": Key("Cơ quan quản lý trường", text()),
+    "commune": Key("Xã/phường", nullable(text()), required=False),
+    "district": Key("Quận/huyện (trước 01/07/2025)", nullable(text()), required=False),
+    "province": Key("Tỉnh/thành phố", text()),
+}
+
+# hocbaso.record/1: the district office managed the school.
+_SCHOOL_V1 = {
     "code": Key("Mã trường", text()),
     "name": Key("Tên trường", text()),
     "district": Key("Quận/huyện", text()),
@@ -262,12 +279,15 @@ RECORD = {
     "issuance": Key("Thông tin phát hành", nullable(issuance), required=False),
 }
 
+# hocbaso.record/1: the same but for the school.
+RECORD_V1 = {**RECORD, "school": Key("Thông tin trường", lambda v, p, lab: check_object(v, p, _SCHOOL_V1, label=lab))}
+
 
 def check_record(record: dict) -> list[RuleError]:
     """Every format error of an NFC-normalised record whose ``format`` is already known to be right,
     in the spec's key order; plus ``class_grade_mismatch`` when the class name's leading number
     is not the grade."""
-    errors = check_object(record, "", RECORD, label="Học bạ")
+    errors = check_object(record, "", RECORD_V1 if record.get("format") == FORMAT_V1 else RECORD, label="Học bạ")
     class_name, grade_ = record.get("class_name"), record.get("grade")
     if isinstance(class_name, str) and is_int(grade_):
         leading = _LEADING_NUMBER.match(class_name.strip())

@@ -8,7 +8,7 @@
 | homeroom teacher (GVCN)          | the whole class                       | subjects not assigned to someone else, |
 |                                  |                                       | qualities, competences, year-end page  |
 | subject teacher (GVBM)           | the class list, their subject's sheet | their subject in the classes assigned  |
-| district / province officer      | every class of their schools          | nothing                                |
+| commune / province officer       | every class of their schools          | nothing                                |
 | anyone else                      | nothing                               | nothing                                |
 
 A homeroom teacher enters every subject of the class except those a teaching assignment gives
@@ -20,8 +20,8 @@ sheet of a visible class that the user may not see or change.
 
 from dataclasses import dataclass, field
 
-from hocbaso.directory.models import Role, School, SchoolClass, Staff, TeachingAssignment
-from hocbaso.directory.selectors import staff_for_user
+from hocbaso.directory.models import Role, School, SchoolClass, TeachingAssignment
+from hocbaso.directory.selectors import is_officer, office_covers, staff_for_user
 from hocbaso.records.selectors import subjects_needing_signoff
 from hocbaso.tt27 import catalogue
 
@@ -67,21 +67,13 @@ class ClassAccess:
 NO_ACCESS = ClassAccess()
 
 
-def _office_covers(staff: Staff, school: School) -> bool:
-    if staff.district_id:
-        return staff.district_id == school.district_id
-    if staff.province_id:
-        return staff.province_id == school.district.province_id
-    return False
-
-
 def class_access(user, school_class: SchoolClass) -> ClassAccess:
     """The user's rights in ``school_class`` (see the module's table)."""
     if not getattr(user, "is_authenticated", False):
         return NO_ACCESS
     school = school_class.school_year.school
     staff = staff_for_user(user)
-    if user.is_superuser or (staff is not None and _office_covers(staff, school)):
+    if user.is_superuser or (staff is not None and office_covers(staff, school)):
         return ClassAccess(view=True, view_all=True)
     if staff is None or staff.school_id != school.pk:
         return NO_ACCESS
@@ -139,7 +131,7 @@ def can_reset_password(user, staff) -> bool:
 # |-----------------------------|------------|-----------------------------|-------------|-------------|---------------|
 # | principal                   | yes        | yes                         | —           | —           | any field     |
 # | vice-principal, clerk       | read       | —                           | —           | —           | —             |
-# | district / province officer | read       | —                           | —           | —           | —             |
+# | commune / province officer  | read       | —                           | —           | —           | —             |
 # | homeroom teacher of a class | —          | —                           | their class | —           | their fields  |
 # | subject teacher             | —          | —                           | —           | their subj. | their subject |
 # A school the user may not see answers 404; a visible school whose dashboard they may not open, 403.
@@ -158,7 +150,7 @@ def school_access(user, school: School) -> SchoolAccess:
     if not getattr(user, "is_authenticated", False):
         return SchoolAccess()
     staff = staff_for_user(user)
-    if user.is_superuser or (staff is not None and _office_covers(staff, school)):
+    if user.is_superuser or (staff is not None and office_covers(staff, school)):
         return SchoolAccess(visible=True, dashboard=True)
     if staff is None or staff.school_id != school.pk:
         return SchoolAccess()
@@ -226,13 +218,13 @@ def can_cancel_job(user, job) -> bool:
 # | principal                   | yes                 | yes         | yes                 | yes                |
 # | vice-principal              | yes                 | —           | yes                 | —                  |
 # | clerk                       | yes                 | yes         | yes                 | —                  |
-# | district / province officer | read                | —           | —                   | —                  |
+# | commune / province officer  | read                | —           | —                   | —                  |
 # | teachers                    | — (403)             | —           | —                   | —                  |
 # Evaluations are imported from a class page by whoever may enter them (each cell checked: ClassAccess).
-# Receiving class packages submitted by schools (phòng/sở): district and province officers.
+# Receiving class packages submitted by schools: commune and province officers.
 
 OFFICE_ROLES = {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.CLERK}
-OFFICER_ROLES = {Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER}
+OFFICER_ROLES = {Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER}
 
 
 @dataclass(frozen=True)
@@ -255,7 +247,7 @@ def exchange_access(user, school: School) -> ExchangeAccess:
 
 
 def can_receive_submissions(user) -> bool:
-    """District and province officers receive the class packages their schools submit."""
+    """Commune and province officers receive the class packages their schools submit."""
     staff = staff_for_user(user)
     return bool(getattr(user, "is_authenticated", False)
-                and (user.is_superuser or (staff is not None and staff.roles & OFFICER_ROLES)))
+                and (user.is_superuser or (is_officer(staff) and staff.roles & OFFICER_ROLES)))

@@ -11,8 +11,7 @@ from hocbaso.directory.models import SchoolClass, SchoolYear
 def school_year_arg(school: str | None, year: str | None) -> SchoolYear:
     if not (school and year):
         raise CommandError("Cần --school MÃ_TRƯỜNG và --year YYYY-YYYY.")
-    school_year = SchoolYear.objects.filter(school__code=school, name=year).select_related(
-        "school__district__province").first()
+    school_year = SchoolYear.objects.filter(school__code=school, name=year).select_related("school").first()
     if school_year is None:
         raise CommandError(f"Không tìm thấy năm học {year} của trường {school}.")
     return school_year

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from hocbaso.directory.models import (Enrolment, EnrolmentStatus, Pupil, Role, School, SchoolClass, SchoolYear, Staff,
                                       StaffRole, TeachingAssignment, Term, identity_number_validator,
-                                      school_code_validator, validate_school_year)
+                                      school_code_validator, validate_school_year, without_unit)
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def test_full_clean_applies_the_formats_to_pupils_schools_and_years(world):
         Pupil(**pupil_fields(world.school, identity_number="12345")).full_clean()
     assert set(pupil.value.message_dict) == {"identity_number"}
     with pytest.raises(ValidationError) as school:
-        School(district=world.district, code="6700", name="Trường Tiểu học Mới").full_clean()
+        School(code="6700", name="Trường Tiểu học Mới").full_clean()
     assert set(school.value.message_dict) == {"code"}
     with pytest.raises(ValidationError) as year:
         SchoolYear(school=world.school, name="2025-2027", start_date=dt.date(2025, 9, 5),
@@ -125,10 +125,13 @@ def test_a_year_has_each_term_once(world):
 def test_a_staff_member_belongs_to_exactly_one_organisation(world):
     assert violates_constraint(lambda: Staff.objects.create(full_name="Không Ở Đâu"))
     assert violates_constraint(lambda: Staff.objects.create(full_name="Hai Nơi", school=world.school,
-                                                            district=world.district))
-    assert violates_constraint(lambda: Staff.objects.create(full_name="Hai Sở", district=world.district,
+                                                            commune=world.commune))
+    assert violates_constraint(lambda: Staff.objects.create(full_name="Hai Sở", commune=world.commune,
                                                             province=world.province))
     assert not violates_constraint(lambda: Staff.objects.create(full_name="Ở Sở", province=world.province))
+    assert not violates_constraint(lambda: Staff.objects.create(full_name="Ở Xã", commune=world.commune))
+    # A former district officer not yet given a commune or a province: no organisation but the old district.
+    assert not violates_constraint(lambda: Staff.objects.create(full_name="Phòng Cũ", district=world.district))
 
 
 def test_a_staff_member_has_each_role_once(world):
@@ -192,17 +195,17 @@ def test_a_pupils_subjects_are_the_compulsory_ones_and_the_chosen_ones_in_the_ho
 
 # --- names the pages and the học bạ print -------------------------------------------------------------------
 
-def test_the_offices_are_named_after_their_province_and_district(world):
-    assert world.province.office_name == "Sở Giáo dục và Đào tạo Tỉnh Đắk Nông"
+def test_the_offices_are_named_after_their_province_district_and_commune(world):
+    assert world.province.office_name == "Sở Giáo dục và Đào tạo Tỉnh Lâm Đồng"
     assert world.district.office_name == "Phòng Giáo dục và Đào tạo Huyện Đắk Song"
+    assert world.commune.authority_name == "UBND xã Trường Xuân"  # the default: UBND and the name as written
 
 
-@pytest.mark.parametrize("commune, place", [("Xã Trường Xuân", "Trường Xuân"), ("Phường Nghĩa Đức", "Nghĩa Đức"),
-                                            ("Thị trấn Đức An", "Đức An"), ("Đắk Mol", "Đắk Mol"),
-                                            ("", "Huyện Đắk Song")])
-def test_the_place_before_a_signature_date_is_the_commune_without_its_kind(world, commune, place):
-    school = School(district=world.district, code="67000111", name="Trường Tiểu học Mới", commune=commune)
-    assert school.place_name == place
+@pytest.mark.parametrize("commune, place", [("Xã Trường Xuân", "Trường Xuân"), ("phường Nghĩa Đức", "Nghĩa Đức"),
+                                            ("Thị trấn Đức An", "Đức An"), ("đặc khu Phú Quốc", "Phú Quốc"),
+                                            ("Đắk Mol", "Đắk Mol")])
+def test_the_place_before_a_signature_date_is_the_commune_without_its_kind(commune, place):
+    assert without_unit(commune) == place
 
 
 def test_labels_shown_for_years_terms_classes_roles_and_assignments(world):

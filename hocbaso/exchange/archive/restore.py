@@ -16,8 +16,9 @@ from django.db import transaction
 
 from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.audit.services import Action, log_actions
-from hocbaso.directory.models import (District, Enrolment, Province, Pupil, School, SchoolClass, SchoolYear, Staff,
-                                      StaffRole, TeachingAssignment, Term)
+from hocbaso.directory.models import (EARLIEST_PLACEMENT, Commune, District, Enrolment, Province, Pupil, School,
+                                      SchoolClass, SchoolPlacement, SchoolYear, Staff, StaffRole, TeachingAssignment,
+                                      Term)
 from hocbaso.exchange.archive.format import (DRAFT_FIELDS, ENROLMENT_FIELDS, EVALUATION_FIELDS, PUPIL_FIELDS,
                                              STAFF_FIELDS, WORK_COUNTS, YEAR_RESULT_FIELDS, ArchiveRefused, date_read,
                                              datetime_read)
@@ -59,11 +60,27 @@ def _restore_directory(d: dict) -> tuple[SchoolYear, dict, dict, dict, dict]:
     for x in d["districts"]:
         districts[x["code"]], _ = District.objects.get_or_create(
             code=x["code"], defaults={"name": x["name"], "province": provinces[x["province"]]})
-    schools = {}
+    communes = {}
+    for x in d.get("communes", []):
+        communes[x["code"]], _ = Commune.objects.get_or_create(
+            code=x["code"], defaults={"name": x["name"], "authority_name": x["authority_name"],
+                                      "province": provinces[x["province"]]})
+    schools, placements = {}, []
     for s in d["schools"]:
-        schools[s["code"]], _ = School.objects.get_or_create(
-            code=s["code"], defaults={k: s[k] for k in ("name", "commune", "address", "phone")}
-            | {"district": districts[s["district"]]})
+        schools[s["code"]], created = School.objects.get_or_create(
+            code=s["code"], defaults={k: s[k] for k in ("name", "address", "phone")})
+        if created and "district" in s:  # an archive written before the placements: its one place, from always
+            placements.append(SchoolPlacement(school=schools[s["code"]], since=EARLIEST_PLACEMENT,
+                                              province=districts[s["district"]].province,
+                                              district=districts[s["district"]], commune_name=s.get("commune", "")))
+    new = {code for code, school in schools.items() if not school.placements.exists()}
+    for p in d.get("placements", []):
+        if p["school"] in new:
+            placements.append(SchoolPlacement(
+                school=schools[p["school"]], since=date_read(p["since"]), province=provinces[p["province"]],
+                commune=communes[p["commune"]] if p["commune"] else None,
+                district=districts[p["district"]] if p["district"] else None, commune_name=p["commune_name"]))
+    SchoolPlacement.objects.bulk_create(placements)
     school = schools[d["school"]]
     y = d["school_year"]
     year = SchoolYear.objects.create(school=school, name=y["name"], start_date=date_read(y["start_date"]),

@@ -21,7 +21,7 @@ from django.utils import timezone
 from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.audit.models import AuditEntry
 from hocbaso.audit.services import Action, log_actions
-from hocbaso.directory.models import Enrolment, School, SchoolYear, Staff, TeachingAssignment
+from hocbaso.directory.models import Enrolment, School, SchoolPlacement, SchoolYear, Staff, TeachingAssignment
 from hocbaso.exchange.archive.format import (AUDIT, CA_ROOT, DIRECTORY, DRAFT_FIELDS, ENROLMENT_FIELDS,
                                              EVALUATION_FIELDS, FORMAT, MANIFEST, PUPIL_FIELDS, REGISTRY, STAFF_FIELDS,
                                              VIETNAM, WORK, WORK_COUNTS, YEAR_RESULT_FIELDS, ArchiveRefused, to_iso,
@@ -39,16 +39,24 @@ def _directory(school_year: SchoolYear, users: set) -> dict:
     pupils = {e.pupil_id: e.pupil for e in enrolments}
     staff = list(Staff.objects.filter(school=school).select_related("user").prefetch_related("role_set")
                  .order_by("pk"))
-    schools = list(School.objects.filter(pk__in={school.pk, *(p.school_id for p in pupils.values())})
-                   .select_related("district__province").order_by("code"))
-    districts = {s.district_id: s.district for s in schools}
-    provinces = {d.province_id: d.province for d in districts.values()}
+    schools = list(School.objects.filter(pk__in={school.pk, *(p.school_id for p in pupils.values())}).order_by("code"))
+    placements = list(SchoolPlacement.objects.filter(school__in=schools)
+                      .select_related("school", "province", "commune__province", "district__province")
+                      .order_by("school__code", "since"))
+    districts = {p.district_id: p.district for p in placements if p.district_id}
+    communes = {p.commune_id: p.commune for p in placements if p.commune_id}
+    provinces = {x.province_id: x.province for x in [*placements, *districts.values(), *communes.values()]}
     users |= {s.user for s in staff if s.user is not None}
     return {
         "provinces": [{"code": p.code, "name": p.name} for p in provinces.values()],
         "districts": [{"code": d.code, "name": d.name, "province": d.province.code} for d in districts.values()],
-        "schools": [{"code": s.code, "name": s.name, "commune": s.commune, "address": s.address, "phone": s.phone,
-                     "district": s.district.code} for s in schools],
+        "communes": [{"code": c.code, "name": c.name, "authority_name": c.authority_name, "province": c.province.code}
+                     for c in communes.values()],
+        "schools": [{"code": s.code, "name": s.name, "address": s.address, "phone": s.phone} for s in schools],
+        "placements": [{"school": p.school.code, "since": to_iso(p.since), "province": p.province.code,
+                        "commune": p.commune.code if p.commune else None,
+                        "district": p.district.code if p.district else None, "commune_name": p.commune_name}
+                       for p in placements],
         "school": school.code,
         "school_year": {"name": school_year.name, "start_date": to_iso(school_year.start_date),
                         "end_date": to_iso(school_year.end_date), "lock_date": to_iso(school_year.lock_date)},

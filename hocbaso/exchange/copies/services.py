@@ -16,7 +16,7 @@ from hocbaso.exchange.models import CertifiedCopy, CopyRequest
 from hocbaso.exchange.roles import OFFICE_ROLES, office_only
 from hocbaso.records.drafts import verify_url_template
 from hocbaso.records.guards import LifecycleRefused, require_own_certificate, require_principal
-from hocbaso.records.history import pupil_history
+from hocbaso.records.history import cover_commune, pupil_history
 from hocbaso.records.known_files import KnownFile, known_file_finder
 from hocbaso.signing.packages import sha256
 
@@ -47,7 +47,7 @@ def copy_issue(*, pupil: Pupil, by, signer) -> CertifiedCopy:
         Pupil.objects.select_for_update().filter(pk=pupil.pk).first()  # one copy number at a time per pupil
         number = CertifiedCopy.objects.filter(pupil=pupil).count() + 1
         pdf, boxes = Renderer().history_with_boxes(records, history=history, verify_url=verify_url_template(),
-                                                   copy_number=number, commune=school.commune or None)
+                                                   copy_number=number, commune=cover_commune(school, records))
         now = timezone.now()
         signed = signer.sign_batch([SignJob(pdf, "HT", box=boxes.get("cover-principal"),
                                             reason=f"Cấp bản sao học bạ (lần cấp {number})",

@@ -24,7 +24,7 @@ from hocbaso.web.pages import class_summary_file_name
 def class_summary_xlsx(request, class_id: int, period: str):
     """One class's Bảng tổng hợp at one period as ``tong-hop-<school>-<year>-lop-<class>-<period>.xlsx``."""
     school_class, access = class_period_for(
-        request, class_id, period, related=("school_year__school__district__province", "homeroom_teacher"))
+        request, class_id, period, related=("school_year__school", "homeroom_teacher"))
     require(access.view_all, _("Bảng tổng hợp của lớp dành cho giáo viên chủ nhiệm và lãnh đạo nhà trường."))
     if period == catalogue.YEAR_END:
         year_results_refresh(list(enrolments_for_records().filter(school_class=school_class)), by=request.user,

@@ -82,7 +82,7 @@ def import_pupils(request, year_id: int):
 @require_http_methods(["GET", "POST"])
 def import_evaluations(request, class_id: int):
     """Nhập kết quả đánh giá of one class and period from Excel: each cell must be one the user may enter."""
-    school_class = (SchoolClass.objects.select_related("school_year__school__district__province")
+    school_class = (SchoolClass.objects.select_related("school_year__school")
                     .filter(pk=class_id).first())
     access = class_access(request.user, school_class) if school_class else None
     if school_class is None or not access.view:

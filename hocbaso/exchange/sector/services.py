@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from openpyxl import Workbook
 
-from hocbaso.directory.models import Enrolment, EnrolmentStatus
-from hocbaso.directory.selectors import vietnamese_sort_key
+from hocbaso.directory.models import Enrolment, EnrolmentStatus, without_unit
+from hocbaso.directory.selectors import school_places, vietnamese_sort_key
 from hocbaso.exchange.excel.writing import BORDER, HEADER_FILL, HEADER_FONT, TEXT_FORMAT, WRAP_CENTER, put, sheet_title
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.selectors import enrolments_for_records, record_build
@@ -196,7 +196,7 @@ def _pupil_document(enrolment, record: dict, period: str, term: str, principal_t
             "giaovienchunhiem": record["homeroom_teacher"] or None,
             "hieutruong": record["principal"] or None,
             "chucvugiamhieu": principal_title,
-            "diadanhphathanh": school.place_name,
+            "diadanhphathanh": without_unit(record["school"].get("commune") or record["school"].get("district") or ""),
         })
     return doc
 
@@ -215,6 +215,7 @@ def sector_export(*, school_year, term: str, only_valid: bool = False) -> Sector
     enrolments = sorted(enrolments, key=lambda e: (e.school_class.grade, e.school_class.name,
                                                    vietnamese_sort_key(e.pupil.full_name), e.pk))
     principals: dict = {}
+    place = school_places([school])[school.pk]
     pupils, failures = [], []
     for enrolment in enrolments:
         pupil = enrolment.pupil
@@ -229,8 +230,8 @@ def sector_export(*, school_year, term: str, only_valid: bool = False) -> Sector
         pupils.append(_pupil_document(enrolment, record, period, term, "Hiệu trưởng"))
     document = {
         "dinhdang": FORMAT,
-        "masogd": school.district.province.code,
-        "maphonggd": school.district.code,
+        "masogd": place.province_code,
+        "maxa": place.commune_code,
         "matruong": school.code,
         "tentruong": school.name,
         "namhoc": school_year.name,
@@ -280,7 +281,7 @@ def sector_workbook(export: SectorExport) -> Workbook:
     _write_table(workbook, "kiemtramadinhdanh", export.failures,
                  ["lop", "hovaten", "ngaysinh", "madinhdanh", "mahocsinh", "loi"])
     meta = workbook.create_sheet("thongtinxuat")
-    for r, key in enumerate(("dinhdang", "masogd", "maphonggd", "matruong", "tentruong", "namhoc", "hocky",
+    for r, key in enumerate(("dinhdang", "masogd", "maxa", "matruong", "tentruong", "namhoc", "hocky",
                              "thoidiem", "ngayxuat"), start=1):
         put(meta, r, 1, key).font = HEADER_FONT
         put(meta, r, 2, export.document[key], number_format=TEXT_FORMAT)

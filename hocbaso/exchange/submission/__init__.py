@@ -1,2 +1,2 @@
-"""The submission of every class's sealed package to the district/province office, and the office's check of
+"""The submission of every class's sealed package to the province office (Sở GD&ĐT), and the office's check of
 what schools submit. Format: docs/exchange.md."""

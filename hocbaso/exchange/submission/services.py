@@ -1,5 +1,5 @@
-"""Nộp gói học bạ lên Phòng/Sở: a school collects its latest sealed class packages into a folder to hand to
-the district or province office; an office's deployment receives such folders or ZIP files, checks each
+"""Nộp gói học bạ lên Sở GD&ĐT: a school collects its latest sealed class packages into a folder to hand to
+the province office; an office's deployment receives such folders or ZIP files, checks each
 package and counts the records per school and class. Format: docs/exchange.md, "Province submission"."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from hocbaso.directory.models import SchoolYear
+from hocbaso.directory.selectors import school_names
 from hocbaso.records.models import ClassPackage
 from hocbaso.signing.packages import package_open, sha256, signed_pdf_problems
 
@@ -48,7 +49,7 @@ def submission_collect(*, school_year: SchoolYear, out: Path) -> dict:
                                 "(phát hành học bạ có đóng dấu để lập gói).")
     out.mkdir(parents=True, exist_ok=True)
     index = {"format": FORMAT, "school": school.code, "school_name": school.name,
-             "district": school.district.name, "province": school.district.province.name,
+             **school_names(school),
              "school_year": school_year.name,
              "created_at": timezone.now().astimezone(VIETNAM).isoformat(timespec="seconds"),
              "packages": [], "missing": missing}

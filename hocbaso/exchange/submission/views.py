@@ -42,9 +42,9 @@ def submission_download(request, year, stem: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def receive(request):
-    """Phòng/Sở: check the class packages schools submitted (uploaded ZIP files) and count the records; nothing
+    """Sở GD&ĐT or UBND xã/phường: check the class packages schools submitted (uploaded ZIP files) and count the records; nothing
     is stored."""
-    require(can_receive_submissions(request.user), _("Trang này dành cho cán bộ Phòng/Sở GD&ĐT."))
+    require(can_receive_submissions(request.user), _("Trang này dành cho cán bộ Sở GD&ĐT và UBND xã/phường."))
     received, counts, error = [], [], None
     if request.method == "POST":
         uploads = request.FILES.getlist("files")

@@ -40,8 +40,8 @@ def test_exports_the_submission_and_the_offices_count(client, school, django_use
     assert hashlib.sha256(files[package["file"]]).hexdigest() == package["sha256"]
 
     officer = Staff.objects.create(user=django_user_model.objects.create_user("phong2", password="x"),
-                                   full_name="Cán bộ phòng", district=w.district)
-    StaffRole.objects.create(staff=officer, role=Role.DISTRICT_OFFICER)
+                                   full_name="Cán bộ xã", commune=w.commune)
+    StaffRole.objects.create(staff=officer, role=Role.COMMUNE_OFFICER)
     login(client, officer)
     damaged = rezip({**members(files[package["file"]])})  # re-zipped unchanged: still valid
     page = client.post(reverse("exchange:receive"), {"files": [

@@ -20,6 +20,7 @@ from django.utils import timezone
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.files import file_read
 from hocbaso.directory.models import Enrolment, EnrolmentStatus, Pupil, School, SchoolClass, SchoolYear, Staff, nfc
+from hocbaso.directory.selectors import school_names
 from hocbaso.exchange.models import Transfer
 from hocbaso.exchange.roles import OFFICE_ROLES, office_only
 from hocbaso.records.guards import LifecycleRefused, require_principal
@@ -109,11 +110,11 @@ def transfer_package_build(*, pupil: Pupil, by, seal_signer, expires_in_days: in
             history += row.history
     history.sort(key=lambda h: h["school_year"])
     now = timezone.now()
-    manifest = {"format": FORMAT, "school": school.code, "school_name": school.name,
-                "district": school.district.name, "province": school.district.province.name,
+    names = school_names(school)
+    manifest = {"format": FORMAT, "school": school.code, "school_name": school.name, **names,
                 "created_at": now.astimezone(VIETNAM).isoformat(timespec="seconds"),
                 "pupil": pupil_block(pupil), "history": history, "records": entries}
-    sheet = {"left": school.name, "right": f"Ngày {now.astimezone(VIETNAM):%d/%m/%Y}",
+    sheet = {"authority": names["authority"], "left": school.name, "right": f"Ngày {now.astimezone(VIETNAM):%d/%m/%Y}",
              "title": f"Hồ sơ chuyển trường — học bạ số của học sinh {pupil.full_name}",
              "subtitle": f"Mã định danh: {pupil.identity_number or 'chưa có'} · Ngày sinh: "
                          f"{pupil.birth_date:%d/%m/%Y} · {len(entries)} học bạ",
@@ -237,7 +238,7 @@ def transfer_package_check(data: bytes, *, trust_roots=None, require_trusted: bo
             try:
                 record = extract_record(content)
             except Exception:
-                problems.append(f"{label}: không có dữ liệu học bạ đính kèm (hocbaso.record/1).")
+                problems.append(f"{label}: không có dữ liệu học bạ đính kèm (hocbaso.record).")
                 continue
             problems += _record_problems(entry, record, pupil)
             checked[name] = (record, report)

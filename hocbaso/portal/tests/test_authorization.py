@@ -18,7 +18,7 @@ from hocbaso.testing.people import PERSONAS, login_as
 from hocbaso.web.permissions import SHEET_TRAITS
 
 EVERYONE = {p: 200 for p in PERSONAS}
-SCHOOL_READERS = ("owner", "vice", "clerk", "district", "province")  # see every class of the school
+SCHOOL_READERS = ("owner", "vice", "clerk", "commune", "province")  # see every class of the school
 
 
 def logged_in(status: int, anonymous: int = 302, **others) -> dict:
@@ -74,7 +74,7 @@ CASES = [
     Case("portal:login_code", expect={p: 302 for p in PERSONAS}),  # nothing pending: back to the password
     Case("portal:logout", method="post", expect={p: 302 for p in PERSONAS}),
     Case("portal:set_language", method="post", form={"language": "en", "next": "/"}, expect={p: 302 for p in PERSONAS}),
-    Case("portal:two_factor", expect=logged_in(200, clerk=403, district=403, province=403, province_other=403,
+    Case("portal:two_factor", expect=logged_in(200, clerk=403, commune=403, province=403, province_other=403,
                                                 outsider=200)),
     Case("portal:password_change", expect=logged_in(200)),  # everyone signed in, for their own account only
     Case("portal:staff_passwords", expect=logged_in(403, owner=200)),  # the principal, for their school's accounts
@@ -202,9 +202,9 @@ CASES = [
     Case("exchange:copy_download", lambda w: [w.copy.pk], expect=school_page()),
     Case("exchange:archive", YEAR, method="post", writes=True, expect=school_page(ok=403, owner=302)),
     Case("exchange:archive_download", lambda w: [w.archive_job.pk], expect=school_page(ok=403, owner=200)),
-    Case("exchange:receive", expect=logged_in(403, district=200, province=200, province_other=200)),
+    Case("exchange:receive", expect=logged_in(403, commune=200, province=200, province_other=200)),
     Case("exchange:receive", method="post", writes=True,
-         expect=logged_in(403, district=200, province=200, province_other=200)),
+         expect=logged_in(403, commune=200, province=200, province_other=200)),
     Case("reports:statistics", expect=logged_in(200, member=403, colleague=403, english=403, clerk=403,
                                                 outsider=403)),
 ]

@@ -53,12 +53,12 @@ def test_class_page_is_hidden_from_other_teachers(client, world, who):
     assert client.get(reverse("portal:class_detail", args=[world.class4a.pk])).status_code == 404
 
 
-def test_district_officer_sees_schools_of_the_district(client, world, django_user_model):
+def test_commune_officer_sees_schools_of_the_commune(client, world, django_user_model):
     from hocbaso.directory.models import Role, Staff, StaffRole
 
-    user = django_user_model.objects.create_user("phong", password="x" * 10)
-    staff = Staff.objects.create(user=user, full_name="Cán Bộ Phòng", district=world.district)
-    StaffRole.objects.create(staff=staff, role=Role.DISTRICT_OFFICER)
+    user = django_user_model.objects.create_user("ubndxa", password="x" * 10)
+    staff = Staff.objects.create(user=user, full_name="Cán Bộ Xã", commune=world.commune)
+    StaffRole.objects.create(staff=staff, role=Role.COMMUNE_OFFICER)
     client.force_login(user)
     text = client.get(reverse("portal:home")).content.decode()
     assert "Trường Tiểu học Thử Nghiệm" in text and "Trường Tiểu học Bên Cạnh" in text

@@ -52,7 +52,7 @@ def test_principal_resets_a_teachers_password_and_the_teacher_must_choose_a_new_
 
 def test_only_the_principal_resets_and_only_in_their_school(client, people):
     stranger = people.outsider  # a teacher of another school
-    for who in ("vice", "clerk", "member", "district"):
+    for who in ("vice", "clerk", "member", "commune"):
         client.force_login(getattr(people, who).user)
         assert client.get(reverse("portal:staff_passwords")).status_code == 403
         assert client.post(reverse("portal:staff_passwords"), {"staff": people.colleague.pk}).status_code == 403

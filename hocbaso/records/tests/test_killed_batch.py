@@ -34,17 +34,17 @@ from django.contrib.auth import get_user_model
 from hocbaso.assessment.services import evaluations_save
 from hocbaso.testing.lifecycle import year_end_entries
 from hocbaso.testing.people import make_staff
-from hocbaso.directory.models import District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear
+from hocbaso.directory.models import Commune, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolPlacement, SchoolYear
 from hocbaso.records.locks import data_lock
 from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.signatures import class_sign
 from hocbaso.signing.services import identity_for, identity_issue, signer_open
 
 User = get_user_model()
-province = Province.objects.create(code="67", name="Tỉnh Đắk Nông")
-district = District.objects.create(province=province, code="6701", name="Huyện Đắk Song")
-school = School.objects.create(district=district, code="{school}", name="Trường Tiểu học Thử Nghiệm",
-                               commune="Xã Trường Xuân")
+province = Province.objects.create(code="68", name="Tỉnh Lâm Đồng")
+commune = Commune.objects.create(province=province, code="24712", name="xã Trường Xuân")
+school = School.objects.create(code="{school}", name="Trường Tiểu học Thử Nghiệm")
+SchoolPlacement.objects.create(school=school, since=dt.date(2025, 7, 1), province=province, commune=commune)
 year = SchoolYear.objects.create(school=school, name="{year}", start_date=dt.date(2024, 9, 5),
                                  end_date=dt.date(2025, 5, 31), lock_date=dt.date(2025, 5, 31))
 principal = make_staff(User, school, "hieutruong", "Đoàn Trung Quế", Role.PRINCIPAL)

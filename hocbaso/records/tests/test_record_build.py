@@ -19,10 +19,12 @@ def built(enrolment):
 def test_record_has_the_spec_keys_and_identity(world, fill_year):
     fill_year(world.enrolment, world.member.user)
     record = built(world.enrolment)
-    assert record["format"] == "hocbaso.record/1"
+    assert record["format"] == "hocbaso.record/2"
     assert (record["school_year"], record["grade"], record["class_name"]) == ("2024-2025", 4, "4A")
+    # Built today: the school as placed today (xã Trường Xuân, Lâm Đồng), no district.
     assert record["school"] == {"code": "67000199", "name": "Trường Tiểu học Thử Nghiệm",
-                                "district": "Huyện Đắk Song", "province": "Tỉnh Đắk Nông"}
+                                "authority": "UBND xã Trường Xuân", "commune": "xã Trường Xuân",
+                                "province": "Tỉnh Lâm Đồng"}
     assert record["pupil"]["identity_number"] == "067214001234"
     assert record["pupil"]["registry_number"] == "15/2020"
     assert [s["code"] for s in record["subjects"]] == list(catalogue.compulsory_subjects(4))

@@ -19,10 +19,10 @@ def test_counts_and_outcomes(world, fill_year):
     assert stats["total"]["pupils"] == 2
 
 
-def test_district_officer_sees_every_school_of_the_district(client, world, django_user_model):
-    user = django_user_model.objects.create_user("phong", password="x" * 10)
-    StaffRole.objects.create(staff=Staff.objects.create(user=user, full_name="Cán Bộ Phòng", district=world.district),
-                             role=Role.DISTRICT_OFFICER)
+def test_commune_officer_sees_every_school_of_the_commune(client, world, django_user_model):
+    user = django_user_model.objects.create_user("ubndxa", password="x" * 10)
+    StaffRole.objects.create(staff=Staff.objects.create(user=user, full_name="Cán Bộ Xã", commune=world.commune),
+                             role=Role.COMMUNE_OFFICER)
     client.force_login(user)
     text = client.get(reverse("reports:statistics")).content.decode()
     assert "Trường Tiểu học Thử Nghiệm" in text and "Trường Tiểu học Bên Cạnh" in text and "Tổng cộng (2 trường)" in text

@@ -1,5 +1,6 @@
 """Records for tests: ``valid_record(grade=4, **overrides)`` builds a complete, valid
-``hocbaso.record/1`` dict. Other apps may import it.
+``hocbaso.record/2`` dict (the school under today's commune); ``v1_record(...)`` the same as a
+``hocbaso.record/1`` issued before 1/7/2025 (the school under its district). Other apps may import them.
 
 By default every subject is rated T with score 8 where the grade has a periodic test, every
 quality and competence T: the outcome is HTT (Hoàn thành tốt). The computed fields are null,
@@ -41,12 +42,12 @@ def valid_record(grade: int = 4, **overrides) -> dict:
     """A complete valid record of ``grade`` in 2024-2025; ``overrides`` replace top-level keys
     (an override of ``...=DROP`` removes the key)."""
     record = {
-        "format": "hocbaso.record/1",
+        "format": "hocbaso.record/2",
         "school_year": SCHOOL_YEAR,
         "grade": grade,
         "class_name": f"{grade}A",
-        "school": {"code": "67000701", "name": "Trường Tiểu học Trung Vương",
-                   "district": "Huyện Đắk Song", "province": "Tỉnh Đắk Nông"},
+        "school": {"code": "67000701", "name": "Trường Tiểu học Trung Vương", "authority": "UBND xã Trường Xuân",
+                   "commune": "xã Trường Xuân", "province": "Tỉnh Lâm Đồng"},
         "pupil": {
             "identity_number": "067216001234",
             "full_name": "Nguyễn Thị Ánh Tuyết",
@@ -112,3 +113,12 @@ def issuance(version: int = 1, supersedes: str | None = None) -> dict:
     return {"record_id": "HB-67000701-2025-000123", "lookup_code": "K7QX-3MPA-9TZC",
             "effective_date": "2025-06-01", "version": version, "supersedes": supersedes,
             "issued_at": "2025-06-01T08:30:00+07:00"}
+
+
+V1_SCHOOL = {"code": "67000701", "name": "Trường Tiểu học Trung Vương", "district": "Huyện Đắk Song",
+             "province": "Tỉnh Đắk Nông"}
+
+
+def v1_record(grade: int = 4, **overrides) -> dict:
+    """``valid_record`` as ``hocbaso.record/1``: what was issued before 1/7/2025 (district, no authority)."""
+    return valid_record(grade, **{"format": "hocbaso.record/1", "school": copy.deepcopy(V1_SCHOOL), **overrides})

@@ -54,7 +54,7 @@ def test_stdin(tmp_path):
     assert done.returncode == 0 and json.loads(done.stdout)["outcome"] == "HTT"
 
 
-@pytest.mark.parametrize("content", [b"", b"{not json", b"[]", b'{"format": "hocbaso.record/2"}', b"{}",
+@pytest.mark.parametrize("content", [b"", b"{not json", b"[]", b'{"format": "hocbaso.record/9"}', b"{}",
                                      "{\"x\": \"Tiếng Việt\"}".encode("utf-16"), b"\xff\xfe\x00"])
 def test_unreadable_input_exit_2_with_a_message_and_no_output(tmp_path, content, capsys):
     path = tmp_path / "bad.json"

@@ -1,4 +1,4 @@
-"""The record format ``hocbaso.record/1`` (docs/record-format.md): keys, types, values, NFC."""
+"""The record format ``hocbaso.record/2`` (docs/record-format.md): keys, types, values, NFC; ``/1`` still reads."""
 
 import copy
 import json
@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from hocbaso.tt27 import FORMAT, UnreadableRecord, assess, assess_json, catalogue
-from hocbaso.tt27.tests.factories import DROP, issuance, subject_entries, trait_entries, valid_record
+from hocbaso.tt27.tests.factories import (DROP, V1_SCHOOL, issuance, subject_entries, trait_entries, v1_record,
+                                         valid_record)
 
 REQUIRED_TOP = ["school_year", "grade", "class_name", "school", "pupil", "subjects", "qualities", "competences",
                 "homeroom_comment", "homeroom_teacher", "principal"]
@@ -68,11 +69,38 @@ def test_every_pupil_key_is_required(key):
     assert errors_of(record) == [("missing_field", f"pupil.{key}")]
 
 
-@pytest.mark.parametrize("key", ["code", "name", "district", "province"])
+@pytest.mark.parametrize("key", ["code", "name", "authority", "province"])
 def test_every_school_key_is_required(key):
     record = valid_record()
     del record["school"][key]
     assert errors_of(record) == [("missing_field", f"school.{key}")]
+
+
+@pytest.mark.parametrize("key", ["code", "name", "district", "province"])
+def test_every_school_key_of_a_version_1_record_is_required(key):
+    record = v1_record()
+    del record["school"][key]
+    assert errors_of(record) == [("missing_field", f"school.{key}")]
+
+
+def test_a_version_1_record_still_reads_and_knows_no_authority():
+    assert errors_of(v1_record()) == []
+    assert errors_of(v1_record(school={**V1_SCHOOL, "authority": "UBND xã Trường Xuân"})) == [
+        ("unknown_field", "school.authority")]
+
+
+def test_a_version_2_record_names_a_district_only_if_it_had_one():
+    """Commune and district are optional in /2: a record dated before 1/7/2025 names the district and the
+    commune as then written, one after names the commune only."""
+    before = valid_record(school={"code": "67000701", "name": "Trường Tiểu học Trung Vương",
+                                  "authority": "Phòng GD&ĐT Đắk Song", "commune": "Xã Trường Xuân",
+                                  "district": "Huyện Đắk Song", "province": "Tỉnh Đắk Nông"})
+    assert errors_of(before) == [] and errors_of(valid_record()) == []
+    no_commune = valid_record()
+    del no_commune["school"]["commune"]
+    assert errors_of(no_commune) == []
+    assert errors_of(valid_record(school={**valid_record()["school"], "authority": ""})) == [
+        ("empty_field", "school.authority")]
 
 
 @pytest.mark.parametrize("kind, index, key", [("subjects", 1, "code"), ("subjects", 1, "rating"),
@@ -396,11 +424,11 @@ def test_assess_refuses_a_value_that_is_not_an_object(value):
         assess(value)
 
 
-@pytest.mark.parametrize("fmt", [DROP, None, "hocbaso.record/2", "hocbaso.record/1 ", "HOCBASO.RECORD/1", 1])
+@pytest.mark.parametrize("fmt", [DROP, None, "hocbaso.record/3", "hocbaso.record/1 ", "HOCBASO.RECORD/1", 1])
 def test_a_missing_or_other_format_is_unreadable(fmt):
     with pytest.raises(UnreadableRecord) as raised:
         assess(valid_record(format=fmt))
-    assert "hocbaso.record/1" in str(raised.value)
+    assert "hocbaso.record/2" in str(raised.value)
 
 
 @pytest.mark.parametrize("text", ["", "{", "[]", "null", '"x"', "{'format': 1}", '{"format": "hocbaso.record/1",}',
@@ -415,7 +443,7 @@ def test_assess_json_refuses_what_is_not_a_json_object(text):
 def test_assess_json_reads_a_record():
     assessment = assess_json(json.dumps(valid_record(5), ensure_ascii=False))
     assert assessment.valid and assessment.completed_primary is True
-    assert FORMAT == "hocbaso.record/1"
+    assert FORMAT == "hocbaso.record/2"
 
 
 def test_assess_json_compares_a_whole_float_score_as_a_float():

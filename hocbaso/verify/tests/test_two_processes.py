@@ -15,11 +15,12 @@ SETUP = r"""
 import datetime as dt
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from hocbaso.directory.models import District, Enrolment, Province, Pupil, School, SchoolClass, SchoolYear
+from hocbaso.directory.models import Commune, Enrolment, Province, Pupil, School, SchoolClass, SchoolPlacement, SchoolYear
 from hocbaso.records.models import IssuedRecord
-p = Province.objects.create(code="67", name="Tỉnh Đắk Nông")
-d = District.objects.create(province=p, code="6701", name="Huyện Đắk Song")
-s = School.objects.create(district=d, code="67000199", name="Trường Tiểu học Thử Nghiệm")
+p = Province.objects.create(code="68", name="Tỉnh Lâm Đồng")
+x = Commune.objects.create(province=p, code="24712", name="xã Trường Xuân")
+s = School.objects.create(code="67000199", name="Trường Tiểu học Thử Nghiệm")
+SchoolPlacement.objects.create(school=s, since=dt.date(2025, 7, 1), province=p, commune=x)
 y = SchoolYear.objects.create(school=s, name="2024-2025", start_date=dt.date(2024, 9, 5), end_date=dt.date(2025, 5, 31))
 c = SchoolClass.objects.create(school_year=y, grade=4, name="4A")
 pu = Pupil.objects.create(school=s, full_name="Nguyễn Thị Ánh Tuyết", gender="female", birth_date=dt.date(2014, 9, 2), birthplace="x")

@@ -45,7 +45,7 @@ def test_principal_reads_and_edits_everything_in_the_school(people):
     assert not class_access(people.owner.user, people.other_class).view
 
 
-@pytest.mark.parametrize("who", ["vice", "clerk", "district", "province"])
+@pytest.mark.parametrize("who", ["vice", "clerk", "commune", "province"])
 def test_readers_see_the_whole_school_and_change_nothing(people, who):
     for klass in ("class4a", "class4b", "class1a"):
         a = access(people, who, klass)
@@ -58,7 +58,7 @@ def test_others_see_nothing(people, who):
 
 
 def test_offices_see_only_their_own_schools(people):
-    assert class_access(people.district.user, people.other_class).view  # same district
+    assert class_access(people.commune.user, people.other_class).view  # same commune
     assert not class_access(people.province_other.user, people.other_class).view
 
 
@@ -77,7 +77,7 @@ def test_clerk_and_principal_manage_pupils(people):
 def test_signers_and_principals_may_turn_on_two_factor(people):
     for who in ("owner", "vice", "member", "english"):
         assert can_use_two_factor(getattr(people, who).user)
-    for who in ("clerk", "district"):
+    for who in ("clerk", "commune"):
         assert not can_use_two_factor(getattr(people, who).user)
 
 
@@ -91,7 +91,7 @@ def test_school_access_leads_reads_and_hides(people):
         return (a.visible, a.dashboard, a.lead)
 
     assert of("owner") == (True, True, True)
-    for who in ("vice", "clerk", "district", "province"):
+    for who in ("vice", "clerk", "commune", "province"):
         assert of(who) == (True, True, False)
     for who in ("member", "colleague", "english"):
         assert of(who) == (True, False, False)  # their school: 403 on the dashboard, not 404
@@ -127,7 +127,7 @@ def test_who_files_corrections(people):
     assert can_request_correction(people.member.user, people.class4a)
     assert can_request_correction(people.owner.user, people.class4a)
     assert can_request_correction(people.english.user, people.class4b)  # assigned English in 4B
-    for who in ("colleague", "english", "vice", "clerk", "outsider", "district"):
+    for who in ("colleague", "english", "vice", "clerk", "outsider", "commune"):
         assert not can_request_correction(getattr(people, who).user, people.class4a)
 
 
@@ -136,7 +136,7 @@ def test_who_holds_a_signing_certificate(people):
 
     for who in ("owner", "member", "colleague", "english", "outsider"):
         assert can_hold_certificate(getattr(people, who).user)
-    for who in ("vice", "clerk", "district", "province"):
+    for who in ("vice", "clerk", "commune", "province"):
         assert not can_hold_certificate(getattr(people, who).user)
 
 
@@ -148,5 +148,5 @@ def test_a_jobs_progress_is_for_its_owner_and_the_schools_leaders(people):
                              created_by=people.member.user, school_code=people.school.code)
     for who in ("member", "owner", "vice"):
         assert can_view_job(getattr(people, who).user, job)
-    for who in ("colleague", "english", "clerk", "outsider", "district"):
+    for who in ("colleague", "english", "clerk", "outsider", "commune"):
         assert not can_view_job(getattr(people, who).user, job)

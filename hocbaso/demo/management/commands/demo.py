@@ -10,7 +10,7 @@ from hocbaso.tt27 import catalogue
 
 
 class Command(BaseCommand):
-    help = "Tạo (hoặc làm mới) phòng GD&ĐT và trường mẫu (mã 67000101, năm học 2024-2025); chạy lại không nhân đôi dữ liệu."
+    help = "Tạo (hoặc làm mới) trường mẫu và tài khoản UBND xã, Sở GD&ĐT (mã 67000101, năm học 2024-2025); chạy lại không nhân đôi dữ liệu."
 
     def add_arguments(self, parser):
         parser.add_argument("--if-missing", action="store_true", help="Bỏ qua nếu trường mẫu đã có dữ liệu.")
@@ -47,7 +47,8 @@ class Command(BaseCommand):
         accounts = [("Hiệu trưởng", "hieutruong"), ("Phó hiệu trưởng", "phohieutruong"),
                     ("GVCN lớp 4A (Lê Thị Hoa)", "gvcn.4a"), ("GVCN lớp 1A", "gvcn.1a"), ("GVCN lớp 5A", "gvcn.5a"),
                     ("GVBM Tiếng Anh lớp 4–5", "gv.tienganh2"), ("Văn thư", "vanthu"),
-                    ("Phòng GD&ĐT Đắk Song (thống kê)", "phong.daksong"), ("Sở GD&ĐT Đắk Nông (thống kê)", "so.daknong")]
+                    ("UBND xã Trường Xuân (thống kê)", "ubnd.truongxuan"),
+                    ("Sở GD&ĐT Lâm Đồng (thống kê)", "so.lamdong")]
         self.stdout.write("\nTài khoản mẫu (mật khẩu chung: %s)" % PASSWORD)
         width = max(len(label) for label, _ in accounts)
         for label, username in accounts:

@@ -7,7 +7,7 @@ from hocbaso.documents import extract_record, extract_records
 
 
 class Command(BaseCommand):
-    help = "In dữ liệu học bạ (hocbaso.record/1) đính kèm trong một tệp PDF học bạ."
+    help = "In dữ liệu học bạ (hocbaso.record) đính kèm trong một tệp PDF học bạ."
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Tệp PDF học bạ.")

@@ -1,4 +1,4 @@
-"""``hocbaso receive``: a district or province office checks the class packages schools submitted and counts them."""
+"""``hocbaso receive``: a province or commune office checks the class packages schools submitted and counts them."""
 
 import json
 from pathlib import Path
@@ -10,7 +10,7 @@ from hocbaso.signing.validate import configured_trust_roots
 
 
 class Command(BaseCommand):
-    help = ("Phòng/Sở GD&ĐT nhận gói học bạ của các trường: kiểm tra từng gói (con dấu của trường, mã băm từng "
+    help = ("Sở GD&ĐT, UBND xã/phường nhận gói học bạ của các trường: kiểm tra từng gói (con dấu của trường, mã băm từng "
             "học bạ, chữ ký số trên từng học bạ) và đếm số học bạ theo trường, lớp. Gói bị sửa được báo rõ; mã "
             "thoát 1 khi có gói bị từ chối.")
 

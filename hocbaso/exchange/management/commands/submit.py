@@ -1,4 +1,4 @@
-"""``hocbaso submit``: collect a school year's latest sealed class packages to hand to the district/province office."""
+"""``hocbaso submit``: collect a school year's latest sealed class packages to hand to the province office (Sở GD&ĐT)."""
 
 from pathlib import Path
 
@@ -9,7 +9,7 @@ from hocbaso.exchange.submission.services import SubmissionRefused, submission_c
 
 
 class Command(BaseCommand):
-    help = ("Nộp học bạ lên Phòng/Sở GD&ĐT: chép gói học bạ mới nhất (có đóng dấu số) của từng lớp trong năm học "
+    help = ("Nộp học bạ lên Sở GD&ĐT: chép gói học bạ mới nhất (có đóng dấu số) của từng lớp trong năm học "
             "vào một thư mục, kèm submission.json (danh sách gói, mã băm, số học bạ).")
 
     def add_arguments(self, parser):

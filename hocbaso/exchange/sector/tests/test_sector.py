@@ -72,7 +72,10 @@ def pupil_doc(export, name):
 def test_year_export_uses_the_catalogue_field_names(assessed):
     export = sector_export(school_year=assessed.year, term="year")
     doc = export.document
-    assert (doc["matruong"], doc["namhoc"], doc["hocky"], doc["masogd"]) == ("67000199", "2024-2025", "year", "67")
+    # The school's province and commune today (Lâm Đồng, xã Trường Xuân): no district code since 1/7/2025.
+    assert (doc["matruong"], doc["namhoc"], doc["hocky"], doc["masogd"], doc["maxa"]) == (
+        "67000199", "2024-2025", "year", "68", "24712")
+    assert "maphonggd" not in doc
     hong = pupil_doc(export, "Lê Thị Hồng")
     for name in ("madinhdanhhocba", "matruong", "mahocsinh", "hovaten", "gioitinh", "dantoc", "quoctich", "hotencha",
                  "hotenme", "dahthanhctrinhlophoc", "dahthanhctrinhtieuhoc", "duoclenlop", "chucvugiamhieu",

@@ -1,0 +1,166 @@
+"""Today's hierarchy: a school's dated place (``school_places``), who sees which schools (a commune office its
+schools, a Sở its province), placing a school (``school_place``) and the migration of an installation's schools
+and district officers."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from hocbaso.audit.models import AuditEntry
+from hocbaso.directory.models import (TWO_LEVEL_GOVERNMENT_FROM, Commune, Province, Role, School, SchoolPlacement, Staff,
+                                      StaffRole)
+from hocbaso.directory.selectors import SchoolPlace, school_places, schools_visible_to
+from hocbaso.directory.services import commune_ensure, school_place
+from hocbaso.testing.people import PASSWORD
+from hocbaso.web.permissions import can_receive_submissions, class_access, school_access
+
+
+def officer(django_user_model, username, role, **organisation):
+    user = django_user_model.objects.create_user(username=username, password=PASSWORD)
+    staff = Staff.objects.create(user=user, full_name=f"Cán bộ {username}", **organisation)
+    StaffRole.objects.create(staff=staff, role=role)
+    return staff
+
+
+@pytest.fixture
+def neighbours(world):
+    """A second commune of Lâm Đồng with its school, and a school of another province."""
+    world.commune2 = Commune.objects.create(province=world.province, code="24715", name="xã Nâm Nung")
+    world.school2 = School.objects.create(code="68000201", name="Trường Tiểu học Nâm Nung")
+    SchoolPlacement.objects.create(school=world.school2, since=TWO_LEVEL_GOVERNMENT_FROM, province=world.province,
+                                   commune=world.commune2)
+    world.far_province = Province.objects.create(code="66", name="Tỉnh Đắk Lắk")
+    far_commune = Commune.objects.create(province=world.far_province, code="24100", name="phường Buôn Ma Thuột")
+    world.far_school = School.objects.create(code="66000301", name="Trường Tiểu học Xa")
+    SchoolPlacement.objects.create(school=world.far_school, since=TWO_LEVEL_GOVERNMENT_FROM,
+                                   province=world.far_province, commune=far_commune)
+    return world
+
+
+# ---------------------------------------------------------------------- the place as of a date
+
+def test_a_school_is_named_today_by_its_commune_and_before_the_reform_by_its_district(world):
+    today = school_places([world.school])[world.school.pk]
+    assert today == SchoolPlace(province_code="68", province_name="Tỉnh Lâm Đồng", commune_code="24712",
+                                commune_name="xã Trường Xuân", authority_name="UBND xã Trường Xuân",
+                                since=TWO_LEVEL_GOVERNMENT_FROM)
+    assert today.place_name == "Trường Xuân" and today.province_office == "Sở Giáo dục và Đào tạo Tỉnh Lâm Đồng"
+    before = school_places([world.school], on=dt.date(2025, 6, 30))[world.school.pk]
+    assert (before.province_code, before.province_name, before.commune_code, before.commune_name) == (
+        "67", "Tỉnh Đắk Nông", "", "Xã Trường Xuân")
+    assert (before.district_name, before.authority_name) == ("Huyện Đắk Song",
+                                                             "Phòng GD&ĐT Đắk Song")
+    assert school_places([world.school], on=TWO_LEVEL_GOVERNMENT_FROM)[world.school.pk] == today
+
+
+def test_school_places_answers_every_school_asked_in_two_queries(world, neighbours, django_assert_num_queries):
+    unplaced = School.objects.create(code="68000999", name="Trường Tiểu học Chưa Xếp")
+    schools = [world.school, world.other_school, neighbours.school2, neighbours.far_school, unplaced]
+    with django_assert_num_queries(1):  # the placements with their names, in one query
+        places = school_places(schools)
+    assert set(places) == {s.pk for s in schools}
+    assert places[unplaced.pk] == SchoolPlace() and places[unplaced.pk].authority_name == ""
+    assert [places[s.pk].commune_code for s in schools[:4]] == ["24712", "24712", "24715", "24100"]
+    assert school_places([s.pk for s in schools]) == places  # ids do as well as schools
+
+
+def test_a_school_that_moves_keeps_its_earlier_place_for_earlier_dates(world, neighbours):
+    school_place(school=world.school, commune=neighbours.commune2, since=dt.date(2026, 9, 1), by=world.owner.user)
+    assert school_places([world.school], on=dt.date(2026, 8, 31))[world.school.pk].commune_code == "24712"
+    assert school_places([world.school], on=dt.date(2026, 9, 1))[world.school.pk].commune_code == "24715"
+    entry = AuditEntry.objects.filter(action="directory.school_place").latest("seq")
+    assert entry.target_id == world.school.code and entry.after["commune"] == "24715"
+
+
+def test_school_place_refuses_a_district_or_no_commune_after_the_reform_and_a_second_one_the_same_day(world):
+    with pytest.raises(ValidationError, match="xã/phường"):
+        school_place(school=world.school, province=world.province, since=dt.date(2026, 1, 1), by=None)
+    with pytest.raises(ValidationError, match="cấp huyện"):
+        school_place(school=world.school, commune=world.commune, district=world.district, since=dt.date(2026, 1, 1),
+                     by=None)
+    with pytest.raises(ValidationError, match="01/07/2025"):
+        school_place(school=world.school, commune=world.commune, since=TWO_LEVEL_GOVERNMENT_FROM, by=None)
+    assert world.school.placements.count() == 2  # nothing written by the refusals
+
+
+def test_commune_ensure_creates_once_and_refuses_a_code_of_another_province(world, neighbours):
+    again = commune_ensure(province=world.province, code="24712", name="xã Khác", by=None)
+    assert again == world.commune and again.name == "xã Trường Xuân"
+    created = commune_ensure(province=world.province, code="24720", name="xã Đắk Mol", by=None)
+    assert created.authority_name == "UBND xã Đắk Mol"
+    with pytest.raises(ValidationError, match="Tỉnh Đắk Lắk"):
+        commune_ensure(province=world.province, code="24100", name="phường Buôn Ma Thuột", by=None)
+    with pytest.raises(ValidationError):
+        commune_ensure(province=world.province, code="247", name="xã Ngắn", by=None)
+
+
+# ---------------------------------------------------------------------- who sees which schools
+
+def test_a_commune_office_sees_its_schools_and_not_another_communes(world, neighbours, django_user_model):
+    xa = officer(django_user_model, "ubnd.truongxuan", Role.COMMUNE_OFFICER, commune=world.commune)
+    assert set(schools_visible_to(xa.user)) == {world.school, world.other_school}
+    assert school_access(xa.user, world.school).visible and school_access(xa.user, world.school).dashboard
+    assert not school_access(xa.user, neighbours.school2).visible
+    assert not school_access(xa.user, neighbours.far_school).visible
+    assert class_access(xa.user, world.class4a).view and not class_access(xa.user, world.class4a).edits_anything
+    assert can_receive_submissions(xa.user)
+
+
+def test_a_province_office_sees_its_province_only(world, neighbours, django_user_model):
+    so = officer(django_user_model, "so.lamdong", Role.PROVINCE_OFFICER, province=world.province)
+    assert set(schools_visible_to(so.user)) == {world.school, world.other_school, neighbours.school2}
+    assert not school_access(so.user, neighbours.far_school).visible
+    # The former province (Đắk Nông, merged away) has no school today.
+    old = officer(django_user_model, "so.daknong", Role.PROVINCE_OFFICER, province=world.old_province)
+    assert not schools_visible_to(old.user).exists() and not school_access(old.user, world.school).visible
+
+
+def test_a_school_that_moved_away_leaves_its_old_commune_office(world, neighbours, django_user_model):
+    xa = officer(django_user_model, "ubnd.truongxuan", Role.COMMUNE_OFFICER, commune=world.commune)
+    school_place(school=world.school, commune=neighbours.commune2, since=dt.date(2026, 1, 1), by=None)
+    assert set(schools_visible_to(xa.user)) == {world.other_school}
+    assert not school_access(xa.user, world.school).visible
+
+
+def test_a_former_district_officer_sees_nothing_until_given_an_office(world, django_user_model):
+    former = officer(django_user_model, "phong.daksong", Role.COMMUNE_OFFICER, district=world.district)
+    assert not schools_visible_to(former.user).exists()
+    assert not school_access(former.user, world.school).visible and not class_access(former.user, world.class4a).view
+    assert not can_receive_submissions(former.user)
+
+
+# ---------------------------------------------------------------------- moving an installation's data
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_places_each_school_in_its_district_and_makes_district_officers_commune_officers():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("directory", "0001_initial")])
+    old = MigrationExecutor(connection).loader.project_state([("directory", "0001_initial")]).apps
+    province = old.get_model("directory", "Province").objects.create(code="67", name="Tỉnh Đắk Nông")
+    district = old.get_model("directory", "District").objects.create(province=province, code="6706",
+                                                                     name="Huyện Đắk Song")
+    school = old.get_model("directory", "School").objects.create(district=district, code="67000101",
+                                                                 name="Trường Tiểu học Trung Vương",
+                                                                 commune="Xã Trường Xuân")
+    staff = old.get_model("directory", "Staff").objects.create(full_name="Cán Bộ Phòng", district=district)
+    old.get_model("directory", "StaffRole").objects.create(staff=staff, role="district_officer")
+    try:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        placement = SchoolPlacement.objects.get(school_id=school.pk)
+        assert (placement.province_id, placement.district_id, placement.commune_id, placement.commune_name) == (
+            province.pk, district.pk, None, "Xã Trường Xuân")
+        before = school_places([school.pk], on=dt.date(2024, 9, 5))[school.pk]
+        assert before.authority_name == "Phòng GD&ĐT Đắk Song"
+        migrated = Staff.objects.get(pk=staff.pk)
+        assert migrated.roles == {Role.COMMUNE_OFFICER} and migrated.district_id == district.pk
+        assert migrated.commune_id is None and migrated.province_id is None
+    finally:
+        SchoolPlacement.objects.all().delete()
+        StaffRole.objects.all().delete()
+        Staff.objects.all().delete()
+        School.objects.all().delete()
