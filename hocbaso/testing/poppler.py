@@ -1,4 +1,4 @@
-"""Poppler's ``pdfsig`` (not our code) as a second opinion on a signed PDF."""
+"""Poppler's ``pdfsig`` and ``pdftotext`` (not our code) as a second opinion on a PDF we wrote."""
 
 import re
 import shutil
@@ -23,3 +23,13 @@ def pdfsig(data: bytes, tmp_path: Path, name: str = "doc.pdf") -> list[dict]:
             key, _, value = line.strip()[2:].partition(":")
             signatures[-1][key.strip()] = value.strip()
     return signatures
+
+
+def pdftext(data: bytes, tmp_path: Path, name: str = "text.pdf") -> str:
+    """Poppler's ``pdftotext`` of a PDF, whitespace collapsed to single spaces (page order kept)."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (Debian package poppler-utils)")
+    path = tmp_path / name
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(out.split())

@@ -5,7 +5,6 @@ and verifiable, the audit chain clean, and every school it could not place is re
 import datetime as dt
 import io
 import json
-import subprocess
 
 import pytest
 from django.core.files.storage import default_storage
@@ -22,6 +21,7 @@ from hocbaso.records.selectors import enrolments_for_records, record_build
 from hocbaso.testing.fixtures import place_in_history
 from hocbaso.testing.lifecycle import open_signer, sign_and_issue
 from hocbaso.testing.people import PRINCIPAL_PIN
+from hocbaso.testing.poppler import pdftext
 
 HEADER = "Mã tỉnh cũ,Tên tỉnh cũ,Mã huyện cũ,Tên huyện cũ,Mã xã cũ,Tên xã cũ,Mã tỉnh mới,Tên tỉnh mới,Mã xã mới,Tên xã mới"
 TABLE = "\n".join([
@@ -32,13 +32,6 @@ TABLE = "\n".join([
     "67,Tỉnh Đắk Nông,664,Huyện Đắk Song,24736,Xã Thuận Hạnh,68,Tỉnh Lâm Đồng,24718,Xã Thuận Hạnh",
     "67,Tỉnh Đắk Nông,664,Huyện Đắk Song,24736,Xã Thuận Hạnh,68,Tỉnh Lâm Đồng,24721,Xã Đức An",
 ]) + "\n"
-
-
-def pdf_text(pdf: bytes, tmp_path) -> str:
-    path = tmp_path / "copy.pdf"
-    path.write_bytes(pdf)
-    return " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                                   check=True).stdout.split())
 
 
 def files_of(records):
@@ -125,7 +118,7 @@ def test_place_schools_moves_the_installation_and_leaves_what_was_issued_as_it_w
 
     # A certified copy made after the move re-renders the records with the names they were issued under.
     copy = copy_issue(pupil=w.pupil, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
-    text = pdf_text(default_storage.open(copy.file, "rb").read(), tmp_path)
+    text = pdftext(default_storage.open(copy.file, "rb").read(), tmp_path)
     assert text.count("SỞ GD&ĐT ĐẮK NÔNG") >= 2 and text.count("PHÒNG GD&ĐT ĐẮK SONG") >= 2  # cover and year
     assert "Huyện (Quận, Thị xã, Thành phố): Huyện Đắk Song" in text and "Tỉnh (Thành phố): Tỉnh Đắk Nông" in text
     assert "UBND" not in text and "Lâm Đồng" not in text

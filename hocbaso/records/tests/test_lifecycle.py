@@ -2,9 +2,11 @@
 records_issue → correction → version 2; checked with Poppler's pdfsig and our validator."""
 
 import hashlib
+import io
 import os
 import shutil
 import subprocess
+import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
@@ -27,6 +29,7 @@ from hocbaso.signing.services import identity_for, signer_open
 from hocbaso.signing.validate import validate_pdf
 from hocbaso.testing.lifecycle import class_signed, open_signer, sign_and_issue
 from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN
+from hocbaso.testing.poppler import pdftext
 
 
 def _read(name):
@@ -108,6 +111,12 @@ def test_issue_a_class_two_signatures_registry_and_package(school, tmp_path, set
     package = w.class4a.packages.get()
     checked = class_package_check(_read(package.file))
     assert checked["ok"] and len(checked["manifest"]["records"]) == 3
+    # Named as the school stands today: the commune's People's Committee above the school, on the sealed sheet too.
+    manifest = checked["manifest"]
+    assert (manifest["authority"], manifest["commune"], manifest["province"]) == (
+        "UBND xã Trường Xuân", "xã Trường Xuân", "Tỉnh Lâm Đồng")
+    sheet = pdftext(zipfile.ZipFile(io.BytesIO(_read(package.file))).read("manifest.pdf"), tmp_path)
+    assert sheet.index("UBND XÃ TRƯỜNG XUÂN") < sheet.index("TRƯỜNG TIỂU HỌC THỬ NGHIỆM") and "PHÒNG" not in sheet
     assert RecordDraft.objects.filter(state=DraftState.ISSUED).count() == 3
     # The registry's record is the draft's (copied as JSON text) and the one inside the issued file.
     for row in issued:

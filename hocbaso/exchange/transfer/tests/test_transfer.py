@@ -13,7 +13,7 @@ from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.exchange.models import Transfer
 from hocbaso.exchange.transfer.services import (TransferRefused, _pupil_for, transfer_package_build,
-                                                transfer_package_import)
+                                                transfer_package_check, transfer_package_import)
 from hocbaso.records.guards import LifecycleRefused
 from hocbaso.records.history import pupil_history
 from hocbaso.records.models import ImportedRecord
@@ -23,6 +23,7 @@ from hocbaso.signing.services import identity_for, identity_issue, signer_open
 from hocbaso.signing.validate import validate_pdf
 from hocbaso.testing.exchange import flip_in_member, flip_in_signed_pdf, members, read, receiving_school, rezip
 from hocbaso.testing.people import SEAL_PIN
+from hocbaso.testing.poppler import pdftext
 
 
 SHEET = {"left": "Trường", "right": "", "title": "Danh sách", "subtitle": "", "columns": ["STT"], "widths": ["auto"],
@@ -50,7 +51,7 @@ def _state():
             AuditEntry.objects.count(), list(Pupil.objects.order_by("pk").values_list("school_id", flat=True)))
 
 
-def test_transfer_package_moves_the_pupil_with_every_signature_checked(transfer, client):
+def test_transfer_package_moves_the_pupil_with_every_signature_checked(transfer, client, tmp_path):
     w = transfer
     assert w.transfer.records == 1 and w.transfer.url.endswith(f"/chuyen-truong/{w.transfer.token}/")
     assert w.transfer.expires_at - timezone.now() > dt.timedelta(days=13, hours=23)
@@ -61,6 +62,12 @@ def test_transfer_package_moves_the_pupil_with_every_signature_checked(transfer,
     sealed = validate_pdf(files["manifest.pdf"])
     assert sealed["trusted"] and not sealed["altered"]
     assert sealed["signatures"][0]["organisation"] == w.school.name
+    # The sending school as it stands today: its commune's People's Committee, printed above its name.
+    manifest = transfer_package_check(w.package)[0].manifest
+    assert (manifest["authority"], manifest["commune"], manifest["province"]) == (
+        "UBND xã Trường Xuân", "xã Trường Xuân", "Tỉnh Lâm Đồng") and "district" not in manifest
+    sheet = pdftext(files["manifest.pdf"], tmp_path)
+    assert sheet.index("UBND XÃ TRƯỜNG XUÂN") < sheet.index("TRƯỜNG TIỂU HỌC THỬ NGHIỆM")
 
     # The receiving school downloads through the link, then imports.
     response = client.get(f"/chuyen-truong/{w.transfer.token}/")
