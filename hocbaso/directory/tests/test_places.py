@@ -208,3 +208,23 @@ def test_office_account_refuses_school_staff_unknown_offices_and_a_new_account_w
     with pytest.raises(CommandError, match="Cần họ và tên"):
         call_command("office-account", "moi", "--province", "68", "--by", by)
     assert world.member.roles == {Role.HOMEROOM_TEACHER} and not Staff.objects.filter(user__username="moi").exists()
+
+
+def test_pages_of_another_communes_school_answer_404_to_a_commune_office(world, neighbours, django_user_model, client):
+    from django.urls import reverse
+
+    from hocbaso.directory.models import SchoolClass, SchoolYear
+
+    year = SchoolYear.objects.create(school=neighbours.school2, name="2025-2026", start_date=dt.date(2025, 9, 5),
+                                     end_date=dt.date(2026, 5, 31))
+    klass = SchoolClass.objects.create(school_year=year, grade=4, name="4A")
+    xa = officer(django_user_model, "ubnd.truongxuan", Role.COMMUNE_OFFICER, commune=world.commune)
+    so = officer(django_user_model, "so.lamdong", Role.PROVINCE_OFFICER, province=world.province)
+    client.force_login(xa.user)
+    assert client.get(reverse("portal:class_detail", args=[klass.pk])).status_code == 404
+    assert client.get(reverse("portal:class_detail", args=[world.class4a.pk])).status_code == 200
+    home = client.get(reverse("portal:home")).content.decode()
+    assert "Trường Tiểu học Thử Nghiệm" in home and "Nâm Nung" not in home and "UBND xã Trường Xuân" in home
+    client.force_login(so.user)
+    assert client.get(reverse("portal:class_detail", args=[klass.pk])).status_code == 200
+    assert "Nâm Nung" in client.get(reverse("portal:home")).content.decode()
