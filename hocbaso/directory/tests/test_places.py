@@ -58,7 +58,7 @@ def test_a_school_is_named_today_by_its_commune_and_before_the_reform_by_its_dis
     assert school_places([world.school], on=TWO_LEVEL_GOVERNMENT_FROM)[world.school.pk] == today
 
 
-def test_school_places_answers_every_school_asked_in_two_queries(world, neighbours, django_assert_num_queries):
+def test_school_places_answers_every_school_asked_in_one_query(world, neighbours, django_assert_num_queries):
     unplaced = School.objects.create(code="68000999", name="Trường Tiểu học Chưa Xếp")
     schools = [world.school, world.other_school, neighbours.school2, neighbours.far_school, unplaced]
     with django_assert_num_queries(1):  # the placements with their names, in one query
