@@ -1,5 +1,5 @@
 """Records for tests: ``valid_record(grade=4, **overrides)`` builds a complete, valid
-``hocbaso.record/1`` dict. Other apps may import it.
+record dict in the current format (``FORMAT``; ``format=OLD_FORMAT`` gives a version 1 record). Other apps may import it.
 
 By default every subject is rated T with score 8 where the grade has a periodic test, every
 quality and competence T: the outcome is HTT (Hoàn thành tốt). The computed fields are null,
@@ -8,7 +8,9 @@ as in input to ``hocbaso assess``.
 
 import copy
 
-from hocbaso.tt27 import catalogue
+from hocbaso.tt27 import FORMAT, catalogue
+
+OLD_FORMAT = "hocbaso.record/1"  # before the pupil-year fields of version 2
 
 SCHOOL_YEAR = "2024-2025"  # covered by TT27 in every grade
 
@@ -26,8 +28,8 @@ def subject_entries(grade: int, *, rating: str = "T", score: int = 8, period: st
 
 
 def trait_entries(table: dict[str, str], *, rating: str = "T") -> list[dict]:
-    """One entry per quality or competence of ``table``, all rated ``rating``."""
-    return [{"code": code, "rating": rating, "comment": ""} for code in table]
+    """One entry per quality or competence of ``table``, all rated ``rating``, each with a comment."""
+    return [{"code": code, "rating": rating, "comment": f"Nhận xét {name}."} for code, name in table.items()]
 
 
 def period_lists(grade: int, period: str, *, rating: str = "T", trait: str = "T", score: int = 8) -> dict:
@@ -41,7 +43,7 @@ def valid_record(grade: int = 4, **overrides) -> dict:
     """A complete valid record of ``grade`` in 2024-2025; ``overrides`` replace top-level keys
     (an override of ``...=DROP`` removes the key)."""
     record = {
-        "format": "hocbaso.record/1",
+        "format": FORMAT,
         "school_year": SCHOOL_YEAR,
         "grade": grade,
         "class_name": f"{grade}A",
