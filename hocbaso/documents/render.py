@@ -2,7 +2,7 @@
 
 Every PDF is PDF/A-3b (ISO 19005-3, level B): fonts embedded (Tinos, subset to Latin + Vietnamese,
 shipped in ``fonts/``; system fonts are never looked at), XMP metadata with ``pdfaid:part 3`` and
-``pdfaid:conformance B``, typst's sRGB output intent, and each pupil-year's ``hocbaso.record/1`` JSON
+``pdfaid:conformance B``, typst's sRGB output intent, and each pupil-year's ``hocbaso.record/N`` JSON
 attached as an associated file (``/AFRelationship /Data``, see ``attachment.py``).
 
 The same data always gives the same bytes: the document date comes from the record (its issue time,

@@ -1,4 +1,4 @@
-"""What a học bạ page prints, in Vietnamese words, from ``hocbaso.record/1`` dicts.
+"""What a học bạ page prints, in Vietnamese words, from ``hocbaso.record/N`` dicts.
 
 The typst template only lays out what this module hands it: every code is already resolved to the
 name printed in the học bạ (``hocbaso.tt27.catalogue``), every rating is written in words with its

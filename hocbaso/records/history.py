@@ -45,7 +45,7 @@ def _imported_records(pupil: Pupil):
 
 
 def pupil_history(pupil: Pupil, *, issued_only: bool = False) -> tuple[list[dict], list[dict]]:
-    """``(records, history)``: one ``hocbaso.record/1`` per school year, oldest first (see the module's text),
+    """``(records, history)``: one ``hocbaso.record/N`` per school year, oldest first (see the module's text),
     and the rows of the school-history table (quá trình học tập) for ``documents.render_history``: the
     enrolments' rows, then the sending school's rows of each year received with a transfer package."""
     enrolments = list(pupil_enrolments(pupil))
@@ -102,7 +102,7 @@ def pupil_history_render(*, pupil: Pupil, verify_url: str | None = None, copy_nu
 def history_render(*, pupil: Pupil, records: list[dict], history: list[dict], verify_url: str | None = None,
                    copy_number: int | None = None) -> bytes:
     """``records`` and ``history`` (from ``pupil_history``) as one PDF/A-3b: the cover, the identity page with
-    the school-history table, then one page per school year; every year's ``hocbaso.record/1`` attached. The
+    the school-history table, then one page per school year; every year's ``hocbaso.record/N`` attached. The
     cover shows the pupil's latest school here (its commune from the directory).
 
     ``verify_url``: the QR codes' target, ``{lookup_code}`` filled in per year (by default the site's public

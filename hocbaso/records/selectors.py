@@ -1,4 +1,4 @@
-"""Reads of the pupil-year: the record as a ``hocbaso.record/1`` document (see docs/record-format.md) and who
+"""Reads of the pupil-year: the record as a ``hocbaso.record/N`` document (see docs/record-format.md) and who
 answers for each subject of a class."""
 
 from django.db.models import Prefetch
@@ -95,7 +95,7 @@ def _absences(result: YearResult | None):
 
 
 def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_results: bool = True) -> dict:
-    """The pupil-year as a ``hocbaso.record/1`` dict, keys in the spec's order.
+    """The pupil-year as a ``hocbaso.record/N`` dict, keys in the spec's order.
 
     With ``with_results`` the stored computed fields (outcome, award, completion) are included;
     without, they are null (what ``hocbaso assess`` takes as input).

@@ -96,4 +96,4 @@ def test_every_embedded_file_is_an_associated_json_data_file(document):
         stream = spec.EF.F
         assert str(stream.Type) == "/EmbeddedFile" and str(stream.Subtype) == "/application/json"
         assert "/ModDate" in stream.Params and int(stream.Params.Size) == len(stream.read_bytes())
-        assert json.loads(stream.read_bytes())["format"] == "hocbaso.record/1"
+        assert json.loads(stream.read_bytes())["format"] == "hocbaso.record/2"
