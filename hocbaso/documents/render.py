@@ -207,9 +207,11 @@ class Renderer:
     def history(self, records: list[dict], *, history: list[dict], verify_url: str | None = None,
                 copy_number: int | None = None, commune: str | None = None, record_number: str | None = None,
                 place: str | None = None) -> bytes:
-        """The whole primary history as one PDF/A-3b: the cover, the identity page with the principal's
-        signature place and the school-history table (quá trình học tập), then one year page per record
-        in school-year order; every year's record attached, named by school year.
+        """The whole primary history as one PDF/A-3b, the parts of the template's book in its order: the cover,
+        the identity page with the principal's signature place and the school-history table (quá trình học tập,
+        blank rows for the grades still to come), the instructions (hướng dẫn ghi học bạ), then one year page
+        per record in school-year order, each the same page as the year's own document; every year's record
+        attached, named by school year.
 
         ``history``: rows of the school-history table (see ``view.history_rows``). ``commune``: the
         school's commune for the cover (the record format does not carry it). ``record_number``: the
@@ -232,13 +234,6 @@ class Renderer:
         commune = nfc(commune) if commune else None
         given_place = nfc(place) if place else None
         place = given_place or (views.without_prefix(commune) if commune else None)
-        latest_school = latest["school"].get("code")
-
-        def year_place(record):
-            # The commune is the latest school's: a year at another school (before a transfer) is dated
-            # at that school's district unless the caller named the place.
-            return given_place or (place if record["school"].get("code") == latest_school else None)
-
         pupil = latest["pupil"]
         page_view = {
             "title": f"Học bạ - {pupil['full_name']} - {records[0]['school_year'][:4]}-{latest['school_year'][5:]}",
@@ -249,7 +244,9 @@ class Renderer:
                                       record_number=nfc(record_number) if record_number else None,
                                       place=place),
             "footer": f"Học bạ của học sinh {pupil['full_name']}",
-            "years": [views.year_view(r, verify_url=verify_url_for(r, verify_url), place=year_place(r))
+            # A year page is printed from its record alone, exactly as the year's own document (the class render,
+            # the signed and issued file) prints it: its place is the record's unless the caller names one.
+            "years": [views.year_view(r, verify_url=verify_url_for(r, verify_url), place=given_place)
                       for r in records],
         }
         return self._compile(page_view, records)
