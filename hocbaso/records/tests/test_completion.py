@@ -12,7 +12,7 @@ from hocbaso.assessment.services import (EvaluationInputError, exemption_remove,
 from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment
 from hocbaso.records.completion import award_add, award_remove, supplementary_confirm, supplementary_save
-from hocbaso.records.guards import LifecycleRefused
+from hocbaso.records.guards import LifecycleRefused, class_sign_blockers, class_sign_problems
 from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.selectors import enrolments_for_records, enrolments_for_records_bulk, record_build
 from hocbaso.tt27 import assess
@@ -130,3 +130,11 @@ def test_an_exemption_on_an_individual_plan(world, fill_year):
     assert assessment.valid, assessment.errors
     exemption_remove(enrolment=enrolment, subject="am_nhac", by=world.owner.user)
     assert "am_nhac" in [s["code"] for s in built(enrolment)["subjects"]]
+
+
+def test_the_class_is_not_signed_before_the_principal_confirms(world, cht):
+    supplementary_save(enrolment=cht, evaluated_on=AUGUST, entries=toan("H", 6), by=world.member.user)
+    waiting = "Hiệu trưởng chưa xác nhận đánh giá bổ sung của: Nguyễn Thị Ánh Tuyết."
+    assert waiting in class_sign_problems(world.class4a) and waiting in class_sign_blockers(world.class4a)
+    supplementary_confirm(enrolment=fresh(cht), by=world.owner.user)
+    assert waiting not in class_sign_problems(world.class4a) + class_sign_blockers(world.class4a)
