@@ -12,14 +12,14 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from hocbaso.assessment.models import Award, SupplementaryEvaluation
+from hocbaso.assessment.models import Award, Exemption, SupplementaryEvaluation
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import Enrolment, Role
 from hocbaso.records.guards import LifecycleRefused, require_principal, staff_of
 from hocbaso.records.models import IssuedRecord, RecordDraft
 from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.selectors import enrolments_for_records, record_build
-from hocbaso.tt27 import assess, catalogue
+from hocbaso.tt27 import assess, catalogue, record_format
 
 _LISTS = ("subjects", "qualities", "competences")
 
@@ -173,3 +173,89 @@ def award_remove(*, award: Award, by) -> None:
     award.delete()
     log_actions([Action("award.remove", "award", str(pk), before, None, school_code=_school_code(enrolment))],
                 actor=by)
+
+
+# ---------------------------------------------------------------------- the cases as data (Excel exchange)
+
+def pupil_year_cases(enrolment_ids) -> dict[int, dict]:
+    """Each pupil-year's cases as the exchange writes them: ``exempted_subjects`` and ``awards`` as the record
+    holds them, ``supplementary`` the supplementary evaluation with ``confirmed``, ``decision`` and
+    ``decision_date``; a case the pupil-year does not have is None."""
+    ids = list(enrolment_ids)
+    out: dict[int, dict] = {pk: {"exempted_subjects": None, "supplementary": None, "awards": None} for pk in ids}
+    for row in Exemption.objects.filter(enrolment_id__in=ids).order_by("subject"):
+        out[row.enrolment_id]["exempted_subjects"] = [*(out[row.enrolment_id]["exempted_subjects"] or []),
+                                                      {"code": row.subject, "basis": row.basis}]
+    for row in Award.objects.filter(enrolment_id__in=ids).order_by("awarded_on", "pk"):
+        out[row.enrolment_id]["awards"] = [*(out[row.enrolment_id]["awards"] or []), {
+            "kind": row.kind, "title": row.title, "level": row.level, "date": row.awarded_on.isoformat(),
+            "reason": row.reason}]
+    for row in SupplementaryEvaluation.objects.filter(enrolment_id__in=ids):
+        entries = row.entries or {}
+        out[row.enrolment_id]["supplementary"] = {
+            "date": row.evaluated_on.isoformat(), **{key: list(entries.get(key) or []) for key in _LISTS},
+            "confirmed": row.confirmed_at is not None, "decision": row.decision,
+            "decision_date": row.decided_on.isoformat() if row.decided_on else None}
+    return out
+
+
+def _case_problems(cases: dict, grade: int) -> list[str]:
+    """The shape of exchanged cases, judged by the record format's own checks."""
+    problems = []
+    fragment = {"exempted_subjects": cases.get("exempted_subjects"), "awards": cases.get("awards")}
+    for key, value in fragment.items():
+        problems += [error.message for error in record_format.RECORD[key].check(value, key, record_format.RECORD[key].label)]
+    again = cases.get("supplementary")
+    if again is not None:
+        if not isinstance(again, dict):
+            return [*problems, "Đánh giá bổ sung phải là một đối tượng JSON."]
+        shape = {k: again.get(k) for k in ("date", *_LISTS)} | {"completed": None}
+        problems += [e.message for e in record_format.RECORD["supplementary_evaluation"].check(
+            shape, "supplementary_evaluation", "Đánh giá bổ sung")]
+        if again.get("decision") is not None:
+            problems += [e.message for e in record_format.RECORD["principal_decision"].check(
+                {"decision": again.get("decision"), "date": again.get("decision_date")}, "principal_decision",
+                "Quyết định của hiệu trưởng")]
+    for item in cases.get("exempted_subjects") or []:
+        if isinstance(item, dict) and item.get("code") not in catalogue.compulsory_subjects(grade):
+            problems.append(f'"{item.get("code")}" không phải môn học bắt buộc của lớp {grade}.')
+    return problems
+
+
+@transaction.atomic
+def pupil_year_restore(*, enrolment: Enrolment, cases: dict, by) -> bool:
+    """Bring a pupil-year's cases back as exchanged (``pupil_year_cases``; the import of an evaluations workbook):
+    each of ``exempted_subjects``, ``supplementary``, ``awards`` present in ``cases`` replaces what the pupil-year
+    has. The importer answers for the data (logged as theirs); a confirmation keeps its time, not a principal's
+    name. Refused (``LifecycleRefused``) for a malformed case or a pupil-year signed or issued; returns whether
+    anything changed."""
+    problems = _case_problems(cases, enrolment.school_class.grade)
+    if problems:
+        raise LifecycleRefused(f"{_name(enrolment)}: " + " ".join(problems))
+    before = pupil_year_cases([enrolment.pk])[enrolment.pk]
+    wanted = {key: cases[key] for key in ("exempted_subjects", "supplementary", "awards") if key in cases}
+    if all(before[key] == value for key, value in wanted.items()):
+        return False
+    _refuse_if_frozen(enrolment)
+    if "exempted_subjects" in wanted:
+        Exemption.objects.filter(enrolment=enrolment).delete()
+        Exemption.objects.bulk_create([Exemption(enrolment=enrolment, subject=item["code"], basis=item["basis"],
+                                                 created_by=by) for item in wanted["exempted_subjects"] or []])
+    if "awards" in wanted:
+        Award.objects.filter(enrolment=enrolment).delete()
+        Award.objects.bulk_create([Award(enrolment=enrolment, kind=item["kind"], title=item["title"],
+                                         level=item["level"], awarded_on=dt.date.fromisoformat(item["date"]),
+                                         reason=item["reason"], created_by=by) for item in wanted["awards"] or []])
+    if "supplementary" in wanted:
+        SupplementaryEvaluation.objects.filter(enrolment=enrolment).delete()
+        again = wanted["supplementary"]
+        if again is not None:
+            SupplementaryEvaluation.objects.create(
+                enrolment=enrolment, evaluated_on=dt.date.fromisoformat(again["date"]),
+                entries={key: list(again.get(key) or []) for key in _LISTS},
+                confirmed_at=timezone.now() if again.get("confirmed") else None, decision=again.get("decision"),
+                decided_on=dt.date.fromisoformat(again["decision_date"]) if again.get("decision_date") else None,
+                updated_by=by)
+    log_actions([Action("pupil_year.restore", "enrolment", str(enrolment.pk), before,
+                        {**before, **wanted}, school_code=_school_code(enrolment))], actor=by)
+    return True
