@@ -156,3 +156,38 @@ def test_a_version_1_record_is_judged_as_before():
     assessment = assess(record)
     assert assessment.valid, assessment.errors
     assert (assessment.completed_grade, assessment.promoted) == (False, None)
+
+
+def test_hocbaso_assess_on_the_cases_of_issue_19(tmp_path, capsys):
+    """The command line: completed after the supplementary evaluation, kept back, an individual plan with an
+    exempted subject (exit 0); an award the outcome does not allow, an exemption without a plan, an issued record
+    without its comments (exit 1, each with its code)."""
+    import json  # noqa: PLC0415 (this test only)
+
+    from hocbaso.tt27.cli import main  # noqa: PLC0415
+
+    plan = valid_record(4, individual_plan=True, outcome="HT",
+                        exempted_subjects=[{"code": "am_nhac", "basis": "Kế hoạch giáo dục cá nhân 10/9/2024"}])
+    plan["subjects"] = [s for s in plan["subjects"] if s["code"] != "am_nhac"]
+    no_plan = valid_record(4, exempted_subjects=plan["exempted_subjects"])
+    no_comment = valid_record(4, issuance=issuance(), outcome="HTT", completed_grade=True)
+    entry(no_comment, "toan")["comment"] = ""
+    cases = [
+        (cht_record(supplementary_evaluation=again()), 0, {"completed_grade": True, "promoted": True}),
+        (cht_record(supplementary_evaluation=again(rating="C", score=4),
+                    principal_decision={"decision": "repeat", "date": "2025-08-20"}), 0,
+         {"completed_grade": False, "promoted": False}),
+        (plan, 0, {"outcome": "HT", "completed_grade": True}),
+        (valid_record(4, award="hoc_sinh_xuat_sac"), 1, {"codes": ["award_not_allowed"]}),
+        (no_plan, 1, {"codes": ["exemption_without_plan"]}),
+        (no_comment, 1, {"codes": ["comment_missing"]}),
+    ]
+    for index, (record, status, expected) in enumerate(cases):
+        path = tmp_path / f"{index}.json"
+        path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        assert main([str(path)]) == status, index
+        printed = json.loads(capsys.readouterr().out)
+        if "codes" in expected:
+            assert [e["code"] for e in printed["errors"]] == expected["codes"], index
+        else:
+            assert printed["valid"] and {k: printed[k] for k in expected} == expected, index
