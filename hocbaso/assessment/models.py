@@ -20,6 +20,9 @@ SUBJECT_RATING_CHOICES = list(catalogue.SUBJECT_RATINGS.items())
 TRAIT_RATING_CHOICES = list(catalogue.TRAIT_RATINGS.items())
 OUTCOME_CHOICES = list(catalogue.OUTCOMES.items())
 AWARD_CHOICES = list(catalogue.AWARDS.items())
+AWARD_KIND_CHOICES = list(catalogue.AWARD_KINDS.items())
+DECISION_CHOICES = list(catalogue.DECISIONS.items())
+DISABILITY_SETTING_CHOICES = list(catalogue.DISABILITY_SETTINGS.items())
 
 
 class ScoreField(models.PositiveSmallIntegerField):
@@ -166,6 +169,9 @@ class YearResult(models.Model):
     award = models.CharField("khen thưởng", max_length=30, choices=AWARD_CHOICES, null=True, blank=True)
     completed_grade = models.BooleanField("hoàn thành chương trình lớp học", null=True, blank=True)
     completed_primary = models.BooleanField("hoàn thành chương trình tiểu học", null=True, blank=True)
+    disability_setting = models.CharField(
+        "lớp, trường dành cho người khuyết tật", max_length=10, choices=DISABILITY_SETTING_CHOICES, null=True,
+        blank=True, help_text="Điều 8.3: the pupil studies in a class or a school for pupils with disabilities.")
     errors = models.JSONField("lỗi kiểm tra TT27", default=list, blank=True)
     assessed_at = models.DateTimeField(null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
@@ -184,6 +190,77 @@ class YearResult(models.Model):
 
     def __str__(self):
         return f"{self.enrolment} — {self.outcome or 'chưa tính'}"
+
+
+class SupplementaryEvaluation(models.Model):
+    """Điều 11.2–11.3: the summer's supplementary evaluation of a pupil who had not completed the grade (the
+    entries evaluated again, as the record's lists hold them), the principal's confirmation, and the principal's
+    decision (promote or repeat the grade) when the pupil still has not completed it."""
+
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="supplementary")
+    evaluated_on = models.DateField("ngày đánh giá bổ sung")
+    entries = models.JSONField("kết quả đánh giá bổ sung", default=dict, blank=True,
+                               help_text='{"subjects": [...], "qualities": [...], "competences": [...]}, as in the record.')
+    confirmed_at = models.DateTimeField("hiệu trưởng xác nhận lúc", null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    decision = models.CharField("quyết định của hiệu trưởng", max_length=10, choices=DECISION_CHOICES, null=True,
+                                blank=True)
+    decided_on = models.DateField("ngày quyết định", null=True, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "đánh giá bổ sung"
+        constraints = [
+            models.CheckConstraint(condition=Q(decision__isnull=True) | Q(decided_on__isnull=False),
+                                   name="supplementary_decision_has_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment} — đánh giá bổ sung {self.evaluated_on}"
+
+
+class Award(models.Model):
+    """An award besides the year-end title (Điều 13.1.b: for an exceptional achievement, by the principal; 13.2:
+    by a higher level on the school's proposal), entered by the principal."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="awards")
+    kind = models.CharField("loại khen thưởng", max_length=10, choices=AWARD_KIND_CHOICES)
+    title = models.CharField("hình thức khen thưởng", max_length=200)
+    level = models.CharField("cấp khen thưởng", max_length=200)
+    awarded_on = models.DateField("ngày khen thưởng")
+    reason = models.TextField("lí do khen thưởng")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "khen thưởng"
+        ordering = ["awarded_on", "pk"]
+
+    def __str__(self):
+        return f"{self.enrolment} — {self.title}"
+
+
+class Exemption(models.Model):
+    """A compulsory subject a pupil on an individual education plan is exempted from, with its basis (Điều 8)."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="exemptions")
+    subject = models.CharField("môn học được miễn", max_length=30, choices=list(catalogue.SUBJECTS.items()))
+    basis = models.TextField("căn cứ miễn (kế hoạch giáo dục cá nhân)")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "miễn môn học"
+        constraints = [models.UniqueConstraint(fields=["enrolment", "subject"], name="exemption_unique")]
+
+    def __str__(self):
+        return f"{self.enrolment} — miễn {self.get_subject_display()}"
 
 
 class DataLock(models.Model):

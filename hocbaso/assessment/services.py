@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from hocbaso.assessment.models import DataLock, ScoreField, SubjectEvaluation, TraitEvaluation, YearResult
+from hocbaso.assessment.models import (DataLock, Exemption, ScoreField, SubjectEvaluation, TraitEvaluation,
+                                      YearResult)
 from hocbaso.assessment.selectors import locks_for_classes
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.db import rows_insert, rows_update
@@ -21,7 +22,7 @@ from hocbaso.tt27 import catalogue
 SUBJECT_FIELDS = ("rating", "score", "comment")
 TRAIT_FIELDS = ("rating", "comment")
 YEAR_RESULT_FIELDS = ("homeroom_comment", "height_cm", "weight_kg", "days_absent_excused",
-                      "days_absent_unexcused", "nominated_tieu_bieu", "plan_outcome")
+                      "days_absent_unexcused", "nominated_tieu_bieu", "plan_outcome", "disability_setting")
 
 
 @dataclass
@@ -280,3 +281,49 @@ def year_result_set(*, enrolment: Enrolment, by, correction=None, **values) -> Y
                             {f: getattr(result, f) for f in values},
                             school_code=enrolment.school_class.school_year.school.code)], actor=by)
     return result
+
+
+@transaction.atomic
+def exemption_set(*, enrolment: Enrolment, subject: str, basis: str, by) -> Exemption:
+    """Exempt a pupil on an individual education plan from a compulsory subject of the grade, with the basis
+    (TT27 Điều 8); an existing exemption's basis is replaced. Refused without a plan, for a subject that is not
+    compulsory in the grade, without a basis, and on a locked class."""
+    grade = enrolment.school_class.grade
+    problems = []
+    if not enrolment.individual_plan:
+        problems.append("chỉ học sinh được đánh giá theo kế hoạch giáo dục cá nhân mới được miễn môn học "
+                        "(Thông tư 27, Điều 8)")
+    if subject not in catalogue.compulsory_subjects(grade):
+        problems.append(f'"{catalogue.SUBJECTS.get(subject, subject)}" không phải môn bắt buộc của lớp {grade}')
+    if not (basis or "").strip():
+        problems.append("chưa ghi căn cứ miễn (kế hoạch giáo dục cá nhân)")
+    if problems:
+        raise EvaluationInputError([EntryProblem(0, "subject", f"{_pupil_label(enrolment)}: {'; '.join(problems)}.")])
+    lock = locks_for_classes([enrolment.school_class_id]).get(enrolment.school_class_id)
+    if lock is not None:
+        raise EvaluationInputError([_locked_problem(0, enrolment, lock)])
+    exemption = Exemption.objects.select_for_update().filter(enrolment=enrolment, subject=subject).first()
+    before = None if exemption is None else {"subject": subject, "basis": exemption.basis}
+    if exemption is None:
+        exemption = Exemption(enrolment=enrolment, subject=subject, created_by=by)
+    exemption.basis = basis.strip()
+    exemption.save()
+    log_actions([Action("exemption.set", "exemption", str(enrolment.pk), before,
+                        {"subject": subject, "basis": exemption.basis},
+                        school_code=enrolment.school_class.school_year.school.code)], actor=by)
+    return exemption
+
+
+@transaction.atomic
+def exemption_remove(*, enrolment: Enrolment, subject: str, by) -> None:
+    """Withdraw an exemption (Điều 8); the subject is then evaluated again. Refused on a locked class."""
+    lock = locks_for_classes([enrolment.school_class_id]).get(enrolment.school_class_id)
+    if lock is not None:
+        raise EvaluationInputError([_locked_problem(0, enrolment, lock)])
+    exemption = Exemption.objects.filter(enrolment=enrolment, subject=subject).first()
+    if exemption is None:
+        return
+    before = {"subject": subject, "basis": exemption.basis}
+    exemption.delete()
+    log_actions([Action("exemption.remove", "exemption", str(enrolment.pk), before, None,
+                        school_code=enrolment.school_class.school_year.school.code)], actor=by)

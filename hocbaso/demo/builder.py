@@ -20,6 +20,7 @@ from hocbaso.assessment import phrases
 from hocbaso.assessment.models import SubjectEvaluation, YearResult
 from hocbaso.assessment.services import evaluations_save
 from hocbaso.demo import people, places
+from hocbaso.demo.cases import TIEU_BIEU_SHARE, demo_cases
 from hocbaso.demo.evaluations import evaluation_entries, year_results_save
 from hocbaso.directory.models import (EARLIEST_PLACEMENT, TWO_LEVEL_GOVERNMENT_FROM, Commune, District, Enrolment,
                                       Province, Pupil, Role, School, SchoolClass, SchoolPlacement, SchoolYear, Staff,
@@ -35,7 +36,7 @@ SEED = 20242025
 CLASS_SIZES = {1: [40, 39, 40, 38, 41], 2: [40, 40, 39, 41, 38], 3: [39, 40, 41, 40, 38], 4: [38, 40, 39, 41, 40],
                5: [40, 39, 41, 38]}
 TIERS = [("HTXS", 13.0), ("HTT", 39.0), ("HT", 46.5), ("CHT", 1.5)]
-NOMINATED_SHARE = 0.95  # of HTT pupils, nominated "Học sinh Tiêu biểu" by their class (Điều 13)
+NOMINATED_SHARE = TIEU_BIEU_SHARE  # of HTT pupils, nominated "Học sinh Tiêu biểu" by their class (cases.py)
 DISABLED = {("2B", 7): "Khuyết tật vận động", ("3C", 11): "Khuyết tật trí tuệ mức độ nhẹ",
             ("4D", 3): "Khuyết tật nghe mức độ nhẹ"}
 INDIVIDUAL_PLAN = ("3C", 11)
@@ -66,6 +67,7 @@ class Report:
     pupils: int = 0
     classes: int = 0
     staff: int = 0
+    cases: object = None  # cases.CasesReport
 
 
 def _upsert(model, report: Report, lookup: dict, values: dict):
@@ -286,6 +288,9 @@ def demo_build(*, progress=None) -> Report:
         report.created["YearResult"] += year_results_save(
             {pk: plan.year_result for pk, plan in plans_by_enrolment.items()}, loader, SCHOOL_CODE)
     assessed = year_results_assess(enrolments=list(plans_by_enrolment), by=loader)
+    # The pupil-year cases (cases.py) re-assess, and check, the pupil-years they touch.
+    report.cases = demo_cases(enrolments_by_key={plan.key: pk for pk, plan in plans_by_enrolment.items()},
+                              individual_plan_key=INDIVIDUAL_PLAN, principal=principal, school_year_end=year.end_date)
     invalid = [pk for pk, a in assessed.items() if not a.valid]
     if invalid:
         raise RuntimeError(f"demo data invalid for TT27 in {len(invalid)} pupil-years: "

@@ -1,6 +1,6 @@
 """The học bạ as a document: the TT27 form as PDF/A-3b with its machine-readable record inside.
 
-The renderer takes plain ``hocbaso.record/1`` dicts (``docs/record-format.md``) and needs no database; the
+The renderer takes plain ``hocbaso.record/N`` dicts (``docs/record-format.md``) and needs no database; the
 database side (a school's year onto disk, a pupil's whole history) is ``services.py``.
 
 - ``render_year(record, *, verify_url=None, copy_number=None, place=None) -> bytes``: one pupil-year.

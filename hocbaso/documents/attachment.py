@@ -1,4 +1,4 @@
-"""The record inside the document: the ``hocbaso.record/1`` JSON attached to every học bạ PDF.
+"""The record inside the document: the ``hocbaso.record/N`` JSON attached to every học bạ PDF.
 
 Like a Factur-X invoice carries its XML, each PDF carries its pupil-year's record as a PDF/A-3
 associated file (``/AF`` on the catalog, ``/AFRelationship /Data``, MIME ``application/json``).
@@ -20,7 +20,7 @@ RELATIONSHIP = "data"  # typst's name for /AFRelationship /Data
 
 
 class NoRecordError(ValueError):
-    """The PDF carries no ``hocbaso.record/1`` attachment."""
+    """The PDF carries no ``hocbaso.record/N`` attachment (any version ``record_format.FORMATS`` reads)."""
 
 
 def attachment_name(school_year: str, *, single: bool) -> str:
@@ -122,7 +122,7 @@ def canonical_json(record: dict) -> bytes:
 
 
 def extract_records(pdf: bytes) -> dict[str, dict]:
-    """Every ``hocbaso.record/1`` attached to ``pdf``, by school year, in school-year order.
+    """Every ``hocbaso.record/N`` (any version read) attached to ``pdf``, by school year, in school-year order.
 
     Raises ``NoRecordError`` when there is none, ``ValueError`` when ``pdf`` is not a readable PDF."""
     try:
@@ -138,7 +138,7 @@ def extract_records(pdf: bytes) -> dict[str, dict]:
             if isinstance(record, dict) and record.get("format") in record_format.FORMATS:
                 found[record.get("school_year") or name] = record
     if not found:
-        raise NoRecordError("Tệp PDF không chứa dữ liệu học bạ đính kèm (hocbaso.record).")
+        raise NoRecordError(f"Tệp PDF không chứa dữ liệu học bạ đính kèm ({record_format.FORMAT_NAME}).")
     return dict(sorted(found.items()))
 
 

@@ -2,7 +2,7 @@
 
 Every PDF is PDF/A-3b (ISO 19005-3, level B): fonts embedded (Tinos, subset to Latin + Vietnamese,
 shipped in ``fonts/``; system fonts are never looked at), XMP metadata with ``pdfaid:part 3`` and
-``pdfaid:conformance B``, typst's sRGB output intent, and each pupil-year's ``hocbaso.record/1`` JSON
+``pdfaid:conformance B``, typst's sRGB output intent, and each pupil-year's ``hocbaso.record/N`` JSON
 attached as an associated file (``/AFRelationship /Data``, see ``attachment.py``).
 
 The same data always gives the same bytes: the document date comes from the record (its issue time,
@@ -209,9 +209,11 @@ class Renderer:
     def history(self, records: list[dict], *, history: list[dict], verify_url: str | None = None,
                 copy_number: int | None = None, commune: str | None = None, record_number: str | None = None,
                 place: str | None = None) -> bytes:
-        """The whole primary history as one PDF/A-3b: the cover, the identity page with the principal's
-        signature place and the school-history table (quá trình học tập), then one year page per record
-        in school-year order; every year's record attached, named by school year.
+        """The whole primary history as one PDF/A-3b, the parts of the template's book in its order: the cover,
+        the identity page with the principal's signature place and the school-history table (quá trình học tập,
+        blank rows for the grades still to come), the instructions (hướng dẫn ghi học bạ), then one year page
+        per record in school-year order, each the same page as the year's own document; every year's record
+        attached, named by school year.
 
         ``history``: rows of the school-history table (see ``view.history_rows``). ``commune``: the
         school's commune for the cover (the record format does not carry it). ``record_number``: the
@@ -234,12 +236,6 @@ class Renderer:
         commune = nfc(latest["school"].get("commune") or commune or "") or None
         given_place = nfc(place) if place else None
         place = given_place or (views.without_prefix(commune) if commune else None)
-
-        def year_place(record):
-            # Each year is dated where its record says (its commune, or its district before 1/7/2025), as when
-            # it was issued, unless the caller named the place.
-            return given_place
-
         pupil = latest["pupil"]
         page_view = {
             "title": f"Học bạ - {pupil['full_name']} - {records[0]['school_year'][:4]}-{latest['school_year'][5:]}",
@@ -250,7 +246,9 @@ class Renderer:
                                       record_number=nfc(record_number) if record_number else None,
                                       place=place),
             "footer": f"Học bạ của học sinh {pupil['full_name']}",
-            "years": [views.year_view(r, verify_url=verify_url_for(r, verify_url), place=year_place(r))
+            # A year page is printed from its record alone, exactly as the year's own document (the class render,
+            # the signed and issued file) prints it: its place is the record's unless the caller names one.
+            "years": [views.year_view(r, verify_url=verify_url_for(r, verify_url), place=given_place)
                       for r in records],
         }
         return self._compile(page_view, records)

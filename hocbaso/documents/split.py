@@ -4,7 +4,7 @@ Typst has a large fixed cost per document (a demo record: 42.6 ms of CPU compile
 batch of 16, this split included), so ``Renderer.years`` compiles several pupils' records as one document
 (the template's batch mode: every year with its own fixed footers and signature boxes drawn as link annotations,
 which ``sigbox_links_take`` reads and removes) and this module cuts it into one file per record:
-its pages, the sRGB output intent, the language and viewer preferences, its own ``hocbaso.record/1``
+its pages, the sRGB output intent, the language and viewer preferences, its own ``hocbaso.record/N``
 attachment (catalog ``/AF`` and the embedded-files name tree, renamed ``hocbaso-record.json``), and the
 document information and XMP metadata with the record's own title, page count and identifiers. The fonts are
 the batch's subsets, shared by its records. The same batch always gives the same bytes.

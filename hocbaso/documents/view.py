@@ -1,4 +1,4 @@
-"""What a học bạ page prints, in Vietnamese words, from ``hocbaso.record/1`` dicts.
+"""What a học bạ page prints, in Vietnamese words, from ``hocbaso.record/N`` dicts.
 
 The typst template only lays out what this module hands it: every code is already resolved to the
 name printed in the học bạ (``hocbaso.tt27.catalogue``), every rating is written in words with its
@@ -70,11 +70,17 @@ def _row_breakable(*texts: str) -> bool:
     return sum(len(t) for t in texts) > ROW_BREAK_CHARS
 
 
+EXEMPTED = "Miễn"
+
+
 def _subject_rows(record: dict) -> list[dict]:
+    """The subjects table; a subject exempted on an individual plan (Điều 8) is a row saying so, with its basis."""
     order = {code: i for i, code in enumerate(catalogue.SUBJECTS)}
-    subjects = sorted(record.get("subjects") or [], key=lambda s: order.get(s["code"], len(order)))
+    exempted = [{"code": e["code"], "rating": None, "score": None, "comment": e.get("basis") or "", "exempted": True}
+                for e in record.get("exempted_subjects") or [] if isinstance(e, dict) and e.get("code")]
+    subjects = sorted([*(record.get("subjects") or []), *exempted], key=lambda s: order.get(s["code"], len(order)))
     return [{"name": catalogue.SUBJECTS.get(s["code"], s["code"]),
-             "rating": rating_in_words(catalogue.SUBJECT_RATINGS, s.get("rating")),
+             "rating": EXEMPTED if s.get("exempted") else rating_in_words(catalogue.SUBJECT_RATINGS, s.get("rating")),
              "score": "" if s.get("score") is None else str(s["score"]),
              "comment": s.get("comment") or "",
              "breakable": _row_breakable(s.get("comment") or "")}
@@ -89,15 +95,55 @@ def _trait_rows(entries: list[dict], names: dict[str, str]) -> list[dict]:
             for code, name in names.items() if code in by_code]
 
 
+def _supplementary_line(again: dict) -> str:
+    """"Đánh giá bổ sung ngày 12/08/2025: Toán: Hoàn thành (H), điểm 6; Chăm chỉ: Đạt (Đ)"."""
+    parts = []
+    for key, names, scale in (("subjects", catalogue.SUBJECTS, catalogue.SUBJECT_RATINGS),
+                              ("qualities", catalogue.QUALITIES, catalogue.TRAIT_RATINGS),
+                              ("competences", catalogue.COMPETENCES, catalogue.TRAIT_RATINGS)):
+        for entry in again.get(key) or []:
+            text = f"{names.get(entry.get('code'), entry.get('code'))}: {rating_in_words(scale, entry.get('rating'))}"
+            if entry.get("score") is not None:
+                text += f", điểm {entry['score']}"
+            parts.append(text)
+    return f"Đánh giá bổ sung ngày {short_date(again.get('date'))}" + (f": {'; '.join(parts)}" if parts else "")
+
+
 def _completion(record: dict) -> list[str]:
-    """The completion statements (TT27 Điều 11): of the grade, and in grade 5 of primary school."""
+    """Section 6 (TT27 Điều 11): completion of the grade, after the supplementary evaluation where there was one,
+    the principal's decision to promote or keep back a pupil who still has not completed it, and in grade 5 the
+    completion of primary school."""
     grade = record["grade"]
     lines = []
+    again = record.get("supplementary_evaluation")
+    if isinstance(again, dict):
+        lines.append(_supplementary_line(again))
     if isinstance(record.get("completed_grade"), bool):
-        lines.append(catalogue.grade_completion(grade, record["completed_grade"]))
+        line = catalogue.grade_completion(grade, record["completed_grade"])
+        if record["completed_grade"] and isinstance(again, dict):
+            line += " sau đánh giá bổ sung"
+        lines.append(line)
+    decision = record.get("principal_decision")
+    if isinstance(decision, dict) and decision.get("decision") in catalogue.DECISIONS:
+        target = f"lớp {grade + 1}" if decision["decision"] == "promote" else f"lớp {grade}"
+        lines.append(f"{catalogue.DECISIONS[decision['decision']]} {target} (quyết định của Hiệu trưởng ngày "
+                     f"{short_date(decision.get('date'))})")
     if grade == 5 and isinstance(record.get("completed_primary"), bool):
         lines.append(catalogue.primary_completion(record["completed_primary"]))
     return lines
+
+
+def _awards(record: dict) -> list[str]:
+    """Section 5 (TT27 Điều 13): the year-end title, then every other award with its level, date and reason."""
+    lines = []
+    award = record.get("award")
+    if award:
+        lines.append(catalogue.AWARDS.get(award, award))
+    for item in record.get("awards") or []:
+        if isinstance(item, dict):
+            lines.append(f"{item.get('title', '')} ({item.get('level', '')}, ngày {short_date(item.get('date'))}): "
+                         f"{item.get('reason', '')}")
+    return lines or ["Không"]
 
 
 def school_view(record: dict, *, commune: str | None = None) -> dict:
@@ -128,7 +174,7 @@ def year_view(record: dict, *, verify_url: str | None = None, place: str | None 
                   "weight": f"{_number(record['weight_kg'])} kg" if record.get("weight_kg") is not None else BLANK,
                   "excused": str(absent["excused"]) if absent.get("excused") is not None else BLANK,
                   "unexcused": str(absent["unexcused"]) if absent.get("unexcused") is not None else BLANK}
-    outcome, award = record.get("outcome"), record.get("award")
+    outcome = record.get("outcome")
     return {
         "school_year": record["school_year"],
         "grade": record["grade"],
@@ -150,10 +196,10 @@ def year_view(record: dict, *, verify_url: str | None = None, place: str | None 
         "competences_general": _trait_rows(record.get("competences") or [], catalogue.COMPETENCES_GENERAL),
         "competences_specific": _trait_rows(record.get("competences") or [], catalogue.COMPETENCES_SPECIFIC),
         "individual_plan": bool(record.get("individual_plan")),
+        "disability_class": catalogue.DISABILITY_SETTINGS.get(record.get("disability_class") or "", ""),
         "outcome": catalogue.OUTCOMES.get(outcome, "") if outcome else "",
-        "award": catalogue.AWARDS.get(award, award) if award else "Không",
+        "awards": _awards(record),
         "completion": _completion(record),
-        "homeroom_comment": record.get("homeroom_comment") or "",
         "homeroom_teacher": record.get("homeroom_teacher") or "",
         "principal": record.get("principal") or "",
         "place_date": place_date(place or default_place(record), issuance.get("effective_date")),
@@ -194,4 +240,6 @@ def cover_view(record: dict, *, history: list[dict], commune: str | None, record
         "place_date": place_date(place or without_prefix(commune or "") or default_place(record),
                                  issuance.get("effective_date")),
         "history": history_rows(history),
+        # Quá trình học tập has a row for every year of primary school: blank for the grades still to come.
+        "blank_rows": max(0, max(catalogue.GRADES) - record["grade"]),
     }

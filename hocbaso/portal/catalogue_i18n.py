@@ -16,6 +16,9 @@ NAMES = [
     gettext_noop("Đạt"), gettext_noop("Cần cố gắng"),
     gettext_noop("Hoàn thành xuất sắc"), gettext_noop("Học sinh Xuất sắc"),
     gettext_noop("Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện"),
+    # Decisions and awards of Điều 11 and 13 (format version 2)
+    gettext_noop("Được lên lớp"), gettext_noop("Ở lại lớp"), gettext_noop("Khen thưởng đột xuất"),
+    gettext_noop("Khen thưởng của cấp trên"),
     # Subjects
     gettext_noop("Tiếng Việt"), gettext_noop("Toán"), gettext_noop("Ngoại ngữ 1"), gettext_noop("Đạo đức"),
     gettext_noop("Tự nhiên và Xã hội"), gettext_noop("Lịch sử và Địa lí"),

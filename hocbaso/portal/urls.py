@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from hocbaso.portal import accounts, job_views, lifecycle_views, record_views, views
+from hocbaso.portal import accounts, job_views, lifecycle_views, pupil_year_views, record_views, views
 
 app_name = "portal"
 
@@ -32,6 +32,7 @@ urlpatterns = [
     path("lop/<int:class_id>/ky-mon/<str:subject>/", lifecycle_views.subject_signoff, name="subject_signoff"),
     path("lop/<int:class_id>/hoc-sinh/<int:enrolment_id>/hoc-ba.pdf", record_views.record_pdf, name="record_pdf"),
     path("lop/<int:class_id>/dieu-chinh/", record_views.corrections, name="corrections"),
+    path("lop/<int:class_id>/sau-cuoi-nam/", pupil_year_views.pupil_year, name="pupil_year"),
     path("dieu-chinh/<int:correction_id>/<str:decision>/", record_views.correction_decide,
          name="correction_decide"),
     path("tac-vu/<int:job_id>/", job_views.job_detail, name="job"),

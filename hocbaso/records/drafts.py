@@ -18,7 +18,7 @@ from hocbaso.core.jsontext import json_text
 from hocbaso.records.codes import new_lookup_code, new_record_id
 from hocbaso.records.guards import LifecycleRefused
 from hocbaso.records.models import OPEN_STATES, IssuedRecord, RecordDraft
-from hocbaso.records.selectors import enrolments_for_records, enrolments_for_records_bulk, record_build
+from hocbaso.records.selectors import current_issued, enrolments_for_records, enrolments_for_records_bulk, record_build
 from hocbaso.tt27 import assess
 from hocbaso.tt27.record_format import json_text_is_nfc
 
@@ -165,8 +165,10 @@ def record_drafts_prepare(*, enrolments, by, effective_date: _dt.date | None = N
 
 def school_records_render(*, school_code: str, school_year: str, out: Path, class_name: str | None = None,
                           workers: int | None = None, progress=None) -> dict:
-    """Render every pupil-year of a school (or one class) to ``out/<class>/<name>.pdf``, unsigned and without
-    lookup codes (``hocbaso render``). Returns counts and timing. The same data gives the same bytes."""
+    """Render every pupil-year of a school (or one class) to ``out/<class>/<name>.pdf`` (``hocbaso render``):
+    the year pages only (the book's cover, identity page, quá trình học tập and instructions are in the pupil's
+    whole book, ``render --pupil``), unsigned; a year already issued is printed from its issued record, with its
+    lookup code and QR. Returns counts and timing. The same data gives the same bytes."""
     from hocbaso.documents.batches import batch_plan, render_many  # deferred: typst loads when records render
 
     enrolments = enrolments_for_records().filter(school_class__school_year__school__code=school_code,
@@ -175,12 +177,17 @@ def school_records_render(*, school_code: str, school_year: str, out: Path, clas
         enrolments = enrolments.filter(school_class__name=class_name)
     principals: dict = {}
     jobs, paths = [], {}
+    # An issued year is printed from its current issued record, with its QR code: the same page as in the
+    # signed file and in the pupil's whole book (records.history), never a "Chưa phát hành" twin.
+    issued = {row.enrolment_id: row.record for row in current_issued(IssuedRecord.objects.filter(
+        enrolment__in=enrolments)).order_by("version")}
+    url = verify_url_template()
     for enrolment in enrolments.order_by("school_class__name", "pk"):
-        record = record_build(enrolment, principals=principals)
+        record = issued.get(enrolment.pk) or record_build(enrolment, principals=principals)
         key = enrolment.pk
         name = f"{enrolment.pupil.pk:06d}-{ascii_slug(enrolment.pupil.full_name)}.pdf"
         paths[key] = out / enrolment.school_class.name / name
-        jobs.append((key, record, None))
+        jobs.append((key, record, url if enrolment.pk in issued else None))
     started = time.perf_counter()
     done = 0
     workers = workers or os.cpu_count()

@@ -5,7 +5,7 @@ from cryptography.hazmat.primitives import serialization
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from hocbaso.assessment.models import DataLock
+from hocbaso.assessment.models import DataLock, SupplementaryEvaluation
 from hocbaso.assessment.selectors import locks_for_classes
 from hocbaso.directory.models import Role, SchoolClass, SchoolYear, Staff
 from hocbaso.records.models import DraftState, RecordDraft
@@ -78,9 +78,20 @@ def signoffs_missing_problem(missing: dict[str, Staff]) -> str:
     return gettext("Còn môn chưa được giáo viên bộ môn ký xác nhận: %(names)s.") % {"names": names}
 
 
+def supplementary_unconfirmed_problems(school_class: SchoolClass) -> list[str]:
+    """A supplementary evaluation of the class the principal has not confirmed yet (TT27 Điều 11): its pupils'
+    records wait for it."""
+    names = list(SupplementaryEvaluation.objects.filter(enrolment__school_class=school_class, confirmed_at__isnull=True)
+                 .order_by("enrolment__pupil__full_name").values_list("enrolment__pupil__full_name", flat=True))
+    if not names:
+        return []
+    return [gettext("Hiệu trưởng chưa xác nhận đánh giá bổ sung của: %(names)s.") % {"names": ", ".join(names)}]
+
+
 def class_sign_blockers(school_class: SchoolClass) -> list[str]:
-    """What stops the homeroom teacher's signature whatever is waiting: the lock, the subject sign-offs."""
-    problems = []
+    """What stops the homeroom teacher's signature whatever is waiting: the lock, the subject sign-offs, a
+    supplementary evaluation awaiting the principal's confirmation."""
+    problems = supplementary_unconfirmed_problems(school_class)
     if school_class.pk not in locks_for_classes([school_class.pk]):
         problems.append(not_locked_problem())
     signed = set(SubjectSignoff.objects.filter(school_class=school_class, current=True)
@@ -95,7 +106,7 @@ def class_sign_problems(school_class: SchoolClass, state: ClassState | None = No
     """Why the homeroom teacher cannot sign the class now (the service refuses the same cases, and the job checks
     again), in Vietnamese; empty when they can."""
     state = state or class_states(school_class.school_year, [school_class])[0]
-    problems = []
+    problems = supplementary_unconfirmed_problems(school_class)
     if not state.locked:
         problems.append(not_locked_problem())
     missing = {s["subject"]: s["teacher"] for s in state.signoffs if not s["done"]}

@@ -48,7 +48,7 @@ def _imported_records(pupil: Pupil):
 
 
 def pupil_history(pupil: Pupil, *, issued_only: bool = False) -> tuple[list[dict], list[dict]]:
-    """``(records, history)``: one ``hocbaso.record/1`` per school year, oldest first (see the module's text),
+    """``(records, history)``: one ``hocbaso.record/N`` per school year, oldest first (see the module's text),
     and the rows of the school-history table (quá trình học tập) for ``documents.render_history``: the
     enrolments' rows, then the sending school's rows of each year received with a transfer package."""
     enrolments = list(pupil_enrolments(pupil))

@@ -1,12 +1,12 @@
-"""Reads of the pupil-year: the record as a ``hocbaso.record/2`` document (see docs/record-format.md) and who
+"""Reads of the pupil-year: the record as a ``hocbaso.record/N`` document (see docs/record-format.md) and who
 answers for each subject of a class."""
 
 import datetime as dt
 
 from django.db.models import Prefetch
 
-from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
-from hocbaso.directory.models import Enrolment, Pupil, Role, School, SchoolClass, Staff, TeachingAssignment
+from hocbaso.assessment.models import Award, Exemption, SubjectEvaluation, TraitEvaluation, YearResult
+from hocbaso.directory.models import ClassKind, Enrolment, Pupil, Role, School, SchoolClass, Staff, TeachingAssignment
 from hocbaso.directory.selectors import SchoolPlace, school_places
 from hocbaso.records.models import IssuedRecord, RecordWithdrawal
 from hocbaso.tt27 import FORMAT, catalogue
@@ -16,7 +16,9 @@ from hocbaso.tt27.record_format import TERM_PERIODS
 
 # What record_build reads through an enrolment besides its evaluations.
 RECORD_RELATIONS = ("pupil", "school_class__homeroom_teacher", "school_class__school_year__school",
-                    "year_result")
+                    "year_result", "supplementary")
+# The pupil-year's lists besides the evaluations (format version 2), prefetched.
+RECORD_LISTS = ("awards", "exemptions")
 
 
 def enrolments_for_records():
@@ -24,7 +26,7 @@ def enrolments_for_records():
     return (Enrolment.objects.select_related(*RECORD_RELATIONS)
             .prefetch_related(
                 Prefetch("subject_evaluations", queryset=SubjectEvaluation.objects.all()),
-                Prefetch("trait_evaluations", queryset=TraitEvaluation.objects.all())))
+                Prefetch("trait_evaluations", queryset=TraitEvaluation.objects.all()), *RECORD_LISTS))
 
 
 class _Row:
@@ -50,9 +52,16 @@ def enrolments_for_records_bulk(ids) -> list[Enrolment]:
     for enrolment_id, period, kind, code, rating, comment in TraitEvaluation.objects.filter(
             enrolment_id__in=ids).values_list("enrolment_id", "period", "kind", "code", "rating", "comment"):
         traits[enrolment_id].append(_Row(period, kind=kind, code=code, rating=rating, comment=comment))
+    awards: dict[int, list] = {pk: [] for pk in enrolments}
+    for award in Award.objects.filter(enrolment_id__in=ids):
+        awards[award.enrolment_id].append(award)
+    exemptions: dict[int, list] = {pk: [] for pk in enrolments}
+    for exemption in Exemption.objects.filter(enrolment_id__in=ids):
+        exemptions[exemption.enrolment_id].append(exemption)
     for pk, enrolment in enrolments.items():
         # What prefetch_related would have put there: record_build iterates ``.all()`` of each relation.
-        enrolment._prefetched_objects_cache = {"subject_evaluations": subjects[pk], "trait_evaluations": traits[pk]}
+        enrolment._prefetched_objects_cache = {"subject_evaluations": subjects[pk], "trait_evaluations": traits[pk],
+                                               "awards": awards[pk], "exemptions": exemptions[pk]}
     return [enrolments[pk] for pk in ids if pk in enrolments]
 
 
@@ -123,7 +132,7 @@ def record_school(school: School, cache: dict | None = None, on: dt.date | None 
 
 def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_results: bool = True,
                  on: dt.date | None = None) -> dict:
-    """The pupil-year as a ``hocbaso.record/2`` dict, keys in the spec's order; the school named as placed on
+    """The pupil-year as a ``hocbaso.record/N`` dict, keys in the spec's order; the school named as placed on
     ``on``, the record's effective date (today by default: a record is built to be signed and issued now).
 
     ``principals``: a cache shared by calls over many pupils (principals' names, schools' blocks).
@@ -134,7 +143,10 @@ def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_r
     year = klass.school_year
     school = year.school
     pupil = enrolment.pupil
-    subjects = enrolment.subjects()
+    # Điều 8: only a pupil on an individual plan is exempted; the engine refuses an exemption without one.
+    exemptions = sorted(enrolment.exemptions.all(), key=lambda e: list(catalogue.SUBJECTS).index(e.subject))
+    exempted = {e.subject for e in exemptions} if enrolment.individual_plan else set()
+    subjects = tuple(code for code in enrolment.subjects() if code not in exempted)
     by_period_subject: dict[str, list] = {}
     for row in enrolment.subject_evaluations.all():
         by_period_subject.setdefault(row.period, []).append(row)
@@ -150,6 +162,7 @@ def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_r
     periods = {p: lists(p) for p in TERM_PERIODS
                if by_period_subject.get(p) or by_period_trait.get((p, "quality")) or by_period_trait.get((p, "competence"))}
     result = getattr(enrolment, "year_result", None)
+    supplementary = getattr(enrolment, "supplementary", None)
     year_end = lists(YEAR_END)
     record = {
         "format": FORMAT,
@@ -177,13 +190,21 @@ def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_r
         "competences": year_end["competences"],
         "periods": periods or None,
         "individual_plan": enrolment.individual_plan,
+        "exempted_subjects": [{"code": e.subject, "basis": e.basis} for e in exemptions] or None,
+        # Điều 8.3: a class for pupils with disabilities is the class's kind; a school for them, the pupil-year's.
+        "disability_class": ("class" if klass.kind == ClassKind.DISABILITY
+                             else result.disability_setting if result else None),
         "height_cm": result.height_cm if result else None,
         "weight_kg": float(result.weight_kg) if result and result.weight_kg is not None else None,
         "days_absent": _absences(result),
         "outcome": None,
         "award": None,
+        "awards": [_award(a) for a in sorted(enrolment.awards.all(), key=lambda a: (a.awarded_on, a.pk))] or None,
+        "supplementary_evaluation": _supplementary(supplementary),
         "completed_grade": None,
         "completed_primary": None,
+        "principal_decision": ({"decision": supplementary.decision, "date": supplementary.decided_on.isoformat()}
+                               if supplementary is not None and supplementary.decision else None),
         "homeroom_comment": result.homeroom_comment if result else "",
         "homeroom_teacher": klass.homeroom_teacher.full_name if klass.homeroom_teacher else "",
         "principal": principal_name(school.pk, principals),
@@ -196,7 +217,24 @@ def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_r
         if with_results and result.outcome:
             record.update(outcome=result.outcome, award=result.award, completed_grade=result.completed_grade,
                           completed_primary=result.completed_primary)
+            if record["supplementary_evaluation"] is not None and result.outcome == "CHT":
+                record["supplementary_evaluation"]["completed"] = result.completed_grade  # Điều 11.2's result
     return record
+
+
+def _award(award: Award) -> dict:
+    return {"kind": award.kind, "title": award.title, "level": award.level, "date": award.awarded_on.isoformat(),
+            "reason": award.reason}
+
+
+def _supplementary(supplementary) -> dict | None:
+    """The supplementary evaluation as the record holds it; its result is the engine's (``completed`` null)."""
+    if supplementary is None:
+        return None
+    entries = supplementary.entries or {}
+    return {"date": supplementary.evaluated_on.isoformat(), "subjects": list(entries.get("subjects", [])),
+            "qualities": list(entries.get("qualities", [])), "competences": list(entries.get("competences", [])),
+            "completed": None}
 
 
 def issued_status(issued) -> dict:

@@ -5,7 +5,8 @@ import hashlib
 
 from django.core.files.storage import default_storage
 
-from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
+from hocbaso.assessment.models import (Award, DataLock, Exemption, SubjectEvaluation, SupplementaryEvaluation,
+                                      TraitEvaluation, YearResult)
 from hocbaso.records.models import ClassPackage, RecordDraft
 from hocbaso.signing.models import SubjectSignoff
 
@@ -33,6 +34,14 @@ def work_projection(school_code: str, year: str) -> dict:
         "results": sorted([who(r), r.outcome, r.award, r.homeroom_comment, r.completed_grade, r.revision,
                            r.assessed_at.isoformat() if r.assessed_at else None]
                           for r in YearResult.objects.filter(**where).select_related("enrolment__pupil")),
+        "supplementary": sorted([who(r), r.evaluated_on.isoformat(), r.entries, r.decision, r.revision,
+                                 r.confirmed_by.username if r.confirmed_by else None]
+                                for r in SupplementaryEvaluation.objects.filter(**where).select_related(
+                                    "enrolment__pupil", "confirmed_by")),
+        "awards": sorted([who(r), r.kind, r.title, r.level, r.awarded_on.isoformat(), r.reason, r.created_at.isoformat()]
+                         for r in Award.objects.filter(**where).select_related("enrolment__pupil")),
+        "exemptions": sorted([who(r), r.subject, r.basis] for r in Exemption.objects.filter(**where).select_related(
+            "enrolment__pupil")),
         "locks": sorted([lock.school_class.name if lock.school_class_id else "", lock.locked_at.isoformat()]
                         for lock in DataLock.objects.filter(school_year__school__code=school_code,
                                                             school_year__name=year)),

@@ -26,8 +26,12 @@ def year_end_entries(enrolment, *, rating="T", score=9, trait="T", period="cuoi_
             entry["score"] = score
         entries.append(entry)
     for kind, table in (("quality", catalogue.QUALITIES), ("competence", catalogue.COMPETENCES)):
+        # The template has a comment cell for the qualities and for each group of competences (an issued record
+        # needs them): one comment on the first entry of each.
+        firsts = {next(iter(table))} if kind == "quality" else {next(iter(catalogue.COMPETENCES_GENERAL)),
+                                                                 next(iter(catalogue.COMPETENCES_SPECIFIC))}
         entries += [{"enrolment": enrolment.pk, "period": period, "kind": kind, "code": code, "rating": trait,
-                     "comment": ""} for code in table]
+                     "comment": "Em tự tin, biết hợp tác." if code in firsts else ""} for code in table]
     return entries
 
 

@@ -4,7 +4,7 @@ No Django here, not even indirectly: the rules can be read against the regulatio
 article and tested without a database. See docs/tt27-rules.md for every rule and error code.
 
 - ``catalogue``: subjects per grade, qualities, competences, periods, scales, periodic tests, years covered.
-- ``assess(record)`` / ``assess_json(text)`` -> ``Assessment``: validate a ``hocbaso.record/1`` document
+- ``assess(record)`` / ``assess_json(text)`` -> ``Assessment``: validate a ``hocbaso.record/N`` document (version 1 and 2 read)
   and compute its outcome, award and completion.
 - ``compute_outcome``, ``completion``, ``award_for``: the rules of Điều 9.2, 11 and 13 on their own.
 """

@@ -1,14 +1,22 @@
-"""``assess``: validate one ``hocbaso.record/1`` document under TT27 and compute its results."""
+"""``assess``: validate one ``hocbaso.record/N`` document under TT27 and compute its results.
+
+A record is judged by the rules of its own format version: version 1 as it always was; from version 2
+(``record_format.PUPIL_YEAR_V2``) also the supplementary evaluation and the principal's decision (Điều 11,
+``completion``), exemptions and the outcome an individual plan allows (Điều 8, ``plans``), and what the template
+requires of an issued record (``template``)."""
 
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from hocbaso.tt27 import catalogue
+from hocbaso.tt27.completion import check_completion
 from hocbaso.tt27.errors import RuleError
-from hocbaso.tt27.evaluations import check_evaluations
-from hocbaso.tt27.record_format import FORMAT, FORMATS, check_record, nfc
+from hocbaso.tt27.evaluations import Setting, check_evaluations
+from hocbaso.tt27.plans import check_exemptions, check_plan_outcome, exempted_codes, plan_ceiling
+from hocbaso.tt27.record_format import FORMAT, FORMATS, PUPIL_YEAR_V2, check_record, nfc, record_version
 from hocbaso.tt27.results import check_results, missing_results
+from hocbaso.tt27.template import check_issued
 from hocbaso.tt27.values import is_int
 
 
@@ -22,7 +30,9 @@ class Assessment:
     """The engine's verdict on one record.
 
     ``valid`` is True iff ``errors`` is empty; the computed fields (``outcome``, ``award``,
-    ``completed_grade``, ``completed_primary``) are None whenever the record is invalid.
+    ``completed_grade``, ``completed_primary``, ``promoted``) are None whenever the record is invalid.
+    ``completed_grade`` counts the supplementary evaluation (Điều 11.2); ``promoted`` is True when the pupil
+    completed the grade or the principal promoted them, False when kept back, None while undecided (11.3).
     """
 
     valid: bool
@@ -31,17 +41,19 @@ class Assessment:
     award: str | None = None
     completed_grade: bool | None = None
     completed_primary: bool | None = None
+    promoted: bool | None = None
 
     def as_dict(self) -> dict:
         """Exactly the object ``hocbaso assess`` prints: valid, errors, outcome, award,
-        completed_grade, completed_primary."""
+        completed_grade, completed_primary, promoted."""
         return {"valid": self.valid, "errors": [error.as_dict() for error in self.errors],
                 "outcome": self.outcome, "award": self.award, "completed_grade": self.completed_grade,
-                "completed_primary": self.completed_primary}
+                "completed_primary": self.completed_primary, "promoted": self.promoted}
 
 
 # An error on one of these fields (or inside them) leaves no sound basis for the year's results.
-_RESULT_INPUTS = ("grade", "individual_plan", "subjects", "qualities", "competences")
+_RESULT_INPUTS = ("grade", "individual_plan", "subjects", "qualities", "competences", "exempted_subjects",
+                  "disability_class", "supplementary_evaluation", "principal_decision")
 
 
 def _concerns_result_inputs(error: RuleError) -> bool:
@@ -55,7 +67,7 @@ def assess(record: dict, *, normalized: bool = False) -> Assessment:
     never just the first. The results are computed, and compared with those the record carries,
     only when the grade and the year-end lists are error-free; results that must be present
     (``missing_results``) are reported in any case. Raises UnreadableRecord when ``record`` is not
-    a dict or its ``format`` is not ``hocbaso.record/1``. Text is compared in NFC; ``record`` itself
+    a dict or its ``format`` is not one of ``FORMATS`` (``hocbaso.record/1`` up to the current one). Text is compared in NFC; ``record`` itself
     is not modified. ``normalized``: the caller has checked that every string of ``record`` is in NFC
     already (``record_format.json_text_is_nfc`` on its JSON text), so it is not copied to normalise it.
     """
@@ -65,9 +77,10 @@ def assess(record: dict, *, normalized: bool = False) -> Assessment:
         raise UnreadableRecord(f'Thiếu trường "format": đây không phải học bạ theo định dạng {FORMAT}.')
     if not normalized:
         record = nfc(record)
-    if record["format"] not in FORMATS:
+    if not isinstance(record["format"], str) or record["format"] not in FORMATS:
         raise UnreadableRecord(f'Định dạng "{record["format"]}" không được hỗ trợ; chỉ đọc được '
                                f'{", ".join(FORMATS)}.')
+    version = record_version(record)
 
     errors = check_record(record)
     grade = record.get("grade") if is_int(record.get("grade")) and record.get("grade") in catalogue.GRADES else None
@@ -83,16 +96,29 @@ def assess(record: dict, *, normalized: bool = False) -> Assessment:
         return Assessment(valid=False, errors=errors)
 
     individual_plan = record.get("individual_plan") is True
-    errors += check_evaluations(record, grade=grade, individual_plan=individual_plan)
+    setting = Setting(individual_plan=individual_plan, disability_class=record.get("disability_class") in catalogue.DISABILITY_SETTINGS,
+                      exempted=frozenset(exempted_codes(record)) if individual_plan else frozenset())
+    errors += check_evaluations(record, grade=grade, individual_plan=individual_plan, setting=setting)
+    if version >= PUPIL_YEAR_V2:
+        errors += check_exemptions(record, grade=grade, individual_plan=individual_plan)
+        errors += check_issued(record)
     if grade is None or any(_concerns_result_inputs(error) for error in errors):
         errors += missing_results(record, grade=grade, individual_plan=individual_plan)
         return Assessment(valid=False, errors=errors)
-    results, result_errors = check_results(record, grade=grade, individual_plan=individual_plan)
+    if version >= PUPIL_YEAR_V2:
+        issued = isinstance(record.get("issuance"), dict)
+        results, result_errors = check_results(
+            record, grade=grade, individual_plan=individual_plan,
+            outcome_problems=lambda outcome: check_plan_outcome(outcome, plan_ceiling(record)),
+            after=lambda outcome: check_completion(record, grade=grade, outcome=outcome, issued=issued))
+    else:
+        results, result_errors = check_results(record, grade=grade, individual_plan=individual_plan)
     errors += result_errors
     if errors or results is None:
         return Assessment(valid=False, errors=errors)
     return Assessment(valid=True, errors=[], outcome=results.outcome, award=results.award,
-                      completed_grade=results.completed_grade, completed_primary=results.completed_primary)
+                      completed_grade=results.completed_grade, completed_primary=results.completed_primary,
+                      promoted=results.promoted)
 
 
 def _not_covered(grade: int, school_year: str) -> RuleError:

@@ -81,6 +81,19 @@ AWARDS: dict[str, str] = {
     "hoc_sinh_tieu_bieu": "Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện",
 }
 
+# Điều 13: the awards besides the year-end titles of 13.1.a (``AWARDS``), by the article that allows them.
+AWARD_KINDS: dict[str, str] = {
+    "dot_xuat": "Khen thưởng đột xuất",  # 13.1.b: by the principal, for an exceptional achievement in the year
+    "cap_tren": "Khen thưởng của cấp trên",  # 13.2: by a higher level, on the school's proposal
+}
+# Điều 11.3: the principal's decision on a pupil who has not completed the grade after supplementary help.
+DECISIONS: dict[str, str] = {"promote": "Được lên lớp", "repeat": "Ở lại lớp"}
+# Điều 8.3: a pupil taught in a class, or a school, for pupils with disabilities (giáo dục chuyên biệt).
+DISABILITY_SETTINGS: dict[str, str] = {
+    "class": "Học lớp dành cho học sinh khuyết tật",
+    "school": "Học tại trường dành cho người khuyết tật",
+}
+
 # Periodic test scores: whole numbers on a 10-point scale, 0 allowed (Điều 7.1.d).
 SCORE_MIN, SCORE_MAX = 0, 10
 

@@ -45,12 +45,12 @@ CODES: dict[str, str] = {
     "subject_not_in_grade": "GDPT 2018: the grade has no such subject",
     "duplicate_subject": "a subject listed twice",
     "subject_missing": "GDPT 2018: a compulsory subject of the grade is absent",
-    "unknown_quality": "Điều 7.2: not one of the five qualities",
+    "unknown_quality": "Điều 5: not one of the five qualities",
     "duplicate_quality": "a quality listed twice",
-    "quality_missing": "Điều 7.2: one of the five qualities is absent",
-    "unknown_competence": "Điều 7.2: not one of the ten competences",
+    "quality_missing": "Điều 5: one of the five qualities is absent",
+    "unknown_competence": "Điều 5: not one of the ten competences",
     "duplicate_competence": "a competence listed twice",
-    "competence_missing": "Điều 7.2: one of the ten competences is absent",
+    "competence_missing": "Điều 5: one of the ten competences is absent",
     "invalid_rating": "Điều 7.1.a, 7.2: rating outside the scale",
     "rating_missing": "Điều 7.1.a, 7.2: rating null",
     # Periodic test scores (Điều 7.1.b, 7.1.d; Điều 8)
@@ -64,4 +64,18 @@ CODES: dict[str, str] = {
     "completed_primary_mismatch": "Điều 11.2: given completion of primary school differs",
     "award_not_allowed": "Điều 13.1.a: award the outcome does not allow",
     "result_missing": "spec: an issued record without its computed results",
+    # Format version 2: pupils with disabilities (Điều 8)
+    "exemption_without_plan": "Điều 8: exempted subjects without an individual education plan",
+    "exemption_invalid": "Điều 8: an exemption from a subject that is not compulsory in the grade, or twice",
+    "exempted_subject_evaluated": "Điều 8: a subject both exempted and rated",
+    "outcome_not_allowed_by_plan": "Điều 8, 9.2: the plan's outcome above what its ratings allow",
+    # Format version 2: completion after the year's outcome (Điều 11)
+    "supplementary_not_in_year": "Điều 11.2: a supplementary entry the year-end results do not hold",
+    "supplementary_not_allowed": "Điều 11.2: a supplementary evaluation of a pupil who completed the grade",
+    "supplementary_result_mismatch": "Điều 11.2: given result of the supplementary evaluation differs",
+    "decision_not_allowed": "Điều 11.3: a principal's decision where none is taken, or promotion from grade 5",
+    "decision_missing": "Điều 11.3: an issued record of a pupil not completing without the principal's decision",
+    # Format version 2: what the template requires of an issued record (Điều 10; Phụ lục)
+    "comment_missing": "Điều 10, template: an issued record without a comment the template has",
+    "signer_missing": "Điều 10, template: an issued record without a signer's name",
 }

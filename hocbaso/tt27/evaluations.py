@@ -42,18 +42,31 @@ COMPETENCES = ListKind("competences", catalogue.COMPETENCES, catalogue.TRAIT_RAT
 KINDS = (SUBJECTS, QUALITIES, COMPETENCES)
 
 
-def check_evaluations(record: dict, *, grade: int | None, individual_plan: bool) -> list[RuleError]:
-    """Every TT27 error in the year-end lists and in ``periods``.
+@dataclass(frozen=True)
+class Setting:
+    """What changes the rules for one pupil (Điều 8): an individual education plan, a class or school for
+    pupils with disabilities (only Tiếng Việt and Toán tested), subjects exempted on the plan."""
+
+    individual_plan: bool = False
+    disability_class: bool = False
+    exempted: frozenset[str] = frozenset()
+
+
+def check_evaluations(record: dict, *, grade: int | None, individual_plan: bool,
+                      setting: Setting | None = None) -> list[RuleError]:
+    """Every TT27 error in the year-end lists, in ``periods`` and in the supplementary evaluation.
 
     The year-end lists (the top level, *cuối năm học*) must be complete: every compulsory subject
-    of the grade, the five qualities, the ten competences. A period's lists may be partial, but
-    each entry there is checked like a year-end one, including its score. ``grade`` is None when
-    the record's grade is unusable: the checks that depend on it are then skipped.
+    of the grade (but those exempted on an individual plan), the five qualities, the ten competences. A
+    period's lists, and the supplementary evaluation's, may be partial, but each entry there is checked like a
+    year-end one, including its score; a supplementary entry must be one of the year-end ones. ``grade`` is
+    None when the record's grade is unusable: the checks that depend on it are then skipped.
     """
+    setting = setting or Setting(individual_plan=individual_plan)
     errors = []
     for kind in KINDS:
         errors += _check_list(record.get(kind.key), kind.key, kind, grade=grade, period=catalogue.YEAR_END,
-                              complete=True, individual_plan=individual_plan)
+                              complete=True, setting=setting)
     periods = record.get("periods")
     if isinstance(periods, dict):
         for period in TERM_PERIODS:
@@ -61,13 +74,31 @@ def check_evaluations(record: dict, *, grade: int | None, individual_plan: bool)
             if isinstance(content, dict):
                 for kind in KINDS:
                     errors += _check_list(content.get(kind.key), join(join("periods", period), kind.key), kind,
-                                          grade=grade, period=period, complete=False,
-                                          individual_plan=individual_plan)
+                                          grade=grade, period=period, complete=False, setting=setting)
+    again = record.get("supplementary_evaluation")
+    if isinstance(again, dict):
+        for kind in KINDS:
+            path = join("supplementary_evaluation", kind.key)
+            errors += _check_list(again.get(kind.key), path, kind, grade=grade, period=catalogue.YEAR_END,
+                                  complete=False, setting=setting)
+            errors += _check_again(again.get(kind.key), record.get(kind.key), path, kind)
     return errors
 
 
+def _check_again(entries, year_end, path: str, kind: ListKind) -> list[RuleError]:
+    """Điều 11.2: the supplementary evaluation evaluates again what the year-end results hold."""
+    if not isinstance(entries, list) or not isinstance(year_end, list):
+        return []
+    known = {item.get("code") for item in year_end if isinstance(item, dict)}
+    return [RuleError("supplementary_not_in_year", f"{path}[{index}].code",
+                      f"{capitalised(kind.name(item['code']))} không có trong kết quả cuối năm học nên không đánh giá "
+                      f"bổ sung (Thông tư 27, Điều 11).")
+            for index, item in enumerate(entries)
+            if isinstance(item, dict) and item.get("code") in kind.table and item.get("code") not in known]
+
+
 def _check_list(entries: Any, path: str, kind: ListKind, *, grade: int | None, period: str, complete: bool,
-                individual_plan: bool) -> list[RuleError]:
+                setting: Setting) -> list[RuleError]:
     if not isinstance(entries, list):
         return []
     errors: list[RuleError] = []
@@ -86,9 +117,9 @@ def _check_list(entries: Any, path: str, kind: ListKind, *, grade: int | None, p
             errors += _check_rating(entry["rating"], where + ".rating", kind, label, when)
         if kind is SUBJECTS and "score" in entry:
             errors += _check_score(entry["score"], where + ".score", code if applicable else None, label,
-                                   grade=grade, period=period, when=when, individual_plan=individual_plan)
+                                   grade=grade, period=period, when=when, setting=setting)
     if complete:
-        required = _required(kind, grade)
+        required = [code for code in _required(kind, grade) if kind is not SUBJECTS or code not in setting.exempted]
         for code in required:
             if code not in seen:
                 errors.append(RuleError(kind.missing, path, _missing_message(kind, code, grade)))
@@ -165,13 +196,16 @@ def _rating_hint(rating: Any, kind: ListKind) -> str:
 
 
 def _check_score(score: Any, where: str, code: str | None, label: str, *, grade: int | None, period: str,
-                 when: str, individual_plan: bool) -> list[RuleError]:
+                 when: str, setting: Setting) -> list[RuleError]:
     """Điều 7.1.b: a score exactly where the subject has a periodic test at that period (not required
-    on an individual education plan, Điều 8); Điều 7.1.d: a whole number from 0 to 10, no decimals.
+    on an individual education plan, Điều 8; in a class for pupils with disabilities only Tiếng Việt and Toán
+    are tested, Điều 8.3); Điều 7.1.d: a whole number from 0 to 10, no decimals.
 
     ``code`` is None when the subject is unknown or not of the grade: only the range is judged then.
     """
-    tested = catalogue.has_periodic_test(grade, code, period) if code is not None and grade is not None else None
+    individual_plan = setting.individual_plan
+    tested = (catalogue.has_periodic_test(grade, code, period, disability_class=setting.disability_class)
+              if code is not None and grade is not None else None)
     at = period_name(period)
     if score is None:
         if tested and not individual_plan:

@@ -1,4 +1,4 @@
-"""The shape of a ``hocbaso.record/2`` document (docs/record-format.md); ``hocbaso.record/1`` still reads.
+"""The shape of a ``hocbaso.record/N`` document (docs/record-format.md); every older version still reads.
 
 This module checks keys and JSON types, with the checks of single values (dates, identity number, grade,
 school year …) from ``values``. It does not judge the evaluations against TT27: which subjects, ratings and
@@ -22,11 +22,22 @@ from hocbaso.tt27.values import (Check, boolean, count, grade, identity_number, 
                                  iso_datetime, join, nullable, one_of, positive_number, school_year, text)
 from hocbaso.tt27.wording import competence_name, period_name, quality_name, subject_name
 
-FORMAT = "hocbaso.record/2"
-# Every version this module reads, oldest first; records are written in ``FORMAT``. /1 named the school's
-# district (before 1/7/2025); /2 names its managing authority and commune, the district only when one existed.
-FORMAT_V1 = "hocbaso.record/1"
-FORMATS = (FORMAT_V1, FORMAT)
+FORMAT_NAME = "hocbaso.record"
+FORMAT_VERSION = 2  # the version written; raising it is this one line (and the docs), older versions stay readable
+FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
+# Every version read: a record keeps the version it was written in, and is judged by that version's rules.
+FORMATS: dict[str, int] = {f"{FORMAT_NAME}/{version}": version for version in range(1, FORMAT_VERSION + 1)}
+FORMAT_V1 = f"{FORMAT_NAME}/1"
+# Version 2 (records from 1/7/2025): the school's managing authority and commune, the district only when one
+# existed (``_SCHOOL``; version 1 named the district, ``_SCHOOL_V1``); the pupil-year's supplementary
+# evaluation, the principal's decision, exemptions, the disability class or school and the awards of Điều 13
+# (the keys marked ``since=PUPIL_YEAR_V2`` below).
+PUPIL_YEAR_V2 = 2
+
+
+def record_version(record: dict) -> int:
+    """The format version of a record whose ``format`` is one of ``FORMATS``."""
+    return FORMATS[record["format"]]
 
 _LEADING_NUMBER = re.compile(r"[0-9]+", re.ASCII)
 
@@ -76,13 +87,19 @@ class Key:
     label: str
     check: Check
     required: bool = True
+    since: int = 1  # the first format version that has the key; in an older record it is unknown_field
 
 
-def check_object(value: Any, path: str, keys: dict[str, Key], *, label: str, owner: str = "") -> list[RuleError]:
+def check_object(value: Any, path: str, keys: dict[str, Key], *, label: str, owner: str = "",
+                 fmt: str = FORMAT) -> list[RuleError]:
     """Errors of an object against ``keys``: unknown keys, absent required keys, then each value.
 
     ``label`` names the object itself; ``owner`` (``môn Toán``) is added to the messages about its keys.
+    ``fmt``: the record's format; keys introduced by a later version than its own are unknown there.
     """
+    version = FORMATS.get(fmt, FORMAT_VERSION)
+    if any(spec.since > version for spec in keys.values()):
+        keys = {key: spec for key, spec in keys.items() if spec.since <= version}
     if not isinstance(value, dict):
         return invalid_type(path, label, "một đối tượng JSON", value)
     suffix = f" của {owner}" if owner else ""
@@ -91,7 +108,7 @@ def check_object(value: Any, path: str, keys: dict[str, Key], *, label: str, own
         for key in value:
             if key not in keys:
                 errors.append(RuleError("unknown_field", join(path, str(key)),
-                                        f'Trường "{key}"{suffix} không có trong định dạng {FORMAT}'
+                                        f'Trường "{key}"{suffix} không có trong định dạng {fmt}'
                                         f" (các trường được phép: {', '.join(keys)})."))
     prefix = f"{path}." if path else ""  # join(path, key), without a call per key: a record has ~900 keys
     for key, spec in keys.items():
@@ -253,6 +270,40 @@ def issuance(value, path, label):
     return []
 
 
+# --- version 2: exemptions, the disability class, the supplementary evaluation, the decision, the awards ---
+
+_EXEMPTION = {
+    "code": Key("Mã môn học được miễn", text()),
+    "basis": Key("Căn cứ miễn học (kế hoạch giáo dục cá nhân)", text()),
+}
+_SUPPLEMENTARY = {
+    "date": Key("Ngày đánh giá bổ sung", iso_date),
+    **EVALUATION_LISTS,
+    "completed": Key("Kết quả đánh giá bổ sung (hoàn thành chương trình lớp học)", nullable(boolean)),
+}
+_DECISION = {
+    "decision": Key("Quyết định của hiệu trưởng", one_of(catalogue.DECISIONS, "invalid_value")),
+    "date": Key("Ngày quyết định", iso_date),
+}
+_AWARD = {
+    "kind": Key("Loại khen thưởng", one_of(catalogue.AWARD_KINDS, "invalid_value")),
+    "title": Key("Hình thức khen thưởng", text()),
+    "level": Key("Cấp khen thưởng", text()),
+    "date": Key("Ngày khen thưởng", iso_date),
+    "reason": Key("Lí do khen thưởng", text()),
+}
+
+
+def _objects(keys: dict[str, Key], each: str) -> Check:
+    def check(value, path, label):
+        return check_list(value, path, label, lambda item, where: check_object(item, where, keys, label=each))
+    return check
+
+
+def _object(keys: dict[str, Key]) -> Check:
+    return lambda value, path, label: check_object(value, path, keys, label=label)
+
+
 # The top level, in the spec's order. ``format`` itself is checked before (a wrong one is unreadable).
 RECORD = {
     "format": Key("Định dạng", _any),
@@ -264,6 +315,11 @@ RECORD = {
     **EVALUATION_LISTS,
     "periods": Key("Kết quả giữa kì, cuối học kì I", nullable(periods), required=False),
     "individual_plan": Key("Đánh giá theo kế hoạch giáo dục cá nhân", nullable(boolean), required=False),
+    "exempted_subjects": Key("Môn học được miễn", nullable(_objects(_EXEMPTION, "Mỗi môn học được miễn")),
+                             required=False, since=PUPIL_YEAR_V2),
+    "disability_class": Key("Lớp, trường dành cho người khuyết tật",
+                            nullable(one_of(catalogue.DISABILITY_SETTINGS, "invalid_value")), required=False,
+                            since=PUPIL_YEAR_V2),
     "height_cm": Key("Chiều cao (cm)", nullable(positive_number), required=False),
     "weight_kg": Key("Cân nặng (kg)", nullable(positive_number), required=False),
     "days_absent": Key("Số ngày nghỉ học", nullable(lambda v, p, lab: check_object(v, p, _DAYS_ABSENT, label=lab)),
@@ -271,8 +327,14 @@ RECORD = {
     "outcome": Key("Đánh giá kết quả giáo dục", nullable(one_of(catalogue.OUTCOMES, "invalid_value")),
                    required=False),
     "award": Key("Khen thưởng", nullable(one_of(catalogue.AWARDS, "invalid_value")), required=False),
+    "awards": Key("Khen thưởng khác (đột xuất, của cấp trên)", nullable(_objects(_AWARD, "Mỗi khen thưởng")),
+                  required=False, since=PUPIL_YEAR_V2),
+    "supplementary_evaluation": Key("Đánh giá bổ sung", nullable(_object(_SUPPLEMENTARY)), required=False,
+                                    since=PUPIL_YEAR_V2),
     "completed_grade": Key("Hoàn thành chương trình lớp học", nullable(boolean), required=False),
     "completed_primary": Key("Hoàn thành chương trình tiểu học", nullable(boolean), required=False),
+    "principal_decision": Key("Quyết định lên lớp hoặc ở lại lớp", nullable(_object(_DECISION)), required=False,
+                              since=PUPIL_YEAR_V2),
     "homeroom_comment": Key("Nhận xét của giáo viên chủ nhiệm", text(empty=True)),
     "homeroom_teacher": Key("Họ tên giáo viên chủ nhiệm", text(empty=True)),
     "principal": Key("Họ tên hiệu trưởng", text(empty=True)),
@@ -287,7 +349,8 @@ def check_record(record: dict) -> list[RuleError]:
     """Every format error of an NFC-normalised record whose ``format`` is already known to be right,
     in the spec's key order; plus ``class_grade_mismatch`` when the class name's leading number
     is not the grade."""
-    errors = check_object(record, "", RECORD_V1 if record.get("format") == FORMAT_V1 else RECORD, label="Học bạ")
+    fmt = record.get("format", FORMAT)
+    errors = check_object(record, "", RECORD_V1 if fmt == FORMAT_V1 else RECORD, label="Học bạ", fmt=fmt)
     class_name, grade_ = record.get("class_name"), record.get("grade")
     if isinstance(class_name, str) and is_int(grade_):
         leading = _LEADING_NUMBER.match(class_name.strip())

@@ -5,8 +5,9 @@ own; ``check_results`` applies them to a record and compares them with the resul
 already carries, so that a record never holds an inconsistent result.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from hocbaso.tt27 import catalogue
 from hocbaso.tt27.errors import RuleError
@@ -85,15 +86,17 @@ def award_for(outcome: str, *, nominated: bool = False) -> str | None:
 
 @dataclass(frozen=True)
 class Results:
-    """The computed fields of a record."""
+    """The computed fields of a record. ``promoted``: True when the pupil completed the grade or the principal
+    promoted them, False when kept back, None while undecided (Điều 11)."""
 
     outcome: str
     award: str | None
     completed_grade: bool
     completed_primary: bool | None
+    promoted: bool | None = None
 
 
-def _outcome_words(outcome: str) -> str:
+def outcome_words(outcome: str) -> str:
     return f"{catalogue.OUTCOMES[outcome]} ({outcome})"
 
 
@@ -101,16 +104,21 @@ def _yes_no(value: bool | None) -> str:
     return "null" if value is None else ("true (có)" if value else "false (không)")
 
 
-def check_results(record: dict, *, grade: int, individual_plan: bool) -> tuple[Results | None, list[RuleError]]:
+def check_results(record: dict, *, grade: int, individual_plan: bool,
+                  outcome_problems: Callable[[str], list[RuleError]] | None = None,
+                  after: Callable[[str], tuple[Any, list[RuleError]]] | None = None,
+                  ) -> tuple[Results | None, list[RuleError]]:
     """The record's results and every disagreement with the results it already carries.
 
     Runs only on a record whose grade and year-end lists are error-free. The outcome is computed
     (Điều 9.2), except on an individual education plan (Điều 8) where it is the teacher's and must
-    be given. A given ``outcome``, ``completed_grade`` or ``completed_primary`` that differs from
-    the computed one is an error; a given ``award`` must be one the outcome allows (Điều 13.1.a:
-    ``hoc_sinh_xuat_sac`` iff HTXS, ``hoc_sinh_tieu_bieu`` only for HTT, as a nomination); a null
-    award is filled in. An issued record (``issuance`` present) must carry its results.
-    Returns (None, errors) when no outcome can be had.
+    be given; ``outcome_problems(outcome)`` then judges it (format version 2: ``plans``). A given ``outcome``,
+    ``completed_grade`` or ``completed_primary`` that differs from the computed one is an error; a given
+    ``award`` must be one the outcome allows (Điều 13.1.a: ``hoc_sinh_xuat_sac`` iff HTXS,
+    ``hoc_sinh_tieu_bieu`` only for HTT, as a nomination); a null award is filled in. An issued record
+    (``issuance`` present) must carry its results. ``after(outcome)`` (format version 2: ``completion``) gives
+    the completion after the supplementary evaluation and the principal's decision (Điều 11.2–11.3), with its
+    errors. Returns (None, errors) when no outcome can be had.
     """
     errors: list[RuleError] = []
     given_outcome = record.get("outcome")
@@ -118,6 +126,8 @@ def check_results(record: dict, *, grade: int, individual_plan: bool) -> tuple[R
         if given_outcome not in catalogue.OUTCOMES:  # null, or a bad value reported by record_format
             return None, missing_results(record, grade=grade, individual_plan=True)
         outcome = given_outcome
+        if outcome_problems is not None:
+            errors += outcome_problems(outcome)
     else:
         outcome = compute_outcome(
             subject_ratings=[entry["rating"] for entry in record["subjects"]],
@@ -125,16 +135,25 @@ def check_results(record: dict, *, grade: int, individual_plan: bool) -> tuple[R
             scores=[entry["score"] for entry in record["subjects"] if entry["score"] is not None])
         if given_outcome in catalogue.OUTCOMES and given_outcome != outcome:
             errors.append(RuleError("outcome_mismatch", "outcome",
-                                    f"Kết quả giáo dục ghi là {_outcome_words(given_outcome)} nhưng theo Thông tư 27, "
+                                    f"Kết quả giáo dục ghi là {outcome_words(given_outcome)} nhưng theo Thông tư 27, "
                                     f"Điều 9 (từ mức đạt được và điểm kiểm tra cuối năm) phải là "
-                                    f"{_outcome_words(outcome)}."))
+                                    f"{outcome_words(outcome)}."))
 
     completed_grade, completed_primary = completion(grade, outcome)
+    promoted = True if completed_grade else None
+    supplementary = ""
+    if after is not None:
+        later, later_errors = after(outcome)
+        errors += later_errors
+        if later.completed_grade != completed_grade:
+            supplementary = " sau đánh giá bổ sung"
+        completed_grade, promoted = later.completed_grade, later.promoted
+        completed_primary = completed_grade if grade == 5 else None
     given = record.get("completed_grade")
     if isinstance(given, bool) and given != completed_grade:
         errors.append(RuleError("completed_grade_mismatch", "completed_grade",
                                 f"Hoàn thành chương trình lớp học ghi là {_yes_no(given)} nhưng với kết quả "
-                                f"{_outcome_words(outcome)} thì phải là {_yes_no(completed_grade)} "
+                                f"{outcome_words(outcome)}{supplementary} thì phải là {_yes_no(completed_grade)} "
                                 f"theo Thông tư 27, Điều 11."))
     given = record.get("completed_primary")
     if isinstance(given, bool) and given != completed_primary:
@@ -143,7 +162,7 @@ def check_results(record: dict, *, grade: int, individual_plan: bool) -> tuple[R
                        f"trường completed_primary phải là null.")
         else:
             message = (f"Hoàn thành chương trình tiểu học ghi là {_yes_no(given)} nhưng với kết quả "
-                       f"{_outcome_words(outcome)} thì phải là {_yes_no(completed_primary)} theo Thông tư 27, Điều 11.")
+                       f"{outcome_words(outcome)} thì phải là {_yes_no(completed_primary)} theo Thông tư 27, Điều 11.")
         errors.append(RuleError("completed_primary_mismatch", "completed_primary", message))
 
     given_award = record.get("award")
@@ -151,19 +170,19 @@ def check_results(record: dict, *, grade: int, individual_plan: bool) -> tuple[R
     if given_award in catalogue.AWARDS and given_award != award:
         if given_award == XUAT_SAC:
             message = (f'Khen thưởng "{catalogue.AWARDS[XUAT_SAC]}" chỉ dành cho học sinh '
-                       f"{_outcome_words(HTXS)} (Thông tư 27, Điều 13); kết quả của học sinh là "
-                       f"{_outcome_words(outcome)}.")
+                       f"{outcome_words(HTXS)} (Thông tư 27, Điều 13); kết quả của học sinh là "
+                       f"{outcome_words(outcome)}.")
         elif outcome == HTXS:
-            message = (f'Học sinh {_outcome_words(HTXS)} được khen thưởng "{catalogue.AWARDS[XUAT_SAC]}" '
+            message = (f'Học sinh {outcome_words(HTXS)} được khen thưởng "{catalogue.AWARDS[XUAT_SAC]}" '
                        f'(hoc_sinh_xuat_sac), không phải "{catalogue.AWARDS[TIEU_BIEU]}" (Thông tư 27, Điều 13).')
         else:
             message = (f'Khen thưởng "{catalogue.AWARDS[TIEU_BIEU]}" chỉ dành cho học sinh '
-                       f"{_outcome_words(HTT)} được tập thể lớp công nhận (Thông tư 27, Điều 13); kết quả của "
-                       f"học sinh là {_outcome_words(outcome)}.")
+                       f"{outcome_words(HTT)} được tập thể lớp công nhận (Thông tư 27, Điều 13); kết quả của "
+                       f"học sinh là {outcome_words(outcome)}.")
         errors.append(RuleError("award_not_allowed", "award", message))
 
     errors += missing_results(record, grade=grade, individual_plan=individual_plan, award=award)
-    return Results(outcome, award, completed_grade, completed_primary), errors
+    return Results(outcome, award, completed_grade, completed_primary, promoted), errors
 
 
 _RESULT_NAMES = {"outcome": "kết quả giáo dục", "completed_grade": "hoàn thành chương trình lớp học",

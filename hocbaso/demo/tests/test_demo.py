@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.audit.models import AuditEntry
@@ -75,8 +75,38 @@ def test_believable_spread_of_outcomes_and_awards(demo):
     assert 0.38 <= share["HT"] <= 0.55
     assert 0.005 <= share["CHT"] <= 0.03
     awarded = YearResult.objects.exclude(award__isnull=True).count() / total
-    assert 0.40 <= awarded <= 0.60
-    assert not YearResult.objects.filter(outcome="CHT", completed_grade=True).exists()
+    assert 0.15 <= awarded <= 0.35
+    # Tiêu biểu needs the class's recognition: a minority of HTT pupils, as in real schools (issue 19: it was 95 %).
+    htt = YearResult.objects.filter(outcome="HTT")
+    tieu_bieu = htt.filter(award="hoc_sinh_tieu_bieu").count() / htt.count()
+    assert 0.15 <= tieu_bieu <= 0.45
+    for name in SchoolClass.objects.filter(school_year__school__code=SCHOOL_CODE).values_list("name", flat=True):
+        in_class = htt.filter(enrolment__school_class__name=name)
+        assert in_class.filter(award="hoc_sinh_tieu_bieu").count() < max(2, in_class.count())
+
+
+@pytest.mark.django_db
+def test_the_cases_of_issue_19(demo):
+    """At least one pupil completed after the supplementary evaluation, one kept back by the principal, one on an
+    individual plan with an exempted subject, one with an award for an exceptional achievement; each record valid."""
+    cases = demo.cases
+    assert cases.completed_after_supplementary and len(cases.kept_back) == 1 and cases.exempted
+    assert ("dot_xuat" in [kind for _key, kind in cases.awards])
+    cht = YearResult.objects.filter(outcome="CHT")
+    assert cht.filter(completed_grade=True).count() == len(cases.completed_after_supplementary)
+    records = {}
+    for enrolment in enrolments_for_records().filter(
+            Q(supplementary__isnull=False) | Q(exemptions__isnull=False) | Q(awards__isnull=False)).distinct():
+        record = json.loads(json.dumps(record_build(enrolment), ensure_ascii=False))
+        assessment = assess(record)
+        assert assessment.valid, (enrolment.pk, assessment.errors)
+        assert assessment.completed_grade == enrolment.year_result.completed_grade
+        records[enrolment.pk] = (record, assessment)
+    kept = [a for _r, a in records.values() if a.promoted is False]
+    assert len(kept) == 1
+    assert any(r["supplementary_evaluation"] and r["supplementary_evaluation"]["completed"] for r, _a in records.values())
+    assert any(r["exempted_subjects"] and r["individual_plan"] for r, _a in records.values())
+    assert any(r["awards"] and r["awards"][0]["kind"] == "dot_xuat" for r, _a in records.values())
 
 
 @pytest.mark.django_db

@@ -55,13 +55,53 @@ def test_fields_appear_in_the_templates_order(renderer, record, tmp_path):
                 "Tiếng Việt", "Toán", "Hoàn thành tốt (T)", "Điểm", "Nhận xét", "2. Những phẩm chất chủ yếu", "Yêu nước", "Trách nhiệm",
                 "3. Những năng lực cốt lõi", "Năng lực chung", "Tự chủ và tự học", "Năng lực đặc thù", "Thể chất",
                 "4. Đánh giá kết quả giáo dục:", "Hoàn thành tốt", "5. Khen thưởng:", "6. Hoàn thành chương trình",
-                "Hoàn thành chương trình lớp 4", "Nhận xét của giáo viên chủ nhiệm:", "Em ngoan, chăm học.",
+                "Hoàn thành chương trình lớp 4",
                 "XÁC NHẬN CỦA HIỆU TRƯỞNG", "GIÁO VIÊN CHỦ NHIỆM", "Đoàn Trung Quế", "Lê Thị Hoa"]
     position = 0
     for item in expected:
         found = text.find(item, position)
         assert found >= 0, f"{item!r} missing or out of order after position {position}"
         position = found + len(item)
+    # The template has six sections: no "7. Nhận xét của giáo viên chủ nhiệm" (issue 19).
+    assert "7. " not in text and "Nhận xét của giáo viên chủ nhiệm" not in text and "Em ngoan, chăm học." not in text
+
+
+def test_sections_5_and_6_from_the_awards_the_supplementary_evaluation_and_the_decision(renderer, record, tmp_path):
+    record = copy.deepcopy(record)
+    record.update(outcome="CHT", completed_grade=False, award=None, awards=[
+        {"kind": "dot_xuat", "title": "Giấy khen của Hiệu trưởng", "level": "Trường Tiểu học Trung Vương",
+         "date": "2025-03-26", "reason": "Dũng cảm cứu bạn bị đuối nước."},
+        {"kind": "cap_tren", "title": "Giấy khen", "level": "Sở Giáo dục và Đào tạo", "date": "2025-04-15",
+         "reason": "Giải Nhất Viết chữ đẹp cấp tỉnh."}],
+        supplementary_evaluation={"date": "2025-08-12", "subjects": [
+            {"code": "toan", "rating": "C", "score": 4, "comment": "Cần cố gắng thêm."}],
+            "qualities": [], "competences": [], "completed": False},
+        principal_decision={"decision": "repeat", "date": "2025-08-20"})
+    text = " ".join(text_of(renderer.year(record, verify_url=URL), tmp_path).split())
+    section5 = text[text.index("5. Khen thưởng:"):text.index("6. Hoàn thành chương trình")]
+    assert "Giấy khen của Hiệu trưởng (Trường Tiểu học Trung Vương, ngày 26/03/2025): Dũng cảm cứu bạn bị đuối nước." \
+        in section5 and "Giấy khen (Sở Giáo dục và Đào tạo, ngày 15/04/2025)" in section5
+    section6 = text[text.index("6. Hoàn thành chương trình"):text.index("XÁC NHẬN CỦA HIỆU TRƯỞNG")]
+    for part in ("Đánh giá bổ sung ngày 12/08/2025: Toán: Chưa hoàn thành (C), điểm 4",
+                 "Chưa hoàn thành chương trình lớp 4",
+                 "Ở lại lớp lớp 4 (quyết định của Hiệu trưởng ngày 20/08/2025)"):
+        assert part in section6, part
+    completed = copy.deepcopy(record)
+    completed.update(completed_grade=True, principal_decision=None, supplementary_evaluation={
+        **record["supplementary_evaluation"], "completed": True,
+        "subjects": [{"code": "toan", "rating": "H", "score": 6, "comment": ""}]})
+    text = " ".join(text_of(renderer.year(completed, verify_url=URL), tmp_path).split())
+    assert "Hoàn thành chương trình lớp 4 sau đánh giá bổ sung" in text and "Ở lại lớp" not in text
+
+
+def test_an_exempted_subject_is_a_row_saying_so(renderer, record, tmp_path):
+    record = copy.deepcopy(record)
+    record.update(individual_plan=True, disability_class="class",
+                  exempted_subjects=[{"code": "am_nhac", "basis": "Kế hoạch giáo dục cá nhân ngày 10/9/2024"}])
+    record["subjects"] = [s for s in record["subjects"] if s["code"] != "am_nhac"]
+    text = " ".join(text_of(renderer.year(record, verify_url=URL), tmp_path).split())
+    assert "Miễn" in text and "Kế hoạch giáo dục cá nhân ngày 10/9/2024" in text
+    assert "Học lớp dành cho học sinh khuyết tật (Điều 8" in text
 
 
 def test_ratings_are_written_in_words(renderer, record, tmp_path):
@@ -167,8 +207,8 @@ def test_whole_history_has_cover_school_history_and_every_year(record, tmp_path)
     pdf = render_history([record, third], history=history, verify_url=URL)
     text = " ".join(text_of(pdf, tmp_path).split())
     order = ["HỌC SINH TIỂU HỌC", "Dân tộc:", "Quê quán:", "Họ và tên cha:", "Nguyễn Văn Hùng", "QUÁ TRÌNH HỌC TẬP",
-             "2023-2024", "NĂM HỌC 2023-2024", "NĂM HỌC 2024-2025"]
-    table = text[text.index("QUÁ TRÌNH HỌC TẬP"):text.index("NĂM HỌC 2023-2024")]
+             "2023-2024", "HƯỚNG DẪN GHI HỌC BẠ", "NĂM HỌC 2023-2024", "NĂM HỌC 2024-2025"]
+    table = text[text.index("QUÁ TRÌNH HỌC TẬP"):text.index("HƯỚNG DẪN GHI HỌC BẠ")]
     assert all(cell in table for cell in ("2023-2024", "3A", "2024-2025", "4A", "15/2020", "05/09/2020"))
     position = 0
     for item in order:
@@ -221,7 +261,8 @@ def test_a_batch_splits_into_one_file_per_record_with_its_own_pages_and_title(re
 
     records = [{**record, "pupil": {**record["pupil"], "full_name": f"Trần Văn Số {i}"},
                 "issuance": {**record["issuance"], "lookup_code": f"7KQ2-M9XD-{i}RP"}} for i in range(3)]
-    records[1] = {**records[1], "homeroom_comment": "Em chăm chỉ, ngoan ngoãn, giúp đỡ bạn bè. " * 150}
+    records[1] = {**records[1], "subjects": [{**s, "comment": "Em chăm chỉ, ngoan ngoãn, giúp đỡ bạn bè. " * 6}
+                                             for s in records[1]["subjects"]]}
     out = renderer.years([(r, URL, None) for r in records])
     assert [boxes for _pdf, boxes in out] == [signature_boxes(r, verify_url=URL) for r in records]
     ids = set()

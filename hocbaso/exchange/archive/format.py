@@ -55,12 +55,16 @@ def username_of(user) -> str | None:
 
 
 
-WORK_COUNTS = ("subject_evaluations", "trait_evaluations", "year_results", "locks", "drafts", "signoffs",
-               "class_packages")
+WORK_COUNTS = ("subject_evaluations", "trait_evaluations", "year_results", "supplementary", "awards", "exemptions",
+               "locks", "drafts", "signoffs", "class_packages")
 EVALUATION_FIELDS = ("period", "comment", "revision", "rating")
 YEAR_RESULT_FIELDS = ("homeroom_comment", "height_cm", "weight_kg", "days_absent_excused", "days_absent_unexcused",
                       "nominated_tieu_bieu", "plan_outcome", "outcome", "award", "completed_grade",
-                      "completed_primary", "errors", "assessed_at", "revision")
+                      "completed_primary", "disability_setting", "errors", "assessed_at", "revision")
+# The pupil-year's cases of record format 2 (TT27 Điều 8, 11, 13); an archive written before them has none.
+SUPPLEMENTARY_FIELDS = ("evaluated_on", "entries", "confirmed_at", "decision", "decided_on", "revision")
+AWARD_FIELDS = ("kind", "title", "level", "awarded_on", "reason", "created_at")
+EXEMPTION_FIELDS = ("subject", "basis", "created_at")
 DRAFT_FIELDS = ("version", "record_id", "lookup_code", "effective_date", "record", "boxes", "state", "pdf", "sha256",
                 "signers", "created_at", "teacher_signed_at", "principal_signed_at")
 

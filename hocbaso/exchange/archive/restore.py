@@ -14,14 +14,15 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
+from hocbaso.assessment.models import (Award, DataLock, Exemption, SubjectEvaluation, SupplementaryEvaluation,
+                                      TraitEvaluation, YearResult)
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import (EARLIEST_PLACEMENT, Commune, District, Enrolment, Province, Pupil, School,
                                       SchoolClass, SchoolPlacement, SchoolYear, Staff, StaffRole, TeachingAssignment,
                                       Term)
-from hocbaso.exchange.archive.format import (DRAFT_FIELDS, ENROLMENT_FIELDS, EVALUATION_FIELDS, PUPIL_FIELDS,
-                                             STAFF_FIELDS, WORK_COUNTS, YEAR_RESULT_FIELDS, ArchiveRefused, date_read,
-                                             datetime_read)
+from hocbaso.exchange.archive.format import (AWARD_FIELDS, DRAFT_FIELDS, ENROLMENT_FIELDS, EVALUATION_FIELDS,
+                                             EXEMPTION_FIELDS, PUPIL_FIELDS, STAFF_FIELDS, SUPPLEMENTARY_FIELDS,
+                                             WORK_COUNTS, YEAR_RESULT_FIELDS, ArchiveRefused, date_read, datetime_read)
 from hocbaso.exchange.archive.read import ArchiveContents, archive_conflicts, archive_open, audit_check
 from hocbaso.records.models import ClassPackage, CorrectionRequest, IssuedRecord, RecordDraft, RecordWithdrawal
 from hocbaso.signing.models import SigningIdentity, SubjectSignoff
@@ -154,6 +155,7 @@ def _restore_work(contents: ArchiveContents, year: SchoolYear, *, users: dict, e
         YearResult(enrolment=enrolments[r["enrolment"]], updated_by=user(r["updated_by"]),
                    **{f: datetime_read(r[f]) if f == "assessed_at" else r[f] for f in YEAR_RESULT_FIELDS})
         for r in work["year_results"]], batch_size=500)
+    _restore_pupil_year(work, enrolments=enrolments, user=user)
     DataLock.objects.bulk_create([
         DataLock(school_year=year, school_class=classes.get(lock["class"]) if lock["class"] else None,
                  locked_at=datetime_read(lock["locked_at"]), locked_by=user(lock["locked_by"]),
@@ -186,6 +188,26 @@ def _restore_work(contents: ArchiveContents, year: SchoolYear, *, users: dict, e
         package = ClassPackage.objects.create(school_class=classes[p["class"]], file=p["file"], sha256=p["sha256"],
                                               records=p["records"], created_by=user(p["created_by"]))
         ClassPackage.objects.filter(pk=package.pk).update(created_at=datetime_read(p["created_at"]))
+
+
+def _restore_pupil_year(work: dict, *, enrolments: dict, user) -> None:
+    """The supplementary evaluations, awards and exemptions (record format 2), with their times and people; an
+    archive written before them has none."""
+    def value(row, name):
+        if name in ("evaluated_on", "decided_on", "awarded_on"):
+            return date_read(row[name])
+        return datetime_read(row[name]) if name in ("confirmed_at",) else row[name]
+
+    SupplementaryEvaluation.objects.bulk_create([
+        SupplementaryEvaluation(enrolment=enrolments[r["enrolment"]], updated_by=user(r["updated_by"]),
+                                confirmed_by=user(r["confirmed_by"]), **{f: value(r, f) for f in SUPPLEMENTARY_FIELDS})
+        for r in work.get("supplementary") or []])
+    for kind, model, fields in (("awards", Award, AWARD_FIELDS), ("exemptions", Exemption, EXEMPTION_FIELDS)):
+        for r in work.get(kind) or []:
+            values = {f: value(r, f) for f in fields if f != "created_at"}
+            row = model.objects.create(enrolment=enrolments[r["enrolment"]], created_by=user(r["created_by"]),
+                                       **values)
+            model.objects.filter(pk=row.pk).update(created_at=datetime_read(r["created_at"]))
 
 
 def archive_restore(source, *, by=None) -> RestoreReport:

@@ -18,13 +18,15 @@ from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
+from hocbaso.assessment.models import (Award, DataLock, Exemption, SubjectEvaluation, SupplementaryEvaluation,
+                                      TraitEvaluation, YearResult)
 from hocbaso.audit.models import AuditEntry
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import Enrolment, School, SchoolPlacement, SchoolYear, Staff, TeachingAssignment
 from hocbaso.exchange.archive.format import (AUDIT, CA_ROOT, DIRECTORY, DRAFT_FIELDS, ENROLMENT_FIELDS,
-                                             EVALUATION_FIELDS, FORMAT, MANIFEST, PUPIL_FIELDS, REGISTRY, STAFF_FIELDS,
-                                             VIETNAM, WORK, WORK_COUNTS, YEAR_RESULT_FIELDS, ArchiveRefused, to_iso,
+                                             AWARD_FIELDS, EVALUATION_FIELDS, EXEMPTION_FIELDS, FORMAT, MANIFEST,
+                                             PUPIL_FIELDS, REGISTRY, STAFF_FIELDS, SUPPLEMENTARY_FIELDS, VIETNAM, WORK,
+                                             WORK_COUNTS, YEAR_RESULT_FIELDS, ArchiveRefused, to_iso,
                                              to_json, username_of)
 from hocbaso.exchange.archive.registry import registry_rows
 from hocbaso.records.models import ClassPackage, CorrectionRequest, RecordDraft
@@ -140,6 +142,15 @@ def _work(school_year: SchoolYear, users: set) -> dict:
     year_results = [{"enrolment": r.enrolment_id, "updated_by": who(r.updated_by_id),
                      **{f: _plain(getattr(r, f)) for f in YEAR_RESULT_FIELDS}}
                     for r in YearResult.objects.filter(**in_year).order_by("pk")]
+    supplementary = [{"enrolment": r.enrolment_id, "updated_by": who(r.updated_by_id),
+                      "confirmed_by": who(r.confirmed_by_id), **{f: _plain(getattr(r, f)) for f in SUPPLEMENTARY_FIELDS}}
+                     for r in SupplementaryEvaluation.objects.filter(**in_year).order_by("pk")]
+    awards = [{"enrolment": r.enrolment_id, "created_by": who(r.created_by_id),
+               **{f: _plain(getattr(r, f)) for f in AWARD_FIELDS}}
+              for r in Award.objects.filter(**in_year).order_by("pk")]
+    exemptions = [{"enrolment": r.enrolment_id, "created_by": who(r.created_by_id),
+                   **{f: _plain(getattr(r, f)) for f in EXEMPTION_FIELDS}}
+                  for r in Exemption.objects.filter(**in_year).order_by("pk")]
     locks = [{"class": lock.school_class_id, "locked_at": to_iso(lock.locked_at), "locked_by": who(lock.locked_by_id),
               "automatic": lock.automatic} for lock in DataLock.objects.filter(school_year=school_year).order_by("pk")]
     drafts = []
@@ -168,7 +179,8 @@ def _work(school_year: SchoolYear, users: set) -> dict:
                        "records": p.records, "created_at": to_iso(p.created_at), "created_by": who(p.created_by_id)}
                       for p in ClassPackage.objects.filter(school_class__school_year=school_year).order_by("pk")]
     return {"subject_evaluations": subject_evaluations, "trait_evaluations": trait_evaluations,
-            "year_results": year_results, "locks": locks, "drafts": drafts, "signoffs": signoffs,
+            "year_results": year_results, "supplementary": supplementary, "awards": awards, "exemptions": exemptions,
+            "locks": locks, "drafts": drafts, "signoffs": signoffs,
             "class_packages": class_packages,
             "files": [{"storage": name, "sha256": digest} for name, digest in sorted(files.items())]}
 

@@ -1,11 +1,14 @@
 """A class's evaluations for a period as .xlsx, in the layout the evaluation import reads (docs/excel-layouts.md):
 the columns of a grade and period, and the values written into them."""
 
+import json
+
 from openpyxl import Workbook
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.directory.models import ClassKind, Enrolment, SchoolClass
 from hocbaso.exchange.excel import layouts
+from hocbaso.records.completion import pupil_year_cases
 from hocbaso.exchange.excel.writing import (DATE_FORMAT, TEXT_FORMAT, Col, flag_text, sorted_enrolments, write_header,
                                             write_rows, write_title)
 from hocbaso.tt27 import catalogue
@@ -55,7 +58,8 @@ COMPUTED_SPECS = {c.key: c for c in layouts.COMPUTED_COLUMNS}
 
 def year_cols(grade: int | None, *, computed=True) -> list[tuple[Col, str]]:
     cols = [(Col(spec.header, width=spec.width), spec.key) for spec in layouts.YEAR_COLUMNS]
-    if computed:
+    if computed:  # an export, not a blank template: the pupil-year's cases too, for the round trip
+        cols += [(Col(spec.header, width=spec.width), spec.key) for spec in layouts.CASE_COLUMNS]
         for spec in layouts.COMPUTED_COLUMNS:
             if spec.key == "completed_primary" and grade not in (5, None):
                 continue
@@ -96,6 +100,8 @@ def year_value(result: YearResult | None, key: str):
     if result is None:
         return None
     value = getattr(result, key)
+    if key == "disability_setting":  # the school's kind; a class's comes from the class (Điều 8.3)
+        return flag_text(value == "school") or None
     if key == "nominated_tieu_bieu":
         return flag_text(value) or None
     if key == "weight_kg" and value is not None:
@@ -147,11 +153,16 @@ def evaluations_workbook(school_class: SchoolClass, period: str) -> Workbook:
         cols = IDENT_COLS + [c for c, _ in ycols]
         top = write_title(ws, [f"CUỐI NĂM HỌC — LỚP {school_class.name}", where], len(cols))
         rows = []
+        cases = pupil_year_cases([e.pk for e in enrolments])
         for stt, e in enumerate(enrolments, start=1):
             result = results.get(e.pk)
             values = ident_values(stt, e)
             for col, key in ycols:
-                values.append(computed_value(result, key) if col.computed else year_value(result, key))
+                if key in layouts.CASE_KEYS:
+                    values.append(None if cases[e.pk][key] is None
+                                  else json.dumps(cases[e.pk][key], ensure_ascii=False, sort_keys=True))
+                else:
+                    values.append(computed_value(result, key) if col.computed else year_value(result, key))
             rows.append(values)
         write_rows(ws, write_header(ws, top, cols), cols, rows)
     return workbook

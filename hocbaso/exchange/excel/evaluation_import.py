@@ -15,6 +15,8 @@ from hocbaso.exchange.excel.evaluation_rows import EvaluationReader, SheetCell
 from hocbaso.exchange.excel.import_checks import problems_sorted, sheet_or_problem
 from hocbaso.exchange.excel.report import ImportReport, Problem
 from hocbaso.exchange.excel.sheets import UnreadableFile, open_workbook
+from hocbaso.records.completion import pupil_year_restore
+from hocbaso.records.guards import LifecycleRefused
 from hocbaso.records.outcomes import year_results_assess
 from hocbaso.tt27 import catalogue
 
@@ -142,10 +144,21 @@ def _save_evaluations(reader: EvaluationReader, report: ImportReport, by) -> Non
                 report.count("evaluations", "unchanged", saved.unchanged)
         results = {r.enrolment_id: r for r in YearResult.objects.filter(enrolment_id__in=list(reader.year))}
         for enrolment_id, values in reader.year.items():
+            cases = {key: values.pop(key) for key in list(values) if key in layouts.CASE_KEYS}
+            if cases:
+                try:
+                    if pupil_year_restore(enrolment=enrolments[enrolment_id], cases=cases, by=by):
+                        report.count("year_results", "updated")
+                except LifecycleRefused as error:
+                    where = reader.rows_of.get(enrolment_id)
+                    report.problems.append(where.problem(str(error)) if where else Problem(str(error)))
+                    continue
             result = results.get(enrolment_id)
             current = {f: getattr(result, f) if result else YearResult._meta.get_field(f).get_default()
                        for f in YEAR_RESULT_FIELDS}
             changes = {k: v for k, v in values.items() if current[k] != v}
+            if not changes and cases:
+                continue
             if not changes:
                 report.count("year_results", "unchanged")
                 continue

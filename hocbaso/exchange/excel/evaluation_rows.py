@@ -1,10 +1,12 @@
 """Reading a class's evaluation sheets (layouts in docs/excel-layouts.md): each row matched to a pupil of the class,
 each cell read into the entries ``assessment.services.evaluations_save`` takes, and every problem located."""
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
 from hocbaso.directory.models import ClassKind, Enrolment, SchoolClass
+from hocbaso.exchange.excel import layouts
 from hocbaso.exchange.excel.import_checks import day_text, duplicate_columns, name_key, unknown_columns_note
 from hocbaso.exchange.excel.report import ImportReport, Problem
 from hocbaso.exchange.excel.sheets import (ParsedSheet, SheetColumn, is_blank, read_date, read_decimal, read_flag,
@@ -227,6 +229,14 @@ class EvaluationReader:
             value, error = read_int(raw, low=0, high=366, what="Số ngày nghỉ")
         elif key == "nominated_tieu_bieu":
             value, error = read_flag(raw)
+        elif key == "disability_setting":
+            value, error = read_flag(raw)
+            value = "school" if value else None
+        elif key in layouts.CASE_KEYS:
+            try:
+                value, error = json.loads(str(raw)), None
+            except ValueError:
+                value, error = None, "Ô này phải là JSON như tệp xuất ghi (hoặc để trống)."
         else:
             value, error = read_outcome(raw)
             if not error and not enrolment.individual_plan:

@@ -190,7 +190,21 @@ YEAR_COLUMNS: tuple[Column, ...] = (
             "Đề nghị khen HS tiêu biểu"), kind="flag", width=14, note="x nếu lớp đề nghị (TT27 Điều 13)"),
     Column("plan_outcome", "Kết quả theo KHGD cá nhân", ("Kết quả theo kế hoạch giáo dục cá nhân",), kind="outcome",
            width=12, note=f"chỉ cho học sinh đánh giá theo KHGD cá nhân: {listed(catalogue.OUTCOMES)}"),
+    Column("disability_setting", "Trường dành cho HS khuyết tật", ("Học tại trường dành cho người khuyết tật",),
+           kind="flag", width=12, note="x nếu học sinh học tại trường dành cho người khuyết tật (TT27 Điều 8.3)"),
 )
+# The pupil-year's cases of record format 2 (TT27 Điều 8, 11, 13), each cell the record's JSON for it: written by
+# the export (not the blank templates) so that an import brings them back unchanged
+# (records.completion.pupil_year_restore); read on the Cuối năm sheet like the columns above.
+CASE_COLUMNS: tuple[Column, ...] = (
+    Column("exempted_subjects", "Miễn môn học (JSON)", (), kind="json", width=24,
+           note='TT27 Điều 8: [{"code": mã môn, "basis": căn cứ}]'),
+    Column("supplementary", "Đánh giá bổ sung (JSON)", (), kind="json", width=30,
+           note="TT27 Điều 11: ngày, các mục đánh giá lại, xác nhận và quyết định của hiệu trưởng"),
+    Column("awards", "Khen thưởng khác (JSON)", (), kind="json", width=30,
+           note='TT27 Điều 13: [{"kind", "title", "level", "date", "reason"}]'),
+)
+CASE_KEYS = frozenset(column.key for column in CASE_COLUMNS)
 # Computed by the TT27 engine: written by the export, recognised and left alone by the import.
 COMPUTED_COLUMNS: tuple[Column, ...] = (
     Column("outcome", "Đánh giá kết quả giáo dục", ("Kết quả giáo dục", "Kết quả đánh giá giáo dục",
@@ -220,7 +234,7 @@ class Meaning:
             table = {"subject": catalogue.SUBJECTS, "quality": catalogue.QUALITIES,
                      "competence": catalogue.COMPETENCES}[self.kind]
             return f"{table[self.key]} — {FIELD_HEADERS[self.field]}"
-        return {c.key: c.header for c in (*PUPIL_COLUMNS, *YEAR_COLUMNS, *COMPUTED_COLUMNS)}[self.key]
+        return {c.key: c.header for c in (*PUPIL_COLUMNS, *YEAR_COLUMNS, *CASE_COLUMNS, *COMPUTED_COLUMNS)}[self.key]
 
 
 @dataclass
@@ -240,7 +254,7 @@ def _build_index() -> HeaderIndex:
     for column in PUPIL_COLUMNS:
         for alias in column.accepted:
             index.pupil[alias] = column.key
-    for column in YEAR_COLUMNS:
+    for column in (*YEAR_COLUMNS, *CASE_COLUMNS):
         for alias in column.accepted:
             index.year[alias] = column.key
     for column in COMPUTED_COLUMNS:

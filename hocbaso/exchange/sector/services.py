@@ -177,6 +177,7 @@ def _pupil_document(enrolment, record: dict, period: str, term: str, principal_t
     if term == "year":
         issued = _current_issued(enrolment)
         completed = record["completed_grade"]
+        decision = (record.get("principal_decision") or {}).get("decision")
         doc.update({
             "madinhdanhhocba": issued.record_id if issued else None,
             "ngayhieuluc": issued.effective_date.isoformat() if issued else None,
@@ -184,9 +185,9 @@ def _pupil_document(enrolment, record: dict, period: str, term: str, principal_t
             "khenthuong": record["award"],
             "dahthanhctrinhlophoc": _flag(completed),
             "dahthanhctrinhtieuhoc": _flag(record["completed_primary"]),
-            # Điều 11: a pupil who completes the grade goes up; for the others the principal decides
-            # after the supplementary evaluation, which is not recorded yet (null).
-            "duoclenlop": 1 if completed else None,
+            # Điều 11: a pupil who completes the grade (after the supplementary evaluation, if any) goes up; for
+            # the others the principal decides (1 promoted, 0 kept back, null not yet decided).
+            "duoclenlop": 1 if completed or decision == "promote" else 0 if decision == "repeat" else None,
             "danhgiatheokhgdcanhan": int(bool(record["individual_plan"])),
             "chieucao": record["height_cm"],
             "cannang": record["weight_kg"],

@@ -35,7 +35,8 @@ def test_the_switcher_turns_the_portal_english_and_back(client, world):
 def test_every_catalogue_name_can_be_translated():
     names = set(NAMES)
     for table in (catalogue.PERIODS, catalogue.SUBJECT_RATINGS, catalogue.TRAIT_RATINGS, catalogue.OUTCOMES,
-                  catalogue.AWARDS, catalogue.SUBJECTS, catalogue.QUALITIES, catalogue.COMPETENCES):
+                  catalogue.AWARDS, catalogue.SUBJECTS, catalogue.QUALITIES, catalogue.COMPETENCES,
+                  catalogue.DECISIONS, catalogue.AWARD_KINDS):
         assert set(table.values()) <= names
 
 

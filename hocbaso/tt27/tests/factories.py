@@ -1,6 +1,7 @@
 """Records for tests: ``valid_record(grade=4, **overrides)`` builds a complete, valid
-``hocbaso.record/2`` dict (the school under today's commune); ``v1_record(...)`` the same as a
-``hocbaso.record/1`` issued before 1/7/2025 (the school under its district). Other apps may import them.
+record dict in the current format (``FORMAT``: the school under today's commune); ``v1_record(...)``, or
+``format=OLD_FORMAT``, the same as a ``hocbaso.record/1`` issued before 1/7/2025 (the school under its
+district, no pupil-year fields of version 2). Other apps may import them.
 
 By default every subject is rated T with score 8 where the grade has a periodic test, every
 quality and competence T: the outcome is HTT (Hoàn thành tốt). The computed fields are null,
@@ -9,7 +10,9 @@ as in input to ``hocbaso assess``.
 
 import copy
 
-from hocbaso.tt27 import catalogue
+from hocbaso.tt27 import FORMAT, catalogue
+
+OLD_FORMAT = "hocbaso.record/1"  # before the pupil-year fields of version 2
 
 SCHOOL_YEAR = "2024-2025"  # covered by TT27 in every grade
 
@@ -27,8 +30,8 @@ def subject_entries(grade: int, *, rating: str = "T", score: int = 8, period: st
 
 
 def trait_entries(table: dict[str, str], *, rating: str = "T") -> list[dict]:
-    """One entry per quality or competence of ``table``, all rated ``rating``."""
-    return [{"code": code, "rating": rating, "comment": ""} for code in table]
+    """One entry per quality or competence of ``table``, all rated ``rating``, each with a comment."""
+    return [{"code": code, "rating": rating, "comment": f"Nhận xét {name}."} for code, name in table.items()]
 
 
 def period_lists(grade: int, period: str, *, rating: str = "T", trait: str = "T", score: int = 8) -> dict:
@@ -42,7 +45,7 @@ def valid_record(grade: int = 4, **overrides) -> dict:
     """A complete valid record of ``grade`` in 2024-2025; ``overrides`` replace top-level keys
     (an override of ``...=DROP`` removes the key)."""
     record = {
-        "format": "hocbaso.record/2",
+        "format": FORMAT,
         "school_year": SCHOOL_YEAR,
         "grade": grade,
         "class_name": f"{grade}A",
@@ -79,6 +82,8 @@ def valid_record(grade: int = 4, **overrides) -> dict:
         "homeroom_teacher": "Lê Thị Hoa",
         "principal": "Đoàn Trung Quế",
     }
+    if overrides.get("format") == OLD_FORMAT and "school" not in overrides:
+        record["school"] = copy.deepcopy(V1_SCHOOL)  # version 1 named the district, not the authority
     for key, value in overrides.items():
         if value is DROP:
             record.pop(key, None)
@@ -121,4 +126,4 @@ V1_SCHOOL = {"code": "67000701", "name": "Trường Tiểu học Trung Vương",
 
 def v1_record(grade: int = 4, **overrides) -> dict:
     """``valid_record`` as ``hocbaso.record/1``: what was issued before 1/7/2025 (district, no authority)."""
-    return valid_record(grade, **{"format": "hocbaso.record/1", "school": copy.deepcopy(V1_SCHOOL), **overrides})
+    return valid_record(grade, **{"format": OLD_FORMAT, "school": copy.deepcopy(V1_SCHOOL), **overrides})

@@ -33,7 +33,8 @@ def test_valid_record_exit_0(tmp_path):
     done = run(write(tmp_path, valid_record(5)))
     assert done.returncode == 0 and done.stderr == b""
     assert json.loads(done.stdout) == {"valid": True, "errors": [], "outcome": "HTT", "award": None,
-                                       "completed_grade": True, "completed_primary": True}
+                                       "completed_grade": True, "completed_primary": True,
+                                       "promoted": True}
     assert done.stdout.count(b"\n") == 1  # one object, one line
 
 
@@ -45,6 +46,7 @@ def test_invalid_record_exit_1_with_raw_utf8(tmp_path):
     assert "Điểm kiểm tra định kì môn Toán".encode() in done.stdout  # ensure_ascii=False
     assert json.loads(done.stdout) == {
         "valid": False, "outcome": None, "award": None, "completed_grade": None, "completed_primary": None,
+        "promoted": None,
         "errors": [{"code": "score_out_of_range", "field": "subjects[1].score",
                     "message": "Điểm kiểm tra định kì môn Toán phải là số nguyên từ 0 đến 10."}]}
 

@@ -61,3 +61,39 @@ def test_an_unknown_award_is_refused(given):
     errors = assess(record_for("HTXS", given)).errors
     assert [(e.code, e.field) for e in errors] == [
         ("invalid_value" if isinstance(given, str) else "invalid_type", "award")]
+
+
+# --- format version 2: every kind of award (13.1.b exceptional achievement, 13.2 a higher level) ---
+
+EXCEPTIONAL = {"kind": "dot_xuat", "title": "Giấy khen của Hiệu trưởng", "level": "Trường Tiểu học Trung Vương",
+               "date": "2025-03-26", "reason": "Dũng cảm cứu bạn bị đuối nước ở suối Đắk Rung."}
+HIGHER = {"kind": "cap_tren", "title": "Giấy khen", "level": "Sở Giáo dục và Đào tạo",
+          "date": "2025-04-15", "reason": "Giải Nhất Hội thi Viết chữ đẹp cấp tỉnh."}
+
+
+@pytest.mark.parametrize("outcome_fields", [{}, {"individual_plan": True, "outcome": "CHT"}])
+def test_awards_of_every_kind_whatever_the_outcome(outcome_fields):
+    """13.1.b and 13.2 awards are given for an achievement, not for the year's outcome."""
+    record = valid_record(4, awards=[EXCEPTIONAL, HIGHER], **outcome_fields)
+    assessment = assess(record)
+    assert assessment.valid, assessment.errors
+    assert assessment.award is None  # the year-end title (13.1.a) is separate and still computed
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"kind": "khen"}, ("invalid_value", "awards[0].kind")),
+    ({"title": ""}, ("empty_field", "awards[0].title")),
+    ({"level": None}, ("invalid_type", "awards[0].level")),
+    ({"date": "26/03/2025"}, ("invalid_date", "awards[0].date")),
+    ({"reason": " "}, ("empty_field", "awards[0].reason")),
+])
+def test_an_award_names_its_title_level_date_and_reason(change, expected):
+    errors = assess(valid_record(4, awards=[EXCEPTIONAL | change])).errors
+    assert [(e.code, e.field) for e in errors] == [expected]
+
+
+def test_an_award_entry_has_every_key():
+    entry_ = dict(EXCEPTIONAL)
+    del entry_["reason"]
+    assert [(e.code, e.field) for e in assess(valid_record(4, awards=[entry_])).errors] == [
+        ("missing_field", "awards[0].reason")]

@@ -9,7 +9,7 @@ scores are not required, and the outcome is the teacher's and must be given.
 import pytest
 
 from hocbaso.tt27 import assess, catalogue
-from hocbaso.tt27.tests.factories import entry, index_of, subject_entries, valid_record
+from hocbaso.tt27.tests.factories import OLD_FORMAT, entry, index_of, subject_entries, valid_record
 
 CORE = ("tieng_viet", "toan")
 
@@ -32,8 +32,8 @@ def iep_record(grade=4, outcome="HT", **fields):
 
 @pytest.mark.parametrize("grade", catalogue.GRADES)
 @pytest.mark.parametrize("outcome, completed", [("HTXS", True), ("HTT", True), ("HT", True), ("CHT", False)])
-def test_the_teachers_outcome_is_taken_as_given(grade, outcome, completed):
-    record = iep_record(grade, outcome)
+def test_a_version_1_record_takes_the_teachers_outcome_as_given(grade, outcome, completed):
+    record = iep_record(grade, outcome, format=OLD_FORMAT)
     record["subjects"] = subject_entries(grade, rating="C", score=None)  # the Điều 9 table would say CHT
     assessment = assess(record)
     assert assessment.valid, assessment.errors
@@ -111,3 +111,92 @@ def test_a_missing_outcome_is_reported_even_when_the_lists_are_wrong():
     record["subjects"].pop()
     assert [(e.code, e.field) for e in assess(record).errors] == [("subject_missing", "subjects"),
                                                                  ("outcome_required", "outcome")]
+
+
+# --- format version 2: the outcome a plan allows, exemptions, the class or school for pupils with disabilities ---
+
+def _exempt(*codes):
+    return [{"code": code, "basis": "Kế hoạch giáo dục cá nhân ngày 10/9/2024"} for code in codes]
+
+
+@pytest.mark.parametrize("outcome", ["HTXS", "HTT", "HT"])
+def test_a_plan_rated_c_everywhere_is_cht_whatever_the_teacher_writes(outcome):
+    """The gap of issue 19: C everywhere with HTXS was valid and earned Học sinh Xuất sắc."""
+    record = iep_record(4, outcome)
+    record["subjects"] = subject_entries(4, rating="C", score=None)
+    errors = assess(record).errors
+    assert [(e.code, e.field) for e in errors] == [("outcome_not_allowed_by_plan", "outcome")]
+    assert "Điều 8" in errors[0].message and "Chưa hoàn thành (CHT)" in errors[0].message
+
+
+def test_a_plan_without_tests_leaves_htxs_or_htt_to_the_teacher():
+    record = iep_record(4, "HTXS")
+    for item in record["subjects"]:
+        item["score"] = None
+    for outcome in ("HTXS", "HTT", "HT"):
+        record["outcome"] = outcome
+        assessment = assess(record)
+        assert assessment.valid and assessment.outcome == outcome
+    assert assess(record | {"outcome": "HTXS"}).award == "hoc_sinh_xuat_sac"
+
+
+def test_a_score_given_on_a_plan_bounds_the_outcome():
+    record = iep_record(4, "HTXS")  # scores 8: at most HTT
+    assert [e.code for e in assess(record).errors] == ["outcome_not_allowed_by_plan"]
+    record["outcome"] = "HTT"
+    assert assess(record).valid
+
+
+def test_an_award_needs_the_outcome_on_a_plan_too():
+    record = iep_record(4, "HT")
+    entry(record, "am_nhac")["rating"] = "H"
+    record["award"] = "hoc_sinh_xuat_sac"
+    assert [e.code for e in assess(record).errors] == ["award_not_allowed"]
+
+
+@pytest.mark.parametrize("grade, exempted", [(1, "giao_duc_the_chat"), (4, "am_nhac"), (5, "ngoai_ngu_1")])
+def test_an_exempted_subject_on_a_plan(grade, exempted):
+    record = iep_record(grade, "HTT", exempted_subjects=_exempt(exempted))
+    record["subjects"] = [item for item in record["subjects"] if item["code"] != exempted]
+    assessment = assess(record)
+    assert assessment.valid, assessment.errors
+    assert assessment.outcome == "HTT" and assessment.completed_grade is True
+
+
+def test_an_exemption_needs_a_plan():
+    record = valid_record(4, exempted_subjects=_exempt("am_nhac"))
+    record["subjects"] = [item for item in record["subjects"] if item["code"] != "am_nhac"]
+    errors = assess(record).errors
+    assert [(e.code, e.field) for e in errors] == [("subject_missing", "subjects"),
+                                                   ("exemption_without_plan", "exempted_subjects")]
+    assert "Điều 8" in errors[1].message
+
+
+def test_exemptions_are_of_compulsory_subjects_once_and_not_rated():
+    record = iep_record(4, "HTT", exempted_subjects=_exempt("am_nhac", "am_nhac", "tieng_dan_toc", "toan"))
+    record["subjects"] = [item for item in record["subjects"] if item["code"] != "am_nhac"]
+    assert [(e.code, e.field) for e in assess(record).errors] == [
+        ("exemption_invalid", "exempted_subjects[1].code"),
+        ("exemption_invalid", "exempted_subjects[2].code"),
+        ("exempted_subject_evaluated", "exempted_subjects[3].code")]
+
+
+def test_an_exemption_needs_its_basis():
+    record = iep_record(4, "HTT", exempted_subjects=[{"code": "am_nhac", "basis": " "}])
+    record["subjects"] = [item for item in record["subjects"] if item["code"] != "am_nhac"]
+    assert [(e.code, e.field) for e in assess(record).errors] == [("empty_field", "exempted_subjects[0].basis")]
+
+
+@pytest.mark.parametrize("setting", ["class", "school"])
+def test_in_a_class_or_school_for_pupils_with_disabilities_only_tieng_viet_and_toan_are_tested(setting):
+    record = valid_record(4, disability_class=setting)
+    for item in record["subjects"]:
+        if item["code"] not in CORE:
+            item["score"] = None
+    assessment = assess(record)
+    assert assessment.valid, assessment.errors
+    assert assessment.outcome == "HTT"
+    entry(record, "khoa_hoc")["score"] = 8
+    assert [e.code for e in assess(record).errors] == ["score_not_applicable"]
+    assert [e.code for e in assess(valid_record(4, disability_class="lop")).errors] == ["invalid_value"]
+    assert [e.code for e in assess(valid_record(4, disability_class=True)).errors] == ["invalid_type"]

@@ -179,7 +179,7 @@ def test_no_outcome_when_an_input_of_the_outcome_is_wrong():
     assert [(e.code, e.field) for e in assessment.errors] == [("score_missing", f"subjects[{index_of(record, 'toan')}].score")]
     assert assessment.as_dict() == {"valid": False, "errors": [e.as_dict() for e in assessment.errors],
                                     "outcome": None, "award": None, "completed_grade": None,
-                                    "completed_primary": None}
+                                    "completed_primary": None, "promoted": None}
 
 
 def test_mismatch_is_found_even_when_another_part_of_the_record_is_wrong():

@@ -47,6 +47,23 @@ def _top_scores(record):
     record["subjects"] = subject_entries(record["grade"], score=10)
 
 
+ISSUED = {"issuance": issuance(), "outcome": "HTT", "completed_grade": True}
+PLAN = {"individual_plan": True, "outcome": "HTT"}
+
+
+def _exempt(code):
+    return [{"code": code, "basis": "Kế hoạch giáo dục cá nhân ngày 10/9/2024: miễn theo chỉ định của bác sĩ."}]
+
+
+def _again(*subjects, completed=None):
+    return {"date": "2025-08-10", "subjects": list(subjects), "qualities": [], "competences": [],
+            "completed": completed}
+
+
+def _toan_c(record):
+    entry(record, "toan").update(rating="C", score=4)
+
+
 # code -> (record builder, field of the error)
 EXAMPLES = {
     "unknown_field": (changed(_set(("pupil", "nickname"), "Tuyết")), "pupil.nickname"),
@@ -93,6 +110,24 @@ EXAMPLES = {
     "completed_primary_mismatch": (with_(completed_primary=True), "completed_primary"),
     "award_not_allowed": (with_(award="hoc_sinh_xuat_sac"), "award"),
     "result_missing": (changed(_top_scores, issuance=issuance(), outcome="HTXS", completed_grade=True), "award"),
+    "exemption_without_plan": (with_(exempted_subjects=_exempt("giao_duc_the_chat")), "exempted_subjects"),
+    "exemption_invalid": (with_(exempted_subjects=_exempt("tieng_dan_toc"), **PLAN), "exempted_subjects[0].code"),
+    "exempted_subject_evaluated": (with_(exempted_subjects=_exempt("giao_duc_the_chat"), **PLAN),
+                                   "exempted_subjects[0].code"),
+    "outcome_not_allowed_by_plan": (with_(individual_plan=True, outcome="HTXS"), "outcome"),
+    "supplementary_not_in_year": (changed(_toan_c, supplementary_evaluation=_again(
+        {"code": "tieng_dan_toc", "rating": "H", "score": None, "comment": "Tiến bộ."})),
+        "supplementary_evaluation.subjects[0].code"),
+    "supplementary_not_allowed": (with_(supplementary_evaluation=_again()), "supplementary_evaluation"),
+    "supplementary_result_mismatch": (changed(_toan_c, supplementary_evaluation=_again(
+        {"code": "toan", "rating": "H", "score": 6, "comment": "Đã tiến bộ."}, completed=False)),
+        "supplementary_evaluation.completed"),
+    "decision_not_allowed": (with_(principal_decision={"decision": "repeat", "date": "2025-08-20"}),
+                             "principal_decision"),
+    "decision_missing": (changed(_toan_c, issuance=issuance(), outcome="CHT", completed_grade=False),
+                         "principal_decision"),
+    "comment_missing": (changed(lambda r: entry(r, "toan").update(comment=" "), **ISSUED), "subjects[1].comment"),
+    "signer_missing": (with_(principal="", **ISSUED), "principal"),
 }
 
 

@@ -8,9 +8,14 @@ from hocbaso.records.drafts import school_records_render
 from hocbaso.records.history import history_file_name, history_render, pupil_find, pupil_history
 
 
+YEAR_PAGES_ONLY = ("Lưu ý: mỗi tệp chỉ gồm các trang của một năm học. Bìa, trang lí lịch, quá trình học tập và "
+                   "hướng dẫn ghi học bạ nằm trong học bạ cả cấp của học sinh: hocbaso render --pupil <mã định danh>.")
+
+
 class Command(BaseCommand):
-    help = ("Xuất PDF học bạ của cả trường (hoặc một lớp) vào một thư mục, dùng mọi nhân CPU; "
-            "hoặc với --pupil, học bạ cả cấp tiểu học của một học sinh trong một tệp PDF.")
+    help = ("Xuất PDF các trang năm học của học bạ cả trường (hoặc một lớp) vào một thư mục, dùng mọi nhân CPU; "
+            "hoặc với --pupil, học bạ cả cấp tiểu học của một học sinh (bìa, lí lịch, quá trình học tập, hướng dẫn "
+            "ghi học bạ, mọi năm học) trong một tệp PDF.")
 
     def add_arguments(self, parser):
         parser.add_argument("--school", help="Mã trường (8 chữ số).")
@@ -53,6 +58,7 @@ class Command(BaseCommand):
             raise CommandError("Không có học sinh nào để xuất.")
         self.stdout.write(f"Đã xuất {summary['records']} học bạ vào {summary['out']} trong {summary['seconds']:.1f} giây "
                           f"({summary['per_second']:.0f} học bạ/giây).")
+        self.stdout.write(YEAR_PAGES_ONLY)
 
     def _history(self, ref: str, out: Path, copy_number: int | None) -> None:
         try:

@@ -1,6 +1,7 @@
 """Lưu trữ cuối năm: archive → restore into a fresh installation, where every restored record passes
 ``hocbaso verify`` as before and the registry is identical; a damaged archive is refused."""
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -11,13 +12,16 @@ import zipfile
 
 import pytest
 
-from hocbaso.directory.models import SchoolYear
+from hocbaso.assessment.services import exemption_set, year_result_set
+from hocbaso.directory.models import Enrolment, SchoolYear
 from hocbaso.exchange.archive.format import ArchiveRefused
 from hocbaso.exchange.archive.read import archive_open, audit_check
 from hocbaso.exchange.archive.registry import registry_rows
 from hocbaso.exchange.archive.restore import archive_restore
 from hocbaso.exchange.archive.write import archive_build
+from hocbaso.records.completion import award_add
 from hocbaso.records.models import IssuedRecord, RecordWithdrawal
+from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.selectors import issued_status
 from hocbaso.testing.archive import work_projection
 from hocbaso.testing.exchange import flip_in_signed_pdf, members, rezip
@@ -28,8 +32,17 @@ STATUS = {"current": "current", "superseded": "superseded", "withdrawn": "withdr
 
 @pytest.fixture
 def archived(school, tmp_path):
-    """Three records issued, one corrected (version 2 supersedes version 1), one withdrawn; archived."""
+    """Three records issued (one with an award of Điều 13.1.b, one on an individual plan with an exempted subject),
+    one corrected (version 2 supersedes version 1), one withdrawn; archived."""
     w = school
+    award_add(enrolment=w.enrolment, kind="dot_xuat", title="Giấy khen của Hiệu trưởng", level=w.school.name,
+              awarded_on=dt.date(2025, 3, 26), reason="Nhặt được của rơi trả lại người đánh mất.", by=w.owner.user)
+    plan = w.enrolments[2]
+    Enrolment.objects.filter(pk=plan.pk).update(individual_plan=True)
+    plan.refresh_from_db()
+    exemption_set(enrolment=plan, subject="am_nhac", basis="Kế hoạch giáo dục cá nhân ngày 10/9/2024.", by=w.owner.user)
+    year_result_set(enrolment=plan, plan_outcome="HTT", by=w.member.user)
+    year_results_assess(enrolments=[plan], by=w.member.user)
     sign_and_issue(w)
     correct_and_reissue(w)
     withdrawn = IssuedRecord.objects.exclude(enrolment=w.enrolment).order_by("record_id").first()
@@ -64,6 +77,8 @@ def test_the_archive_describes_itself(archived):
     assert counts["subject_evaluations"] == len(work["subject_evaluations"]) > 0
     assert counts["drafts"] == 4 and counts["signoffs"] == 1 and counts["class_packages"] == 1
     assert counts["locks"] == 1 and counts["year_results"] == 3
+    assert counts["awards"] == 1 and work["awards"][0]["kind"] == "dot_xuat" and counts["supplementary"] == 0
+    assert counts["exemptions"] == 1 and work["exemptions"][0]["subject"] == "am_nhac"
     for item in work["files"]:  # every draft, sign-off and package file is in the archive, by its hash
         assert hashlib.sha256(files[item["path"]]).hexdigest() == item["sha256"]
     assert archive_open(io.BytesIO(w.archive.read_bytes())).manifest["files"] == manifest["files"]

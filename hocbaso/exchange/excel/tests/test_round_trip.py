@@ -9,7 +9,7 @@ import random
 import pytest
 from django.core.management import call_command
 
-from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
+from hocbaso.assessment.models import Award, Exemption, SupplementaryEvaluation, SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.assessment.services import evaluations_save, year_result_set
 from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment, Pupil, SchoolClass
@@ -86,6 +86,8 @@ def records(year) -> dict:
 def wipe_pupils(year) -> None:
     """What an installation has before the school's lists come in: its directory, no pupils."""
     enrolments = Enrolment.objects.filter(school_class__school_year=year)
+    for model in (SupplementaryEvaluation, Award, Exemption):  # the pupil-year's cases (record format 2)
+        model.objects.filter(enrolment__in=enrolments).delete()
     YearResult.objects.filter(enrolment__in=enrolments).delete()
     SubjectEvaluation.objects.filter(enrolment__in=enrolments).delete()
     TraitEvaluation.objects.filter(enrolment__in=enrolments).delete()
@@ -172,3 +174,33 @@ def export_record(number: str, year: str) -> str:
     out = io.StringIO()
     call_command("export-record", pupil=number, year=year, stdout=out)
     return out.getvalue()
+
+
+def test_the_pupil_years_cases_survive_export_and_import(world, fill_year, tmp_path):
+    """Record format 2's cases (Điều 8, 11, 13) go out in the Cuối năm sheet and come back unchanged."""
+    import datetime as dt  # noqa: PLC0415 (this test only)
+
+    from hocbaso.assessment.services import subject_evaluation_set  # noqa: PLC0415
+    from hocbaso.records.completion import award_add, supplementary_confirm, supplementary_save  # noqa: PLC0415
+    from hocbaso.records.outcomes import year_results_assess  # noqa: PLC0415
+    from hocbaso.records.selectors import enrolments_for_records  # noqa: PLC0415
+
+    fill_year(world.enrolment, world.member.user)
+    subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", rating="C", score=3,
+                           by=world.member.user)
+    year_results_assess(enrolments=[world.enrolment], by=world.member.user)
+    enrolment = enrolments_for_records().get(pk=world.enrolment.pk)
+    supplementary_save(enrolment=enrolment, evaluated_on=dt.date(2025, 8, 12), by=world.member.user, entries={
+        "subjects": [{"code": "toan", "rating": "C", "score": 4, "comment": "Chưa làm được phép chia."}]})
+    supplementary_confirm(enrolment=enrolments_for_records().get(pk=world.enrolment.pk), by=world.owner.user,
+                          decision="repeat", decided_on=dt.date(2025, 8, 20))
+    award_add(enrolment=world.enrolment, kind="dot_xuat", title="Giấy khen", level="Hiệu trưởng",
+              awarded_on=dt.date(2025, 3, 26), reason="Dũng cảm giúp bạn.", by=world.owner.user)
+    before = records(world.year)
+    key = next(k for k in before if k[1] == "Nguyễn Thị Ánh Tuyết")
+    assert before[key]["principal_decision"] == {"decision": "repeat", "date": "2025-08-20"}
+    after = export_import_round_trip(tmp_path, world.year, world.owner.user.username)
+    assert after[key] == before[key]
+    assert after[key]["awards"][0]["reason"] == "Dũng cảm giúp bạn." and after[key]["supplementary_evaluation"]
+    again = SupplementaryEvaluation.objects.get(enrolment__pupil__full_name="Nguyễn Thị Ánh Tuyết")
+    assert again.confirmed_at is not None and again.decision == "repeat"

@@ -14,6 +14,7 @@ from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.exchange.models import Transfer
 from hocbaso.exchange.transfer.services import (TransferRefused, _pupil_for, transfer_package_build,
                                                 transfer_package_check, transfer_package_import)
+from hocbaso.records.completion import award_add
 from hocbaso.records.guards import LifecycleRefused
 from hocbaso.records.history import pupil_history
 from hocbaso.records.models import ImportedRecord
@@ -233,3 +234,17 @@ def test_from_another_deployment_the_pupil_is_created_and_the_imported_records_a
     assert records[0] == w.issued.record  # from the imported record: this pupil has no issued record here
     assert [(h["school_year"], h["school_name"], h["class_name"]) for h in history] == \
         [("2024-2025", w.school.name, "4A"), ("2025-2026", w.other_school.name, "5A")]
+
+
+def test_the_pupil_years_awards_travel_with_the_transfer(school, django_user_model):
+    """Record format 2's fields are in the issued record, so they arrive with it (issue 19)."""
+    award_add(enrolment=school.enrolment, kind="cap_tren", title="Giấy khen", level="Sở Giáo dục và Đào tạo",
+              awarded_on=dt.date(2025, 4, 15), reason="Giải Nhì Hội thi Viết chữ đẹp cấp tỉnh.", by=school.owner.user)
+    w = receiving_school(school, django_user_model)
+    seal = signer_open(identity_for(school=w.school), SEAL_PIN)
+    package = read(transfer_package_build(pupil=w.pupil, by=w.owner.user, seal_signer=seal).file)
+    _import(w, package, joined_on=dt.date(2025, 9, 5))
+    record = ImportedRecord.objects.get().record
+    assert record["format"] == "hocbaso.record/2"
+    assert record["awards"] == [{"kind": "cap_tren", "title": "Giấy khen", "level": "Sở Giáo dục và Đào tạo",
+                                 "date": "2025-04-15", "reason": "Giải Nhì Hội thi Viết chữ đẹp cấp tỉnh."}]
