@@ -16,6 +16,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from hocbaso.audit.services import Action, log_actions
@@ -130,38 +131,69 @@ def identity_for(*, staff: Staff | None = None, school: School | None = None) ->
     return identity
 
 
-def _pin_failed(identity: SigningIdentity) -> None:
-    with transaction.atomic():
-        row = SigningIdentity.objects.select_for_update().get(pk=identity.pk)
-        row.failed_pins += 1
-        if row.failed_pins >= settings.SIGN_PIN_ATTEMPTS:
-            row.blocked_until = timezone.now() + dt.timedelta(minutes=PIN_BLOCK_MINUTES)
-            row.failed_pins = 0
-        row.save(update_fields=["failed_pins", "blocked_until"])
+def _blocked_error(identity_pk: int) -> WrongPinError:
+    until = SigningIdentity.objects.filter(pk=identity_pk).values_list("blocked_until", flat=True).first()
+    seconds = (until - timezone.now()).total_seconds() if until else PIN_BLOCK_MINUTES * 60
+    minutes = max(1, int(seconds // 60) + 1)
+    return WrongPinError(f"Nhập sai mã PIN quá số lần cho phép. Hãy thử lại sau {minutes} phút.")
+
+
+def _pin_attempt_take(identity: SigningIdentity) -> None:
+    """Reserve one PIN evaluation before the key is tried, in one conditional UPDATE: at most
+    ``SIGN_PIN_ATTEMPTS`` evaluations are ever in flight or failed in a row, however many requests arrive at
+    once (a read-then-write counter let 24 concurrent wrong PINs get 7 evaluations). An expired block starts a
+    fresh count. Raises ``WrongPinError`` when no attempt is left."""
+    now = timezone.now()
+    limit = settings.SIGN_PIN_ATTEMPTS
+    fresh = Q(blocked_until__isnull=False, blocked_until__lte=now)
+    taken = SigningIdentity.objects.filter(Q(pk=identity.pk) & (fresh | Q(blocked_until__isnull=True,
+                                                                          failed_pins__lt=limit))).update(
+        failed_pins=Case(When(fresh, then=Value(1)), default=F("failed_pins") + 1),
+        blocked_until=Case(When(fresh, then=Value(None)), default=F("blocked_until")))
+    if not taken:
+        raise _blocked_error(identity.pk)
+
+
+def _pin_attempt_settle(identity: SigningIdentity, *, outcome: str) -> None:
+    """After the evaluation: ``right`` clears the count, ``wrong`` keeps the reserved attempt (and blocks the
+    identity for PIN_BLOCK_MINUTES once the count reaches the limit), ``void`` (the key could not be tried:
+    a missing token, a network error) gives the attempt back."""
+    rows = SigningIdentity.objects.filter(pk=identity.pk)
+    if outcome == "right":
+        rows.update(failed_pins=0)
+    elif outcome == "void":
+        rows.filter(failed_pins__gt=0).update(failed_pins=F("failed_pins") - 1)
+    else:
+        rows.filter(failed_pins__gte=settings.SIGN_PIN_ATTEMPTS, blocked_until__isnull=True).update(
+            blocked_until=timezone.now() + dt.timedelta(minutes=PIN_BLOCK_MINUTES))
 
 
 def signer_open(identity: SigningIdentity, pin: str | None, *, seal: bool = False, authorize=None) -> Signer:
     """A ``Signer`` for ``identity`` unlocked with ``pin``. After ``SIGN_PIN_ATTEMPTS`` wrong PINs in a row
-    the identity is blocked for 15 minutes (``WrongPinError`` says so)."""
-    if identity.blocked_until and identity.blocked_until > timezone.now():
-        minutes = max(1, int((identity.blocked_until - timezone.now()).total_seconds() // 60) + 1)
-        raise WrongPinError(f"Nhập sai mã PIN quá số lần cho phép. Hãy thử lại sau {minutes} phút.")
-    options = {"settings": pades_settings(), "seal": seal}
+    the identity is blocked for 15 minutes (``WrongPinError`` says so); the count is taken before the key is
+    tried, atomically, so concurrent attempts cannot exceed it."""
+    _pin_attempt_take(identity)
     try:
-        if identity.kind == IdentityKind.BUILTIN:
-            ca = deployment_ca()
-            signer = BuiltinSigner(ca.identity(identity.identity_id), pin, pepper=ca.pepper, **options)
-        elif identity.kind == IdentityKind.PKCS11:
-            config = dict(identity.config)
-            module = config.pop("module")
-            chain = load_pem_certificates(identity.certificate_pem.encode())[1:]
-            signer = Pkcs11Signer(module, pin=pin, other_certs=chain or None, **config, **options)
-        else:
-            signer = CscSigner(identity.config["service_url"], identity.config["credential_id"], pin=pin,
-                               authorize=authorize, **options)
+        signer = _signer_unlock(identity, pin, seal=seal, authorize=authorize)
     except WrongPinError:
-        _pin_failed(identity)
+        _pin_attempt_settle(identity, outcome="wrong")
         raise
-    if identity.failed_pins:
-        SigningIdentity.objects.filter(pk=identity.pk).update(failed_pins=0)
+    except BaseException:
+        _pin_attempt_settle(identity, outcome="void")
+        raise
+    _pin_attempt_settle(identity, outcome="right")
     return signer
+
+
+def _signer_unlock(identity: SigningIdentity, pin: str | None, *, seal: bool, authorize) -> Signer:
+    options = {"settings": pades_settings(), "seal": seal}
+    if identity.kind == IdentityKind.BUILTIN:
+        ca = deployment_ca()
+        return BuiltinSigner(ca.identity(identity.identity_id), pin, pepper=ca.pepper, **options)
+    if identity.kind == IdentityKind.PKCS11:
+        config = dict(identity.config)
+        module = config.pop("module")
+        chain = load_pem_certificates(identity.certificate_pem.encode())[1:]
+        return Pkcs11Signer(module, pin=pin, other_certs=chain or None, **config, **options)
+    return CscSigner(identity.config["service_url"], identity.config["credential_id"], pin=pin,
+                     authorize=authorize, **options)
