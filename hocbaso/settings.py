@@ -189,6 +189,7 @@ MIDDLEWARE = [
     "hocbaso.verify.middleware.PublicVerifyMiddleware",  # the public status page and API: a short path
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hocbaso.web.headers.SecurityHeadersMiddleware",  # CSP, no-store, HSTS (static files keep their caching)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hocbaso.web.language.ChosenLanguageMiddleware",  # Vietnamese unless the user chose English
     "django.middleware.common.CommonMiddleware",
@@ -256,6 +257,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "false")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A sign-in lasts a working day (then the password again), not Django's two weeks: a phone or a school computer
+# left signed in is not open for a fortnight.
+SESSION_COOKIE_AGE = envint("HOCBASO_SESSION_HOURS", "10") * 3600
+# Strict-Transport-Security when SITE_URL is https:// (hocbaso.web.headers); 0 turns it off.
+HSTS_SECONDS = envint("HOCBASO_HSTS_SECONDS", str(365 * 24 * 3600))
 
 LOGGING = {
     "version": 1,

@@ -46,3 +46,16 @@ def check_secrets_and_paths(app_configs, **kwargs):
         problems.append(Error(f"HOCBASO_SIGN_WORKERS phải là số nguyên từ 0 trở lên (hiện là {settings.SIGN_WORKERS}).",
                               id="hocbaso.E007"))
     return problems
+
+
+@register()
+def check_access_settings(app_configs, **kwargs):
+    """Sign-in and security-header settings (ids E021–E029, kept apart from the others')."""
+    problems = []
+    if settings.SESSION_COOKIE_AGE < 3600:
+        problems.append(Error(f"HOCBASO_SESSION_HOURS phải là số nguyên từ 1 trở lên (hiện là "
+                              f"{settings.SESSION_COOKIE_AGE // 3600}).", id="hocbaso.E021"))
+    if settings.HSTS_SECONDS < 0:
+        problems.append(Error(f"HOCBASO_HSTS_SECONDS phải là số nguyên từ 0 trở lên (hiện là {settings.HSTS_SECONDS}).",
+                              id="hocbaso.E022"))
+    return problems

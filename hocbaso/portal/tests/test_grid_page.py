@@ -115,7 +115,7 @@ def test_principal_is_told_their_edits_are_logged(client, world):
 def test_subject_teacher_picks_only_their_subject(client, world):
     client.force_login(world.english.user)
     _, text = grid_data(client, world.class4b, "cuoi_nam", "ngoai_ngu_1")
-    picker = re.search(r'<select onchange="location.href=this.value" id="sheet-picker">(.*?)</select>', text, re.S)[1]
+    picker = re.search(r'<select data-navigate id="sheet-picker">(.*?)</select>', text, re.S)[1]
     assert picker.count("<option") == 1 and "Ngoại ngữ 1" in picker
 
 

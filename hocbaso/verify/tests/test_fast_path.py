@@ -107,6 +107,7 @@ def test_the_short_path_keeps_the_headers_of_the_full_stack(client, issue):
     assert not hasattr(page.wsgi_request, "session")  # the session middleware was skipped
     assert page["X-Frame-Options"] == "DENY" and page["X-Content-Type-Options"] == "nosniff"
     assert page["Referrer-Policy"] == "same-origin" and page["Content-Language"] == "vi"
+    assert "script-src 'self'" in page["Content-Security-Policy"] and page["Cache-Control"] == "no-store"
     assert int(page["Content-Length"]) == len(page.content)
     assert "Cookie" in page["Vary"] and "csrftoken" in page.cookies and "sessionid" not in page.cookies
     api = client.get(reverse("verify:api_status", args=[issued.lookup_code]))
