@@ -18,7 +18,7 @@ from hocbaso.testing.people import PERSONAS, login_as
 from hocbaso.web.permissions import SHEET_TRAITS
 
 EVERYONE = {p: 200 for p in PERSONAS}
-SCHOOL_READERS = ("owner", "vice", "clerk", "district", "province")  # see every class of the school
+SCHOOL_READERS = ("owner", "vice", "clerk")  # see every class of the school (offices: aggregates only)
 
 
 def logged_in(status: int, anonymous: int = 302, **others) -> dict:
