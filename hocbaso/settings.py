@@ -152,6 +152,13 @@ TSA_URL = envstr("HOCBASO_TSA_URL", "").strip() or None  # an RFC 3161 server â†
 HOCBASO_TRUST_ROOTS = envpaths("HOCBASO_TRUST_ROOTS", "")
 TRUST_BUILTIN_CA = envbool("HOCBASO_TRUST_BUILTIN_CA", "true")
 SIGN_PIN_ATTEMPTS = envint("HOCBASO_SIGN_PIN_ATTEMPTS", "5")
+# Sign-in throttling (passwords and two-factor codes), hocbaso/portal/throttle.py: free failures per account and
+# per address (IPv6 by /64), then a doubling wait up to backoff_max seconds.
+SIGN_IN_LIMITS = {
+    "account_free": envint("HOCBASO_LOGIN_ACCOUNT_FREE_FAILURES", "5"),
+    "address_free": envint("HOCBASO_LOGIN_ADDRESS_FREE_FAILURES", "30"),
+    "backoff_max": envint("HOCBASO_LOGIN_BACKOFF_MAX_SECONDS", "900"),
+}
 # Records a signing batch signs and commits together: an interrupted batch loses at most one chunk's work, and
 # each commit costs a pause of the signature workers (200 against 50: a school's principal batch 17 % faster).
 SIGN_CHUNK = envint("HOCBASO_SIGN_CHUNK", "200")

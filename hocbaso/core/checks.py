@@ -59,3 +59,11 @@ def check_access_settings(app_configs, **kwargs):
         problems.append(Error(f"HOCBASO_HSTS_SECONDS phải là số nguyên từ 0 trở lên (hiện là {settings.HSTS_SECONDS}).",
                               id="hocbaso.E022"))
     return problems
+
+
+@register()
+def check_sign_in_limits(app_configs, **kwargs):
+    names = {"account_free": "HOCBASO_LOGIN_ACCOUNT_FREE_FAILURES", "address_free": "HOCBASO_LOGIN_ADDRESS_FREE_FAILURES",
+             "backoff_max": "HOCBASO_LOGIN_BACKOFF_MAX_SECONDS"}
+    return [Error(f"{names[key]} phải là số nguyên từ 1 trở lên (hiện là {value}).", id="hocbaso.E023")
+            for key, value in settings.SIGN_IN_LIMITS.items() if value < 1]

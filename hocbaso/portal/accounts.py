@@ -30,6 +30,7 @@ from hocbaso.portal.forms import CodeForm, LoginForm
 from hocbaso.portal.middleware import MUST_CHANGE
 from hocbaso.portal.models import TemporaryPassword, TwoFactorDevice
 from hocbaso.portal.services import password_reset
+from hocbaso.portal.throttle import attempt_succeeded, attempt_take, sign_in_keys
 from hocbaso.web.permissions import can_manage_accounts, can_use_two_factor
 
 PENDING = "hocbaso_2fa_pending"
@@ -68,11 +69,31 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+def _throttled(seconds: int) -> str:
+    return _("Đăng nhập sai quá nhiều lần. Hãy thử lại sau %(n)s giây.") % {"n": seconds}
+
+
 class LoginView(auth_views.LoginView):
+    """Sign-in, throttled per account typed and per address (``portal.throttle``): a refused attempt answers 429
+    without checking the password."""
+
     template_name = "portal/login.html"
     authentication_form = LoginForm
 
+    def post(self, request, *args, **kwargs):
+        account = "user:" + (request.POST.get("username") or "").strip().lower()
+        keys = sign_in_keys(request, account=account)
+        wait = attempt_take(keys)
+        if wait:
+            context = self.get_context_data(form=self.get_form_class()(request), throttled=_throttled(wait))
+            return self.render_to_response(context, status=429)
+        response = super().post(request, *args, **kwargs)
+        if getattr(self, "password_right", False):
+            attempt_succeeded(keys, account=account)
+        return response
+
     def form_valid(self, form):
+        self.password_right = True
         user = form.get_user()
         if TwoFactorDevice.objects.filter(user=user).exists():
             self.request.session.cycle_key()
@@ -122,7 +143,15 @@ def login_code(request):
     form = CodeForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
+        # Counted per account across sign-ins (a new sign-in used to bring five fresh tries) and per address.
+        account = f"code:{user.pk}"
+        keys = sign_in_keys(request, account=account)
+        wait = attempt_take(keys)
+        if wait:
+            return render(request, "portal/login_code.html", {"form": CodeForm(), "error": _throttled(wait)},
+                          status=429)
         if _check_code(device, form.cleaned_data["code"]):
+            attempt_succeeded(keys, account=account)
             request.session.pop(PENDING, None)
             login(request, user, backend=pending["backend"])
             return redirect(_safe_next(request, pending.get("next", "")))
