@@ -134,6 +134,8 @@ VERIFY_LIMITS = {
     "factor_ip_per_hour": envint("VERIFY_FACTOR_IP_PER_HOUR", "30"),
     "factor_code_burst": envint("VERIFY_FACTOR_CODE_BURST", "5"),
     "factor_code_per_hour": envint("VERIFY_FACTOR_CODE_PER_HOUR", "10"),
+    "factor_code_all_burst": envint("VERIFY_FACTOR_CODE_ALL_BURST", "30"),
+    "factor_code_all_per_day": envint("VERIFY_FACTOR_CODE_ALL_PER_DAY", "100"),
     "file_burst": envint("VERIFY_FILE_BURST", "10"), "file_per_hour": envint("VERIFY_FILE_PER_HOUR", "60"),
 }
 VERIFY_MAX_UPLOAD = envint("VERIFY_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))

@@ -167,7 +167,7 @@ CASES = [
     Case("verify:download", lambda w: ["AAAA-BBBB-CCCC"]),
     Case("verify:file"),
     Case("verify:api_status", lambda w: ["AAAA-BBBB-CCCC"]),
-    Case("verify:api_full", lambda w: ["AAAA-BBBB-CCCC"], method="post", form={"birth_date": "2014-09-02"}),
+    Case("verify:api_full", lambda w: ["AAAA-BBBB-CCCC"], method="post", form={"birth_date": "2014-09-02", "identity_last4": "1234"}),
     Case("verify:api_file", method="post"),
     Case("verify:api_openapi"),
     Case("verify:log", expect=logged_in(403, owner=200, vice=200)),
