@@ -134,6 +134,8 @@ VERIFY_LIMITS = {
     "factor_ip_per_hour": envint("VERIFY_FACTOR_IP_PER_HOUR", "30"),
     "factor_code_burst": envint("VERIFY_FACTOR_CODE_BURST", "5"),
     "factor_code_per_hour": envint("VERIFY_FACTOR_CODE_PER_HOUR", "10"),
+    "factor_code_all_burst": envint("VERIFY_FACTOR_CODE_ALL_BURST", "30"),
+    "factor_code_all_per_day": envint("VERIFY_FACTOR_CODE_ALL_PER_DAY", "100"),
     "file_burst": envint("VERIFY_FILE_BURST", "10"), "file_per_hour": envint("VERIFY_FILE_PER_HOUR", "60"),
 }
 VERIFY_MAX_UPLOAD = envint("VERIFY_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
@@ -152,6 +154,13 @@ TSA_URL = envstr("HOCBASO_TSA_URL", "").strip() or None  # an RFC 3161 server â†
 HOCBASO_TRUST_ROOTS = envpaths("HOCBASO_TRUST_ROOTS", "")
 TRUST_BUILTIN_CA = envbool("HOCBASO_TRUST_BUILTIN_CA", "true")
 SIGN_PIN_ATTEMPTS = envint("HOCBASO_SIGN_PIN_ATTEMPTS", "5")
+# Sign-in throttling (passwords and two-factor codes), hocbaso/portal/throttle.py: free failures per account and
+# per address (IPv6 by /64), then a doubling wait up to backoff_max seconds.
+SIGN_IN_LIMITS = {
+    "account_free": envint("HOCBASO_LOGIN_ACCOUNT_FREE_FAILURES", "5"),
+    "address_free": envint("HOCBASO_LOGIN_ADDRESS_FREE_FAILURES", "30"),
+    "backoff_max": envint("HOCBASO_LOGIN_BACKOFF_MAX_SECONDS", "900"),
+}
 # Records a signing batch signs and commits together: an interrupted batch loses at most one chunk's work, and
 # each commit costs a pause of the signature workers (200 against 50: a school's principal batch 17 % faster).
 SIGN_CHUNK = envint("HOCBASO_SIGN_CHUNK", "200")
@@ -189,6 +198,7 @@ MIDDLEWARE = [
     "hocbaso.verify.middleware.PublicVerifyMiddleware",  # the public status page and API: a short path
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hocbaso.web.headers.SecurityHeadersMiddleware",  # CSP, no-store, HSTS (static files keep their caching)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hocbaso.web.language.ChosenLanguageMiddleware",  # Vietnamese unless the user chose English
     "django.middleware.common.CommonMiddleware",
@@ -256,6 +266,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "false")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A sign-in lasts a working day (then the password again), not Django's two weeks: a phone or a school computer
+# left signed in is not open for a fortnight.
+SESSION_COOKIE_AGE = envint("HOCBASO_SESSION_HOURS", "10") * 3600
+# Strict-Transport-Security when SITE_URL is https:// (hocbaso.web.headers); 0 turns it off.
+HSTS_SECONDS = envint("HOCBASO_HSTS_SECONDS", str(365 * 24 * 3600))
 
 LOGGING = {
     "version": 1,

@@ -46,3 +46,24 @@ def check_secrets_and_paths(app_configs, **kwargs):
         problems.append(Error(f"HOCBASO_SIGN_WORKERS phải là số nguyên từ 0 trở lên (hiện là {settings.SIGN_WORKERS}).",
                               id="hocbaso.E007"))
     return problems
+
+
+@register()
+def check_access_settings(app_configs, **kwargs):
+    """Sign-in and security-header settings (ids E021–E029, kept apart from the others')."""
+    problems = []
+    if settings.SESSION_COOKIE_AGE < 3600:
+        problems.append(Error(f"HOCBASO_SESSION_HOURS phải là số nguyên từ 1 trở lên (hiện là "
+                              f"{settings.SESSION_COOKIE_AGE // 3600}).", id="hocbaso.E021"))
+    if settings.HSTS_SECONDS < 0:
+        problems.append(Error(f"HOCBASO_HSTS_SECONDS phải là số nguyên từ 0 trở lên (hiện là {settings.HSTS_SECONDS}).",
+                              id="hocbaso.E022"))
+    return problems
+
+
+@register()
+def check_sign_in_limits(app_configs, **kwargs):
+    names = {"account_free": "HOCBASO_LOGIN_ACCOUNT_FREE_FAILURES", "address_free": "HOCBASO_LOGIN_ADDRESS_FREE_FAILURES",
+             "backoff_max": "HOCBASO_LOGIN_BACKOFF_MAX_SECONDS"}
+    return [Error(f"{names[key]} phải là số nguyên từ 1 trở lên (hiện là {value}).", id="hocbaso.E023")
+            for key, value in settings.SIGN_IN_LIMITS.items() if value < 1]

@@ -30,6 +30,27 @@ identity_number_validator = RegexValidator(
 school_code_validator = RegexValidator(
     r"^\d{8}$", "Mã trường (mã Bộ GD&ĐT) phải gồm đúng 8 chữ số.", code="school_code")
 
+# Characters that make markup or code in HTML, typst, JSON or a spreadsheet formula, which no person's name
+# needs. Names are escaped wherever they are shown, but an issued record keeps its name for ever, so a name
+# carrying markup is refused at the door (apostrophes and hyphens stay allowed: H'Hen Niê, Ka-Mi).
+NAME_MARKUP = frozenset('<>&"`{}[]\\=;|$#@*_^~')
+
+
+def name_problem(value: str) -> str | None:
+    """The Vietnamese refusal of a person's name carrying markup or control characters, else None."""
+    bad = sorted({ch for ch in str(value or "") if ch in NAME_MARKUP or unicodedata.category(ch)[0] == "C"})
+    if not bad:
+        return None
+    shown = " ".join(repr(ch)[1:-1] if unicodedata.category(ch)[0] == "C" else ch for ch in bad)
+    return f"Họ tên không được chứa ký tự {shown}: chỉ dùng chữ cái, dấu cách, dấu gạch nối, dấu nháy đơn và dấu chấm."
+
+
+def person_name_validator(value: str) -> None:
+    problem = name_problem(value)
+    if problem:
+        raise ValidationError(problem, code="person_name")
+
+
 
 def validate_school_year(value: str) -> None:
     match = SCHOOL_YEAR_RE.match(value or "")
@@ -234,7 +255,7 @@ class Pupil(models.Model):
     identity_number = models.CharField("mã định danh cá nhân", max_length=12, unique=True, null=True,
                                        blank=True, validators=[identity_number_validator])
     sector_code = models.CharField("mã học sinh (CSDL ngành)", max_length=20, blank=True)
-    full_name = models.CharField("họ và tên", max_length=120)
+    full_name = models.CharField("họ và tên", max_length=120, validators=[person_name_validator])
     gender = models.CharField("giới tính", max_length=6, choices=Gender.choices)
     birth_date = models.DateField("ngày sinh")
     ethnicity = models.CharField("dân tộc", max_length=40, default="Kinh")
@@ -242,9 +263,10 @@ class Pupil(models.Model):
     birthplace = models.CharField("nơi sinh", max_length=300)
     hometown = models.CharField("quê quán", max_length=300, blank=True)
     address = models.CharField("nơi ở hiện nay", max_length=300, blank=True)
-    father_name = models.CharField("họ tên cha", max_length=120, blank=True)
-    mother_name = models.CharField("họ tên mẹ", max_length=120, blank=True)
-    guardian_name = models.CharField("họ tên người giám hộ", max_length=120, blank=True)
+    father_name = models.CharField("họ tên cha", max_length=120, blank=True, validators=[person_name_validator])
+    mother_name = models.CharField("họ tên mẹ", max_length=120, blank=True, validators=[person_name_validator])
+    guardian_name = models.CharField("họ tên người giám hộ", max_length=120, blank=True,
+                                     validators=[person_name_validator])
     disability = models.CharField("khuyết tật", max_length=200, blank=True,
                                   help_text="Empty when the pupil has no disability.")
     created_at = models.DateTimeField(auto_now_add=True)

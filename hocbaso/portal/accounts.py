@@ -29,7 +29,12 @@ from hocbaso.portal import totp
 from hocbaso.portal.forms import CodeForm, LoginForm
 from hocbaso.portal.middleware import MUST_CHANGE
 from hocbaso.portal.models import TemporaryPassword, TwoFactorDevice
+from hocbaso.signing.models import SigningIdentity
 from hocbaso.portal.services import password_reset
+from hocbaso.portal.throttle import attempt_succeeded, attempt_take, sign_in_keys
+from hocbaso.signing.errors import SigningError, WrongPinError
+from hocbaso.signing.selectors import identities_revoked
+from hocbaso.signing.services import rekey_approve
 from hocbaso.web.permissions import can_manage_accounts, can_use_two_factor
 
 PENDING = "hocbaso_2fa_pending"
@@ -45,6 +50,19 @@ def temporary_password_mark(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session") and \
             TemporaryPassword.objects.filter(user=user).exists():
         request.session[MUST_CHANGE] = True
+
+
+def certificate_change_notice(sender, request, user, **kwargs):
+    """On sign-in (``user_logged_in``): the holder is told of every certificate of theirs revoked and replaced in
+    the last NOTICE_DAYS days, by whom, so that a certificate minted in their name does not go unnoticed."""
+    staff = getattr(user, "staff", None)
+    if request is None or staff is None or not hasattr(request, "_messages"):
+        return
+    for old in identities_revoked(staff=staff):
+        messages.warning(request, _("Chứng thư số của bạn đã bị thu hồi và thay mới lúc %(when)s (tài khoản "
+                                    "%(who)s). Nếu không phải bạn làm, hãy báo ngay hiệu trưởng.") % {
+            "when": timezone.localtime(old.revoked_at).strftime("%H:%M %d/%m/%Y"),
+            "who": old.revoked_by.username if old.revoked_by else "?"})
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -68,11 +86,31 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+def _throttled(seconds: int) -> str:
+    return _("Đăng nhập sai quá nhiều lần. Hãy thử lại sau %(n)s giây.") % {"n": seconds}
+
+
 class LoginView(auth_views.LoginView):
+    """Sign-in, throttled per account typed and per address (``portal.throttle``): a refused attempt answers 429
+    without checking the password."""
+
     template_name = "portal/login.html"
     authentication_form = LoginForm
 
+    def post(self, request, *args, **kwargs):
+        account = "user:" + (request.POST.get("username") or "").strip().lower()
+        keys = sign_in_keys(request, account=account)
+        wait = attempt_take(keys)
+        if wait:
+            context = self.get_context_data(form=self.get_form_class()(request), throttled=_throttled(wait))
+            return self.render_to_response(context, status=429)
+        response = super().post(request, *args, **kwargs)
+        if getattr(self, "password_right", False):
+            attempt_succeeded(keys, account=account)
+        return response
+
     def form_valid(self, form):
+        self.password_right = True
         user = form.get_user()
         if TwoFactorDevice.objects.filter(user=user).exists():
             self.request.session.cycle_key()
@@ -122,7 +160,15 @@ def login_code(request):
     form = CodeForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
+        # Counted per account across sign-ins (a new sign-in used to bring five fresh tries) and per address.
+        account = f"code:{user.pk}"
+        keys = sign_in_keys(request, account=account)
+        wait = attempt_take(keys)
+        if wait:
+            return render(request, "portal/login_code.html", {"form": CodeForm(), "error": _throttled(wait)},
+                          status=429)
         if _check_code(device, form.cleaned_data["code"]):
+            attempt_succeeded(keys, account=account)
             request.session.pop(PENDING, None)
             login(request, user, backend=pending["backend"])
             return redirect(_safe_next(request, pending.get("next", "")))
@@ -197,22 +243,35 @@ def two_factor(request):
 
 
 @login_required
+@sensitive_post_parameters("pin")
 def staff_passwords(request):
     """Tài khoản của trường: the principal sees the school's accounts and gives a colleague who forgot their
     password (or whose account came back from an archive without one) a temporary one, shown once, to hand over;
-    at the next sign-in the colleague must choose their own."""
+    at the next sign-in the colleague must choose their own. A colleague who lost their signing PIN gets the
+    principal's approval to replace their certificate (``action=rekey``, the principal's own PIN)."""
     if not can_manage_accounts(request.user):
         return render(request, "portal/staff_passwords.html", {"allowed": False}, status=403)
     mine = staff_for_user(request.user)
     context = {"allowed": True, "school": mine.school, "me": mine, "reset": None}
     if request.method == "POST":
         colleague = get_object_or_404(Staff, pk=request.POST.get("staff"), school_id=mine.school_id)
-        try:
-            context["reset"] = {"staff": colleague, "password": password_reset(staff=colleague, by=request.user)}
-        except PermissionDenied as refused:
-            context["error"] = str(refused)
+        if request.POST.get("action") == "rekey":
+            try:
+                rekey_approve(staff=colleague, by=request.user, pin=(request.POST.get("pin") or "").strip())
+                context["approved"] = colleague
+            except (SigningError, WrongPinError) as refused:
+                context["error"] = str(refused)
+        else:
+            try:
+                context["reset"] = {"staff": colleague, "password": password_reset(staff=colleague, by=request.user)}
+            except PermissionDenied as refused:
+                context["error"] = str(refused)
     # Read after a reset: its "temporary password" mark shows at once.
     context["staff"] = sorted(Staff.objects.filter(school_id=mine.school_id, user__isnull=False)
                               .select_related("user", "user__temporary_password").prefetch_related("role_set"),
                               key=lambda s: vietnamese_sort_key(s.full_name))
+    holders = set(SigningIdentity.objects.filter(staff__school_id=mine.school_id, active=True)
+                  .values_list("staff_id", flat=True))
+    for colleague in context["staff"]:
+        colleague.has_certificate = colleague.pk in holders
     return render(request, "portal/staff_passwords.html", context)

@@ -7,6 +7,8 @@ class PortalConfig(AppConfig):
     verbose_name = "Cổng nhà trường"
 
     def ready(self):
-        from hocbaso.portal.accounts import temporary_password_mark  # deferred: AppConfig.ready: models load first
+        # deferred: AppConfig.ready: models load first
+        from hocbaso.portal.accounts import certificate_change_notice, temporary_password_mark
 
         user_logged_in.connect(temporary_password_mark, dispatch_uid="hocbaso-temporary-password")
+        user_logged_in.connect(certificate_change_notice, dispatch_uid="hocbaso-certificate-change")

@@ -32,9 +32,10 @@ from hocbaso.records.models import DraftState
 from hocbaso.records.progress import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_YEAR, KIND_SCHOOL_SIGN,
                                       STAGES, class_states, drafts_count, pending_corrections, school_totals)
 from hocbaso.records.signatures import subject_signoff as signoff_service
-from hocbaso.signing.errors import SigningError
+from hocbaso.signing.errors import SigningError, WrongPinError
 from hocbaso.signing.job_pins import ARG, pin_seal
 from hocbaso.signing.models import SigningIdentity
+from hocbaso.signing.selectors import NOTICE_DAYS, identities_revoked, rekey_approval_pending
 from hocbaso.signing.services import identity_issue
 from hocbaso.tt27 import catalogue
 from hocbaso.web.pages import year_with_access
@@ -288,7 +289,10 @@ def certificate(request):
         if form.is_valid():
             try:
                 identity_issue(pin=form.cleaned_data["pin"], by=request.user,
+                               old_pin=form.cleaned_data.get("old_pin") or None,
                                **({"staff": staff} if holder == "self" else {"school": staff.school}))
+            except WrongPinError as error:
+                form.add_error("old_pin", str(error))
             except SigningError as error:
                 form.add_error(None, str(error))
             else:
@@ -298,7 +302,9 @@ def certificate(request):
                 back = safe_next(request)
                 return redirect(back) if back else redirect("portal:certificate")
     return render(request, "portal/certificate.html", {
-        "staff": staff, "lead": lead, "mine": mine, "seal": seal, "forms": forms, "next": safe_next(request)})
+        "staff": staff, "lead": lead, "mine": mine, "seal": seal, "forms": forms, "next": safe_next(request),
+        "approval": rekey_approval_pending(mine) if mine else None,
+        "revoked": identities_revoked(staff=staff, days=NOTICE_DAYS)})
 
 
 def safe_next(request) -> str:

@@ -35,3 +35,19 @@ class TemporaryPassword(models.Model):
 
     def __str__(self):
         return f"mật khẩu tạm của {self.user}"
+
+
+class SignInFailure(models.Model):
+    """Failed sign-in attempts (passwords and two-factor codes) counted per key: an account (``user:<id>``,
+    ``code:<id>``) or an address group (``ip:<hmac>``, IPv6 by /64). See ``portal.throttle``."""
+
+    key = models.CharField(max_length=80, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    blocked_until = models.DateTimeField(null=True, blank=True, help_text="No attempt is counted or checked before.")
+
+    class Meta:
+        verbose_name = "lần đăng nhập sai"
+
+    def __str__(self):
+        return f"{self.key}: {self.failures}"

@@ -144,14 +144,15 @@ def grid_rows(school_class: SchoolClass, period: str, sheet: str) -> list[dict]:
     rows = []
     for enrolment in enrolments:
         follows = sheet in (SHEET_TRAITS, SHEET_YEAR) or sheet in enrolment.subjects()
-        result = getattr(enrolment, "year_result", None)
-        rows.append({"enrolment": enrolment.pk, "name": enrolment.pupil.full_name, "follows": follows,
-                     "status": enrolment.status if enrolment.status != EnrolmentStatus.STUDYING else "",
-                     "status_label": enrolment.get_status_display() if enrolment.status != EnrolmentStatus.STUDYING
-                     else "",
-                     "individual_plan": enrolment.individual_plan,
-                     "outcome": result.outcome if result else None,
-                     "entries": by_enrolment[enrolment.pk]})
+        row = {"enrolment": enrolment.pk, "name": enrolment.pupil.full_name, "follows": follows,
+               "status": enrolment.status if enrolment.status != EnrolmentStatus.STUDYING else "",
+               "status_label": enrolment.get_status_display() if enrolment.status != EnrolmentStatus.STUDYING else "",
+               "individual_plan": enrolment.individual_plan, "entries": by_enrolment[enrolment.pk]}
+        if sheet == SHEET_YEAR:  # the overall outcome belongs to the year page only: a subject's sheet (all a
+            # subject teacher may open) does not carry every pupil's result of the year
+            result = getattr(enrolment, "year_result", None)
+            row["outcome"] = result.outcome if result else None
+        rows.append(row)
     return rows
 
 

@@ -32,7 +32,7 @@ from hocbaso.tt27 import catalogue
 from hocbaso.web.pages import class_summary_file_name
 from hocbaso.web.permissions import (SHEET_TRAITS, SHEET_YEAR, can_assess_results, can_hold_certificate,
                                      can_manage_accounts, can_request_correction, can_sign_class, class_access,
-                                     school_access, signoff_subjects)
+                                     reads_aggregates_only, school_access, signoff_subjects)
 from hocbaso.web.pins import PinForm
 
 
@@ -77,6 +77,7 @@ def home(request):
                        "pupil_total": sum(c.pupil_count for c in classes),
                        "dashboard": bool(year) and school_access(request.user, school).dashboard})
     return render(request, "portal/home.html", {"staff": staff_for_user(request.user), "blocks": blocks,
+                                                "aggregates_only": reads_aggregates_only(request.user),
                                                 "more_schools": max(0, len(schools) - 50),
                                                 "can_certificate": can_hold_certificate(request.user),
                                                 "can_reset_passwords": can_manage_accounts(request.user)})

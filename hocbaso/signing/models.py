@@ -38,6 +38,11 @@ class SigningIdentity(models.Model):
     blocked_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Thu hồi: a replaced certificate is revoked, never deleted (what it signed before stays verifiable).
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    revocation_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name = "chứng thư số"
@@ -76,3 +81,17 @@ class SubjectSignoff(models.Model):
     def as_signer(self) -> dict:
         return {"name": self.teacher.full_name, "role": "Giáo viên bộ môn", "subject": self.subject,
                 "signed_at": self.signed_at.isoformat(), "pdf_sha256": self.pdf_sha256}
+
+
+class RekeyApproval(models.Model):
+    """Phê duyệt cấp lại chứng thư số: the principal, with their own PIN, lets a colleague who lost the PIN of
+    ``identity`` replace it once, within a day (``signing.services.rekey_approve``)."""
+
+    identity = models.ForeignKey(SigningIdentity, on_delete=models.PROTECT, related_name="rekey_approvals")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "phê duyệt cấp lại chứng thư số"

@@ -18,6 +18,7 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from hocbaso.web.headers import security_headers
 from hocbaso.web.language import chosen_language
 
 FAST_VIEWS = {"verify:status", "verify:api_status"}
@@ -52,4 +53,4 @@ class PublicVerifyMiddleware:
         response = match.func(request, *match.args, **match.kwargs)
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
-        return response
+        return security_headers(response)

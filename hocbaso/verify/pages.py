@@ -57,12 +57,13 @@ def status_context(answer: StatusAnswer, csrf_token: str) -> dict:
 LABELS = {
     "result": gettext_noop("Kết quả tra cứu"), "code": gettext_noop("Mã tra cứu"),
     "record_id": gettext_noop("Mã số định danh học bạ"), "version": gettext_noop("phiên bản"),
-    "school": gettext_noop("Trường"), "year_class": gettext_noop("Năm học · Lớp"), "pupil": gettext_noop("Học sinh"),
+    "school": gettext_noop("Trường"), "school_year": gettext_noop("Năm học"), "pupil": gettext_noop("Học sinh"),
     "effective": gettext_noop("Ngày hiệu lực"), "signers": gettext_noop("Người ký"),
     "full": gettext_noop("Xem toàn văn và tải bản PDF"),
-    "full_hint": gettext_noop("Để bảo vệ thông tin cá nhân, hãy nhập ngày sinh (dd/mm/yyyy) hoặc mã định danh cá "
-                              "nhân của học sinh."),
-    "factor": gettext_noop("Ngày sinh hoặc mã định danh"), "verify": gettext_noop("Xác minh"),
+    "full_hint": gettext_noop("Để bảo vệ thông tin cá nhân, hãy nhập ngày sinh (dd/mm/yyyy) và 4 chữ số cuối mã "
+                              "định danh cá nhân của học sinh (bỏ trống nếu học sinh chưa có mã định danh)."),
+    "factor": gettext_noop("Ngày sinh"), "digits": gettext_noop("4 chữ số cuối mã định danh"),
+    "verify": gettext_noop("Xác minh"),
     "again": gettext_noop("← Nhập mã khác"),
 }
 _labels: dict[str, dict] = {}

@@ -7,31 +7,21 @@ accepts ``FACTOR_TRIES_PER_CODE_PER_HOUR`` second-factor attempts an hour.
 """
 
 import fcntl
-import hashlib
-import hmac
 import os
 import threading
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from hocbaso.verify.models import TokenBucket
-
-
-def client_ip(request) -> str:
-    """The client address; behind a trusted proxy, the last hop it appended to X-Forwarded-For."""
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+from hocbaso.web.addresses import address_key, client_ip  # noqa: F401 (client_ip: the views' import)
 
 
 def ip_key(ip: str) -> str:
-    """A keyed hash of the address: buckets and logs never hold the address itself."""
-    return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()[:32]
+    """A keyed hash of the address (an IPv6 address by its /64, ``web.addresses``): buckets and logs never hold
+    the address itself."""
+    return address_key(ip)
 
 
 BUCKET_UPSERT = {

@@ -1,7 +1,8 @@
 """Answering the public: lookups by code, the second factor, and file checks.
 
-Privacy rules: the status page shows only a masked name; the full record needs the pupil's
-date of birth or identity number, compared in constant time; a wrong code and a wrong second
+Privacy rules: the status page shows only a masked name (and no class, which would give the birth year); the
+full record needs the pupil's date of birth and the last 4 digits of their identity number, compared in constant
+time; a wrong code and a wrong second
 factor get byte-identical answers; every lookup is logged without personal data.
 """
 
@@ -255,8 +256,9 @@ def _public_view(issued: IssuedRecord, state: dict | None = None) -> dict:
     school_name = issued.school_name if hasattr(issued, "school_name") else \
         (issued.record.get("school") or {}).get("name", "")
     return {
+        # No class: its grade and the school year give the pupil's birth year, a third of the date of birth.
         "record_id": issued.record_id, "version": issued.version, "school_year": issued.school_year,
-        "class_name": issued.class_name, "school_code": issued.school_code,
+        "school_code": issued.school_code,
         "school_name": school_name or "",
         "pupil_name_masked": mask_name(issued.pupil_name),
         "effective_date": issued.effective_date.isoformat(),
@@ -298,12 +300,9 @@ _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y")
 _DUMMY = "0000-00-00"
 
 
-def _factor_forms(text: str) -> str:
-    """Normalise a typed date of birth or identity number to the canonical string compared."""
+def _birth_form(text: str) -> str:
+    """Normalise a typed date of birth to the canonical string compared."""
     text = (text or "").strip()
-    digits = re.sub(r"\s", "", text)
-    if re.fullmatch(r"\d{12}", digits):
-        return digits
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date().isoformat()
@@ -312,25 +311,39 @@ def _factor_forms(text: str) -> str:
     return "invalid-factor"
 
 
-def lookup_full(*, text: str, factor: str, ip: str, via_api: bool = False) -> IssuedRecord | None:
-    """The issued record when the code and the second factor (date of birth or identity number) both match;
-    otherwise None, with no hint of which one was wrong. Both comparisons run in constant time."""
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(hashlib.sha256(given.encode()).digest(), hashlib.sha256(expected.encode()).digest())
+
+
+def lookup_full(*, text: str, factor: str, ip: str, via_api: bool = False, identity_digits: str = "") -> \
+        IssuedRecord | None:
+    """The issued record when the code and the second factor match: the date of birth (``factor``) and, when the
+    pupil has an identity number, its last 4 digits (``identity_digits``; a whole number typed is read by its
+    last 4); otherwise None, with no hint of which one was wrong. Compared in constant time.
+
+    A guessed date of birth is not enough (docs/security.md, "The public lookup"): the 4 digits multiply the
+    guesses by 10,000. Attempts are limited per address group (``factor-ip``), per code and address group
+    (``factor-code-ip``: an attacker's failures do not spend the genuine verifier's budget) and per code over a
+    day (``factor-code``, generous: it only bounds an attack spread over many addresses)."""
     limits = settings.VERIFY_LIMITS
     code = normalize_lookup_code(text) or "invalid"
-    with write_turn():  # the code's bucket is not touched when the IP's refuses
-        allowed = (bucket_take(f"factor-ip:{ip_key(ip)}", capacity=limits["factor_ip_burst"],
+    address = ip_key(ip)
+    with write_turn():  # the later buckets are not touched when an earlier one refuses
+        allowed = (bucket_take(f"factor-ip:{address}", capacity=limits["factor_ip_burst"],
                                per_hour=limits["factor_ip_per_hour"])
-                   and bucket_take(f"factor-code:{code}", capacity=limits["factor_code_burst"],
-                                   per_hour=limits["factor_code_per_hour"]))
+                   and bucket_take(f"factor-code-ip:{code}:{address}", capacity=limits["factor_code_burst"],
+                                   per_hour=limits["factor_code_per_hour"])
+                   and bucket_take(f"factor-code:{code}", capacity=limits["factor_code_all_burst"],
+                                   per_hour=limits["factor_code_all_per_day"] / 24))
     if not allowed:
         raise RateLimited()
     issued = IssuedRecord.objects.filter(lookup_code=code).first()
-    given = _factor_forms(factor).encode()
-    birth = (issued.pupil_birth_date.isoformat() if issued else _DUMMY).encode()
-    identity = ((issued.identity_number if issued else None) or "no-identity-number").encode()
-    match_birth = hmac.compare_digest(hashlib.sha256(given).digest(), hashlib.sha256(birth).digest())
-    match_identity = hmac.compare_digest(hashlib.sha256(given).digest(), hashlib.sha256(identity).digest())
-    ok = issued is not None and (match_birth or match_identity)
+    birth = issued.pupil_birth_date.isoformat() if issued else _DUMMY
+    number = (issued.identity_number if issued else None) or ""
+    digits = re.sub(r"\D", "", identity_digits or "")[-4:]
+    match_birth = _same(_birth_form(factor), birth)
+    match_digits = _same(digits, number[-4:]) if number else True
+    ok = issued is not None and match_birth and match_digits
     with write_turn():
         _log(LookupKind.FULL, ip, issued, ok, via_api)
     return issued if ok else None

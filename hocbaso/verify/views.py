@@ -54,7 +54,8 @@ def status(request, code: str):
     ip = client_ip(request)
     try:
         if request.method == "POST":
-            issued = lookup_full(text=code, factor=request.POST.get("xac_minh", ""), ip=ip)
+            issued = lookup_full(text=code, factor=request.POST.get("xac_minh", ""), ip=ip,
+                                 identity_digits=request.POST.get("so_cuoi", ""))
             if issued is None:
                 # The same page for a wrong code and a wrong second factor: nothing tells them apart.
                 return render(request, "verify/lookup.html", {"error": FAILED_FACTOR,
@@ -160,9 +161,12 @@ def api_full(request, code: str):
         body = json.loads(request.body or b"{}")
     except ValueError:
         return JsonResponse({"error": "invalid_json", "message": _("Nội dung yêu cầu không phải JSON.")}, status=400)
-    factor = str(body.get("birth_date") or body.get("identity_number") or "")
+    if not isinstance(body, dict):
+        body = {}
+    factor = str(body.get("birth_date") or "")
+    digits = str(body.get("identity_last4") or body.get("identity_number") or "")
     try:
-        issued = lookup_full(text=code, factor=factor, ip=client_ip(request), via_api=True)
+        issued = lookup_full(text=code, factor=factor, ip=client_ip(request), via_api=True, identity_digits=digits)
     except RateLimited:
         return _too_many(request, api=True)
     if issued is None:

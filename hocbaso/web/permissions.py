@@ -8,8 +8,13 @@
 | homeroom teacher (GVCN)          | the whole class                       | subjects not assigned to someone else, |
 |                                  |                                       | qualities, competences, year-end page  |
 | subject teacher (GVBM)           | the class list, their subject's sheet | their subject in the classes assigned  |
-| commune / province officer       | every class of their schools          | nothing                                |
+| commune / province officer       | no class: their schools' statistics   | nothing                                |
 | anyone else                      | nothing                               | nothing                                |
+
+Education offices (``OFFICER_ROLES``) read aggregates only (``reports``: counts and outcomes per school): their
+accounts are made for statistics and cover every school of the office, so a leaked or shared office password
+must not open every pupil's record. They see that their schools exist, never a class, a sheet, a record, the
+dashboard or the exchange pages' data; they still receive the class packages schools submit to them.
 
 A homeroom teacher enters every subject of the class except those a teaching assignment gives
 to someone else (in practice the GVCN enters all but English, IT, music, art, PE …); TT27 Điều 9.1
@@ -30,6 +35,8 @@ SHEET_TRAITS = "pham_chat_nang_luc"
 SHEET_YEAR = "nhan_xet_cuoi_nam"
 
 LEADER_ROLES = {Role.PRINCIPAL, Role.VICE_PRINCIPAL}
+# Education offices (phòng / sở): aggregates only (see the module's docstring).
+OFFICER_ROLES = {Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER}
 READ_SCHOOL_ROLES = {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.CLERK}
 # Signers (TT27 lifecycle: subject teachers, the homeroom teacher, the principal) may turn on 2FA.
 TWO_FACTOR_ROLES = {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER}
@@ -67,15 +74,21 @@ class ClassAccess:
 NO_ACCESS = ClassAccess()
 
 
+def reads_aggregates_only(user) -> bool:
+    """An education office's account (``OFFICER_ROLES``): statistics, never a pupil's data."""
+    staff = staff_for_user(user)
+    return bool(staff is not None and not user.is_superuser and staff.roles & OFFICER_ROLES)
+
+
 def class_access(user, school_class: SchoolClass) -> ClassAccess:
     """The user's rights in ``school_class`` (see the module's table)."""
     if not getattr(user, "is_authenticated", False):
         return NO_ACCESS
     school = school_class.school_year.school
     staff = staff_for_user(user)
-    if user.is_superuser or (staff is not None and office_covers(staff, school)):
+    if user.is_superuser:
         return ClassAccess(view=True, view_all=True)
-    if staff is None or staff.school_id != school.pk:
+    if staff is None or staff.school_id != school.pk or reads_aggregates_only(user):
         return NO_ACCESS
     roles = staff.roles
     subjects = frozenset(catalogue.grade_subjects(school_class.grade))
@@ -131,7 +144,7 @@ def can_reset_password(user, staff) -> bool:
 # |-----------------------------|------------|-----------------------------|-------------|-------------|---------------|
 # | principal                   | yes        | yes                         | —           | —           | any field     |
 # | vice-principal, clerk       | read       | —                           | —           | —           | —             |
-# | commune / province officer  | read       | —                           | —           | —           | —             |
+# | commune / province officer  | —          | —                           | —           | —           | —             |
 # | homeroom teacher of a class | —          | —                           | their class | —           | their fields  |
 # | subject teacher             | —          | —                           | —           | their subj. | their subject |
 # A school the user may not see answers 404; a visible school whose dashboard they may not open, 403.
@@ -150,8 +163,10 @@ def school_access(user, school: School) -> SchoolAccess:
     if not getattr(user, "is_authenticated", False):
         return SchoolAccess()
     staff = staff_for_user(user)
-    if user.is_superuser or (staff is not None and office_covers(staff, school)):
+    if user.is_superuser:
         return SchoolAccess(visible=True, dashboard=True)
+    if reads_aggregates_only(user):  # the school exists for its office (403, not 404), its data does not
+        return SchoolAccess(visible=office_covers(staff, school))
     if staff is None or staff.school_id != school.pk:
         return SchoolAccess()
     roles = staff.roles
@@ -218,13 +233,12 @@ def can_cancel_job(user, job) -> bool:
 # | principal                   | yes                 | yes         | yes                 | yes                |
 # | vice-principal              | yes                 | —           | yes                 | —                  |
 # | clerk                       | yes                 | yes         | yes                 | —                  |
-# | commune / province officer  | read                | —           | —                   | —                  |
+# | commune / province officer  | —                   | —           | —                   | —                  |
 # | teachers                    | — (403)             | —           | —                   | —                  |
 # Evaluations are imported from a class page by whoever may enter them (each cell checked: ClassAccess).
 # Receiving class packages submitted by schools: commune and province officers.
 
 OFFICE_ROLES = {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.CLERK}
-OFFICER_ROLES = {Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER}
 
 
 @dataclass(frozen=True)

@@ -25,14 +25,17 @@ class NewPinForm(forms.Form):
                            widget=forms.PasswordInput(attrs={**PIN_ATTRS, "autocomplete": "new-password"}))
     pin2 = forms.CharField(label=_("Nhập lại mã PIN"), max_length=32, strip=True,
                            widget=forms.PasswordInput(attrs={**PIN_ATTRS, "autocomplete": "new-password"}))
-    replace = forms.BooleanField(label=_("Tôi hiểu: chứng thư số cũ sẽ bị thay thế và mã PIN cũ không dùng được nữa."),
+    replace = forms.BooleanField(label=_("Tôi hiểu: chứng thư số cũ sẽ bị thu hồi và mã PIN cũ không dùng được nữa."),
                                  required=False)
+    old_pin = forms.CharField(label=_("Mã PIN cũ (bỏ trống nếu đã quên và hiệu trưởng đã phê duyệt cấp lại)"),
+                              max_length=64, strip=True, required=False, widget=forms.PasswordInput(attrs=PIN_ATTRS))
 
     def __init__(self, *args, replacing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.replacing = replacing
         if not replacing:
             del self.fields["replace"]
+            del self.fields["old_pin"]
 
     def clean(self):
         data = super().clean()

@@ -34,7 +34,7 @@ def cell(page, row: int, col: str):
 
 
 def wait_saved(page):
-    page.wait_for_function("document.getElementById('sync-state').dataset.state === 'saved'")
+    page.locator("#sync-state[data-state='saved']").wait_for(state="attached")
 
 
 def run_and_wait(page, *, timeout: float = 30_000) -> str:
@@ -43,6 +43,6 @@ def run_and_wait(page, *, timeout: float = 30_000) -> str:
 
     page.wait_for_selector("#job-bar")
     assert worker_loop(once=True) == 1
-    page.wait_for_function("document.getElementById('job-percent').textContent === '100%'", timeout=timeout)
+    page.locator("#job-percent", has_text="100%").wait_for(timeout=timeout)
     page.wait_for_selector("#job-summary:not([hidden])")
     return page.inner_text("#job-summary")

@@ -105,7 +105,7 @@ def test_teacher_fills_a_column_by_keyboard_and_paste_offline_and_back(live_serv
     cell(page, 4, "s:comment").click()
     page.keyboard.type("Có tiến bộ.")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('sync-state').dataset.state === 'offline'")
+    page.locator("#sync-state[data-state='offline']").wait_for(state="attached")
     assert unsent(page) == 3 and "3 thay đổi chưa gửi" in page.inner_text("#unsent")
     assert "Mất kết nối" in page.inner_text("#sync-state")
     assert "st-unsaved" in cell(page, 1, "s:rating").get_attribute("class")
@@ -133,7 +133,7 @@ def test_edits_made_offline_survive_closing_the_tab(live_server, class4a, new_co
     context.set_offline(True)
     cell(page, 0, "s:rating").click()
     page.keyboard.type("THC")
-    page.wait_for_function("document.getElementById('sync-state').dataset.state === 'offline'")
+    page.locator("#sync-state[data-state='offline']").wait_for(state="attached")
     shot(page, "offline")
     page.close()  # the phone's browser is closed with three unsent ratings
     assert marks("cuoi_hk1", "tieng_viet") == {}

@@ -75,7 +75,7 @@ def test_homeroom_teacher_signs_the_class_with_one_pin_and_follows_the_progress(
 
     # A worker runs the job while the page polls; the bar reaches 100 % without touching the page.
     assert worker_loop(once=True) == 1
-    page.wait_for_function("document.getElementById('job-percent').textContent === '100%'")
+    page.locator("#job-percent", has_text="100%").wait_for()
     page.wait_for_selector("#job-summary:not([hidden])")
     assert page.inner_text("#job-summary") == "Đã ký 3 học bạ của lớp 4A."
     shot(page, "done")

@@ -20,7 +20,9 @@ def test_principal_cancels_a_queued_lock_then_locks_and_unlocks_with_a_reason(li
     settings.JOBS_INLINE = False
     w = lifecycle_school(world)
     page = phone_page(new_context)
-    page.on("dialog", lambda dialog: dialog.accept())
+    dialogs, console = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.on("console", lambda message: console.append(message.text))
     log_in(page, live_server.url, "hieutruong")
     dashboard = live_server.url + reverse("portal:school_dashboard", args=[w.year.pk])
 
@@ -28,6 +30,7 @@ def test_principal_cancels_a_queued_lock_then_locks_and_unlocks_with_a_reason(li
     page.goto(dashboard)
     page.locator('#classes tr[data-class="4A"] form button').click()
     page.wait_for_selector("#job-cancel")
+    assert dialogs == ["Chốt dữ liệu lớp 4A?"]  # the confirmation, from portal/page.js (no inline handler)
     assert "Đang chờ" in page.inner_text("#job-state") and fits_the_phone(page)
     shot(page, "lock-queued")
     page.click("#job-cancel button")
@@ -43,7 +46,7 @@ def test_principal_cancels_a_queued_lock_then_locks_and_unlocks_with_a_reason(li
     page.locator('#classes tr[data-class="4A"] form button').click()
     page.wait_for_selector("#job-cancel")
     assert worker_loop(once=True) == 1
-    page.wait_for_function("document.getElementById('job-percent').textContent === '100%'")
+    page.locator("#job-percent", has_text="100%").wait_for()
     page.wait_for_selector("#job-cancel", state="hidden")
     assert is_locked(w.class4a)
 
@@ -58,5 +61,7 @@ def test_principal_cancels_a_queued_lock_then_locks_and_unlocks_with_a_reason(li
     assert "Đã mở chốt dữ liệu lớp 4A" in page.inner_text(".flash") and page.locator("#class-unlock").count() == 0
     shot(page, "unlocked")
     assert not is_locked(w.class4a)
+    # Every page passed the Content-Security-Policy (Chromium reports a refused script or style on the console).
+    assert not [text for text in console if "Content Security Policy" in text], console
     entry = AuditEntry.objects.get(action="data.unlock")
     assert entry.actor == w.owner.user and "Chốt sớm" in entry.data["reason"]

@@ -86,7 +86,7 @@ def test_qr_link_status_page_and_download_with_the_right_birth_date(live_server,
     text = visible_text(page)
     assert "Học bạ có hiệu lực" in text
     assert MASKED in text and FULL_NAME not in text
-    assert SCHOOL_NAME in text and issued.school_year in text and issued.class_name in text
+    assert SCHOOL_NAME in text and issued.school_year in text  # not the class: it gives the birth year
     assert "Lê Thị Hoa" in text and "Đoàn Trung Quế" in text and "Hiệu trưởng" in text
     assert "02/09/2014" not in text and issued.sha256 not in text
     no_horizontal_scroll(page)
@@ -104,6 +104,7 @@ def test_qr_link_status_page_and_download_with_the_right_birth_date(live_server,
     assert page.url == link and "Học bạ có hiệu lực" in visible_text(page)
 
     page.fill("#xac_minh", "02/09/2014")
+    page.fill("#so_cuoi", "1234")
     page.click("#verify-form button[type=submit]")
     page.wait_for_load_state()
     shot(page, "full-record")
@@ -128,6 +129,7 @@ def test_wrong_birth_date_reveals_nothing_and_looks_like_a_wrong_code(live_serve
     # A wrong date of birth for the real code.
     page.goto(link)
     page.fill("#xac_minh", "03/09/2014")
+    page.fill("#so_cuoi", "1234")
     with page.expect_response(lambda r: r.request.method == "POST") as waiting:
         page.click("#verify-form button[type=submit]")
     wrong_birth = waiting.value
@@ -142,6 +144,7 @@ def test_wrong_birth_date_reveals_nothing_and_looks_like_a_wrong_code(live_serve
     page.eval_on_selector("#verify-form", "(form, url) => form.action = url",
                           f"{live_server.url}{reverse('verify:status', args=[unknown])}")
     page.fill("#xac_minh", "02/09/2014")
+    page.fill("#so_cuoi", "1234")
     with page.expect_response(lambda r: r.request.method == "POST") as waiting:
         page.click("#verify-form button[type=submit]")
     wrong_code = waiting.value

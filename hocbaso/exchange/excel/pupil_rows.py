@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
-from hocbaso.directory.models import Enrolment, Pupil, SchoolClass
+from hocbaso.directory.models import Enrolment, Pupil, SchoolClass, name_problem
 from hocbaso.exchange.excel import layouts
 from hocbaso.exchange.excel.import_checks import day_text, duplicate_columns, name_key, unknown_columns_note
 from hocbaso.exchange.excel.report import ImportReport, Problem
@@ -37,8 +37,11 @@ class PupilRow:
 
 def _read_pupil_cell(column: layouts.Column, value):
     kind = column.kind
-    if kind in ("text", "name"):
-        return read_text(value, max_length=column.max_length, single_line=kind == "name")
+    if kind == "name":
+        text, error = read_text(value, max_length=column.max_length, single_line=True)
+        return (None, name_problem(text)) if text and name_problem(text) else (text, error)
+    if kind == "text":
+        return read_text(value, max_length=column.max_length)
     if kind == "identity":
         return read_identity(value)
     if kind == "date":

@@ -47,7 +47,10 @@ class TransferLinkExpired(TransferRefused):
 
 
 def transfer_url(token: str) -> str:
-    return settings.SITE_URL.rstrip("/") + f"/chuyen-truong/{token}/"
+    """The link handed to the receiving school. The token is the address's fragment (after ``#``), which a
+    browser never sends: it stays out of the server's and proxies' access logs and of Referer headers; the
+    link's page posts it in the body of the download request."""
+    return settings.SITE_URL.rstrip("/") + f"/chuyen-truong/#{token}"
 
 
 def _token_hash(token: str) -> str:

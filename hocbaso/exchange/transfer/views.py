@@ -1,5 +1,6 @@
-"""Transfers in the browser: the public transfer link (``/chuyen-truong/<token>/``, a bearer token, no login)
-downloads the sealed package while the link is valid; the principal seals a pupil's package (transfer out);
+"""Transfers in the browser: the public transfer link (``/chuyen-truong/#<token>``, a bearer token in the
+fragment, which never reaches the server's access log; no login) opens a page that posts the token and downloads
+the sealed package while the link is valid; the principal seals a pupil's package (transfer out);
 the receiving school uploads the package or pastes the link, sees the verified history and confirms (transfer
 in; every signature and hash is checked on the preview and again on confirming)."""
 
@@ -12,7 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from hocbaso.directory.models import SchoolClass
 from hocbaso.exchange.pages import require, year_enrolments, year_for
@@ -29,14 +30,18 @@ from hocbaso.signing.services import signer_open
 from hocbaso.web.pins import PinForm
 
 
-@require_GET
-def transfer_package(request, token: str):
-    """The package as a ZIP download; 404 for an unknown token, 410 once the link has expired (in Vietnamese)."""
+@require_http_methods(["GET", "POST"])
+def transfer_package(request):
+    """GET: the link's page, whose script (``exchange/transfer_link.js``) copies the token from the address's
+    fragment into the form. POST ``token``: the package as a ZIP download; 404 for an unknown token, 410 once the
+    link has expired (in Vietnamese). The token travels in the request body, never in a logged address."""
+    if request.method == "GET":
+        return render(request, "exchange/transfer_link.html")
     try:
-        transfer, data = transfer_download(token)
+        transfer, data = transfer_download((request.POST.get("token") or "").strip())
     except TransferRefused as refused:
         status = 410 if isinstance(refused, TransferLinkExpired) else 404
-        return HttpResponse(str(refused), status=status, content_type="text/plain; charset=utf-8")
+        return render(request, "exchange/transfer_link.html", {"error": str(refused)}, status=status)
     name = f"chuyen-truong-{transfer.pupil.identity_number or transfer.pupil_id}.zip"
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -105,7 +110,7 @@ def transfer_create(request, year_id: int):
 
 # ---------------------------------------------------------------------- transfer in
 
-TOKEN = re.compile(r"/chuyen-truong/([A-Za-z0-9_\-]+)/?")
+TOKEN = re.compile(r"/chuyen-truong/#?([A-Za-z0-9_\-]+)/?")  # the link (older links had the token in the path)
 
 
 @login_required

@@ -6,6 +6,7 @@ import re
 
 from django.urls import reverse
 
+from hocbaso.assessment.models import YearResult
 from hocbaso.assessment.services import subject_evaluation_set
 from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.records.locks import data_lock
@@ -114,7 +115,7 @@ def test_principal_is_told_their_edits_are_logged(client, world):
 def test_subject_teacher_picks_only_their_subject(client, world):
     client.force_login(world.english.user)
     _, text = grid_data(client, world.class4b, "cuoi_nam", "ngoai_ngu_1")
-    picker = re.search(r'<select onchange="location.href=this.value" id="sheet-picker">(.*?)</select>', text, re.S)[1]
+    picker = re.search(r'<select data-navigate id="sheet-picker">(.*?)</select>', text, re.S)[1]
     assert picker.count("<option") == 1 and "Ngoại ngữ 1" in picker
 
 
@@ -142,3 +143,19 @@ def test_unknown_sheet_or_period_is_404(client, world):
     for args in ((world.class4a.pk, "cuoi_nam", "tu_nhien_xa_hoi"), (world.class4a.pk, "cuoi_ki", "toan"),
                  (world.class4a.pk, "cuoi_nam", "khong_co")):
         assert client.get(reverse("portal:grid", args=args)).status_code == 404
+
+
+def test_a_subject_teachers_grid_data_does_not_carry_the_pupils_overall_outcome(client, world):
+    """Finding 15: the English teacher of 4B sees the English sheet; the year's outcome of each pupil is the
+    year page's, which they may not open, so neither the page nor its JSON API carries it."""
+    enrolment = add_pupil(world, "Lê Văn An", klass=world.class4b)
+    YearResult.objects.create(enrolment=enrolment, outcome="CHT")
+    client.force_login(world.english.user)
+    data, _ = grid_data(client, world.class4b, "cuoi_nam", "ngoai_ngu_1")
+    api = client.get(reverse("portal:api_evaluations", args=[world.class4b.pk, "cuoi_nam"]) + "?sheet=ngoai_ngu_1")
+    for rows in (data["rows"], api.json()["rows"]):
+        assert [r["name"] for r in rows] == ["Lê Văn An"]
+        assert all("outcome" not in r for r in rows) and "CHT" not in json.dumps(rows)
+    client.force_login(world.colleague.user)  # the homeroom teacher's year page still has it
+    year, _ = grid_data(client, world.class4b, "cuoi_nam", SHEET_YEAR)
+    assert [r["outcome"] for r in year["rows"]] == ["CHT"]

@@ -13,7 +13,7 @@ from hocbaso.signing.models import IdentityKind
 from hocbaso.signing.services import identity_register, signer_open
 from hocbaso.signing.signers import CscSigner, Pkcs11Signer
 from hocbaso.testing.lifecycle import open_signer
-from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL_PIN
+from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL_PIN, TEACHER_PIN
 from hocbaso.testing.poppler import pdfsig
 
 
@@ -41,7 +41,8 @@ def test_class_signed_through_a_remote_csc_service_with_one_authorisation(school
     w = school
     probe = CscSigner(csc_server.url, csc_server.credential("gvcn"), pin="1234")
     identity = identity_register(kind=IdentityKind.CSC, staff=w.member, by=w.owner.user, certificate_pem=_pem(probe),
-                                 config={"service_url": csc_server.url, "credential_id": csc_server.credential("gvcn")})
+                                 config={"service_url": csc_server.url, "credential_id": csc_server.credential("gvcn")},
+                                 old_pin=TEACHER_PIN)  # replacing the built-in certificate: its PIN
     before = csc_server.count("/credentials/authorize")
     report = _issue_class_with(w, lambda: signer_open(identity, "1234"), tmp_path)
     assert report.done == 3
@@ -55,7 +56,7 @@ def test_class_signed_with_a_softhsm2_token(school, softhsm, tmp_path):
     with Pkcs11Signer(softhsm.module, **softhsm.teacher) as probe:
         pem = _pem(probe) + "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in softhsm.chain)
     identity = identity_register(kind=IdentityKind.PKCS11, staff=w.member, by=w.owner.user, certificate_pem=pem,
-                                 config=config)
+                                 config=config, old_pin=TEACHER_PIN)
     report = _issue_class_with(w, lambda: signer_open(identity, softhsm.teacher["pin"]), tmp_path)
     assert report.done == 3
 

@@ -17,10 +17,10 @@ def test_full_api_needs_the_second_factor_and_fails_uniformly(client, issue):
 
     issued = issue()
     url = reverse("verify:api_full", args=[issued.lookup_code])
-    ok = client.post(url, {"birth_date": "2014-09-02"}, content_type="application/json")
+    ok = client.post(url, {"birth_date": "2014-09-02", "identity_last4": "1234"}, content_type="application/json")
     assert ok.status_code == 200 and ok.json()["record"]["pupil"]["full_name"] == "Nguyễn Thị Ánh Tuyết"
-    wrong_factor = client.post(url, {"birth_date": "2014-09-03"}, content_type="application/json")
-    wrong_code = client.post(reverse("verify:api_full", args=[new_lookup_code()]), {"birth_date": "2014-09-02"},
+    wrong_factor = client.post(url, {"birth_date": "2014-09-03", "identity_last4": "1234"}, content_type="application/json")
+    wrong_code = client.post(reverse("verify:api_full", args=[new_lookup_code()]), {"birth_date": "2014-09-02", "identity_last4": "1234"},
                              content_type="application/json")
     assert wrong_factor.status_code == wrong_code.status_code == 404
     assert wrong_factor.content == wrong_code.content

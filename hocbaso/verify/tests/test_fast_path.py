@@ -51,11 +51,12 @@ def test_every_visitor_gets_a_token_of_their_own_and_the_form_works(issue):
         token = TOKEN.search(page.content.decode()).group(1)
         assert "csrftoken" in page.cookies
         tokens.append(token)
-        full = browser.post(url, {"xac_minh": "02/09/2014", "csrfmiddlewaretoken": token})
+        full = browser.post(url, {"xac_minh": "02/09/2014", "so_cuoi": "1234", "csrfmiddlewaretoken": token})
         assert full.status_code == 200 and "Nguyễn Thị Ánh Tuyết" in full.content.decode()
     assert tokens[0] != tokens[1]
     assert pages.cached_pages() == 1
-    assert Client(enforce_csrf_checks=True).post(url, {"xac_minh": "02/09/2014"}).status_code == 403
+    assert Client(enforce_csrf_checks=True).post(url, {"xac_minh": "02/09/2014",
+                                                       "so_cuoi": "1234"}).status_code == 403
 
 
 def test_a_kept_page_follows_supersession_and_withdrawal(client, issue, world):
@@ -107,6 +108,7 @@ def test_the_short_path_keeps_the_headers_of_the_full_stack(client, issue):
     assert not hasattr(page.wsgi_request, "session")  # the session middleware was skipped
     assert page["X-Frame-Options"] == "DENY" and page["X-Content-Type-Options"] == "nosniff"
     assert page["Referrer-Policy"] == "same-origin" and page["Content-Language"] == "vi"
+    assert "script-src 'self'" in page["Content-Security-Policy"] and page["Cache-Control"] == "no-store"
     assert int(page["Content-Length"]) == len(page.content)
     assert "Cookie" in page["Vary"] and "csrftoken" in page.cookies and "sessionid" not in page.cookies
     api = client.get(reverse("verify:api_status", args=[issued.lookup_code]))
@@ -121,7 +123,7 @@ def test_the_short_path_still_checks_the_host_and_leaves_other_requests_alone(cl
     assert client.get(url, HTTP_HOST="evil.example").status_code == 400
     form = client.get(reverse("verify:lookup"))
     assert hasattr(form.wsgi_request, "session")  # the full stack
-    full = client.post(url, {"xac_minh": "02/09/2014"})
+    full = client.post(url, {"xac_minh": "02/09/2014", "so_cuoi": "1234"})
     assert full.status_code == 200 and hasattr(full.wsgi_request, "session")
     assert "sessionid" in full.cookies  # the download grant
 
@@ -186,7 +188,8 @@ def test_a_lookup_on_postgresql_does_not_change_how_other_writes_commit(issue_th
     assert before != "off"
     assert lookup_status(text=issued.lookup_code, ip="198.51.100.9").status == "current"
     assert setting() == before
-    assert lookup_full(text=issued.lookup_code, factor="02/09/2014", ip="198.51.100.9") == issued  # write_turn
+    assert lookup_full(text=issued.lookup_code, factor="02/09/2014", ip="198.51.100.9",
+                       identity_digits="1234") == issued  # write_turn
     assert setting() == before
     with transaction.atomic():
         assert lookup_status(text=issued.lookup_code, ip="198.51.100.9").status == "current"

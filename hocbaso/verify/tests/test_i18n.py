@@ -82,11 +82,13 @@ def test_unknown_and_mistyped_codes_answer_in_the_chosen_language(client, db):
 def test_the_full_record_and_the_file_check_in_english(client, issue, world):
     record = issue()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    full = client.post(reverse("verify:status", args=[record.lookup_code]), {"xac_minh": "02/09/2014"})
+    full = client.post(reverse("verify:status", args=[record.lookup_code]),
+                       {"xac_minh": "02/09/2014", "so_cuoi": "1234"})
     text = full.content.decode()
     assert full.status_code == 200 and "Download the digitally signed PDF" in text
     assert "School record of Nguyễn Thị Ánh Tuyết" in text and "Homeroom teacher" in text
-    wrong = client.post(reverse("verify:status", args=[record.lookup_code]), {"xac_minh": "03/09/2014"})
+    wrong = client.post(reverse("verify:status", args=[record.lookup_code]),
+                        {"xac_minh": "03/09/2014", "so_cuoi": "1234"})
     assert "The lookup code or the verification details" in wrong.content.decode()
     no_file = client.post(reverse("verify:file"), {})
     assert no_file.status_code == 400 and "Please choose a PDF file to check." in no_file.content.decode()

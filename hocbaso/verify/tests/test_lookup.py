@@ -46,10 +46,11 @@ def test_unknown_code(client, db):
     assert page.status_code == 404 and "Không tìm thấy học bạ" in page.content.decode()
 
 
-@pytest.mark.parametrize("factor", ["02/09/2014", "2014-09-02", "067214001234", " 02/09/2014 "])
-def test_right_second_factor_shows_the_record_and_allows_download(client, issue, factor):
+@pytest.mark.parametrize("factor, digits", [("02/09/2014", "1234"), ("2014-09-02", "067214001234"),
+                                            (" 02/09/2014 ", " 1234 ")])
+def test_right_second_factor_shows_the_record_and_allows_download(client, issue, factor, digits):
     issued = issue()
-    page = client.post(reverse("verify:status", args=[issued.lookup_code]), {"xac_minh": factor})
+    page = client.post(reverse("verify:status", args=[issued.lookup_code]), {"xac_minh": factor, "so_cuoi": digits})
     assert page.status_code == 200 and "Nguyễn Thị Ánh Tuyết" in page.content.decode()
     pdf = client.get(reverse("verify:download", args=[issued.lookup_code]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
@@ -66,8 +67,10 @@ def test_wrong_birth_date_looks_exactly_like_a_wrong_code(client, issue):
     from hocbaso.records.codes import new_lookup_code
 
     issued = issue()
-    wrong_factor = client.post(reverse("verify:status", args=[issued.lookup_code]), {"xac_minh": "03/09/2014"})
-    wrong_code = client.post(reverse("verify:status", args=[new_lookup_code()]), {"xac_minh": "02/09/2014"})
+    wrong_factor = client.post(reverse("verify:status", args=[issued.lookup_code]),
+                               {"xac_minh": "03/09/2014", "so_cuoi": "1234"})
+    wrong_code = client.post(reverse("verify:status", args=[new_lookup_code()]),
+                             {"xac_minh": "02/09/2014", "so_cuoi": "1234"})
     def strip(response):  # the CSRF tokens (of the language switch) are per request, not information
         return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
     assert wrong_factor.status_code == wrong_code.status_code == 200
@@ -99,19 +102,20 @@ def test_too_many_lookups_get_429_in_vietnamese(client, issue, settings):
 
 
 def test_second_factor_is_limited_per_code_whatever_the_ip(client, issue, settings):
-    settings.VERIFY_LIMITS = {**settings.VERIFY_LIMITS, "factor_code_burst": 2, "factor_code_per_hour": 1}
+    settings.VERIFY_LIMITS = {**settings.VERIFY_LIMITS, "factor_code_all_burst": 2, "factor_code_all_per_day": 1}
     issued = issue()
     url = reverse("verify:status", args=[issued.lookup_code])
     for ip in ("10.0.0.1", "10.0.0.2"):
-        assert client.post(url, {"xac_minh": "01/01/2014"}, REMOTE_ADDR=ip).status_code == 200
-    blocked = client.post(url, {"xac_minh": "02/09/2014"}, REMOTE_ADDR="10.0.0.3")
+        assert client.post(url, {"xac_minh": "01/01/2014", "so_cuoi": "1234"}, REMOTE_ADDR=ip).status_code == 200
+    blocked = client.post(url, {"xac_minh": "02/09/2014", "so_cuoi": "1234"}, REMOTE_ADDR="10.0.0.3")
     assert blocked.status_code == 429  # even the right answer, once the code's budget is spent
 
 
 def test_lookups_are_logged_without_personal_data(client, issue):
     issued = issue()
     client.get(reverse("verify:status", args=[issued.lookup_code]), REMOTE_ADDR="203.0.113.9")
-    client.post(reverse("verify:status", args=[issued.lookup_code]), {"xac_minh": "x"}, REMOTE_ADDR="203.0.113.9")
+    client.post(reverse("verify:status", args=[issued.lookup_code]), {"xac_minh": "x", "so_cuoi": "1234"},
+                REMOTE_ADDR="203.0.113.9")
     entries = list(RecordLookup.objects.order_by("at"))
     assert [(e.kind, e.ok, e.school_code) for e in entries] == [("status", True, "67000199"), ("full", False, "67000199")]
     assert all("203.0.113.9" not in e.ip_hash for e in entries)
@@ -127,3 +131,40 @@ def test_principal_sees_the_lookup_log_teachers_do_not(client, issue, world):
     assert client.get(reverse("verify:log")).status_code == 403
     client.force_login(world.outsider.user)
     assert client.get(reverse("verify:log")).status_code == 403
+
+
+def test_a_guessed_birth_date_is_not_enough(client, issue):
+    """Finding 6: the date of birth (365 guesses a year) needs the identity number's last 4 digits as well; the
+    identity number alone (its first 6 digits follow from the province, sex and birth year) is not enough either."""
+    issued = issue()
+    url = reverse("verify:status", args=[issued.lookup_code])
+    for form in ({"xac_minh": "02/09/2014"}, {"xac_minh": "02/09/2014", "so_cuoi": "4321"},
+                 {"xac_minh": "067214001234"}, {"xac_minh": "", "so_cuoi": "1234"}):
+        page = client.post(url, form, REMOTE_ADDR="198.51.100.20")
+        assert "Ánh Tuyết" not in page.content.decode() and "không đúng" in page.content.decode(), form
+    api = reverse("verify:api_full", args=[issued.lookup_code])
+    assert client.post(api, {"birth_date": "2014-09-02"}, content_type="application/json",
+                       REMOTE_ADDR="198.51.100.21").status_code == 404
+    right = client.post(url, {"xac_minh": "02/09/2014", "so_cuoi": "1234"}, REMOTE_ADDR="198.51.100.22")
+    assert "Nguyễn Thị Ánh Tuyết" in right.content.decode()
+
+
+def test_the_public_status_no_longer_gives_the_birth_year(client, issue):
+    """The class (its grade) and the school year gave the birth year: a third of the date of birth."""
+    issued = issue()
+    page = client.get(reverse("verify:status", args=[issued.lookup_code])).content.decode()
+    assert issued.school_year in page and f"· {issued.class_name}" not in page and "2014" not in page
+    api = client.get(reverse("verify:api_status", args=[issued.lookup_code])).json()
+    assert "class_name" not in api and "2014" not in str(api)
+
+
+def test_an_attackers_failures_do_not_lock_out_the_genuine_verifier(client, issue):
+    """Before: five wrong tries from anyone spent the code's budget and the genuine verifier got 429. Now each
+    address group has its own tries at a code; rotating addresses inside one IPv6 /64 does not bring new ones."""
+    issued = issue()
+    url = reverse("verify:status", args=[issued.lookup_code])
+    answers = [client.post(url, {"xac_minh": "01/01/2014", "so_cuoi": "0000"},
+                           REMOTE_ADDR=f"2001:db8:77:1::{n + 1:x}").status_code for n in range(7)]
+    assert answers[:5] == [200] * 5 and answers[5:] == [429, 429]
+    genuine = client.post(url, {"xac_minh": "02/09/2014", "so_cuoi": "1234"}, REMOTE_ADDR="192.0.2.44")
+    assert genuine.status_code == 200 and "Nguyễn Thị Ánh Tuyết" in genuine.content.decode()

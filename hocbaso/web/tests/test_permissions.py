@@ -1,10 +1,12 @@
 """class_access: the one place that decides who sees and changes what (see permissions.py's table)."""
 
 import pytest
+from django.urls import reverse
 
 from hocbaso.directory.models import TeachingAssignment
 from hocbaso.tt27 import catalogue
-from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, can_manage_pupils, can_use_two_factor, class_access
+from hocbaso.web.permissions import (NO_ACCESS, SHEET_TRAITS, SHEET_YEAR, can_manage_pupils, can_receive_submissions,
+                                     can_use_two_factor, class_access)
 
 GRADE4 = set(catalogue.grade_subjects(4))
 
@@ -45,7 +47,7 @@ def test_principal_reads_and_edits_everything_in_the_school(people):
     assert not class_access(people.owner.user, people.other_class).view
 
 
-@pytest.mark.parametrize("who", ["vice", "clerk", "commune", "province"])
+@pytest.mark.parametrize("who", ["vice", "clerk"])
 def test_readers_see_the_whole_school_and_change_nothing(people, who):
     for klass in ("class4a", "class4b", "class1a"):
         a = access(people, who, klass)
@@ -57,9 +59,32 @@ def test_others_see_nothing(people, who):
     assert not access(people, who).view
 
 
-def test_offices_see_only_their_own_schools(people):
-    assert class_access(people.commune.user, people.other_class).view  # same commune
-    assert not class_access(people.province_other.user, people.other_class).view
+def test_offices_read_aggregates_only(people, client):
+    """Finding 18: an office account (made for statistics, covering every school of the office) opens no class,
+    sheet, record, dashboard or exchange data; its schools' statistics it does read."""
+    from hocbaso.web.permissions import OFFICER_ROLES, exchange_access, reads_aggregates_only, school_access
+
+    for who in ("commune", "province"):
+        staff = getattr(people, who)
+        assert staff.roles & OFFICER_ROLES and reads_aggregates_only(staff.user)
+        for klass in ("class4a", "class4b", "class1a", "other_class"):
+            assert class_access(staff.user, getattr(people, klass)) == NO_ACCESS
+        school = school_access(staff.user, people.school)
+        assert (school.visible, school.dashboard, school.lead) == (True, False, False)
+        assert not exchange_access(staff.user, people.school).read
+        assert can_receive_submissions(staff.user)  # schools still submit their class packages to the office
+        client.force_login(staff.user)
+        for url in (reverse("portal:class_detail", args=[people.class4a.pk]),
+                    reverse("portal:grid", args=[people.class4a.pk, "cuoi_nam", "toan"]),
+                    reverse("portal:api_evaluations", args=[people.class4a.pk, "cuoi_nam"]) + "?sheet=toan"):
+            assert client.get(url).status_code == 404, url
+        assert client.get(reverse("portal:school_dashboard", args=[people.year.pk])).status_code == 403
+        home = client.get(reverse("portal:home")).content.decode()
+        assert people.pupil.full_name not in home
+        assert reverse("portal:class_detail", args=[people.class4a.pk]) not in home and "statistics-link" in home
+        statistics = client.get(reverse("reports:statistics"))
+        assert statistics.status_code == 200 and people.school.name in statistics.content.decode()
+    assert not reads_aggregates_only(people.owner.user) and not reads_aggregates_only(people.vice.user)
 
 
 def test_anonymous_sees_nothing(people):
@@ -91,7 +116,7 @@ def test_school_access_leads_reads_and_hides(people):
         return (a.visible, a.dashboard, a.lead)
 
     assert of("owner") == (True, True, True)
-    for who in ("vice", "clerk", "commune", "province"):
+    for who in ("vice", "clerk"):
         assert of(who) == (True, True, False)
     for who in ("member", "colleague", "english"):
         assert of(who) == (True, False, False)  # their school: 403 on the dashboard, not 404

@@ -267,3 +267,17 @@ def test_a_name_in_capitals_matches_and_keeps_the_stored_spelling(world):
     assert report.ok and report.unchanged == 1
     world.pupil.refresh_from_db()
     assert (world.pupil.full_name, world.pupil.mother_name) == ("Nguyễn Thị Ánh Tuyết", "Trần Thị Lan")
+
+
+def test_a_name_with_markup_is_refused_with_a_vietnamese_message_and_nothing_written(world):
+    """Finding 16: a name is issued into the registry for ever, so markup is refused at the door."""
+    before = snapshot()
+    data = xlsx({"Danh sách": [PUPIL_HEADERS,
+                               pupil_row(1, "4B", None, "Trần Văn Bình", D(2015, 3, 14)),
+                               pupil_row(2, "4B", None, "<img src=x onerror=alert(1)>", D(2015, 7, 1), "Nữ"),
+                               pupil_row(3, "4B", None, "H'Hen Niê", D(2015, 1, 2), "Nữ")]})
+    report = pupils_import(school_year=world.year, file=data, by=world.owner.user)
+    assert not report.applied and snapshot() == before
+    refusals = [p for p in report.problems if p.row == 2 + 1 and "ký tự" in p.message]
+    assert refusals and "<" in refusals[0].message and "Họ tên không được chứa" in refusals[0].message
+    assert all(p.row != 4 for p in report.problems)  # an apostrophe (ethnic minority names) stays allowed

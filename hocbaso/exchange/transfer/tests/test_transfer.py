@@ -3,6 +3,7 @@ the receiving school, and refusal (with the reason, writing nothing) of a packag
 
 import datetime as dt
 import hashlib
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -54,7 +55,7 @@ def _state():
 
 def test_transfer_package_moves_the_pupil_with_every_signature_checked(transfer, client, tmp_path):
     w = transfer
-    assert w.transfer.records == 1 and w.transfer.url.endswith(f"/chuyen-truong/{w.transfer.token}/")
+    assert w.transfer.records == 1 and w.transfer.url.endswith(f"/chuyen-truong/#{w.transfer.token}")
     assert w.transfer.expires_at - timezone.now() > dt.timedelta(days=13, hours=23)
     assert w.transfer.token not in Transfer.objects.values_list("token_sha256", flat=True)  # only its hash is kept
     files = members(w.package)
@@ -71,7 +72,7 @@ def test_transfer_package_moves_the_pupil_with_every_signature_checked(transfer,
     assert sheet.index("UBND XÃ TRƯỜNG XUÂN") < sheet.index("TRƯỜNG TIỂU HỌC THỬ NGHIỆM")
 
     # The receiving school downloads through the link, then imports.
-    response = client.get(f"/chuyen-truong/{w.transfer.token}/")
+    response = client.post("/chuyen-truong/", {"token": w.transfer.token})
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     data = response.content
     assert hashlib.sha256(data).hexdigest() == w.transfer.sha256
@@ -103,9 +104,9 @@ def test_transfer_package_moves_the_pupil_with_every_signature_checked(transfer,
 
 def test_the_link_expires_and_an_unknown_token_finds_nothing(transfer, client):
     w = transfer
-    assert client.get("/chuyen-truong/khong-co/").status_code == 404
+    assert client.post("/chuyen-truong/", {"token": "khong-co"}).status_code == 404
     Transfer.objects.update(expires_at=timezone.now() - dt.timedelta(minutes=1))
-    response = client.get(f"/chuyen-truong/{w.transfer.token}/")
+    response = client.post("/chuyen-truong/", {"token": w.transfer.token})
     assert response.status_code == 410 and "hết hạn" in response.content.decode()
 
 
@@ -248,3 +249,16 @@ def test_the_pupil_years_awards_travel_with_the_transfer(school, django_user_mod
     assert record["format"] == "hocbaso.record/2"
     assert record["awards"] == [{"kind": "cap_tren", "title": "Giấy khen", "level": "Sở Giáo dục và Đào tạo",
                                  "date": "2025-04-15", "reason": "Giải Nhì Hội thi Viết chữ đẹp cấp tỉnh."}]
+def test_the_links_token_never_reaches_an_address_the_server_logs(transfer, client):
+    """Finding 17: the bearer token is the link's fragment (never sent by a browser), posted in the body of the
+    download; no address with the token in it downloads anything."""
+    w = transfer
+    sent, fragment = w.transfer.url.split("#")
+    assert fragment == w.transfer.token and w.transfer.token not in sent
+    page = client.get(urlsplit(sent).path)
+    assert page.status_code == 200 and 'name="token"' in page.content.decode()
+    assert client.get(f"/chuyen-truong/{w.transfer.token}/").status_code == 404  # the old, logged form
+    assert client.get(f"/chuyen-truong/?token={w.transfer.token}")["Content-Type"].startswith("text/html")
+    assert Transfer.objects.get().downloads == 0
+    response = client.post(urlsplit(sent).path, {"token": w.transfer.token})
+    assert response["Content-Type"] == "application/zip" and Transfer.objects.get().downloads == 1

@@ -51,15 +51,16 @@ class Command(BaseCommand):
                                   pin=pin) as signer:
                     pem = signer.certificate.public_bytes(serialization.Encoding.PEM).decode()
                 identity = identity_register(kind=IdentityKind.PKCS11, config=config, certificate_pem=pem, by=by,
-                                             staff=staff, school=school)
+                                             staff=staff, school=school, operator=True)
             elif options["csc_url"]:
                 config = {"service_url": options["csc_url"], "credential_id": options["credential"]}
                 signer = CscSigner(config["service_url"], config["credential_id"], pin=pin)
                 pem = signer.certificate.public_bytes(serialization.Encoding.PEM).decode()
                 identity = identity_register(kind=IdentityKind.CSC, config=config, certificate_pem=pem, by=by,
-                                             staff=staff, school=school)
+                                             staff=staff, school=school, operator=True)
             else:
-                identity = identity_issue(staff=staff, school=school, pin=pin, by=by)
+                # The server's operator: may replace a certificate whose PIN is lost (logged as such).
+                identity = identity_issue(staff=staff, school=school, pin=pin, by=by, operator=True)
         except SigningError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"Đã cấp/đăng ký chứng thư số: {identity.subject}")
