@@ -139,6 +139,17 @@ VERIFY_LIMITS = {
 VERIFY_MAX_UPLOAD = envint("VERIFY_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
 TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", "false")
 JOBS_INLINE = envchoice("HOCBASO_JOBS", "worker", ("worker", "inline")) == "inline"
+# Celery (hocbaso/jobs/broker.py): with a broker URL (redis://…, amqp://…) every long job is sent to the
+# `hocbaso worker` processes through it; without one, jobs run as HOCBASO_JOBS says. The job's row stays the
+# source of truth for progress, cancel and resume either way.
+BROKER_URL = envstr("HOCBASO_BROKER_URL", "").strip()
+BROKER_QUEUE = envstr("HOCBASO_BROKER_QUEUE", "hocbaso").strip()
+# The queue of jobs that sign with a PKCS#11 token: only the worker on the machine with the token consumes it.
+PKCS11_QUEUE = envstr("HOCBASO_PKCS11_QUEUE", "hocbaso-pkcs11").strip()
+# A message a killed worker took is given to another worker after this many seconds (acks late).
+BROKER_VISIBILITY_TIMEOUT = envint("HOCBASO_BROKER_VISIBILITY_TIMEOUT", "600")
+# A running job whose heartbeat is older than this is taken over by another worker (which resumes it).
+JOB_STALE_SECONDS = envint("HOCBASO_JOB_STALE_SECONDS", "120")
 
 # Signing (ký số). The built-in certificate authority lives in DATA_DIR/pki; its keys are encrypted with
 # HOCBASO_CA_PASSPHRASE, and users' keys under their PIN mixed with HOCBASO_PIN_PEPPER (neither is stored
