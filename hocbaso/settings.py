@@ -253,8 +253,22 @@ STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "files"
 # Static files are served by WhiteNoise (compressed, cached forever under hashed names in production,
 # where `hocbaso collectstatic` runs first); in development it reads the apps' folders directly.
+# Files the app writes and serves (drafts, signed PDFs, packages, archives, copies): the local folder MEDIA_ROOT, or
+# an S3-compatible bucket when HOCBASO_S3_BUCKET is set (django-storages with boto3), so that several web and
+# worker machines see the same files. Private: downloads go through the app's permission checks.
+S3_BUCKET = envstr("HOCBASO_S3_BUCKET", "").strip()
+S3_OPTIONS = {
+    "bucket_name": S3_BUCKET,
+    "endpoint_url": envstr("HOCBASO_S3_ENDPOINT_URL", "").strip() or None,
+    "region_name": envstr("HOCBASO_S3_REGION", "").strip() or None,
+    "access_key": envsecret("HOCBASO_S3_ACCESS_KEY", "") or None,
+    "secret_key": envsecret("HOCBASO_S3_SECRET_KEY", "") or None,
+    "location": envstr("HOCBASO_S3_PREFIX", "").strip("/"),
+    "default_acl": "private", "file_overwrite": False, "querystring_auth": True, "querystring_expire": 300,
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": ({"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_OPTIONS} if S3_BUCKET
+                else {"BACKEND": "django.core.files.storage.FileSystemStorage"}),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if PRODUCTION
                     else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

@@ -35,6 +35,8 @@ app.conf.update(
         # Look for messages of dead workers often enough for the timeout to mean what it says.
         "unacked_restore_interval": max(1, min(10, settings.BROKER_VISIBILITY_TIMEOUT // 2)),
         "unacked_restore_throttle": 1,
+        # A worker killed while it held the restore lock holds it no longer than the timeout (kombu: 5 minutes).
+        "unacked_mutex_expire": max(1, min(300, settings.BROKER_VISIBILITY_TIMEOUT)),
     },
     task_default_queue=settings.BROKER_QUEUE,
     task_acks_late=True,

@@ -6,7 +6,7 @@ keys; a signing job also carries its PIN sealed by ``hocbaso.signing.job_pins`` 
 Each handler checks the rules again (``records.guards``: the user may have lost a role since queueing) and
 reports progress on the job's row, so the progress page survives a reload. With a broker, the signing jobs whose
 key is on a PKCS#11 token go to the token's worker queue (``_signer_queue``, ``_seal_queue``); beat queues the
-automatic lock (``lock_due``) every hour.
+automatic lock (``lock_due``) every hour and the orphan-file sweep (``orphans_sweep``) every day.
 """
 
 from django.conf import settings
@@ -21,9 +21,10 @@ from hocbaso.records.guards import LifecycleRefused, class_sign_problems, requir
 from hocbaso.records.issuance import records_issue
 from hocbaso.records.locks import data_lock, data_lock_due
 from hocbaso.records.models import DraftState, RecordDraft
+from hocbaso.records.orphans import orphan_files_sweep
 from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.progress import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_DUE, KIND_LOCK_YEAR,
-                                      KIND_SCHOOL_SIGN, drafts_count)
+                                      KIND_ORPHANS_SWEEP, KIND_SCHOOL_SIGN, drafts_count)
 from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.signing.errors import SigningSetupError
 from hocbaso.signing.job_pins import pin_take
@@ -97,6 +98,13 @@ def lock_due(job, progress):
     """Chốt dữ liệu tự động: every school year past its lock date (``hocbaso lock --due``), queued by beat."""
     locks = data_lock_due()
     return {"summary": _("Đã chốt tự động %(n)s năm học.") % {"n": len(locks)}, "done": len(locks)}
+
+
+@job_handler(KIND_ORPHANS_SWEEP, every=86400)
+def orphans_sweep(job, progress):
+    """The files killed batches left in the storage (``records.orphans``), queued by beat."""
+    removed = orphan_files_sweep()
+    return {"summary": _("Đã xóa %(n)s tệp mồ côi.") % {"n": len(removed)}, "done": len(removed)}
 
 
 @job_handler(KIND_CLASS_SIGN, queue=_signer_queue)

@@ -145,25 +145,27 @@ def signatures(path: str, *, trust_root: str | None = None) -> list[tuple]:
 
 
 
-def job_row(env, pk: int) -> dict:
-    """Job ``pk``'s row in the child's database, read directly (no Django start-up: a test can poll it often)."""
-    columns = ("state", "done", "total", "attempts", "args", "message", "error", "result")
-    query = f"SELECT {', '.join(columns)} FROM jobs_job WHERE id = {int(pk)}"
+def child_query(env, query: str) -> list[tuple]:
+    """The rows ``query`` finds in the child's database, read directly (no Django start-up: a test can poll)."""
     url = env.get("DATABASE_URL")
     if url:
         import psycopg
 
         with psycopg.connect(url, autocommit=True) as conn:
-            row = conn.execute(query).fetchone()
-    else:
-        import sqlite3
+            return conn.execute(query).fetchall()
+    import sqlite3
 
-        conn = sqlite3.connect(os.path.join(env["HOCBASO_DATA_DIR"], "hocbaso.sqlite3"), timeout=30)
-        try:
-            row = conn.execute(query).fetchone()
-        finally:
-            conn.close()
-    found = dict(zip(columns, row))
+    conn = sqlite3.connect(os.path.join(env["HOCBASO_DATA_DIR"], "hocbaso.sqlite3"), timeout=30)
+    try:
+        return conn.execute(query).fetchall()
+    finally:
+        conn.close()
+
+
+def job_row(env, pk: int) -> dict:
+    """Job ``pk``'s row in the child's database."""
+    columns = ("state", "done", "total", "attempts", "args", "message", "error", "result", "created_by_id")
+    found = dict(zip(columns, child_query(env, f"SELECT {', '.join(columns)} FROM jobs_job WHERE id = {int(pk)}")[0]))
     for name in ("args", "result"):
         if isinstance(found[name], str):
             found[name] = json.loads(found[name])
