@@ -82,15 +82,19 @@ def test_issued_record_is_downloaded_streaming_and_its_file_checked(storage, sch
     assert page.status_code == 200
     pdf = client.get(reverse("verify:download", args=[issued.lookup_code]))
     assert pdf.status_code == 200 and pdf.streaming
+    if storage != "local":  # read from the server as it arrives, not copied whole into memory first
+        assert type(pdf.file_to_stream).__name__ == "StreamingBody"
     content = b"".join(pdf.streaming_content)
     assert hashlib.sha256(content).hexdigest() == issued.sha256
     verdict = client.post(reverse("verify:api_file"), content, content_type="application/pdf").json()
     assert verdict["verdict"] == "authentic_current", verdict
 
     # The orphan sweep lists the storage's folders (an S3 prefix alike) and keeps every file a row names.
-    folder = os.path.dirname(RecordDraft.objects.first().pdf)
-    orphan = default_storage.save(f"{folder}/killed-chunk.pdf", ContentFile(b"%PDF killed"))
+    draft = RecordDraft.objects.first()
+    orphan = default_storage.save(draft.pdf, ContentFile(b"%PDF killed"))  # a killed rerun's file: a free name
+    assert orphan != draft.pdf
     assert orphan_files_sweep(now=timezone.now() + timedelta(days=2)) == [orphan]
     assert not default_storage.exists(orphan)
     assert all(default_storage.exists(name) for name in RecordDraft.objects.values_list("pdf", flat=True))
+    assert default_storage.exists(draft.pdf.replace("-2.pdf", "-1.pdf"))  # the teacher-signed step stays
     assert default_storage.exists(issued.pdf)
