@@ -155,6 +155,9 @@ JOB_STALE_SECONDS = envint("HOCBASO_JOB_STALE_SECONDS", "120")
 # HOCBASO_CA_PASSPHRASE, and users' keys under their PIN mixed with HOCBASO_PIN_PEPPER (neither is stored
 # in the pki folder; both default to values derived from SECRET_KEY).
 PKI_DIR = Path(envstr("HOCBASO_PKI_DIR", str(DATA_DIR / "pki"))).resolve()
+# With HOCBASO_PKI_IN_STORAGE the CA and the users' encrypted keys live in the file storage (the shared bucket) under
+# pki/, read into memory when a signer opens them: any worker machine signs without a pki folder of its own.
+PKI_IN_STORAGE = envbool("HOCBASO_PKI_IN_STORAGE", "false")
 CA_PASSPHRASE = envsecret("HOCBASO_CA_PASSPHRASE", "")
 PIN_PEPPER = envsecret("HOCBASO_PIN_PEPPER", "")
 TSA_URL = envstr("HOCBASO_TSA_URL", "").strip() or None  # an RFC 3161 server → PAdES B-T, else B-B

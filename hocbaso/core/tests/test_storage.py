@@ -98,3 +98,36 @@ def test_issued_record_is_downloaded_streaming_and_its_file_checked(storage, sch
     assert all(default_storage.exists(name) for name in RecordDraft.objects.values_list("pdf", flat=True))
     assert default_storage.exists(draft.pdf.replace("-2.pdf", "-1.pdf"))  # the teacher-signed step stays
     assert default_storage.exists(issued.pdf)
+
+
+@pytest.fixture
+def pki_in_storage(storage, settings):
+    settings.PKI_IN_STORAGE = True
+    return storage
+
+
+@pytest.mark.slow
+def test_built_in_ca_in_the_storage_signs_with_keys_never_on_disk(pki_in_storage, school, settings):
+    """``HOCBASO_PKI_IN_STORAGE``: the CA and every holder's key live in the storage, encrypted; signing reads them
+    from there (nothing under the pki folder on this machine's disk) and the signatures validate against the
+    root read from the storage."""
+    from hocbaso.signing.pki_store import StoredFolder, pki_folder
+    from hocbaso.signing.validate import configured_trust_roots, validate_pdf
+
+    sign_and_issue(school)
+    assert not os.path.exists(settings.PKI_DIR)  # no pki folder on this machine
+    folder = pki_folder()
+    assert isinstance(folder, StoredFolder)
+    keys = [folder / "ca" / "root-key.pem", folder / "ca" / "issuing-key.pem"]
+    ids = default_storage.listdir("pki/identities")[0]
+    assert len(ids) == 4  # homeroom teacher, English teacher, principal, seal
+    keys += [folder / "identities" / i / "key.pem" for i in ids]
+    for key in keys:
+        assert key.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----"), key
+    if pki_in_storage != "local":
+        assert {f"pki/identities/{i}/key.pem" for i in ids} <= stored_keys(pki_in_storage)
+    roots = configured_trust_roots()
+    assert any(isinstance(root, bytes) and root.startswith(b"-----BEGIN CERTIFICATE") for root in roots)
+    issued = IssuedRecord.objects.first()
+    report = validate_pdf(file_read(issued.pdf))
+    assert len(report["signatures"]) == 2 and report["trusted"] and not report["altered"], report

@@ -13,11 +13,11 @@ import hashlib
 import zipfile
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from hocbaso.signing.pki_store import pki_folder
 from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.audit.models import AuditEntry
 from hocbaso.audit.services import Action, log_actions
@@ -215,7 +215,7 @@ def _write_archive(target: Path, school_year: SchoolYear, issued: list, director
         add(WORK, to_json(work))
         audit = _audit(school.code)
         add(AUDIT, to_json(audit))
-        root = Path(settings.PKI_DIR) / "ca" / "root.pem"
+        root = pki_folder() / "ca" / "root.pem"
         if root.exists():
             add(CA_ROOT, root.read_bytes())
         manifest = {"format": FORMAT, "school": {"code": school.code, "name": school.name},
