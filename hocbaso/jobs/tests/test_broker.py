@@ -212,3 +212,13 @@ def test_beat_tick_locks_the_years_past_their_lock_date(env, workers):
     assert (job["state"], job["created_by_id"], job["result"]) == (
         "done", None, {"summary": "Đã chốt tự động 1 năm học.", "done": 1}), (job, workers.logs())
     assert child_query(env, "SELECT locked_by_id FROM assessment_datalock WHERE school_class_id IS NULL") == [(None,)]
+
+
+def test_a_broker_that_does_not_answer_fails_the_job_on_its_page(env):
+    """The request that queued the job has committed; the job's page says the queue did not answer."""
+    env = {**env, "HOCBASO_BROKER_URL": "redis://127.0.0.1:1/0"}  # nothing listens on port 1
+    out = hocbaso(env, "shell", "-v", "0", "-c", "from hocbaso.jobs.services import job_submit; "
+                  "job = job_submit(kind='records.lock_due', args={}, by=None); job.refresh_from_db(); "
+                  "print(job.state, '|', job.message)", timeout=120)
+    assert out.strip().splitlines()[-1] == (
+        "failed | Không gửi được tác vụ tới hàng đợi (máy chủ hàng đợi không trả lời). Hãy thử lại sau.")
