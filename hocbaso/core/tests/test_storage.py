@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
-from hocbaso.core.files import FileWriter, file_read, file_write
+from hocbaso.core.files import FileWriter, file_read, file_stream, file_write
 from hocbaso.records.models import IssuedRecord, RecordDraft
 from hocbaso.records.orphans import orphan_files_sweep
 from hocbaso.testing.lifecycle import sign_and_issue
@@ -82,8 +82,12 @@ def test_issued_record_is_downloaded_streaming_and_its_file_checked(storage, sch
     assert page.status_code == 200
     pdf = client.get(reverse("verify:download", args=[issued.lookup_code]))
     assert pdf.status_code == 200 and pdf.streaming
-    if storage != "local":  # read from the server as it arrives, not copied whole into memory first
-        assert type(pdf.file_to_stream).__name__ == "StreamingBody"
+    if storage != "local":  # the download reads the object as it arrives, not copied whole into memory first
+        from botocore.response import StreamingBody
+
+        handle = file_stream(issued.pdf)
+        assert isinstance(handle, StreamingBody)
+        handle.close()
     content = b"".join(pdf.streaming_content)
     assert hashlib.sha256(content).hexdigest() == issued.sha256
     verdict = client.post(reverse("verify:api_file"), content, content_type="application/pdf").json()
