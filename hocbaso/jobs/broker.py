@@ -14,7 +14,8 @@ progress, cancel and result, exactly as without a broker. One task, ``hocbaso.jo
 - **beat**: the kinds registered with ``every=`` seconds are queued periodically by ``hocbaso beat``
   (``hocbaso.periodic``), as jobs with no user (the automatic lock, the orphan-file sweep).
 
-Workers run the solo pool, one job at a time per process: a job already uses every core for rendering and
+Workers run the solo pool with a concurrency of 1, so a worker holds one message at a time (a busy worker does
+not keep a second job from an idle one), one job at a time per process: a job already uses every core for rendering and
 signing (``core.workers``), so the way to more throughput is more ``hocbaso worker`` processes or machines.
 """
 
@@ -77,7 +78,7 @@ def job_send(job_id: int, message_only: dict, queue: str) -> None:
 
 def worker_start(*, queues: list[str], name: str) -> None:
     """Run a Celery worker on ``queues`` in this process until it is stopped (``hocbaso worker``)."""
-    app.worker_main(["worker", "--pool=solo", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+    app.worker_main(["worker", "--pool=solo", "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle",
                      "--without-heartbeat", "-Q", ",".join(queues), "-n", name])
 
 
