@@ -78,8 +78,8 @@ def job_send(job_id: int, message_only: dict, queue: str) -> None:
 
 def worker_start(*, queues: list[str], name: str) -> None:
     """Run a Celery worker on ``queues`` in this process until it is stopped (``hocbaso worker``)."""
-    app.worker_main(["worker", "--pool=solo", "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-                     "--without-heartbeat", "-Q", ",".join(queues), "-n", name])
+    app.worker_main(["worker", "--pool=solo", "--concurrency=1", "--loglevel=INFO", "--without-gossip",
+                     "--without-mingle", "--without-heartbeat", "-Q", ",".join(queues), "-n", name])
 
 
 def beat_start(*, schedule: str) -> None:
