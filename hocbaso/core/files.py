@@ -1,5 +1,5 @@
-"""File plumbing: reading, streaming and writing stored files (the file system or an S3 bucket), a helper thread that writes and hashes
-them, pausing the garbage collector around a large build, and ASCII file names."""
+"""File plumbing: reading, streaming and writing stored files (the file system or an S3 bucket), a helper thread
+that writes and hashes them, pausing the garbage collector around a large build, and ASCII file names."""
 
 import gc
 import hashlib

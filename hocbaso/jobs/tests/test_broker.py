@@ -200,7 +200,8 @@ def test_beat_tick_locks_the_years_past_their_lock_date(env, workers):
     """``hocbaso beat`` sends ``hocbaso.periodic`` for the automatic lock; a real worker runs it as a job."""
     hocbaso(env, "shell", "-v", "0", "-c", YEAR_PAST_LOCK_DATE)
     schedule = hocbaso(env, "shell", "-v", "0", "-c", "from hocbaso.jobs.broker import app, run_periodic; "
-                       "print(sorted((e['task'], e['args'][0], e['schedule']) for e in app.conf.beat_schedule.values()));"
+                       "print(sorted((e['task'], e['args'][0], e['schedule']) "
+                       "for e in app.conf.beat_schedule.values())); "
                        "run_periodic.apply_async(args=['records.lock_due'])")  # what beat sends each hour
     assert "('hocbaso.periodic', 'records.lock_due', 3600.0)" in schedule
     workers.start()
