@@ -53,11 +53,17 @@ def env(tmp_path):
                            HOCBASO_JOBS="worker") as env:
         env.pop("HOCBASO_TEST_BROKER", None)
         yield env
+    broker_forget(queue)
+
+
+def broker_forget(queue: str) -> None:
+    """Remove ``queue`` and ``<queue>-pkcs11`` from the test broker, with the bindings kombu leaves behind."""
     import redis
 
-    client = redis.Redis.from_url(BROKER)  # the queues' bindings kombu leaves behind
-    for key in client.scan_iter(f"_kombu.binding*.{queue}*"):
-        client.delete(key)
+    client = redis.Redis.from_url(BROKER)
+    for pattern in (f"_kombu.binding*{queue}*", f"{queue}*"):
+        for key in client.scan_iter(pattern):
+            client.delete(key)
     client.close()
 
 
@@ -183,6 +189,7 @@ def test_job_submit_routes_token_signing_to_the_pkcs11_queue(school, settings, d
     # The seal is on a token: issuance waits for the token's worker; the principal's own key is built in.
     assert [(args, kwargs["message_only"]) for args, kwargs, _ in token] == [([issue.pk], {"pin": "sealed-token"})]
     assert [(args, kwargs["message_only"]) for args, kwargs, _ in default] == [([sign.pk], {"pin": "sealed-2"})]
+    broker_forget(queue)
 
 
 YEAR_PAST_LOCK_DATE = r"""
