@@ -141,11 +141,25 @@ VERIFY_LIMITS = {
 VERIFY_MAX_UPLOAD = envint("VERIFY_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
 TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", "false")
 JOBS_INLINE = envchoice("HOCBASO_JOBS", "worker", ("worker", "inline")) == "inline"
+# Celery (hocbaso/jobs/broker.py): with a broker URL (redis://…, amqp://…) every long job is sent to the
+# `hocbaso worker` processes through it; without one, jobs run as HOCBASO_JOBS says. The job's row stays the
+# source of truth for progress, cancel and resume either way.
+BROKER_URL = envstr("HOCBASO_BROKER_URL", "").strip()
+BROKER_QUEUE = envstr("HOCBASO_BROKER_QUEUE", "hocbaso").strip()
+# The queue of jobs that sign with a PKCS#11 token: only the worker on the machine with the token consumes it.
+PKCS11_QUEUE = envstr("HOCBASO_PKCS11_QUEUE", "hocbaso-pkcs11").strip()
+# A message a killed worker took is given to another worker after this many seconds (acks late).
+BROKER_VISIBILITY_TIMEOUT = envint("HOCBASO_BROKER_VISIBILITY_TIMEOUT", "600")
+# A running job whose heartbeat is older than this is taken over by another worker (which resumes it).
+JOB_STALE_SECONDS = envint("HOCBASO_JOB_STALE_SECONDS", "120")
 
 # Signing (ký số). The built-in certificate authority lives in DATA_DIR/pki; its keys are encrypted with
 # HOCBASO_CA_PASSPHRASE, and users' keys under their PIN mixed with HOCBASO_PIN_PEPPER (neither is stored
 # in the pki folder; both default to values derived from SECRET_KEY).
 PKI_DIR = Path(envstr("HOCBASO_PKI_DIR", str(DATA_DIR / "pki"))).resolve()
+# With HOCBASO_PKI_IN_STORAGE the CA and the users' encrypted keys live in the file storage (the shared bucket) under
+# pki/, read into memory when a signer opens them: any worker machine signs without a pki folder of its own.
+PKI_IN_STORAGE = envbool("HOCBASO_PKI_IN_STORAGE", "false")
 CA_PASSPHRASE = envsecret("HOCBASO_CA_PASSPHRASE", "")
 PIN_PEPPER = envsecret("HOCBASO_PIN_PEPPER", "")
 TSA_URL = envstr("HOCBASO_TSA_URL", "").strip() or None  # an RFC 3161 server → PAdES B-T, else B-B
@@ -252,8 +266,22 @@ STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "files"
 # Static files are served by WhiteNoise (compressed, cached forever under hashed names in production,
 # where `hocbaso collectstatic` runs first); in development it reads the apps' folders directly.
+# Files the app writes and serves (drafts, signed PDFs, packages, archives, copies): the local folder MEDIA_ROOT, or
+# an S3-compatible bucket when HOCBASO_S3_BUCKET is set (django-storages with boto3), so that several web and
+# worker machines see the same files. Private: downloads go through the app's permission checks.
+S3_BUCKET = envstr("HOCBASO_S3_BUCKET", "").strip()
+S3_OPTIONS = {
+    "bucket_name": S3_BUCKET,
+    "endpoint_url": envstr("HOCBASO_S3_ENDPOINT_URL", "").strip() or None,
+    "region_name": envstr("HOCBASO_S3_REGION", "").strip() or None,
+    "access_key": envsecret("HOCBASO_S3_ACCESS_KEY", "") or None,
+    "secret_key": envsecret("HOCBASO_S3_SECRET_KEY", "") or None,
+    "location": envstr("HOCBASO_S3_PREFIX", "").strip("/"),
+    "default_acl": "private", "file_overwrite": False, "querystring_auth": True, "querystring_expire": 300,
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": ({"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_OPTIONS} if S3_BUCKET
+                else {"BACKEND": "django.core.files.storage.FileSystemStorage"}),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if PRODUCTION
                     else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

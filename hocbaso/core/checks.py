@@ -45,6 +45,12 @@ def check_secrets_and_paths(app_configs, **kwargs):
     if settings.SIGN_WORKERS is not None and settings.SIGN_WORKERS < 0:
         problems.append(Error(f"HOCBASO_SIGN_WORKERS phải là số nguyên từ 0 trở lên (hiện là {settings.SIGN_WORKERS}).",
                               id="hocbaso.E007"))
+    if settings.JOB_STALE_SECONDS < 4:
+        problems.append(Error(f"HOCBASO_JOB_STALE_SECONDS phải là số nguyên từ 4 trở lên (hiện là "
+                              f"{settings.JOB_STALE_SECONDS}).", id="hocbaso.E020"))
+    if settings.BROKER_URL and not settings.BROKER_URL.startswith(("redis://", "rediss://", "amqp://", "amqps://")):
+        problems.append(Error("HOCBASO_BROKER_URL phải bắt đầu bằng redis://, rediss://, amqp:// hoặc amqps://",
+                              hint="Ví dụ: redis://127.0.0.1:6379/0", id="hocbaso.E021"))
     return problems
 
 

@@ -1,5 +1,5 @@
-"""File plumbing for the batches: reading and writing stored files fast, a helper thread that writes and hashes
-them, pausing the garbage collector around a large build, and ASCII file names."""
+"""File plumbing: reading, streaming and writing stored files (the file system or an S3 bucket), a helper thread
+that writes and hashes them, pausing the garbage collector around a large build, and ASCII file names."""
 
 import gc
 import hashlib
@@ -16,6 +16,17 @@ def file_read(name: str) -> bytes:
     """The bytes of the stored file ``name``."""
     with default_storage.open(name, "rb") as handle:
         return handle.read()
+
+
+def file_stream(name: str):
+    """A read-only handle on the stored file ``name`` for a download (``FileResponse`` reads it block by block).
+
+    On the file system, the open file. In an S3 bucket, the object's body as it arrives from the server:
+    django-storages' own file would first copy the whole object into memory, which an archive must not cost."""
+    bucket = getattr(default_storage, "bucket", None)
+    if bucket is None:
+        return default_storage.open(name, "rb")
+    return bucket.Object(default_storage._normalize_name(name)).get()["Body"]
 
 
 def file_write(name: str, data: bytes) -> str:

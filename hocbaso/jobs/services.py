@@ -1,18 +1,22 @@
 """Submitting, claiming, running and following long jobs.
 
-Execution: ``HOCBASO_JOBS=inline`` runs a job at once in the caller's process (tests, CLI);
-otherwise a job waits for a worker: ``hocbaso worker`` (several may run, on several machines),
-or the worker thread that ``hocbaso serve`` starts for the zero-setup install.
+Execution: ``HOCBASO_JOBS=inline`` runs a job at once in the caller's process (tests, CLI); with a broker
+(``HOCBASO_BROKER_URL``) the job is sent through Celery to the ``hocbaso worker`` processes (``jobs.broker``),
+several, on several machines; otherwise it waits for the home-made loop of ``hocbaso worker`` or the worker
+thread that ``hocbaso serve`` starts for the zero-setup install.
 A handler reports progress through ``Progress``; progress survives a page reload because it is
-stored on the row. A job whose worker stopped sending heartbeats is claimed again; handlers are
-written to resume (they skip what is already done), so a rerun never does anything twice.
+stored on the row, which stays the source of truth whoever runs the job. A job whose worker stopped sending
+heartbeats is claimed again; handlers are written to resume (they skip what is already done), so a rerun never
+does anything twice, and its progress continues from where the page last showed it.
 """
 
 import logging
 import os
 import socket
+import threading
 import time
 import traceback
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,10 +26,18 @@ from django.utils import timezone
 
 from hocbaso.audit.services import log_action
 from hocbaso.jobs.models import Job, JobState
-from hocbaso.jobs.registry import HANDLERS
+from hocbaso.jobs.registry import HANDLERS, QUEUES
 
 log = logging.getLogger(__name__)
-STALE_AFTER = timedelta(seconds=120)
+# With a broker, these arguments travel only in the broker's message, never on the job's row: a sealed PIN is
+# then on the row not even while the job waits, and a job redelivered after its worker died still has it.
+MESSAGE_ONLY_ARGS = ("pin",)
+FINISHED = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+def stale_after() -> timedelta:
+    """How old a running job's heartbeat may be before another worker takes the job over."""
+    return timedelta(seconds=settings.JOB_STALE_SECONDS)
 
 
 class JobCancelled(Exception):
@@ -38,10 +50,20 @@ class Progress:
     def __init__(self, job: Job):
         self.job = job
         self._last_write = None
+        # A job taken over from a dead worker: its handler counts only what is left, the page went on from here.
+        self._before = (job.done, job.total) if job.attempts > 1 else None
 
     def total(self, n: int) -> None:
+        """``n`` steps to go. On a resumed job the total stays what the page showed and the steps left are
+        counted from its end, so the bar never goes back."""
+        if self._before is not None:
+            done, total = self._before
+            if total - n >= done:
+                self.job.done, n = total - n, total
+            else:
+                n = done + n
         self.job.total = n
-        Job.objects.filter(pk=self.job.pk).update(total=n, heartbeat_at=timezone.now())
+        Job.objects.filter(pk=self.job.pk).update(total=n, done=self.job.done, heartbeat_at=timezone.now())
 
     def step(self, k: int = 1, message: str = "") -> None:
         self.job.done += k
@@ -58,14 +80,34 @@ class Progress:
 
 
 def job_submit(*, kind: str, args: dict, by, school_code: str = "", run_inline: bool | None = None) -> Job:
-    """Queue a job (JSON arguments only). Inline mode runs it before returning."""
+    """Queue a job (JSON arguments only). Inline mode runs it before returning; with a broker it is sent to the
+    workers once the caller's transaction commits."""
     if kind not in HANDLERS:
         raise ValueError(f"unknown job kind {kind!r}")
-    job = Job.objects.create(kind=kind, args=args, created_by=by, school_code=school_code)
     inline = run_inline if run_inline is not None else getattr(settings, "JOBS_INLINE", False)
+    brokered = not inline and bool(settings.BROKER_URL)
+    message_only = {k: v for k, v in args.items() if k in MESSAGE_ONLY_ARGS} if brokered else {}
+    job = Job.objects.create(kind=kind, args={k: v for k, v in args.items() if k not in message_only},
+                             created_by=by, school_code=school_code)
     if inline:
         transaction.on_commit(lambda: job_run(Job.objects.get(pk=job.pk)))
+    elif brokered:
+        queue = QUEUES[kind](args, by) if kind in QUEUES else None
+        transaction.on_commit(lambda: _job_send(job, message_only, queue or settings.BROKER_QUEUE))
     return job
+
+
+def _job_send(job: Job, message_only: dict, queue: str) -> None:
+    """Hand the job to the broker; a broker that cannot be reached fails the job on its page, not the request."""
+    from hocbaso.jobs import broker  # deferred: Celery loads only in processes that have a broker configured
+
+    try:
+        broker.job_send(job.pk, message_only, queue)
+    except Exception as error:  # the job's page says what happened; the request that queued it has committed
+        log.exception("job %s could not be sent to the broker", job.pk)
+        Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+            state=JobState.FAILED, finished_at=timezone.now(), error=str(error)[-4000:],
+            message="Không gửi được tác vụ tới hàng đợi (máy chủ hàng đợi không trả lời). Hãy thử lại sau.")
 
 
 def worker_name() -> str:
@@ -75,17 +117,73 @@ def worker_name() -> str:
 def job_claim(*, worker: str | None = None) -> Job | None:
     """Claim the oldest queued (or abandoned) job; returns None when there is none.
     The conditional UPDATE guarantees one job goes to one worker."""
-    worker = worker or worker_name()
-    stale = timezone.now() - STALE_AFTER
+    stale = timezone.now() - stale_after()
     candidates = (Job.objects.filter(Q(state=JobState.QUEUED) | Q(state=JobState.RUNNING, heartbeat_at__lt=stale))
                   .order_by("created_at").values_list("pk", "state", "heartbeat_at")[:10])
     for pk, state, heartbeat in candidates:
-        now = timezone.now()
-        claimed = Job.objects.filter(pk=pk, state=state, heartbeat_at=heartbeat).update(
-            state=JobState.RUNNING, worker=worker, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1)
+        claimed = _claim(pk, state, heartbeat, worker or worker_name())
         if claimed:
-            return Job.objects.get(pk=pk)
+            return claimed
     return None
+
+
+def _claim(pk: int, state: str, heartbeat, worker: str) -> Job | None:
+    now = timezone.now()
+    claimed = Job.objects.filter(pk=pk, state=state, heartbeat_at=heartbeat).update(
+        state=JobState.RUNNING, worker=worker, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1)
+    return Job.objects.get(pk=pk) if claimed else None
+
+
+def job_take(pk: int, *, worker: str | None = None) -> tuple[str, Job | None]:
+    """A broker's delivery of job ``pk``: ``("run", job)`` when this worker may run it (queued, or running with a
+    heartbeat older than ``stale_after()``: its worker died), else ``("finished", None)``, ``("gone", None)`` or
+    ``("busy", None)`` (another worker is on it: look again later, in case that worker dies)."""
+    row = Job.objects.filter(pk=pk).values("state", "heartbeat_at").first()
+    if row is None:
+        return "gone", None
+    if row["state"] in FINISHED:
+        return "finished", None
+    if row["state"] == JobState.RUNNING and row["heartbeat_at"] >= timezone.now() - stale_after():
+        return "busy", None
+    claimed = _claim(pk, row["state"], row["heartbeat_at"], worker or worker_name())
+    return ("run", claimed) if claimed else ("busy", None)
+
+
+@contextmanager
+def heartbeat(job: Job):
+    """While the block runs, a thread marks ``job`` alive every quarter of ``stale_after()``, so a long step of its
+    handler is not mistaken for a dead worker and a dead worker's job is taken over soon."""
+    stop = threading.Event()
+    every = stale_after().total_seconds() / 4
+
+    def beat():
+        try:
+            while not stop.wait(every):
+                Job.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=job.worker).update(
+                    heartbeat_at=timezone.now())
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"hocbaso-heartbeat-{job.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def job_execute(pk: int, message_only: dict | None = None) -> str:
+    """Run job ``pk`` as a broker delivered it (see ``job_take``); returns what happened: ``ran``, ``finished``,
+    ``gone`` or ``busy``. ``message_only`` are the arguments that travelled only in the message (a sealed PIN):
+    given to the handler, never written to the row."""
+    outcome, job = job_take(pk)
+    if job is None:
+        return outcome
+    job.args = {**job.args, **(message_only or {})}
+    with heartbeat(job):
+        job_run(job)
+    return "ran"
 
 
 def job_run(job: Job) -> Job:

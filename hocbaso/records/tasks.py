@@ -4,9 +4,12 @@ Registered with ``hocbaso.jobs`` when the apps load (``JobsConfig.ready`` import
 web process, ``hocbaso worker`` and the worker thread of ``hocbaso serve`` all know them. Arguments are primary
 keys; a signing job also carries its PIN sealed by ``hocbaso.signing.job_pins`` and removes it on start.
 Each handler checks the rules again (``records.guards``: the user may have lost a role since queueing) and
-reports progress on the job's row, so the progress page survives a reload.
+reports progress on the job's row, so the progress page survives a reload. With a broker, the signing jobs whose
+key is on a PKCS#11 token go to the token's worker queue (``_signer_queue``, ``_seal_queue``); beat queues the
+automatic lock (``lock_due``) every hour and the orphan-file sweep (``orphans_sweep``) every day.
 """
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from hocbaso.assessment.selectors import locks_for_classes
@@ -16,13 +19,16 @@ from hocbaso.jobs.selectors import job_creator
 from hocbaso.records.drafts import enrolments_to_render
 from hocbaso.records.guards import LifecycleRefused, class_sign_problems, require_principal
 from hocbaso.records.issuance import records_issue
-from hocbaso.records.locks import data_lock
+from hocbaso.records.locks import data_lock, data_lock_due
 from hocbaso.records.models import DraftState, RecordDraft
+from hocbaso.records.orphans import orphan_files_sweep
 from hocbaso.records.outcomes import year_results_assess
-from hocbaso.records.progress import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_YEAR, KIND_SCHOOL_SIGN,
-                                      drafts_count)
+from hocbaso.records.progress import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_DUE, KIND_LOCK_YEAR,
+                                      KIND_ORPHANS_SWEEP, KIND_SCHOOL_SIGN, drafts_count)
 from hocbaso.records.signatures import class_sign, school_sign
+from hocbaso.signing.errors import SigningSetupError
 from hocbaso.signing.job_pins import pin_take
+from hocbaso.signing.models import IdentityKind
 from hocbaso.signing.services import identity_for, signer_open
 
 
@@ -35,6 +41,26 @@ def _reporter(progress, message: str):
             progress.step(done - seen[0], message.format(done=done, total=total))
             seen[0] = done
     return report
+
+
+def _token_queue(**whose) -> str | None:
+    """The PKCS#11 worker's queue when the signer's key (``identity_for(**whose)``) is on a token: only the machine
+    the token is plugged into can sign with it. None (the default queue) otherwise, or when there is no signer
+    (the handler says so on the job's page)."""
+    try:
+        return settings.PKCS11_QUEUE if identity_for(**whose).kind == IdentityKind.PKCS11 else None
+    except SigningSetupError:
+        return None
+
+
+def _signer_queue(args: dict, by) -> str | None:
+    """The queue of a job signing with the key of the user who queues it."""
+    return _token_queue(staff=getattr(by, "staff", None)) if getattr(by, "staff", None) else None
+
+
+def _seal_queue(args: dict, by) -> str | None:
+    """The queue of a job signing with the school's seal (issuance)."""
+    return _token_queue(school=SchoolYear.objects.select_related("school").get(pk=args["school_year"]).school)
 
 
 def _lock(job, progress, classes: list[SchoolClass], school_year: SchoolYear, whole_year: bool) -> dict:
@@ -67,7 +93,21 @@ def lock_year(job, progress):
     return _lock(job, progress, classes, year, whole_year=True)
 
 
-@job_handler(KIND_CLASS_SIGN)
+@job_handler(KIND_LOCK_DUE, every=3600)
+def lock_due(job, progress):
+    """Chốt dữ liệu tự động: every school year past its lock date (``hocbaso lock --due``), queued by beat."""
+    locks = data_lock_due()
+    return {"summary": _("Đã chốt tự động %(n)s năm học.") % {"n": len(locks)}, "done": len(locks)}
+
+
+@job_handler(KIND_ORPHANS_SWEEP, every=86400)
+def orphans_sweep(job, progress):
+    """The files killed batches left in the storage (``records.orphans``), queued by beat."""
+    removed = orphan_files_sweep()
+    return {"summary": _("Đã xóa %(n)s tệp mồ côi.") % {"n": len(removed)}, "done": len(removed)}
+
+
+@job_handler(KIND_CLASS_SIGN, queue=_signer_queue)
 def sign_class(job, progress):
     """The homeroom teacher's one action: render the records not yet rendered, then sign them all."""
     klass = SchoolClass.objects.select_related("school_year__school").get(pk=job.args["class_id"])
@@ -97,7 +137,7 @@ def _principal_year_job(job) -> tuple[SchoolYear, str, object]:
     return year, pin, by
 
 
-@job_handler(KIND_SCHOOL_SIGN)
+@job_handler(KIND_SCHOOL_SIGN, queue=_signer_queue)
 def sign_school(job, progress):
     """The principal's one action: sign (with the principal's seal appearance) every teacher-signed record."""
     year, pin, by = _principal_year_job(job)
@@ -108,7 +148,7 @@ def sign_school(job, progress):
     return {"summary": _("Hiệu trưởng đã ký %(n)s học bạ.") % {"n": report.done}, "done": report.done}
 
 
-@job_handler(KIND_ISSUE)
+@job_handler(KIND_ISSUE, queue=_seal_queue)
 def issue(job, progress):
     """Phát hành: the registry, then each class's package sealed with the school's seal."""
     year, pin, by = _principal_year_job(job)

@@ -93,7 +93,16 @@ def _encrypted_pem(key, password: bytes) -> bytes:
                              serialization.BestAvailableEncryption(password))
 
 
+def _folder(directory):
+    """``directory`` as a ``Path``, unless it is already a folder-like object of its own (a folder in the file
+    storage, ``signing.pki_store.StoredFolder``: it offers the same few operations)."""
+    return Path(directory) if isinstance(directory, (str, os.PathLike)) else directory
+
+
 def _write(path: Path, data: bytes, *, secret: bool = False) -> None:
+    if not isinstance(path, Path):  # a folder in the file storage
+        path.write_bytes(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if secret else 0o644)
@@ -162,7 +171,7 @@ class CertificateAuthority:
     """
 
     def __init__(self, directory: Path, passphrase: bytes, *, pepper: bytes | None = None):
-        self.directory = Path(directory)
+        self.directory = _folder(directory)
         self._passphrase = passphrase
         self.pepper = pepper
         ca = self.directory / "ca"
@@ -179,7 +188,7 @@ class CertificateAuthority:
                pepper: bytes | None = None, algorithm: str = "p256", now: dt.datetime | None = None,
                root_years: int = 20, issuing_years: int = 10) -> "CertificateAuthority":
         """Create the root and issuing CA under ``directory/ca``. Refuses to overwrite an existing CA."""
-        directory = Path(directory)
+        directory = _folder(directory)
         ca = directory / "ca"
         if (ca / "root.pem").exists():
             raise SigningSetupError(f"Tổ chức cấp chứng thư số đã tồn tại trong {directory}.")
@@ -295,7 +304,7 @@ class CertificateAuthority:
 
 
 def load_identity(folder: Path) -> Identity:
-    folder = Path(folder)
+    folder = _folder(folder)
     try:
         cert = x509.load_pem_x509_certificate((folder / "cert.pem").read_bytes())
         chain = tuple(x509.load_pem_x509_certificates((folder / "chain.pem").read_bytes()))

@@ -17,6 +17,10 @@ channel they share, so the PIN has to travel in ``Job.args``. The choice made he
 The cost of removing it: a job whose worker died mid-way cannot be resumed by another worker (it has no PIN); it
 fails saying "sign again". The lifecycle services are resumable (each chunk commits; signed records are skipped),
 so signing again continues where the batch stopped and nothing is signed twice.
+
+With a Celery broker (``jobs.broker``) the token is never on the row: it travels in the broker's message only
+(``jobs.services.MESSAGE_ONLY_ARGS``), which the broker keeps until the job ends (acks late). A job whose worker
+died is delivered again with its token, so another worker finishes it without asking for the PIN again.
 Someone holding both the database and ``SECRET_KEY`` could decrypt a queued token; that person could run the
 application anyway. Fernet would do as well; AES-GCM was chosen for the associated data.
 """

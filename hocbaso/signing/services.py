@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
@@ -27,6 +26,7 @@ from hocbaso.signing.ca import (TITLE_PRINCIPAL, TITLE_SUBJECT_TEACHER, TITLE_TE
 from hocbaso.signing.errors import SigningSetupError, WrongPinError
 from hocbaso.signing.models import IdentityKind, RekeyApproval, SigningIdentity
 from hocbaso.signing.pades import PadesSettings
+from hocbaso.signing.pki_store import pki_folder
 from hocbaso.signing.signers import BuiltinSigner, CscSigner, Pkcs11Signer, Signer, subject_text
 
 PIN_BLOCK_MINUTES = 15
@@ -46,9 +46,10 @@ def pin_pepper() -> bytes:
 
 
 def deployment_ca() -> CertificateAuthority:
-    """The built-in CA under ``settings.PKI_DIR``, created the first time it is needed."""
+    """The built-in CA in ``pki_folder()`` (``HOCBASO_PKI_DIR``, or the file storage), created the first time it is
+    needed."""
     passphrase = settings.CA_PASSPHRASE.encode() if settings.CA_PASSPHRASE else _derived("ca-passphrase").hex().encode()
-    directory = Path(settings.PKI_DIR)
+    directory = pki_folder()
     if not (directory / "ca" / "root.pem").exists():
         try:
             CertificateAuthority.create(directory, passphrase, name="hocbaso", organisation="hocbaso học bạ số",

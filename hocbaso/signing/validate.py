@@ -21,21 +21,23 @@ from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
 from hocbaso.signing.aio import run_sync
+from hocbaso.signing.pki_store import pki_folder
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 RECORD_ATTACHMENT = "hocbaso-record.json"
 
 
-def configured_trust_roots() -> list[str]:
-    """The trust-root PEM paths from Django settings (``HOCBASO_TRUST_ROOTS``, and the built-in CA's root
+def configured_trust_roots() -> list[str | bytes]:
+    """The trust roots from Django settings: PEM paths (``HOCBASO_TRUST_ROOTS``), and the built-in CA's root (its
+    path, or its PEM bytes when the CA is in the file storage)
     unless ``TRUST_BUILTIN_CA`` is off); none when Django is not configured."""
     if not settings.configured:
         return []
     value = settings.HOCBASO_TRUST_ROOTS
     roots = [value] if isinstance(value, (str, Path)) else list(value or ())
-    builtin = Path(settings.PKI_DIR) / "ca" / "root.pem" if settings.TRUST_BUILTIN_CA else None
+    builtin = pki_folder() / "ca" / "root.pem" if settings.TRUST_BUILTIN_CA else None
     if builtin is not None and builtin.exists():
-        roots.append(str(builtin))
+        roots.append(str(builtin) if isinstance(builtin, Path) else builtin.read_bytes())  # a path, or PEM bytes
     return roots
 
 

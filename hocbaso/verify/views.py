@@ -5,7 +5,6 @@ import json
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from hocbaso.core.files import file_stream
 from hocbaso.directory.models import Role
 from hocbaso.documents.view import year_view
 from hocbaso.records.codes import normalize_lookup_code
@@ -91,8 +91,7 @@ def download(request, code: str):
     issued = IssuedRecord.objects.filter(lookup_code=normal).first()
     if issued is None:
         raise Http404
-    handle = default_storage.open(issued.pdf, "rb")
-    return FileResponse(handle, as_attachment=True, filename=f"hoc-ba-{issued.record_id}-v{issued.version}.pdf",
+    return FileResponse(file_stream(issued.pdf), as_attachment=True, filename=f"hoc-ba-{issued.record_id}-v{issued.version}.pdf",
                         content_type="application/pdf")
 
 

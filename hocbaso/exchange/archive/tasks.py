@@ -5,8 +5,10 @@ the portal's job page (``portal:job``); ``args["back"]`` is where its "back" but
 the rules again (the user may have lost a role since queueing).
 """
 
+import tempfile
 from pathlib import Path
 
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
@@ -27,18 +29,23 @@ def archive_storage_name(school_year: SchoolYear, job_id: int) -> str:
 
 @job_handler(KIND_ARCHIVE)
 def archive(job, progress):
-    """``archive_build`` into the data folder; the file is downloaded from the data page by the principal."""
+    """``archive_build`` into the storage; the file is downloaded from the data page by the principal."""
     year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
     by = job_creator(job)
     if not school_access(by, year.school).lead:
         raise LifecycleRefused(principal_only(year.school))
     progress.total(2)
     progress.step(1, _("Đang ghi học bạ, sổ đăng ký, dữ liệu đánh giá và nhật ký vào bản lưu trữ…"))
-    name = archive_storage_name(year, job.pk)
-    target = Path(default_storage.path(name))
-    manifest = archive_build(school_year=year, out=target, by=by)
+    # Built in a temporary file, then stored (on the file system or uploaded in parts to an S3 bucket): the
+    # archive is never read whole into memory, and another machine serves its download.
+    with tempfile.TemporaryDirectory(prefix="hocbaso-archive-") as folder:
+        target = Path(folder) / "archive.zip"
+        manifest = archive_build(school_year=year, out=target, by=by)
+        size = target.stat().st_size
+        with target.open("rb") as handle:
+            name = default_storage.save(archive_storage_name(year, job.pk), File(handle))
     progress.step(1, _("Đã ghi bản lưu trữ."))
     counts = manifest["counts"]
     return {"summary": _("Đã lập bản lưu trữ năm học %(year)s: %(n)s học bạ, %(files)s tệp. SHA-256: %(sha)s")
             % {"year": year.name, "n": counts["issued"], "files": len(manifest["files"]), "sha": manifest["sha256"]},
-            "file": name, "sha256": manifest["sha256"], "size": target.stat().st_size}
+            "file": name, "sha256": manifest["sha256"], "size": size}

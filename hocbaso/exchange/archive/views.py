@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from hocbaso.core.files import file_stream
 from hocbaso.directory.models import SchoolYear
 from hocbaso.exchange.archive.tasks import KIND_ARCHIVE
 from hocbaso.exchange.pages import require, year_for
@@ -46,7 +47,7 @@ def archive_download(request, job_id: int):
     name = (job.result or {}).get("file")
     if not name or not default_storage.exists(name):
         raise Http404(_("Tệp lưu trữ không còn trên máy chủ."))
-    response = FileResponse(default_storage.open(name, "rb"), content_type="application/zip", as_attachment=True,
+    response = FileResponse(file_stream(name), content_type="application/zip", as_attachment=True,
                             filename=Path(name).name)
     response["X-Content-SHA256"] = job.result.get("sha256", "")
     return response

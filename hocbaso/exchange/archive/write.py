@@ -13,7 +13,6 @@ import hashlib
 import zipfile
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -30,6 +29,7 @@ from hocbaso.exchange.archive.format import (AUDIT, CA_ROOT, DIRECTORY, DRAFT_FI
                                              to_json, username_of)
 from hocbaso.exchange.archive.registry import registry_rows
 from hocbaso.records.models import ClassPackage, CorrectionRequest, RecordDraft
+from hocbaso.signing.pki_store import pki_folder
 from hocbaso.signing.models import SubjectSignoff
 
 
@@ -235,7 +235,7 @@ def _write_archive(target: Path, school_year: SchoolYear, issued: list, director
         add(WORK, to_json(work))
         audit = _audit(school.code)
         add(AUDIT, to_json(audit))
-        root = Path(settings.PKI_DIR) / "ca" / "root.pem"
+        root = pki_folder() / "ca" / "root.pem"
         if root.exists():
             add(CA_ROOT, root.read_bytes())
         manifest = {"format": FORMAT, "school": {"code": school.code, "name": school.name},

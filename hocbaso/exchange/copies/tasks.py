@@ -5,19 +5,31 @@ the portal's job page (``portal:job``); ``args["back"]`` is where its "back" but
 the rules again (``copy_request_fulfil``: the user may have lost a role since queueing).
 """
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from hocbaso.exchange.copies.services import copy_request_fulfil
 from hocbaso.exchange.models import CopyRequest
 from hocbaso.jobs.registry import job_handler
 from hocbaso.jobs.selectors import job_creator
+from hocbaso.signing.errors import SigningSetupError
 from hocbaso.signing.job_pins import pin_take
+from hocbaso.signing.models import IdentityKind
 from hocbaso.signing.services import identity_for, signer_open
 
 KIND_COPY = "exchange.copy"
 
 
-@job_handler(KIND_COPY)
+def _copy_queue(args: dict, by) -> str | None:
+    """With a broker: the PKCS#11 worker's queue when the principal's key is on a token."""
+    staff = getattr(by, "staff", None)
+    try:
+        return settings.PKCS11_QUEUE if staff and identity_for(staff=staff).kind == IdentityKind.PKCS11 else None
+    except SigningSetupError:
+        return None
+
+
+@job_handler(KIND_COPY, queue=_copy_queue)
 def copy(job, progress):
     """Render the pupil's whole history as a certified copy and sign it with the principal's PIN."""
     request = CopyRequest.objects.select_related("pupil__school").get(pk=job.args["request"])

@@ -4,7 +4,6 @@ download of an issued copy."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hocbaso.core.files import file_stream
 from hocbaso.directory.models import SchoolYear
 from hocbaso.directory.selectors import staff_for_user
 from hocbaso.exchange.copies.services import copy_request_file
@@ -104,7 +104,7 @@ def copy_download(request, copy_id: int):
         raise Http404(_("Không tìm thấy bản sao."))
     require(access.read, _("Bản sao học bạ dành cho lãnh đạo nhà trường, văn thư và cán bộ quản lý."))
     name = slugify(f"ban-sao-{copy.number}-{copy.pupil.full_name}") + ".pdf"
-    response = FileResponse(default_storage.open(copy.file, "rb"), content_type="application/pdf",
+    response = FileResponse(file_stream(copy.file), content_type="application/pdf",
                             as_attachment=True, filename=name)
     response["X-Content-SHA256"] = copy.sha256
     return response

@@ -4,7 +4,7 @@ import pytest
 
 from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.registry import job_handler
-from hocbaso.jobs.services import job_cancel, job_claim, job_run, job_submit, worker_loop
+from hocbaso.jobs.services import Progress, job_cancel, job_claim, job_run, job_submit, worker_loop
 
 CALLS = []
 
@@ -94,3 +94,42 @@ def test_apps_register_their_job_kinds_when_django_starts():
 
     assert {"portal.lock_class", "portal.lock_year", "portal.class_sign", "portal.school_sign",
             "portal.issue"} <= set(HANDLERS)
+
+
+@job_handler("test.resumable")
+def resumable(job, progress):
+    """Counts only what is left (``args["left"]``), as the lifecycle handlers do after a restart."""
+    progress.total(job.args["left"])
+    for _ in range(job.args["left"]):
+        progress.step(1)
+    return {"left": job.args["left"]}
+
+
+def test_a_job_taken_over_continues_its_progress_bar(world):
+    """A dead worker's job resumes where the page showed it: the total stays, the bar never goes back."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = job_submit(kind="test.resumable", args={"left": 60}, by=world.owner.user, run_inline=False)
+    job_claim(worker="died")
+    # The dead worker had shown 50 of 110 (its handler counted 110) when it stopped beating.
+    Job.objects.filter(pk=job.pk).update(done=50, total=110, heartbeat_at=timezone.now() - timedelta(minutes=10))
+    again = job_claim(worker="alive")
+    Progress(again).total(60)
+    again.refresh_from_db()
+    assert (again.done, again.total) == (50, 110)
+    finished = job_run(again)
+    assert (finished.state, finished.done, finished.total) == (JobState.DONE, 110, 110)
+
+
+def test_job_take_runs_a_queued_job_once_and_leaves_a_live_one(world):
+    from hocbaso.jobs.services import job_take
+
+    job = job_submit(kind="test.count", args={"n": 1}, by=world.owner.user, run_inline=False)
+    outcome, taken = job_take(job.pk, worker="w1")
+    assert outcome == "run" and taken.worker == "w1"
+    assert job_take(job.pk, worker="w2") == ("busy", None)  # its worker is alive: look again later
+    job_run(taken)
+    assert job_take(job.pk, worker="w2") == ("finished", None)
+    assert job_take(10 ** 9) == ("gone", None)

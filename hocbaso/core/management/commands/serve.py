@@ -18,8 +18,10 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if not no_demo:
             call_command("demo", "--if-missing")
-        # Zero-setup: long jobs run in a worker thread of this process; production runs `hocbaso worker`.
-        threading.Thread(target=worker_loop, name="hocbaso-worker", daemon=True).start()
+        # Zero-setup: long jobs run in a worker thread of this process; production runs `hocbaso worker`
+        # (with a broker, HOCBASO_BROKER_URL, only there).
+        if not settings.BROKER_URL:
+            threading.Thread(target=worker_loop, name="hocbaso-worker", daemon=True).start()
         self.stdout.write(self.style.SUCCESS(f"Mở trình duyệt tại http://{addrport}/"))
         # --insecure: runserver serves the static files itself even with DEBUG off (development only).
         call_command("runserver", addrport, use_reloader=False, insecure_serving=True)

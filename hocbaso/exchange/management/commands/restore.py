@@ -43,6 +43,9 @@ class Command(BaseCommand):
                               "lệnh: hocbaso changepassword TÊN_ĐĂNG_NHẬP; hiệu trưởng đăng nhập rồi đặt lại mật khẩu "
                               "cho đồng nghiệp ở trang Tài khoản của trường (/truong/tai-khoan/).")
         if report.ca_root:
-            where = default_storage.path(report.ca_root) if hasattr(default_storage, "path") else report.ca_root
+            try:
+                where = default_storage.path(report.ca_root)
+            except NotImplementedError:  # an S3 bucket: the file's name in it
+                where = report.ca_root
             self.stdout.write(f"Chứng thư gốc của hệ thống cũ: {where} — thêm vào HOCBASO_TRUST_ROOTS (hoặc "
                               "hocbaso verify --trust-root) để xác nhận người ký.")

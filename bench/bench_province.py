@@ -1,0 +1,281 @@
+"""A province slice issued through Celery workers: records/s with 1 and with 2 worker processes beside the
+one-process pipeline, on PostgreSQL and S3 storage (issue 20).
+
+    .venv/bin/python bench/bench_province.py --database-url postgres://postgres@127.0.0.1:5432/NEWDB
+        [--schools 20] [--pupils 950] [--workers 1,2] [--broker redis://127.0.0.1:6379/6] [--s3 auto|URL]
+        [--data-dir DIR] [--keep]
+
+Setup (untimed): a new PostgreSQL database (dropped at the end unless ``--keep``), a bucket on the S3 server
+(``--s3 auto`` starts ``moto_server`` on loopback), the built-in CA in the bucket (``HOCBASO_PKI_IN_STORAGE``),
+then one province slice per run (so every run issues records nobody signed yet): ``--schools`` schools of
+``--pupils`` pupils in classes of 35, year-end evaluations filled and assessed, every class locked, a built-in
+certificate for every homeroom teacher, the principal and the seal.
+
+Timed, per run, the same jobs the portal's pages queue (``records.tasks``): every class's ``portal.class_sign``
+(render and the homeroom teacher's signature), then every school's ``portal.school_sign``, then every school's
+``portal.issue`` (registry and sealed class packages):
+
+  pipeline   the jobs run one after another in this process (``run_inline``), each using every core for
+             rendering and signing (``HOCBASO_SIGN_WORKERS`` unset): the one-process pipeline of today
+  celery N   N ``hocbaso worker`` processes on the broker, each with ``HOCBASO_SIGN_WORKERS=1`` (one core per
+             worker), the jobs of a stage queued at once
+
+Printed per run: records, seconds, records/s, and the CPU seconds of the workers (with their children), of
+PostgreSQL (every ``postgres`` process on the machine: other users of the server count too) and of Redis; then
+the 2-worker/1-worker ratio. On 2 cores the 2-worker run should approach 2× the 1-worker run, less what the
+database and the broker take. Not part of the test suite.
+"""
+
+import argparse
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+PIN = "246810"
+CLASS_SIZE = 35
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cpu_of(names: tuple[str, ...]) -> float:
+    """CPU seconds (with reaped children) of every process on the machine whose command is one of ``names``."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        comm, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if comm.split(":")[0].split()[0] in names:
+            total += sum(int(v) for v in fields[11:15]) / tick
+    return total
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of process ``pid`` and every descendant still alive, with their reaped children."""
+    tick, total, todo = os.sysconf("SC_CLK_TCK"), 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/stat") as handle:
+                stat = handle.read()
+            with open(f"/proc/{current}/task/{current}/children") as handle:
+                todo += [int(c) for c in handle.read().split()]
+        except OSError:
+            continue
+        total += sum(int(v) for v in stat[stat.rindex(")") + 2:].split()[11:15]) / tick
+    return total
+
+
+def province_build(prefix: str, schools: int, pupils: int) -> list:
+    """``schools`` schools (codes ``<prefix>NNNNN``) ready to sign; returns their school years."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+
+    from hocbaso.assessment.services import evaluations_save
+    from hocbaso.directory.models import District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear
+    from hocbaso.records.locks import data_lock
+    from hocbaso.records.outcomes import year_results_assess
+    from hocbaso.signing.services import identity_issue
+    from hocbaso.testing.lifecycle import year_end_entries
+    from hocbaso.testing.people import make_staff
+
+    users = get_user_model()
+    province, _ = Province.objects.get_or_create(code="68", defaults={"name": "Tỉnh Lâm Đồng"})
+    district, _ = District.objects.get_or_create(province=province, code="6801", defaults={"name": "TP Đà Lạt"})
+    years = []
+    for s in range(schools):
+        code = f"{prefix}{s:05d}"
+        school = School.objects.create(district=district, code=code, name=f"Trường Tiểu học Số {prefix}-{s + 1}")
+        year = SchoolYear.objects.create(school=school, name="2024-2025", start_date=dt.date(2024, 9, 5),
+                                         end_date=dt.date(2025, 5, 31), lock_date=dt.date(2099, 5, 31))
+        principal = make_staff(users, school, f"ht{code}", f"Hiệu Trưởng {code}", Role.PRINCIPAL,
+                               password=None)
+        identity_issue(staff=principal, pin=PIN, by=principal.user)
+        identity_issue(school=school, pin=PIN, by=principal.user)
+        for c in range(math.ceil(pupils / CLASS_SIZE)):
+            grade, name = 1 + c % 5, f"{1 + c % 5}{'ABCDEFGH'[c // 5]}"
+            teacher = make_staff(users, school, f"gv{code}{name.lower()}", f"Giáo Viên {name}",
+                                 Role.HOMEROOM_TEACHER, password=None)
+            identity_issue(staff=teacher, pin=PIN, by=principal.user)
+            klass = SchoolClass.objects.create(school_year=year, grade=grade, name=name, homeroom_teacher=teacher)
+            enrolments = []
+            for n in range(c * CLASS_SIZE, min(pupils, (c + 1) * CLASS_SIZE)):
+                pupil = Pupil.objects.create(school=school, identity_number=f"06{prefix[-1]}{s:03d}{n:06d}",
+                                             full_name=f"Học Sinh {n}", gender="male" if n % 2 else "female",
+                                             birth_date=dt.date(2019 - grade, 1 + n % 12, 2),
+                                             birthplace="Tỉnh Lâm Đồng")
+                enrolments.append(Enrolment.objects.create(pupil=pupil, school_class=klass,
+                                                           registry_number=f"{n + 1}/2020",
+                                                           joined_on=dt.date(2024, 9, 5)))
+            evaluations_save(entries=[e for en in enrolments for e in year_end_entries(en)], by=teacher.user)
+            year_results_assess(enrolments=enrolments, by=teacher.user)
+            data_lock(school_year=year, school_class=klass, by=principal.user)
+        years.append(year)
+        print(f"  {code}: {pupils} pupils", flush=True)
+    return years
+
+
+def stage_submit(kind: str, years: list, inline: bool) -> list[int]:
+    """The jobs of one stage, queued as the portal's pages queue them (their PIN sealed)."""
+    from hocbaso.jobs.services import job_submit
+    from hocbaso.records.progress import KIND_CLASS_SIGN
+    from hocbaso.signing.job_pins import pin_seal
+
+    jobs = []
+    for year in years:
+        if kind == KIND_CLASS_SIGN:
+            for klass in year.classes.select_related("homeroom_teacher__user"):
+                user = klass.homeroom_teacher.user
+                pin = pin_seal(PIN, kind=kind, target=f"class:{klass.pk}", user_id=user.pk)
+                jobs.append(job_submit(kind=kind, args={"class_id": klass.pk, "pin": pin}, by=user,
+                                       school_code=year.school.code, run_inline=inline).pk)
+        else:
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model().objects.get(username=f"ht{year.school.code}")
+            pin = pin_seal(PIN, kind=kind, target=f"year:{year.pk}", user_id=user.pk)
+            jobs.append(job_submit(kind=kind, args={"school_year": year.pk, "pin": pin}, by=user,
+                                   school_code=year.school.code, run_inline=inline).pk)
+    return jobs
+
+
+def stage_wait(pks: list[int]) -> None:
+    from hocbaso.jobs.models import Job
+
+    while True:
+        states = dict(Job.objects.filter(pk__in=pks).values_list("pk", "state"))
+        failed = [pk for pk, state in states.items() if state in ("failed", "cancelled")]
+        if failed:
+            job = Job.objects.get(pk=failed[0])
+            raise SystemExit(f"job {job} failed: {job.message}\n{job.error}")
+        if all(state == "done" for state in states.values()):
+            return
+        time.sleep(0.2)
+
+
+def run(years: list, workers: int, env: dict, folder: Path) -> dict:
+    """Issue ``years`` through the pipeline (``workers`` 0) or ``workers`` Celery workers; returns the figures."""
+    from hocbaso.records.models import IssuedRecord
+    from hocbaso.records.progress import KIND_CLASS_SIGN, KIND_ISSUE, KIND_SCHOOL_SIGN
+
+    children = []
+    for n in range(workers):
+        log = open(folder / f"worker-{workers}-{n}.log", "wb")
+        children.append(subprocess.Popen([sys.executable, "-m", "hocbaso", "worker"], stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         env={**env, "HOCBASO_SIGN_WORKERS": "1"}))
+    time.sleep(3 if workers else 0)  # the workers start (Django, Celery) before the clock does
+    db0, redis0, own0 = cpu_of(("postgres",)), cpu_of(("redis-server",)), tree_cpu(os.getpid())
+    workers0 = sum(tree_cpu(c.pid) for c in children)
+    started = time.perf_counter()
+    for kind in (KIND_CLASS_SIGN, KIND_SCHOOL_SIGN, KIND_ISSUE):
+        stage_wait(stage_submit(kind, years, inline=not workers))
+    seconds = time.perf_counter() - started
+    figures = {"seconds": seconds, "db_cpu": cpu_of(("postgres",)) - db0,
+               "redis_cpu": cpu_of(("redis-server",)) - redis0,
+               "workers_cpu": (sum(tree_cpu(c.pid) for c in children) - workers0) if workers
+               else tree_cpu(os.getpid()) - own0,
+               "records": IssuedRecord.objects.filter(school_code__in=[y.school.code for y in years]).count()}
+    for child in children:
+        os.killpg(child.pid, signal.SIGTERM)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", required=True, help="postgres://…/NEWDB (created, then dropped)")
+    parser.add_argument("--schools", type=int, default=20)
+    parser.add_argument("--pupils", type=int, default=950, help="pupils per school")
+    parser.add_argument("--workers", default="1,2", help="Celery worker counts to run, beside the pipeline")
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/6")
+    parser.add_argument("--s3", default="auto", help="an S3 server's URL, or auto: start moto_server on loopback")
+    parser.add_argument("--data-dir", default=tempfile.gettempdir())
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.workers.split(",") if n.strip()]
+
+    folder = Path(tempfile.mkdtemp(prefix="hocbaso-province-", dir=args.data_dir))
+    moto = None
+    endpoint = args.s3
+    if endpoint == "auto":
+        port = free_port()
+        moto = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p",
+                                 str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        endpoint = f"http://127.0.0.1:{port}"
+    bucket = f"hocbaso-province-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hocbaso.settings", "HOCBASO_DATA_DIR": str(folder / "data"),
+           "DATABASE_URL": args.database_url, "HOCBASO_BROKER_URL": args.broker,
+           "HOCBASO_BROKER_QUEUE": bucket, "HOCBASO_JOBS": "worker", "HOCBASO_S3_BUCKET": bucket,
+           "HOCBASO_S3_ENDPOINT_URL": endpoint, "HOCBASO_S3_REGION": "us-east-1",
+           "HOCBASO_S3_ACCESS_KEY": "testing", "HOCBASO_S3_SECRET_KEY": "testing", "HOCBASO_PKI_IN_STORAGE": "1"}
+    os.environ.update(env)
+    sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
+    from bench_issue import _postgres_setup
+
+    drop = _postgres_setup(args.database_url)
+    try:
+        import boto3
+
+        for _ in range(50):
+            try:
+                boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing",
+                             region_name="us-east-1").create_bucket(Bucket=bucket)
+                break
+            except Exception:  # the S3 server is still starting
+                time.sleep(0.2)
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        runs = [0, *counts]
+        print(f"province slice: {args.schools} schools × {args.pupils} pupils per run, {len(runs)} runs; "
+              f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}", flush=True)
+        slices = {}
+        for n, workers in enumerate(runs):
+            print(f"building slice {n + 1}/{len(runs)}", flush=True)
+            slices[workers] = province_build(f"68{n}", args.schools, args.pupils)
+        results = {}
+        for workers in runs:
+            label = "pipeline (1 process)" if not workers else f"celery, {workers} worker(s)"
+            figures = results[workers] = run(slices[workers], workers, env, folder)
+            print(f"{label:24} {figures['records']:6} records in {figures['seconds']:7.1f} s: "
+                  f"{figures['records'] / figures['seconds']:6.1f} records/s; CPU s: workers "
+                  f"{figures['workers_cpu']:.1f}, PostgreSQL {figures['db_cpu']:.1f}, Redis "
+                  f"{figures['redis_cpu']:.1f}; load {os.getloadavg()[0]:.2f}", flush=True)
+        if 1 in results and 2 in results:
+            rate = {w: r["records"] / r["seconds"] for w, r in results.items()}
+            print(f"scaling 2 workers / 1 worker: {rate[2] / rate[1]:.2f}×; 1 worker / pipeline: "
+                  f"{rate[1] / rate[0]:.2f}×")
+        return 0
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            drop()
+        if moto is not None:
+            moto.terminate()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
