@@ -86,7 +86,8 @@ def province_build(prefix: str, schools: int, pupils: int) -> list:
     from django.contrib.auth import get_user_model
 
     from hocbaso.assessment.services import evaluations_save
-    from hocbaso.directory.models import District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear
+    from hocbaso.directory.models import (Commune, Enrolment, Province, Pupil, Role, School, SchoolClass,
+                                          SchoolPlacement, SchoolYear)
     from hocbaso.records.locks import data_lock
     from hocbaso.records.outcomes import year_results_assess
     from hocbaso.signing.services import identity_issue
@@ -95,11 +96,12 @@ def province_build(prefix: str, schools: int, pupils: int) -> list:
 
     users = get_user_model()
     province, _ = Province.objects.get_or_create(code="68", defaults={"name": "Tỉnh Lâm Đồng"})
-    district, _ = District.objects.get_or_create(province=province, code="6801", defaults={"name": "TP Đà Lạt"})
+    commune, _ = Commune.objects.get_or_create(province=province, code="24790", defaults={"name": "phường Đà Lạt"})
     years = []
     for s in range(schools):
         code = f"{prefix}{s:05d}"
-        school = School.objects.create(district=district, code=code, name=f"Trường Tiểu học Số {prefix}-{s + 1}")
+        school = School.objects.create(code=code, name=f"Trường Tiểu học Số {prefix}-{s + 1}")
+        SchoolPlacement.objects.create(school=school, since=dt.date(2025, 7, 1), province=province, commune=commune)
         year = SchoolYear.objects.create(school=school, name="2024-2025", start_date=dt.date(2024, 9, 5),
                                          end_date=dt.date(2025, 5, 31), lock_date=dt.date(2099, 5, 31))
         principal = make_staff(users, school, f"ht{code}", f"Hiệu Trưởng {code}", Role.PRINCIPAL,

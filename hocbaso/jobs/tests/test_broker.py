@@ -194,10 +194,11 @@ def test_job_submit_routes_token_signing_to_the_pkcs11_queue(school, settings, d
 
 YEAR_PAST_LOCK_DATE = r"""
 import datetime as dt
-from hocbaso.directory.models import District, Province, School, SchoolYear
-district = District.objects.create(province=Province.objects.create(code="67", name="Tỉnh Đắk Nông"), code="6701",
-                                   name="Huyện Đắk Song")
-school = School.objects.create(district=district, code="67000199", name="Trường Tiểu học Thử Nghiệm")
+from hocbaso.directory.models import Commune, Province, School, SchoolPlacement, SchoolYear
+province = Province.objects.create(code="68", name="Tỉnh Lâm Đồng")
+commune = Commune.objects.create(province=province, code="24712", name="xã Trường Xuân")
+school = School.objects.create(code="67000199", name="Trường Tiểu học Thử Nghiệm")
+SchoolPlacement.objects.create(school=school, since=dt.date(2025, 7, 1), province=province, commune=commune)
 SchoolYear.objects.create(school=school, name="2024-2025", start_date=dt.date(2024, 9, 5),
                           end_date=dt.date(2025, 5, 31), lock_date=dt.date(2025, 5, 31))
 """
