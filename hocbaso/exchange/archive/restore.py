@@ -225,11 +225,10 @@ def _restore(contents: ArchiveContents, source, by) -> RestoreReport:
                     issued_by=users[r["issued_by"]], sha256=r["sha256"], pdf=r["pdf"], record=r["record"],
                     signers=r["signers"])
                 if r["withdrawal"]:
-                    w = RecordWithdrawal.objects.create(issued_record=issued[r["record_id"]],
-                                                        reason=r["withdrawal"]["reason"],
-                                                        withdrawn_by=users[r["withdrawal"]["withdrawn_by"]])
-                    RecordWithdrawal.objects.filter(pk=w.pk).update(
-                        withdrawn_at=datetime_read(r["withdrawal"]["withdrawn_at"]))
+                    RecordWithdrawal.objects.create(issued_record=issued[r["record_id"]],
+                                                    reason=r["withdrawal"]["reason"],
+                                                    withdrawn_by=users[r["withdrawal"]["withdrawn_by"]],
+                                                    withdrawn_at=datetime_read(r["withdrawal"]["withdrawn_at"]))
             _restore_work(contents, year, users=users, enrolments=enrolments, staff=staff, classes=classes,
                           corrections=corrections, issued=issued, written=written)
             school_code, year_name = contents.directory["school"], year.name
