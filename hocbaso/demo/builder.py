@@ -21,6 +21,8 @@ from hocbaso.assessment.models import SubjectEvaluation, YearResult
 from hocbaso.assessment.services import evaluations_save
 from hocbaso.demo import people, places
 from hocbaso.demo.evaluations import evaluation_entries, year_results_save
+from hocbaso.demo.guard import demo_allowed
+from hocbaso.demo.models import DemoSchool
 from hocbaso.directory.models import (District, Enrolment, Province, Pupil, Role, School, SchoolClass, SchoolYear,
                                       Staff, StaffRole, TeachingAssignment, Term)
 from hocbaso.records.outcomes import year_results_assess
@@ -108,6 +110,7 @@ def _directory(report: Report, password_hash: str):
     school = _upsert(School, report, {"code": SCHOOL_CODE}, {
         "district": district, "name": "Trường Tiểu học Trung Vương", "commune": places.COMMUNE,
         "address": "Thôn 1, xã Trường Xuân, huyện Đắk Song, tỉnh Đắk Nông", "phone": "02613.507.507"})
+    DemoSchool.objects.get_or_create(school=school)  # the mark that the guard reads (demo.guard)
     year = _upsert(SchoolYear, report, {"school": school, "name": SCHOOL_YEAR}, {
         "start_date": dt.date(2024, 9, 5), "end_date": dt.date(2025, 5, 31), "lock_date": dt.date(2025, 5, 31)})
     _upsert(Term, report, {"school_year": year, "number": 1},
@@ -215,13 +218,15 @@ def _plan_pupils(rng: random.Random) -> list[PupilPlan]:
 
 
 def demo_build(*, progress=None) -> Report:
-    """Build or refresh the demo; returns what was created and the outcome distribution."""
+    """Build or refresh the demo; returns what was created and the outcome distribution. Refused
+    (``demo.guard.DemoRefused``) in production or on a database that holds a real school."""
     started = time.perf_counter()
     report = Report()
     rng = random.Random(SEED)
     say = progress or (lambda message: None)
     password_hash = make_password(PASSWORD)  # Argon2 once, shared by every demo account
     with transaction.atomic():
+        demo_allowed()
         loader = _user(LOADER, report, "!")  # unusable password: the name the audit log shows for demo data
         school, year = _directory(report, password_hash)
         principal, homeroom, teachers = _school_staff(report, password_hash, school, rng)
