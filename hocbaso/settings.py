@@ -140,6 +140,11 @@ VERIFY_MAX_UPLOAD = envint("VERIFY_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
 TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", "false")
 JOBS_INLINE = envchoice("HOCBASO_JOBS", "worker", ("worker", "inline")) == "inline"
 
+# The audit log: its hash chain is keyed with HOCBASO_AUDIT_KEY (default: derived from SECRET_KEY), and
+# `hocbaso audit seal` appends the chain's head to an anchor store outside the database.
+AUDIT_KEY = envsecret("HOCBASO_AUDIT_KEY", "")
+AUDIT_ANCHOR_DIR = Path(envstr("HOCBASO_AUDIT_ANCHOR_DIR", str(DATA_DIR / "audit-anchors"))).resolve()
+
 # Signing (ký số). The built-in certificate authority lives in DATA_DIR/pki; its keys are encrypted with
 # HOCBASO_CA_PASSPHRASE, and users' keys under their PIN mixed with HOCBASO_PIN_PEPPER (neither is stored
 # in the pki folder; both default to values derived from SECRET_KEY).

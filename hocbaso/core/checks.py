@@ -46,3 +46,19 @@ def check_secrets_and_paths(app_configs, **kwargs):
         problems.append(Error(f"HOCBASO_SIGN_WORKERS phải là số nguyên từ 0 trở lên (hiện là {settings.SIGN_WORKERS}).",
                               id="hocbaso.E007"))
     return problems
+
+
+@register()
+def check_audit_anchoring(app_configs, **kwargs):
+    """The audit chain's key and anchor store (docs/security.md, "Audit log")."""
+    problems = []
+    if settings.PRODUCTION and not settings.AUDIT_KEY:
+        problems.append(Warning(
+            "HOCBASO_AUDIT_KEY chưa được đặt: khóa của nhật ký thay đổi đang suy ra từ SECRET_KEY, đổi SECRET_KEY "
+            "sẽ làm nhật ký cũ không kiểm tra được.",
+            hint="Đặt HOCBASO_AUDIT_KEY hoặc HOCBASO_AUDIT_KEY_FILE (giữ ngoài cơ sở dữ liệu).", id="hocbaso.W020"))
+    anchors = settings.AUDIT_ANCHOR_DIR
+    if anchors.exists() and not anchors.is_dir():
+        problems.append(Error(f"HOCBASO_AUDIT_ANCHOR_DIR trỏ tới một tệp, không phải thư mục: {anchors}",
+                              id="hocbaso.E020"))
+    return problems
