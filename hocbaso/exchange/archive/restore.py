@@ -40,6 +40,7 @@ class RestoreReport:
     work: dict = field(default_factory=dict)  # what came back besides the registry: kind -> rows
     accounts: list = field(default_factory=list)  # usernames restored here without a usable password
     refused: list = field(default_factory=list)  # what the archive asked for and the restore did not do
+    audit_foreign_key: bool = False  # the archived entries were keyed with another installation's audit key
 
 
 def _restore_directory(d: dict, refused: list) -> tuple[SchoolYear, dict, dict, dict, dict]:
@@ -269,16 +270,23 @@ def _restore(contents: ArchiveContents, source, by) -> RestoreReport:
                 ca_root = default_storage.save(f"{folder}/ca-root.pem", ContentFile(contents.ca_root))
                 written.append(ca_root)
             broken = audit_check(contents.audit)
+            # Not one entry recomputes: they were keyed with another installation's HOCBASO_AUDIT_KEY. The seal
+            # on the archive vouches for them; there is nothing to recompute here.
+            foreign_key = bool(contents.audit) and len(broken) == len(contents.audit)
+            if foreign_key:
+                broken = []
             log_actions([Action("archive.restore", "schoolyear", str(year.pk), None,
                                 {"records": len(rows), "sha256": digest, "refused": refused,
                                  "archived_at": contents.manifest.get("created_at"), "audit_entries": len(contents.audit),
-                                 "audit_broken": broken}, school_code=school_code)], actor=by)
+                                 "audit_broken": broken, "audit_foreign_key": foreign_key},
+                                school_code=school_code)], actor=by)
     except Exception:
         for name in written:
             default_storage.delete(name)
         raise
     return RestoreReport(school=school_code, school_year=year_name, records=len(rows), pupils=len(pupils),
                          enrolments=len(enrolments), audit_entries=len(contents.audit), audit_broken=broken,
+                         audit_foreign_key=foreign_key,
                          ca_root=ca_root, archive_file=kept,
                          work={k: len(contents.work.get(k) or []) for k in WORK_COUNTS},
                          accounts=sorted(name for name, u in users.items() if not u.has_usable_password()),

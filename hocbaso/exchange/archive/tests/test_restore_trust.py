@@ -112,3 +112,10 @@ def test_a_registry_pdf_with_a_broken_signature_is_refused(files, school):
     assert any(p.startswith(f"Học bạ {row['record_id']}: chữ ký số không hợp lệ") for p in refused.value.problems)
     assert not SchoolYear.objects.filter(name="2023-2024").exists()
     assert not IssuedRecord.objects.filter(record_id=row["record_id"]).exists()
+
+
+def test_audit_entries_keyed_by_another_installation_are_not_reported_as_broken(files, school, settings):
+    archive = crafted(files, seal=True, **another_year_making_the_teacher_principal(files))
+    settings.AUDIT_KEY = "the key of the installation that restores"
+    report = archive_restore(io.BytesIO(archive))
+    assert report.audit_entries and report.audit_foreign_key and report.audit_broken == []

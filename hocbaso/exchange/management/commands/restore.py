@@ -39,7 +39,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Đã khôi phục năm học {report.school_year} của trường {report.school}: {report.records} "
                           f"học bạ, {report.pupils} học sinh, {report.enrolments} lượt xếp lớp.")
         self.stdout.write(f"Nhật ký thay đổi lưu kèm: {report.audit_entries} mục"
-                          + (f", {len(report.audit_broken)} mục không khớp mã băm: {report.audit_broken[:10]}"
+                          + (", mã băm dùng khóa nhật ký của hệ thống cũ nên không tính lại được ở đây (niêm "
+                             "phong của bản lưu trữ bảo đảm chúng)" if report.audit_foreign_key else
+                             f", {len(report.audit_broken)} mục không khớp mã băm: {report.audit_broken[:10]}"
                              if report.audit_broken else ", mã băm từng mục khớp") + ".")
         work = report.work
         if any(work.values()):
