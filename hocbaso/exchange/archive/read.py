@@ -35,7 +35,7 @@ class ArchiveContents:
         return self.archive.read(path)
 
 
-def archive_open(source, *, trusted=None, signatures: bool = True) -> ArchiveContents:
+def archive_open(source, *, trusted=None) -> ArchiveContents:
     """Open an archive (path or file object) and check it whole: the manifest sealed by this installation or by
     one of the ``trusted`` certificates the operator names (``signing.seals``), every file the manifest lists
     present with its SHA-256, nothing unlisted, the registry's PDFs hashing to the registry's SHA-256 with every
@@ -91,8 +91,7 @@ def archive_open(source, *, trusted=None, signatures: bool = True) -> ArchiveCon
     if problems:
         raise ArchiveRefused(problems)
     ca_root = archive.read(CA_ROOT) if CA_ROOT in names else None
-    if signatures:
-        problems += _signature_problems(archive, registry["issued"], ca_root)
+    problems += _signature_problems(archive, registry["issued"], ca_root)
     if problems:
         raise ArchiveRefused(problems)
     work = json.loads(archive.read(WORK)) if WORK in names else {}
