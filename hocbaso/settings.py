@@ -153,6 +153,11 @@ BROKER_VISIBILITY_TIMEOUT = envint("HOCBASO_BROKER_VISIBILITY_TIMEOUT", "600")
 # A running job whose heartbeat is older than this is taken over by another worker (which resumes it).
 JOB_STALE_SECONDS = envint("HOCBASO_JOB_STALE_SECONDS", "120")
 
+# The audit log: its hash chain is keyed with HOCBASO_AUDIT_KEY (default: derived from SECRET_KEY), and
+# `hocbaso audit seal` appends the chain's head to an anchor store outside the database.
+AUDIT_KEY = envsecret("HOCBASO_AUDIT_KEY", "")
+AUDIT_ANCHOR_DIR = Path(envstr("HOCBASO_AUDIT_ANCHOR_DIR", str(DATA_DIR / "audit-anchors"))).resolve()
+
 # Signing (ký số). The built-in certificate authority lives in DATA_DIR/pki; its keys are encrypted with
 # HOCBASO_CA_PASSPHRASE, and users' keys under their PIN mixed with HOCBASO_PIN_PEPPER (neither is stored
 # in the pki folder; both default to values derived from SECRET_KEY).

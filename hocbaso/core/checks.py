@@ -47,10 +47,10 @@ def check_secrets_and_paths(app_configs, **kwargs):
                               id="hocbaso.E007"))
     if settings.JOB_STALE_SECONDS < 4:
         problems.append(Error(f"HOCBASO_JOB_STALE_SECONDS phải là số nguyên từ 4 trở lên (hiện là "
-                              f"{settings.JOB_STALE_SECONDS}).", id="hocbaso.E020"))
+                              f"{settings.JOB_STALE_SECONDS}).", id="hocbaso.E008"))
     if settings.BROKER_URL and not settings.BROKER_URL.startswith(("redis://", "rediss://", "amqp://", "amqps://")):
         problems.append(Error("HOCBASO_BROKER_URL phải bắt đầu bằng redis://, rediss://, amqp:// hoặc amqps://",
-                              hint="Ví dụ: redis://127.0.0.1:6379/0", id="hocbaso.E021"))
+                              hint="Ví dụ: redis://127.0.0.1:6379/0", id="hocbaso.E009"))
     return problems
 
 
@@ -73,3 +73,19 @@ def check_sign_in_limits(app_configs, **kwargs):
              "backoff_max": "HOCBASO_LOGIN_BACKOFF_MAX_SECONDS"}
     return [Error(f"{names[key]} phải là số nguyên từ 1 trở lên (hiện là {value}).", id="hocbaso.E023")
             for key, value in settings.SIGN_IN_LIMITS.items() if value < 1]
+
+
+@register()
+def check_audit_anchoring(app_configs, **kwargs):
+    """The audit chain's key and anchor store (docs/security.md, "Audit log")."""
+    problems = []
+    if settings.PRODUCTION and not settings.AUDIT_KEY:
+        problems.append(Warning(
+            "HOCBASO_AUDIT_KEY chưa được đặt: khóa của nhật ký thay đổi đang suy ra từ SECRET_KEY, đổi SECRET_KEY "
+            "sẽ làm nhật ký cũ không kiểm tra được.",
+            hint="Đặt HOCBASO_AUDIT_KEY hoặc HOCBASO_AUDIT_KEY_FILE (giữ ngoài cơ sở dữ liệu).", id="hocbaso.W020"))
+    anchors = settings.AUDIT_ANCHOR_DIR
+    if anchors.exists() and not anchors.is_dir():
+        problems.append(Error(f"HOCBASO_AUDIT_ANCHOR_DIR trỏ tới một tệp, không phải thư mục: {anchors}",
+                              id="hocbaso.E020"))
+    return problems

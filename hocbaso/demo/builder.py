@@ -22,6 +22,8 @@ from hocbaso.assessment.services import evaluations_save
 from hocbaso.demo import people, places
 from hocbaso.demo.cases import TIEU_BIEU_SHARE, demo_cases
 from hocbaso.demo.evaluations import evaluation_entries, year_results_save
+from hocbaso.demo.guard import demo_allowed
+from hocbaso.demo.models import DemoSchool
 from hocbaso.directory.models import (EARLIEST_PLACEMENT, TWO_LEVEL_GOVERNMENT_FROM, Commune, District, Enrolment,
                                       Province, Pupil, Role, School, SchoolClass, SchoolPlacement, SchoolYear, Staff,
                                       StaffRole, TeachingAssignment, Term)
@@ -119,6 +121,7 @@ def _directory(report: Report, password_hash: str):
             {"province": old_province, "district": district, "commune_name": places.COMMUNE})
     _upsert(SchoolPlacement, report, {"school": school, "since": TWO_LEVEL_GOVERNMENT_FROM},
             {"province": province, "commune": commune})
+    DemoSchool.objects.get_or_create(school=school)  # the mark that the guard reads (demo.guard)
     year = _upsert(SchoolYear, report, {"school": school, "name": SCHOOL_YEAR}, {
         "start_date": dt.date(2024, 9, 5), "end_date": dt.date(2025, 5, 31), "lock_date": dt.date(2025, 5, 31)})
     _upsert(Term, report, {"school_year": year, "number": 1},
@@ -226,13 +229,15 @@ def _plan_pupils(rng: random.Random) -> list[PupilPlan]:
 
 
 def demo_build(*, progress=None) -> Report:
-    """Build or refresh the demo; returns what was created and the outcome distribution."""
+    """Build or refresh the demo; returns what was created and the outcome distribution. Refused
+    (``demo.guard.DemoRefused``) in production or on a database that holds a real school."""
     started = time.perf_counter()
     report = Report()
     rng = random.Random(SEED)
     say = progress or (lambda message: None)
     password_hash = make_password(PASSWORD)  # Argon2 once, shared by every demo account
     with transaction.atomic():
+        demo_allowed()
         loader = _user(LOADER, report, "!")  # unusable password: the name the audit log shows for demo data
         school, year = _directory(report, password_hash)
         principal, homeroom, teachers = _school_staff(report, password_hash, school, rng)

@@ -16,7 +16,7 @@ from hocbaso.directory.models import SchoolClass, SchoolYear
 from hocbaso.records.drafts import BatchReport
 from hocbaso.records.guards import LifecycleRefused, require_principal
 from hocbaso.records.models import DraftState, IssuedRecord, RecordDraft
-from hocbaso.records.packages import class_packages_finish, class_packages_start
+from hocbaso.records.packages import class_packages_finish, class_packages_start, classes_missing_package
 from hocbaso.signing.models import SubjectSignoff
 
 ISSUE_CHUNK = 200  # records entering the registry in one transaction (signing batches: settings.SIGN_CHUNK)
@@ -35,7 +35,8 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
                   progress=None) -> BatchReport:
     """Phát hành: every principal-signed record of the school year (or class) enters the registry with the
     SHA-256 of its final PDF; each affected class gets a new package whose manifest the school's seal signs
-    (when ``seal_signer`` is given). Resumable: an issued draft is never issued again."""
+    (when ``seal_signer`` is given). Resumable: an issued draft is never issued again, and a class whose package
+    is missing (a run killed after the registry's commit) gets it on the rerun."""
     require_principal(by, school_year.school)
     queryset = RecordDraft.objects.filter(enrolment__school_class__school_year=school_year,
                                           state=DraftState.PRINCIPAL_SIGNED)
@@ -102,5 +103,10 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
                                              .select_related("school_year__school").order_by("pk"),
                                              pool=len(last_chunk) > 1)
     if seal_signer is not None:
+        # A rerun after a kill between the registry's commit and the packages issues nothing: the classes whose
+        # package is missing get theirs now.
+        missing = list(classes_missing_package(school_year, school_class).exclude(pk__in=classes))
+        if missing:
+            started += class_packages_start(missing, pool=False)
         class_packages_finish(sorted(started, key=lambda item: item[0].pk), by=by, seal_signer=seal_signer)
     return report

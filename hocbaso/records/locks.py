@@ -5,15 +5,27 @@ from django.db import transaction
 from django.utils import timezone
 
 from hocbaso.assessment.models import DataLock
+from hocbaso.assessment.selectors import locks_for_classes
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import SchoolYear
 from hocbaso.records.guards import unlock_problems
+from hocbaso.records.outcomes import year_results_assess
 
 
 @transaction.atomic
-def data_lock(*, school_year, school_class=None, by, automatic: bool = False) -> DataLock:
+def data_lock(*, school_year, school_class=None, by, automatic: bool = False, assessed=None) -> DataLock:
     """Chốt dữ liệu for one class, or for the whole school year when ``school_class`` is None.
+    First the year results of each class it locks that is not locked yet are computed
+    (``outcomes.year_results_assess``), so that a locked class can always be signed: the web's job, the
+    command and the lock date lock alike. ``assessed(school_class)`` is called after each class.
     Locking twice returns the existing lock."""
+    classes = [school_class] if school_class is not None else list(school_year.classes.order_by("grade", "name"))
+    locked = locks_for_classes([c.pk for c in classes])
+    for klass in classes:
+        if klass.pk not in locked:
+            year_results_assess(enrolments=list(klass.enrolments.values_list("pk", flat=True)), by=by)
+            if assessed is not None:
+                assessed(klass)
     lock, created = DataLock.objects.get_or_create(
         school_year=school_year, school_class=school_class,
         defaults={"locked_at": timezone.now(), "locked_by": by, "automatic": automatic})

@@ -1,7 +1,8 @@
 """The registry of issued records (sổ đăng ký học bạ số) and the correction requests.
 
 An issued record never changes: ``IssuedRecord`` refuses save/delete in code, and database
-triggers (migration 0002) refuse UPDATE and DELETE through raw SQL too. A correction after
+triggers (migrations 0002 and 0006) refuse UPDATE, DELETE, SQLite's INSERT OR REPLACE and PostgreSQL's
+TRUNCATE through raw SQL too, for the registry and its withdrawals. A correction after
 issuance creates a new version whose ``supersedes`` points at the old one; the old one stays
 verifiable and is reported as superseded.
 """
@@ -9,6 +10,7 @@ verifiable and is reported as superseded.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class ImmutableRecordError(Exception):
@@ -111,7 +113,7 @@ class RecordWithdrawal(models.Model):
     issued_record = models.OneToOneField(IssuedRecord, on_delete=models.PROTECT, related_name="withdrawal")
     reason = models.TextField("lý do thu hồi")
     withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    withdrawn_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "thu hồi học bạ"

@@ -6,6 +6,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
 
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.files import file_read, file_write
@@ -15,6 +16,27 @@ from hocbaso.records.models import ClassPackage, IssuedRecord
 from hocbaso.records.selectors import current_issued
 from hocbaso.signing.packages import manifest_sheet_task, package_open, package_zip, seal_sheet
 from hocbaso.signing.pades import batch_pool, prepare_workers
+
+
+def classes_missing_package(school_year, school_class=None):
+    """The classes of ``school_year`` (or just ``school_class``) that have issued records and no package made since
+    their last issuance: a batch killed between the registry's commit and the package, or issued without the
+    seal. Ordered by primary key."""
+    classes = SchoolClass.objects.filter(school_year=school_year).select_related("school_year__school")
+    if school_class is not None:
+        classes = classes.filter(pk=school_class.pk)
+    last_issued = (IssuedRecord.objects.filter(enrolment__school_class=OuterRef("pk"))
+                   .order_by("-issued_at").values("issued_at")[:1])
+    packaged = ClassPackage.objects.filter(school_class=OuterRef("pk"), created_at__gte=OuterRef("last_issued"))
+    return (classes.annotate(last_issued=Subquery(last_issued)).filter(last_issued__isnull=False)
+            .exclude(Exists(packaged)).order_by("pk"))
+
+
+def class_packages_missing_build(*, school_year, by, seal_signer, school_class=None) -> list[ClassPackage]:
+    """Build the package of every class that misses one (``classes_missing_package``); the command
+    ``hocbaso packages`` and a rerun of issuance call it."""
+    return class_packages_build(school_classes=classes_missing_package(school_year, school_class), by=by,
+                                seal_signer=seal_signer)
 
 
 def class_package_build(*, school_class: SchoolClass, by, seal_signer) -> ClassPackage:

@@ -22,7 +22,6 @@ from hocbaso.records.issuance import records_issue
 from hocbaso.records.locks import data_lock, data_lock_due
 from hocbaso.records.models import DraftState, RecordDraft
 from hocbaso.records.orphans import orphan_files_sweep
-from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.progress import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_DUE, KIND_LOCK_YEAR,
                                       KIND_ORPHANS_SWEEP, KIND_SCHOOL_SIGN, drafts_count)
 from hocbaso.records.signatures import class_sign, school_sign
@@ -64,16 +63,16 @@ def _seal_queue(args: dict, by) -> str | None:
 
 
 def _lock(job, progress, classes: list[SchoolClass], school_year: SchoolYear, whole_year: bool) -> dict:
-    """Compute the year results of each class not yet locked (so signing finds them), then lock."""
+    """Lock (``data_lock`` computes the year results of each class not yet locked, so signing finds them)."""
     by = job_creator(job)
     require_principal(by, school_year.school)
     locked = locks_for_classes([c.pk for c in classes])
-    todo = [c for c in classes if c.pk not in locked]
-    progress.total(len(todo) + 1)
-    for klass in todo:
-        year_results_assess(enrolments=list(klass.enrolments.values_list("pk", flat=True)), by=by)
+    progress.total(len([c for c in classes if c.pk not in locked]) + 1)
+
+    def assessed(klass):
         progress.step(1, _("Đã tính kết quả cuối năm lớp %(name)s.") % {"name": klass.name})
-    data_lock(school_year=school_year, school_class=None if whole_year else classes[0], by=by)
+
+    data_lock(school_year=school_year, school_class=None if whole_year else classes[0], by=by, assessed=assessed)
     progress.step(1, _("Đã chốt dữ liệu."))
     if whole_year:
         return {"summary": _("Đã chốt dữ liệu toàn trường (%(n)s lớp).") % {"n": len(classes)}}

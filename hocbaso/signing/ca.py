@@ -34,7 +34,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
 from hocbaso.signing.errors import SigningSetupError, WrongPinError
@@ -222,6 +222,14 @@ class CertificateAuthority:
             except (ValueError, TypeError) as error:
                 raise SigningSetupError("Mật khẩu của tổ chức cấp chứng thư số không đúng.") from error
         return self._issuing_key
+
+    def sign_data(self, data: bytes) -> bytes:
+        """A detached signature of ``data`` by the issuing CA's key (SHA-256): the installation's seal on what it
+        vouches for outside a PDF (``signing.seals``)."""
+        key = self._key()
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            return key.sign(data, ec.ECDSA(hashes.SHA256()))
+        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
 
     # ---- issuing --------------------------------------------------------------------------------------------
     def issue_person(self, identity_id: str, *, full_name: str, title: str, organisation: str, pin: str,

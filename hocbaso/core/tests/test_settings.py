@@ -94,6 +94,6 @@ def test_a_negative_number_of_signing_workers_is_refused():
 def test_a_job_staleness_below_four_seconds_or_a_broker_of_another_kind_is_refused():
     with override_settings(JOB_STALE_SECONDS=2, BROKER_URL="http://127.0.0.1:6379"):
         ids = {m.id for m in run_checks()}
-    assert {"hocbaso.E020", "hocbaso.E021"} <= ids
+    assert {"hocbaso.E008", "hocbaso.E009"} <= ids
     with override_settings(BROKER_URL="redis://127.0.0.1:6379/0"):
-        assert not {"hocbaso.E020", "hocbaso.E021"} & {m.id for m in run_checks()}
+        assert not {"hocbaso.E008", "hocbaso.E009"} & {m.id for m in run_checks()}

@@ -8,6 +8,7 @@ import json
 
 FORMAT = "hocbaso.archive/1"
 MANIFEST = "manifest.json"
+SEAL = "manifest.seal.json"  # the installation's seal on manifest.json's bytes (signing.seals)
 DIRECTORY = "directory.json"
 REGISTRY = "registry.json"
 AUDIT = "audit.json"

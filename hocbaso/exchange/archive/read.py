@@ -13,8 +13,12 @@ from django.core.files.storage import default_storage
 
 from hocbaso.audit.services import entry_hash
 from hocbaso.directory.models import SchoolYear
-from hocbaso.exchange.archive.format import AUDIT, CA_ROOT, DIRECTORY, FORMAT, MANIFEST, REGISTRY, WORK, ArchiveRefused
+from hocbaso.exchange.archive.format import (AUDIT, CA_ROOT, DIRECTORY, FORMAT, MANIFEST, REGISTRY, SEAL, WORK,
+                                             ArchiveRefused)
 from hocbaso.records.models import IssuedRecord, RecordDraft
+from hocbaso.signing.packages import signed_pdf_problems
+from hocbaso.signing.seals import installation_trust, seal_problems
+from hocbaso.signing.validate import configured_trust_roots
 
 
 @dataclass
@@ -31,21 +35,26 @@ class ArchiveContents:
         return self.archive.read(path)
 
 
-def archive_open(source) -> ArchiveContents:
-    """Open an archive (path or file object) and check it whole: every file the manifest lists is present with
-    its SHA-256, nothing unlisted, the registry's PDFs hash to the registry's SHA-256 and the stored records
-    are the registry's. ``ArchiveRefused`` lists every problem."""
+def archive_open(source, *, trusted=None) -> ArchiveContents:
+    """Open an archive (path or file object) and check it whole: the manifest sealed by this installation or by
+    one of the ``trusted`` certificates the operator names (``signing.seals``), every file the manifest lists
+    present with its SHA-256, nothing unlisted, the registry's PDFs hashing to the registry's SHA-256 with every
+    signature valid and chaining to the archive's CA root (or a configured root), and the stored records the
+    registry's. ``ArchiveRefused`` lists every problem."""
     try:
         archive = zipfile.ZipFile(source)
         names = set(archive.namelist())
-        manifest = json.loads(archive.read(MANIFEST))
+        manifest_bytes = archive.read(MANIFEST)
+        manifest = json.loads(manifest_bytes)
     except KeyError:
         raise ArchiveRefused(["Tệp lưu trữ không có manifest.json."]) from None
     except Exception as error:
         raise ArchiveRefused([f"Không đọc được tệp lưu trữ (ZIP hoặc manifest.json hỏng): {error}."]) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), list):
         raise ArchiveRefused([f"Tệp không phải bản lưu trữ {FORMAT}."])
-    problems = []
+    problems = _seal_problems(archive, names, manifest_bytes, trusted)
+    if problems:
+        raise ArchiveRefused(problems)
     listed = set()
     for entry in manifest["files"]:
         path = entry.get("path")
@@ -60,7 +69,7 @@ def archive_open(source) -> ArchiveContents:
             continue
         if digest != entry.get("sha256"):
             problems.append(f"Tệp {path} không khớp mã băm SHA-256 trong manifest.json.")
-    extra = sorted(names - listed - {MANIFEST})
+    extra = sorted(names - listed - {MANIFEST, SEAL})
     if extra:
         problems.append(f"Có tệp không được liệt kê trong manifest.json: {', '.join(extra)}.")
     if problems:
@@ -81,6 +90,10 @@ def archive_open(source) -> ArchiveContents:
                             "bản lưu trữ.")
     if problems:
         raise ArchiveRefused(problems)
+    ca_root = archive.read(CA_ROOT) if CA_ROOT in names else None
+    problems += _signature_problems(archive, registry["issued"], ca_root)
+    if problems:
+        raise ArchiveRefused(problems)
     work = json.loads(archive.read(WORK)) if WORK in names else {}
     for item in work.get("files") or []:
         if item.get("path") not in names:
@@ -89,8 +102,33 @@ def archive_open(source) -> ArchiveContents:
             problems.append(f"Tệp {item['path']} không khớp mã băm ghi trong work.json.")
     if problems:
         raise ArchiveRefused(problems)
-    return ArchiveContents(manifest, directory, registry, audit,
-                           archive.read(CA_ROOT) if CA_ROOT in names else None, archive, work)
+    return ArchiveContents(manifest, directory, registry, audit, ca_root, archive, work)
+
+
+def _seal_problems(archive, names: set, manifest_bytes: bytes, trusted) -> list[str]:
+    """Why the manifest is not vouched for: no seal, or a seal that is not this installation's (nor one of the
+    ``trusted`` certificates') or does not match the manifest. A self-consistent archive is not enough."""
+    if SEAL not in names:
+        return [f"Bản lưu trữ không có niêm phong ({SEAL}): chỉ khôi phục bản lưu trữ do hệ thống này lập, hoặc "
+                "được niêm phong bằng chứng thư mà người vận hành chỉ định (--trust)."]
+    try:
+        seal = json.loads(archive.read(SEAL))
+    except Exception:
+        seal = None
+    return [f"Niêm phong của bản lưu trữ: {p}." for p in
+            seal_problems(manifest_bytes, seal, trusted=installation_trust() + list(trusted or []))]
+
+
+def _signature_problems(archive, rows: list[dict], ca_root: bytes | None) -> list[str]:
+    """Every registry PDF's signatures: valid, the file unchanged after signing, each signer chaining to the
+    archive's CA root (covered by the seal) or to a root this installation trusts."""
+    roots = [*configured_trust_roots(), *([ca_root] if ca_root else [])]
+    problems = []
+    for row in rows:
+        found, _report = signed_pdf_problems(archive.read(f"pdfs/{row['record_id']}.pdf"),
+                                             label=f"Học bạ {row['record_id']}", trust_roots=roots)
+        problems += found
+    return problems
 
 
 def audit_check(entries: list[dict]) -> list[int]:

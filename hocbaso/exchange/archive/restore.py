@@ -41,14 +41,21 @@ class RestoreReport:
     archive_file: str
     work: dict = field(default_factory=dict)  # what came back besides the registry: kind -> rows
     accounts: list = field(default_factory=list)  # usernames restored here without a usable password
+    refused: list = field(default_factory=list)  # what the archive asked for and the restore did not do
+    audit_foreign_key: bool = False  # the archived entries were keyed with another installation's audit key
 
 
-def _restore_directory(d: dict) -> tuple[SchoolYear, dict, dict, dict, dict]:
+def _restore_directory(d: dict, refused: list) -> tuple[SchoolYear, dict, dict, dict, dict]:
+    """The directory rows. An account that exists here already is never changed: no role is added to its staff
+    row, and it is not linked to the archive's staff when its staff row is another school's; each such refusal
+    is added to ``refused``, in Vietnamese."""
     user_model = get_user_model()
-    users = {}
+    users, existing = {}, set()
     for u in d["users"]:
         user = user_model.objects.filter(username=u["username"]).first()
-        if user is None:
+        if user is not None:
+            existing.add(u["username"])
+        else:
             user = user_model(username=u["username"], first_name=u["first_name"], last_name=u["last_name"],
                               email=u["email"], is_active=u["is_active"])
             user.set_unusable_password()
@@ -93,11 +100,23 @@ def _restore_directory(d: dict) -> tuple[SchoolYear, dict, dict, dict, dict]:
         user = users.get(s["user"]) if s["user"] else None
         found = Staff.objects.filter(user=user).first() if user is not None else \
             Staff.objects.filter(user__isnull=True, school=school, full_name=s["full_name"]).first()
+        if user is not None and s["user"] in existing and (found is None or found.school_id != school.pk):
+            where = f"ở {found.school or 'cấp quản lý'}" if found is not None else "trong hệ thống"
+            refused.append(f"Tài khoản {s['user']} đã có {where}: không gắn vào {s['full_name']} của trường "
+                           f"{school.code}, không cấp vai trò {', '.join(s['roles']) or '(không có)'}.")
+            # A staff row without an account: the restored year keeps its people, no one gains access.
+            found, user = None, None
         if found is None:
             found = Staff.objects.create(user=user, school=school, birth_date=date_read(s["birth_date"]),
                                          **{f: s[f] for f in STAFF_FIELDS if f != "birth_date"})
-        for role in s["roles"]:
-            StaffRole.objects.get_or_create(staff=found, role=role)
+            for role in s["roles"]:
+                StaffRole.objects.get_or_create(staff=found, role=role)
+        else:
+            extra = sorted(set(s["roles"]) - set(found.roles))
+            if extra:
+                refused.append(f"Không thêm vai trò {', '.join(extra)} cho tài khoản có sẵn "
+                               f"{s['user'] or found.full_name}: khôi phục không bao giờ đổi vai trò của tài khoản "
+                               "đã có.")
         staff[s["ref"]] = found
     classes = {}
     for c in d["classes"]:
@@ -210,15 +229,17 @@ def _restore_pupil_year(work: dict, *, enrolments: dict, user) -> None:
             model.objects.filter(pk=row.pk).update(created_at=datetime_read(r["created_at"]))
 
 
-def archive_restore(source, *, by=None) -> RestoreReport:
+def archive_restore(source, *, by=None, trusted=None) -> RestoreReport:
     """Restore an archive (path or file object) into this installation, all or nothing: the directory rows
     (school, year, terms, staff, classes, assignments, pupils, enrolments; offices and schools reused by code,
     pupils by identity number, accounts by username with no usable password), the corrections, and the
     registry rows exactly as archived (record id, lookup code, version, supersedes chain, SHA-256, issuance
     time, signers, withdrawals) with their PDFs under the same storage names. The archive itself and the old
     deployment's CA root certificate are kept under ``archives/``. Refused (``ArchiveRefused``) when the
-    archive is damaged or the school year or any of its records already exists here."""
-    contents = archive_open(source)
+    archive is damaged, not sealed by this installation nor by one of the ``trusted`` certificates, holds a PDF
+    whose signatures do not hold, or the school year or any of its records already exists here. Existing
+    accounts are never changed (``RestoreReport.refused`` says what was not done)."""
+    contents = archive_open(source, trusted=trusted)
     try:
         return _restore(contents, source, by)
     finally:
@@ -233,7 +254,8 @@ def _restore(contents: ArchiveContents, source, by) -> RestoreReport:
     written = []
     try:
         with transaction.atomic():
-            year, users, pupils, enrolments, staff, classes = _restore_directory(contents.directory)
+            refused: list[str] = []
+            year, users, pupils, enrolments, staff, classes = _restore_directory(contents.directory, refused)
 
             def user(name):
                 return users.get(name) if name else None
@@ -264,11 +286,10 @@ def _restore(contents: ArchiveContents, source, by) -> RestoreReport:
                     issued_by=users[r["issued_by"]], sha256=r["sha256"], pdf=r["pdf"], record=r["record"],
                     signers=r["signers"])
                 if r["withdrawal"]:
-                    w = RecordWithdrawal.objects.create(issued_record=issued[r["record_id"]],
-                                                        reason=r["withdrawal"]["reason"],
-                                                        withdrawn_by=users[r["withdrawal"]["withdrawn_by"]])
-                    RecordWithdrawal.objects.filter(pk=w.pk).update(
-                        withdrawn_at=datetime_read(r["withdrawal"]["withdrawn_at"]))
+                    RecordWithdrawal.objects.create(issued_record=issued[r["record_id"]],
+                                                    reason=r["withdrawal"]["reason"],
+                                                    withdrawn_by=users[r["withdrawal"]["withdrawn_by"]],
+                                                    withdrawn_at=datetime_read(r["withdrawal"]["withdrawn_at"]))
             _restore_work(contents, year, users=users, enrolments=enrolments, staff=staff, classes=classes,
                           corrections=corrections, issued=issued, written=written)
             school_code, year_name = contents.directory["school"], year.name
@@ -288,16 +309,24 @@ def _restore(contents: ArchiveContents, source, by) -> RestoreReport:
                 ca_root = default_storage.save(f"{folder}/ca-root.pem", ContentFile(contents.ca_root))
                 written.append(ca_root)
             broken = audit_check(contents.audit)
+            # Not one entry recomputes: they were keyed with another installation's HOCBASO_AUDIT_KEY. The seal
+            # on the archive vouches for them; there is nothing to recompute here.
+            foreign_key = bool(contents.audit) and len(broken) == len(contents.audit)
+            if foreign_key:
+                broken = []
             log_actions([Action("archive.restore", "schoolyear", str(year.pk), None,
-                                {"records": len(rows), "sha256": digest,
+                                {"records": len(rows), "sha256": digest, "refused": refused,
                                  "archived_at": contents.manifest.get("created_at"), "audit_entries": len(contents.audit),
-                                 "audit_broken": broken}, school_code=school_code)], actor=by)
+                                 "audit_broken": broken, "audit_foreign_key": foreign_key},
+                                school_code=school_code)], actor=by)
     except Exception:
         for name in written:
             default_storage.delete(name)
         raise
     return RestoreReport(school=school_code, school_year=year_name, records=len(rows), pupils=len(pupils),
                          enrolments=len(enrolments), audit_entries=len(contents.audit), audit_broken=broken,
+                         audit_foreign_key=foreign_key,
                          ca_root=ca_root, archive_file=kept,
                          work={k: len(contents.work.get(k) or []) for k in WORK_COUNTS},
-                         accounts=sorted(name for name, u in users.items() if not u.has_usable_password()))
+                         accounts=sorted(name for name, u in users.items() if not u.has_usable_password()),
+                         refused=refused)

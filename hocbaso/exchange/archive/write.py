@@ -1,6 +1,6 @@
 """Writing the year-end archive (lưu trữ cuối năm): one self-describing ZIP per school year (the issued PDFs, their
 records, the registry, the school's audit entries, the directory rows needed to restore, the deployment CA's root
-certificate, and a manifest with the SHA-256 of every file). The archive also carries the year's work behind the
+certificate, and a manifest with the SHA-256 of every file, sealed by the installation in ``manifest.seal.json``). The archive also carries the year's work behind the
 registry: evaluations of every period, year results, data locks, every record draft, the subject teachers'
 sign-offs (with their signed PDFs and the signer's certificate) and the classes' sealed packages. Format:
 docs/exchange.md, "Year-end archive"."""
@@ -24,12 +24,13 @@ from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import Enrolment, School, SchoolPlacement, SchoolYear, Staff, TeachingAssignment
 from hocbaso.exchange.archive.format import (AUDIT, CA_ROOT, DIRECTORY, DRAFT_FIELDS, ENROLMENT_FIELDS,
                                              AWARD_FIELDS, EVALUATION_FIELDS, EXEMPTION_FIELDS, FORMAT, MANIFEST,
-                                             PUPIL_FIELDS, REGISTRY, STAFF_FIELDS, SUPPLEMENTARY_FIELDS, VIETNAM, WORK,
-                                             WORK_COUNTS, YEAR_RESULT_FIELDS, ArchiveRefused, to_iso,
-                                             to_json, username_of)
+                                             PUPIL_FIELDS, REGISTRY, SEAL, STAFF_FIELDS, SUPPLEMENTARY_FIELDS, VIETNAM,
+                                             WORK, WORK_COUNTS, YEAR_RESULT_FIELDS, ArchiveRefused, to_iso, to_json,
+                                             username_of)
 from hocbaso.exchange.archive.registry import registry_rows
 from hocbaso.records.models import ClassPackage, CorrectionRequest, RecordDraft
 from hocbaso.signing.pki_store import pki_folder
+from hocbaso.signing.seals import installation_seal
 from hocbaso.signing.models import SubjectSignoff
 
 
@@ -248,7 +249,9 @@ def _write_archive(target: Path, school_year: SchoolYear, issued: list, director
                                "corrections": len(corrections), "audit_entries": len(audit),
                                **{k: len(work[k]) for k in WORK_COUNTS}},
                     "files": sorted(files, key=lambda f: f["path"])}
-        archive.writestr(MANIFEST, to_json(manifest))
+        manifest_bytes = to_json(manifest)
+        archive.writestr(MANIFEST, manifest_bytes)
+        archive.writestr(SEAL, to_json(installation_seal(manifest_bytes)))
     return manifest
 
 

@@ -368,3 +368,54 @@ def test_a_record_refused_mid_batch_leaves_no_draft_and_no_file(school):
     YearResult.objects.filter(enrolment=last).update(outcome=outcome)
     drafts = record_drafts_prepare(enrolments=school.enrolments, by=school.member.user)
     assert len(drafts) == 3 and all(default_storage.exists(d.pdf) for d in drafts)
+
+
+class Killed(BaseException):
+    """A kill between the registry's commit and the class packages (SIGKILL, in the process)."""
+
+
+def test_a_rerun_of_issuance_builds_the_package_a_killed_run_left_out(school, monkeypatch):
+    """Finding 9 of the hardening review: killed after the registry's commit, a rerun issued nothing and never
+    built the class's package (the submission to the office listed the class as missing)."""
+    w = school
+    class_signed(w)
+    school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
+    seal = signer_open(identity_for(school=w.school), SEAL_PIN)
+
+    def killed(*args, **kwargs):
+        raise Killed()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(issuance, "class_packages_finish", killed)
+        with pytest.raises(Killed):
+            records_issue(school_year=w.year, by=w.owner.user, seal_signer=seal)
+    assert IssuedRecord.objects.filter(enrolment__school_class=w.class4a).count() == 3
+    assert not ClassPackage.objects.filter(school_class=w.class4a).exists()
+    report = records_issue(school_year=w.year, by=w.owner.user, seal_signer=seal)
+    assert report.done == 0  # nothing issued twice
+    [package] = ClassPackage.objects.filter(school_class=w.class4a)
+    assert package.records == 3
+    assert class_package_check(_read(package.file))["ok"]
+
+
+def test_the_packages_command_rebuilds_a_missing_package(school, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    w = school
+    class_signed(w)
+    school_sign(school_year=w.year, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
+    records_issue(school_year=w.year, by=w.owner.user)  # no seal: the registry without the packages
+    where = {"school": w.school.code, "year": w.year.name, "user": "hieutruong"}
+    with pytest.raises(CommandError, match="1 lớp thiếu"):
+        call_command("packages", check=True, stdout=StringIO(), **where)
+    monkeypatch.setenv("PIN_DAU", SEAL_PIN)
+    out = StringIO()
+    call_command("packages", seal_pin_env="PIN_DAU", stdout=out, **where)
+    assert "Đã lập 1 gói học bạ: 4A" in out.getvalue()
+    assert ClassPackage.objects.get(school_class=w.class4a).records == 3
+    out = StringIO()
+    call_command("packages", check=True, stdout=out, **where)
+    assert "đều có gói" in out.getvalue()

@@ -59,3 +59,19 @@ def test_the_whole_lifecycle_from_the_command_line(school, monkeypatch, tmp_path
         assert report["status"] == status and report["registry_match"] is True
         assert [s["signer_name"] for s in report["signatures"]][:2] == ["Lê Thị Hoa", "Đoàn Trung Quế"]
     assert report["lookup_code"] == v2.lookup_code
+
+
+def test_the_lock_command_computes_the_year_results_as_the_web_lock_does(school, monkeypatch):
+    """Finding 14 of the hardening review: ``hocbaso lock`` locked a class without its year results, which then
+    could not be signed ("chưa có kết quả đánh giá cuối năm")."""
+    from hocbaso.assessment.models import YearResult
+
+    monkeypatch.setenv("PIN_GVTA", ENGLISH_PIN)
+    monkeypatch.setenv("PIN_GVCN", TEACHER_PIN)
+    YearResult.objects.filter(enrolment__school_class=school.class4a).delete()  # entered, never computed
+    where = {"school": "67000199", "year": "2024-2025"}
+    run("lock", **where, class_name="4A", by="hieutruong")
+    results = YearResult.objects.filter(enrolment__school_class=school.class4a)
+    assert results.count() == 3 and all(r.outcome for r in results)
+    run("sign", **where, class_name="4A", subject="ngoai_ngu_1", user="gvta", pin_env="PIN_GVTA")
+    assert "đã ký 3 học bạ" in run("sign", **where, class_name="4A", user="gvcn4a", pin_env="PIN_GVCN")

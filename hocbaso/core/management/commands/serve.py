@@ -2,8 +2,9 @@ import threading
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from hocbaso.demo.guard import demo_refusal
 from hocbaso.jobs.services import worker_loop
 
 
@@ -17,6 +18,9 @@ class Command(BaseCommand):
     def handle(self, *args, addrport, no_demo, **options):
         call_command("migrate", interactive=False, verbosity=0)
         if not no_demo:
+            refusal = demo_refusal()
+            if refusal:
+                raise CommandError(f"{refusal} Chạy với --no-demo để không nạp trường mẫu.")
             call_command("demo", "--if-missing")
         # Zero-setup: long jobs run in a worker thread of this process; production runs `hocbaso worker`
         # (with a broker, HOCBASO_BROKER_URL, only there).

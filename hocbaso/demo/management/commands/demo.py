@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from hocbaso.demo.builder import PASSWORD, SCHOOL_CODE, SCHOOL_YEAR, demo_build, demo_exists
+from hocbaso.demo.guard import demo_refusal
 from hocbaso.demo.lifecycle import DEMO_PIN, OPEN_CLASSES, DemoIncomplete, demo_issue
 from hocbaso.records.models import IssuedRecord
 from hocbaso.tt27 import catalogue
@@ -18,6 +19,9 @@ class Command(BaseCommand):
                             help="Không ký số và phát hành học bạ mẫu (nhanh hơn; chỉ có dữ liệu đánh giá).")
 
     def handle(self, *args, if_missing, no_issue=False, **options):
+        refusal = demo_refusal()
+        if refusal:
+            raise CommandError(refusal)
         if if_missing and demo_exists():
             self.stdout.write(f"Trường mẫu {SCHOOL_CODE} đã có dữ liệu năm học {SCHOOL_YEAR}.")
         else:

@@ -60,7 +60,7 @@ def test_the_archive_describes_itself(archived):
     assert manifest["format"] == "hocbaso.archive/1" and manifest["school"]["code"] == w.school.code
     assert manifest["counts"]["issued"] == 4 and manifest["counts"]["current"] == 3
     listed = {f["path"] for f in manifest["files"]}
-    assert listed == set(files) - {"manifest.json"}
+    assert listed == set(files) - {"manifest.json", "manifest.seal.json"}
     assert {"directory.json", "registry.json", "audit.json", "pki/ca-root.pem"} <= listed
     assert len([p for p in listed if p.startswith("pdfs/")]) == 4 == len([p for p in listed if p.startswith("records/")])
     registry = json.loads(files["registry.json"])
@@ -115,16 +115,19 @@ def test_archive_restores_into_a_fresh_installation_where_every_record_verifies(
     pdf = next(p for p in files if p.startswith("pdfs/"))
     damaged = tmp_path / "hong.zip"
     damaged.write_bytes(rezip({**files, pdf: flip_in_signed_pdf(files[pdf])}))
-    refused = run("restore", str(damaged))
+    ca_root = tmp_path / "ca-root.pem"
+    ca_root.write_bytes(files["pki/ca-root.pem"])
+    refused = run("restore", str(damaged), "--trust", str(ca_root))
     assert refused.returncode != 0 and "không khớp mã băm" in refused.stderr, refused.stderr
 
-    restored = run("restore", str(w.archive))  # nothing was written by the refusal: the year is still new here
+    unsealed = run("restore", str(w.archive))  # another installation's seal, and the operator named no key
+    assert unsealed.returncode != 0 and "không phải của hệ thống này" in unsealed.stderr, unsealed.stderr
+    # The operator names the old installation's CA root; nothing was written by the refusals.
+    restored = run("restore", str(w.archive), "--trust", str(ca_root))
     assert restored.returncode == 0, restored.stderr
     assert "4 học bạ" in restored.stdout
     # Accounts come back without a password; the report names them and says how to set one.
     assert "hocbaso changepassword" in restored.stdout and "hieutruong" in restored.stdout
-    ca_root = tmp_path / "ca-root.pem"
-    ca_root.write_bytes(files["pki/ca-root.pem"])
     for path in sorted(p for p in files if p.startswith("pdfs/")):
         record_id = path[len("pdfs/"):-len(".pdf")]
         target = tmp_path / f"{record_id}.pdf"
