@@ -18,7 +18,7 @@ from hocbaso.directory.models import Enrolment, Role
 from hocbaso.records.guards import LifecycleRefused, require_principal, staff_of
 from hocbaso.records.models import IssuedRecord, RecordDraft
 from hocbaso.records.outcomes import year_results_assess
-from hocbaso.records.selectors import enrolments_for_records, record_build
+from hocbaso.records.selectors import enrolments_for_records, record_build, supplementary_lists
 from hocbaso.tt27 import assess, catalogue, record_format
 
 _LISTS = ("subjects", "qualities", "competences")
@@ -191,9 +191,8 @@ def pupil_year_cases(enrolment_ids) -> dict[int, dict]:
             "kind": row.kind, "title": row.title, "level": row.level, "date": row.awarded_on.isoformat(),
             "reason": row.reason}]
     for row in SupplementaryEvaluation.objects.filter(enrolment_id__in=ids):
-        entries = row.entries or {}
         out[row.enrolment_id]["supplementary"] = {
-            "date": row.evaluated_on.isoformat(), **{key: list(entries.get(key) or []) for key in _LISTS},
+            "date": row.evaluated_on.isoformat(), **supplementary_lists(row.entries),
             "confirmed": row.confirmed_at is not None, "decision": row.decision,
             "decision_date": row.decided_on.isoformat() if row.decided_on else None}
     return out

@@ -231,10 +231,18 @@ def _supplementary(supplementary) -> dict | None:
     """The supplementary evaluation as the record holds it; its result is the engine's (``completed`` null)."""
     if supplementary is None:
         return None
-    entries = supplementary.entries or {}
-    return {"date": supplementary.evaluated_on.isoformat(), "subjects": list(entries.get("subjects", [])),
-            "qualities": list(entries.get("qualities", [])), "competences": list(entries.get("competences", [])),
+    return {"date": supplementary.evaluated_on.isoformat(), **supplementary_lists(supplementary.entries),
             "completed": None}
+
+
+def supplementary_lists(entries: dict | None) -> dict:
+    """The supplementary evaluation's three lists, each entry's keys in the record format's order (a JSON column
+    need not keep them: PostgreSQL's jsonb does not)."""
+    entries = entries or {}
+    subject_keys, trait_keys = ("code", "rating", "score", "comment"), ("code", "rating", "comment")
+    return {key: [{k: item.get(k) for k in (subject_keys if key == "subjects" else trait_keys)}
+                  for item in entries.get(key) or [] if isinstance(item, dict)]
+            for key in ("subjects", "qualities", "competences")}
 
 
 def issued_status(issued) -> dict:

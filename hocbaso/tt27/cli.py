@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``assess FILE.json``; returns the exit status (0 valid, 1 invalid, 2 unreadable or bad usage)."""
     parser = argparse.ArgumentParser(
         prog="hocbaso assess",
-        description="Kiểm tra một học bạ (tệp JSON hocbaso.record/2 hoặc /1) theo Thông tư 27/2020/TT-BGDĐT và tính "
+        description="Kiểm tra một học bạ (tệp JSON hocbaso.record/N) theo Thông tư 27/2020/TT-BGDĐT và tính "
                     "kết quả giáo dục, khen thưởng, hoàn thành chương trình. Mã thoát: 0 hợp lệ, 1 không hợp lệ, "
                     "2 không đọc được.")
     parser.add_argument("file", help="tệp JSON, hoặc - để đọc từ đầu vào chuẩn")

@@ -160,7 +160,7 @@ def evaluations_workbook(school_class: SchoolClass, period: str) -> Workbook:
             for col, key in ycols:
                 if key in layouts.CASE_KEYS:
                     values.append(None if cases[e.pk][key] is None
-                                  else json.dumps(cases[e.pk][key], ensure_ascii=False, sort_keys=True))
+                                  else json.dumps(cases[e.pk][key], ensure_ascii=False))
                 else:
                     values.append(computed_value(result, key) if col.computed else year_value(result, key))
             rows.append(values)

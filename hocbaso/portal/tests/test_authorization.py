@@ -136,6 +136,8 @@ CASES = [
     Case("portal:record_pdf", lambda w: [w.class4b.pk, w.enrolment4b.pk],
          expect=class_page(member=404, colleague=200, english=403)),
     Case("portal:record_pdf", lambda w: [w.class4a.pk, w.enrolment4b.pk], expect=class_page(ok=404)),
+    Case("portal:pupil_year", A4, expect=class_page()),
+    Case("portal:pupil_year", B4, expect=class_page(member=404, colleague=200, english=403)),
     Case("portal:corrections", A4, expect=class_page()),
     Case("portal:corrections", B4, expect=class_page(member=404, colleague=200, english=200)),
     Case("portal:corrections", A4, method="post", writes=True, form=lambda w: {

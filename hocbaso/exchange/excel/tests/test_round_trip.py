@@ -201,6 +201,8 @@ def test_the_pupil_years_cases_survive_export_and_import(world, fill_year, tmp_p
     assert before[key]["principal_decision"] == {"decision": "repeat", "date": "2025-08-20"}
     after = export_import_round_trip(tmp_path, world.year, world.owner.user.username)
     assert after[key] == before[key]
+    # Key for key in the same order too: ``hocbaso export-record`` prints the same text.
+    assert json.dumps(after[key], ensure_ascii=False) == json.dumps(before[key], ensure_ascii=False)
     assert after[key]["awards"][0]["reason"] == "Dũng cảm giúp bạn." and after[key]["supplementary_evaluation"]
     again = SupplementaryEvaluation.objects.get(enrolment__pupil__full_name="Nguyễn Thị Ánh Tuyết")
     assert again.confirmed_at is not None and again.decision == "repeat"
