@@ -6,6 +6,7 @@ in; every signature and hash is checked on the preview and again on confirming).
 import datetime as dt
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -174,7 +175,7 @@ def transfer_receive(request, year_id: int):
 def _package_from(request):
     """The package bytes from the upload, else from a link of this deployment."""
     if request.FILES.get("file"):
-        return upload_read(request)
+        return upload_read(request, limit=settings.PACKAGE_MAX_UPLOAD)
     link = (request.POST.get("link") or "").strip()
     if not link:
         return None, "", _("Hãy chọn tệp gói chuyển trường (.zip) hoặc dán liên kết chuyển trường.")
