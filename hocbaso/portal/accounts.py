@@ -30,6 +30,7 @@ from hocbaso.portal.forms import CodeForm, LoginForm
 from hocbaso.portal.middleware import MUST_CHANGE
 from hocbaso.portal.models import TemporaryPassword, TwoFactorDevice
 from hocbaso.portal.services import password_reset
+from hocbaso.web.pages import id_param
 from hocbaso.web.permissions import can_manage_accounts, can_use_two_factor
 
 PENDING = "hocbaso_2fa_pending"
@@ -206,7 +207,7 @@ def staff_passwords(request):
     mine = staff_for_user(request.user)
     context = {"allowed": True, "school": mine.school, "me": mine, "reset": None}
     if request.method == "POST":
-        colleague = get_object_or_404(Staff, pk=request.POST.get("staff"), school_id=mine.school_id)
+        colleague = get_object_or_404(Staff, pk=id_param(request.POST.get("staff")) or 0, school_id=mine.school_id)
         try:
             context["reset"] = {"staff": colleague, "password": password_reset(staff=colleague, by=request.user)}
         except PermissionDenied as refused:

@@ -166,7 +166,9 @@ def api_status(request, code: str):
 def api_full(request, code: str):
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep to read
+        return JsonResponse({"error": "invalid_json", "message": _("Nội dung yêu cầu không phải JSON.")}, status=400)
+    if not isinstance(body, dict):
         return JsonResponse({"error": "invalid_json", "message": _("Nội dung yêu cầu không phải JSON.")}, status=400)
     factor = str(body.get("birth_date") or body.get("identity_number") or "")
     try:
