@@ -134,10 +134,12 @@ def xlsx_far_cell() -> bytes:
                                b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>')
 
 
-def xlsx_merge_bomb() -> bytes:
-    """A workbook whose one merged range covers the whole sheet: openpyxl creates a cell for each."""
+def xlsx_merge_bomb(ref: str = "A1:XFD1048576") -> bytes:
+    """A workbook whose one merged range covers ``ref`` (the whole sheet unless given): openpyxl creates a cell
+    for each."""
     return xlsx_with_sheet_xml(_SHEET_HEAD + b'<row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
-                               b'<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells></worksheet>')
+                               b'<mergeCells count="1"><mergeCell ref="' + ref.encode() + b'"/></mergeCells>'
+                               b'</worksheet>')
 
 
 _CHILD = """
@@ -152,7 +154,7 @@ def _status(key):
         return next(int(line.split()[1]) for line in status if line.startswith(key + ":")) * 1024
 def _vm():
     return _status("VmSize")
-resource.setrlimit(resource.RLIMIT_AS, (_vm() + {ceiling} * 1024 * 1024, resource.RLIM_INFINITY))
+resource.setrlimit(resource.RLIMIT_AS, (_vm() + {ceiling} * 1024 * 1024, resource.getrlimit(resource.RLIMIT_AS)[1]))
 data = open(sys.argv[1], "rb").read()
 start_peak, start_rss = _peak(), _status("VmRSS")
 started = time.monotonic()

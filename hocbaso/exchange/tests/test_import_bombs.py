@@ -7,6 +7,8 @@ it (``exchange/excel/bounds.py``), a package's members are read under declared a
 (``core/limits.py``), and every upload page has its own size cap (``HOCBASO_EXCEL_MAX_UPLOAD_BYTES``,
 ``HOCBASO_PACKAGE_MAX_UPLOAD_BYTES``). The bombs are read in a fresh process whose peak memory is measured."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -15,7 +17,7 @@ from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment, Pupil, Role, Staff, StaffRole
 from hocbaso.records.models import ImportedRecord
 from hocbaso.testing.bombs import measured, xlsx_cell_flood, xlsx_far_cell, xlsx_merge_bomb, zip_with_bomb
-from hocbaso.testing.exchange import login, upload
+from hocbaso.testing.exchange import PUPIL_HEADERS, login, pupil_row, upload, xlsx
 
 XLSX_BOMBS = {
     "cell_flood": lambda: xlsx_cell_flood(100_000),  # 2 million cells in 130 KB
@@ -31,9 +33,17 @@ except UnreadableFile as refused:
 """
 
 
-def package_bomb() -> bytes:
-    """A 0.5 MB package whose manifest.pdf inflates to 512 MiB, with its true size and CRC declared."""
-    return zip_with_bomb({"records/a.pdf": b"%PDF-1.7\n"}, "manifest.pdf", 512)
+def package_bomb(size_mb: int = 512) -> bytes:
+    """A package (about 1 KB per MiB) whose manifest.pdf inflates to ``size_mb`` MiB, with its true size and CRC
+    declared."""
+    return zip_with_bomb({"records/a.pdf": b"%PDF-1.7\n"}, "manifest.pdf", size_mb)
+
+
+# The page tests run in the test process itself: their bombs are small enough that the code before the caps
+# survives them (a few hundred MB), and large enough to pass the caps.
+PAGE_XLSX_BOMB = "A1:Z20000"  # 520 000 merged cells, over the 300 000 cap
+PAGE_ZIP_BOMB_MB = 128  # over the 32 MB member cap
+OVERSIZED = b"PK\x03\x04" + bytes(200 * 1024)  # over a 100 KB cap, harmless to read
 
 
 def package_bomb_lying() -> bytes:
@@ -84,29 +94,33 @@ def test_the_pupil_import_page_refuses_a_bomb_in_vietnamese_and_writes_nothing(c
     login(client, world.owner)
     url = reverse("exchange:import_pupils", args=[world.year.pk])
     before = (Pupil.objects.count(), Enrolment.objects.count(), AuditEntry.objects.count())
-    page = client.post(url, {"file": upload(xlsx_far_cell())})
+    page = client.post(url, {"file": upload(xlsx_merge_bomb(PAGE_XLSX_BOMB))})
     text = page.content.decode()
-    assert page.status_code == 200 and "quá lớn: số dòng" in text and 'name="confirm"' not in text
+    assert page.status_code == 200 and "quá lớn: số ô" in text and 'name="confirm"' not in text
     assert (Pupil.objects.count(), Enrolment.objects.count(), AuditEntry.objects.count()) == before
 
 
 def test_the_excel_pages_cap_uploads_by_their_setting(client, world, settings):
-    settings.EXCEL_MAX_UPLOAD = 64 * 1024
+    settings.EXCEL_MAX_UPLOAD = 2 * 1024
     login(client, world.owner)
     url = reverse("exchange:import_pupils", args=[world.year.pk])
-    text = client.post(url, {"file": upload(xlsx_cell_flood(100_000))}).content.decode()  # 130 KB
-    assert "Tệp quá lớn (tối đa 64 KB)." in text and 'name="confirm"' not in text
+    workbook = xlsx({"DS": [PUPIL_HEADERS, pupil_row(1, "4A", "067214009991", "Lê Văn Một", dt.date(2014, 2, 2))]})
+    assert len(workbook) > 2 * 1024
+    text = client.post(url, {"file": upload(workbook)}).content.decode()
+    assert "Tệp quá lớn (tối đa 2 KB)." in text and 'name="confirm"' not in text
+    assert not Pupil.objects.filter(identity_number="067214009991").exists()
 
 
 def test_the_transfer_page_refuses_a_zip_bomb_and_caps_uploads(client, world, settings):
     login(client, world.owner)
     url = reverse("exchange:transfer_receive", args=[world.year.pk])
     before = (Enrolment.objects.count(), ImportedRecord.objects.count(), AuditEntry.objects.count())
-    page = client.post(url, {"file": SimpleUploadedFile("goi.zip", package_bomb())})
+    bomb = package_bomb(PAGE_ZIP_BOMB_MB)
+    page = client.post(url, {"file": SimpleUploadedFile("goi.zip", bomb)})
     text = page.content.decode()
     assert page.status_code == 200 and "quá lớn khi giải nén" in text and 'name="confirm"' not in text
     settings.PACKAGE_MAX_UPLOAD = 100 * 1024
-    text = client.post(url, {"file": SimpleUploadedFile("goi.zip", package_bomb())}).content.decode()
+    text = client.post(url, {"file": SimpleUploadedFile("goi.zip", OVERSIZED)}).content.decode()
     assert "Tệp quá lớn (tối đa 100 KB)." in text
     assert (Enrolment.objects.count(), ImportedRecord.objects.count(), AuditEntry.objects.count()) == before
 
@@ -116,10 +130,11 @@ def test_the_office_page_refuses_a_zip_bomb_and_caps_each_upload(client, world, 
                                    full_name="Cán bộ phòng", district=world.district)
     StaffRole.objects.create(staff=officer, role=Role.DISTRICT_OFFICER)
     login(client, officer)
-    page = client.post(reverse("exchange:receive"), {"files": [SimpleUploadedFile("bom.zip", package_bomb())]})
+    bomb = package_bomb(PAGE_ZIP_BOMB_MB)
+    page = client.post(reverse("exchange:receive"), {"files": [SimpleUploadedFile("bom.zip", bomb)]})
     text = page.content.decode()
     assert page.status_code == 200 and "bom.zip" in text and "quá lớn khi giải nén" in text
     settings.PACKAGE_MAX_UPLOAD = 100 * 1024
     text = client.post(reverse("exchange:receive"),
-                       {"files": [SimpleUploadedFile("lon.zip", package_bomb())]}).content.decode()
+                       {"files": [SimpleUploadedFile("lon.zip", OVERSIZED)]}).content.decode()
     assert "lon.zip" in text and "Tệp quá lớn (tối đa 100 KB)." in text

@@ -48,7 +48,7 @@ def test_attachment_bomb_through_the_file_check_is_refused_fast_and_small(tmp_pa
 
 def test_attachment_bomb_on_the_page_is_refused_in_vietnamese_and_not_logged_as_a_check(client, db):
     page = client.post(reverse("verify:file"),
-                       {"tep": SimpleUploadedFile("hoc-ba.pdf", pdf_with_attachment_bomb(256), "application/pdf")})
+                       {"tep": SimpleUploadedFile("hoc-ba.pdf", pdf_with_attachment_bomb(64), "application/pdf")})
     assert page.status_code == 413
     text = page.content.decode()
     assert "Hệ thống không kiểm tra tệp này" in text and "quá lớn khi giải nén" in text

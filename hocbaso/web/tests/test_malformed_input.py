@@ -12,12 +12,13 @@ from django.urls import reverse
 
 from hocbaso.assessment.models import SubjectEvaluation
 from hocbaso.audit.models import AuditEntry
-from hocbaso.web.pages import id_param
 
 BAD_IDS = ["abc", "1.5", "-1", "1e3", "99999999999999999999", "0x10", "\u0661\u0662", "1\x00"]
 
 
 def test_id_param_takes_only_a_positive_64_bit_integer():
+    from hocbaso.web.pages import id_param  # here, so that the page tests below also run on the code before it
+
     assert id_param("12") == 12 and id_param(" 7 ") == 7
     assert [id_param(value) for value in BAD_IDS + ["", None, "0", str(2**63)]] == [None] * (len(BAD_IDS) + 4)
 
