@@ -23,7 +23,11 @@ COLUMNS_MAX = 500
 
 _SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 _CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
-_REF = re.compile(rb'\sr="([A-Z]{0,3})([0-9]{1,9})"')
+# Only references that may pass a cap are looked at (a row of five digits or more, a column of two letters or
+# more): a plain regular expression over every reference costs more than the rest of the check. A reference
+# written oddly escapes this early look, not ``sheet_area_check`` after loading.
+_LONG_ROW = re.compile(rb' r="[A-Z]{0,3}([0-9]{5,})"')
+_WIDE_COLUMN = re.compile(rb' r="([A-Z]{2,})[0-9]')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*ref="([A-Z]{1,3})([0-9]{1,9}):([A-Z]{1,3})([0-9]{1,9})"')
 
 
@@ -76,12 +80,12 @@ def _sheet_cells(archive, info, *, label: str, deadline: Deadline) -> int:
                 cut = len(text)
             body, carry = text[:cut], text[cut:]
             cells += len(_CELL.findall(body))
-            for letters, number in _REF.findall(body):
+            for number in _LONG_ROW.findall(body):
                 rows = max(rows, int(number))
-                if letters:
-                    columns = max(columns, column_index_from_string(letters.decode()))
-            for c1, r1, c2, r2 in _MERGE.findall(body):
-                width = abs(column_index_from_string(c2.decode()) - column_index_from_string(c1.decode())) + 1
+            for letters in _WIDE_COLUMN.findall(body):
+                columns = max(columns, _column(letters))
+            for c1, r1, c2, r2 in _MERGE.findall(body) if b"mergeCell" in body else ():
+                width = abs(_column(c2) - _column(c1)) + 1
                 merged += width * (abs(int(r2) - int(r1)) + 1)
             sheet = info.filename.rsplit("/", 1)[-1]
             if rows > ROWS_MAX:
@@ -94,6 +98,11 @@ def _sheet_cells(archive, info, *, label: str, deadline: Deadline) -> int:
             if not chunk:
                 break
     return cells + merged
+
+
+def _column(letters: bytes) -> int:
+    """A column's number from its letters (``A`` 1, ``XFD`` 16384; longer ones, which Excel has not, beyond)."""
+    return column_index_from_string(letters.decode()) if len(letters) <= 3 else 10**9
 
 
 def sheet_area_check(ws, *, label: str = "Tệp") -> None:

@@ -5,7 +5,7 @@ any part replaced by any JSON value, and any JSON at all. The answer is 200 (eac
 import json
 
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
@@ -36,9 +36,23 @@ def stored():
 
 @FUZZ_DB
 @given(data=st.data())
+@example(data=None)  # the inputs that once answered 500 (finding 11), always tried first
 def test_the_grid_never_answers_a_server_error(client, world, data):
     client.force_login(world.owner.user)
-    body = data.draw(st.fixed_dictionaries({"entries": entries(world.enrolment.pk)}) | JSON)
+    if data is None:
+        for body in once_failed(world.enrolment.pk):
+            post_and_check(client, world, body)
+        return
+    post_and_check(client, world, data.draw(st.fixed_dictionaries({"entries": entries(world.enrolment.pk)}) | JSON))
+
+
+def once_failed(pupil: int) -> list:
+    return [{"entries": [{"sheet": ["toan"], "key": "s", "enrolment": pupil, "values": {"rating": "T"}}]},
+            {"entries": [{"sheet": "toan", "key": "s", "enrolment": pupil, "values": {"comment": {"a": 1}}}]},
+            {"entries": [{"sheet": "toan", "key": "s", "enrolment": pupil, "values": {"score": float("inf")}}]}]
+
+
+def post_and_check(client, world, body):
     before = stored()
     url = reverse("portal:api_evaluations", args=[world.class4a.pk, "cuoi_nam"])
     response = client.post(url, data=json.dumps(body), content_type="application/json")
