@@ -152,45 +152,67 @@ def _peak():
 def _status(key):
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith(key + ":")) * 1024
-def _vm():
-    return _status("VmSize")
-resource.setrlimit(resource.RLIMIT_AS, (_vm() + {ceiling} * 1024 * 1024, resource.getrlimit(resource.RLIMIT_AS)[1]))
-data = open(sys.argv[1], "rb").read()
+resource.setrlimit(resource.RLIMIT_AS, (_status("VmSize") + {ceiling} * 1024 * 1024,
+                                        resource.getrlimit(resource.RLIMIT_AS)[1]))
 start_peak, start_rss = _peak(), _status("VmRSS")
-started = time.monotonic()
-try:
+for name in sys.argv[1:]:
+    data = open(name, "rb").read()
+    started = time.monotonic()
+    try:
 {code}
-    outcome = {{"result": repr(result)}}
-except MemoryError:
-    outcome = {{"error": "MemoryError"}}
-except BaseException as error:
-    outcome = {{"error": type(error).__name__, "message": str(error)}}
-seconds = time.monotonic() - started
-import gc
-gc.collect()
-outcome.update(seconds=seconds, peak_mb=_peak() - start_peak, kept_mb=(_status("VmRSS") - start_rss) / 1024 / 1024)
-print("MEASURED " + json.dumps(outcome, ensure_ascii=False))
+        outcome = {{"result": repr(result)}}
+    except MemoryError:
+        outcome = {{"error": "MemoryError"}}
+    except BaseException as error:
+        outcome = {{"error": type(error).__name__, "message": str(error)}}
+    seconds = time.monotonic() - started
+    del data
+    result = None
+    import gc
+    gc.collect()
+    outcome.update(seconds=seconds, peak_mb=_peak() - start_peak,
+                   kept_mb=(_status("VmRSS") - start_rss) / 1024 / 1024)
+    print("MEASURED " + os.path.basename(name) + " " + json.dumps(outcome, ensure_ascii=False), flush=True)
 """
+
+
+def measured_each(code: str, inputs: dict[str, bytes], *, prelude: str = "", ceiling: int = 700,
+                  timeout: float = 60, tmp_path: Path) -> dict[str, dict]:
+    """Run ``code`` (statements that set ``result`` from ``data``) on each input in turn, in one fresh process
+    after ``prelude`` (imports, warm-up: not measured). For each input: ``{"result" or "error", "seconds",
+    "peak_mb", "kept_mb"}``, where ``peak_mb`` is how far the process's peak resident memory has risen above
+    what it was after the prelude (so far: a bound on this input's own peak too) and ``kept_mb`` how much more
+    it still holds once the input is dropped (the worker's memory back to normal, or not). Inputs not reached
+    when the ``timeout`` kills the process count as ``{"error": "timeout"}``."""
+    folder = tmp_path / "inputs"
+    folder.mkdir(exist_ok=True)
+    for name, data in inputs.items():
+        (folder / name).write_bytes(data)
+    script = _CHILD.format(prelude=textwrap.dedent(prelude), ceiling=ceiling,
+                           code=textwrap.indent(textwrap.dedent(code), " " * 8))
+    # the child's own SQLite database in tmp_path, whatever database the suite runs on
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(DJANGO_SETTINGS_MODULE="hocbaso.settings", MALLOC_ARENA_MAX="2", HOCBASO_DATA_DIR=str(tmp_path / "data"))
+    command = [sys.executable, "-c", script, *(str(folder / name) for name in inputs)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env,
+                              cwd=Path(__file__).resolve().parents[2])
+        stdout, stderr = done.stdout, done.stderr
+    except subprocess.TimeoutExpired as expired:
+        stdout = (expired.stdout or b"").decode() if isinstance(expired.stdout, bytes) else expired.stdout or ""
+        stderr = ""
+    found = {}
+    for line in stdout.splitlines():
+        if line.startswith("MEASURED "):
+            name, _space, outcome = line[len("MEASURED "):].partition(" ")
+            found[name] = json.loads(outcome)
+    missing = {"error": "timeout", "seconds": timeout, "peak_mb": None, "kept_mb": None}
+    assert found or not stderr.strip(), f"the measured process failed:\n{stderr[-3000:]}"
+    return {name: found.get(name, missing) for name in inputs}
 
 
 def measured(code: str, data: bytes, *, prelude: str = "", ceiling: int = 700, timeout: float = 60,
              tmp_path: Path) -> dict:
-    """Run ``code`` (statements that set ``result`` from ``data``) in a fresh process after ``prelude``
-    (imports, warm-up: not measured); returns ``{"result" or "error", "seconds", "peak_mb", "kept_mb"}``, where
-    ``peak_mb`` is how far the process's peak resident memory rose above what it was after the prelude and
-    ``kept_mb`` how much more it still holds after (the worker's memory back to normal, or not).
-    A child killed by the ``timeout`` counts as ``{"error": "timeout", "seconds": timeout}``."""
-    source = tmp_path / "input.bin"
-    source.write_bytes(data)
-    script = _CHILD.format(prelude=textwrap.dedent(prelude), ceiling=ceiling,
-                           code=textwrap.indent(textwrap.dedent(code), "    "))
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="hocbaso.settings", MALLOC_ARENA_MAX="2",
-               HOCBASO_DATA_DIR=str(tmp_path / "data"))
-    try:
-        done = subprocess.run([sys.executable, "-c", script, str(source)], capture_output=True, text=True,
-                              timeout=timeout, env=env, cwd=Path(__file__).resolve().parents[2])
-    except subprocess.TimeoutExpired:
-        return {"error": "timeout", "seconds": timeout, "peak_mb": None, "kept_mb": None}
-    lines = [line for line in done.stdout.splitlines() if line.startswith("MEASURED ")]
-    assert lines, f"the measured process failed:\n{done.stderr[-3000:]}"
-    return json.loads(lines[-1][len("MEASURED "):])
+    """``measured_each`` of one input."""
+    return measured_each(code, {"input": data}, prelude=prelude, ceiling=ceiling, timeout=timeout,
+                         tmp_path=tmp_path)["input"]
