@@ -6,7 +6,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,7 +17,26 @@ from schemathesis.checks import not_a_server_error
 from hocbaso.records.models import IssuedRecord
 from hocbaso.testing.fuzz import FUZZ_DB
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+_django = get_wsgi_application()
+
+
+def application(environ, start_response):
+    """Django's WSGI application as the test client runs it: the request's end does not close the database
+    connection, which holds the test's transaction (on PostgreSQL, closing it ends the test)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = _django(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            response.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
 JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
