@@ -19,6 +19,8 @@ from hocbaso.records.models import ImportedRecord
 from hocbaso.testing.bombs import measured_each, xlsx_cell_flood, xlsx_far_cell, xlsx_merge_bomb, zip_with_bomb
 from hocbaso.testing.exchange import PUPIL_HEADERS, login, pupil_row, upload, xlsx
 
+pytestmark = pytest.mark.slow  # each measured attack runs in a fresh process
+
 XLSX_BOMBS = {
     "cell_flood": lambda: xlsx_cell_flood(100_000),  # 2 million cells in 130 KB
     "far_cell": xlsx_far_cell,  # reading its rows creates 17 billion cells

@@ -5,12 +5,15 @@ any part replaced by any JSON value, and any JSON at all. The answer is 200 (eac
 import json
 
 from django.urls import reverse
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.testing.fuzz import FUZZ_DB
 from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR
+
+pytestmark = pytest.mark.slow
 
 SCALARS = (st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70) | st.floats()
            | st.text(max_size=20) | st.sampled_from(["T", "H", "C", "Đ", "D", "10", "8,5", "", "s", "y"]))

@@ -15,6 +15,8 @@ from hocbaso.documents import extract_records
 from hocbaso.testing.bombs import measured, pdf_with_attachment_bomb
 from hocbaso.verify.models import RecordLookup
 
+pytestmark = pytest.mark.slow  # each measured attack runs in a fresh process
+
 # 1 GiB of zeros in a 1 MB PDF: what the 10 MiB upload limit let through ten times over.
 BOMB_MB = 1024
 

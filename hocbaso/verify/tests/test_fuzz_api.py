@@ -17,6 +17,8 @@ from schemathesis.checks import not_a_server_error
 from hocbaso.records.models import IssuedRecord
 from hocbaso.testing.fuzz import FUZZ_DB
 
+pytestmark = pytest.mark.slow
+
 _django = get_wsgi_application()
 
 
@@ -50,7 +52,7 @@ def unlimited(settings):
 
 
 @schema.parametrize()
-@settings(FUZZ_DB, max_examples=25)  # per operation: the lookup, the full record and the file check
+@settings(FUZZ_DB, max_examples=20)  # per operation: the lookup, the full record and the file check
 def test_the_public_api_never_answers_a_server_error(case, db, unlimited, issue):
     IssuedRecord.objects.exists() or issue()  # one record in the registry for the generated codes to miss or hit
     response = case.call()

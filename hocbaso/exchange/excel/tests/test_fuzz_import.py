@@ -6,9 +6,11 @@ never raises anything but its own refusal."""
 import datetime as dt
 import io
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from openpyxl.cell.cell import MergedCell
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation
 from hocbaso.directory.models import Enrolment, Pupil
@@ -17,6 +19,8 @@ from hocbaso.exchange.excel.evaluation_import import evaluations_import
 from hocbaso.exchange.excel.pupil_import import pupils_import
 from hocbaso.testing.exchange import PUPIL_HEADERS, pupil_row, save, xlsx
 from hocbaso.testing.fuzz import FUZZ_DB
+
+pytestmark = pytest.mark.slow
 
 CELL = (st.none() | st.integers(min_value=-10**12, max_value=10**12) | st.floats(allow_nan=False, allow_infinity=False)
         | st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 1, 1)) | st.booleans()
@@ -53,7 +57,7 @@ def test_bytes_that_are_not_a_workbook_are_refused(world, data):
     assert report.problems and counts() == before
 
 
-@settings(FUZZ_DB, max_examples=12)  # each example exports and imports a whole class sheet (about 1 s)
+@settings(FUZZ_DB, max_examples=8)  # each example exports and imports a whole class sheet (about 1 s)
 @given(changes=st.lists(st.tuples(st.integers(min_value=1, max_value=60), st.integers(min_value=1, max_value=60),
                                   CELL), max_size=6))
 def test_an_evaluation_sheet_with_any_cells_changed_is_saved_whole_or_not_at_all(school, changes):
@@ -63,7 +67,8 @@ def test_an_evaluation_sheet_with_any_cells_changed_is_saved_whole_or_not_at_all
     workbook = load_workbook(io.BytesIO(w.fuzz_sheet))
     sheet = workbook.worksheets[0]
     for row, column, value in changes:
-        sheet.cell(row=row, column=column, value=value)
+        if not isinstance(sheet.cell(row=row, column=column), MergedCell):  # a merged header's other cells
+            sheet.cell(row=row, column=column, value=value)
     before = (SubjectEvaluation.objects.count(), TraitEvaluation.objects.count())
     report = evaluations_import(school_class=w.class4a, period="cuoi_nam", file=save(workbook), by=w.owner.user)
     if report.problems:
