@@ -139,6 +139,11 @@ VERIFY_LIMITS = {
     "file_burst": envint("VERIFY_FILE_BURST", "10"), "file_per_hour": envint("VERIFY_FILE_PER_HOUR", "60"),
 }
 VERIFY_MAX_UPLOAD = envint("VERIFY_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
+# Uploads of the data pages, per file: Excel workbooks (a school's pupil list is a few hundred KB), and sealed
+# packages (a pupil's transfer package; each class package on the office's page). What a file may become once
+# decompressed is capped in hocbaso/core/limits.py and hocbaso/exchange/excel/bounds.py.
+EXCEL_MAX_UPLOAD = envint("HOCBASO_EXCEL_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))
+PACKAGE_MAX_UPLOAD = envint("HOCBASO_PACKAGE_MAX_UPLOAD_BYTES", str(64 * 1024 * 1024))
 TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", "false")
 JOBS_INLINE = envchoice("HOCBASO_JOBS", "worker", ("worker", "inline")) == "inline"
 # Celery (hocbaso/jobs/broker.py): with a broker URL (redis://…, amqp://…) every long job is sent to the

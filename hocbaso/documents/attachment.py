@@ -12,6 +12,7 @@ import json
 import orjson
 import pikepdf
 
+from hocbaso.core.limits import pdf_attachment_read, pdf_attachments
 from hocbaso.tt27 import record_format
 
 ATTACHMENT = "hocbaso-record.json"
@@ -124,17 +125,18 @@ def canonical_json(record: dict) -> bytes:
 def extract_records(pdf: bytes) -> dict[str, dict]:
     """Every ``hocbaso.record/N`` (any version read) attached to ``pdf``, by school year, in school-year order.
 
-    Raises ``NoRecordError`` when there is none, ``ValueError`` when ``pdf`` is not a readable PDF."""
+    Raises ``NoRecordError`` when there is none, ``ValueError`` when ``pdf`` is not a readable PDF,
+    ``hocbaso.core.limits.TooLarge`` (a ``ValueError``) when an attachment decodes past its cap."""
     try:
         document = pikepdf.open(io.BytesIO(pdf))
     except pikepdf.PdfError as error:
         raise ValueError(f"Không đọc được tệp PDF: {error}") from None
     found = {}
     with document:
-        for name, spec in document.attachments.items():
+        for name, spec in pdf_attachments(document).items():
             if not (name == ATTACHMENT or (name.startswith("hocbaso-record-") and name.endswith(".json"))):
                 continue
-            record = json.loads(spec.get_file().read_bytes().decode("utf-8"))
+            record = json.loads(pdf_attachment_read(spec, what=f"Dữ liệu học bạ đính kèm ({name[:60]})"))
             if isinstance(record, dict) and record.get("format") in record_format.FORMATS:
                 found[record.get("school_year") or name] = record
     if not found:

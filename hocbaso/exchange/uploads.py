@@ -6,15 +6,17 @@ import datetime as dt
 import io
 import secrets
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hocbaso.core.limits import size_text
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STASH = "exchange_uploads"
-MAX_UPLOAD = 50 * 1024 * 1024
 
 
 def download(data: bytes, name: str, content_type: str) -> HttpResponse:
@@ -77,12 +79,18 @@ def stash_take(request, key: str, **expected):
     return data, meta
 
 
-def upload_read(request, field: str = "file") -> tuple[bytes | None, str, str | None]:
-    """``(data, name, problem)`` of an uploaded file."""
+def too_big(limit: int) -> str:
+    return _("Tệp quá lớn (tối đa %(size)s).") % {"size": size_text(limit)}
+
+
+def upload_read(request, field: str = "file", *, limit: int | None = None) -> tuple[bytes | None, str, str | None]:
+    """``(data, name, problem)`` of an uploaded file, refused over ``limit`` bytes (the Excel pages' cap,
+    ``HOCBASO_EXCEL_MAX_UPLOAD_BYTES``, unless the page names another)."""
+    limit = settings.EXCEL_MAX_UPLOAD if limit is None else limit
     upload = request.FILES.get(field)
     if upload is None:
         return None, "", _("Hãy chọn một tệp để tải lên.")
-    if upload.size > MAX_UPLOAD:
-        return None, upload.name, _("Tệp quá lớn (tối đa 50 MB).")
+    if upload.size > limit:
+        return None, upload.name, too_big(limit)
     return upload.read(), upload.name, None
 

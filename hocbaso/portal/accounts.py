@@ -35,6 +35,7 @@ from hocbaso.portal.throttle import attempt_succeeded, attempt_take, sign_in_key
 from hocbaso.signing.errors import SigningError, WrongPinError
 from hocbaso.signing.selectors import identities_revoked
 from hocbaso.signing.services import rekey_approve
+from hocbaso.web.pages import id_param
 from hocbaso.web.permissions import can_manage_accounts, can_use_two_factor
 
 PENDING = "hocbaso_2fa_pending"
@@ -254,7 +255,7 @@ def staff_passwords(request):
     mine = staff_for_user(request.user)
     context = {"allowed": True, "school": mine.school, "me": mine, "reset": None}
     if request.method == "POST":
-        colleague = get_object_or_404(Staff, pk=request.POST.get("staff"), school_id=mine.school_id)
+        colleague = get_object_or_404(Staff, pk=id_param(request.POST.get("staff")) or 0, school_id=mine.school_id)
         if request.POST.get("action") == "rekey":
             try:
                 rekey_approve(staff=colleague, by=request.user, pin=(request.POST.get("pin") or "").strip())

@@ -11,6 +11,7 @@ value. A resend of what is already stored (the answer to an earlier send was los
 connection) is not a conflict: it is taken as saved.
 """
 
+import math
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -61,6 +62,13 @@ class _Entry:
         return entry
 
 
+def _scalar(value) -> bool:
+    """A cell's value as JSON may carry it: text, a whole or finite number, true/false, or empty."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, (str, int, bool))
+
+
 def _parse(raw: list, enrolment_ids: set[int], access: ClassAccess) -> list[_Entry]:
     if not isinstance(raw, list) or len(raw) > MAX_ENTRIES:
         raise GridRequestError(f"entries must be a list of at most {MAX_ENTRIES} items")
@@ -72,7 +80,11 @@ def _parse(raw: list, enrolment_ids: set[int], access: ClassAccess) -> list[_Ent
         enrolment = item.get("enrolment")
         if not isinstance(values, dict) or not values:
             raise GridRequestError(f"entry {index}: values must be a non-empty object")
-        if not isinstance(enrolment, int) or enrolment not in enrolment_ids:
+        if not all(_scalar(value) for value in values.values()):
+            raise GridRequestError(f"entry {index}: a cell's value must be text, a finite number or empty")
+        if not isinstance(sheet, str) or not isinstance(key, str):
+            raise GridRequestError(f"entry {index}: sheet and key must be text")
+        if not isinstance(enrolment, int) or isinstance(enrolment, bool) or enrolment not in enrolment_ids:
             raise GridRequestError(f"entry {index}: enrolment {enrolment!r} is not a pupil of this class")
         if sheet == SHEET_TRAITS:
             kind, _sep, code = str(key).partition(":")
@@ -92,6 +104,8 @@ def _parse(raw: list, enrolment_ids: set[int], access: ClassAccess) -> list[_Ent
         if revision is not None and (not isinstance(revision, int) or isinstance(revision, bool)):
             raise GridRequestError(f"entry {index}: revision must be a whole number")
         base = item.get("base") if isinstance(item.get("base"), dict) else {}
+        if not all(_scalar(value) for value in base.values()):
+            raise GridRequestError(f"entry {index}: a base value must be text, a finite number or empty")
         parsed.append(_Entry(index, str(item.get("id") or index), sheet, enrolment, str(key), values, revision, base))
     return parsed
 

@@ -174,7 +174,7 @@ def api_evaluations(request, class_id: int, period: str):
         return JsonResponse(_sheet_context(school_class, period, sheet))
     try:
         body = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nesting too deep to read
         return JsonResponse({"error": "body is not JSON"}, status=400)
     if not isinstance(body, dict):
         return JsonResponse({"error": "body must be a JSON object"}, status=400)

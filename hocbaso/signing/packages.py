@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pikepdf
 
+from hocbaso.core.limits import TooLarge, pdf_attachment_read, zip_read_all
 from hocbaso.signing.pades import SignJob
 from hocbaso.signing.sheets import sheet_pdf
 from hocbaso.signing.validate import validate_pdf
@@ -93,6 +94,8 @@ def signed_pdf_problems(data: bytes, *, label: str, trust_roots=None, require_tr
     ``require_trusted``) a certificate that does not chain to a trusted root."""
     try:
         report = validate_pdf(data, trust_roots=trust_roots)
+    except TooLarge as refused:  # a compression bomb, refused by the caps of hocbaso.core.limits
+        return [f"{label}: {refused}"], None
     except Exception:
         return [f"{label}: không đọc được chữ ký số (tệp bị hỏng)."], None
     signatures = report.get("signatures") or []
@@ -138,11 +141,14 @@ def package_open(data: bytes, *, expected_format: str | None = None, trust_roots
         return OpenedPackage(None, problems=["Tệp không phải gói học bạ (không đọc được tệp ZIP)."])
     files: dict[str, bytes] = {}
     problems: list[str] = []
-    for name in names:
-        try:
-            files[name] = archive.read(name)
-        except Exception:  # CRC mismatch, broken header, bad compression: the bytes were changed
-            problems.append(f"Tệp {name} trong gói bị hỏng hoặc đã bị sửa (không khớp mã kiểm tra của ZIP).")
+    try:  # declared and actual sizes capped: a compression bomb is refused before it costs memory
+        for name, content in zip_read_all(archive, what="Gói học bạ"):
+            if isinstance(content, bytes):
+                files[name] = content
+            else:  # CRC mismatch, broken header, bad compression: the bytes were changed
+                problems.append(f"Tệp {name} trong gói bị hỏng hoặc đã bị sửa (không khớp mã kiểm tra của ZIP).")
+    except TooLarge as refused:
+        return OpenedPackage(None, problems=[str(refused)])
     if MANIFEST_PDF not in files:
         if MANIFEST_PDF not in names:
             problems.append("Gói không có danh sách học bạ có đóng dấu (manifest.pdf).")
@@ -154,7 +160,11 @@ def package_open(data: bytes, *, expected_format: str | None = None, trust_roots
     manifest = None
     try:
         with pikepdf.open(io.BytesIO(sheet)) as pdf:
-            manifest = json.loads(pdf.attachments[MANIFEST_JSON].get_file().read_bytes().decode("utf-8"))
+            manifest = json.loads(pdf_attachment_read(pdf.attachments[MANIFEST_JSON],
+                                                      what="Danh sách học bạ đính kèm (manifest.json)"))
+    except TooLarge as refused:
+        problems.append(str(refused))
+        return OpenedPackage(None, files, seal, problems)
     except Exception:
         problems.append("Không đọc được danh sách học bạ đính kèm (manifest.json) trong manifest.pdf.")
         return OpenedPackage(None, files, seal, problems)

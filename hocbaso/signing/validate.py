@@ -20,6 +20,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
+from hocbaso.core.limits import (PDF_STREAM_MAX, Deadline, TooLarge, pdf_attachment_read, pdf_attachments,
+                                 pdf_stream_read)
 from hocbaso.signing.aio import run_sync
 from hocbaso.signing.pki_store import pki_folder
 
@@ -75,16 +77,51 @@ def _iso(when: dt.datetime | None) -> str | None:
     return when.astimezone(VIETNAM).isoformat()
 
 
+PDF_TOTAL_MAX = 4 * PDF_STREAM_MAX  # every stream of one PDF, decoded
+
+
+def pdf_streams_check(data: bytes, *, limit: int = PDF_STREAM_MAX, total: int = PDF_TOTAL_MAX) -> None:
+    """Refuse, with ``TooLarge``, a PDF that any stream would make too large to read: each stream decoded
+    (in chunks, capped at ``limit``) and all together under ``total``, within the time limit. Run before the
+    file goes to pyHanko, which decodes streams whole. A file pikepdf cannot open passes: the readers after
+    say what is wrong with it."""
+    deadline = Deadline("Tệp PDF")
+    try:
+        document = pikepdf.open(io.BytesIO(data))
+    except Exception:
+        return
+    decoded = 0
+    with document:
+        for obj in document.objects:
+            deadline.check()
+            if not isinstance(obj, pikepdf.Stream):
+                continue
+            what = "Tệp đính kèm trong PDF" if obj.get("/Type") == pikepdf.Name.EmbeddedFile else \
+                "Một luồng dữ liệu trong tệp PDF"
+            try:
+                decoded += len(pdf_stream_read(obj, limit=limit, what=what, deadline=deadline))
+            except TooLarge:
+                raise
+            except Exception:  # damaged or undecodable: the validator reports it
+                continue
+            if decoded > total:
+                raise TooLarge("Tệp PDF quá lớn khi giải nén (tối đa "
+                               f"{total // (1024 * 1024)} MB); hệ thống không xử lý tệp này.")
+
+
 def embedded_lookup_code(data: bytes) -> str | None:
-    """The lookup code (mã tra cứu) of the record attached to the PDF by ``hocbaso.documents``, if any."""
+    """The lookup code (mã tra cứu) of the record attached to the PDF by ``hocbaso.documents``, if any;
+    ``TooLarge`` for an attachment over the cap."""
     try:
         with pikepdf.open(io.BytesIO(data)) as doc:
-            attachments = doc.attachments
-            names = [n for n in attachments.keys() if n.endswith(".json")]
+            attachments = pdf_attachments(doc)
+            names = [n for n in attachments if n.endswith(".json")]
             if not names:
                 return None
             name = RECORD_ATTACHMENT if RECORD_ATTACHMENT in names else max(names)
-            record = json.loads(attachments[name].get_file().read_bytes().decode("utf-8"))
+            record = json.loads(pdf_attachment_read(attachments[name]).decode("utf-8"))
+    except TooLarge:
+        raise
     except Exception:
         return None
     issuance = record.get("issuance") if isinstance(record, dict) else None
@@ -93,7 +130,8 @@ def embedded_lookup_code(data: bytes) -> str | None:
 
 def validate_pdf(pdf_bytes: bytes, trust_roots: Iterable | None = None, *, other_certs: Iterable = (),
                  skip_diff: bool = False) -> dict:
-    """Every signature of the PDF, checked; raises on a file that is not a readable PDF.
+    """Every signature of the PDF, checked; raises on a file that is not a readable PDF, ``TooLarge`` on one
+    whose streams or attachments decode past the caps of ``hocbaso.core.limits``.
 
     Returns ``{"signatures": [...], "altered": bool, "trusted": bool, "lookup_code": str|None,
     "revisions": int}``. Per signature: ``field``, ``signer_name`` (CN), ``role`` (the certificate's title
@@ -109,6 +147,7 @@ def validate_pdf(pdf_bytes: bytes, trust_roots: Iterable | None = None, *, other
     document in a way a signature does not allow (anything beyond adding signatures, their fields and
     stamps, and validation data). An unsigned file has no signatures and ``altered`` False.
     """
+    pdf_streams_check(pdf_bytes)
     return run_sync(_validate(pdf_bytes, trust_roots, other_certs, skip_diff))
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hocbaso.core.limits import TooLarge
 from hocbaso.records.known_files import known_file_find
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.selectors import issued_status
@@ -152,7 +153,8 @@ def _registry_answer(issued: IssuedRecord, digest: str) -> FileVerdict:
 
 
 def file_check(data: bytes) -> FileVerdict:
-    """The verdict on an uploaded file, in plain Vietnamese, with technical details."""
+    """The verdict on an uploaded file, in plain Vietnamese, with technical details; ``TooLarge`` (from
+    ``hocbaso.core.limits``) for a file whose streams or attachments decode past the caps."""
     digest = hashlib.sha256(data).hexdigest()
     issued = IssuedRecord.objects.filter(sha256=digest).first()
     if issued is not None:
@@ -165,6 +167,8 @@ def file_check(data: bytes) -> FileVerdict:
     install()  # pyHanko's byte-at-a-time token readers are most of a full validation's time
     try:
         report = validate_pdf(data)
+    except TooLarge:
+        raise  # a compression bomb: the page refuses the file, naming what was too big
     except Exception as error:  # an unreadable PDF is an answer, not a server error
         details = {"error": str(error)[:300]}
         if b"/ByteRange" in data:  # it was signed: damage to a signed file is an alteration, not "not a PDF"

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from hocbaso.core.files import file_stream
+from hocbaso.core.limits import TooLarge
 from hocbaso.directory.models import Role
 from hocbaso.documents.view import year_view
 from hocbaso.records.codes import normalize_lookup_code
@@ -116,11 +117,18 @@ def file_page(request):
         return render(request, "verify/file.html", {"error": _("Hãy chọn một tệp PDF để kiểm tra.")}, status=400)
     if upload.size > settings.VERIFY_MAX_UPLOAD:
         return render(request, "verify/file.html", {"error": _too_big()}, status=413)
-    verdict = file_check(upload.read())
+    try:
+        verdict = file_check(upload.read())
+    except TooLarge as refused:
+        return render(request, "verify/file.html", {"error": _refused_text(refused)}, status=413)
     _log_file(request, verdict, via_api=False)
     return render(request, "verify/file.html", {"verdict": verdict,
                                                 "details_json": json.dumps(verdict.as_dict(), ensure_ascii=False,
                                                                            indent=2, default=str)})
+
+
+def _refused_text(refused: TooLarge) -> str:
+    return _("Hệ thống không kiểm tra tệp này: %(reason)s") % {"reason": refused}
 
 
 def _too_big() -> str:
@@ -158,10 +166,10 @@ def api_status(request, code: str):
 def api_full(request, code: str):
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep to read
         return JsonResponse({"error": "invalid_json", "message": _("Nội dung yêu cầu không phải JSON.")}, status=400)
     if not isinstance(body, dict):
-        body = {}
+        return JsonResponse({"error": "invalid_json", "message": _("Nội dung yêu cầu không phải JSON.")}, status=400)
     factor = str(body.get("birth_date") or "")
     digits = str(body.get("identity_last4") or body.get("identity_number") or "")
     try:
@@ -175,12 +183,19 @@ def api_full(request, code: str):
                          "pdf_url": None}, json_dumps_params={"ensure_ascii": False})
 
 
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 @csrf_exempt
 @require_POST
 def api_file(request):
     if not _file_token(request):
         return _too_many(request, api=True)
-    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.VERIFY_MAX_UPLOAD + 1024 * 64:
+    if _content_length(request) > settings.VERIFY_MAX_UPLOAD + 1024 * 64:
         return JsonResponse({"error": "too_large", "message": _too_big()}, status=413)
     data = _read_upload(request)
     if data is None:
@@ -188,7 +203,11 @@ def api_file(request):
                                                               "với Content-Type: application/pdf.")}, status=400)
     if len(data) > settings.VERIFY_MAX_UPLOAD:
         return JsonResponse({"error": "too_large", "message": _too_big()}, status=413)
-    verdict = file_check(data)
+    try:
+        verdict = file_check(data)
+    except TooLarge as refused:
+        return JsonResponse({"error": "too_large", "message": _refused_text(refused)}, status=413,
+                            json_dumps_params={"ensure_ascii": False})
     _log_file(request, verdict, via_api=True)
     return JsonResponse(verdict.as_dict(), json_dumps_params={"ensure_ascii": False, "default": str})
 

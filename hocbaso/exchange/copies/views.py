@@ -24,6 +24,7 @@ from hocbaso.jobs.services import job_submit
 from hocbaso.records.guards import LifecycleRefused, principal_only
 from hocbaso.signing.job_pins import ARG, pin_seal
 from hocbaso.signing.models import SigningIdentity
+from hocbaso.web.pages import id_param
 from hocbaso.web.permissions import exchange_access
 from hocbaso.web.pins import pin_form
 
@@ -38,7 +39,7 @@ def copies(request, year_id: int):
     error = None
     if request.method == "POST":
         require(access.office, office_only(school))
-        enrolment = year_enrolments(year).filter(pk=request.POST.get("enrolment") or 0,
+        enrolment = year_enrolments(year).filter(pk=id_param(request.POST.get("enrolment")) or 0,
                                                  pupil__school=school).first()
         if enrolment is None:
             error = _("Hãy chọn học sinh của trường.")

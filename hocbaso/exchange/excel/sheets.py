@@ -20,12 +20,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
+from django.conf import settings
+
+from hocbaso.core.limits import TooLarge, size_text
 from hocbaso.exchange.excel import layouts
+from hocbaso.exchange.excel.bounds import sheet_area_check, workbook_check
 from hocbaso.exchange.excel.layouts import Meaning
 from hocbaso.exchange.excel.report import Problem
 from hocbaso.tt27 import catalogue
 
-MAX_BYTES = 50 * 1024 * 1024
 HEADER_SCAN_ROWS = 30
 _DMY = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -39,14 +42,20 @@ class UnreadableFile(Exception):
         super().__init__(message)
 
 
+def _too_big(name: str) -> UnreadableFile:
+    limit = settings.EXCEL_MAX_UPLOAD
+    return UnreadableFile(f"Tệp {name} quá lớn (tối đa {size_text(limit)}).")
+
+
 def _read_bytes(file) -> tuple[bytes, str]:
+    max_bytes = settings.EXCEL_MAX_UPLOAD
     if isinstance(file, (bytes, bytearray)):
         return bytes(file), ""
     if isinstance(file, (str, Path)):
         path = Path(file)
         try:
-            if path.stat().st_size > MAX_BYTES:
-                raise UnreadableFile(f"Tệp {path.name} quá lớn (tối đa {MAX_BYTES // 1024 // 1024} MB).")
+            if path.stat().st_size > max_bytes:
+                raise _too_big(path.name)
             return path.read_bytes(), path.name
         except OSError as error:
             raise UnreadableFile(f"Không mở được tệp {path}: {error.strerror or error}.") from None
@@ -56,9 +65,9 @@ def _read_bytes(file) -> tuple[bytes, str]:
             file.seek(0)
         except (OSError, ValueError):
             pass
-    data = file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise UnreadableFile(f"Tệp {name} quá lớn (tối đa {MAX_BYTES // 1024 // 1024} MB).")
+    data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _too_big(name)
     return data, name
 
 
@@ -76,9 +85,15 @@ def open_workbook(file):
         raise UnreadableFile(f"{label} không phải tệp Excel .xlsx. Hãy lưu bảng tính dưới dạng "
                              "Sổ làm việc Excel (.xlsx) rồi nhập lại.")
     try:
+        workbook_check(data, label=label)  # cells, rows, merged ranges and XML size capped before openpyxl
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return load_workbook(io.BytesIO(data), data_only=True)
+            workbook = load_workbook(io.BytesIO(data), data_only=True)
+        for ws in workbook.worksheets:
+            sheet_area_check(ws, label=label)
+        return workbook
+    except TooLarge as refused:
+        raise UnreadableFile(f"{refused} Hãy chỉ giữ lại các trang và dòng cần nhập rồi lưu lại.") from None
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError, EOFError):
         raise UnreadableFile(f"{label} không đọc được như một bảng tính .xlsx (tệp hỏng hoặc không phải Excel). "
                              "Hãy mở bằng Excel và lưu lại dưới dạng .xlsx.") from None

@@ -5,6 +5,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
@@ -13,7 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from hocbaso.exchange.pages import require
-from hocbaso.exchange.submission.services import SubmissionRefused, package_receive, receive_counts, submission_collect
+from hocbaso.exchange.submission.services import (ReceivedPackage, SubmissionRefused, package_receive, receive_counts,
+                                                  submission_collect)
+from hocbaso.exchange.uploads import too_big
 from hocbaso.web.permissions import can_receive_submissions
 
 
@@ -53,6 +56,10 @@ def receive(request):
         for upload in uploads:
             if upload.name.endswith(".json"):
                 continue  # the submission's index travels beside the packages
+            if upload.size > settings.PACKAGE_MAX_UPLOAD:  # one at a time in memory, each capped
+                received.append(ReceivedPackage(file=upload.name, ok=False,
+                                                problems=[too_big(settings.PACKAGE_MAX_UPLOAD)]))
+                continue
             received.append(package_receive(upload.read(), label=upload.name))
         counts = receive_counts(received)
     return render(request, "exchange/receive.html", {"received": received, "counts": counts, "error": error})

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.files import file_read
+from hocbaso.core.limits import TooLarge
 from hocbaso.directory.models import Enrolment, EnrolmentStatus, Pupil, School, SchoolClass, SchoolYear, Staff, nfc
 from hocbaso.directory.selectors import school_names
 from hocbaso.exchange.models import Transfer
@@ -240,6 +241,9 @@ def transfer_package_check(data: bytes, *, trust_roots=None, require_trusted: bo
             problems += pdf_problems
             try:
                 record = extract_record(content)
+            except TooLarge as refused:
+                problems.append(f"{label}: {refused}")
+                continue
             except Exception:
                 problems.append(f"{label}: không có dữ liệu học bạ đính kèm (hocbaso.record).")
                 continue

@@ -7,6 +7,7 @@ in; every signature and hash is checked on the preview and again on confirming).
 import datetime as dt
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -27,6 +28,7 @@ from hocbaso.signing.errors import SigningError
 from hocbaso.signing.models import SigningIdentity
 from hocbaso.signing.packages import signature_summary
 from hocbaso.signing.services import signer_open
+from hocbaso.web.pages import id_param
 from hocbaso.web.pins import PinForm
 
 
@@ -68,7 +70,7 @@ def transfer_create(request, year_id: int):
     is shown once (only its hash is kept)."""
     year, access = year_for(request, year_id)
     require(access.lead, principal_only(year.school))
-    chosen = request.POST.get("enrolment") or request.GET.get("hs")
+    chosen = id_param(request.POST.get("enrolment") or request.GET.get("hs"))
     enrolment = year_enrolments(year).filter(pk=chosen, pupil__school=year.school).first() if chosen else None
     if enrolment is None:
         raise Http404(_("Không tìm thấy học sinh của trường trong năm học này."))
@@ -126,7 +128,8 @@ def transfer_receive(request, year_id: int):
     if request.method == "POST":
         key = request.POST.get("confirm")
         if key:
-            school_class = SchoolClass.objects.filter(pk=request.POST.get("class") or 0, school_year=year).first()
+            school_class = SchoolClass.objects.filter(pk=id_param(request.POST.get("class")) or 0,
+                                                      school_year=year).first()
             stashed = stash_take(request, key, kind="transfer", year=year.pk, user=request.user.pk)
             if stashed is None:
                 context["problems"].append(_("Bản xem trước đã hết hạn hoặc đã được dùng. Hãy tải gói lên lại."))
@@ -179,7 +182,7 @@ def transfer_receive(request, year_id: int):
 def _package_from(request):
     """The package bytes from the upload, else from a link of this deployment."""
     if request.FILES.get("file"):
-        return upload_read(request)
+        return upload_read(request, limit=settings.PACKAGE_MAX_UPLOAD)
     link = (request.POST.get("link") or "").strip()
     if not link:
         return None, "", _("Hãy chọn tệp gói chuyển trường (.zip) hoặc dán liên kết chuyển trường.")
