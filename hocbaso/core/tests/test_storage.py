@@ -78,7 +78,8 @@ def test_issued_record_is_downloaded_streaming_and_its_file_checked(storage, sch
     if storage != "local":
         assert issued.pdf in stored_keys(storage)
     page = client.post(reverse("verify:status", args=[issued.lookup_code]),
-                       {"xac_minh": issued.pupil_birth_date.strftime("%d/%m/%Y")})
+                       {"xac_minh": issued.pupil_birth_date.strftime("%d/%m/%Y"),
+                            "so_cuoi": (issued.identity_number or "")[-4:]})
     assert page.status_code == 200
     pdf = client.get(reverse("verify:download", args=[issued.lookup_code]))
     assert pdf.status_code == 200 and pdf.streaming

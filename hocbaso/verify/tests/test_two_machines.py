@@ -32,7 +32,8 @@ SCHOOL, YEAR = "67000199", "2024-2025"
 ISSUED = r"""
 import json
 from hocbaso.records.models import IssuedRecord
-print(json.dumps([{"code": r.lookup_code, "born": r.pupil_birth_date.strftime("%d/%m/%Y"), "sha256": r.sha256,
+print(json.dumps([{"code": r.lookup_code, "born": r.pupil_birth_date.strftime("%d/%m/%Y"),
+                   "last4": (r.identity_number or "")[-4:], "sha256": r.sha256,
                    "pdf": r.pdf} for r in IssuedRecord.objects.order_by("record_id")]))
 """
 
@@ -96,7 +97,8 @@ def test_second_web_process_serves_downloads_and_checks_of_the_first(tmp_path, b
                 opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
                 page = opener.open(f"{base}/tra-cuu/{record['code']}/", timeout=30).read().decode()
                 token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-                form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "xac_minh": record["born"]}).encode()
+                form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "xac_minh": record["born"],
+                                                 "so_cuoi": record["last4"]}).encode()
                 opener.open(urllib.request.Request(f"{base}/tra-cuu/{record['code']}/", data=form,
                                                    headers={"Referer": base + "/"}), timeout=30).read()
                 with opener.open(f"{base}/tra-cuu/{record['code']}/tai-ve/", timeout=30) as download:
