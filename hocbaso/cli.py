@@ -33,6 +33,7 @@ COMMANDS = {
     "archive": (True, "Lưu trữ cuối năm: một tệp ZIP gồm học bạ, sổ đăng ký, nhật ký, danh mục, mã băm từng tệp."),
     "restore": (True, "Khôi phục bản lưu trữ cuối năm vào hệ thống chưa có năm học đó."),
     "place-schools": (True, "Chuyển các trường sang xã/phường mới theo bảng chuyển đổi đơn vị hành chính (từ 01/07/2025)."),
+    "office-account": (True, "Tài khoản cán bộ UBND xã/phường hoặc Sở GD&ĐT; gắn tài khoản cũ của cấp huyện với xã/phường hay Sở."),
     "worker": (True, "Chạy các tác vụ nền (xuất PDF, ký số, phát hành) — dùng khi vận hành thật."),
     "migrate": (False, "Tạo hoặc cập nhật cơ sở dữ liệu."),
     "createsuperuser": (True, "Tạo tài khoản quản trị."),

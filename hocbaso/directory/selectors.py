@@ -54,8 +54,9 @@ class SchoolPlace:
     From 1/7/2025: the province (``province_code`` two digits), the commune or ward (``commune_code`` five
     digits, ``commune_name`` as written in a sentence, "xã Trường Xuân") and its managing authority
     (``authority_name``, "UBND xã Trường Xuân"). Before: the province, the district (``district_name``,
-    historical) with its Phòng GD&ĐT as the authority ("Phòng GD&ĐT Đắk Song", as the headers wrote it), and the commune as then written (no code). A school
-    never placed has every field empty."""
+    historical) with its Phòng GD&ĐT as the authority ("Phòng GD&ĐT Đắk Song", as the headers wrote it), and
+    the commune as then written (no code). ``since``: the placement's first day. A school never placed has
+    every field empty."""
 
     province_code: str = ""
     province_name: str = ""
@@ -87,7 +88,7 @@ def _place(placement: SchoolPlacement) -> SchoolPlace:
 
 
 def school_places(schools: Iterable[School | int], on: dt.date | None = None) -> dict[int, SchoolPlace]:
-    """Each school's place as of ``on`` (today by default), by school id; in two queries whatever the number.
+    """Each school's place as of ``on`` (today by default), by school id; in one query whatever the number.
 
     Every school asked for is in the answer; one not placed by that date has an empty ``SchoolPlace()``."""
     on = on or timezone.localdate()
@@ -98,12 +99,6 @@ def school_places(schools: Iterable[School | int], on: dt.date | None = None) ->
     for placement in rows:  # later placements overwrite earlier ones
         places[placement.school_id] = _place(placement)
     return places
-
-
-def school_place(school: School | int, on: dt.date | None = None) -> SchoolPlace:
-    """One school's place as of ``on`` (see ``school_places``)."""
-    school_id = school if isinstance(school, int) else school.pk
-    return school_places([school_id], on)[school_id]
 
 
 def school_names(school: School, on: dt.date | None = None) -> dict:

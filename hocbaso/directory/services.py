@@ -1,4 +1,5 @@
-"""Writes to the hierarchy: communes and a school's dated placement (province → commune → school)."""
+"""Writes to the hierarchy: provinces, communes, a school's dated placement (province → commune → school), and
+who works for a commune or province office."""
 
 import datetime as dt
 
@@ -6,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from hocbaso.audit.services import log_action
-from hocbaso.directory.models import (TWO_LEVEL_GOVERNMENT_FROM, Commune, District, Province, School,
-                                      SchoolPlacement, as_in_sentence)
+from hocbaso.directory.models import (TWO_LEVEL_GOVERNMENT_FROM, Commune, District, Province, Role, School,
+                                      SchoolPlacement, Staff, StaffRole, as_in_sentence)
 
 
 def _bare(name: str) -> str:
@@ -79,3 +80,27 @@ def school_place(*, school: School, since: dt.date, by, commune: Commune | None 
                           "commune": commune.code if commune else None,
                           "district": district.code if district else None, "commune_name": commune_name})
     return placement
+
+
+def office_assign(*, staff: Staff, by, commune: Commune | None = None, province: Province | None = None) -> Staff:
+    """Make ``staff`` an officer of a commune office (UBND xã/phường: its schools) or of a province office (Sở
+    GD&ĐT: its province's schools), reading and changing nothing else. How a former Phòng GD&ĐT officer (kept
+    with their district and no office by migration 0003) is given one; their old district stays as history."""
+    if (commune is None) == (province is None):
+        raise ValidationError("Cần đúng một trong hai: xã/phường hoặc tỉnh.", code="office_one")
+    if staff.school_id is not None:
+        raise ValidationError(f"{staff.full_name} là cán bộ của trường {staff.school.code}, không phải cán bộ "
+                              "UBND xã/phường hay Sở GD&ĐT.", code="office_school_staff")
+    role = Role.COMMUNE_OFFICER if commune is not None else Role.PROVINCE_OFFICER
+    before = {"commune": staff.commune.code if staff.commune_id else None,
+              "province": staff.province.code if staff.province_id else None, "roles": sorted(staff.roles)}
+    with transaction.atomic():
+        staff.commune, staff.province = commune, province
+        staff.save(update_fields=["commune", "province"])
+        StaffRole.objects.filter(staff=staff, role__in=[Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER]).exclude(
+            role=role).delete()
+        StaffRole.objects.get_or_create(staff=staff, role=role)
+        log_action("directory.office_assign", actor=by, target_type="staff", target_id=staff.pk, before=before,
+                   after={"commune": commune.code if commune else None, "province": province.code if province else None,
+                          "roles": [role]})
+    return staff

@@ -15,7 +15,8 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +25,8 @@ from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearRe
 from hocbaso.assessment.services import (SUBJECT_FIELDS, TRAIT_FIELDS, EvaluationInputError, evaluations_save,
                                          year_result_set)
 from hocbaso.audit.services import Action, log_actions
-from hocbaso.directory.models import Enrolment, SchoolClass
+from hocbaso.directory.models import Enrolment, SchoolClass, Staff
+from hocbaso.directory.services import office_assign
 from hocbaso.portal.models import TemporaryPassword
 from hocbaso.portal.selectors import YEAR_FIELDS, year_value
 from hocbaso.tt27 import catalogue
@@ -260,6 +262,36 @@ def grid_save(*, school_class: SchoolClass, period: str, entries: list, user, ac
 TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied from a screen
 
 
+def temporary_password() -> str:
+    """12 letters and digits in three groups (~59 bits), easy to read aloud: ``abcd-efgh-jkmn``."""
+    groups = ["".join(secrets.choice(TEMPORARY_ALPHABET) for _position in range(4)) for _group in range(3)]
+    return "-".join(groups)
+
+
+def office_account_open(*, username: str, by, full_name: str = "", commune=None, province=None) -> tuple:
+    """Tài khoản của UBND xã/phường hoặc Sở GD&ĐT: ``(staff, password)``. A new account gets a temporary password
+    (returned once; its holder chooses their own at the first sign-in); an existing one that is not a school's
+    (a former Phòng GD&ĐT officer, say) keeps its password (``None``) and is given the office
+    (``directory.services.office_assign``). Logged."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is not None:
+        staff = getattr(user, "staff", None)
+        if staff is None:
+            raise ValidationError(f"Tài khoản {username} không gắn với cán bộ nào.", code="office_no_staff")
+        return office_assign(staff=staff, commune=commune, province=province, by=by), None
+    if not full_name.strip():
+        raise ValidationError("Cần họ và tên của cán bộ cho tài khoản mới.", code="office_name")
+    password = temporary_password()
+    with transaction.atomic():
+        user = get_user_model().objects.create_user(username=username, password=password)
+        TemporaryPassword.objects.create(user=user, set_by=by, set_at=timezone.now())
+        staff = Staff.objects.create(user=user, full_name=full_name, commune=commune, province=province)
+        log_actions([Action("user.office_account_open", "user", str(user.pk), None,
+                            {"username": username, "staff": staff.full_name})], actor=by)
+        office_assign(staff=staff, commune=commune, province=province, by=by)
+    return staff, password
+
+
 def password_reset(*, staff, by) -> str:
     """Đặt lại mật khẩu: give ``staff``'s account a new random password (returned, to hand over; shown once) and
     a ``TemporaryPassword`` so that its holder must choose their own at the next sign-in. The account's sessions
@@ -269,8 +301,7 @@ def password_reset(*, staff, by) -> str:
         raise PermissionDenied(_("Chỉ hiệu trưởng của trường mới đặt lại được mật khẩu của đồng nghiệp."))
     if staff.user_id is None:
         raise PermissionDenied(_("%(name)s chưa có tài khoản đăng nhập.") % {"name": staff.full_name})
-    groups = ["".join(secrets.choice(TEMPORARY_ALPHABET) for _position in range(4)) for _group in range(3)]
-    password = "-".join(groups)  # 12 letters and digits: ~59 bits
+    password = temporary_password()
     with transaction.atomic():
         user = staff.user
         user.set_password(password)

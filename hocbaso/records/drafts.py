@@ -58,7 +58,7 @@ def _new_codes(count: int) -> list[str]:
 def _draft_record(enrolment, *, code: str, principals: dict, effective_date, supersedes=None) -> tuple[dict, str]:
     """Build the pupil-year's record with its issuance block, and its JSON text; refuse (naming the pupil) a
     record that the TT27 engine finds inconsistent or that has no computed outcome."""
-    record = record_build(enrolment, principals=principals)
+    record = record_build(enrolment, principals=principals, on=effective_date)  # the names in force that day
     school_year = enrolment.school_class.school_year
     version = supersedes.version + 1 if supersedes else 1
     record["issuance"] = {

@@ -1,6 +1,8 @@
 """Reads of the pupil-year: the record as a ``hocbaso.record/2`` document (see docs/record-format.md) and who
 answers for each subject of a class."""
 
+import datetime as dt
+
 from django.db.models import Prefetch
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
@@ -107,20 +109,22 @@ def school_block(school: School, place: SchoolPlace) -> dict:
     return block
 
 
-def record_school(school: School, cache: dict | None = None) -> dict:
-    """The record's ``school`` block as of today, kept in ``cache`` (the ``principals`` cache) per school."""
-    key = ("school", school.pk)
+def record_school(school: School, cache: dict | None = None, on: dt.date | None = None) -> dict:
+    """The record's ``school`` block as of ``on`` (today by default), kept in ``cache`` (the ``principals``
+    cache) per school and date."""
+    key = ("school", school.pk, on)
     if cache is not None and key in cache:
         return cache[key]
-    block = school_block(school, school_places([school])[school.pk])
+    block = school_block(school, school_places([school], on)[school.pk])
     if cache is not None:
         cache[key] = block
     return block
 
 
-def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_results: bool = True) -> dict:
-    """The pupil-year as a ``hocbaso.record/2`` dict, keys in the spec's order; the school named as placed
-    today (the record is built to be signed and issued now).
+def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_results: bool = True,
+                 on: dt.date | None = None) -> dict:
+    """The pupil-year as a ``hocbaso.record/2`` dict, keys in the spec's order; the school named as placed on
+    ``on``, the record's effective date (today by default: a record is built to be signed and issued now).
 
     ``principals``: a cache shared by calls over many pupils (principals' names, schools' blocks).
     With ``with_results`` the stored computed fields (outcome, award, completion) are included;
@@ -152,7 +156,7 @@ def record_build(enrolment: Enrolment, *, principals: dict | None = None, with_r
         "school_year": year.name,
         "grade": klass.grade,
         "class_name": klass.name,
-        "school": record_school(school, principals),
+        "school": record_school(school, principals, on),
         "pupil": {
             "identity_number": pupil.identity_number,
             "full_name": pupil.full_name,

@@ -3,9 +3,11 @@ schools, a Sở its province), placing a school (``school_place``) and the migra
 and district officers."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -56,7 +58,7 @@ def test_a_school_is_named_today_by_its_commune_and_before_the_reform_by_its_dis
     assert school_places([world.school], on=TWO_LEVEL_GOVERNMENT_FROM)[world.school.pk] == today
 
 
-def test_school_places_answers_every_school_asked_in_two_queries(world, neighbours, django_assert_num_queries):
+def test_school_places_answers_every_school_asked_in_one_query(world, neighbours, django_assert_num_queries):
     unplaced = School.objects.create(code="68000999", name="Trường Tiểu học Chưa Xếp")
     schools = [world.school, world.other_school, neighbours.school2, neighbours.far_school, unplaced]
     with django_assert_num_queries(1):  # the placements with their names, in one query
@@ -164,3 +166,65 @@ def test_the_migration_places_each_school_in_its_district_and_makes_district_off
         StaffRole.objects.all().delete()
         Staff.objects.all().delete()
         School.objects.all().delete()
+
+
+# ---------------------------------------------------------------------- office accounts
+
+def test_office_account_creates_a_commune_officer_with_a_temporary_password(world, neighbours, client):
+    out = io.StringIO()
+    call_command("office-account", "ubnd.namnung", "--commune", "24715", "--full-name", "Trần Thị Xã",
+                 "--by", world.owner.user.username, stdout=out)
+    password = out.getvalue().split("Mật khẩu tạm (đổi ở lần đăng nhập đầu): ")[1].strip()
+    staff = Staff.objects.get(user__username="ubnd.namnung")
+    assert staff.roles == {Role.COMMUNE_OFFICER} and staff.commune == neighbours.commune2
+    assert set(schools_visible_to(staff.user)) == {neighbours.school2}
+    assert client.login(username="ubnd.namnung", password=password)
+    assert staff.user.temporary_password.set_by == world.owner.user
+    assert AuditEntry.objects.filter(action="user.office_account_open").exists()
+
+
+def test_a_former_district_officer_is_given_a_province_office(world, django_user_model):
+    former = officer(django_user_model, "phong.daksong", Role.COMMUNE_OFFICER, district=world.district)
+    password_before = former.user.password
+    out = io.StringIO()
+    call_command("office-account", "phong.daksong", "--province", "68", "--by", world.owner.user.username, stdout=out)
+    former.refresh_from_db()
+    assert former.roles == {Role.PROVINCE_OFFICER} and former.province == world.province
+    assert former.district == world.district and former.commune is None  # the old district stays as history
+    assert set(schools_visible_to(former.user)) == {world.school, world.other_school}
+    assert "Mật khẩu tạm" not in out.getvalue() and former.user.password == password_before
+    entry = AuditEntry.objects.filter(action="directory.office_assign").latest("seq")
+    assert entry.before["roles"] == [Role.COMMUNE_OFFICER] and entry.after["province"] == "68"
+
+
+def test_office_account_refuses_school_staff_unknown_offices_and_a_new_account_without_a_name(world):
+    from django.core.management.base import CommandError
+
+    by = world.owner.user.username
+    with pytest.raises(CommandError, match="cán bộ của trường"):
+        call_command("office-account", world.member.user.username, "--commune", "24712", "--by", by)
+    with pytest.raises(CommandError, match="Không có xã/phường mã 99999"):
+        call_command("office-account", "moi", "--commune", "99999", "--by", by)
+    with pytest.raises(CommandError, match="Cần họ và tên"):
+        call_command("office-account", "moi", "--province", "68", "--by", by)
+    assert world.member.roles == {Role.HOMEROOM_TEACHER} and not Staff.objects.filter(user__username="moi").exists()
+
+
+def test_pages_of_another_communes_school_answer_404_to_a_commune_office(world, neighbours, django_user_model, client):
+    from django.urls import reverse
+
+    from hocbaso.directory.models import SchoolClass, SchoolYear
+
+    year = SchoolYear.objects.create(school=neighbours.school2, name="2025-2026", start_date=dt.date(2025, 9, 5),
+                                     end_date=dt.date(2026, 5, 31))
+    klass = SchoolClass.objects.create(school_year=year, grade=4, name="4A")
+    xa = officer(django_user_model, "ubnd.truongxuan", Role.COMMUNE_OFFICER, commune=world.commune)
+    so = officer(django_user_model, "so.lamdong", Role.PROVINCE_OFFICER, province=world.province)
+    client.force_login(xa.user)
+    assert client.get(reverse("portal:class_detail", args=[klass.pk])).status_code == 404
+    assert client.get(reverse("portal:class_detail", args=[world.class4a.pk])).status_code == 200
+    home = client.get(reverse("portal:home")).content.decode()
+    assert "Trường Tiểu học Thử Nghiệm" in home and "Nâm Nung" not in home and "UBND xã Trường Xuân" in home
+    client.force_login(so.user)
+    assert client.get(reverse("portal:class_detail", args=[klass.pk])).status_code == 200
+    assert "Nâm Nung" in client.get(reverse("portal:home")).content.decode()

@@ -1,5 +1,6 @@
 """record_build gives the spec's format; year_results_assess stores what the engine computes."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from hocbaso.assessment.models import YearResult
 from hocbaso.assessment.services import subject_evaluation_set, year_result_set
 from hocbaso.audit.models import AuditEntry
+from hocbaso.records.drafts import record_drafts_prepare
 from hocbaso.records.outcomes import year_results_assess
 from hocbaso.records.selectors import enrolment_for_pupil_year, enrolments_for_records, record_build
 from hocbaso.tt27 import assess, catalogue
@@ -84,3 +86,24 @@ def test_enrolment_lookup_by_identity_number_or_id(world):
     assert enrolment_for_pupil_year(str(world.pupil.pk), "2024-2025").pk == world.enrolment.pk
     with pytest.raises(Exception, match="Không tìm thấy"):
         enrolment_for_pupil_year("067214001234", "2023-2024")
+
+
+def test_a_record_names_the_school_as_placed_on_its_date(world, fill_year):
+    """Built for a date before 1/7/2025 the record names the district office and the old province; for a date
+    after, the commune's People's Committee (the world's school moved to xã Trường Xuân, Lâm Đồng)."""
+    fill_year(world.enrolment, world.member.user)
+    enrolment = enrolments_for_records().get(pk=world.enrolment.pk)
+    before = record_build(enrolment, on=dt.date(2025, 5, 31))
+    assert before["school"] == {"code": "67000199", "name": "Trường Tiểu học Thử Nghiệm",
+                                "authority": "Phòng GD&ĐT Đắk Song", "commune": "Xã Trường Xuân",
+                                "district": "Huyện Đắk Song", "province": "Tỉnh Đắk Nông"}
+    assert record_build(enrolment, on=dt.date(2025, 7, 1))["school"]["authority"] == "UBND xã Trường Xuân"
+    assert [e for e in assess(before).errors if e.field.startswith("school")] == []  # a valid /2 school block
+
+
+def test_a_draft_dated_before_the_reform_is_issued_under_the_old_names(school):
+    w = school
+    draft = record_drafts_prepare(enrolments=[w.enrolment], by=w.owner.user, effective_date=dt.date(2025, 5, 31))[0]
+    assert draft.record["issuance"]["effective_date"] == "2025-05-31"
+    assert (draft.record["school"]["authority"], draft.record["school"]["district"]) == (
+        "Phòng GD&ĐT Đắk Song", "Huyện Đắk Song")
