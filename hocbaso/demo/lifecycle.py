@@ -1,14 +1,12 @@
 """The demo school's year taken through the lifecycle: certificates, locks, sign-offs, signatures, issuance."""
 
 import datetime as dt
-from contextlib import contextmanager, nullcontext
 
 from django.db.models import Count
 from django.utils.translation import gettext
 
 from hocbaso.demo.builder import CURRENT_YEAR, SCHOOL_CODE, YEARS
-from hocbaso.directory.models import (TWO_LEVEL_GOVERNMENT_FROM, Enrolment, Role, School, SchoolClass, SchoolPlacement,
-                                      SchoolYear, Staff)
+from hocbaso.directory.models import TWO_LEVEL_GOVERNMENT_FROM, Enrolment, Role, School, SchoolClass, SchoolYear, Staff
 from hocbaso.records.drafts import record_drafts_prepare
 from hocbaso.records.issuance import records_issue
 from hocbaso.records.locks import data_lock
@@ -44,26 +42,13 @@ def demo_issued_check(classes) -> None:
                              % {"count": sum(row["count"] for row in left), "detail": detail})
 
 
-def _before_the_reform(school):
-    """While the school's years before 1/7/2025 are issued, its placements from that date are set aside, as the
-    installation was then: those records name Sở GD&ĐT Đắk Nông and Phòng GD&ĐT Đắk Song. Put back afterwards."""
-    @contextmanager
-    def aside():
-        later = list(SchoolPlacement.objects.filter(school=school, since__gte=TWO_LEVEL_GOVERNMENT_FROM))
-        SchoolPlacement.objects.filter(pk__in=[p.pk for p in later]).delete()
-        try:
-            yield
-        finally:
-            for placement in later:
-                placement.pk = None
-                placement.save()
-    return aside()
-
-
 def _unissued(classes) -> list:
-    issued = set(IssuedRecord.objects.filter(enrolment__school_class__in=classes)
-                 .values_list("enrolment__school_class_id", flat=True).distinct())
-    return [klass for klass in classes if klass.pk not in issued]
+    """The classes of which some pupil has no issued record."""
+    issued = set(IssuedRecord.objects.filter(enrolment__school_class__in=classes).values_list("enrolment_id",
+                                                                                               flat=True))
+    waiting = set(Enrolment.objects.filter(school_class__in=classes).exclude(pk__in=issued)
+                  .values_list("school_class_id", flat=True))
+    return [klass for klass in classes if klass.pk in waiting]
 
 
 def demo_issue(*, progress=None) -> int:
@@ -97,9 +82,7 @@ def demo_issue(*, progress=None) -> int:
                        .order_by("grade", "name"))
         if before:
             classes = [klass for klass in classes if klass.name[1:] in ISSUED_BEFORE_REFORM]
-        if not _unissued(classes):
-            continue
-        with _before_the_reform(school) if before else nullcontext():
+        if _unissued(classes):  # dated 2 June after the year: before 1/7/2025, under the names of then
             issued += _year_issue(year, classes, principal, signer, school, say)
     return issued
 

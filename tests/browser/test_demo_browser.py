@@ -11,7 +11,7 @@ school with ``hocbaso demo`` and prints its accounts; with those accounts, in re
 
 Every step is screenshotted to screenshots/<test>/. ``demo_build`` is the demo's data exactly as ``hocbaso demo``
 builds it; the certificates of 4A's signers are issued with the demo PIN as ``hocbaso demo`` does for every signer
-(``demo_issue`` also signs the 22 other classes, which this test does not need).
+(``demo_issue`` also signs the 23 other classes, which this test does not need).
 """
 
 import pytest
