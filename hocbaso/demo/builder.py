@@ -18,27 +18,32 @@ from django.db import transaction
 
 from hocbaso.assessment import phrases
 from hocbaso.assessment.models import SubjectEvaluation, YearResult
-from hocbaso.assessment.services import evaluations_save
 from hocbaso.demo import people, places
 from hocbaso.demo.cases import TIEU_BIEU_SHARE, demo_cases
-from hocbaso.demo.evaluations import evaluation_entries, year_results_save
+from hocbaso.demo.evaluations import evaluation_entries, evaluations_load, year_results_load
 from hocbaso.demo.guard import demo_allowed
 from hocbaso.demo.models import DemoSchool
+from hocbaso.demo.neighbours import province_build, province_exists
 from hocbaso.directory.models import (EARLIEST_PLACEMENT, TWO_LEVEL_GOVERNMENT_FROM, Commune, District, Enrolment,
                                       Province, Pupil, Role, School, SchoolClass, SchoolPlacement, SchoolYear, Staff,
                                       StaffRole, TeachingAssignment, Term)
-from hocbaso.records.outcomes import year_results_assess
 from hocbaso.tt27 import catalogue
 
-SCHOOL_CODE = "67000101"
-SCHOOL_YEAR = "2024-2025"
+SCHOOL_CODE = "67000101"  # kept through the reform: a school's code is an opaque identifier
+SCHOOL_YEAR = "2025-2026"  # the finished year, issued under the new administration
+CURRENT_YEAR = "2026-2027"  # in progress: the mid-term of the first term is entered
+YEARS = ("2022-2023", "2023-2024", "2024-2025", SCHOOL_YEAR, CURRENT_YEAR)
+CURRENT_PERIODS = ("giua_hk1",)
 PASSWORD = "hocbaso@2025"
 LOADER = "demo-loader"
-SEED = 20242025
-CLASS_SIZES = {1: [40, 39, 40, 38, 41], 2: [40, 40, 39, 41, 38], 3: [39, 40, 41, 40, 38], 4: [38, 40, 39, 41, 40],
-               5: [40, 39, 41, 38]}
+SEED = 20252026
+# Class sizes of each cohort by the year it entered grade 1; the 2021 cohort finished primary in 2025-2026 and
+# is there only in that year, the others since they entered or since 2022-2023.
+COHORTS = {2021: [40, 39, 41, 38], 2022: [38, 40, 39, 41, 40], 2023: [39, 40, 41, 40, 38],
+           2024: [40, 40, 39, 41, 38], 2025: [40, 39, 40, 38, 41], 2026: [39, 41, 40, 38]}
 TIERS = [("HTXS", 13.0), ("HTT", 39.0), ("HT", 46.5), ("CHT", 1.5)]
 NOMINATED_SHARE = TIEU_BIEU_SHARE  # of HTT pupils, nominated "Học sinh Tiêu biểu" by their class (cases.py)
+# Keyed by the pupil's class of 2025-2026 and number in it.
 DISABLED = {("2B", 7): "Khuyết tật vận động", ("3C", 11): "Khuyết tật trí tuệ mức độ nhẹ",
             ("4D", 3): "Khuyết tật nghe mức độ nhẹ"}
 INDIVIDUAL_PLAN = ("3C", 11)
@@ -70,6 +75,7 @@ class Report:
     classes: int = 0
     staff: int = 0
     cases: object = None  # cases.CasesReport
+    schools: int = 0
 
 
 def _upsert(model, report: Report, lookup: dict, values: dict):
@@ -107,6 +113,26 @@ def _staff(report, password_hash, username, full_name, gender, roles, *, title="
     return staff
 
 
+def year_dates(name: str) -> dict:
+    start = int(name[:4])
+    return {"start_date": dt.date(start, 9, 5), "end_date": dt.date(start + 1, 5, 31),
+            "lock_date": dt.date(start + 1, 5, 31)}
+
+
+def grade_in(cohort: int, year: str) -> int | None:
+    """The grade of ``cohort`` (the year it entered grade 1) in ``year``, None when not at the school then."""
+    grade = int(year[:4]) - cohort + 1
+    if not 1 <= grade <= 5 or (cohort < 2022 and year != SCHOOL_YEAR):
+        return None
+    return grade
+
+
+def class_names(year: str) -> list[tuple[int, str]]:
+    return [(grade_in(cohort, year), f"{grade_in(cohort, year)}{'ABCDE'[i]}")
+            for cohort, sizes in sorted(COHORTS.items(), reverse=True) if grade_in(cohort, year)
+            for i in range(len(sizes))]
+
+
 def _directory(report: Report, password_hash: str):
     old_province = _upsert(Province, report, {"code": "67"}, {"name": places.PROVINCE})
     district = _upsert(District, report, {"code": "6706"}, {"province": old_province, "name": places.DISTRICT})
@@ -115,24 +141,29 @@ def _directory(report: Report, password_hash: str):
                       {"province": province, "name": places.NEW_COMMUNE})
     school = _upsert(School, report, {"code": SCHOOL_CODE}, {
         "name": "Trường Tiểu học Trung Vương",
-        "address": "Thôn 1, xã Trường Xuân, huyện Đắk Song, tỉnh Đắk Nông", "phone": "02613.507.507"})
+        "address": "Thôn 1, xã Trường Xuân, tỉnh Lâm Đồng", "phone": "02613.507.507"})
     # In its district until the two-level government of 1/7/2025, in xã Trường Xuân, Lâm Đồng since.
     _upsert(SchoolPlacement, report, {"school": school, "since": EARLIEST_PLACEMENT},
             {"province": old_province, "district": district, "commune_name": places.COMMUNE})
     _upsert(SchoolPlacement, report, {"school": school, "since": TWO_LEVEL_GOVERNMENT_FROM},
             {"province": province, "commune": commune})
     DemoSchool.objects.get_or_create(school=school)  # the mark that the guard reads (demo.guard)
-    year = _upsert(SchoolYear, report, {"school": school, "name": SCHOOL_YEAR}, {
-        "start_date": dt.date(2024, 9, 5), "end_date": dt.date(2025, 5, 31), "lock_date": dt.date(2025, 5, 31)})
-    _upsert(Term, report, {"school_year": year, "number": 1},
-            {"start_date": dt.date(2024, 9, 5), "end_date": dt.date(2025, 1, 11)})
-    _upsert(Term, report, {"school_year": year, "number": 2},
-            {"start_date": dt.date(2025, 1, 13), "end_date": dt.date(2025, 5, 31)})
+    years = {}
+    for name in YEARS:
+        dates = year_dates(name)
+        if name == CURRENT_YEAR:
+            dates["lock_date"] = None
+        years[name] = year = _upsert(SchoolYear, report, {"school": school, "name": name}, dates)
+        start = dates["start_date"].year
+        _upsert(Term, report, {"school_year": year, "number": 1},
+                {"start_date": dates["start_date"], "end_date": dt.date(start + 1, 1, 10)})
+        _upsert(Term, report, {"school_year": year, "number": 2},
+                {"start_date": dt.date(start + 1, 1, 12), "end_date": dates["end_date"]})
     _staff(report, password_hash, "ubnd.truongxuan", "Nguyễn Thị Minh Thu", "female", [Role.COMMUNE_OFFICER],
            title="Trưởng phòng Văn hóa – Xã hội", commune=commune, role_label="UBND xã Trường Xuân (xem thống kê)")
     _staff(report, password_hash, "so.lamdong", "Hoàng Văn Phong", "male", [Role.PROVINCE_OFFICER],
            title="Chuyên viên Sở GD&ĐT", province=province, role_label="Sở GD&ĐT (xem thống kê)")
-    return school, year
+    return school, years
 
 
 def _school_staff(report: Report, password_hash: str, school: School, rng: random.Random):
@@ -140,15 +171,13 @@ def _school_staff(report: Report, password_hash: str, school: School, rng: rando
                        title="Hiệu trưởng", school=school, role_label="Hiệu trưởng")
     _staff(report, password_hash, "phohieutruong", "Trần Thị Thanh Hương", "female", [Role.VICE_PRINCIPAL],
            title="Phó hiệu trưởng", school=school, role_label="Phó hiệu trưởng")
-    homeroom = {}
-    for grade, sizes in CLASS_SIZES.items():
-        for index in range(len(sizes)):
-            name = f"{grade}{'ABCDE'[index]}"
-            full = "Lê Thị Hoa" if name == "4A" else people.kinh_name(rng, "female" if rng.random() < 0.85 else "male")
-            gender = "female" if " Thị " in full or name == "4A" else rng.choice(["female", "male"])
-            homeroom[name] = _staff(report, password_hash, f"gvcn.{name.lower()}", full, gender,
-                                    [Role.HOMEROOM_TEACHER], title="Giáo viên", school=school,
-                                    accounts=name in ("1A", "4A", "5A"), role_label=f"GVCN lớp {name}")
+    homeroom = {}  # the same teacher keeps the same class name year after year
+    for grade, name in sorted({c for year in YEARS for c in class_names(year)}):
+        full = "Lê Thị Hoa" if name == "4A" else people.kinh_name(rng, "female" if rng.random() < 0.85 else "male")
+        gender = "female" if " Thị " in full or name == "4A" else rng.choice(["female", "male"])
+        homeroom[name] = _staff(report, password_hash, f"gvcn.{name.lower()}", full, gender,
+                                [Role.HOMEROOM_TEACHER], title="Giáo viên", school=school,
+                                accounts=name in ("1A", "4A", "5A"), role_label=f"GVCN lớp {name}")
     teachers = {}
     for username, full, gender, subject, grades in SUBJECT_TEACHERS:
         teachers[username] = (_staff(report, password_hash, username, full, gender, [Role.SUBJECT_TEACHER],
@@ -162,13 +191,12 @@ def _school_staff(report: Report, password_hash: str, school: School, rng: rando
 
 @dataclass
 class PupilPlan:
-    key: tuple
+    key: tuple  # class of 2025-2026 (or of 2026-2027 for the newest cohort) and number in it
     sector_code: str
     values: dict
     optional: list
-    tier: str
     individual_plan: bool
-    year_result: dict
+    years: dict  # year -> (class name, tier, year-end page fields)
 
 
 def _identity_number(rng, gender, birth_year, used: set) -> str:
@@ -183,11 +211,10 @@ def _identity_number(rng, gender, birth_year, used: set) -> str:
 def _plan_pupils(rng: random.Random) -> list[PupilPlan]:
     plans, used = [], set()
     tiers, weights = zip(*TIERS)
-    entry = 0
-    for grade, sizes in CLASS_SIZES.items():
-        birth_year = 2019 - grade
+    for cohort, sizes in sorted(COHORTS.items()):
+        birth_year, entry = cohort - 6, 0
         for index, size in enumerate(sizes):
-            class_name = f"{grade}{'ABCDE'[index]}"
+            letter = "ABCDE"[index]
             for number in range(1, size + 1):
                 entry += 1
                 gender = "female" if rng.random() < 0.49 else "male"
@@ -195,37 +222,78 @@ def _plan_pupils(rng: random.Random) -> list[PupilPlan]:
                 family = full_name.split()[0] if ethnicity == "Kinh" else people.weighted_family(rng)
                 birth = dt.date(birth_year, 1, 1) + dt.timedelta(days=rng.randrange(365))
                 village = rng.choice(places.VILLAGES)
-                key = (class_name, number)
-                identity = None if key in WITHOUT_IDENTITY else _identity_number(rng, gender, birth.year, used)
-                tier = rng.choices(tiers, weights=weights)[0]
-                if key in DISABLED:
-                    tier = "HT"
-                joined_year = 2024 - grade + 1
+                key = (f"{grade_in(cohort, SCHOOL_YEAR) or 1}{letter}", number)
+                identity = None if key in WITHOUT_IDENTITY and cohort < 2026 else _identity_number(
+                    rng, gender, birth.year, used)
+                # Addresses are free text: families written before the reform keep the district and province.
+                address = (f"{village}, {places.COMMUNE}, {places.DISTRICT}, {places.PROVINCE}" if cohort < 2025
+                           else f"{village}, {places.NEW_COMMUNE}, {places.NEW_PROVINCE}")
                 values = {
                     "identity_number": identity, "full_name": full_name, "gender": gender, "birth_date": birth,
                     "ethnicity": ethnicity, "nationality": "Việt Nam", "birthplace": rng.choice(places.BIRTHPLACES),
-                    "hometown": rng.choice(places.HOMETOWNS),
-                    "address": f"{village}, {places.COMMUNE}, {places.DISTRICT}, {places.PROVINCE}",
+                    "hometown": rng.choice(places.HOMETOWNS), "address": address,
                     "father_name": people.parent_name(rng, "male", family),
                     "mother_name": people.parent_name(rng, "female", people.weighted_family(rng)),
-                    "guardian_name": "", "disability": DISABLED.get(key, ""),
+                    "guardian_name": "", "disability": DISABLED.get(key, "") if cohort < 2026 else "",
                 }
                 if rng.random() < 0.02:  # raised by a grandparent
                     values["guardian_name"] = people.parent_name(rng, "female", family)
-                height = 114 + 6 * (grade - 1) + rng.randint(-6, 8)
-                weight = round(19.5 + 3.2 * (grade - 1) + rng.uniform(-3, 5), 1)
-                year_result = {"height_cm": height, "weight_kg": weight,
-                               "days_absent_excused": rng.choice([0, 0, 0, 1, 1, 2, 3, 4]),
-                               "days_absent_unexcused": rng.choice([0] * 12 + [1]),
-                               "homeroom_comment": rng.choice(phrases.homeroom_phrases(tier)),
-                               "nominated_tieu_bieu": tier == "HTT" and rng.random() < NOMINATED_SHARE,
-                               "plan_outcome": "HT" if key == INDIVIDUAL_PLAN else None,
-                               "registry_number": f"{entry}/{joined_year}",
-                               "joined_on": dt.date(joined_year, 9, 5)}
-                optional = ["ngoai_ngu_1"] if grade <= 2 and rng.random() < 0.7 else []
-                plans.append(PupilPlan(key, f"{SCHOOL_CODE}{entry:05d}", values, optional, tier,
-                                       key == INDIVIDUAL_PLAN, year_result))
+                optional = ["ngoai_ngu_1"] if rng.random() < 0.7 else []
+                plan_years = {}
+                for year in YEARS:
+                    grade = grade_in(cohort, year)
+                    if grade is None:
+                        continue
+                    tier = "HT" if values["disability"] else rng.choices(tiers, weights=weights)[0]
+                    plan_years[year] = (f"{grade}{letter}", tier, {
+                        "height_cm": 114 + 6 * (grade - 1) + rng.randint(-6, 8),
+                        "weight_kg": round(19.5 + 3.2 * (grade - 1) + rng.uniform(-3, 5), 1),
+                        "days_absent_excused": rng.choice([0, 0, 0, 1, 1, 2, 3, 4]),
+                        "days_absent_unexcused": rng.choice([0] * 12 + [1]),
+                        "homeroom_comment": rng.choice(phrases.homeroom_phrases(tier)),
+                        "nominated_tieu_bieu": tier == "HTT" and rng.random() < NOMINATED_SHARE,
+                        "plan_outcome": "HT" if key == INDIVIDUAL_PLAN and cohort < 2026 else None,
+                        "registry_number": f"{entry}/{cohort}", "joined_on": dt.date(cohort, 9, 5)})
+                plans.append(PupilPlan(key, f"{SCHOOL_CODE}{cohort % 100:02d}{entry:03d}", values, optional,
+                                       key == INDIVIDUAL_PLAN and cohort < 2026, plan_years))
     return plans
+
+
+def _enrol(report: Report, school: School, years: dict, homeroom: dict, teachers: dict, plans: list) -> dict:
+    """Classes, teaching assignments, pupils and enrolments of every year; returns ``{(sector code, year):
+    enrolment}``."""
+    classes = {}
+    for year_name, year in years.items():
+        for grade, name in class_names(year_name):
+            classes[year_name, name] = _upsert(SchoolClass, report, {"school_year": year, "name": name},
+                                               {"grade": grade, "homeroom_teacher": homeroom[name]})
+    existing = set(TeachingAssignment.objects.filter(school_class__school_year__school=school)
+                   .values_list("school_class_id", "subject"))
+    TeachingAssignment.objects.bulk_create([
+        TeachingAssignment(school_class=klass, subject=subject, teacher=teacher)
+        for klass in classes.values() for teacher, subject, grades in teachers.values()
+        if klass.grade in grades and (klass.pk, subject) not in existing])
+    existing = {p.sector_code for p in Pupil.objects.filter(school=school)}
+    new = [Pupil(school=school, sector_code=plan.sector_code, **plan.values) for plan in plans
+           if plan.sector_code not in existing]
+    for pupil in new:
+        pupil.save()  # save() normalises text to NFC; a thousand inserts take well under a second
+    report.created["Pupil"] += len(new)
+    pupils = {p.sector_code: p for p in Pupil.objects.filter(school=school)}
+    enrolled = set(Enrolment.objects.filter(pupil__school=school).values_list("pupil_id", "school_class_id"))
+    missing = []
+    for plan in plans:
+        for year_name, (class_name, _tier, fields) in plan.years.items():
+            pupil, klass = pupils[plan.sector_code], classes[year_name, class_name]
+            if (pupil.pk, klass.pk) not in enrolled:
+                missing.append(Enrolment(pupil=pupil, school_class=klass, registry_number=fields["registry_number"],
+                                         joined_on=fields["joined_on"], individual_plan=plan.individual_plan,
+                                         optional_subjects=plan.optional if klass.grade <= 2 else []))
+    Enrolment.objects.bulk_create(missing, batch_size=1000)
+    report.created["Enrolment"] += len(missing)
+    report.classes = sum(1 for year_name, _ in classes if year_name == SCHOOL_YEAR)
+    return {(e.pupil.sector_code, e.school_class.school_year.name): e for e in Enrolment.objects.filter(
+        pupil__school=school).select_related("pupil", "school_class__school_year")}
 
 
 def demo_build(*, progress=None) -> Report:
@@ -239,79 +307,50 @@ def demo_build(*, progress=None) -> Report:
     with transaction.atomic():
         demo_allowed()
         loader = _user(LOADER, report, "!")  # unusable password: the name the audit log shows for demo data
-        school, year = _directory(report, password_hash)
+        school, years = _directory(report, password_hash)
         principal, homeroom, teachers = _school_staff(report, password_hash, school, rng)
-        classes = {}
-        for grade, sizes in CLASS_SIZES.items():
-            for index in range(len(sizes)):
-                name = f"{grade}{'ABCDE'[index]}"
-                classes[name] = _upsert(SchoolClass, report, {"school_year": year, "name": name},
-                                        {"grade": grade, "homeroom_teacher": homeroom[name]})
-        for teacher, subject, grades in teachers.values():
-            for name, school_class in classes.items():
-                if school_class.grade in grades:
-                    _upsert(TeachingAssignment, report, {"school_class": school_class, "subject": subject},
-                            {"teacher": teacher})
         plans = _plan_pupils(rng)
-        say(f"Đã chuẩn bị {len(plans)} học sinh.")
-        existing = {p.sector_code: p for p in Pupil.objects.filter(school=school)}
-        new = [Pupil(school=school, sector_code=plan.sector_code, **plan.values) for plan in plans
-               if plan.sector_code not in existing]
-        for pupil in new:
-            pupil.save()  # save() normalises text to NFC; a thousand inserts take well under a second
-        report.created["Pupil"] += len(new)
-        pupils = {p.sector_code: p for p in Pupil.objects.filter(school=school)}
-        enrolments = {(e.pupil_id, e.school_class_id): e
-                      for e in Enrolment.objects.filter(school_class__school_year=year)}
-        missing = []
+        say(f"Đã chuẩn bị {len(plans)} học sinh qua {len(YEARS)} năm học.")
+        enrolments = _enrol(report, school, years, homeroom, teachers, plans)
+    finished: dict[int, dict] = {}
+    for year_name in YEARS:
+        entries, count = [], 0
         for plan in plans:
-            pupil, school_class = pupils[plan.sector_code], classes[plan.key[0]]
-            if (pupil.pk, school_class.pk) not in enrolments:
-                missing.append(Enrolment(pupil=pupil, school_class=school_class,
-                                         registry_number=plan.year_result["registry_number"],
-                                         joined_on=plan.year_result["joined_on"], individual_plan=plan.individual_plan,
-                                         optional_subjects=plan.optional))
-        Enrolment.objects.bulk_create(missing, batch_size=1000)
-        report.created["Enrolment"] += len(missing)
-        enrolment_by_plan = {}
-        for e in Enrolment.objects.filter(school_class__school_year=year).select_related("school_class", "pupil"):
-            enrolment_by_plan[(e.pupil.sector_code, e.school_class.name)] = e
-    by_class: dict[str, list] = {}
-    for plan in plans:
-        by_class.setdefault(plan.key[0], []).append(plan)
-    plans_by_enrolment = {}
-    for name, class_plans in by_class.items():
-        entries = []
-        for plan in class_plans:
-            enrolment = enrolment_by_plan[(plan.sector_code, name)]
-            plans_by_enrolment[enrolment.pk] = plan
-            entries += evaluation_entries(rng, plan.tier, enrolment)
-        saved = evaluations_save(entries=entries, by=loader, school_code=SCHOOL_CODE)
-        report.created["Evaluation"] += saved.created
-        say(f"Lớp {name}: {len(class_plans)} học sinh, {saved.created} ô mới, {saved.updated} ô sửa.")
+            if year_name not in plan.years:
+                continue
+            _class_name, tier, fields = plan.years[year_name]
+            enrolment = enrolments[plan.sector_code, year_name]
+            drawn = evaluation_entries(rng, tier, enrolment)
+            if year_name == CURRENT_YEAR:
+                drawn = [entry for entry in drawn if entry["period"] in CURRENT_PERIODS]
+            else:
+                finished[enrolment.pk] = fields
+            entries += drawn
+            count += 1
+        with transaction.atomic():
+            created = evaluations_load(entries, loader, SCHOOL_CODE)
+        report.created["Evaluation"] += created
+        say(f"Năm học {year_name}: {count} học sinh, {created} ô đánh giá mới.")
     with transaction.atomic():
-        report.created["YearResult"] += year_results_save(
-            {pk: plan.year_result for pk, plan in plans_by_enrolment.items()}, loader, SCHOOL_CODE)
-    assessed = year_results_assess(enrolments=list(plans_by_enrolment), by=loader)
-    # The pupil-year cases (cases.py) re-assess, and check, the pupil-years they touch.
-    report.cases = demo_cases(enrolments_by_key={plan.key: pk for pk, plan in plans_by_enrolment.items()},
-                              individual_plan_key=INDIVIDUAL_PLAN, principal=principal, school_year_end=year.end_date)
-    invalid = [pk for pk, a in assessed.items() if not a.valid]
-    if invalid:
-        raise RuntimeError(f"demo data invalid for TT27 in {len(invalid)} pupil-years: "
-                           f"{assessed[invalid[0]].errors[:3]}")
-    for result in YearResult.objects.filter(enrolment_id__in=list(plans_by_enrolment)):
+        report.created["YearResult"] += year_results_load(finished, loader, SCHOOL_CODE)
+    # The pupil-year cases (cases.py) of the finished year re-assess, and check, the pupil-years they touch.
+    report.cases = demo_cases(enrolments_by_key={plan.key: enrolments[plan.sector_code, SCHOOL_YEAR].pk
+                                                 for plan in plans if SCHOOL_YEAR in plan.years},
+                              individual_plan_key=INDIVIDUAL_PLAN, principal=principal,
+                              school_year_end=years[SCHOOL_YEAR].end_date)
+    for result in YearResult.objects.filter(enrolment__school_class__school_year=years[SCHOOL_YEAR]):
         report.outcomes[result.outcome] += 1
         if result.award:
             report.awards[result.award] += 1
-    report.pupils, report.classes = len(plans), len(classes)
+    report.pupils = sum(1 for plan in plans if SCHOOL_YEAR in plan.years)
     report.staff = Staff.objects.filter(school=school).count()
+    report.schools = province_build(loader, progress=say)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def demo_exists() -> bool:
-    """The demo school is there with its year-end evaluations."""
+    """The demo is there: its school's current year with the mid-term entered, its province's other schools."""
     return SubjectEvaluation.objects.filter(enrolment__school_class__school_year__school__code=SCHOOL_CODE,
-                                            enrolment__school_class__school_year__name=SCHOOL_YEAR,
-                                            period=catalogue.YEAR_END).exists()
+                                            enrolment__school_class__school_year__name=CURRENT_YEAR,
+                                            period=CURRENT_PERIODS[-1]).exists() and province_exists()

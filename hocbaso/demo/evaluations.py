@@ -2,12 +2,18 @@
 (Điều 9.2), and the year-end page fields."""
 
 import random
+from collections import Counter
+
+from django.db import connection
+from django.utils import timezone
 
 from hocbaso.assessment import phrases
-from hocbaso.assessment.models import YearResult
+from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.directory.models import Enrolment
-from hocbaso.tt27 import catalogue
+from hocbaso.records.outcomes import RESULT_FIELDS
+from hocbaso.records.selectors import enrolments_for_records, record_build
+from hocbaso.tt27 import assess, catalogue
 
 
 def _drop(rating: str, *, trait: bool = False) -> str:
@@ -43,13 +49,14 @@ def _year_end(rng: random.Random, tier: str, subjects, grade) -> tuple[dict, dic
     return ratings, scores, traits
 
 
-def evaluation_entries(rng: random.Random, tier: str, enrolment: Enrolment) -> list[dict]:
-    """Every evaluation of one pupil-year, each period, for ``evaluations_save``: consistent with the tier."""
+def evaluation_entries(rng: random.Random, tier: str, enrolment: Enrolment, periods=catalogue.PERIODS) -> list[dict]:
+    """Every evaluation of one pupil-year in ``periods`` (all by default), for ``evaluations_save`` or
+    ``evaluations_load``: consistent with the tier."""
     grade = enrolment.school_class.grade
     subjects = enrolment.subjects()
     ratings, scores, traits = _year_end(rng, tier, subjects, grade)
     entries = []
-    for period in catalogue.PERIODS:
+    for period in periods:
         final = period == catalogue.YEAR_END
         for code in subjects:
             rating = ratings[code] if final or rng.random() < 0.8 else _drop(ratings[code])
@@ -96,3 +103,77 @@ def year_results_save(year_results: dict[int, dict], loader, school_code: str) -
     YearResult.objects.bulk_update(to_update, [*fields, "updated_by", "revision"], batch_size=1000)
     log_actions(audit, actor=loader)
     return len(to_create)
+
+
+def _insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """Plain INSERTs of ``rows`` into ``model``'s table, for the demo's hundreds of thousands of cells (the ORM's
+    bulk_create spends most of its time preparing each value)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start:start + 5000])
+
+
+def evaluations_load(entries: list[dict], loader, school_code: str) -> int:
+    """Write ``evaluation_entries``' cells in bulk (thousands of pupil-years in seconds, where
+    ``evaluations_save`` validates and diffs cell by cell), logged as one audit entry per class and period
+    attributed to ``loader``. A pupil-year's period already entered is left as it is; returns how many cells
+    were created. The demo's entries are valid by construction (``year_results_load`` checks each year; the
+    table's constraints check ratings and scores)."""
+    enrolment_ids = {entry["enrolment"] for entry in entries}
+    done = set(SubjectEvaluation.objects.filter(enrolment_id__in=enrolment_ids)
+               .values_list("enrolment_id", "period").distinct())
+    classes = dict(Enrolment.objects.filter(pk__in=enrolment_ids).values_list("pk", "school_class_id"))
+    grades = dict(Enrolment.objects.filter(pk__in=enrolment_ids).values_list("pk", "school_class__grade"))
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    subjects, traits, cells = [], [], Counter()
+    for entry in entries:
+        key = (entry["enrolment"], entry["period"])
+        if key in done:
+            continue
+        common = (key[0], key[1], entry["rating"], entry["comment"], 1, loader.pk, now)
+        if "subject" in entry:
+            subjects.append((*common, grades[key[0]], entry["subject"], entry.get("score")))
+        else:
+            traits.append((*common, entry["kind"], entry["code"]))
+        cells[classes[key[0]], key[1]] += 1
+    shared = ["enrolment", "period", "rating", "comment", "revision", "updated_by", "updated_at"]
+    _insert(SubjectEvaluation, [*shared, "grade", "subject", "score"], subjects)
+    _insert(TraitEvaluation, [*shared, "kind", "code"], traits)
+    log_actions([Action("evaluation.change", "schoolclass", str(class_id), None, {"period": period, "cells": count},
+                        school_code=school_code) for (class_id, period), count in sorted(cells.items())],
+                actor=loader)
+    return len(subjects) + len(traits)
+
+
+def year_results_load(year_results: dict[int, dict], loader, school_code: str) -> int:
+    """Create the year results of pupil-years that have none, page fields and TT27 assessment together, in one
+    bulk insert: what ``year_results_save`` followed by ``year_results_assess`` store, without updating each row
+    a second time. Logged like them (``year_result.change`` and ``year_result.assess``); returns how many were
+    created. Raises ``RuntimeError`` on a pupil-year the engine finds invalid (the demo's data must be valid)."""
+    fields = ("homeroom_comment", "height_cm", "weight_kg", "days_absent_excused", "days_absent_unexcused",
+              "nominated_tieu_bieu", "plan_outcome")
+    done = set(YearResult.objects.filter(enrolment_id__in=list(year_results)).values_list("enrolment_id", flat=True))
+    wanted = [pk for pk in year_results if pk not in done]
+    rows, audit, now, cache = [], [], timezone.now(), {}
+    for enrolment in enrolments_for_records().filter(pk__in=wanted).order_by("pk"):
+        page = {f: year_results[enrolment.pk][f] for f in fields}
+        enrolment.year_result = row = YearResult(updated_by=loader, assessed_at=now, **page)
+        assessment = assess(record_build(enrolment, principals=cache, with_results=False))
+        if not assessment.valid:
+            raise RuntimeError(f"demo data invalid for TT27 (enrolment {enrolment.pk}): {assessment.errors[:3]}")
+        after = {f: getattr(assessment, f) for f in RESULT_FIELDS}
+        for name, value in after.items():
+            setattr(row, name, value)
+        rows.append(row)
+        audit += [Action("year_result.change", "yearresult", str(enrolment.pk), None,
+                         {**page, "weight_kg": None if page["weight_kg"] is None else float(page["weight_kg"])},
+                         school_code=school_code),
+                  Action("year_result.assess", "yearresult", str(enrolment.pk), None, after, school_code=school_code)]
+    YearResult.objects.bulk_create(rows, batch_size=1000)
+    log_actions(audit, actor=loader)
+    return len(rows)

@@ -5,12 +5,12 @@ import datetime as dt
 from django.db.models import Count
 from django.utils.translation import gettext
 
-from hocbaso.demo.builder import SCHOOL_CODE, SCHOOL_YEAR
-from hocbaso.directory.models import Enrolment, Role, SchoolClass, SchoolYear, Staff
+from hocbaso.demo.builder import CURRENT_YEAR, SCHOOL_CODE, YEARS
+from hocbaso.directory.models import TWO_LEVEL_GOVERNMENT_FROM, Enrolment, Role, School, SchoolClass, SchoolYear, Staff
 from hocbaso.records.drafts import record_drafts_prepare
 from hocbaso.records.issuance import records_issue
 from hocbaso.records.locks import data_lock
-from hocbaso.records.models import DraftState, RecordDraft
+from hocbaso.records.models import DraftState, IssuedRecord, RecordDraft
 from hocbaso.records.selectors import subjects_needing_signoff
 from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.records.signatures import subject_signoff
@@ -18,7 +18,7 @@ from hocbaso.signing.models import SigningIdentity, SubjectSignoff
 from hocbaso.signing.services import identity_for, identity_issue, signer_open
 
 DEMO_PIN = "246810"  # every demo signer's signing PIN (printed with the accounts)
-OPEN_CLASSES = ("1A", "4A")  # left open for entering evaluations; every other class is locked, signed, issued
+ISSUED_BEFORE_REFORM = ("A",)  # of 2022-2025, the classes issued (A): the others' years are evaluated, not issued
 
 
 class DemoIncomplete(RuntimeError):
@@ -42,14 +42,23 @@ def demo_issued_check(classes) -> None:
                              % {"count": sum(row["count"] for row in left), "detail": detail})
 
 
+def _unissued(classes) -> list:
+    """The classes of which some pupil has no issued record."""
+    issued = set(IssuedRecord.objects.filter(enrolment__school_class__in=classes).values_list("enrolment_id",
+                                                                                               flat=True))
+    waiting = set(Enrolment.objects.filter(school_class__in=classes).exclude(pk__in=issued)
+                  .values_list("school_class_id", flat=True))
+    return [klass for klass in classes if klass.pk in waiting]
+
+
 def demo_issue(*, progress=None) -> int:
-    """Take the demo school's year through the lifecycle: built-in certificates for every signer and the
-    school's seal (PIN ``DEMO_PIN``), lock every class except ``OPEN_CLASSES``, the subject teachers'
-    sign-offs, the homeroom teachers' and the principal's signatures, issuance with class packages.
-    Idempotent: what is already done is skipped. Returns how many records were issued now."""
+    """Take the demo school's finished years through the lifecycle: built-in certificates for every signer and
+    the school's seal (PIN ``DEMO_PIN``), locks, the subject teachers' sign-offs, the homeroom teachers' and the
+    principal's signatures, issuance with class packages. 2025-2026 is issued whole, under today's
+    administration; of the years before 1/7/2025 the classes of ``ISSUED_BEFORE_REFORM`` (the start-up budget)
+    under the names of then. Idempotent: what is already done is skipped. Returns how many records were issued."""
     say = progress or (lambda message: None)
-    year = SchoolYear.objects.select_related("school").get(school__code=SCHOOL_CODE, name=SCHOOL_YEAR)
-    school = year.school
+    school = School.objects.get(code=SCHOOL_CODE)
     principal = Staff.objects.get(user__username="hieutruong")
     signers = Staff.objects.filter(school=school, role_set__role__in=[Role.PRINCIPAL, Role.HOMEROOM_TEACHER,
                                                                       Role.SUBJECT_TEACHER]).distinct()
@@ -66,8 +75,19 @@ def demo_issue(*, progress=None) -> int:
             opened[staff.pk, seal] = signer_open(identity_for(staff=staff), DEMO_PIN, seal=seal)
         return opened[staff.pk, seal]
 
-    classes = list(SchoolClass.objects.filter(school_year=year).exclude(name__in=OPEN_CLASSES)
-                   .select_related("homeroom_teacher__user").order_by("grade", "name"))
+    issued = 0
+    for year in SchoolYear.objects.filter(school=school, name__in=YEARS).exclude(name=CURRENT_YEAR).order_by("name"):
+        before = year.end_date < TWO_LEVEL_GOVERNMENT_FROM
+        classes = list(SchoolClass.objects.filter(school_year=year).select_related("homeroom_teacher__user")
+                       .order_by("grade", "name"))
+        if before:
+            classes = [klass for klass in classes if klass.name[1:] in ISSUED_BEFORE_REFORM]
+        if _unissued(classes):  # dated 2 June after the year: before 1/7/2025, under the names of then
+            issued += _year_issue(year, classes, principal, signer, school, say)
+    return issued
+
+
+def _year_issue(year, classes, principal, signer, school, say) -> int:
     for klass in classes:
         data_lock(school_year=year, school_class=klass, by=principal.user)
     signed = set(SubjectSignoff.objects.filter(school_class__in=classes, current=True)
@@ -76,18 +96,15 @@ def demo_issue(*, progress=None) -> int:
         for subject, teacher in subjects_needing_signoff(klass).items():
             if (klass.pk, subject) not in signed:
                 subject_signoff(school_class=klass, subject=subject, by=teacher.user, signer=signer(teacher))
-    say("Giáo viên bộ môn đã ký xác nhận kết quả các môn.")
     enrolments = list(Enrolment.objects.filter(school_class__in=classes).select_related("pupil"))
-    record_drafts_prepare(enrolments=enrolments, by=principal.user, effective_date=dt.date(2025, 6, 2),
-                          progress=None)
-    say(f"Đã tạo bản PDF của {len(enrolments)} học bạ.")
+    record_drafts_prepare(enrolments=enrolments, by=principal.user,
+                          effective_date=dt.date(year.end_date.year, 6, 2), progress=None)
     for klass in classes:
         class_sign(school_class=klass, by=klass.homeroom_teacher.user, signer=signer(klass.homeroom_teacher))
-    say("Giáo viên chủ nhiệm đã ký học bạ các lớp.")
     school_sign(school_year=year, by=principal.user, signer=signer(principal, seal=True))
     seal = signer_open(identity_for(school=school), DEMO_PIN)
     report = records_issue(school_year=year, by=principal.user, seal_signer=seal)
-    say(f"Hiệu trưởng đã ký, đóng dấu và phát hành {report.done} học bạ "
-        f"(các lớp {', '.join(OPEN_CLASSES)} để mở cho nhập liệu).")
+    say(f"Năm học {year.name}: hiệu trưởng đã ký, đóng dấu và phát hành {report.done} học bạ "
+        f"(lớp {', '.join(klass.name for klass in classes)}).")
     demo_issued_check(classes)
     return report.done

@@ -1,6 +1,8 @@
 """Acceptance of issue 6, tried as a new user would: the README's first command (``./dev.sh start``) loads the demo
 school with ``hocbaso demo`` and prints its accounts; with those accounts, in real Chromium,
 
+(The demo school's year 2025-2026 as ``demo_build`` leaves it, before ``demo_issue`` issues it.)
+
 1. the demo homeroom teacher of 4A (``gvcn.4a``) enters year-end evaluations by keyboard in the grid and opens the
    class summary;
 2. the demo principal (``hieutruong``) locks 4A from the dashboard; the subject teachers sign off their subjects
@@ -9,7 +11,7 @@ school with ``hocbaso demo`` and prints its accounts; with those accounts, in re
 
 Every step is screenshotted to screenshots/<test>/. ``demo_build`` is the demo's data exactly as ``hocbaso demo``
 builds it; the certificates of 4A's signers are issued with the demo PIN as ``hocbaso demo`` does for every signer
-(``demo_issue`` also signs the 22 other classes, which this test does not need).
+(``demo_issue`` also signs the 23 other classes, which this test does not need).
 """
 
 import pytest
@@ -30,7 +32,7 @@ def _triggers_back(triggers_back_after_the_module):
 
 @pytest.fixture
 def demo(settings):
-    from hocbaso.demo.builder import SCHOOL_CODE, demo_build
+    from hocbaso.demo.builder import SCHOOL_CODE, SCHOOL_YEAR, demo_build
     from hocbaso.demo.lifecycle import DEMO_PIN
     from hocbaso.directory.models import SchoolClass, Staff
     from hocbaso.records.selectors import subjects_needing_signoff
@@ -39,7 +41,7 @@ def demo(settings):
     settings.JOBS_INLINE = False  # jobs wait in the queue; the test runs the worker, as a real one would
     demo_build()
     four_a = SchoolClass.objects.select_related("school_year__school", "homeroom_teacher").get(
-        school_year__school__code=SCHOOL_CODE, name="4A")
+        school_year__school__code=SCHOOL_CODE, school_year__name=SCHOOL_YEAR, name="4A")
     principal = Staff.objects.get(user__username="hieutruong")
     for staff in {principal, four_a.homeroom_teacher, *subjects_needing_signoff(four_a).values()}:
         identity_issue(staff=staff, pin=DEMO_PIN, by=principal.user)
@@ -126,7 +128,9 @@ def test_demo_teacher_enters_and_sees_the_summary_then_the_principal_locks_signs
     principal = phone_page(new_context)
     principal.on("dialog", lambda dialog: dialog.accept())
     log_in(principal, base, "hieutruong", shot)
-    principal.click("#dashboard-link")
+    principal.click("#dashboard-link")  # the current year's (2026-2027); then the finished year's
+    principal.wait_for_selector("#classes")
+    principal.goto(base + reverse("portal:school_dashboard", args=[four_a.school_year_id]))
     principal.wait_for_selector("#classes")
     assert stage(principal, "4A") in ("entering", "complete")
     shot(principal, "principal-dashboard")

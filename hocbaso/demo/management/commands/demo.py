@@ -3,15 +3,16 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from hocbaso.demo.builder import PASSWORD, SCHOOL_CODE, SCHOOL_YEAR, demo_build, demo_exists
+from hocbaso.demo.builder import CURRENT_YEAR, PASSWORD, SCHOOL_CODE, SCHOOL_YEAR, demo_build, demo_exists
+from hocbaso.demo.lifecycle import DEMO_PIN, DemoIncomplete, demo_issue
 from hocbaso.demo.guard import demo_refusal
-from hocbaso.demo.lifecycle import DEMO_PIN, OPEN_CLASSES, DemoIncomplete, demo_issue
 from hocbaso.records.models import IssuedRecord
 from hocbaso.tt27 import catalogue
 
 
 class Command(BaseCommand):
-    help = "Tạo (hoặc làm mới) trường mẫu và tài khoản UBND xã, Sở GD&ĐT (mã 67000101, năm học 2024-2025); chạy lại không nhân đôi dữ liệu."
+    help = ("Tạo (hoặc làm mới) tỉnh mẫu Lâm Đồng: trường mẫu 67000101 ở xã Trường Xuân (năm học 2025-2026 đã phát hành, "
+            "2026-2027 đang học), các trường khác trong tỉnh, tài khoản UBND xã và Sở GD&ĐT; chạy lại không nhân đôi dữ liệu.")
 
     def add_arguments(self, parser):
         parser.add_argument("--if-missing", action="store_true", help="Bỏ qua nếu trường mẫu đã có dữ liệu.")
@@ -23,13 +24,14 @@ class Command(BaseCommand):
         if refusal:
             raise CommandError(refusal)
         if if_missing and demo_exists():
-            self.stdout.write(f"Trường mẫu {SCHOOL_CODE} đã có dữ liệu năm học {SCHOOL_YEAR}.")
+            self.stdout.write(f"Trường mẫu {SCHOOL_CODE} đã có dữ liệu đến năm học {CURRENT_YEAR}.")
         else:
             report = demo_build(progress=lambda message: self.stdout.write(f"  {message}"))
             total = sum(report.outcomes.values()) or 1
             self.stdout.write(self.style.SUCCESS(
-                f"Trường mẫu {SCHOOL_CODE}: {report.classes} lớp, {report.pupils} học sinh, {report.staff} cán bộ, "
-                f"giáo viên — xong trong {report.seconds:.1f} giây."))
+                f"Trường mẫu {SCHOOL_CODE}, năm học {SCHOOL_YEAR}: {report.classes} lớp, {report.pupils} học sinh, "
+                f"{report.staff} cán bộ, giáo viên; {report.schools} trường khác trong tỉnh — xong trong "
+                f"{report.seconds:.1f} giây."))
             for code, name in catalogue.OUTCOMES.items():
                 count = report.outcomes.get(code, 0)
                 self.stdout.write(f"  {name}: {count} ({100 * count / total:.1f}%)")
@@ -58,10 +60,10 @@ class Command(BaseCommand):
         for label, username in accounts:
             self.stdout.write(f"  {label.ljust(width)}  {username}")
         self.stdout.write(f"Mã PIN ký số của mọi người ký mẫu và con dấu của trường: {DEMO_PIN}. "
-                          f"Lớp {' và '.join(OPEN_CLASSES)} còn mở để nhập đánh giá; các lớp khác đã phát hành.")
+                          f"Năm học {SCHOOL_YEAR} đã phát hành; năm học {CURRENT_YEAR} đang học, đã nhập đánh giá giữa học kì I.")
 
     def print_sample_record(self):
-        sample = IssuedRecord.objects.filter(school_code=SCHOOL_CODE, class_name="5A").order_by("pupil_name").first()
+        sample = IssuedRecord.objects.filter(school_code=SCHOOL_CODE, school_year=SCHOOL_YEAR, class_name="5A").order_by("pupil_name").first()
         if sample is not None:
             self.stdout.write(f"Thử tra cứu: {settings.SITE_URL.rstrip('/')}/tra-cuu/{sample.lookup_code}/ "
                               f"(học sinh {sample.pupil_name}, ngày sinh {sample.pupil_birth_date:%d/%m/%Y})")
