@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from hocbaso.assessment.models import DataLock
 from hocbaso.directory.models import Enrolment, EnrolmentStatus, SchoolClass, SchoolYear
-from hocbaso.records.models import ClassPackage, DraftState, IssuedRecord, RecordDraft
+from hocbaso.records.models import ClassPackage, DraftState, IssuedRecord, PackageReceipt, RecordDraft
 from hocbaso.reports.places import school_places
 from hocbaso.tt27 import catalogue
 
@@ -111,10 +111,11 @@ class SchoolFigures:
 
     @property
     def finished(self) -> bool:
-        return bool(self.tally.classes) and self.tally.packaged >= self.tally.classes
+        """Every class's package has reached the office."""
+        return bool(self.tally.classes) and self.tally.received >= self.tally.classes
 
     def late(self, today: dt.date) -> bool:
-        """The lock date has passed and some class has no sealed package yet."""
+        """The lock date has passed and the office has not received every class's package yet."""
         return bool(self.deadline) and today > self.deadline and not self.finished
 
 
@@ -200,6 +201,11 @@ def _count_campaign(classes: dict, year_ids: list) -> None:
     for class_id, at in packages:
         classes[class_id].tally.packaged = 1
         classes[class_id].tally.last["packaged"] = at
+    receipts = (PackageReceipt.objects.filter(package__school_class__school_year_id__in=year_ids)
+                .values_list("package__school_class_id").annotate(at=Max("received_at")).order_by())
+    for class_id, at in receipts:
+        classes[class_id].tally.received = 1
+        classes[class_id].tally.last["received"] = at
 
 
 def latest_school_year(schools) -> str | None:

@@ -49,10 +49,11 @@ def dashboard_workbook(board: Dashboard) -> bytes:
     campaign.append(_campaign("Tổng cộng", "", board.total, None, len(board.late)))
     if board.level in ("ca-nuoc", "tinh", "xa"):
         late = book.create_sheet("Trường trễ hạn")
-        late.append(["Trường", "Mã trường", "Xã/phường", "Hạn chốt", "Số lớp", "Lớp đã chốt", "Gói đã lập"])
+        late.append(["Trường", "Mã trường", "Xã/phường", "Hạn chốt", "Số lớp", "Lớp đã chốt", "Gói đã lập", "Gói đã nhận"])
         for school in board.late:
-            late.append([school.name, school.code, school.place.commune_name, school.deadline,
-                         school.tally.classes, school.tally.locked, school.tally.packaged])
+            tally = school.tally
+            late.append([school.name, school.code, school.place.commune_name, school.deadline, tally.classes,
+                         tally.locked, tally.packaged, tally.received])
     for ws in book.worksheets:
         for cell in ws[1 if ws.title != "Tổng hợp" else 2]:
             cell.font = Font(bold=True)

@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 
 from hocbaso.assessment.models import DataLock, YearResult
 from hocbaso.directory.models import District, Enrolment, Province, Pupil, Role, School, SchoolClass, Staff, StaffRole
-from hocbaso.records.models import ClassPackage
+from hocbaso.records.models import ClassPackage, PackageReceipt
+from hocbaso.records.packages import package_receipts_record
 from hocbaso.reports.places import school_places
 from hocbaso.testing.people import PASSWORD
 from hocbaso.tt27 import catalogue
@@ -35,13 +36,19 @@ def province(db, django_user_model):
         StaffRole.objects.create(staff=Staff.objects.create(user=user, full_name=f"Cán bộ {username}", **org),
                                  role=role)
         officers[username] = user
-    # Campaign events on one school of the first commune: a class lock and a class package.
+    # Campaign events: one school of the first commune locks a class and makes a package for every class, all
+    # received by the Sở; one school of the second commune makes one package, not received.
     school = School.objects.filter(district=communes[0]).order_by("code").first()
     klass = SchoolClass.objects.filter(school_year__school=school).order_by("grade", "name").first()
     if not DataLock.objects.filter(school_year=klass.school_year).exists():
         DataLock.objects.create(school_year=klass.school_year, school_class=klass, locked_at=timezone.now())
-    ClassPackage.objects.create(school_class=klass, file="x.zip", sha256="0" * 64, records=1,
-                                created_by=officers["so91"])
+    for n, each in enumerate(SchoolClass.objects.filter(school_year__school=school)):
+        ClassPackage.objects.create(school_class=each, file="x.zip", sha256=f"{n:064d}", records=1,
+                                    created_by=officers["so91"])
+    package_receipts_record(sha256s=ClassPackage.objects.values_list("sha256", flat=True),
+                            schools=School.objects.filter(district__province=p), by=officers["so91"])
+    ClassPackage.objects.create(school_class=SchoolClass.objects.filter(school_year__school__district=communes[1])
+                                .first(), file="y.zip", sha256="f" * 64, records=1, created_by=officers["so91"])
     pupil = Enrolment.objects.filter(school_class=klass).first().pupil
     pupil.disability = "Khuyết tật vận động"
     pupil.save()
@@ -52,7 +59,7 @@ def independent_count(schools) -> dict:
     """Counted from the records one by one, without the dashboards' code."""
     ids = {s.pk for s in schools}
     out = {"classes": 0, "pupils": 0, "disability": 0, "outcomes": Counter(), "awards": Counter(),
-           "grade5": 0, "completed_primary": 0, "locked": 0, "packaged": 0, "by_grade": Counter()}
+           "grade5": 0, "completed_primary": 0, "locked": 0, "packaged": 0, "received": 0, "by_grade": Counter()}
     for klass in SchoolClass.objects.filter(school_year__name=YEAR).select_related("school_year"):
         if klass.school_year.school_id not in ids:
             continue
@@ -62,6 +69,8 @@ def independent_count(schools) -> dict:
             out["locked"] += 1
         if ClassPackage.objects.filter(school_class=klass).exists():
             out["packaged"] += 1
+        if PackageReceipt.objects.filter(package__school_class=klass).exists():
+            out["received"] += 1
         for enrolment in Enrolment.objects.filter(school_class=klass, status="studying").select_related("pupil"):
             out["pupils"] += 1
             out["disability"] += bool(enrolment.pupil.disability)
@@ -115,7 +124,8 @@ def test_province_commune_and_school_pages_equal_an_independent_count(client, pr
     # The campaign: one class locked (or its school's whole year) and one class package made, over the province.
     campaign = table_row(html, "campaign-table", "total")
     assert campaign[:3] == [str(whole["classes"]), str(whole["pupils"]), str(whole["locked"])]
-    assert campaign[3 + 4 - 1] == str(whole["packaged"]) == "1"
+    assert campaign[6:8] == [str(whole["packaged"]), str(whole["received"])]
+    assert whole["received"] == whole["packaged"] - 1 > 0
     # By grade, in the school's page.
     school = province["school"]
     page = client.get(reverse("reports:dashboard", args=["truong", school.code])).content.decode()
@@ -127,13 +137,14 @@ def test_province_commune_and_school_pages_equal_an_independent_count(client, pr
         assert numbers[1:6] == [str(count["by_grade"][(grade, k)]) for k in (*catalogue.OUTCOMES, "none")]
 
 
-def test_every_school_is_late_past_the_lock_date_without_every_class_package(client, province):
+def test_late_are_the_schools_past_the_lock_date_whose_packages_the_office_has_not_all_received(client, province):
     client.force_login(province["officers"]["so91"])
     html = client.get(reverse("reports:statistics")).content.decode()
     late = re.findall(r'<tr data-school="(\d+)">', html)
     assert sorted(late) == sorted(School.objects.filter(district__province=province["province"])
-                                  .values_list("code", flat=True))
+                                  .exclude(pk=province["school"].pk).values_list("code", flat=True))
     assert School.objects.get(code=late[0]).years.get().lock_date < dt.date.today()
+    assert f"Trường trễ hạn ({len(late)})" in html
 
 
 def test_a_commune_sees_only_its_schools(client, province):
@@ -186,7 +197,7 @@ def test_charts_are_svg_and_the_workbook_opens_with_the_page_numbers(client, pro
     assert total[0] == "Tổng cộng" and total[3:6] == (whole["classes"], whole["pupils"], whole["disability"])
     assert list(total[6:11]) == [whole["outcomes"].get(k, 0) for k in (*catalogue.OUTCOMES, "none")]
     assert len(rows) == len(province["communes"]) + 1
-    assert book["Trường trễ hạn"].max_row == 1 + 6
+    assert book["Trường trễ hạn"].max_row == 1 + 5
 
 
 def test_teachers_and_pupils_outside_may_not(client, world):

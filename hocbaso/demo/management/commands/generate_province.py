@@ -32,4 +32,5 @@ class Command(BaseCommand):
                                  school_year=school_year, progress=lambda message: self.stdout.write(f"  {message}"))
         self.stdout.write(self.style.SUCCESS(
             f"{name} (mã {code}): {made.communes} xã/phường, {made.schools} trường, {made.classes} lớp, "
-            f"{made.pupils} học sinh, {made.evaluations} đánh giá — xong trong {time.perf_counter() - started:.0f} giây."))
+            f"{made.pupils} học sinh, {made.evaluations} đánh giá — "
+            f"xong trong {time.perf_counter() - started:.0f} giây."))
