@@ -49,7 +49,8 @@ def dashboard_workbook(board: Dashboard) -> bytes:
     campaign.append(_campaign("Tổng cộng", "", board.total, None, len(board.late)))
     if board.level in ("ca-nuoc", "tinh", "xa"):
         late = book.create_sheet("Trường trễ hạn")
-        late.append(["Trường", "Mã trường", "Xã/phường", "Hạn chốt", "Số lớp", "Lớp đã chốt", "Gói đã lập", "Gói đã nhận"])
+        late.append(["Trường", "Mã trường", "Xã/phường", "Hạn chốt", "Số lớp", "Lớp đã chốt", "Gói đã lập",
+                     "Gói đã nhận"])
         for school in board.late:
             tally = school.tally
             late.append([school.name, school.code, school.place.commune_name, school.deadline, tally.classes,
