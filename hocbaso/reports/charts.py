@@ -2,7 +2,7 @@
 360-pixel phone shows them whole (they scale with the page, since SVG does), black text on white for printing."""
 
 from hocbaso.reports.scopes import Dashboard
-from hocbaso.reports.selectors import CAMPAIGN, OUTCOME_KEYS, OUTCOME_NAMES
+from hocbaso.reports.selectors import CAMPAIGN, CLASS_STEPS, OUTCOME_KEYS, OUTCOME_NAMES
 
 WIDTH = 300
 OUTCOME_COLOURS = ["#1a7f37", "#4c9be8", "#f2c744", "#d1242f", "#b8b8b8"]  # HTXS, HTT, HT, CHT, none
@@ -43,29 +43,25 @@ def outcomes_chart(board: Dashboard) -> str:
 
 
 def campaign_chart(board: Dashboard) -> str:
-    """The signing campaign: for each row (commune, school or class) the share done at each step, as a table of
-    coloured cells with the percentage written in each."""
+    """The signing campaign of the page's whole scope: the share done at each step (of the classes for the lock
+    and the packages, of the pupils for the signatures and issuance), one bar per step, the count written at its
+    end."""
     import altair as alt  # deferred: Altair loads only when a chart is drawn
 
-    steps = [name for _, name in CAMPAIGN]
+    tally = board.total
     values = []
-    for row in board.rows:
-        tally = row.tally
-        for (key, name), done in zip(CAMPAIGN, tally.campaign_row()):
-            whole = tally.classes if key in ("locked", "packaged", "received") else tally.pupils
-            share = round(100 * done / whole) if whole else 0
-            values.append({"don_vi": row.label, "buoc": name, "phan_tram": share})
-    labels = [row.label for row in board.rows]
+    for (key, name), done in zip(CAMPAIGN, tally.campaign_row()):
+        whole = tally.classes if key in CLASS_STEPS else tally.pupils
+        values.append({"buoc": name, "phan_tram": round(100 * done / whole, 1) if whole else 0,
+                       "nhan": f"{done}/{whole}"})
+    steps = [name for _, name in CAMPAIGN]
     base = alt.Chart(alt.Data(values=values), title=f"Tiến độ ký và phát hành — {board.title}").encode(
-        x=alt.X("buoc:N", title=None, sort=steps, axis=alt.Axis(orient="top", labelAngle=-40)),
-        y=alt.Y("don_vi:N", title=None, sort=labels),
+        y=alt.Y("buoc:N", title=None, sort=steps),
+        x=alt.X("phan_tram:Q", title="% hoàn thành", scale=alt.Scale(domain=[0, 100])),
     )
-    cells = base.mark_rect(stroke="white").encode(
-        color=alt.Color("phan_tram:Q", title="% hoàn thành", scale=alt.Scale(domain=[0, 100], scheme="greens")))
-    text = base.mark_text(fontSize=10).encode(
-        text=alt.Text("phan_tram:Q", format="d"),
-        color=alt.condition("datum.phan_tram > 60", alt.value("white"), alt.value("black")))
-    chart = (cells + text).properties(width=WIDTH - 130, height=max(18 * len(labels), 40))
+    bars = base.mark_bar(color="#1a7f37")
+    text = base.mark_text(align="left", dx=3, fontSize=10).encode(text="nhan:N")
+    chart = (bars + text).properties(width=WIDTH - 120, height=26 * len(values))
     return _svg(_config(chart))
 
 

@@ -7,14 +7,17 @@ school's leaders: the school); a page above it, or one holding none of their sch
 
 import datetime as dt
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
-from hocbaso.directory.models import EnrolmentStatus, SchoolClass
+from django.urls import reverse
+
+from hocbaso.directory.models import EnrolmentStatus, SchoolClass, SchoolYear
 from hocbaso.directory.selectors import class_pupils, schools_visible_to
 from hocbaso.records.models import OPEN_STATES, IssuedRecord, RecordDraft
 from hocbaso.records.progress import STAGES
 from hocbaso.reports.places import school_places
-from hocbaso.reports.selectors import OUTCOME_NAMES, SchoolFigures, Tally, dashboard_figures, \
-    disability_condition, latest_school_year, today
+from hocbaso.reports.selectors import OUTCOME_NAMES, SchoolFigures, Tally, class_figures, disability_condition, \
+    latest_school_year, school_figures, today
 from hocbaso.tt27 import catalogue
 
 LEVELS = ("ca-nuoc", "tinh", "xa", "truong", "lop")
@@ -34,6 +37,7 @@ class Row:
     schools: int = 0
     late: int = 0
     deadline: dt.date | None = None
+    url: str = ""
 
 
 @dataclass
@@ -49,6 +53,7 @@ class Dashboard:
     late: list = field(default_factory=list)  # SchoolFigures past the deadline without every class's package
     pupils: list = field(default_factory=list)  # the class level: [dict]
     today: dt.date | None = None
+    counted_at: dt.datetime | None = None  # when the oldest figures shown were counted
 
     @property
     def child_name(self) -> str:
@@ -114,18 +119,29 @@ def dashboard_for(user, level: str | None = None, key: str | None = None, year: 
     board.title = board.crumbs[-1][2]
     if not year:
         return board
-    board.schools = dashboard_figures([visible[pk] for pk in scope], year)
+    board.schools = school_figures([visible[pk] for pk in scope], year, fresh=level in ("truong", "lop"))
     for school in board.schools:
         board.total.add(school.tally)
+    board.counted_at = min((s.counted_at for s in board.schools), default=None)
     board.late = [s for s in board.schools if s.late(board.today)]
-    if level == "lop":
-        klass = next((c for s in board.schools for c in s.classes if c.pk == school_class.pk), None)
-        board.rows = [Row(label=f"Lớp {school_class.name}", code="", level=None, key="", tally=klass.tally)] \
-            if klass else []
-        board.total = klass.tally if klass else Tally()
-        board.pupils = class_pupil_rows(school_class)
+    if level in ("truong", "lop"):
+        years = list(SchoolYear.objects.filter(school_id=scope[0], name=year).values_list("pk", flat=True))
+        classes = list(class_figures(years).values())
+        if level == "lop":
+            classes = [c for c in classes if c.pk == school_class.pk]
+            board.pupils = class_pupil_rows(school_class)
+        board.rows = [Row(label=f"Lớp {c.name}", code="", level="lop" if level == "truong" else None, key=str(c.pk),
+                          tally=c.tally) for c in classes]
+        board.total = classes[0].tally if level == "lop" and classes else board.total
     else:
         board.rows = _rows(level, board.schools, board.today)
+    # One reverse per level, not per row (a province lists hundreds of schools); keys are digits only.
+    query = f"?{urlencode({'nam_hoc': year})}"
+    pattern = {name: reverse("reports:dashboard", args=[name, "0"])[:-2] for name in LEVELS}
+    for row in board.rows:
+        row.url = f"{pattern[row.level]}{row.key}/{query}" if row.level else ""
+    for school in board.late:
+        school.url = f"{pattern['truong']}{school.code}/{query}"
     return board
 
 
@@ -138,9 +154,6 @@ def _crumbs(top: str, level: str, place, school, school_class) -> list[tuple]:
 
 
 def _rows(level: str, schools: list[SchoolFigures], on: dt.date) -> list[Row]:
-    if level == "truong":
-        return [Row(label=f"Lớp {c.name}", code="", level="lop", key=str(c.pk), tally=c.tally)
-                for school in schools for c in school.classes]
     if level == "xa":
         return [Row(label=s.name, code=s.code, level="truong", key=s.code, tally=s.tally, schools=1,
                     late=int(s.late(on)), deadline=s.deadline) for s in schools]
@@ -153,6 +166,8 @@ def _rows(level: str, schools: list[SchoolFigures], on: dt.date) -> list[Row]:
         row.tally.add(school.tally)
         row.schools += 1
         row.late += int(school.late(on))
+        if school.deadline and (row.deadline is None or school.deadline < row.deadline):
+            row.deadline = school.deadline
     return sorted(rows.values(), key=lambda r: r.label)
 
 

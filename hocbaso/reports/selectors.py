@@ -1,16 +1,18 @@
 """The offices' dashboards: per class, then rolled up per school, commune and province, for one school year —
 pupils, classes, outcomes and awards by grade, completion of primary, pupils with disabilities, and the signing
-campaign (locked, signed by the homeroom teacher, by the principal, issued, class packages made and received)
-against the year's lock date.
+campaign (locked, signed by the homeroom teacher, by the principal, issued, class packages made and received by
+the office) against the year's lock date.
 
 Every figure is counted by the database, grouped per class, in a fixed number of queries whatever the number of
-schools (``bench/bench_dashboards.py`` measures it); the roll-ups add the classes' tallies in Python.
+schools. A province's 200,000 pupil-years take a second or two to count on a busy 2-core server, so the pages
+over several schools read each school's figures from the cache, counted at most ``FIGURES_SECONDS`` ago (the page
+says when); a school's own page and a class's are counted afresh. ``bench/bench_dashboards.py`` measures both.
 """
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -20,12 +22,25 @@ from hocbaso.records.models import ClassPackage, DraftState, IssuedRecord, Packa
 from hocbaso.reports.places import school_places
 from hocbaso.tt27 import catalogue
 
+FIGURES_SECONDS = 300  # how old a school's cached figures may be on the office pages
 # The outcomes in tt27.catalogue's order, then pupils without one yet: the order of the statistics' columns.
 OUTCOME_KEYS = (*catalogue.OUTCOMES, "none")
 OUTCOME_NAMES = {**catalogue.OUTCOMES, "none": "Chưa có kết quả"}
-# The campaign's steps in order: (key, heading). ``locked`` and ``packaged`` count classes, the others pupils.
+AWARD_KEYS = tuple(catalogue.AWARDS)
+# The campaign's steps in order: (key, heading). ``locked``, ``packaged`` and ``received`` count classes, the
+# others pupils.
 CAMPAIGN = (("locked", "Lớp đã chốt"), ("teacher_signed", "GVCN đã ký"), ("principal_signed", "Hiệu trưởng đã ký"),
             ("issued", "Đã phát hành"), ("packaged", "Gói đã lập"), ("received", "Gói Sở đã nhận"))
+CLASS_STEPS = ("locked", "packaged", "received")
+
+# A tally is a flat list of counts (cheap to add up, to cache and to read back):
+COUNTS = ("classes", "pupils", "disability", "grade5", "completed_primary", *(k for k, _ in CAMPAIGN))
+_AT = {name: i for i, name in enumerate(COUNTS)}
+_OUTCOME = len(COUNTS)  # then one count per outcome key, then one per award
+_AWARD = _OUTCOME + len(OUTCOME_KEYS)
+_GRADE = _AWARD + len(AWARD_KEYS)  # then per grade: pupils, one per outcome key, one per award
+_PER_GRADE = 1 + len(OUTCOME_KEYS) + len(AWARD_KEYS)
+SIZE = _GRADE + len(catalogue.GRADES) * _PER_GRADE
 
 
 def disability_condition() -> Q:
@@ -34,59 +49,68 @@ def disability_condition() -> Q:
     return ~Q(pupil__disability="")
 
 
-@dataclass
 class Tally:
     """The figures of one class, or of any group of classes once added together."""
 
-    classes: int = 0
-    pupils: int = 0  # studying
-    disability: int = 0
-    outcomes: Counter = field(default_factory=Counter)
-    awards: Counter = field(default_factory=Counter)
-    by_grade: dict = field(default_factory=dict)  # grade -> Counter (pupils, outcomes, awards)
-    grade5: int = 0
-    completed_primary: int = 0
-    locked: int = 0
-    teacher_signed: int = 0
-    principal_signed: int = 0
-    issued: int = 0
-    packaged: int = 0
-    received: int = 0
-    last: dict = field(default_factory=dict)  # campaign step -> latest date-time
+    __slots__ = ("v", "last")
+
+    def __init__(self, v=None, last=None):
+        self.v = v if v is not None else [0] * SIZE
+        self.last = last if last is not None else [None] * len(CAMPAIGN)  # latest date-time of each step
+
+    def __getattr__(self, name):
+        if name in _AT:
+            return self.v[_AT[name]]
+        raise AttributeError(name)
+
+    def __getstate__(self):
+        return self.v, self.last
+
+    def __setstate__(self, state):
+        self.v, self.last = state
 
     def add(self, other: "Tally") -> "Tally":
-        for name in ("classes", "pupils", "disability", "grade5", "completed_primary", *(k for k, _ in CAMPAIGN)):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.outcomes.update(other.outcomes)
-        self.awards.update(other.awards)
-        for grade, counts in other.by_grade.items():
-            self.by_grade.setdefault(grade, Counter()).update(counts)
-        for step, when in other.last.items():
-            if when and (step not in self.last or self.last[step] < when):
-                self.last[step] = when
+        self.v = [a + b for a, b in zip(self.v, other.v)]
+        self.last = [max(a, b) if a and b else a or b for a, b in zip(self.last, other.last)]
         return self
 
     def outcome_row(self) -> list[int]:
-        return [self.outcomes.get(k, 0) for k in OUTCOME_KEYS]
+        return self.v[_OUTCOME:_AWARD]
 
     def award_row(self) -> list[int]:
-        return [self.awards.get(k, 0) for k in catalogue.AWARDS]
+        return self.v[_AWARD:_GRADE]
 
     def campaign_row(self) -> list[int]:
-        return [getattr(self, k) for k, _ in CAMPAIGN]
+        return [self.v[_AT[k]] for k, _ in CAMPAIGN]
 
     def last_rows(self) -> list[tuple]:
         """(step's heading, latest date-time) for the campaign steps done at least once, in order."""
-        return [(name, self.last[key]) for key, name in CAMPAIGN if self.last.get(key)]
+        return [(name, when) for (_, name), when in zip(CAMPAIGN, self.last) if when]
 
     def grade_rows(self) -> list[tuple]:
         """(grade, pupils, [outcome counts], [award counts]) for grades 1–5."""
         rows = []
-        for grade in catalogue.GRADES:
-            counts = self.by_grade.get(grade, Counter())
-            rows.append((grade, counts.get("pupils", 0), [counts.get(k, 0) for k in OUTCOME_KEYS],
-                         [counts.get(k, 0) for k in catalogue.AWARDS]))
+        for n, grade in enumerate(catalogue.GRADES):
+            at = _GRADE + n * _PER_GRADE
+            rows.append((grade, self.v[at], self.v[at + 1:at + 1 + len(OUTCOME_KEYS)],
+                         self.v[at + 1 + len(OUTCOME_KEYS):at + _PER_GRADE]))
         return rows
+
+    def _count(self, grade: int, outcome: str | None, award: str | None, n: int) -> None:
+        v, at = self.v, _GRADE + (grade - 1) * _PER_GRADE
+        key = OUTCOME_KEYS.index(outcome or "none")
+        v[_AT["pupils"]] += n
+        v[_OUTCOME + key] += n
+        v[at] += n
+        v[at + 1 + key] += n
+        if award in AWARD_KEYS:
+            v[_AWARD + AWARD_KEYS.index(award)] += n
+            v[at + 1 + len(OUTCOME_KEYS) + AWARD_KEYS.index(award)] += n
+
+    def _step(self, step: str, n: int, when) -> None:
+        self.v[_AT[step]] = n
+        if when:
+            self.last[[k for k, _ in CAMPAIGN].index(step)] = when
 
 
 @dataclass
@@ -106,8 +130,8 @@ class SchoolFigures:
     name: str
     deadline: dt.date | None  # the year's lock date
     place: object  # reports.places.SchoolPlace
-    classes: list = field(default_factory=list)
     tally: Tally = field(default_factory=Tally)
+    counted_at: dt.datetime | None = None
 
     @property
     def finished(self) -> bool:
@@ -119,33 +143,51 @@ class SchoolFigures:
         return bool(self.deadline) and today > self.deadline and not self.finished
 
 
-def dashboard_figures(schools, school_year: str) -> list[SchoolFigures]:
-    """Each school's figures for ``school_year`` with its classes' (schools without that year are left out),
-    in the order of the schools' places (province, commune) and names."""
-    schools = list(schools)
-    places = school_places(schools)
-    years = list(SchoolYear.objects.filter(school__in=[s.pk for s in schools], name=school_year)
+def _key(school_year: str) -> str:
+    return f"reports:figures:{school_year}"
+
+
+def school_figures(schools, school_year: str, *, fresh: bool = False) -> list[SchoolFigures]:
+    """Each school's figures for ``school_year`` (schools without that year are left out), in the order of their
+    places (province, commune) and names: from the cache when counted less than ``FIGURES_SECONDS`` ago, unless
+    ``fresh``; the others counted together and cached (one cache entry per school year name, holding every
+    school's figures, so that a province of 400 schools is one read)."""
+    schools = {s.pk: s for s in schools}
+    places = school_places(list(schools.values()))
+    years = list(SchoolYear.objects.filter(school__in=list(schools), name=school_year)
                  .values_list("pk", "school_id", "lock_date"))
-    year_ids = [y[0] for y in years]
-    by_school = {}
-    names = {s.pk: s for s in schools}
+    now = timezone.now()
+    oldest = now - dt.timedelta(seconds=FIGURES_SECONDS)
+    cached = {k: entry for k, entry in (cache.get(_key(school_year)) or {}).items() if entry[2] > oldest}
+    missing = [y[0] for y in years if fresh or y[0] not in cached]
+    if missing:
+        counted = {y: Tally() for y in missing}
+        for klass in class_figures(missing).values():
+            counted[klass.year_id].add(klass.tally)
+        cached.update({y: (t.v, t.last, now) for y, t in counted.items()})
+        cache.set(_key(school_year), cached, FIGURES_SECONDS)
+    out = []
     for year_id, school_id, lock_date in years:
-        school = names[school_id]
-        by_school[school_id] = SchoolFigures(pk=school_id, code=school.code, name=school.name, deadline=lock_date,
-                                             place=places[school_id])
-    school_of_year = {y[0]: y[1] for y in years}
+        v, last, at = cached[year_id]
+        school = schools[school_id]
+        out.append(SchoolFigures(pk=school_id, code=school.code, name=school.name, deadline=lock_date,
+                                 place=places[school_id], tally=Tally(list(v), list(last)), counted_at=at))
+    return sorted(out, key=lambda s: (s.place.province_name, s.place.commune_name, s.name))
+
+
+def class_figures(year_ids: list) -> dict[int, ClassFigures]:
+    """Each class of the school years ``year_ids`` with its figures, counted now."""
     classes = {}
+    years = dict(SchoolYear.objects.filter(pk__in=year_ids).values_list("pk", "school_id"))
     for pk, name, grade, year_id in (SchoolClass.objects.filter(school_year_id__in=year_ids)
                                      .values_list("pk", "name", "grade", "school_year_id")):
-        classes[pk] = ClassFigures(pk=pk, name=name, grade=grade, school_id=school_of_year[year_id],
-                                   year_id=year_id, tally=Tally(classes=1, by_grade={grade: Counter()}))
+        tally = Tally()
+        tally.v[_AT["classes"]] = 1
+        classes[pk] = ClassFigures(pk=pk, name=name, grade=grade, school_id=years[year_id], year_id=year_id,
+                                   tally=tally)
     _count_pupils(classes, year_ids)
     _count_campaign(classes, year_ids)
-    for klass in sorted(classes.values(), key=lambda c: (c.grade, c.name)):
-        school = by_school[klass.school_id]
-        school.classes.append(klass)
-        school.tally.add(klass.tally)
-    return sorted(by_school.values(), key=lambda s: (s.place.province_name, s.place.commune_name, s.name))
+    return dict(sorted(classes.items(), key=lambda item: (item[1].grade, item[1].name)))
 
 
 def _count_pupils(classes: dict, year_ids: list) -> None:
@@ -155,19 +197,12 @@ def _count_pupils(classes: dict, year_ids: list) -> None:
             .annotate(n=Count("id"), disabled=Count("id", filter=disability_condition())).order_by())
     for class_id, outcome, award, completed_primary, n, disabled in rows:
         klass = classes[class_id]
-        tally, grade = klass.tally, klass.grade
-        counts = tally.by_grade[grade]
-        tally.pupils += n
-        tally.disability += disabled
-        tally.outcomes[outcome or "none"] += n
-        counts["pupils"] += n
-        counts[outcome or "none"] += n
-        if award:
-            tally.awards[award] += n
-            counts[award] += n
-        if grade == 5:
-            tally.grade5 += n
-            tally.completed_primary += n if completed_primary else 0
+        tally = klass.tally
+        tally._count(klass.grade, outcome, award, n)
+        tally.v[_AT["disability"]] += disabled
+        if klass.grade == 5:
+            tally.v[_AT["grade5"]] += n
+            tally.v[_AT["completed_primary"]] += n if completed_primary else 0
 
 
 def _count_campaign(classes: dict, year_ids: list) -> None:
@@ -178,8 +213,7 @@ def _count_campaign(classes: dict, year_ids: list) -> None:
     for klass in classes.values():
         when = class_locks.get(klass.pk) or year_locks.get(klass.year_id)
         if when:
-            klass.tally.locked = 1
-            klass.tally.last["locked"] = when
+            klass.tally._step("locked", 1, when)
     in_years = Q(enrolment__school_class__school_year_id__in=year_ids)
     drafts = (RecordDraft.objects.filter(in_years).exclude(state=DraftState.DISCARDED)
               .values_list("enrolment__school_class_id")
@@ -187,25 +221,21 @@ def _count_campaign(classes: dict, year_ids: list) -> None:
                         principal=Count("enrolment_id", filter=Q(principal_signed_at__isnull=False), distinct=True),
                         teacher_at=Max("teacher_signed_at"), principal_at=Max("principal_signed_at")).order_by())
     for class_id, teacher, principal, teacher_at, principal_at in drafts:
-        tally = classes[class_id].tally
-        tally.teacher_signed, tally.principal_signed = teacher, principal
-        tally.last.update({k: v for k, v in (("teacher_signed", teacher_at), ("principal_signed", principal_at)) if v})
+        classes[class_id].tally._step("teacher_signed", teacher, teacher_at)
+        classes[class_id].tally._step("principal_signed", principal, principal_at)
     issued = (IssuedRecord.objects.filter(in_years, superseded_by__isnull=True, withdrawal__isnull=True)
               .values_list("enrolment__school_class_id").annotate(n=Count("enrolment_id", distinct=True),
                                                                   at=Max("issued_at")).order_by())
     for class_id, n, at in issued:
-        classes[class_id].tally.issued = n
-        classes[class_id].tally.last["issued"] = at
+        classes[class_id].tally._step("issued", n, at)
     packages = (ClassPackage.objects.filter(school_class__school_year_id__in=year_ids)
                 .values_list("school_class_id").annotate(at=Max("created_at")).order_by())
     for class_id, at in packages:
-        classes[class_id].tally.packaged = 1
-        classes[class_id].tally.last["packaged"] = at
+        classes[class_id].tally._step("packaged", 1, at)
     receipts = (PackageReceipt.objects.filter(package__school_class__school_year_id__in=year_ids)
                 .values_list("package__school_class_id").annotate(at=Max("received_at")).order_by())
     for class_id, at in receipts:
-        classes[class_id].tally.received = 1
-        classes[class_id].tally.last["received"] = at
+        classes[class_id].tally._step("received", 1, at)
 
 
 def latest_school_year(schools) -> str | None:

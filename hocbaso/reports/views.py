@@ -9,6 +9,7 @@ from hocbaso.directory.models import Role
 from hocbaso.directory.selectors import staff_for_user
 from hocbaso.reports.charts import CHARTS
 from hocbaso.reports.scopes import dashboard_for
+from hocbaso.reports.tables import campaign_rows, late_rows, outcome_rows
 from hocbaso.reports.selectors import CAMPAIGN, OUTCOME_KEYS, OUTCOME_NAMES
 from hocbaso.reports.workbook import dashboard_workbook
 from hocbaso.tt27 import catalogue
@@ -31,7 +32,9 @@ def _board(request, level=None, key=None):
 def _page(request, board):
     return render(request, "reports/dashboard.html", {
         "board": board, "outcome_names": [OUTCOME_NAMES[k] for k in OUTCOME_KEYS],
-        "award_names": list(catalogue.AWARDS.values()), "campaign": CAMPAIGN})
+        "award_names": list(catalogue.AWARDS.values()), "campaign": CAMPAIGN,
+        "tables": {"outcomes": outcome_rows(board), "campaign": campaign_rows(board), "late": late_rows(board)}
+        if board and board.year else {}})
 
 
 @login_required

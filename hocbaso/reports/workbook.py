@@ -19,7 +19,7 @@ def _summary(row_label, code, schools, tally) -> list:
 
 
 def _campaign(row_label, code, tally, deadline, late) -> list:
-    dates = [tally.last.get(key) for key, _ in CAMPAIGN]
+    dates = tally.last
     return [row_label, code, tally.classes, tally.pupils, *tally.campaign_row(),
             *(d.replace(tzinfo=None) if d else None for d in dates), deadline, late]
 

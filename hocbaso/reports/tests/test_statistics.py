@@ -4,20 +4,20 @@ from django.urls import reverse
 
 from hocbaso.directory.models import Role, School, Staff, StaffRole
 from hocbaso.records.outcomes import year_results_assess
-from hocbaso.reports.selectors import dashboard_figures
+from hocbaso.reports.selectors import class_figures, school_figures
 from hocbaso.tt27 import catalogue
 
 
 def test_counts_and_outcomes(world, fill_year):
     fill_year(world.enrolment, world.member.user, rating="T", score=9, trait="T")
     year_results_assess(enrolments=[world.enrolment, world.enrolment1], by=world.owner.user)
-    school = dashboard_figures(School.objects.filter(pk=world.school.pk), "2024-2025")[0]
+    school = school_figures(School.objects.filter(pk=world.school.pk), "2024-2025")[0]
     tally = school.tally
     assert (tally.classes, tally.pupils, tally.issued) == (3, 2, 0)
     assert dict(zip((*catalogue.OUTCOMES, "none"), tally.outcome_row())) == {"HTXS": 1, "HTT": 0, "HT": 0, "CHT": 0,
                                                                             "none": 1}
-    assert tally.awards == {"hoc_sinh_xuat_sac": 1}
-    assert [c.name for c in school.classes] == ["1A", "4A", "4B"]
+    assert dict(zip(catalogue.AWARDS, tally.award_row())) == {"hoc_sinh_xuat_sac": 1, "hoc_sinh_tieu_bieu": 0}
+    assert [c.name for c in class_figures([world.year.pk]).values()] == ["1A", "4A", "4B"]
 
 
 def test_district_officer_sees_every_school_of_the_district(client, world, django_user_model):
