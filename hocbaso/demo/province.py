@@ -91,7 +91,7 @@ def province_generate(*, code: str = "90", name: str = "Tỉnh Thử Tải", com
     with transaction.atomic():
         places = province_places_create(code=code, name=name, communes=communes)
         created = School.objects.bulk_create(
-            School(code=f"{code}{n:06d}", name=f"Trường Tiểu học Số {n} {places[n % communes]['district'].name[4:]}",
+            School(code=f"{code}{n:06d}", name=f"Trường Tiểu học Số {n} {places[n % communes]['district'].name[3:]}",
                    **places[n % communes]) for n in range(1, schools + 1))
         years = SchoolYear.objects.bulk_create(
             SchoolYear(school=school, name=school_year, start_date=dt.date(start, 9, 5),

@@ -15,6 +15,9 @@ from hocbaso.reports.workbook import dashboard_workbook
 from hocbaso.tt27 import catalogue
 
 SCHOOL_LEADERS = {Role.PRINCIPAL, Role.VICE_PRINCIPAL}
+# Column headings (short, full) of the outcome tables: a 360-pixel phone cannot fit the full names.
+HEADS = [*((key if key != "none" else "Chưa có", OUTCOME_NAMES[key]) for key in OUTCOME_KEYS),
+         *zip(("Khen XS", "Khen TB"), catalogue.AWARDS.values())]
 
 
 def _board(request, level=None, key=None):
@@ -31,8 +34,7 @@ def _board(request, level=None, key=None):
 
 def _page(request, board):
     return render(request, "reports/dashboard.html", {
-        "board": board, "outcome_names": [OUTCOME_NAMES[k] for k in OUTCOME_KEYS],
-        "award_names": list(catalogue.AWARDS.values()), "campaign": CAMPAIGN,
+        "board": board, "heads": HEADS, "campaign": CAMPAIGN,
         "tables": {"outcomes": outcome_rows(board), "campaign": campaign_rows(board), "late": late_rows(board)}
         if board and board.year else {}})
 

@@ -87,7 +87,7 @@ def independent_count(schools) -> dict:
 
 
 def table_row(html: str, table: str, key: str) -> list[str]:
-    body = re.search(rf'<table class="list" id="{table}">(.*?)</table>', html, re.S)[1]
+    body = re.search(rf'<table class="stat" id="{table}">(.*?)</table>', html, re.S)[1]
     if key == "total":
         row = re.search(r"<tfoot>(.*?)</tfoot>", body, re.S)[1]
     else:
