@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -212,3 +213,23 @@ def test_generator_writes_outcomes_by_the_tt27_rules(province):
     assert set(results.values_list("outcome", flat=True)) <= set(catalogue.OUTCOMES)
     assert not results.filter(outcome="HTXS").exclude(award="hoc_sinh_xuat_sac").exists()
     assert not results.filter(enrolment__school_class__grade=5, outcome="CHT", completed_primary=True).exists()
+
+
+def test_office_pages_show_cached_figures_with_their_time_and_the_school_page_counts_afresh(client, province):
+    school, klass = province["school"], province["class"]
+    client.force_login(province["officers"]["so91"])
+    commune = reverse("reports:dashboard", args=["xa", province["communes"][0].code])
+    before = table_row(client.get(commune).content.decode(), "outcome-table", school.code)
+    Enrolment.objects.filter(school_class=klass).update(status="left", left_on=dt.date(2026, 1, 5))
+    html = client.get(commune).content.decode()
+    assert table_row(html, "outcome-table", school.code) == before  # counted less than 5 minutes ago
+    assert re.search(r'id="counted-at"><small>Số liệu tính lúc \d\d:\d\d ngày \d\d/\d\d/\d{4}', html)
+    fresh = table_row(client.get(reverse("reports:dashboard", args=["truong", school.code])).content.decode(),
+                      "outcome-table", "total")
+    assert fresh == expected_outcome_cells(independent_count([school]))
+    assert int(fresh[1]) < int(before[2])  # fewer pupils studying than the cached commune row says
+
+
+def test_generate_province_refuses_a_province_code_in_use(province):
+    with pytest.raises(CommandError, match="Đã có tỉnh mã 91"):
+        call_command("generate_province", "--small", "--code", "91", stdout=io.StringIO())
