@@ -131,6 +131,11 @@ def province_generate(*, code: str = "90", name: str = "Tỉnh Thử Tải", com
         evaluations = _evaluations_and_results(enrolment_rows, rng, at, progress)
         log_action("province.generate", actor=by, data={"province": code, "communes": communes, "schools": schools,
                                                          "pupils": len(pupil_rows), "school_year": school_year})
+    if connection.vendor == "postgresql":
+        # Fresh statistics for the planner: without them the grouped counts over the new rows take a bad plan.
+        with connection.cursor() as cursor:
+            for model in (Pupil, Enrolment, SchoolClass, SubjectEvaluation, TraitEvaluation, YearResult):
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
     return GeneratedProvince(communes=communes, schools=schools, classes=len(classes), pupils=len(pupil_rows),
                              evaluations=evaluations)
 
