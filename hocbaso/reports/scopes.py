@@ -14,7 +14,7 @@ from django.urls import reverse
 from hocbaso.directory.models import EnrolmentStatus, SchoolClass, SchoolYear
 from hocbaso.directory.selectors import class_pupils, schools_visible_to
 from hocbaso.records.models import OPEN_STATES, IssuedRecord, RecordDraft
-from hocbaso.records.progress import STAGES
+from hocbaso.records.progress import DRAFT_STAGE, STAGES
 from hocbaso.reports.places import school_places
 from hocbaso.reports.selectors import OUTCOME_NAMES, SchoolFigures, Tally, class_figures, disability_condition, \
     latest_school_year, school_figures, today
@@ -184,7 +184,7 @@ def class_pupil_rows(school_class: SchoolClass) -> list[dict]:
     for enrolment in enrolments:
         result = getattr(enrolment, "year_result", None)
         if enrolment.pk in drafts:
-            stage = STAGES[{"rendered": "locked"}.get(drafts[enrolment.pk], drafts[enrolment.pk])]
+            stage = STAGES[DRAFT_STAGE[drafts[enrolment.pk]]]
         elif enrolment.pk in issued:
             stage = STAGES["issued"]
         else:

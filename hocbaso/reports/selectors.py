@@ -63,12 +63,6 @@ class Tally:
             return self.v[_AT[name]]
         raise AttributeError(name)
 
-    def __getstate__(self):
-        return self.v, self.last
-
-    def __setstate__(self, state):
-        self.v, self.last = state
-
     def add(self, other: "Tally") -> "Tally":
         self.v = [a + b for a, b in zip(self.v, other.v)]
         self.last = [max(a, b) if a and b else a or b for a, b in zip(self.last, other.last)]
