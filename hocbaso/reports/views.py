@@ -5,16 +5,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
-from hocbaso.directory.models import Role
-from hocbaso.directory.selectors import staff_for_user
 from hocbaso.reports.charts import CHARTS
 from hocbaso.reports.scopes import dashboard_for
-from hocbaso.reports.tables import campaign_rows, late_rows, outcome_rows
 from hocbaso.reports.selectors import CAMPAIGN, OUTCOME_KEYS, OUTCOME_NAMES
+from hocbaso.reports.tables import campaign_rows, late_rows, outcome_rows
 from hocbaso.reports.workbook import dashboard_workbook
 from hocbaso.tt27 import catalogue
+from hocbaso.web.permissions import can_see_statistics
 
-SCHOOL_LEADERS = {Role.PRINCIPAL, Role.VICE_PRINCIPAL}
 # Column headings (short, full) of the outcome tables: a 360-pixel phone cannot fit the full names.
 HEADS = [*((key if key != "none" else "Chưa có", OUTCOME_NAMES[key]) for key in OUTCOME_KEYS),
          *zip(("Khen XS", "Khen TB"), catalogue.AWARDS.values())]
@@ -22,9 +20,7 @@ HEADS = [*((key if key != "none" else "Chưa có", OUTCOME_NAMES[key]) for key i
 
 def _board(request, level=None, key=None):
     """The page asked for, or 403 for a user who sees no statistics, 404 for a page outside their scope."""
-    staff = staff_for_user(request.user)
-    office = staff is not None and not staff.school_id
-    if not request.user.is_superuser and not office and not (staff and staff.roles & SCHOOL_LEADERS):
+    if not can_see_statistics(request.user):
         raise PermissionDenied("Chỉ lãnh đạo nhà trường và cán bộ quản lý giáo dục được xem thống kê.")
     board = dashboard_for(request.user, level, key, request.GET.get("nam_hoc") or None)
     if board is None and level is not None:

@@ -259,3 +259,12 @@ def can_receive_submissions(user) -> bool:
     staff = staff_for_user(user)
     return bool(getattr(user, "is_authenticated", False)
                 and (user.is_superuser or (staff is not None and staff.roles & OFFICER_ROLES)))
+
+
+def can_see_statistics(user) -> bool:
+    """The dashboards (``reports``): education offices' staff for their schools, a school's principal and
+    vice-principal for their own school."""
+    staff = staff_for_user(user)
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or (staff is not None and (not staff.school_id or bool(staff.roles & LEADER_ROLES)))

@@ -34,7 +34,8 @@ def test_province_officer_drills_down_to_one_class_on_a_phone(live_server, djang
 
     page = phone_page(new_context)
     log_in(page, live_server.url, "so92")
-    page.goto(live_server.url + "/thong-ke/")
+    page.locator("#statistics-link").tap()
+    page.wait_for_url("**/thong-ke/")
     assert province.name in page.inner_text("#board-title")
     assert page.locator("#outcome-table tbody tr").count() == 3  # the three communes
     page.wait_for_function("Array.from(document.querySelectorAll('img.chart')).every(i => i.complete)")

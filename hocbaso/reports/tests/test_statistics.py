@@ -54,3 +54,11 @@ def test_the_page_counts_each_outcome_under_its_catalogue_name(client, world, fi
     total = re.findall(r'<th class="num">([^<]+)</th>', re.search(r"<tfoot>(.*?)</tfoot>", table, re.S)[1])
     # classes, pupils, disability, then one count per outcome in the headers' order, then "Chưa có kết quả"
     assert total[:8] == ["3", "2", "0", "1", "0", "0", "0", "1"]
+
+
+def test_the_home_page_links_the_statistics_for_offices_and_school_leaders_only(client, people):
+    for who, shown in ((people.province, True), (people.district, True), (people.owner, True), (people.vice, True),
+                       (people.member, False), (people.clerk, False)):
+        client.force_login(who.user)
+        text = client.get(reverse("portal:home")).content.decode()
+        assert ('id="statistics-link"' in text) == shown, who
