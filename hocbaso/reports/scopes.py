@@ -11,13 +11,13 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from hocbaso.directory.models import EnrolmentStatus, SchoolClass, SchoolYear
+from hocbaso.directory.models import EnrolmentStatus, SchoolClass
 from hocbaso.directory.selectors import class_pupils, schools_visible_to
 from hocbaso.records.models import OPEN_STATES, IssuedRecord, RecordDraft
 from hocbaso.records.progress import DRAFT_STAGE, STAGES
 from hocbaso.reports.places import school_places
-from hocbaso.reports.selectors import OUTCOME_NAMES, SchoolFigures, Tally, class_figures, disability_condition, \
-    latest_school_year, school_figures, today
+from hocbaso.reports.selectors import OUTCOME_NAMES, SchoolFigures, Tally, disability_condition, latest_school_year, \
+    school_figures, today
 from hocbaso.tt27 import catalogue
 
 LEVELS = ("ca-nuoc", "tinh", "xa", "truong", "lop")
@@ -125,8 +125,7 @@ def dashboard_for(user, level: str | None = None, key: str | None = None, year: 
     board.counted_at = min((s.counted_at for s in board.schools), default=None)
     board.late = [s for s in board.schools if s.late(board.today)]
     if level in ("truong", "lop"):
-        years = list(SchoolYear.objects.filter(school_id=scope[0], name=year).values_list("pk", flat=True))
-        classes = list(class_figures(years).values())
+        classes = board.schools[0].classes if board.schools else []
         if level == "lop":
             classes = [c for c in classes if c.pk == school_class.pk]
             board.pupils = class_pupil_rows(school_class)

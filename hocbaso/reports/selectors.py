@@ -126,6 +126,7 @@ class SchoolFigures:
     place: object  # reports.places.SchoolPlace
     tally: Tally = field(default_factory=Tally)
     counted_at: dt.datetime | None = None
+    classes: list = field(default_factory=list)  # ClassFigures, when the school was counted by this call
 
     @property
     def finished(self) -> bool:
@@ -144,8 +145,9 @@ def _key(school_year: str) -> str:
 def school_figures(schools, school_year: str, *, fresh: bool = False) -> list[SchoolFigures]:
     """Each school's figures for ``school_year`` (schools without that year are left out), in the order of their
     places (province, commune) and names: from the cache when counted less than ``FIGURES_SECONDS`` ago, unless
-    ``fresh``; the others counted together and cached (one cache entry per school year name, holding every
-    school's figures, so that a province of 400 schools is one read)."""
+    ``fresh``; the others counted together (with their classes' figures, kept in ``classes``) and cached (one
+    cache entry per school year name, holding every school's figures, so that a province of 400 schools is one
+    read)."""
     schools = {s.pk: s for s in schools}
     places = school_places(list(schools.values()))
     years = list(SchoolYear.objects.filter(school__in=list(schools), name=school_year)
@@ -154,10 +156,12 @@ def school_figures(schools, school_year: str, *, fresh: bool = False) -> list[Sc
     oldest = now - dt.timedelta(seconds=FIGURES_SECONDS)
     cached = {k: entry for k, entry in (cache.get(_key(school_year)) or {}).items() if entry[2] > oldest}
     missing = [y[0] for y in years if fresh or y[0] not in cached]
+    classes: dict[int, list] = {}
     if missing:
         counted = {y: Tally() for y in missing}
         for klass in class_figures(missing).values():
             counted[klass.year_id].add(klass.tally)
+            classes.setdefault(klass.year_id, []).append(klass)
         cached.update({y: (t.v, t.last, now) for y, t in counted.items()})
         cache.set(_key(school_year), cached, FIGURES_SECONDS)
     out = []
@@ -165,7 +169,8 @@ def school_figures(schools, school_year: str, *, fresh: bool = False) -> list[Sc
         v, last, at = cached[year_id]
         school = schools[school_id]
         out.append(SchoolFigures(pk=school_id, code=school.code, name=school.name, deadline=lock_date,
-                                 place=places[school_id], tally=Tally(list(v), list(last)), counted_at=at))
+                                 place=places[school_id], tally=Tally(list(v), list(last)), counted_at=at,
+                                 classes=classes.get(year_id, [])))
     return sorted(out, key=lambda s: (s.place.province_name, s.place.commune_name, s.name))
 
 
