@@ -31,8 +31,8 @@ from hocbaso.signing.models import SigningIdentity
 from hocbaso.tt27 import catalogue
 from hocbaso.web.pages import class_summary_file_name
 from hocbaso.web.permissions import (SHEET_TRAITS, SHEET_YEAR, can_assess_results, can_hold_certificate,
-                                     can_manage_accounts, can_request_correction, can_sign_class, class_access,
-                                     school_access, signoff_subjects)
+                                     can_manage_accounts, can_request_correction, can_see_statistics, can_sign_class,
+                                     class_access, school_access, signoff_subjects)
 from hocbaso.web.pins import PinForm
 
 
@@ -79,7 +79,8 @@ def home(request):
     return render(request, "portal/home.html", {"staff": staff_for_user(request.user), "blocks": blocks,
                                                 "more_schools": max(0, len(schools) - 50),
                                                 "can_certificate": can_hold_certificate(request.user),
-                                                "can_reset_passwords": can_manage_accounts(request.user)})
+                                                "can_reset_passwords": can_manage_accounts(request.user),
+                                                "can_see_statistics": can_see_statistics(request.user)})
 
 
 @login_required

@@ -207,6 +207,9 @@ CASES = [
          expect=logged_in(403, commune=200, province=200, province_other=200)),
     Case("reports:statistics", expect=logged_in(200, member=403, colleague=403, english=403, clerk=403,
                                                 outsider=403)),
+    *(Case(name, lambda w, extra=extra: ["truong", w.school.code, *extra],
+           expect=logged_in(403, owner=200, vice=200, district=200, province=200, province_other=404))
+      for name, extra in (("reports:dashboard", []), ("reports:chart", ["ket-qua"]), ("reports:workbook", []))),
 ]
 
 
