@@ -96,12 +96,15 @@ def measure(call, runs: int):
 def naive_outcome_table(province) -> list[dict]:
     """The province page's outcome table the obvious way: a few ``.count()`` per school, then sums per commune."""
     from hocbaso.assessment.models import YearResult
-    from hocbaso.directory.models import Enrolment, School, SchoolClass
+    from hocbaso.directory.models import Enrolment, SchoolClass
+    from hocbaso.directory.selectors import school_places, schools_placed
     from hocbaso.tt27 import catalogue
 
     communes: dict = {}
-    for school in School.objects.filter(district__province=province).select_related("district"):
-        row = communes.setdefault(school.district_id,
+    schools = list(schools_placed(province_id=province.pk))
+    places = school_places(schools)
+    for school in schools:
+        row = communes.setdefault(places[school.pk].commune_code,
                                   {"classes": 0, "pupils": 0, **dict.fromkeys(catalogue.OUTCOMES, 0)})
         row["classes"] += SchoolClass.objects.filter(school_year__school=school, school_year__name="2025-2026").count()
         row["pupils"] += Enrolment.objects.filter(school_class__school_year__school=school, status="studying",
@@ -124,11 +127,11 @@ def main() -> int:
     from django.test import Client
     from django.urls import reverse
 
-    from hocbaso.directory.models import Enrolment, School, SchoolClass
-    from hocbaso.reports.places import school_places
+    from hocbaso.directory.models import Enrolment, SchoolClass
+    from hocbaso.directory.selectors import school_places, schools_placed
 
     province, user = data_set()
-    schools = School.objects.filter(district__province=province)
+    schools = schools_placed(province_id=province.pk)
     pupils = Enrolment.objects.filter(school_class__school_year__school__in=schools).count()
     school = schools.order_by("code").first()
     commune = school_places([school])[school.pk].commune_code

@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from hocbaso.assessment.models import DataLock, SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.audit.services import log_action
-from hocbaso.directory.models import District, Enrolment, Province, Pupil, School, SchoolClass, SchoolYear
+from hocbaso.directory.models import (Commune, Enrolment, Province, Pupil, School, SchoolClass, SchoolPlacement,
+                                      SchoolYear)
+from hocbaso.directory.places import TWO_LEVEL_GOVERNMENT_FROM
 from hocbaso.tt27 import catalogue
 from hocbaso.tt27.results import award_for, completion, compute_outcome
 
@@ -42,14 +44,25 @@ class GeneratedProvince:
     evaluations: int
 
 
-def province_places_create(*, code: str, name: str, communes: int) -> list[dict]:
-    """The province and its communes; returns, per commune, the keyword arguments that put a school in it.
+def commune_name(n: int) -> str:
+    """The ``n``-th generated commune's name, as written in a sentence."""
+    return f"xã Thử Nghiệm {n}"
 
-    The one function that knows the hierarchy's models (today the district stands for the commune level)."""
+
+def province_places_create(*, code: str, name: str, communes: int, schools: list[School],
+                           since: dt.date = TWO_LEVEL_GOVERNMENT_FROM) -> list[Commune]:
+    """The province, its ``communes`` communes (codes ``<code>001``…, each managed by its UBND) and every school's
+    placement from ``since``: the n-th school (counting from 1) in commune ``n % communes + 1``.
+
+    The one function that knows the hierarchy's models."""
     province = Province.objects.create(code=code, name=name)
-    places = District.objects.bulk_create(
-        District(province=province, code=f"{code}{n:03d}", name=f"Xã Thử Nghiệm {n}") for n in range(1, communes + 1))
-    return [{"district": place} for place in places]
+    made = Commune.objects.bulk_create(
+        Commune(province=province, code=f"{code}{n:03d}", name=commune_name(n),
+                authority_name=f"UBND {commune_name(n)}") for n in range(1, communes + 1))
+    SchoolPlacement.objects.bulk_create(
+        SchoolPlacement(school=school, since=since, province=province, commune=made[n % communes])
+        for n, school in enumerate(schools, start=1))
+    return made
 
 
 def _pick(rng: random.Random, chances, values) -> str:
@@ -89,10 +102,10 @@ def province_generate(*, code: str = "90", name: str = "Tỉnh Thử Tải", com
     now = timezone.now()
     at = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
-        places = province_places_create(code=code, name=name, communes=communes)
         created = School.objects.bulk_create(
-            School(code=f"{code}{n:06d}", name=f"Trường Tiểu học Số {n} {places[n % communes]['district'].name[3:]}",
-                   **places[n % communes]) for n in range(1, schools + 1))
+            School(code=f"{code}{n:06d}", name=f"Trường Tiểu học Số {n} {commune_name(n % communes + 1)[3:]}")
+            for n in range(1, schools + 1))
+        province_places_create(code=code, name=name, communes=communes, schools=created)
         years = SchoolYear.objects.bulk_create(
             SchoolYear(school=school, name=school_year, start_date=dt.date(start, 9, 5),
                        end_date=dt.date(start + 1, 5, 31), lock_date=dt.date(start + 1, 5, 25)) for school in created)

@@ -12,10 +12,9 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from hocbaso.directory.models import EnrolmentStatus, SchoolClass
-from hocbaso.directory.selectors import class_pupils, schools_visible_to
+from hocbaso.directory.selectors import class_pupils, school_places, schools_visible_to
 from hocbaso.records.models import OPEN_STATES, IssuedRecord, RecordDraft
 from hocbaso.records.progress import DRAFT_STAGE, STAGES
-from hocbaso.reports.places import school_places
 from hocbaso.reports.selectors import OUTCOME_NAMES, SchoolFigures, Tally, disability_condition, latest_school_year, \
     school_figures, today
 from hocbaso.tt27 import catalogue

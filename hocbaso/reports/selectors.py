@@ -19,7 +19,7 @@ from django.utils import timezone
 from hocbaso.assessment.models import DataLock
 from hocbaso.directory.models import Enrolment, EnrolmentStatus, SchoolClass, SchoolYear
 from hocbaso.records.models import ClassPackage, DraftState, IssuedRecord, PackageReceipt, RecordDraft
-from hocbaso.reports.places import school_places
+from hocbaso.directory.selectors import SchoolPlace, school_places
 from hocbaso.tt27 import catalogue
 
 FIGURES_SECONDS = 300  # how old a school's cached figures may be on the office pages
@@ -123,7 +123,7 @@ class SchoolFigures:
     code: str
     name: str
     deadline: dt.date | None  # the year's lock date
-    place: object  # reports.places.SchoolPlace
+    place: SchoolPlace
     tally: Tally = field(default_factory=Tally)
     counted_at: dt.datetime | None = None
     classes: list = field(default_factory=list)  # ClassFigures, when the school was counted by this call

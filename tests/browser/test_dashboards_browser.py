@@ -28,8 +28,8 @@ def test_province_officer_drills_down_to_one_class_on_a_phone(live_server, djang
     user = django_user_model.objects.create_user(username="so92", password=PASSWORD)
     StaffRole.objects.create(staff=Staff.objects.create(user=user, full_name="Cán bộ Sở", province=province),
                              role=Role.PROVINCE_OFFICER)
-    school = School.objects.filter(district__province=province).order_by("code").first()
-    commune = school.district
+    school = School.objects.filter(placements__province=province).order_by("code").first()
+    commune = school.placements.get().commune
     klass = SchoolClass.objects.filter(school_year__school=school).order_by("grade", "name").first()
 
     page = phone_page(new_context)

@@ -14,10 +14,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from hocbaso.assessment.models import DataLock, YearResult
-from hocbaso.directory.models import District, Enrolment, Province, Pupil, Role, School, SchoolClass, Staff, StaffRole
+from hocbaso.directory.models import Commune, Enrolment, Province, Pupil, Role, School, SchoolClass, Staff, StaffRole
 from hocbaso.records.models import ClassPackage, PackageReceipt
 from hocbaso.records.packages import package_receipts_record
-from hocbaso.reports.places import school_places
+from hocbaso.directory.selectors import school_places
 from hocbaso.testing.people import PASSWORD
 from hocbaso.tt27 import catalogue
 
@@ -28,18 +28,18 @@ YEAR = "2025-2026"
 def province(db, django_user_model):
     call_command("generate_province", "--small", "--code", "91", stdout=io.StringIO())
     p = Province.objects.get(code="91")
-    communes = list(District.objects.filter(province=p).order_by("code"))
+    communes = list(Commune.objects.filter(province=p).order_by("code"))
     officers = {}
     for username, org, role in (("so91", {"province": p}, Role.PROVINCE_OFFICER),
-                                ("xa1", {"district": communes[0]}, Role.DISTRICT_OFFICER),
-                                ("xa2", {"district": communes[1]}, Role.DISTRICT_OFFICER)):
+                                ("xa1", {"commune": communes[0]}, Role.COMMUNE_OFFICER),
+                                ("xa2", {"commune": communes[1]}, Role.COMMUNE_OFFICER)):
         user = django_user_model.objects.create_user(username=username, password=PASSWORD)
         StaffRole.objects.create(staff=Staff.objects.create(user=user, full_name=f"Cán bộ {username}", **org),
                                  role=role)
         officers[username] = user
     # Campaign events: one school of the first commune locks a class and makes a package for every class, all
     # received by the Sở; one school of the second commune makes one package, not received.
-    school = School.objects.filter(district=communes[0]).order_by("code").first()
+    school = School.objects.filter(placements__commune=communes[0]).order_by("code").first()
     klass = SchoolClass.objects.filter(school_year__school=school).order_by("grade", "name").first()
     if not DataLock.objects.filter(school_year=klass.school_year).exists():
         DataLock.objects.create(school_year=klass.school_year, school_class=klass, locked_at=timezone.now())
@@ -47,8 +47,8 @@ def province(db, django_user_model):
         ClassPackage.objects.create(school_class=each, file="x.zip", sha256=f"{n:064d}", records=1,
                                     created_by=officers["so91"])
     package_receipts_record(sha256s=ClassPackage.objects.values_list("sha256", flat=True),
-                            schools=School.objects.filter(district__province=p), by=officers["so91"])
-    ClassPackage.objects.create(school_class=SchoolClass.objects.filter(school_year__school__district=communes[1])
+                            schools=School.objects.filter(placements__province=p), by=officers["so91"])
+    ClassPackage.objects.create(school_class=SchoolClass.objects.filter(school_year__school__placements__commune=communes[1])
                                 .first(), file="y.zip", sha256="f" * 64, records=1, created_by=officers["so91"])
     pupil = Enrolment.objects.filter(school_class=klass).first().pupil
     pupil.disability = "Khuyết tật vận động"
@@ -107,7 +107,7 @@ def expected_outcome_cells(count, schools=None) -> list[str]:
 def test_province_commune_and_school_pages_equal_an_independent_count(client, province):
     client.force_login(province["officers"]["so91"])
     html = client.get(reverse("reports:statistics")).content.decode()
-    schools = list(School.objects.filter(district__province=province["province"]))
+    schools = list(School.objects.filter(placements__province=province["province"]))
     assert f'{province["province"].name} — năm học {YEAR}' in html
     whole = independent_count(schools)
     assert whole["pupils"] == 300 and sum(whole["outcomes"].values()) == 300
@@ -142,7 +142,7 @@ def test_late_are_the_schools_past_the_lock_date_whose_packages_the_office_has_n
     client.force_login(province["officers"]["so91"])
     html = client.get(reverse("reports:statistics")).content.decode()
     late = re.findall(r'<tr data-school="(\d+)">', html)
-    assert sorted(late) == sorted(School.objects.filter(district__province=province["province"])
+    assert sorted(late) == sorted(School.objects.filter(placements__province=province["province"])
                                   .exclude(pk=province["school"].pk).values_list("code", flat=True))
     assert School.objects.get(code=late[0]).years.get().lock_date < dt.date.today()
     assert f"Trường trễ hạn ({len(late)})" in html
@@ -153,16 +153,16 @@ def test_a_commune_sees_only_its_schools(client, province):
     client.force_login(province["officers"]["xa1"])
     home = client.get(reverse("reports:statistics")).content.decode()
     assert first.name in home and second.name not in home
-    for code in School.objects.filter(district=second).values_list("code", flat=True):
+    for code in School.objects.filter(placements__commune=second).values_list("code", flat=True):
         assert code not in home
         assert client.get(reverse("reports:dashboard", args=["truong", code])).status_code == 404
         assert client.get(reverse("reports:workbook", args=["truong", code])).status_code == 404
     assert client.get(reverse("reports:dashboard", args=["xa", second.code])).status_code == 404
     assert client.get(reverse("reports:chart", args=["xa", second.code, "ket-qua"])).status_code == 404
     assert client.get(reverse("reports:dashboard", args=["tinh", "91"])).status_code == 404
-    other_class = SchoolClass.objects.filter(school_year__school__district=second).first()
+    other_class = SchoolClass.objects.filter(school_year__school__placements__commune=second).first()
     assert client.get(reverse("reports:dashboard", args=["lop", other_class.pk])).status_code == 404
-    mine = School.objects.filter(district=first).first()
+    mine = School.objects.filter(placements__commune=first).first()
     assert client.get(reverse("reports:dashboard", args=["truong", mine.code])).status_code == 200
 
 
@@ -193,7 +193,7 @@ def test_charts_are_svg_and_the_workbook_opens_with_the_page_numbers(client, pro
     assert book.sheetnames == ["Tổng hợp", "Theo khối", "Tiến độ", "Trường trễ hạn"]
     sheet = book["Tổng hợp"]
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
-    whole = independent_count(list(School.objects.filter(district__province=province["province"])))
+    whole = independent_count(list(School.objects.filter(placements__province=province["province"])))
     total = rows[-1]
     assert total[0] == "Tổng cộng" and total[3:6] == (whole["classes"], whole["pupils"], whole["disability"])
     assert list(total[6:11]) == [whole["outcomes"].get(k, 0) for k in (*catalogue.OUTCOMES, "none")]
@@ -208,8 +208,9 @@ def test_teachers_and_pupils_outside_may_not(client, world):
 
 
 def test_generator_writes_outcomes_by_the_tt27_rules(province):
-    results = YearResult.objects.filter(enrolment__school_class__school_year__school__district__province__code="91")
-    assert results.count() == Pupil.objects.filter(school__district__province__code="91").count() == 300
+    results = YearResult.objects.filter(
+        enrolment__school_class__school_year__school__placements__province__code="91")
+    assert results.count() == Pupil.objects.filter(school__placements__province__code="91").count() == 300
     assert set(results.values_list("outcome", flat=True)) <= set(catalogue.OUTCOMES)
     assert not results.filter(outcome="HTXS").exclude(award="hoc_sinh_xuat_sac").exists()
     assert not results.filter(enrolment__school_class__grade=5, outcome="CHT", completed_primary=True).exists()

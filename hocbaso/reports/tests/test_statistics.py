@@ -35,7 +35,7 @@ def test_principal_sees_only_the_own_school(client, world):
     text = client.get(reverse("reports:statistics")).content.decode()
     assert "Thử Nghiệm" in text and "Bên Cạnh" not in text
     assert client.get(reverse("reports:dashboard", args=["truong", world.other_school.code])).status_code == 404
-    assert client.get(reverse("reports:dashboard", args=["xa", world.district.code])).status_code == 404
+    assert client.get(reverse("reports:dashboard", args=["xa", world.commune.code])).status_code == 404
 
 
 def test_teachers_may_not(client, world):
@@ -57,7 +57,7 @@ def test_the_page_counts_each_outcome_under_its_catalogue_name(client, world, fi
 
 
 def test_the_home_page_links_the_statistics_for_offices_and_school_leaders_only(client, people):
-    for who, shown in ((people.province, True), (people.district, True), (people.owner, True), (people.vice, True),
+    for who, shown in ((people.province, True), (people.commune, True), (people.owner, True), (people.vice, True),
                        (people.member, False), (people.clerk, False)):
         client.force_login(who.user)
         text = client.get(reverse("portal:home")).content.decode()
