@@ -30,7 +30,7 @@ AWARD_KEYS = tuple(catalogue.AWARDS)
 # The campaign's steps in order: (key, heading). ``locked``, ``packaged`` and ``received`` count classes, the
 # others pupils.
 CAMPAIGN = (("locked", "Lớp đã chốt"), ("teacher_signed", "GVCN đã ký"), ("principal_signed", "Hiệu trưởng đã ký"),
-            ("issued", "Đã phát hành"), ("packaged", "Gói đã lập"), ("received", "Gói Sở đã nhận"))
+            ("issued", "Đã phát hành"), ("packaged", "Gói đã lập"), ("received", "Gói đã nhận"))
 CLASS_STEPS = ("locked", "packaged", "received")
 
 # A tally is a flat list of counts (cheap to add up, to cache and to read back):

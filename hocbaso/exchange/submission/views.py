@@ -1,5 +1,5 @@
-"""The submission to the district/province office (every class's sealed package as one ZIP, from the data page)
-and the office's page that checks the packages schools submitted."""
+"""The submission to the commune (UBND xã/phường) or province (Sở GD&ĐT) office (every class's sealed package as
+one ZIP, from the data page) and the office's page that checks the packages schools submitted."""
 
 import tempfile
 import zipfile
