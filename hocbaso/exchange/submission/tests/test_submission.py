@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from hocbaso.directory.models import Province, Role, Staff, StaffRole
+from hocbaso.directory.models import Commune, Province, Role, Staff, StaffRole
 
 from hocbaso.exchange.submission.services import (SubmissionRefused, receive_counts, submission_collect,
                                                   submission_receive)
@@ -74,6 +74,12 @@ def test_the_receive_page_records_this_installation_s_sound_packages_of_the_offi
         StaffRole.objects.create(staff=Staff.objects.create(user=user, full_name=username, province=province),
                                  role=Role.PROVINCE_OFFICER)
         officers[username] = user
+    for username, commune in (("ubndxa", w.commune),
+                              ("xakhac", Commune.objects.create(province=w.province, code="24715", name="xã Khác"))):
+        user = django_user_model.objects.create_user(username=username, password="x" * 12)
+        StaffRole.objects.create(staff=Staff.objects.create(user=user, full_name=username, commune=commune),
+                                 role=Role.COMMUNE_OFFICER)
+        officers[username] = user
 
     def post(user):
         client.force_login(user)
@@ -81,9 +87,10 @@ def test_the_receive_page_records_this_installation_s_sound_packages_of_the_offi
         return client.post(reverse("exchange:receive"), {"files": uploads}).content.decode()
 
     assert "Đã ghi nhận 0 gói mới là đã nhận." in post(officers["sokhac"])  # not their school
+    assert "Đã ghi nhận 0 gói mới là đã nhận." in post(officers["xakhac"])  # another commune's office
     assert not PackageReceipt.objects.exists()
-    assert "Đã ghi nhận 1 gói mới là đã nhận." in post(officers["so"])  # the tampered copy is not recorded
+    assert "Đã ghi nhận 1 gói mới là đã nhận." in post(officers["ubndxa"])  # the tampered copy is not recorded
     receipt = PackageReceipt.objects.get()
-    assert receipt.package == package and receipt.received_by == officers["so"]
+    assert receipt.package == package and receipt.received_by == officers["ubndxa"]
     assert "Đã ghi nhận 0 gói mới là đã nhận." in post(officers["so"])  # the first receipt stays
     assert PackageReceipt.objects.get() == receipt
