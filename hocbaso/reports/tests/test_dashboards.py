@@ -207,6 +207,18 @@ def test_teachers_and_pupils_outside_may_not(client, world):
     assert client.get(reverse("reports:dashboard", args=["truong", world.school.code])).status_code == 403
 
 
+def test_generator_places_every_school_in_a_commune_of_its_province_under_the_commune_s_ubnd(province):
+    schools = list(School.objects.filter(placements__province=province["province"]))
+    places = school_places(schools)
+    communes = {c.code: c for c in province["communes"]}
+    assert len(schools) == 6 and len(communes) == 3
+    for school in schools:
+        place = places[school.pk]
+        assert place.province_code == "91" and place.commune_code in communes
+        assert place.authority_name == f"UBND {communes[place.commune_code].name}"
+    assert {places[s.pk].commune_code for s in schools} == set(communes)
+
+
 def test_generator_writes_outcomes_by_the_tt27_rules(province):
     results = YearResult.objects.filter(
         enrolment__school_class__school_year__school__placements__province__code="91")
