@@ -31,8 +31,8 @@ from hocbaso.signing.models import SigningIdentity
 from hocbaso.tt27 import catalogue
 from hocbaso.web.pages import class_summary_file_name
 from hocbaso.web.permissions import (SHEET_TRAITS, SHEET_YEAR, can_assess_results, can_hold_certificate,
-                                     can_manage_accounts, can_request_correction, can_sign_class, class_access,
-                                     reads_aggregates_only, school_access, signoff_subjects)
+                                     can_manage_accounts, can_request_correction, can_see_statistics, can_sign_class,
+                                     class_access, reads_aggregates_only, school_access, signoff_subjects)
 from hocbaso.web.pins import PinForm
 
 
@@ -80,7 +80,8 @@ def home(request):
                                                 "aggregates_only": reads_aggregates_only(request.user),
                                                 "more_schools": max(0, len(schools) - 50),
                                                 "can_certificate": can_hold_certificate(request.user),
-                                                "can_reset_passwords": can_manage_accounts(request.user)})
+                                                "can_reset_passwords": can_manage_accounts(request.user),
+                                                "can_see_statistics": can_see_statistics(request.user)})
 
 
 @login_required

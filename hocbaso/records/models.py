@@ -179,6 +179,18 @@ class ClassPackage(models.Model):
         ordering = ["-created_at"]
 
 
+class PackageReceipt(models.Model):
+    """Gói đã nhận: an education office checked one of this installation's class packages, as submitted by the
+    school, and found it sound (the office's receive page records it). The dashboards count it as received."""
+
+    package = models.OneToOneField(ClassPackage, on_delete=models.PROTECT, related_name="receipt")
+    received_at = models.DateTimeField(auto_now_add=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "gói học bạ đã nhận"
+
+
 class ImportedRecord(models.Model):
     """A record received with a transferred pupil: the signed PDF exactly as the sending school issued it and
     the record embedded in it. Kept as the pupil's history at the receiving school; never changed."""

@@ -12,7 +12,7 @@ from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.files import file_read, file_write
 from hocbaso.directory.models import SchoolClass
 from hocbaso.directory.selectors import school_names
-from hocbaso.records.models import ClassPackage, IssuedRecord
+from hocbaso.records.models import ClassPackage, IssuedRecord, PackageReceipt
 from hocbaso.records.selectors import current_issued
 from hocbaso.signing.packages import manifest_sheet_task, package_open, package_zip, seal_sheet
 from hocbaso.signing.pades import batch_pool, prepare_workers
@@ -145,6 +145,20 @@ def _class_package_record(school_class: SchoolClass, plan: tuple, written, *, by
                             {"records": len(issued), "sha256": package.sha256}, school_code=year.school.code)],
                     actor=by)
     return package
+
+
+def package_receipts_record(*, sha256s, schools, by) -> list[PackageReceipt]:
+    """Record as received the class packages of ``schools`` (a queryset: the office's own) whose file has one of
+    ``sha256s`` (packages the office checked and found sound); a package already received keeps its first
+    receipt. Returns the new receipts."""
+    packages = list(ClassPackage.objects.filter(sha256__in=set(sha256s), school_class__school_year__school__in=schools,
+                                                receipt__isnull=True)
+                    .select_related("school_class__school_year__school"))
+    with transaction.atomic():
+        receipts = [PackageReceipt.objects.create(package=package, received_by=by) for package in packages]
+        log_actions([Action("package.receive", "classpackage", str(p.pk), None, {"sha256": p.sha256},
+                            school_code=p.school_class.school_year.school.code) for p in packages], actor=by)
+    return receipts
 
 
 def class_package_check(data: bytes, *, trust_roots=None, require_trusted: bool = True) -> dict:

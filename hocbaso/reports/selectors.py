@@ -1,59 +1,245 @@
-"""Statistics for commune (UBND xã/phường) and province (Sở GD&ĐT) offices: schools, classes, pupils,
-records issued and the distribution of outcomes, per school and in total."""
+"""The offices' dashboards: per class, then rolled up per school, commune and province, for one school year —
+pupils, classes, outcomes and awards by grade, completion of primary, pupils with disabilities, and the signing
+campaign (locked, signed by the homeroom teacher, by the principal, issued, class packages made and received by
+the office) against the year's lock date.
 
-from collections import Counter, defaultdict
+Every figure is counted by the database, grouped per class, in a fixed number of queries whatever the number of
+schools. A province's 200,000 pupil-years take a second or two to count on a busy 2-core server, so the pages
+over several schools read each school's figures from the cache, counted at most ``FIGURES_SECONDS`` ago (the page
+says when); a school's own page and a class's are counted afresh. ``bench/bench_dashboards.py`` measures both.
+"""
 
-from django.db.models import Count, Q
+import datetime as dt
+from dataclasses import dataclass, field
 
-from hocbaso.assessment.models import YearResult
-from hocbaso.directory.models import EnrolmentStatus, SchoolClass, SchoolYear
-from hocbaso.records.models import IssuedRecord
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from hocbaso.assessment.models import DataLock
+from hocbaso.directory.models import Enrolment, EnrolmentStatus, SchoolClass, SchoolYear
+from hocbaso.records.models import ClassPackage, DraftState, IssuedRecord, PackageReceipt, RecordDraft
+from hocbaso.directory.selectors import SchoolPlace, school_places
 from hocbaso.tt27 import catalogue
 
+FIGURES_SECONDS = 300  # how old a school's cached figures may be on the office pages
 # The outcomes in tt27.catalogue's order, then pupils without one yet: the order of the statistics' columns.
 OUTCOME_KEYS = (*catalogue.OUTCOMES, "none")
+OUTCOME_NAMES = {**catalogue.OUTCOMES, "none": "Chưa có kết quả"}
+AWARD_KEYS = tuple(catalogue.AWARDS)
+# The campaign's steps in order: (key, heading). ``locked``, ``packaged`` and ``received`` count classes, the
+# others pupils.
+CAMPAIGN = (("locked", "Lớp đã chốt"), ("teacher_signed", "GVCN đã ký"), ("principal_signed", "Hiệu trưởng đã ký"),
+            ("issued", "Đã phát hành"), ("packaged", "Gói đã lập"), ("received", "Gói đã nhận"))
+CLASS_STEPS = ("locked", "packaged", "received")
+
+# A tally is a flat list of counts (cheap to add up, to cache and to read back):
+COUNTS = ("classes", "pupils", "disability", "grade5", "completed_primary", *(k for k, _ in CAMPAIGN))
+_AT = {name: i for i, name in enumerate(COUNTS)}
+_OUTCOME = len(COUNTS)  # then one count per outcome key, then one per award
+_AWARD = _OUTCOME + len(OUTCOME_KEYS)
+_GRADE = _AWARD + len(AWARD_KEYS)  # then per grade: pupils, one per outcome key, one per award
+_PER_GRADE = 1 + len(OUTCOME_KEYS) + len(AWARD_KEYS)
+SIZE = _GRADE + len(catalogue.GRADES) * _PER_GRADE
 
 
-def school_statistics(schools, school_year: str) -> dict:
-    """Per school and in total: classes, pupils (studying), records issued (current versions),
-    outcomes (HTXS/HTT/HT/CHT, ``none`` when not yet computed) and awards."""
-    schools = list(schools)
-    ids = [s.pk for s in schools]
-    classes = dict(SchoolClass.objects.filter(school_year__school_id__in=ids, school_year__name=school_year)
-                   .values("school_year__school_id").annotate(n=Count("pk")).values_list("school_year__school_id", "n"))
-    pupils = dict(SchoolClass.objects.filter(school_year__school_id__in=ids, school_year__name=school_year)
-                  .values("school_year__school_id")
-                  .annotate(n=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.STUDYING)))
-                  .values_list("school_year__school_id", "n"))
-    outcomes: dict[int, Counter] = defaultdict(Counter)
-    awards: dict[int, Counter] = defaultdict(Counter)
-    for school_id, outcome, award in (YearResult.objects
-                                      .filter(enrolment__school_class__school_year__school_id__in=ids,
-                                              enrolment__school_class__school_year__name=school_year,
-                                              enrolment__status=EnrolmentStatus.STUDYING)
-                                      .values_list("enrolment__school_class__school_year__school_id", "outcome",
-                                                   "award")):
-        outcomes[school_id][outcome or "none"] += 1
-        if award:
-            awards[school_id][award] += 1
-    codes = {s.pk: s.code for s in schools}
-    issued = Counter(IssuedRecord.objects.filter(school_code__in=codes.values(), school_year=school_year,
-                                                 superseded_by__isnull=True).values_list("school_code", flat=True))
-    rows, total = [], {"classes": 0, "pupils": 0, "issued": 0, "outcomes": Counter(), "awards": Counter()}
-    for school in schools:
-        row = {"school": school, "classes": classes.get(school.pk, 0), "pupils": pupils.get(school.pk, 0),
-               "issued": issued.get(school.code, 0),
-               "outcomes": {k: outcomes[school.pk].get(k, 0) for k in OUTCOME_KEYS},
-               "awards": dict(awards[school.pk])}
-        rows.append(row)
-        for key in ("classes", "pupils", "issued"):
-            total[key] += row[key]
-        total["outcomes"].update(outcomes[school.pk])
-        total["awards"].update(awards[school.pk])
-    total["outcomes"] = {k: total["outcomes"].get(k, 0) for k in OUTCOME_KEYS}
-    total["awards"] = dict(total["awards"])
-    return {"school_year": school_year, "rows": rows, "total": total}
+def disability_condition() -> Q:
+    """Which enrolments count as pupils with disabilities (TT27 Điều 8): the pupil's ``disability`` is filled in.
+    The one definition the dashboards use."""
+    return ~Q(pupil__disability="")
+
+
+class Tally:
+    """The figures of one class, or of any group of classes once added together."""
+
+    __slots__ = ("v", "last")
+
+    def __init__(self, v=None, last=None):
+        self.v = v if v is not None else [0] * SIZE
+        self.last = last if last is not None else [None] * len(CAMPAIGN)  # latest date-time of each step
+
+    def __getattr__(self, name):
+        if name in _AT:
+            return self.v[_AT[name]]
+        raise AttributeError(name)
+
+    def add(self, other: "Tally") -> "Tally":
+        self.v = [a + b for a, b in zip(self.v, other.v)]
+        self.last = [max(a, b) if a and b else a or b for a, b in zip(self.last, other.last)]
+        return self
+
+    def outcome_row(self) -> list[int]:
+        return self.v[_OUTCOME:_AWARD]
+
+    def award_row(self) -> list[int]:
+        return self.v[_AWARD:_GRADE]
+
+    def campaign_row(self) -> list[int]:
+        return [self.v[_AT[k]] for k, _ in CAMPAIGN]
+
+    def last_rows(self) -> list[tuple]:
+        """(step's heading, latest date-time) for the campaign steps done at least once, in order."""
+        return [(name, when) for (_, name), when in zip(CAMPAIGN, self.last) if when]
+
+    def grade_rows(self) -> list[tuple]:
+        """(grade, pupils, [outcome counts], [award counts]) for grades 1–5."""
+        rows = []
+        for n, grade in enumerate(catalogue.GRADES):
+            at = _GRADE + n * _PER_GRADE
+            rows.append((grade, self.v[at], self.v[at + 1:at + 1 + len(OUTCOME_KEYS)],
+                         self.v[at + 1 + len(OUTCOME_KEYS):at + _PER_GRADE]))
+        return rows
+
+    def _count(self, grade: int, outcome: str | None, award: str | None, n: int) -> None:
+        v, at = self.v, _GRADE + (grade - 1) * _PER_GRADE
+        key = OUTCOME_KEYS.index(outcome or "none")
+        v[_AT["pupils"]] += n
+        v[_OUTCOME + key] += n
+        v[at] += n
+        v[at + 1 + key] += n
+        if award in AWARD_KEYS:
+            v[_AWARD + AWARD_KEYS.index(award)] += n
+            v[at + 1 + len(OUTCOME_KEYS) + AWARD_KEYS.index(award)] += n
+
+    def _step(self, step: str, n: int, when) -> None:
+        self.v[_AT[step]] = n
+        if when:
+            self.last[[k for k, _ in CAMPAIGN].index(step)] = when
+
+
+@dataclass
+class ClassFigures:
+    pk: int
+    name: str
+    grade: int
+    school_id: int
+    year_id: int
+    tally: Tally
+
+
+@dataclass
+class SchoolFigures:
+    pk: int
+    code: str
+    name: str
+    deadline: dt.date | None  # the year's lock date
+    place: SchoolPlace
+    tally: Tally = field(default_factory=Tally)
+    counted_at: dt.datetime | None = None
+    classes: list = field(default_factory=list)  # ClassFigures, when the school was counted by this call
+
+    @property
+    def finished(self) -> bool:
+        """Every class's package has reached the office."""
+        return bool(self.tally.classes) and self.tally.received >= self.tally.classes
+
+    def late(self, today: dt.date) -> bool:
+        """The lock date has passed and the office has not received every class's package yet."""
+        return bool(self.deadline) and today > self.deadline and not self.finished
+
+
+def _key(school_year: str) -> str:
+    return f"reports:figures:{school_year}"
+
+
+def school_figures(schools, school_year: str, *, fresh: bool = False) -> list[SchoolFigures]:
+    """Each school's figures for ``school_year`` (schools without that year are left out), in the order of their
+    places (province, commune) and names: from the cache when counted less than ``FIGURES_SECONDS`` ago, unless
+    ``fresh``; the others counted together (with their classes' figures, kept in ``classes``) and cached (one
+    cache entry per school year name, holding every school's figures, so that a province of 400 schools is one
+    read)."""
+    schools = {s.pk: s for s in schools}
+    places = school_places(list(schools.values()))
+    years = list(SchoolYear.objects.filter(school__in=list(schools), name=school_year)
+                 .values_list("pk", "school_id", "lock_date"))
+    now = timezone.now()
+    oldest = now - dt.timedelta(seconds=FIGURES_SECONDS)
+    cached = {k: entry for k, entry in (cache.get(_key(school_year)) or {}).items() if entry[2] > oldest}
+    missing = [y[0] for y in years if fresh or y[0] not in cached]
+    classes: dict[int, list] = {}
+    if missing:
+        counted = {y: Tally() for y in missing}
+        for klass in class_figures(missing).values():
+            counted[klass.year_id].add(klass.tally)
+            classes.setdefault(klass.year_id, []).append(klass)
+        cached.update({y: (t.v, t.last, now) for y, t in counted.items()})
+        cache.set(_key(school_year), cached, FIGURES_SECONDS)
+    out = []
+    for year_id, school_id, lock_date in years:
+        v, last, at = cached[year_id]
+        school = schools[school_id]
+        out.append(SchoolFigures(pk=school_id, code=school.code, name=school.name, deadline=lock_date,
+                                 place=places[school_id], tally=Tally(list(v), list(last)), counted_at=at,
+                                 classes=classes.get(year_id, [])))
+    return sorted(out, key=lambda s: (s.place.province_name, s.place.commune_name, s.name))
+
+
+def class_figures(year_ids: list) -> dict[int, ClassFigures]:
+    """Each class of the school years ``year_ids`` with its figures, counted now."""
+    classes = {}
+    years = dict(SchoolYear.objects.filter(pk__in=year_ids).values_list("pk", "school_id"))
+    for pk, name, grade, year_id in (SchoolClass.objects.filter(school_year_id__in=year_ids)
+                                     .values_list("pk", "name", "grade", "school_year_id")):
+        tally = Tally()
+        tally.v[_AT["classes"]] = 1
+        classes[pk] = ClassFigures(pk=pk, name=name, grade=grade, school_id=years[year_id], year_id=year_id,
+                                   tally=tally)
+    _count_pupils(classes, year_ids)
+    _count_campaign(classes, year_ids)
+    return dict(sorted(classes.items(), key=lambda item: (item[1].grade, item[1].name)))
+
+
+def _count_pupils(classes: dict, year_ids: list) -> None:
+    rows = (Enrolment.objects.filter(school_class__school_year_id__in=year_ids, status=EnrolmentStatus.STUDYING)
+            .values_list("school_class_id", "year_result__outcome", "year_result__award",
+                         "year_result__completed_primary")
+            .annotate(n=Count("id"), disabled=Count("id", filter=disability_condition())).order_by())
+    for class_id, outcome, award, completed_primary, n, disabled in rows:
+        klass = classes[class_id]
+        tally = klass.tally
+        tally._count(klass.grade, outcome, award, n)
+        tally.v[_AT["disability"]] += disabled
+        if klass.grade == 5:
+            tally.v[_AT["grade5"]] += n
+            tally.v[_AT["completed_primary"]] += n if completed_primary else 0
+
+
+def _count_campaign(classes: dict, year_ids: list) -> None:
+    year_locks = dict(DataLock.objects.filter(school_year_id__in=year_ids, school_class__isnull=True)
+                      .values_list("school_year_id", "locked_at"))
+    class_locks = dict(DataLock.objects.filter(school_year_id__in=year_ids, school_class__isnull=False)
+                       .values_list("school_class_id", "locked_at"))
+    for klass in classes.values():
+        when = class_locks.get(klass.pk) or year_locks.get(klass.year_id)
+        if when:
+            klass.tally._step("locked", 1, when)
+    in_years = Q(enrolment__school_class__school_year_id__in=year_ids)
+    drafts = (RecordDraft.objects.filter(in_years).exclude(state=DraftState.DISCARDED)
+              .values_list("enrolment__school_class_id")
+              .annotate(teacher=Count("enrolment_id", filter=Q(teacher_signed_at__isnull=False), distinct=True),
+                        principal=Count("enrolment_id", filter=Q(principal_signed_at__isnull=False), distinct=True),
+                        teacher_at=Max("teacher_signed_at"), principal_at=Max("principal_signed_at")).order_by())
+    for class_id, teacher, principal, teacher_at, principal_at in drafts:
+        classes[class_id].tally._step("teacher_signed", teacher, teacher_at)
+        classes[class_id].tally._step("principal_signed", principal, principal_at)
+    issued = (IssuedRecord.objects.filter(in_years, superseded_by__isnull=True, withdrawal__isnull=True)
+              .values_list("enrolment__school_class_id").annotate(n=Count("enrolment_id", distinct=True),
+                                                                  at=Max("issued_at")).order_by())
+    for class_id, n, at in issued:
+        classes[class_id].tally._step("issued", n, at)
+    packages = (ClassPackage.objects.filter(school_class__school_year_id__in=year_ids)
+                .values_list("school_class_id").annotate(at=Max("created_at")).order_by())
+    for class_id, at in packages:
+        classes[class_id].tally._step("packaged", 1, at)
+    receipts = (PackageReceipt.objects.filter(package__school_class__school_year_id__in=year_ids)
+                .values_list("package__school_class_id").annotate(at=Max("received_at")).order_by())
+    for class_id, at in receipts:
+        classes[class_id].tally._step("received", 1, at)
 
 
 def latest_school_year(schools) -> str | None:
     return (SchoolYear.objects.filter(school__in=schools).order_by("-name").values_list("name", flat=True).first())
+
+
+def today() -> dt.date:
+    return timezone.localdate()

@@ -265,3 +265,14 @@ def can_receive_submissions(user) -> bool:
     staff = staff_for_user(user)
     return bool(getattr(user, "is_authenticated", False)
                 and (user.is_superuser or (is_officer(staff) and staff.roles & OFFICER_ROLES)))
+
+
+def can_see_statistics(user) -> bool:
+    """The dashboards (``reports``): commune and province officers for their schools, a school's principal and
+    vice-principal for their own school."""
+    staff = staff_for_user(user)
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or is_officer(staff):
+        return True
+    return staff is not None and bool(staff.school_id) and bool(staff.roles & LEADER_ROLES)

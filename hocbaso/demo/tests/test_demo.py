@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.audit.models import AuditEntry
-from hocbaso.demo import province
+from hocbaso.demo import neighbours as province
 from hocbaso.demo.builder import CURRENT_YEAR, SCHOOL_CODE, SCHOOL_YEAR, YEARS, demo_build
 from hocbaso.directory.models import Enrolment, Pupil, SchoolClass, SchoolYear, Staff
 from hocbaso.directory.selectors import school_places, schools_placed

@@ -1,5 +1,5 @@
-"""The submission to the district/province office (every class's sealed package as one ZIP, from the data page)
-and the office's page that checks the packages schools submitted."""
+"""The submission to the commune (UBND xã/phường) or province (Sở GD&ĐT) office (every class's sealed package as
+one ZIP, from the data page) and the office's page that checks the packages schools submitted."""
 
 import tempfile
 import zipfile
@@ -13,10 +13,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from hocbaso.directory.selectors import schools_visible_to
 from hocbaso.exchange.pages import require
 from hocbaso.exchange.submission.services import (ReceivedPackage, SubmissionRefused, package_receive, receive_counts,
                                                   submission_collect)
 from hocbaso.exchange.uploads import too_big
+from hocbaso.records.packages import package_receipts_record
+from hocbaso.signing.packages import sha256
 from hocbaso.web.permissions import can_receive_submissions
 
 
@@ -45,14 +48,16 @@ def submission_download(request, year, stem: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def receive(request):
-    """Sở GD&ĐT or UBND xã/phường: check the class packages schools submitted (uploaded ZIP files) and count the records; nothing
-    is stored."""
+    """Sở GD&ĐT or UBND xã/phường: check the class packages schools submitted (uploaded ZIP files) and count the
+    records; the sound packages that are this installation's own, of the office's schools, are recorded as received
+    (the dashboards count them); nothing else is stored."""
     require(can_receive_submissions(request.user), _("Trang này dành cho cán bộ Sở GD&ĐT và UBND xã/phường."))
-    received, counts, error = [], [], None
+    received, counts, error, recorded = [], [], None, []
     if request.method == "POST":
         uploads = request.FILES.getlist("files")
         if not uploads:
             error = _("Hãy chọn các tệp gói học bạ (.zip) mà trường đã nộp.")
+        sound = []
         for upload in uploads:
             if upload.name.endswith(".json"):
                 continue  # the submission's index travels beside the packages
@@ -60,6 +65,11 @@ def receive(request):
                 received.append(ReceivedPackage(file=upload.name, ok=False,
                                                 problems=[too_big(settings.PACKAGE_MAX_UPLOAD)]))
                 continue
-            received.append(package_receive(upload.read(), label=upload.name))
+            data = upload.read()
+            received.append(package_receive(data, label=upload.name))
+            if received[-1].ok:
+                sound.append(sha256(data))
         counts = receive_counts(received)
-    return render(request, "exchange/receive.html", {"received": received, "counts": counts, "error": error})
+        recorded = package_receipts_record(sha256s=sound, schools=schools_visible_to(request.user), by=request.user)
+    return render(request, "exchange/receive.html", {"received": received, "counts": counts, "error": error,
+                                                     "recorded": recorded})

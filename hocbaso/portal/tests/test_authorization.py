@@ -80,6 +80,9 @@ CASES = [
     Case("portal:staff_passwords", expect=logged_in(403, owner=200)),  # the principal, for their school's accounts
     Case("portal:class_detail", A4, expect=class_page()),
     Case("portal:class_detail", B4, expect=class_page(member=404, colleague=200, english=200)),
+    # after the year end (issue 19): the class's homeroom teacher and the school's readers
+    Case("portal:pupil_year", A4, expect=class_page()),
+    Case("portal:pupil_year", B4, expect=class_page(member=404, colleague=200, english=403)),
     Case("portal:grid", lambda w: [w.class4a.pk, "cuoi_nam", "toan"], expect=class_page()),
     Case("portal:grid", lambda w: [w.class4a.pk, "giua_hk1", SHEET_TRAITS], expect=class_page()),
     Case("portal:grid", lambda w: [w.class4b.pk, "cuoi_nam", "ngoai_ngu_1"],
@@ -136,8 +139,6 @@ CASES = [
     Case("portal:record_pdf", lambda w: [w.class4b.pk, w.enrolment4b.pk],
          expect=class_page(member=404, colleague=200, english=403)),
     Case("portal:record_pdf", lambda w: [w.class4a.pk, w.enrolment4b.pk], expect=class_page(ok=404)),
-    Case("portal:pupil_year", A4, expect=class_page()),
-    Case("portal:pupil_year", B4, expect=class_page(member=404, colleague=200, english=403)),
     Case("portal:corrections", A4, expect=class_page()),
     Case("portal:corrections", B4, expect=class_page(member=404, colleague=200, english=200)),
     Case("portal:corrections", A4, method="post", writes=True, form=lambda w: {
@@ -210,6 +211,9 @@ CASES = [
          expect=logged_in(403, commune=200, province=200, province_other=200)),
     Case("reports:statistics", expect=logged_in(200, member=403, colleague=403, english=403, clerk=403,
                                                 outsider=403)),
+    *(Case(name, lambda w, extra=extra: ["truong", w.school.code, *extra],
+           expect=logged_in(403, owner=200, vice=200, commune=200, province=200, province_other=404))
+      for name, extra in (("reports:dashboard", []), ("reports:chart", ["ket-qua"]), ("reports:workbook", []))),
 ]
 
 

@@ -4,11 +4,17 @@ counted by an office's deployment (hocbaso receive); a tampered package is repor
 import json
 
 import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
+
+from hocbaso.directory.models import Commune, Province, Role, Staff, StaffRole
 
 from hocbaso.exchange.submission.services import (SubmissionRefused, receive_counts, submission_collect,
                                                   submission_receive)
+from hocbaso.records.models import ClassPackage, PackageReceipt
 from hocbaso.testing.exchange import flip_in_member, flip_in_signed_pdf, members, rezip
 from hocbaso.testing.lifecycle import sign_and_issue
 
@@ -51,3 +57,40 @@ def test_submit_then_receive_counts_and_reports_tampering(school, tmp_path, caps
     counts = receive_counts(received)
     assert counts[0]["records"] == 3 and counts[0]["packages_ok"] == 1 and counts[0]["packages_refused"] == 2
     assert received[0].trusted  # the school's seal chains to this deployment's CA
+
+
+def test_the_receive_page_records_this_installation_s_sound_packages_of_the_office_s_schools(school, client,
+                                                                                           django_user_model):
+    w = school
+    sign_and_issue(w)
+    package = ClassPackage.objects.get(school_class=w.class4a)
+    with default_storage.open(package.file, "rb") as handle:
+        data = handle.read()
+    files = members(data)
+    record = next(n for n in files if n.startswith("records/"))
+    officers = {}
+    for username, province in (("so", w.province), ("sokhac", Province.objects.create(code="66", name="Đắk Lắk"))):
+        user = django_user_model.objects.create_user(username=username, password="x" * 12)
+        StaffRole.objects.create(staff=Staff.objects.create(user=user, full_name=username, province=province),
+                                 role=Role.PROVINCE_OFFICER)
+        officers[username] = user
+    for username, commune in (("ubndxa", w.commune),
+                              ("xakhac", Commune.objects.create(province=w.province, code="24715", name="xã Khác"))):
+        user = django_user_model.objects.create_user(username=username, password="x" * 12)
+        StaffRole.objects.create(staff=Staff.objects.create(user=user, full_name=username, commune=commune),
+                                 role=Role.COMMUNE_OFFICER)
+        officers[username] = user
+
+    def post(user):
+        client.force_login(user)
+        uploads = [SimpleUploadedFile("4A.zip", data), SimpleUploadedFile("a-flip.zip", flip_in_member(data, record))]
+        return client.post(reverse("exchange:receive"), {"files": uploads}).content.decode()
+
+    assert "Đã ghi nhận 0 gói mới là đã nhận." in post(officers["sokhac"])  # not their school
+    assert "Đã ghi nhận 0 gói mới là đã nhận." in post(officers["xakhac"])  # another commune's office
+    assert not PackageReceipt.objects.exists()
+    assert "Đã ghi nhận 1 gói mới là đã nhận." in post(officers["ubndxa"])  # the tampered copy is not recorded
+    receipt = PackageReceipt.objects.get()
+    assert receipt.package == package and receipt.received_by == officers["ubndxa"]
+    assert "Đã ghi nhận 0 gói mới là đã nhận." in post(officers["so"])  # the first receipt stays
+    assert PackageReceipt.objects.get() == receipt
