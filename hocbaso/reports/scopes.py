@@ -18,6 +18,7 @@ from hocbaso.records.progress import DRAFT_STAGE, STAGES
 from hocbaso.reports.selectors import OUTCOME_NAMES, SchoolFigures, Tally, disability_condition, latest_school_year, \
     school_figures, today
 from hocbaso.tt27 import catalogue
+from hocbaso.web.permissions import reads_aggregates_only
 
 LEVELS = ("ca-nuoc", "tinh", "xa", "truong", "lop")
 LEVEL_NAMES = {"ca-nuoc": "Toàn hệ thống", "tinh": "Tỉnh", "xa": "Xã/phường", "truong": "Trường", "lop": "Lớp"}
@@ -51,6 +52,7 @@ class Dashboard:
     schools: list = field(default_factory=list)  # SchoolFigures in the scope
     late: list = field(default_factory=list)  # SchoolFigures past the deadline without every class's package
     pupils: list = field(default_factory=list)  # the class level: [dict]
+    names_hidden: bool = False  # the class level seen by an office: counts only
     today: dt.date | None = None
     counted_at: dt.datetime | None = None  # when the oldest figures shown were counted
 
@@ -127,7 +129,10 @@ def dashboard_for(user, level: str | None = None, key: str | None = None, year: 
         classes = board.schools[0].classes if board.schools else []
         if level == "lop":
             classes = [c for c in classes if c.pk == school_class.pk]
-            board.pupils = class_pupil_rows(school_class)
+            # An education office reads aggregates only (docs/security.md, finding 18): the class's counts, never
+            # its pupils' names; the school's own leaders see the list.
+            board.pupils = [] if reads_aggregates_only(user) else class_pupil_rows(school_class)
+            board.names_hidden = reads_aggregates_only(user)
         board.rows = [Row(label=f"Lớp {c.name}", code="", level="lop" if level == "truong" else None, key=str(c.pk),
                           tally=c.tally) for c in classes]
         board.total = classes[0].tally if level == "lop" and classes else board.total

@@ -1,8 +1,9 @@
 """A Sở officer on a 360-pixel-wide touch phone, in real Chromium, drills down the dashboards: province → commune →
 school → class, tapping a row's link at each level; every page fits the phone, its charts load as SVG, and the
-class's page lists its pupils. Screenshots go to screenshots/<test>/."""
+class's page gives its counts (offices read aggregates only, no pupil's name). Screenshots go to screenshots/<test>/."""
 
 import io
+import time
 
 import pytest
 from django.core.cache import cache
@@ -14,6 +15,14 @@ from hocbaso.directory.models import Enrolment, Province, Role, School, SchoolCl
 from hocbaso.testing.people import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for_charts(page, seconds: float = 30) -> None:
+    """The page's charts have loaded (polled: the CSP forbids the eval that ``wait_for_function`` needs)."""
+    deadline = time.time() + seconds
+    while not charts_loaded(page):
+        assert time.time() < deadline, "charts did not load"
+        page.wait_for_timeout(100)
 
 
 def charts_loaded(page) -> bool:
@@ -38,7 +47,7 @@ def test_province_officer_drills_down_to_one_class_on_a_phone(live_server, djang
     page.wait_for_url("**/thong-ke/")
     assert province.name in page.inner_text("#board-title")
     assert page.locator("#outcome-table tbody tr").count() == 3  # the three communes
-    page.wait_for_function("Array.from(document.querySelectorAll('img.chart')).every(i => i.complete)")
+    wait_for_charts(page)
     assert fits_the_phone(page) and charts_loaded(page)
     shot(page, "province")
 
@@ -52,7 +61,7 @@ def test_province_officer_drills_down_to_one_class_on_a_phone(live_server, djang
     page.locator(f'#outcome-table tr[data-key="{school.code}"] a').tap()
     page.wait_for_url(f"**/thong-ke/truong/{school.code}/**")
     assert school.name in page.inner_text("#board-title")
-    page.wait_for_function("Array.from(document.querySelectorAll('img.chart')).every(i => i.complete)")
+    wait_for_charts(page)
     assert fits_the_phone(page) and charts_loaded(page)
     shot(page, "school")
 
@@ -60,7 +69,7 @@ def test_province_officer_drills_down_to_one_class_on_a_phone(live_server, djang
     page.wait_for_url(f"**/thong-ke/lop/{klass.pk}/**")
     assert f"Lớp {klass.name}" in page.inner_text("#board-title")
     pupils = Enrolment.objects.filter(school_class=klass).count()
-    assert page.locator("#pupil-table tbody tr").count() == pupils > 0
+    assert page.locator("#pupil-table").count() == 0 and page.locator("#names-hidden").count() == 1  # counts only
     assert page.inner_text("#fig-pupils") == str(pupils)
     assert page.locator("#crumbs a").count() == 3  # province, commune, school: the way back up
     assert fits_the_phone(page)

@@ -166,9 +166,26 @@ def test_a_commune_sees_only_its_schools(client, province):
     assert client.get(reverse("reports:dashboard", args=["truong", mine.code])).status_code == 200
 
 
-def test_the_class_page_lists_each_pupil_with_the_outcome(client, province):
+def test_an_office_sees_a_class_s_counts_and_no_pupil(client, province):
+    """Offices read aggregates only (issue 17, finding 18): the class page's figures, no name."""
     klass = province["class"]
     client.force_login(province["officers"]["so91"])
+    html = client.get(reverse("reports:dashboard", args=["lop", klass.pk])).content.decode()
+    enrolments = list(Enrolment.objects.filter(school_class=klass).select_related("pupil"))
+    assert 'id="names-hidden"' in html and 'id="pupil-table"' not in html
+    assert f'<b id="fig-pupils">{len(enrolments)}</b>' in html
+    assert not [e.pupil.full_name for e in enrolments if e.pupil.full_name in html]
+    crumbs = re.search(r'<nav class="crumbs" id="crumbs"[^>]*>(.*?)</nav>', html, re.S)[1]
+    assert crumbs.count("<a ") == 3 and f"Lớp {klass.name}" in crumbs  # province, commune, school
+
+
+def test_the_class_page_lists_each_pupil_with_the_outcome(client, province, django_user_model):
+    from hocbaso.directory.models import Role
+    from hocbaso.testing.people import make_staff
+
+    klass = province["class"]
+    principal = make_staff(django_user_model, klass.school_year.school, "ht.lop", "Hiệu Trưởng Lớp", Role.PRINCIPAL)
+    client.force_login(principal.user)
     html = client.get(reverse("reports:dashboard", args=["lop", klass.pk])).content.decode()
     body = re.search(r'id="pupil-table">.*?<tbody>(.*?)</tbody>', html, re.S)[1]
     rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
@@ -178,7 +195,7 @@ def test_the_class_page_lists_each_pupil_with_the_outcome(client, province):
     assert Counter(w for row in rows for w in catalogue.OUTCOMES.values() if f"<td>{w}</td>" in row) == words
     assert [c.split("›")[0] for c in re.findall(r'<nav class="crumbs".*?</nav>', html, re.S)]
     crumbs = re.search(r'<nav class="crumbs" id="crumbs"[^>]*>(.*?)</nav>', html, re.S)[1]
-    assert crumbs.count("<a ") == 3 and f"Lớp {klass.name}" in crumbs
+    assert crumbs.count("<a ") == 1 and f"Lớp {klass.name}" in crumbs  # a principal's top is the school
 
 
 def test_charts_are_svg_and_the_workbook_opens_with_the_page_numbers(client, province):
