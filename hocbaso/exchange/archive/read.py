@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.core.files.storage import default_storage
 
 from hocbaso.audit.services import entry_hash
+from hocbaso.core.limits import MB, TooLarge, zip_check, zip_member_read
 from hocbaso.directory.models import SchoolYear
 from hocbaso.exchange.archive.format import (AUDIT, CA_ROOT, DIRECTORY, FORMAT, MANIFEST, REGISTRY, SEAL, WORK,
                                              ArchiveRefused)
@@ -32,7 +33,21 @@ class ArchiveContents:
     work: dict = field(default_factory=dict)  # empty for an archive written before work.json existed
 
     def read(self, path: str) -> bytes:
-        return self.archive.read(path)
+        return _member(self.archive, path)
+
+
+# A school's year holds a thousand PDFs and more: the archive as a whole may be large, each member may not. A
+# member is read whole (its hash, its JSON), so its size is what bounds the memory (docs/security.md).
+ARCHIVE_MEMBERS_MAX = 200_000
+ARCHIVE_TOTAL_MAX = 64 * 1024 * MB
+
+
+def _member(archive: zipfile.ZipFile, path) -> bytes:
+    """One member's bytes, refused (``ArchiveRefused``) past ``limits.ZIP_MEMBER_MAX`` whatever it declares."""
+    try:
+        return zip_member_read(archive, path, what="Tệp lưu trữ")
+    except TooLarge as refused:
+        raise ArchiveRefused([str(refused)]) from None
 
 
 def archive_open(source, *, trusted=None) -> ArchiveContents:
@@ -43,11 +58,14 @@ def archive_open(source, *, trusted=None) -> ArchiveContents:
     registry's. ``ArchiveRefused`` lists every problem."""
     try:
         archive = zipfile.ZipFile(source)
+        zip_check(archive, what="Tệp lưu trữ", members=ARCHIVE_MEMBERS_MAX, total=ARCHIVE_TOTAL_MAX)
         names = set(archive.namelist())
-        manifest_bytes = archive.read(MANIFEST)
+        manifest_bytes = _member(archive, MANIFEST)
         manifest = json.loads(manifest_bytes)
     except KeyError:
         raise ArchiveRefused(["Tệp lưu trữ không có manifest.json."]) from None
+    except (TooLarge, ArchiveRefused) as refused:
+        raise ArchiveRefused(refused.problems if isinstance(refused, ArchiveRefused) else [str(refused)]) from None
     except Exception as error:
         raise ArchiveRefused([f"Không đọc được tệp lưu trữ (ZIP hoặc manifest.json hỏng): {error}."]) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), list):
@@ -63,7 +81,7 @@ def archive_open(source, *, trusted=None) -> ArchiveContents:
             problems.append(f"Thiếu tệp {path}.")
             continue
         try:
-            digest = hashlib.sha256(archive.read(path)).hexdigest()
+            digest = hashlib.sha256(_member(archive, path)).hexdigest()
         except Exception:
             problems.append(f"Tệp {path} bị hỏng (không đọc được trong ZIP).")
             continue
@@ -74,14 +92,14 @@ def archive_open(source, *, trusted=None) -> ArchiveContents:
         problems.append(f"Có tệp không được liệt kê trong manifest.json: {', '.join(extra)}.")
     if problems:
         raise ArchiveRefused(problems)
-    directory = json.loads(archive.read(DIRECTORY))
-    registry = json.loads(archive.read(REGISTRY))
-    audit = json.loads(archive.read(AUDIT))
+    directory = json.loads(_member(archive, DIRECTORY))
+    registry = json.loads(_member(archive, REGISTRY))
+    audit = json.loads(_member(archive, AUDIT))
     for row in registry["issued"]:
         pdf_path, record_path = f"pdfs/{row['record_id']}.pdf", f"records/{row['record_id']}.json"
-        if pdf_path not in names or hashlib.sha256(archive.read(pdf_path)).hexdigest() != row["sha256"]:
+        if pdf_path not in names or hashlib.sha256(_member(archive, pdf_path)).hexdigest() != row["sha256"]:
             problems.append(f"Tệp PDF của học bạ {row['record_id']} không khớp mã băm trong sổ đăng ký.")
-        if record_path not in names or json.loads(archive.read(record_path)) != row["record"]:
+        if record_path not in names or json.loads(_member(archive, record_path)) != row["record"]:
             problems.append(f"Dữ liệu học bạ {record_path} khác với sổ đăng ký.")
     known = {r["record_id"] for r in registry["issued"]}
     for row in registry["issued"]:
@@ -90,15 +108,15 @@ def archive_open(source, *, trusted=None) -> ArchiveContents:
                             "bản lưu trữ.")
     if problems:
         raise ArchiveRefused(problems)
-    ca_root = archive.read(CA_ROOT) if CA_ROOT in names else None
+    ca_root = _member(archive, CA_ROOT) if CA_ROOT in names else None
     problems += _signature_problems(archive, registry["issued"], ca_root)
     if problems:
         raise ArchiveRefused(problems)
-    work = json.loads(archive.read(WORK)) if WORK in names else {}
+    work = json.loads(_member(archive, WORK)) if WORK in names else {}
     for item in work.get("files") or []:
         if item.get("path") not in names:
             problems.append(f"Thiếu tệp {item.get('path') or item.get('storage')} mà work.json nhắc tới.")
-        elif hashlib.sha256(archive.read(item["path"])).hexdigest() != item.get("sha256"):
+        elif hashlib.sha256(_member(archive, item["path"])).hexdigest() != item.get("sha256"):
             problems.append(f"Tệp {item['path']} không khớp mã băm ghi trong work.json.")
     if problems:
         raise ArchiveRefused(problems)
@@ -112,7 +130,7 @@ def _seal_problems(archive, names: set, manifest_bytes: bytes, trusted) -> list[
         return [f"Bản lưu trữ không có niêm phong ({SEAL}): chỉ khôi phục bản lưu trữ do hệ thống này lập, hoặc "
                 "được niêm phong bằng chứng thư mà người vận hành chỉ định (--trust)."]
     try:
-        seal = json.loads(archive.read(SEAL))
+        seal = json.loads(_member(archive, SEAL))
     except Exception:
         seal = None
     return [f"Niêm phong của bản lưu trữ: {p}." for p in
@@ -125,7 +143,7 @@ def _signature_problems(archive, rows: list[dict], ca_root: bytes | None) -> lis
     roots = [*configured_trust_roots(), *([ca_root] if ca_root else [])]
     problems = []
     for row in rows:
-        found, _report = signed_pdf_problems(archive.read(f"pdfs/{row['record_id']}.pdf"),
+        found, _report = signed_pdf_problems(_member(archive, f"pdfs/{row['record_id']}.pdf"),
                                              label=f"Học bạ {row['record_id']}", trust_roots=roots)
         problems += found
     return problems

@@ -142,3 +142,28 @@ def test_the_office_page_refuses_a_zip_bomb_and_caps_each_upload(client, world, 
     text = client.post(reverse("exchange:receive"),
                        {"files": [SimpleUploadedFile("lon.zip", OVERSIZED)]}).content.decode()
     assert "lon.zip" in text and "Tệp quá lớn (tối đa 100 KB)." in text
+
+
+ARCHIVE_READER = """
+from hocbaso.exchange.archive.format import ArchiveRefused
+from hocbaso.exchange.archive.read import archive_open
+import io
+try:
+    archive_open(io.BytesIO(data))
+    result = "opened"
+except ArchiveRefused as refused:
+    result = " ".join(refused.problems)
+"""
+
+
+def test_a_restore_archive_bomb_is_refused_fast_and_small(tmp_path):
+    """``hocbaso restore`` reads a year-end archive member by member: a manifest that inflates to 512 MiB is
+    refused by what it declares, and one that lies about its size stops at the member cap."""
+    inputs = {"declared": zip_with_bomb({"registry.json": b"{}"}, "manifest.json", 512),
+              "lying": zip_with_bomb({"registry.json": b"{}"}, "manifest.json", 512, declared_mb=1)}
+    measured = measured_each(ARCHIVE_READER, inputs, prelude="import hocbaso.exchange.archive.read",
+                             tmp_path=tmp_path, timeout=30)
+    for name, outcome in measured.items():
+        assert "result" in outcome and outcome["result"] != "opened", (name, outcome)
+        assert_small_and_fast(outcome)
+    assert "quá lớn khi giải nén" in measured["declared"]["result"]
