@@ -19,7 +19,7 @@ from django.db import transaction
 from hocbaso.assessment import phrases
 from hocbaso.assessment.models import SubjectEvaluation, YearResult
 from hocbaso.demo import people, places
-from hocbaso.demo.cases import TIEU_BIEU_SHARE, demo_cases
+from hocbaso.demo.cases import TIEU_BIEU_SHARE, demo_cases, demo_summers
 from hocbaso.demo.evaluations import evaluation_entries, evaluations_load, year_results_load
 from hocbaso.demo.guard import demo_allowed
 from hocbaso.demo.models import DemoSchool
@@ -333,7 +333,14 @@ def demo_build(*, progress=None) -> Report:
         say(f"Năm học {year_name}: {count} học sinh, {created} ô đánh giá mới.")
     with transaction.atomic():
         report.created["YearResult"] += year_results_load(finished, loader, SCHOOL_CODE)
-    # The pupil-year cases (cases.py) of the finished year re-assess, and check, the pupil-years they touch.
+    # The earlier years' summers: their CHT pupils complete after the supplementary evaluation (Điều 11.2), as
+    # the records issued for them must say. Then the pupil-year cases (cases.py) of the finished year; both
+    # re-assess, and check, the pupil-years they touch.
+    for year_name in YEARS:
+        if year_name not in (SCHOOL_YEAR, CURRENT_YEAR):
+            demo_summers(enrolments_by_key={plan.key: enrolments[plan.sector_code, year_name].pk
+                                            for plan in plans if year_name in plan.years},
+                         principal=principal, school_year_end=years[year_name].end_date)
     report.cases = demo_cases(enrolments_by_key={plan.key: enrolments[plan.sector_code, SCHOOL_YEAR].pk
                                                  for plan in plans if SCHOOL_YEAR in plan.years},
                               individual_plan_key=INDIVIDUAL_PLAN, principal=principal,

@@ -75,12 +75,48 @@ def _homeroom_user(enrolment: Enrolment, principal: Staff):
     return teacher.user if teacher is not None and teacher.user_id else principal.user
 
 
+def _summers(enrolments_by_key: dict[tuple, int], principal: Staff, school_year_end: dt.date, report: CasesReport,
+             *, decide: bool) -> None:
+    """Every CHT pupil-year among ``enrolments_by_key`` evaluated again in the summer and confirmed; with
+    ``decide`` the first is kept back and the second (below grade 5) promoted by the principal's decision."""
+    summer = dt.date(school_year_end.year, 8, 12)
+    decided_on = dt.date(school_year_end.year, 8, 19)
+    ids = list(enrolments_by_key.values())
+    key_of = {pk: key for key, pk in enrolments_by_key.items()}
+    cht = sorted((key_of[r.enrolment_id], r.enrolment_id) for r in
+                 YearResult.objects.filter(enrolment_id__in=ids, outcome="CHT"))
+    done = set(SupplementaryEvaluation.objects.filter(enrolment_id__in=ids).values_list("enrolment_id", flat=True))
+    for index, (key, pk) in enumerate(cht):
+        if pk in done:
+            continue
+        enrolment = enrolments_for_records().get(pk=pk)
+        grade = enrolment.school_class.grade
+        decision = None
+        if decide:
+            decision = "repeat" if index == 0 else "promote" if index == 1 and grade < 5 else None
+        entries = _again_entries(record_build(enrolment, with_results=False), still_weak=decision is not None)
+        supplementary_save(enrolment=enrolment, evaluated_on=summer, entries=entries,
+                           by=_homeroom_user(enrolment, principal))
+        enrolment = enrolments_for_records().get(pk=pk)
+        supplementary_confirm(enrolment=enrolment, by=principal.user, decision=decision,
+                              decided_on=decided_on if decision else None)
+        _assessed_valid(year_results_assess(enrolments=[pk], by=principal.user))
+        {"repeat": report.kept_back, "promote": report.promoted_by_decision,
+         None: report.completed_after_supplementary}[decision].append(key)
+
+
+def demo_summers(*, enrolments_by_key: dict[tuple, int], principal: Staff, school_year_end: dt.date) -> list:
+    """An earlier year's summer: every CHT pupil evaluated again and completing the grade (Điều 11.2), so that
+    its issued records carry what the template asks of a pupil who had not completed it. Returns their keys."""
+    report = CasesReport()
+    _summers(enrolments_by_key, principal, school_year_end, report, decide=False)
+    return report.completed_after_supplementary
+
+
 def demo_cases(*, enrolments_by_key: dict[tuple, int], individual_plan_key: tuple, principal: Staff,
                school_year_end: dt.date) -> CasesReport:
     """Apply the cases above to the demo's pupil-years (``{(class name, number): enrolment id}``)."""
     report = CasesReport()
-    summer = dt.date(school_year_end.year, 8, 12)
-    decided_on = dt.date(school_year_end.year, 8, 19)
     ids = list(enrolments_by_key.values())
     key_of = {pk: key for key, pk in enrolments_by_key.items()}
 
@@ -93,26 +129,9 @@ def demo_cases(*, enrolments_by_key: dict[tuple, int], individual_plan_key: tupl
         _assessed_valid(year_results_assess(enrolments=[plan_pk], by=principal.user))
         report.exempted.append(individual_plan_key)
 
-    # Điều 11: the CHT pupils' summer, in (class, number) order.
-    cht = sorted((key_of[r.enrolment_id], r.enrolment_id) for r in
-                 YearResult.objects.filter(enrolment_id__in=ids, outcome="CHT"))
-    done = set(SupplementaryEvaluation.objects.filter(enrolment_id__in=ids).values_list("enrolment_id", flat=True))
-    for index, (key, pk) in enumerate(cht):
-        if pk in done:
-            continue
-        enrolment = enrolments_for_records().get(pk=pk)
-        grade = enrolment.school_class.grade
-        # The first is kept back; the second, below grade 5, promoted by the principal; the others complete.
-        decision = "repeat" if index == 0 else "promote" if index == 1 and grade < 5 else None
-        entries = _again_entries(record_build(enrolment, with_results=False), still_weak=decision is not None)
-        supplementary_save(enrolment=enrolment, evaluated_on=summer, entries=entries,
-                           by=_homeroom_user(enrolment, principal))
-        enrolment = enrolments_for_records().get(pk=pk)
-        supplementary_confirm(enrolment=enrolment, by=principal.user, decision=decision,
-                              decided_on=decided_on if decision else None)
-        _assessed_valid(year_results_assess(enrolments=[pk], by=principal.user))
-        {"repeat": report.kept_back, "promote": report.promoted_by_decision,
-         None: report.completed_after_supplementary}[decision].append(key)
+    # Điều 11: the CHT pupils' summer, in (class, number) order: the first kept back, the second (below grade 5)
+    # promoted by the principal, the others complete.
+    _summers(enrolments_by_key, principal, school_year_end, report, decide=True)
 
     # Điều 13.1.b and 13.2: awards for an achievement, in the school's highest grade.
     if not Award.objects.filter(enrolment_id__in=ids).exists():

@@ -131,8 +131,8 @@ def test_the_transfer_page_refuses_a_zip_bomb_and_caps_uploads(client, world, se
 
 def test_the_office_page_refuses_a_zip_bomb_and_caps_each_upload(client, world, django_user_model, settings):
     officer = Staff.objects.create(user=django_user_model.objects.create_user("phong2", password="x"),
-                                   full_name="Cán bộ phòng", district=world.district)
-    StaffRole.objects.create(staff=officer, role=Role.DISTRICT_OFFICER)
+                                   full_name="Cán bộ UBND xã", commune=world.commune)
+    StaffRole.objects.create(staff=officer, role=Role.COMMUNE_OFFICER)
     login(client, officer)
     bomb = package_bomb(PAGE_ZIP_BOMB_MB)
     page = client.post(reverse("exchange:receive"), {"files": [SimpleUploadedFile("bom.zip", bomb)]})
