@@ -66,4 +66,5 @@ class Command(BaseCommand):
         sample = IssuedRecord.objects.filter(school_code=SCHOOL_CODE, school_year=SCHOOL_YEAR, class_name="5A").order_by("pupil_name").first()
         if sample is not None:
             self.stdout.write(f"Thử tra cứu: {settings.SITE_URL.rstrip('/')}/tra-cuu/{sample.lookup_code}/ "
-                              f"(học sinh {sample.pupil_name}, ngày sinh {sample.pupil_birth_date:%d/%m/%Y})")
+                              f"(học sinh {sample.pupil_name}, ngày sinh {sample.pupil_birth_date:%d/%m/%Y}, "
+                              f"4 số cuối mã định danh {(sample.identity_number or '')[-4:] or 'bỏ trống'})")
