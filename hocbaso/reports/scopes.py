@@ -131,8 +131,8 @@ def dashboard_for(user, level: str | None = None, key: str | None = None, year: 
             classes = [c for c in classes if c.pk == school_class.pk]
             # An education office reads aggregates only (docs/security.md, finding 18): the class's counts, never
             # its pupils' names; the school's own leaders see the list.
-            board.pupils = [] if reads_aggregates_only(user) else class_pupil_rows(school_class)
             board.names_hidden = reads_aggregates_only(user)
+            board.pupils = [] if board.names_hidden else class_pupil_rows(school_class)
         board.rows = [Row(label=f"Lớp {c.name}", code="", level="lop" if level == "truong" else None, key=str(c.pk),
                           tally=c.tally) for c in classes]
         board.total = classes[0].tally if level == "lop" and classes else board.total
