@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 
-from hocbaso.assessment.services import evaluations_save
+from hocbaso.assessment.models import YearResult
+from hocbaso.assessment.services import evaluations_save, subject_evaluation_set
 from hocbaso.directory.models import (EARLIEST_PLACEMENT, TWO_LEVEL_GOVERNMENT_FROM, Commune, District, Enrolment,
                                       Province, Pupil, Role, School, SchoolClass, SchoolPlacement, SchoolYear, Staff,
                                       StaffRole, TeachingAssignment)
+from hocbaso.records.outcomes import year_results_assess
 from hocbaso.testing.lifecycle import lifecycle_school, year_end_entries
 from hocbaso.testing.people import PASSWORD, PRINCIPAL, SCHOOL, TEACHER, make_staff
 
@@ -115,6 +117,17 @@ def fill_year():
         return evaluations_save(entries=year_end_entries(enrolment, **kwargs), by=by)
 
     return fill
+
+
+@pytest.fixture
+def cht_world(world, fill_year):
+    """The world whose pupil of 4A has Toán C and 4 at the year end, assessed: Chưa hoàn thành (Điều 11's cases)."""
+    fill_year(world.enrolment, world.member.user)
+    subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", rating="C", score=4,
+                           by=world.member.user)
+    year_results_assess(enrolments=[world.enrolment], by=world.member.user)
+    assert YearResult.objects.get(enrolment=world.enrolment).outcome == "CHT"
+    return world
 
 
 @pytest.fixture

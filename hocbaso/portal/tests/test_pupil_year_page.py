@@ -6,18 +6,12 @@ import pytest
 from django.urls import reverse
 
 from hocbaso.assessment.models import Award, Exemption, SupplementaryEvaluation, YearResult
-from hocbaso.assessment.services import subject_evaluation_set
 from hocbaso.directory.models import Enrolment
-from hocbaso.records.outcomes import year_results_assess
 
 
 @pytest.fixture
-def cht(world, fill_year):
-    fill_year(world.enrolment, world.member.user)
-    subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", rating="C", score=4,
-                           by=world.member.user)
-    year_results_assess(enrolments=[world.enrolment], by=world.member.user)
-    return world
+def cht(cht_world):
+    return cht_world
 
 
 def url(w):

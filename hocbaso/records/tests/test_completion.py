@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 
 from hocbaso.assessment.models import Award, SupplementaryEvaluation, YearResult
-from hocbaso.assessment.services import (EvaluationInputError, exemption_remove, exemption_set, subject_evaluation_set,
-                                        year_result_set)
+from hocbaso.assessment.services import EvaluationInputError, exemption_remove, exemption_set, year_result_set
 from hocbaso.audit.models import AuditEntry
 from hocbaso.directory.models import Enrolment
 from hocbaso.records.completion import award_add, award_remove, supplementary_confirm, supplementary_save
@@ -29,14 +28,9 @@ def fresh(enrolment):
 
 
 @pytest.fixture
-def cht(world, fill_year):
+def cht(cht_world):
     """The pupil of 4A with Toán C and 4 at the year end: Chưa hoàn thành."""
-    fill_year(world.enrolment, world.member.user)
-    subject_evaluation_set(enrolment=world.enrolment, period="cuoi_nam", subject="toan", rating="C", score=4,
-                           by=world.member.user)
-    year_results_assess(enrolments=[world.enrolment], by=world.member.user)
-    assert YearResult.objects.get(enrolment=world.enrolment).outcome == "CHT"
-    return fresh(world.enrolment)
+    return fresh(cht_world.enrolment)
 
 
 def toan(rating, score):
