@@ -10,7 +10,7 @@ import random
 from django.db import transaction
 
 from hocbaso.demo import people, places
-from hocbaso.demo.evaluations import evaluation_entries, evaluations_load, year_results_load
+from hocbaso.demo.evaluations import evaluation_entries, evaluations_load, year_results_compute
 from hocbaso.demo.models import DemoSchool
 from hocbaso.directory.models import (TWO_LEVEL_GOVERNMENT_FROM, Commune, Enrolment, Province, Pupil, School,
                                       SchoolClass, SchoolPlacement, SchoolYear)
@@ -100,10 +100,11 @@ def _school_build(rng, loader, school, village: str) -> int:
         tier = tier_of[enrolment.pupil_id]
         entries += evaluation_entries(rng, tier, enrolment, periods=(catalogue.YEAR_END,))
     evaluations_load(entries, loader, school.code)
-    year_results_load({e.pk: {"homeroom_comment": "", "height_cm": None, "weight_kg": None,
-                              "days_absent_excused": 0, "days_absent_unexcused": 0,
-                              "nominated_tieu_bieu": tier_of[e.pupil_id] == "HTT" and rng.random() < 0.9,
-                              "plan_outcome": None} for e in done}, loader, school.code)
+    year_results_compute(entries, {e.pk: {"homeroom_comment": "", "height_cm": None, "weight_kg": None,
+                                          "days_absent_excused": 0, "days_absent_unexcused": 0,
+                                          "nominated_tieu_bieu": tier_of[e.pupil_id] == "HTT" and rng.random() < 0.9,
+                                          "plan_outcome": None} for e in done},
+                         {e.pk: e.school_class.grade for e in done}, loader, school.code)
     return len(done)
 
 
