@@ -135,7 +135,8 @@ def class_names(year: str) -> list[tuple[int, str]]:
 
 def _directory(report: Report, password_hash: str):
     old_province = _upsert(Province, report, {"code": "67"}, {"name": places.PROVINCE})
-    district = _upsert(District, report, {"code": "6706"}, {"province": old_province, "name": places.DISTRICT})
+    district = _upsert(District, report, {"code": places.DISTRICT_CODE},
+                       {"province": old_province, "name": places.DISTRICT})
     province = _upsert(Province, report, {"code": places.NEW_PROVINCE_CODE}, {"name": places.NEW_PROVINCE})
     commune = _upsert(Commune, report, {"code": places.NEW_COMMUNE_CODE},
                       {"province": province, "name": places.NEW_COMMUNE})

@@ -193,9 +193,10 @@ def year_results_compute(entries: list[dict], year_results: dict[int, dict], gra
     done = set(YearResult.objects.filter(enrolment_id__in=list(year_results)).values_list("enrolment_id", flat=True))
     inputs: dict[int, tuple[list, list, list]] = {}
     for entry in entries:
-        if entry["period"] != catalogue.YEAR_END or entry["enrolment"] in done or entry["enrolment"] not in year_results:
+        pk = entry["enrolment"]
+        if entry["period"] != catalogue.YEAR_END or pk in done or pk not in year_results:
             continue
-        subjects, traits, scores = inputs.setdefault(entry["enrolment"], ([], [], []))
+        subjects, traits, scores = inputs.setdefault(pk, ([], [], []))
         (subjects if "subject" in entry else traits).append(entry["rating"])
         if entry.get("score") is not None:
             scores.append(entry["score"])

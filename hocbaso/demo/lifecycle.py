@@ -94,7 +94,8 @@ def demo_issue(*, progress=None, earlier: bool = True, finished: bool = True, st
 
 
 def _years():
-    return SchoolYear.objects.filter(school__code=SCHOOL_CODE, name__in=YEARS).exclude(name=CURRENT_YEAR).order_by("name")
+    return (SchoolYear.objects.filter(school__code=SCHOOL_CODE, name__in=YEARS).exclude(name=CURRENT_YEAR)
+            .order_by("name"))
 
 
 def _classes(year) -> list:

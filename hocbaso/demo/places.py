@@ -4,6 +4,7 @@ Xuân, huyện Đắk Song, tỉnh Đắk Nông). Addresses are free text and ke
 VILLAGES = ["Thôn 1", "Thôn 2", "Thôn 3", "Thôn 4", "Thôn 5", "Thôn 6", "Thôn 7", "Bon Bu Bơ", "Bon Bu Păh", "Bon Ja Lú"]
 COMMUNE = "Xã Trường Xuân"
 DISTRICT = "Huyện Đắk Song"
+DISTRICT_CODE = "665"  # in the list in force until 30/6/2025 (as in github.com/daohoangson/dvhcvn, v20250301)
 PROVINCE = "Tỉnh Đắk Nông"
 # Since 1/7/2025 (Nghị quyết 202/2025/QH15): Đắk Nông merged into Lâm Đồng (68); Trường Xuân and Nâm N'Jang
 # form xã Trường Xuân (Nghị quyết 1671/NQ-UBTVQH15, Điều 1, khoản 91). Codes: the list of Quyết định

@@ -69,9 +69,9 @@ class Command(BaseCommand):
         if job is None:
             principal = get_user_model().objects.get(username="hieutruong")
             job = job_submit(kind=KIND_EARLIER_ISSUE, args={}, by=principal, school_code=SCHOOL_CODE)
+        url = f"{settings.SITE_URL.rstrip('/')}{reverse('portal:job', args=[job.pk])}"
         self.stdout.write(f"  Học bạ các năm học trước 1/7/2025 ({left} học bạ, tên đơn vị lúc đó) đang được ký và "
-                          f"phát hành trong nền; tiến độ: {settings.SITE_URL.rstrip('/')}{reverse('portal:job', args=[job.pk])} "
-                          f"(tài khoản hieutruong).")
+                          f"phát hành trong nền; tiến độ: {url} (tài khoản hieutruong).")
 
     def print_accounts(self):
         accounts = [("Hiệu trưởng", "hieutruong"), ("Phó hiệu trưởng", "phohieutruong"),
