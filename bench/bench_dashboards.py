@@ -11,10 +11,11 @@ one warm-up, as the median and 90th percentile of the wall time, the median CPU 
 queries per page. No cache serves them: Django's cache is emptied before every fetch ("cold"); the pages read
 each school year's figures from the summary table (``reports.YearFigures``), counted again only for the school
 years whose data changed (``YearVersion``, raised by triggers). Measured besides, in the same run: the province
-page after a change in one school (a year result updated before each fetch: that school is counted again), the
-province page with the summary emptied before each fetch (every school counted: the first visit after an
-installation, or after a new catalogue), and a naive ORM aggregation of the province page's outcome table (per
-school: count the classes, the pupils and each outcome with ``.count()``), measured ``--naive-runs`` times.
+page after a change in one school (a year result updated and committed before each fetch, untimed: that school
+is counted again), the province page with the summary emptied before each fetch (every school counted: the first
+visit after an installation, or after a new catalogue), and a naive ORM aggregation of the province page's
+outcome table (per school: count the classes, the pupils and each outcome with ``.count()``), measured
+``--naive-runs`` times.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hocbaso_bench_dash .venv/bin/python bench/bench_dashboards.py \
         [--runs 15] [--naive-runs 2] [--check]
@@ -77,14 +78,17 @@ def percentile(values, pct):
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def measure(call, runs: int):
-    """(wall ms list, CPU ms list, queries of the last run) after one warm-up call."""
+def measure(call, runs: int, before=None):
+    """(wall ms list, CPU ms list, queries of the last run) after one warm-up call; ``before()``, untimed, before
+    each call."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     call()
     walls, cpus, queries = [], [], 0
     for _ in range(runs):
+        if before is not None:
+            before()
         with CaptureQueriesContext(connection) as captured:
             started, cpu = time.perf_counter(), time.process_time()
             call()
@@ -181,12 +185,12 @@ def main() -> int:
         line(f"{label}, cold", *measure(cold(call), args.runs), PAGE_MS)
     result = YearResult.objects.filter(enrolment__school_class=klass).order_by("pk").first()
 
-    def after_a_change():
+    def a_change():  # committed before the page is fetched (not timed)
         result.homeroom_comment = "" if result.homeroom_comment else "Đo tốc độ."
         YearResult.objects.filter(pk=result.pk).update(homeroom_comment=result.homeroom_comment)
-        return cold(pages[0][1])()
 
-    line("page: province, after a change in one school", *measure(after_a_change, args.runs), PAGE_MS)
+    line("page: province, after a change in one school", *measure(cold(pages[0][1]), args.runs, before=a_change),
+         PAGE_MS)
     exports = [("chart: outcomes by grade (province)", get("reports:chart", "tinh", CODE, "ket-qua")),
                ("chart: campaign (province)", get("reports:chart", "tinh", CODE, "tien-do")),
                ("Excel: province", get("reports:workbook", "tinh", CODE)),
@@ -194,11 +198,8 @@ def main() -> int:
     for label, call in exports:
         line(f"{label}, cold", *measure(cold(call), args.export_runs), EXPORT_MS)
 
-    def summary_emptied():
-        YearFigures.objects.all().delete()
-        return cold(pages[0][1])()
-
-    walls, cpus, queries = measure(summary_emptied, max(args.runs // 3, 3))
+    walls, cpus, queries = measure(cold(pages[0][1]), max(args.runs // 3, 3),
+                                   before=lambda: YearFigures.objects.all().delete())
     print(f"{'page: province, summary emptied (all counted)':<46}{statistics.median(walls):>11.1f}"
           f"{percentile(walls, 90):>9.1f}{statistics.median(cpus):>9.1f}{queries:>9}{'-':>9}  (for comparison)",
           flush=True)

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -172,8 +173,14 @@ def school_figures(schools, school_year: str, *, fresh: bool = False) -> list[Sc
         rows = [YearFigures(school_year_id=y, counted_version=versions.get(y, 0), layout=LAYOUT, counts=t.v,
                             last=[when.isoformat() if when else None for when in t.last], counted_at=now)
                 for y, t in counted.items()]
-        YearFigures.objects.bulk_create(rows, update_conflicts=True, unique_fields=["school_year"],
-                                        update_fields=["counted_version", "layout", "counts", "last", "counted_at"])
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Derived figures, counted again if lost: the page does not wait for them to reach the disk.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            YearFigures.objects.bulk_create(rows, update_conflicts=True, unique_fields=["school_year"],
+                                            update_fields=["counted_version", "layout", "counts", "last",
+                                                           "counted_at"])
         stored.update({y: (t.v, t.last, now) for y, t in counted.items()})
     out = []
     for year_id, school_id, lock_date in years:
