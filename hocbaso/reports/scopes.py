@@ -119,7 +119,8 @@ def dashboard_for(user, level: str | None = None, key: str | None = None, year: 
     board.title = board.crumbs[-1][2]
     if not year:
         return board
-    board.schools = school_figures([visible[pk] for pk in scope], year, fresh=level in ("truong", "lop"))
+    board.schools = school_figures([visible[pk] for pk in scope], year, fresh=level in ("truong", "lop"),
+                                   places=places)
     for school in board.schools:
         board.total.add(school.tally)
     board.late = [s for s in board.schools if s.late(board.today)]

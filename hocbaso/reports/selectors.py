@@ -145,13 +145,14 @@ class SchoolFigures:
 LAYOUT = hashlib.sha256(repr((COUNTS, OUTCOME_KEYS, AWARD_KEYS, catalogue.GRADES, CAMPAIGN)).encode()).hexdigest()[:16]
 
 
-def school_figures(schools, school_year: str, *, fresh: bool = False) -> list[SchoolFigures]:
+def school_figures(schools, school_year: str, *, fresh: bool = False, places: dict | None = None) \
+        -> list[SchoolFigures]:
     """Each school's figures for ``school_year`` (schools without that year are left out), in the order of their
     places (province, commune) and names: from the summary table where they are current (counted at the school
     year's present ``YearVersion``), unless ``fresh``; the others counted together now (with their classes'
-    figures, kept in ``classes``) and stored."""
+    figures, kept in ``classes``) and stored. ``places``: the schools' ``school_places`` when the caller has them."""
     schools = {s.pk: s for s in schools}
-    places = school_places(list(schools.values()))
+    places = places if places is not None else school_places(list(schools.values()))
     years = list(SchoolYear.objects.filter(school__in=list(schools), name=school_year)
                  .values_list("pk", "school_id", "lock_date"))
     ids = [y[0] for y in years]
