@@ -38,20 +38,28 @@ system_packages() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null
 }
 
+# setup [dev]: the runtime dependencies (what `start` needs), or with "dev" the test tools as well (pytest,
+# Playwright, moto, …: what `test` needs). Python 3.11's own pip (23.x) installs the editable package, so pip is
+# not upgraded first; --no-compile leaves byte-compiling to the modules actually imported (pip would compile
+# every file of every package: boto3's alone are thousands).
 setup() {
+  local dev=${1:-}
   system_packages
   local py
   if ! py=$(find_python); then
     log "Cần Python 3.11 (python3.11). Hãy cài đặt rồi chạy lại."; exit 1
   fi
   [ -x "$VENV/bin/python" ] || { log "Tạo môi trường ảo .venv"; "$py" -m venv "$VENV"; }
-  local stamp="$VENV/.hocbaso-installed" digest
-  digest=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
-    log "Cài các gói Python (lần đầu mất khoảng một phút)"
-    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-    "$VENV/bin/python" -m pip install -q -e ".[dev]"
-    echo "$digest" > "$stamp"
+  local digest target extras=""
+  digest=$(sha256sum < pyproject.toml | cut -d' ' -f1)
+  target="$VENV/.hocbaso-installed"
+  [ -n "$dev" ] && { target="$VENV/.hocbaso-installed-dev"; extras="[dev]"; }
+  # The runtime is there when either stamp matches (the test tools include it).
+  if [ "$(cat "$target" 2>/dev/null)" != "$digest" ] && \
+     { [ -n "$dev" ] || [ "$(cat "$VENV/.hocbaso-installed-dev" 2>/dev/null)" != "$digest" ]; }; then
+    log "Cài các gói Python${dev:+ (kèm công cụ kiểm thử)} (lần đầu mất khoảng một phút)"
+    "$VENV/bin/python" -m pip install -q --no-compile --disable-pip-version-check -e ".$extras"
+    echo "$digest" > "$target"
   fi
 }
 
@@ -61,10 +69,10 @@ case "$cmd" in
     setup
     exec "$VENV/bin/hocbaso" serve "$@" ;;
   test)
-    setup
+    setup dev
     exec "$VENV/bin/python" -m pytest "$@" ;;
   setup)
-    setup ;;
+    setup dev ;;
   *)
     echo "Cách dùng: ./dev.sh start | ./dev.sh test [đối số pytest] | ./dev.sh setup"; exit 2 ;;
 esac

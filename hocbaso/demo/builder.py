@@ -20,7 +20,7 @@ from hocbaso.assessment import phrases
 from hocbaso.assessment.models import SubjectEvaluation, YearResult
 from hocbaso.demo import people, places
 from hocbaso.demo.cases import TIEU_BIEU_SHARE, demo_cases, demo_summers
-from hocbaso.demo.evaluations import evaluation_entries, evaluations_load, year_results_load
+from hocbaso.demo.evaluations import evaluation_entries, evaluations_load, year_results_compute, year_results_load
 from hocbaso.demo.guard import demo_allowed
 from hocbaso.demo.models import DemoSchool
 from hocbaso.demo.neighbours import province_build, province_exists
@@ -135,7 +135,8 @@ def class_names(year: str) -> list[tuple[int, str]]:
 
 def _directory(report: Report, password_hash: str):
     old_province = _upsert(Province, report, {"code": "67"}, {"name": places.PROVINCE})
-    district = _upsert(District, report, {"code": "6706"}, {"province": old_province, "name": places.DISTRICT})
+    district = _upsert(District, report, {"code": places.DISTRICT_CODE},
+                       {"province": old_province, "name": places.DISTRICT})
     province = _upsert(Province, report, {"code": places.NEW_PROVINCE_CODE}, {"name": places.NEW_PROVINCE})
     commune = _upsert(Commune, report, {"code": places.NEW_COMMUNE_CODE},
                       {"province": province, "name": places.NEW_COMMUNE})
@@ -313,6 +314,7 @@ def demo_build(*, progress=None) -> Report:
         say(f"Đã chuẩn bị {len(plans)} học sinh qua {len(YEARS)} năm học.")
         enrolments = _enrol(report, school, years, homeroom, teachers, plans)
     finished: dict[int, dict] = {}
+    year_end: list[dict] = []  # the finished years' year-end entries
     for year_name in YEARS:
         entries, count = [], 0
         for plan in plans:
@@ -327,12 +329,21 @@ def demo_build(*, progress=None) -> Report:
                 finished[enrolment.pk] = fields
             entries += drawn
             count += 1
+        if year_name != CURRENT_YEAR:
+            year_end += [entry for entry in entries if entry["period"] == catalogue.YEAR_END]
         with transaction.atomic():
             created = evaluations_load(entries, loader, SCHOOL_CODE)
         report.created["Evaluation"] += created
         say(f"Năm học {year_name}: {count} học sinh, {created} ô đánh giá mới.")
+    # The year results: computed from the year-end entries by TT27's rules in memory (``year_results_compute``);
+    # a pupil on an individual education plan through the engine's full assessment of the built record. Every
+    # class that is issued is assessed again by the engine when it is locked (``records.locks.data_lock``).
+    special = {pk: fields for pk, fields in finished.items() if fields["plan_outcome"] is not None}
+    plain = {pk: fields for pk, fields in finished.items() if pk not in special}
+    grades = {e.pk: e.school_class.grade for e in enrolments.values()}
     with transaction.atomic():
-        report.created["YearResult"] += year_results_load(finished, loader, SCHOOL_CODE)
+        report.created["YearResult"] += year_results_compute(year_end, plain, grades, loader, SCHOOL_CODE)
+        report.created["YearResult"] += year_results_load(special, loader, SCHOOL_CODE)
     # The earlier years' summers: their CHT pupils complete after the supplementary evaluation (Điều 11.2), as
     # the records issued for them must say. Then the pupil-year cases (cases.py) of the finished year; both
     # re-assess, and check, the pupil-years they touch.

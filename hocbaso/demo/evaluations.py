@@ -14,6 +14,7 @@ from hocbaso.directory.models import Enrolment
 from hocbaso.records.outcomes import RESULT_FIELDS
 from hocbaso.records.selectors import enrolments_for_records, record_build
 from hocbaso.tt27 import assess, catalogue
+from hocbaso.tt27.results import award_for, completion, compute_outcome
 
 
 def _drop(rating: str, *, trait: bool = False) -> str:
@@ -174,6 +175,43 @@ def year_results_load(year_results: dict[int, dict], loader, school_code: str) -
                          {**page, "weight_kg": None if page["weight_kg"] is None else float(page["weight_kg"])},
                          school_code=school_code),
                   Action("year_result.assess", "yearresult", str(enrolment.pk), None, after, school_code=school_code)]
+    YearResult.objects.bulk_create(rows, batch_size=1000)
+    log_actions(audit, actor=loader)
+    return len(rows)
+
+
+def year_results_compute(entries: list[dict], year_results: dict[int, dict], grades: dict[int, int], loader,
+                         school_code: str) -> int:
+    """Like ``year_results_load``, for pupil-years whose only evaluations are ``entries`` (the year-end ones, as
+    the province's other schools have; other periods' entries are ignored): the outcome, award and completion
+    computed from the year-end entries in memory by
+    TT27's own rules (``tt27.results``, as ``generate_province`` does), instead of reading every evaluation back
+    and building each record (the engine's full check runs on the demo school's records, and a sample of these
+    in the demo's tests). ``grades``: ``{enrolment id: grade}``. Returns how many were created."""
+    fields = ("homeroom_comment", "height_cm", "weight_kg", "days_absent_excused", "days_absent_unexcused",
+              "nominated_tieu_bieu", "plan_outcome")
+    done = set(YearResult.objects.filter(enrolment_id__in=list(year_results)).values_list("enrolment_id", flat=True))
+    inputs: dict[int, tuple[list, list, list]] = {}
+    for entry in entries:
+        pk = entry["enrolment"]
+        if entry["period"] != catalogue.YEAR_END or pk in done or pk not in year_results:
+            continue
+        subjects, traits, scores = inputs.setdefault(pk, ([], [], []))
+        (subjects if "subject" in entry else traits).append(entry["rating"])
+        if entry.get("score") is not None:
+            scores.append(entry["score"])
+    rows, audit, now = [], [], timezone.now()
+    for pk, (subjects, traits, scores) in sorted(inputs.items()):
+        page = {f: year_results[pk][f] for f in fields}
+        outcome = compute_outcome(subject_ratings=subjects, trait_ratings=traits, scores=scores)
+        completed_grade, completed_primary = completion(grades[pk], outcome)
+        after = {"outcome": outcome, "award": award_for(outcome, nominated=page["nominated_tieu_bieu"]),
+                 "completed_grade": completed_grade, "completed_primary": completed_primary}
+        rows.append(YearResult(enrolment_id=pk, updated_by=loader, assessed_at=now, **page, **after))
+        audit += [Action("year_result.change", "yearresult", str(pk), None,
+                         {**page, "weight_kg": None if page["weight_kg"] is None else float(page["weight_kg"])},
+                         school_code=school_code),
+                  Action("year_result.assess", "yearresult", str(pk), None, after, school_code=school_code)]
     YearResult.objects.bulk_create(rows, batch_size=1000)
     log_actions(audit, actor=loader)
     return len(rows)

@@ -51,12 +51,15 @@ def _unissued(classes) -> list:
     return [klass for klass in classes if klass.pk in waiting]
 
 
-def demo_issue(*, progress=None) -> int:
+def demo_issue(*, progress=None, earlier: bool = True, finished: bool = True, step=None) -> int:
     """Take the demo school's finished years through the lifecycle: built-in certificates for every signer and
     the school's seal (PIN ``DEMO_PIN``), locks, the subject teachers' sign-offs, the homeroom teachers' and the
     principal's signatures, issuance with class packages. 2025-2026 is issued whole, under today's
     administration; of the years before 1/7/2025 the classes of ``ISSUED_BEFORE_REFORM`` (the start-up budget)
-    under the names of then. Idempotent: what is already done is skipped. Returns how many records were issued."""
+    under the names of then. Idempotent: what is already done is skipped. ``finished`` and ``earlier`` choose the
+    finished year 2025-2026 and the years before 1/7/2025 (``./dev.sh start`` issues the earlier ones in a
+    background job once the server answers: ``demo.tasks``); ``step(n, message)`` is called after each year.
+    Returns how many records were issued."""
     say = progress or (lambda message: None)
     school = School.objects.get(code=SCHOOL_CODE)
     principal = Staff.objects.get(user__username="hieutruong")
@@ -76,15 +79,38 @@ def demo_issue(*, progress=None) -> int:
         return opened[staff.pk, seal]
 
     issued = 0
-    for year in SchoolYear.objects.filter(school=school, name__in=YEARS).exclude(name=CURRENT_YEAR).order_by("name"):
+    for year in _years():
         before = year.end_date < TWO_LEVEL_GOVERNMENT_FROM
-        classes = list(SchoolClass.objects.filter(school_year=year).select_related("homeroom_teacher__user")
-                       .order_by("grade", "name"))
-        if before:
-            classes = [klass for klass in classes if klass.name[1:] in ISSUED_BEFORE_REFORM]
+        if not (earlier if before else finished):
+            continue
+        classes = _classes(year)
         if _unissued(classes):  # dated 2 June after the year: before 1/7/2025, under the names of then
-            issued += _year_issue(year, classes, principal, signer, school, say)
+            messages = []
+            done = _year_issue(year, classes, principal, signer, school, lambda m: (messages.append(m), say(m)))
+            issued += done
+            if step is not None:
+                step(done, messages[-1] if messages else "")
     return issued
+
+
+def _years():
+    return (SchoolYear.objects.filter(school__code=SCHOOL_CODE, name__in=YEARS).exclude(name=CURRENT_YEAR)
+            .order_by("name"))
+
+
+def _classes(year) -> list:
+    """The classes of ``year`` the demo issues: all of 2025-2026, the A track of the years before 1/7/2025."""
+    classes = list(SchoolClass.objects.filter(school_year=year).select_related("homeroom_teacher__user")
+                   .order_by("grade", "name"))
+    if year.end_date < TWO_LEVEL_GOVERNMENT_FROM:
+        classes = [klass for klass in classes if klass.name[1:] in ISSUED_BEFORE_REFORM]
+    return classes
+
+
+def earlier_unissued() -> int:
+    """How many records of the years before 1/7/2025 the demo issues are not issued yet."""
+    return sum(Enrolment.objects.filter(school_class__in=_unissued(_classes(year))).count()
+               for year in _years() if year.end_date < TWO_LEVEL_GOVERNMENT_FROM)
 
 
 def _year_issue(year, classes, principal, signer, school, say) -> int:

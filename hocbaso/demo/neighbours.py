@@ -9,8 +9,8 @@ import random
 
 from django.db import transaction
 
-from hocbaso.demo import people
-from hocbaso.demo.evaluations import evaluation_entries, evaluations_load, year_results_load
+from hocbaso.demo import people, places
+from hocbaso.demo.evaluations import evaluation_entries, evaluations_load, year_results_compute
 from hocbaso.demo.models import DemoSchool
 from hocbaso.directory.models import (TWO_LEVEL_GOVERNMENT_FROM, Commune, Enrolment, Province, Pupil, School,
                                       SchoolClass, SchoolPlacement, SchoolYear)
@@ -18,12 +18,12 @@ from hocbaso.tt27 import catalogue
 
 SEED = 680000
 FINISHED, CURRENT = "2025-2026", "2026-2027"
-PROVINCE_CODE, PROVINCE_NAME = "68", "Tỉnh Lâm Đồng"
-# (code, name as written, how many other schools). Codes are the demo's (24712, 24718 and 24721 as in the
-# place-schools tests); the others are placeholders, not checked against Quyết định 19/2025/QĐ-TTg.
-COMMUNES = [("24712", "xã Trường Xuân", 2), ("24721", "xã Đức An", 4), ("24718", "xã Thuận Hạnh", 3),
-            ("24670", "phường Bắc Gia Nghĩa", 5), ("24673", "phường Nam Gia Nghĩa", 4), ("24640", "xã Đắk Mil", 4),
-            ("24700", "xã Nam Dong", 3)]
+PROVINCE_CODE, PROVINCE_NAME = places.NEW_PROVINCE_CODE, places.NEW_PROVINCE
+# (code, name as written, how many other schools): real communes of Lâm Đồng since 1/7/2025 with their codes
+# of Quyết định 19/2025/QĐ-TTg (Công văn 1027/CTK-CSCL, Phụ lục I; the source: demo/places.py).
+COMMUNES = [(places.NEW_COMMUNE_CODE, places.NEW_COMMUNE, 2), ("24717", "xã Đức An", 4),
+            ("24722", "xã Thuận Hạnh", 3), ("24611", "phường Bắc Gia Nghĩa", 5), ("24615", "phường Nam Gia Nghĩa", 4),
+            ("24670", "xã Đắk Mil", 4), ("24649", "xã Nam Dong", 3)]
 NAMES = ["Kim Đồng", "Lê Lợi", "Nguyễn Du", "Trần Phú", "Lý Tự Trọng", "Võ Thị Sáu", "Chu Văn An", "Lê Quý Đôn",
          "Nguyễn Trãi", "Hùng Vương", "Quang Trung", "Phan Bội Châu", "Trần Quốc Toản", "Bế Văn Đàn", "Nơ Trang Lơng",
          "Lê Văn Tám", "Nguyễn Văn Trỗi", "Đinh Tiên Hoàng", "Lê Hồng Phong", "Ngô Quyền", "Trần Hưng Đạo",
@@ -100,10 +100,11 @@ def _school_build(rng, loader, school, village: str) -> int:
         tier = tier_of[enrolment.pupil_id]
         entries += evaluation_entries(rng, tier, enrolment, periods=(catalogue.YEAR_END,))
     evaluations_load(entries, loader, school.code)
-    year_results_load({e.pk: {"homeroom_comment": "", "height_cm": None, "weight_kg": None,
-                              "days_absent_excused": 0, "days_absent_unexcused": 0,
-                              "nominated_tieu_bieu": tier_of[e.pupil_id] == "HTT" and rng.random() < 0.9,
-                              "plan_outcome": None} for e in done}, loader, school.code)
+    year_results_compute(entries, {e.pk: {"homeroom_comment": "", "height_cm": None, "weight_kg": None,
+                                          "days_absent_excused": 0, "days_absent_unexcused": 0,
+                                          "nominated_tieu_bieu": tier_of[e.pupil_id] == "HTT" and rng.random() < 0.9,
+                                          "plan_outcome": None} for e in done},
+                         {e.pk: e.school_class.grade for e in done}, loader, school.code)
     return len(done)
 
 

@@ -12,6 +12,8 @@ KIND_NAMES = {
     KIND_ISSUE: _("Phát hành học bạ"),
     # hocbaso.exchange.archive.tasks and copies.tasks: their progress shows on the same page
     "exchange.archive": _("Lưu trữ cuối năm"), "exchange.copy": _("Cấp bản sao học bạ"),
+    # hocbaso.demo.tasks: ./dev.sh start issues the demo's earlier years in the background
+    "demo.issue_earlier": _("Phát hành học bạ mẫu các năm học trước"),
 }
 JOB_STATES = {JobState.QUEUED: _("Đang chờ"), JobState.RUNNING: _("Đang chạy"), JobState.DONE: _("Hoàn tất"),
               JobState.FAILED: _("Lỗi"), JobState.CANCELLED: _("Đã hủy")}

@@ -54,7 +54,6 @@ class Dashboard:
     pupils: list = field(default_factory=list)  # the class level: [dict]
     names_hidden: bool = False  # the class level seen by an office: counts only
     today: dt.date | None = None
-    counted_at: dt.datetime | None = None  # when the oldest figures shown were counted
 
     @property
     def child_name(self) -> str:
@@ -120,10 +119,10 @@ def dashboard_for(user, level: str | None = None, key: str | None = None, year: 
     board.title = board.crumbs[-1][2]
     if not year:
         return board
-    board.schools = school_figures([visible[pk] for pk in scope], year, fresh=level in ("truong", "lop"))
+    board.schools = school_figures([visible[pk] for pk in scope], year, fresh=level in ("truong", "lop"),
+                                   places=places)
     for school in board.schools:
         board.total.add(school.tally)
-    board.counted_at = min((s.counted_at for s in board.schools), default=None)
     board.late = [s for s in board.schools if s.late(board.today)]
     if level in ("truong", "lop"):
         classes = board.schools[0].classes if board.schools else []

@@ -4,15 +4,18 @@ campaign (locked, signed by the homeroom teacher, by the principal, issued, clas
 the office) against the year's lock date.
 
 Every figure is counted by the database, grouped per class, in a fixed number of queries whatever the number of
-schools. A province's 200,000 pupil-years take a second or two to count on a busy 2-core server, so the pages
-over several schools read each school's figures from the cache, counted at most ``FIGURES_SECONDS`` ago (the page
-says when); a school's own page and a class's are counted afresh. ``bench/bench_dashboards.py`` measures both.
+schools. Each school year's figures are kept in the summary table ``reports.models.YearFigures``: a page over
+several schools reads them in one query and counts again only the school years that changed since they were
+counted (database triggers raise each school year's ``YearVersion``: migration 0001). A school's own page and a
+class's count the school afresh (they show each class) and store what they counted. ``bench/bench_dashboards.py``
+measures it.
 """
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -20,9 +23,9 @@ from hocbaso.assessment.models import DataLock
 from hocbaso.directory.models import Enrolment, EnrolmentStatus, SchoolClass, SchoolYear
 from hocbaso.records.models import ClassPackage, DraftState, IssuedRecord, PackageReceipt, RecordDraft
 from hocbaso.directory.selectors import SchoolPlace, school_places
+from hocbaso.reports.models import YearFigures, YearVersion
 from hocbaso.tt27 import catalogue
 
-FIGURES_SECONDS = 300  # how old a school's cached figures may be on the office pages
 # The outcomes in tt27.catalogue's order, then pupils without one yet: the order of the statistics' columns.
 OUTCOME_KEYS = (*catalogue.OUTCOMES, "none")
 OUTCOME_NAMES = {**catalogue.OUTCOMES, "none": "Chưa có kết quả"}
@@ -138,38 +141,55 @@ class SchoolFigures:
         return bool(self.deadline) and today > self.deadline and not self.finished
 
 
-def _key(school_year: str) -> str:
-    return f"reports:figures:{school_year}"
+# What the stored counts mean: figures stored under another layout (catalogue or code changed) are counted again.
+LAYOUT = hashlib.sha256(repr((COUNTS, OUTCOME_KEYS, AWARD_KEYS, catalogue.GRADES, CAMPAIGN)).encode()).hexdigest()[:16]
 
 
-def school_figures(schools, school_year: str, *, fresh: bool = False) -> list[SchoolFigures]:
+def school_figures(schools, school_year: str, *, fresh: bool = False, places: dict | None = None) \
+        -> list[SchoolFigures]:
     """Each school's figures for ``school_year`` (schools without that year are left out), in the order of their
-    places (province, commune) and names: from the cache when counted less than ``FIGURES_SECONDS`` ago, unless
-    ``fresh``; the others counted together (with their classes' figures, kept in ``classes``) and cached (one
-    cache entry per school year name, holding every school's figures, so that a province of 400 schools is one
-    read)."""
+    places (province, commune) and names: from the summary table where they are current (counted at the school
+    year's present ``YearVersion``), unless ``fresh``; the others counted together now (with their classes'
+    figures, kept in ``classes``) and stored. ``places``: the schools' ``school_places`` when the caller has them."""
     schools = {s.pk: s for s in schools}
-    places = school_places(list(schools.values()))
+    places = places if places is not None else school_places(list(schools.values()))
     years = list(SchoolYear.objects.filter(school__in=list(schools), name=school_year)
                  .values_list("pk", "school_id", "lock_date"))
-    now = timezone.now()
-    oldest = now - dt.timedelta(seconds=FIGURES_SECONDS)
-    cached = {k: entry for k, entry in (cache.get(_key(school_year)) or {}).items() if entry[2] > oldest}
-    missing = [y[0] for y in years if fresh or y[0] not in cached]
+    ids = [y[0] for y in years]
+    # The versions are read before anything is counted: a change committed meanwhile leaves the stored version
+    # behind, so the next page counts that school year again.
+    versions = dict(YearVersion.objects.filter(school_year_id__in=ids).values_list("school_year_id", "version"))
+    stored = {pk: (counts, last, at) for pk, counted, layout, counts, last, at in YearFigures.objects
+              .filter(school_year_id__in=ids).values_list("school_year_id", "counted_version", "layout", "counts",
+                                                          "last", "counted_at")
+              if counted == versions.get(pk, 0) and layout == LAYOUT and not fresh}
+    missing = [pk for pk in ids if pk not in stored]
     classes: dict[int, list] = {}
     if missing:
+        now = timezone.now()
         counted = {y: Tally() for y in missing}
         for klass in class_figures(missing).values():
             counted[klass.year_id].add(klass.tally)
             classes.setdefault(klass.year_id, []).append(klass)
-        cached.update({y: (t.v, t.last, now) for y, t in counted.items()})
-        cache.set(_key(school_year), cached, FIGURES_SECONDS)
+        rows = [YearFigures(school_year_id=y, counted_version=versions.get(y, 0), layout=LAYOUT, counts=t.v,
+                            last=[when.isoformat() if when else None for when in t.last], counted_at=now)
+                for y, t in counted.items()]
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Derived figures, counted again if lost: the page does not wait for them to reach the disk.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            YearFigures.objects.bulk_create(rows, update_conflicts=True, unique_fields=["school_year"],
+                                            update_fields=["counted_version", "layout", "counts", "last",
+                                                           "counted_at"])
+        stored.update({y: (t.v, t.last, now) for y, t in counted.items()})
     out = []
     for year_id, school_id, lock_date in years:
-        v, last, at = cached[year_id]
+        v, last, at = stored[year_id]
         school = schools[school_id]
+        last = [dt.datetime.fromisoformat(when) if isinstance(when, str) else when for when in last]
         out.append(SchoolFigures(pk=school_id, code=school.code, name=school.name, deadline=lock_date,
-                                 place=places[school_id], tally=Tally(list(v), list(last)), counted_at=at,
+                                 place=places[school_id], tally=Tally(list(v), last), counted_at=at,
                                  classes=classes.get(year_id, [])))
     return sorted(out, key=lambda s: (s.place.province_name, s.place.commune_name, s.name))
 

@@ -3,8 +3,8 @@ from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
-def figures_counted_afresh():
-    """The office pages cache each school's figures for minutes; every test starts with none cached."""
+def no_cache():
+    """The dashboards use no cache (their summary is a table); every test starts with none anyway."""
     cache.clear()
     yield
     cache.clear()

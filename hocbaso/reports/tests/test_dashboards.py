@@ -15,9 +15,10 @@ from openpyxl import load_workbook
 
 from hocbaso.assessment.models import DataLock, YearResult
 from hocbaso.directory.models import Commune, Enrolment, Province, Pupil, Role, School, SchoolClass, Staff, StaffRole
-from hocbaso.records.models import ClassPackage, PackageReceipt
+from hocbaso.records.models import ClassPackage, IssuedRecord, PackageReceipt, RecordDraft, RecordWithdrawal
 from hocbaso.records.packages import package_receipts_record
 from hocbaso.directory.selectors import school_places
+from hocbaso.reports.models import YearFigures, YearVersion
 from hocbaso.testing.people import PASSWORD
 from hocbaso.tt27 import catalogue
 
@@ -245,19 +246,115 @@ def test_generator_writes_outcomes_by_the_tt27_rules(province):
     assert not results.filter(enrolment__school_class__grade=5, outcome="CHT", completed_primary=True).exists()
 
 
-def test_office_pages_show_cached_figures_with_their_time_and_the_school_page_counts_afresh(client, province):
-    school, klass = province["school"], province["class"]
-    client.force_login(province["officers"]["so91"])
-    commune = reverse("reports:dashboard", args=["xa", province["communes"][0].code])
-    before = table_row(client.get(commune).content.decode(), "outcome-table", school.code)
-    Enrolment.objects.filter(school_class=klass).update(status="left", left_on=dt.date(2026, 1, 5))
-    html = client.get(commune).content.decode()
-    assert table_row(html, "outcome-table", school.code) == before  # counted less than 5 minutes ago
-    assert re.search(r'id="counted-at"><small>Số liệu tính lúc \d\d:\d\d ngày \d\d/\d\d/\d{4}', html)
-    fresh = table_row(client.get(reverse("reports:dashboard", args=["truong", school.code])).content.decode(),
-                      "outcome-table", "total")
-    assert fresh == expected_outcome_cells(independent_count([school]))
-    assert int(fresh[1]) < int(before[2])  # fewer pupils studying than the cached commune row says
+def campaign_count(schools) -> list[int]:
+    """The campaign row (classes, pupils, locked, homeroom-signed, principal-signed, issued, packaged, received)
+    counted from the records one by one."""
+    count = independent_count(schools)
+    ids = {s.pk for s in schools}
+    studying = Enrolment.objects.filter(school_class__school_year__name=YEAR, school_class__school_year__school__in=ids)
+    teacher = principal = issued = 0
+    for enrolment in studying:
+        drafts = [d for d in RecordDraft.objects.filter(enrolment=enrolment) if d.state != "discarded"]
+        teacher += any(d.teacher_signed_at for d in drafts)
+        principal += any(d.principal_signed_at for d in drafts)
+        issued += any(not hasattr(r, "superseded_by") and not hasattr(r, "withdrawal")
+                      for r in IssuedRecord.objects.filter(enrolment=enrolment))
+    return [count["classes"], count["pupils"], count["locked"], teacher, principal, issued, count["packaged"],
+            count["received"]]
+
+
+def test_the_summary_stays_exact_after_each_kind_of_change(client, province, django_user_model):
+    """Each school year's figures are stored (``YearFigures``) and counted again only when the triggers have
+    raised its version: after each kind of change the pages still equal an independent count, and a page with
+    nothing changed reads the stored figures."""
+    from hocbaso.directory.services import school_place
+    from hocbaso.records.codes import new_lookup_code, new_record_id
+    from hocbaso.records.locks import data_lock
+
+    so = province["officers"]["so91"]
+    client.force_login(so)
+    schools = list(School.objects.filter(placements__province=province["province"]))
+    school = School.objects.filter(placements__commune=province["communes"][1]).order_by("code").first()
+    year = school.years.get(name=YEAR)
+    klass = SchoolClass.objects.filter(school_year=year).order_by("grade", "name").last()
+    enrolment = Enrolment.objects.filter(school_class=klass).order_by("pk").first()
+    now = timezone.now()
+
+    def check(what):
+        html = client.get(reverse("reports:statistics")).content.decode()
+        places = school_places(schools)
+        assert table_row(html, "outcome-table", "total") == expected_outcome_cells(
+            independent_count(schools), len(schools)), what
+        for commune in province["communes"]:
+            mine = [s for s in schools if places[s.pk].commune_code == commune.code]
+            row = table_row(html, "outcome-table", commune.code) if mine else None
+            assert row is None or row == expected_outcome_cells(independent_count(mine), len(mine)), what
+        assert [int(n) for n in table_row(html, "campaign-table", "total")[:8]] == campaign_count(schools), what
+        stored = YearFigures.objects.get(school_year=year)
+        assert stored.counted_version == YearVersion.objects.filter(school_year=year).values_list(
+            "version", flat=True).first() or 0, what
+
+    def changes(what, change):
+        before = YearVersion.objects.filter(school_year=year).values_list("version", flat=True).first() or 0
+        change()
+        assert YearVersion.objects.get(school_year=year).version > before, what  # the trigger saw it
+        check(what)
+
+    check("first count")
+    # Nothing changed: the stored figures are what the page shows (a wrong stored count would show).
+    stored = YearFigures.objects.get(school_year=year)
+    YearFigures.objects.filter(pk=stored.pk).update(counts=[n + 1 if i == 1 else n for i, n in enumerate(stored.counts)])
+    html = client.get(reverse("reports:dashboard", args=["xa", province["communes"][1].code])).content.decode()
+    assert int(table_row(html, "outcome-table", school.code)[2]) == int(
+        expected_outcome_cells(independent_count([school]), 1)[2]) + 1
+    YearFigures.objects.filter(pk=stored.pk).update(counts=stored.counts)
+
+    result = YearResult.objects.get(enrolment=enrolment)
+    changes("a new year result", lambda: YearResult.objects.filter(pk=result.pk).update(
+        outcome="CHT" if result.outcome != "CHT" else "HT", award=None))
+    changes("a lock", lambda: data_lock(school_year=year, school_class=klass, by=so))
+    draft = {}
+
+    def render():
+        draft["x"] = RecordDraft.objects.create(
+            enrolment=enrolment, record_id=new_record_id(school.code, YEAR), lookup_code=new_lookup_code(),
+            effective_date=dt.date(2026, 6, 2), record={}, boxes={}, pdf="d.pdf", sha256="d" * 64, created_by=so)
+    changes("a draft rendered", render)
+    changes("the homeroom teacher's signature", lambda: RecordDraft.objects.filter(pk=draft["x"].pk).update(
+        state="teacher_signed", teacher_signed_at=now))
+    changes("the principal's signature", lambda: RecordDraft.objects.filter(pk=draft["x"].pk).update(
+        state="principal_signed", principal_signed_at=now))
+    issued = {}
+
+    def issue(version=1, supersedes=None):
+        issued["x"] = IssuedRecord.objects.create(
+            record_id=new_record_id(school.code, YEAR), lookup_code=new_lookup_code(), enrolment=enrolment,
+            version=version, supersedes=supersedes, school_code=school.code, school_year=YEAR, class_name=klass.name,
+            pupil_name=enrolment.pupil.full_name, pupil_birth_date=enrolment.pupil.birth_date,
+            effective_date=dt.date(2026, 6, 2), issued_at=timezone.now(), issued_by=so,
+            sha256=f"{version}" * 64, pdf="r.pdf", record={})
+        RecordDraft.objects.filter(pk=draft["x"].pk).update(state="issued")
+    changes("issuance", issue)
+    changes("a correction (version 2 supersedes)", lambda: issue(2, issued["x"]))
+    changes("a withdrawal", lambda: RecordWithdrawal.objects.create(issued_record=issued["x"], reason="nhầm",
+                                                                    withdrawn_by=so))
+    package = {}
+
+    def make_package():
+        package["x"] = ClassPackage.objects.create(school_class=klass, file="p.zip", sha256="e" * 64, records=1,
+                                                   created_by=so)
+    changes("a class package", make_package)
+    changes("a package receipt", lambda: package_receipts_record(sha256s=["e" * 64], schools=[school], by=so))
+    changes("a pupil's disability", lambda: Pupil.objects.filter(pk=enrolment.pupil_id).update(
+        disability="Khuyết tật nghe" if not enrolment.pupil.disability else ""))
+    changes("a pupil who left", lambda: Enrolment.objects.filter(pk=enrolment.pk).update(
+        status="left", left_on=dt.date(2026, 1, 5)))
+    # A school moved to another commune: its figures did not change, its row did.
+    moved_to = province["communes"][2]
+    school_place(school=school, since=timezone.localdate(), commune=moved_to, by=so)
+    check("a school moved to another commune")
+    html = client.get(reverse("reports:dashboard", args=["xa", moved_to.code])).content.decode()
+    assert school.code in html
 
 
 def test_generate_province_refuses_a_province_code_in_use(province):

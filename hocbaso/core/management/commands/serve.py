@@ -21,7 +21,9 @@ class Command(BaseCommand):
             refusal = demo_refusal()
             if refusal:
                 raise CommandError(f"{refusal} Chạy với --no-demo để không nạp trường mẫu.")
-            call_command("demo", "--if-missing")
+            # The finished and the open year before the server answers; the earlier years' records in the
+            # background (the worker thread below, or the broker's workers), their progress on the job's page.
+            call_command("demo", "--if-missing", "--earlier-in-background")
         # Zero-setup: long jobs run in a worker thread of this process; production runs `hocbaso worker`
         # (with a broker, HOCBASO_BROKER_URL, only there).
         if not settings.BROKER_URL:

@@ -1,10 +1,15 @@
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from hocbaso.demo.builder import CURRENT_YEAR, PASSWORD, SCHOOL_CODE, SCHOOL_YEAR, demo_build, demo_exists
-from hocbaso.demo.lifecycle import DEMO_PIN, DemoIncomplete, demo_issue
+from hocbaso.demo.lifecycle import DEMO_PIN, DemoIncomplete, demo_issue, earlier_unissued
+from hocbaso.demo.tasks import KIND_EARLIER_ISSUE
+from hocbaso.jobs.selectors import active_job
+from hocbaso.jobs.services import job_submit
 from hocbaso.demo.guard import demo_refusal
 from hocbaso.records.models import IssuedRecord
 from hocbaso.tt27 import catalogue
@@ -18,8 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--if-missing", action="store_true", help="Bỏ qua nếu trường mẫu đã có dữ liệu.")
         parser.add_argument("--no-issue", action="store_true",
                             help="Không ký số và phát hành học bạ mẫu (nhanh hơn; chỉ có dữ liệu đánh giá).")
+        parser.add_argument("--earlier-in-background", action="store_true",
+                            help="Phát hành ngay năm học 2025-2026; học bạ các năm học trước 1/7/2025 được ký và "
+                                 "phát hành bằng tác vụ nền (hocbaso serve dùng tùy chọn này).")
 
-    def handle(self, *args, if_missing, no_issue=False, **options):
+    def handle(self, *args, if_missing, no_issue=False, earlier_in_background=False, **options):
         refusal = demo_refusal()
         if refusal:
             raise CommandError(refusal)
@@ -40,14 +48,30 @@ class Command(BaseCommand):
         if not no_issue:
             started = time.perf_counter()
             try:
-                issued = demo_issue(progress=lambda message: self.stdout.write(f"  {message}"))
+                issued = demo_issue(progress=lambda message: self.stdout.write(f"  {message}"),
+                                    earlier=not earlier_in_background)
             except DemoIncomplete as error:
                 raise CommandError(str(error)) from None
             if issued:
                 self.stdout.write(self.style.SUCCESS(f"Đã ký số và phát hành {issued} học bạ mẫu trong "
                                                      f"{time.perf_counter() - started:.1f} giây."))
+            if earlier_in_background:
+                self.earlier_in_background()
         self.print_accounts()
         self.print_sample_record()
+
+    def earlier_in_background(self):
+        """Queue (once) the job that issues the earlier years' records, and say where its progress shows."""
+        left = earlier_unissued()
+        if not left:
+            return
+        job = active_job(KIND_EARLIER_ISSUE)
+        if job is None:
+            principal = get_user_model().objects.get(username="hieutruong")
+            job = job_submit(kind=KIND_EARLIER_ISSUE, args={}, by=principal, school_code=SCHOOL_CODE)
+        url = f"{settings.SITE_URL.rstrip('/')}{reverse('portal:job', args=[job.pk])}"
+        self.stdout.write(f"  Học bạ các năm học trước 1/7/2025 ({left} học bạ, tên đơn vị lúc đó) đang được ký và "
+                          f"phát hành trong nền; tiến độ: {url} (tài khoản hieutruong).")
 
     def print_accounts(self):
         accounts = [("Hiệu trưởng", "hieutruong"), ("Phó hiệu trưởng", "phohieutruong"),
