@@ -1,5 +1,11 @@
 """File plumbing: reading, streaming and writing stored files (the file system or an S3 bucket), a helper thread
-that writes and hashes them, pausing the garbage collector around a large build, and ASCII file names."""
+that writes and hashes them, pausing the garbage collector around a large build, and ASCII file names.
+
+In an S3 bucket a file is one request (``GetObject``, ``PutObject``) on one client the threads share, not
+django-storages' own ``open``/``save``: those go through boto3's transfer manager (its thread pool, a temporary
+file) and a boto3 session per thread, about 40 ms a file against the loopback server where the request itself
+takes a few (measured in ``bench/bench_province.py``'s profile, 2026-12-07). A batch reads a chunk's files on
+several threads at once (``files_read``): each read waits on the network, not on this process's CPU."""
 
 import gc
 import hashlib
@@ -10,12 +16,47 @@ from contextlib import contextmanager
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
+from storages.utils import clean_name
+
+# Reads of one batch in flight at once on an S3 bucket (the client's connection pool holds 10).
+BUCKET_READERS = 8
+# Files a FileWriter stores at once: one on the file system (the disk is one queue), several on a bucket.
+BUCKET_WRITERS = 4
+
+
+def bucket():
+    """``(storage, client)`` when the default storage is an S3 bucket, else None. One boto3 client per storage,
+    shared by every thread (a client is thread-safe; the storage's own connection is one per thread, and each
+    new thread would build a session of its own)."""
+    if not hasattr(default_storage, "bucket_name"):
+        return None
+    storage = default_storage._wrapped
+    client = storage.__dict__.get("_hocbaso_client")
+    if client is None:
+        client = storage.__dict__["_hocbaso_client"] = storage.connection.meta.client
+    return storage, client
+
+
+def _key(storage, name: str) -> str:
+    return storage._normalize_name(clean_name(name))
 
 
 def file_read(name: str) -> bytes:
     """The bytes of the stored file ``name``."""
-    with default_storage.open(name, "rb") as handle:
-        return handle.read()
+    found = bucket()
+    if found is None:
+        with default_storage.open(name, "rb") as handle:
+            return handle.read()
+    storage, client = found
+    return client.get_object(Bucket=storage.bucket_name, Key=_key(storage, name))["Body"].read()
+
+
+def files_read(names: list[str]) -> list[bytes]:
+    """The bytes of each stored file of ``names``, in order; from a bucket, ``BUCKET_READERS`` at a time."""
+    if len(names) < 2 or bucket() is None:
+        return [file_read(name) for name in names]
+    with ThreadPoolExecutor(max_workers=min(BUCKET_READERS, len(names)), thread_name_prefix="hocbaso-read") as pool:
+        return list(pool.map(file_read, names))
 
 
 def file_stream(name: str):
@@ -23,10 +64,11 @@ def file_stream(name: str):
 
     On the file system, the open file. In an S3 bucket, the object's body as it arrives from the server:
     django-storages' own file would first copy the whole object into memory, which an archive must not cost."""
-    bucket = getattr(default_storage, "bucket", None)
-    if bucket is None:
+    found = bucket()
+    if found is None:
         return default_storage.open(name, "rb")
-    return bucket.Object(default_storage._normalize_name(name)).get()["Body"]
+    storage, client = found
+    return client.get_object(Bucket=storage.bucket_name, Key=_key(storage, name))["Body"]
 
 
 def file_write(name: str, data: bytes) -> str:
@@ -54,7 +96,16 @@ def file_write(name: str, data: bytes) -> str:
         if default_storage.file_permissions_mode is not None:
             os.chmod(path, default_storage.file_permissions_mode)
         return name
-    return default_storage.save(name, ContentFile(data))
+    found = bucket()
+    if found is None or found[0].gzip:
+        return default_storage.save(name, ContentFile(data))
+    # Storage.save's steps, with one PutObject: a free name (a HEAD request), the storage's parameters (its ACL,
+    # the content type from the name).
+    storage, client = found
+    name = storage.get_available_name(name)
+    key = _key(storage, name)
+    client.put_object(Bucket=storage.bucket_name, Key=key, Body=data, **storage._get_write_parameters(key))
+    return name
 
 
 _folders: set[str] = set()
@@ -76,13 +127,15 @@ def gc_paused():
 
 
 class FileWriter:
-    """Stores files (``file_write``) and hashes them on a helper thread, in the order given: a new file can take
-    half a millisecond of the disk's time on a busy machine (measured on the 2-core VM), time this thread spends on
-    the next record or signature instead. ``results()`` waits and gives ``(key, name, sha256)`` in that order;
-    ``discard()`` waits and removes every file written (the caller's transaction did not commit)."""
+    """Stores files (``file_write``) and hashes them on a helper thread (``BUCKET_WRITERS`` threads on a bucket,
+    whose requests wait on the network): a new file can take half a millisecond of the disk's time on a busy
+    machine (measured on the 2-core VM), time this thread spends on the next record or signature instead.
+    ``results()`` waits and gives ``(key, name, sha256)`` in the order given; ``discard()`` waits and removes every
+    file written (the caller's transaction did not commit)."""
 
     def __init__(self):
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hocbaso-files")
+        self._pool = ThreadPoolExecutor(max_workers=1 if bucket() is None else BUCKET_WRITERS,
+                                        thread_name_prefix="hocbaso-files")
         self._jobs: list = []
 
     def submit(self, key, name: str, data: bytes) -> None:
