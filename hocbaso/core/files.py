@@ -3,8 +3,8 @@ that writes and hashes them, pausing the garbage collector around a large build,
 
 In an S3 bucket a file is one request (``GetObject``, ``PutObject``) on one client the threads share, not
 django-storages' own ``open``/``save``: those go through boto3's transfer manager (its thread pool, a temporary
-file) and a boto3 session per thread, about 40 ms a file against the loopback server where the request itself
-takes a few (measured in ``bench/bench_province.py``'s profile, 2026-12-07). A batch reads a chunk's files on
+file) and a boto3 session per thread: about 40 ms a file against the loopback server, where one request took
+~10 ms (``bench/bench_province.py``'s profile on the loaded 2-core VM, 2026-12-07). A batch reads a chunk's files on
 several threads at once (``files_read``): each read waits on the network, not on this process's CPU."""
 
 import gc
@@ -14,14 +14,18 @@ import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
+from django.utils.http import content_disposition_header
 from storages.utils import clean_name
 
 # Reads of one batch in flight at once on an S3 bucket (the client's connection pool holds 10).
 BUCKET_READERS = 8
 # Files a FileWriter stores at once: one on the file system (the disk is one queue), several on a bucket.
 BUCKET_WRITERS = 4
+# The shared client's connections: a batch's readers and writers, and the class packages' two helper threads.
+BUCKET_POOL = 32
 
 
 def bucket():
@@ -33,7 +37,13 @@ def bucket():
     storage = default_storage._wrapped
     client = storage.__dict__.get("_hocbaso_client")
     if client is None:
-        client = storage.__dict__["_hocbaso_client"] = storage.connection.meta.client
+        from botocore.config import Config  # deferred: botocore loads only where the storage is a bucket
+
+        # The storage's own settings, with connections enough for every reading and writing thread of a batch.
+        client = storage._create_session().client(
+            "s3", region_name=storage.region_name, use_ssl=storage.use_ssl, endpoint_url=storage.endpoint_url,
+            verify=storage.verify, config=storage.client_config.merge(Config(max_pool_connections=BUCKET_POOL)))
+        storage.__dict__["_hocbaso_client"] = client
     return storage, client
 
 
@@ -69,6 +79,20 @@ def file_stream(name: str):
         return default_storage.open(name, "rb")
     storage, client = found
     return client.get_object(Bucket=storage.bucket_name, Key=_key(storage, name))["Body"]
+
+
+def file_url(name: str, *, filename: str, content_type: str, as_attachment: bool = True) -> str | None:
+    """A pre-signed URL for downloading the stored file ``name`` straight from the bucket, valid
+    ``HOCBASO_S3_URL_EXPIRY`` seconds, whose answer carries ``content_type`` and a Content-Disposition with
+    ``filename`` (Vietnamese letters kept, RFC 6266's ``filename*``); None on the file system or with the setting
+    at 0 (the caller streams the file)."""
+    found = bucket()
+    if found is None or settings.S3_URL_EXPIRY <= 0:
+        return None
+    storage, _client = found
+    return storage.url(name, expire=settings.S3_URL_EXPIRY, parameters={
+        "ResponseContentType": content_type,
+        "ResponseContentDisposition": content_disposition_header(as_attachment, filename)})
 
 
 def file_write(name: str, data: bytes) -> str:
