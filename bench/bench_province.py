@@ -323,7 +323,8 @@ def main() -> int:
         if not args.keep:
             drop()
         if moto is not None:
-            moto.terminate()
+            moto.kill()  # moto_server (werkzeug) does not stop on SIGTERM
+            moto.wait()
 
 
 if __name__ == "__main__":
