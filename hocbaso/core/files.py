@@ -57,8 +57,7 @@ def file_read(name: str) -> bytes:
     if found is None:
         with default_storage.open(name, "rb") as handle:
             return handle.read()
-    storage, client = found
-    return client.get_object(Bucket=storage.bucket_name, Key=_key(storage, name))["Body"].read()
+    return _object(found, name).read()
 
 
 def files_read(names: list[str]) -> list[bytes]:
@@ -77,8 +76,17 @@ def file_stream(name: str):
     found = bucket()
     if found is None:
         return default_storage.open(name, "rb")
+    return _object(found, name)
+
+
+def _object(found: tuple, name: str):
+    """The body of the bucket's object ``name`` as it arrives; FileNotFoundError when there is none (as the file
+    system says it)."""
     storage, client = found
-    return client.get_object(Bucket=storage.bucket_name, Key=_key(storage, name))["Body"]
+    try:
+        return client.get_object(Bucket=storage.bucket_name, Key=_key(storage, name))["Body"]
+    except client.exceptions.NoSuchKey as error:
+        raise FileNotFoundError(name) from error
 
 
 def file_url(name: str, *, filename: str, content_type: str, as_attachment: bool = True) -> str | None:

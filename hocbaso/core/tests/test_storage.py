@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from hocbaso.core.files import FileWriter, file_read, file_stream, file_write
+from hocbaso.core.files import FileWriter, file_read, file_stream, file_write, files_read
 from hocbaso.records.models import IssuedRecord, RecordDraft
 from hocbaso.records.orphans import orphan_files_sweep
 from hocbaso.testing.lifecycle import sign_and_issue
@@ -66,6 +66,9 @@ def test_file_write_stores_and_never_overwrites(storage, settings):
     second = file_write("tests/a.pdf", b"%PDF second")
     assert second != "tests/a.pdf" and second.startswith("tests/a")
     assert (file_read("tests/a.pdf"), file_read(second)) == (b"%PDF first", b"%PDF second")
+    assert files_read(["tests/a.pdf", second, "tests/a.pdf"]) == [b"%PDF first", b"%PDF second", b"%PDF first"]
+    with pytest.raises(FileNotFoundError):  # a missing file, said the same way by both storages
+        file_read("tests/none.pdf")
     writer = FileWriter()
     writer.submit("x", "tests/b.pdf", b"%PDF b")
     assert writer.results() == [("x", "tests/b.pdf", hashlib.sha256(b"%PDF b").hexdigest())]
