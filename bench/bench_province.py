@@ -20,9 +20,10 @@ Timed, per run, the same jobs the portal's pages queue (``records.tasks``): ever
   celery N   N ``hocbaso worker`` processes on the broker, each with ``HOCBASO_SIGN_WORKERS=1`` (one core per
              worker), the jobs of a stage queued at once
 
-Printed per run: records, seconds, records/s, and the CPU seconds of the workers (with their children), of
-PostgreSQL (every ``postgres`` process on the machine: other users of the server count too) and of Redis; then
-the 2-worker/1-worker ratio. On 2 cores the 2-worker run should approach 2× the 1-worker run, less what the
+Printed per run: records, seconds, records/s, the load average before and after, and the CPU seconds (and ms per
+record) of the workers (with their children), of PostgreSQL (the backends of the benchmark's database, sampled), of
+the S3 server (``--s3 auto``'s moto_server) and of Redis (the whole server: other users count too); then the
+2-worker/1-worker ratio. On 2 cores the 2-worker run should approach 2× the 1-worker run, less what the
 database and the broker take. Not part of the test suite.
 """
 
@@ -34,6 +35,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -77,6 +79,43 @@ def tree_cpu(pid: int) -> float:
             continue
         total += sum(int(v) for v in stat[stat.rindex(")") + 2:].split()[11:15]) / tick
     return total
+
+
+class BackendCPU:
+    """CPU seconds of the PostgreSQL backends serving database ``name`` (the server's other users left out),
+    sampled every half second from ``pg_stat_activity`` and ``/proc``: a backend that ends between two samples
+    loses at most its last half second."""
+
+    def __init__(self, url: str):
+        import psycopg
+
+        self.conn = psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True)
+        self.own = self.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        self.first, self.last, self.stop = {}, {}, threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _sample(self, initial: bool = False) -> None:
+        rows = self.conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> %s",
+                                 [self.own]).fetchall()
+        for (pid,) in rows:
+            cpu = tree_cpu(pid)
+            self.first.setdefault(pid, cpu if initial else 0.0)  # a backend opened during the run: all of it
+            self.last[pid] = cpu
+
+    def _loop(self) -> None:
+        while not self.stop.wait(0.5):
+            self._sample()
+
+    def start(self) -> None:
+        self._sample(initial=True)  # the backends already open count from now
+        self.thread.start()
+
+    def finish(self) -> float:
+        self.stop.set()
+        self.thread.join()
+        self._sample()
+        self.conn.close()
+        return sum(self.last[pid] - self.first.get(pid, 0.0) for pid in self.last)
 
 
 def province_build(prefix: str, schools: int, pupils: int) -> list:
@@ -169,7 +208,7 @@ def stage_wait(pks: list[int]) -> None:
         time.sleep(0.2)
 
 
-def run(years: list, workers: int, env: dict, folder: Path) -> dict:
+def run(years: list, workers: int, env: dict, folder: Path, moto_pid: int | None) -> dict:
     """Issue ``years`` through the pipeline (``workers`` 0) or ``workers`` Celery workers; returns the figures."""
     from hocbaso.records.models import IssuedRecord
     from hocbaso.records.progress import KIND_CLASS_SIGN, KIND_ISSUE, KIND_SCHOOL_SIGN
@@ -181,16 +220,21 @@ def run(years: list, workers: int, env: dict, folder: Path) -> dict:
                                          stderr=subprocess.STDOUT, start_new_session=True,
                                          env={**env, "HOCBASO_SIGN_WORKERS": "1"}))
     time.sleep(3 if workers else 0)  # the workers start (Django, Celery) before the clock does
-    db0, redis0, own0 = cpu_of(("postgres",)), cpu_of(("redis-server",)), tree_cpu(os.getpid())
+    backends = BackendCPU(env["DATABASE_URL"])
+    load0, redis0, own0 = os.getloadavg()[0], cpu_of(("redis-server",)), tree_cpu(os.getpid())
     workers0 = sum(tree_cpu(c.pid) for c in children)
+    moto0 = tree_cpu(moto_pid) if moto_pid else 0.0
+    backends.start()
     started = time.perf_counter()
     for kind in (KIND_CLASS_SIGN, KIND_SCHOOL_SIGN, KIND_ISSUE):
         stage_wait(stage_submit(kind, years, inline=not workers))
     seconds = time.perf_counter() - started
-    figures = {"seconds": seconds, "db_cpu": cpu_of(("postgres",)) - db0,
+    figures = {"seconds": seconds, "db_cpu": backends.finish(),
                "redis_cpu": cpu_of(("redis-server",)) - redis0,
+               "s3_cpu": tree_cpu(moto_pid) - moto0 if moto_pid else float("nan"),
                "workers_cpu": (sum(tree_cpu(c.pid) for c in children) - workers0) if workers
                else tree_cpu(os.getpid()) - own0,
+               "load": (load0, os.getloadavg()[0]),
                "records": IssuedRecord.objects.filter(school_code__in=[y.school.code for y in years]).count()}
     for child in children:
         os.killpg(child.pid, signal.SIGTERM)
@@ -259,11 +303,14 @@ def main() -> int:
         results = {}
         for workers in runs:
             label = "pipeline (1 process)" if not workers else f"celery, {workers} worker(s)"
-            figures = results[workers] = run(slices[workers], workers, env, folder)
-            print(f"{label:24} {figures['records']:6} records in {figures['seconds']:7.1f} s: "
-                  f"{figures['records'] / figures['seconds']:6.1f} records/s; CPU s: workers "
-                  f"{figures['workers_cpu']:.1f}, PostgreSQL {figures['db_cpu']:.1f}, Redis "
-                  f"{figures['redis_cpu']:.1f}; load {os.getloadavg()[0]:.2f}", flush=True)
+            figures = results[workers] = run(slices[workers], workers, env, folder, moto and moto.pid)
+            n = figures["records"]
+            print(f"{label:24} {n:6} records in {figures['seconds']:7.1f} s: {n / figures['seconds']:6.1f} records/s; "
+                  f"CPU s (ms/record): workers {figures['workers_cpu']:.1f} ({1000 * figures['workers_cpu'] / n:.0f}), "
+                  f"PostgreSQL {figures['db_cpu']:.1f} ({1000 * figures['db_cpu'] / n:.0f}), "
+                  f"S3 server {figures['s3_cpu']:.1f} ({1000 * figures['s3_cpu'] / n:.0f}), "
+                  f"Redis {figures['redis_cpu']:.1f}; load {figures['load'][0]:.2f} → {figures['load'][1]:.2f}",
+                  flush=True)
         if 1 in results and 2 in results:
             rate = {w: r["records"] / r["seconds"] for w, r in results.items()}
             print(f"scaling 2 workers / 1 worker: {rate[2] / rate[1]:.2f}×; 1 worker / pipeline: "
@@ -276,7 +323,8 @@ def main() -> int:
         if not args.keep:
             drop()
         if moto is not None:
-            moto.terminate()
+            moto.kill()  # moto_server (werkzeug) does not stop on SIGTERM
+            moto.wait()
 
 
 if __name__ == "__main__":

@@ -280,6 +280,10 @@ MEDIA_ROOT = DATA_DIR / "files"
 # an S3-compatible bucket when HOCBASO_S3_BUCKET is set (django-storages with boto3), so that several web and
 # worker machines see the same files. Private: downloads go through the app's permission checks.
 S3_BUCKET = envstr("HOCBASO_S3_BUCKET", "").strip()
+# The stored files a page hands out (archives, certified copies, issued records) are, from a bucket, a redirect to
+# a pre-signed URL valid this many seconds, fetched from the bucket by the browser after the app's checks;
+# 0: the web process streams them (a bucket the browsers cannot reach).
+S3_URL_EXPIRY = envint("HOCBASO_S3_URL_EXPIRY", "300")
 S3_OPTIONS = {
     "bucket_name": S3_BUCKET,
     "endpoint_url": envstr("HOCBASO_S3_ENDPOINT_URL", "").strip() or None,
@@ -287,7 +291,9 @@ S3_OPTIONS = {
     "access_key": envsecret("HOCBASO_S3_ACCESS_KEY", "") or None,
     "secret_key": envsecret("HOCBASO_S3_SECRET_KEY", "") or None,
     "location": envstr("HOCBASO_S3_PREFIX", "").strip("/"),
-    "default_acl": "private", "file_overwrite": False, "querystring_auth": True, "querystring_expire": 300,
+    "default_acl": "private", "file_overwrite": False,
+    "querystring_auth": True, "querystring_expire": S3_URL_EXPIRY if S3_URL_EXPIRY > 0 else 300,
+    "signature_version": "s3v4",  # pre-signed addresses signed with SigV4 (X-Amz-Expires), not the retired SigV2
 }
 STORAGES = {
     "default": ({"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_OPTIONS} if S3_BUCKET

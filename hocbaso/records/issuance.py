@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.db import JsonText, rows_insert, rows_update
-from hocbaso.core.files import file_read
+from hocbaso.core.files import files_read
 from hocbaso.directory.models import SchoolClass, SchoolYear
 from hocbaso.records.drafts import BatchReport
 from hocbaso.records.guards import LifecycleRefused, require_principal
@@ -63,9 +63,9 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
             subject_signers = _subject_signers({d.enrolment.school_class_id for d in drafts})
             now = timezone.now()
             audit, issued_rows = [], []
-            for draft in drafts:
+            # The principal-signed file becomes the issued one, checked, not copied.
+            for draft, data in zip(drafts, files_read([d.pdf for d in drafts])):
                 pupil = draft.enrolment.pupil
-                data = file_read(draft.pdf)  # the principal-signed file becomes the issued one, checked, not copied
                 digest = hashlib.sha256(data).hexdigest()
                 if digest != draft.sha256:
                     raise LifecycleRefused(f"Tệp học bạ {draft.record_id} đã bị thay đổi sau khi ký; không phát hành.")

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 
 from hocbaso.audit.services import Action, log_actions
-from hocbaso.core.files import file_read, file_write
+from hocbaso.core.files import file_write, files_read
 from hocbaso.directory.models import SchoolClass
 from hocbaso.directory.selectors import school_names
 from hocbaso.records.models import ClassPackage, IssuedRecord, PackageReceipt
@@ -129,7 +129,8 @@ def _class_package_write(school_class: SchoolClass, plan: tuple, signed_sheet: b
     """The package's ZIP written to storage (no database access: runs in a helper thread); its name and SHA-256."""
     issued, _manifest, _sheet = plan
     year = school_class.school_year
-    data = package_zip(signed_sheet, {f"records/{r.record_id}.pdf": file_read(r.pdf) for r in issued})
+    data = package_zip(signed_sheet, {f"records/{r.record_id}.pdf": pdf
+                                      for r, pdf in zip(issued, files_read([r.pdf for r in issued]))})
     name = file_write(f"packages/{year.school.code}/{year.name}/{school_class.name}.zip", data)
     return name, hashlib.sha256(data).hexdigest()
 

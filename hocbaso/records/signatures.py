@@ -13,7 +13,7 @@ from django.utils import timezone
 from hocbaso.assessment.models import SubjectEvaluation
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.db import rows_update
-from hocbaso.core.files import FileWriter, file_read
+from hocbaso.core.files import FileWriter, files_read
 from hocbaso.directory.models import SchoolClass, SchoolYear, Staff
 from hocbaso.directory.selectors import class_pupils
 from hocbaso.documents.view import rating_in_words
@@ -133,8 +133,8 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
                               .order_by("pk"))
                 if not drafts:
                     continue
-                jobs = [SignJob(file_read(d.pdf), field_name, box=tuple(d.boxes[box_key]),
-                                reason=f"{role} ký học bạ", location=d.school_name) for d in drafts]
+                jobs = [SignJob(data, field_name, box=tuple(d.boxes[box_key]), reason=f"{role} ký học bạ",
+                                location=d.school_name) for d, data in zip(drafts, files_read([d.pdf for d in drafts]))]
                 step = 1 if next_state == DraftState.TEACHER_SIGNED else 2
 
                 def store(index: int, pdf: bytes) -> None:

@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from hocbaso.core.files import file_stream
 from hocbaso.core.limits import TooLarge
 from hocbaso.directory.models import Role
 from hocbaso.documents.view import year_view
@@ -26,6 +25,7 @@ from hocbaso.verify.openapi import OPENAPI
 from hocbaso.verify.pages import status_page, status_text
 from hocbaso.verify.ratelimit import bucket_take, client_ip, ip_key, write_turn
 from hocbaso.verify.services import RateLimited, lookup_full, lookup_status, status_answer
+from hocbaso.web.downloads import stored_file_response
 
 FAILED_FACTOR = gettext_lazy("Mã tra cứu hoặc thông tin xác minh (ngày sinh / mã định danh) không đúng.")
 GRANT_SECONDS = 600
@@ -92,8 +92,8 @@ def download(request, code: str):
     issued = IssuedRecord.objects.filter(lookup_code=normal).first()
     if issued is None:
         raise Http404
-    return FileResponse(file_stream(issued.pdf), as_attachment=True, filename=f"hoc-ba-{issued.record_id}-v{issued.version}.pdf",
-                        content_type="application/pdf")
+    return stored_file_response(issued.pdf, filename=f"hoc-ba-{issued.record_id}-v{issued.version}.pdf",
+                                content_type="application/pdf")
 
 
 def _read_upload(request) -> bytes | None:

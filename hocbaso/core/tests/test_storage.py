@@ -5,6 +5,9 @@ own; on the local folder always."""
 
 import hashlib
 import os
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from datetime import timedelta
 
@@ -13,8 +16,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
-from hocbaso.core.files import FileWriter, file_read, file_stream, file_write
+from hocbaso.core.files import FileWriter, file_read, file_stream, file_write, files_read
 from hocbaso.records.models import IssuedRecord, RecordDraft
 from hocbaso.records.orphans import orphan_files_sweep
 from hocbaso.testing.lifecycle import sign_and_issue
@@ -62,6 +66,9 @@ def test_file_write_stores_and_never_overwrites(storage, settings):
     second = file_write("tests/a.pdf", b"%PDF second")
     assert second != "tests/a.pdf" and second.startswith("tests/a")
     assert (file_read("tests/a.pdf"), file_read(second)) == (b"%PDF first", b"%PDF second")
+    assert files_read(["tests/a.pdf", second, "tests/a.pdf"]) == [b"%PDF first", b"%PDF second", b"%PDF first"]
+    with pytest.raises(FileNotFoundError):  # a missing file, said the same way by both storages
+        file_read("tests/none.pdf")
     writer = FileWriter()
     writer.submit("x", "tests/b.pdf", b"%PDF b")
     assert writer.results() == [("x", "tests/b.pdf", hashlib.sha256(b"%PDF b").hexdigest())]
@@ -69,6 +76,16 @@ def test_file_write_stores_and_never_overwrites(storage, settings):
     if storage != "local":  # in the bucket, not in the data folder
         assert {"tests/a.pdf", second, "tests/b.pdf"} <= stored_keys(storage)
         assert not os.path.exists(os.path.join(settings.MEDIA_ROOT, "tests"))
+
+
+def fetched(response) -> tuple[bytes, str]:
+    """A download's bytes and Content-Disposition: streamed by the app, or (from a bucket) fetched by a plain HTTP
+    client from the pre-signed address the app redirected to, as a browser would."""
+    if response.status_code == 200:
+        return b"".join(response.streaming_content), response["Content-Disposition"]
+    assert response.status_code == 302 and response["Location"].startswith(S3 + "/"), response
+    with urllib.request.urlopen(response["Location"], timeout=30) as answer:
+        return answer.read(), answer.headers["Content-Disposition"]
 
 
 @pytest.mark.slow
@@ -82,15 +99,17 @@ def test_issued_record_is_downloaded_streaming_and_its_file_checked(storage, sch
                             "so_cuoi": (issued.identity_number or "")[-4:]})
     assert page.status_code == 200
     pdf = client.get(reverse("verify:download", args=[issued.lookup_code]))
-    assert pdf.status_code == 200 and pdf.streaming
-    if storage != "local":  # the download reads the object as it arrives, not copied whole into memory first
+    # From the bucket: a redirect to the object's pre-signed address; on the file system: streamed.
+    assert pdf.status_code == (200 if storage == "local" else 302)
+    if storage != "local":  # a download the app streams reads the object as it arrives, not whole into memory
         from botocore.response import StreamingBody
 
         handle = file_stream(issued.pdf)
         assert isinstance(handle, StreamingBody)
         handle.close()
-    content = b"".join(pdf.streaming_content)
+    content, disposition = fetched(pdf)
     assert hashlib.sha256(content).hexdigest() == issued.sha256
+    assert disposition == f'attachment; filename="hoc-ba-{issued.record_id}-v{issued.version}.pdf"'
     verdict = client.post(reverse("verify:api_file"), content, content_type="application/pdf").json()
     assert verdict["verdict"] == "authentic_current", verdict
 
@@ -136,3 +155,56 @@ def test_built_in_ca_in_the_storage_signs_with_keys_never_on_disk(pki_in_storage
     issued = IssuedRecord.objects.first()
     report = validate_pdf(file_read(issued.pdf))
     assert len(report["signatures"]) == 2 and report["trusted"] and not report["altered"], report
+
+
+def test_stored_downloads_redirect_to_short_lived_signed_addresses(storage, world, client, settings):
+    """The archive and the certified copy (a pupil's Vietnamese name in its file name): after the view's checks,
+    from a bucket a 302 to a pre-signed address valid ``HOCBASO_S3_URL_EXPIRY`` seconds, whose answer is the exact
+    bytes under the same name; with the setting at 0, or on the file system, streamed. Someone the view refuses
+    gets no address."""
+    from hocbaso.exchange.models import CertifiedCopy
+    from hocbaso.jobs.models import Job
+
+    settings.S3_URL_EXPIRY = 120
+    pdf, archive = b"%PDF-1.7\n" + os.urandom(300_000), b"PK\x03\x04" + os.urandom(200_000)
+    copy = CertifiedCopy.objects.create(pupil=world.pupil, school=world.school, number=1,
+                                        sha256=hashlib.sha256(pdf).hexdigest(), issued_at=timezone.now(),
+                                        issued_by=world.owner.user, file=file_write("copies/test/1.pdf", pdf))
+    job = Job.objects.create(kind="exchange.archive", args={"school_year": world.year.pk}, state="done",
+                             created_by=world.owner.user, school_code=world.school.code,
+                             result={"file": file_write("archives/test/luu-tru.zip", archive),
+                                     "sha256": hashlib.sha256(archive).hexdigest()})
+    downloads = [(reverse("exchange:copy_download", args=[copy.pk]), pdf, "ban-sao-1-Nguyễn-Thị-Ánh-Tuyết.pdf"),
+                 (reverse("exchange:archive_download", args=[job.pk]), archive, "luu-tru.zip")]
+    client.force_login(world.owner.user)
+    for url, data, name in downloads:
+        response = client.get(url)
+        assert response.status_code == (200 if storage == "local" else 302)
+        if storage != "local":
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(response["Location"]).query)
+            assert query["X-Amz-Expires"] == ["120"] and query["X-Amz-Signature"], query
+            assert response["Cache-Control"] == "no-store"
+            # The object is private: its address without the signature is refused by the server. (moto_server
+            # checks no query-string signature, so an expired or altered one is not refused there; AWS, MinIO
+            # and Ceph refuse both.)
+            bare = urllib.parse.urlsplit(response["Location"])._replace(query="").geturl()
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(bare, timeout=30)
+            assert refused.value.code == 403
+        assert fetched(response) == (data, content_disposition_header(True, name))
+    assert "filename*=utf-8''ban-sao-1-Nguy%E1%BB%85n-Th%E1%BB%8B-%C3%81nh-Tuy%E1%BA%BFt.pdf" in \
+        content_disposition_header(True, downloads[0][2])
+
+    settings.S3_URL_EXPIRY = 0  # a bucket the browsers cannot reach: the web process streams
+    response = client.get(downloads[0][0])
+    assert response.status_code == 200 and b"".join(response.streaming_content) == pdf
+
+    settings.S3_URL_EXPIRY = 120
+    client.force_login(world.outsider.user)  # another school's teacher
+    for url, _data, _name in downloads:
+        response = client.get(url)
+        assert response.status_code == 404 and not response.has_header("Location")
+    client.force_login(world.member.user)  # a homeroom teacher of the school: not for them
+    for url, _data, _name in downloads:
+        response = client.get(url)
+        assert response.status_code == 403 and not response.has_header("Location")

@@ -5,13 +5,12 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from hocbaso.core.files import file_stream
 from hocbaso.directory.models import SchoolYear
 from hocbaso.exchange.archive.tasks import KIND_ARCHIVE
 from hocbaso.exchange.pages import require, year_for
@@ -19,6 +18,7 @@ from hocbaso.jobs.models import Job, JobState
 from hocbaso.jobs.selectors import active_job
 from hocbaso.jobs.services import job_submit
 from hocbaso.records.guards import principal_only
+from hocbaso.web.downloads import stored_file_response
 from hocbaso.web.permissions import exchange_access
 
 
@@ -47,7 +47,6 @@ def archive_download(request, job_id: int):
     name = (job.result or {}).get("file")
     if not name or not default_storage.exists(name):
         raise Http404(_("Tệp lưu trữ không còn trên máy chủ."))
-    response = FileResponse(file_stream(name), content_type="application/zip", as_attachment=True,
-                            filename=Path(name).name)
+    response = stored_file_response(name, filename=Path(name).name, content_type="application/zip")
     response["X-Content-SHA256"] = job.result.get("sha256", "")
     return response

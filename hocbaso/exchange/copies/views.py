@@ -4,14 +4,12 @@ download of an issued copy."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from hocbaso.core.files import file_stream
 from hocbaso.directory.models import SchoolYear
 from hocbaso.directory.selectors import staff_for_user
 from hocbaso.exchange.copies.services import copy_request_file
@@ -25,6 +23,7 @@ from hocbaso.records.guards import LifecycleRefused, principal_only
 from hocbaso.signing.job_pins import ARG, pin_seal
 from hocbaso.signing.models import SigningIdentity
 from hocbaso.web.pages import id_param
+from hocbaso.web.downloads import stored_file_response
 from hocbaso.web.permissions import exchange_access
 from hocbaso.web.pins import pin_form
 
@@ -104,8 +103,8 @@ def copy_download(request, copy_id: int):
     if copy is None or not access.visible:
         raise Http404(_("Không tìm thấy bản sao."))
     require(access.read, _("Bản sao học bạ dành cho lãnh đạo nhà trường, văn thư và cán bộ quản lý."))
-    name = slugify(f"ban-sao-{copy.number}-{copy.pupil.full_name}") + ".pdf"
-    response = FileResponse(file_stream(copy.file), content_type="application/pdf",
-                            as_attachment=True, filename=name)
+    # The pupil's name as written (Vietnamese letters kept: the header carries it as RFC 6266's filename*).
+    name = f"ban-sao-{copy.number}-{'-'.join(copy.pupil.full_name.split())}.pdf"
+    response = stored_file_response(copy.file, filename=name, content_type="application/pdf")
     response["X-Content-SHA256"] = copy.sha256
     return response
