@@ -58,6 +58,8 @@ EXPORTS = {"danh-sach-hoc-sinh": excel_views.pupils_export, "tong-hop": excel_vi
            "csdl-nganh": sector_views.sector_file, "nop-phong-so": submission_views.submission_download,
            "mau-danh-sach": excel_views.pupils_template_export,
            "mau-danh-gia": excel_views.evaluations_template_export}
+# Blank templates carry no data: every member of the school gets them (a teacher's import page links one).
+BLANK_TEMPLATES = {"mau-danh-sach", "mau-danh-gia"}
 
 
 @login_required
@@ -65,10 +67,11 @@ EXPORTS = {"danh-sach-hoc-sinh": excel_views.pupils_export, "tong-hop": excel_vi
 def export(request, year_id: int, what: str):
     """Downloads: the pupil list, the school's results (Bảng tổng hợp) for a period, the sector file for a term
     (``?hk=1|2|year``, ``&dang=json`` for JSON), the submission to the office (the latest sealed package of
-    every class with ``submission.json``, as one ZIP), and the blank templates."""
+    every class with ``submission.json``, as one ZIP), and the blank templates (for every member of the school)."""
     if what not in EXPORTS:
         raise Http404()
     year, access = year_for(request, year_id)
-    require(access.read, _("Xuất dữ liệu dành cho lãnh đạo nhà trường, văn thư và cán bộ quản lý."))
+    if what not in BLANK_TEMPLATES:
+        require(access.read, _("Xuất dữ liệu dành cho lãnh đạo nhà trường, văn thư và cán bộ quản lý."))
     stem = f"{year.school.code}-{year.name}"
     return EXPORTS[what](request, year, stem)
