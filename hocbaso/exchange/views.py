@@ -14,10 +14,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from hocbaso.directory.selectors import pupils_find
 from hocbaso.exchange.archive.tasks import KIND_ARCHIVE
 from hocbaso.exchange.excel import views as excel_views
 from hocbaso.exchange.models import CopyRequest, Transfer
-from hocbaso.exchange.pages import require, year_enrolments, year_for
+from hocbaso.exchange.pages import require, year_for
 from hocbaso.exchange.sector import views as sector_views
 from hocbaso.exchange.sector.services import TERM_LABELS, identity_failures
 from hocbaso.exchange.submission import views as submission_views
@@ -42,7 +43,10 @@ def hub(request, year_id: int):
         "year": year, "school": school, "access": access, "identity_failures": identity_failures(year),
         "classes": list(year.classes.order_by("grade", "name")),
         "periods": catalogue.PERIODS, "terms": TERM_LABELS,
-        "enrolments": year_enrolments(year).filter(pupil__school=school) if access.lead else [],
+        # the transfer's pupil picker: the search box's words (``?tim=``, without JavaScript too)
+        "search": request.GET.get("tim", ""),
+        "enrolments": pupils_find(year, request.GET.get("tim", ""), own_pupils=True, limit=None)
+        if access.lead else [],
         "transfers": Transfer.objects.filter(school=school).select_related("pupil")[:20],
         "received": ImportedRecord.objects.filter(school=school).select_related("pupil")[:20],
         "pending_copies": CopyRequest.objects.filter(school=school, copy__isnull=True).count(),

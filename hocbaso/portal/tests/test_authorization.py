@@ -72,6 +72,9 @@ CASES = [
     Case("<unnamed favicon.ico>", expect={p: 301 for p in PERSONAS}),
     # portal
     Case("portal:home", expect=logged_in(200)),
+    Case("portal:pupil_search", YEAR, query="?q=tuyet", expect=school_page()),
+    Case("portal:pupil_search", YEAR, query=lambda w: f"?q=tuyet&lop={w.class4a.pk}",
+         expect=class_page()),
     Case("portal:login", expect=EVERYONE),
     Case("portal:login_code", expect={p: 302 for p in PERSONAS}),  # nothing pending: back to the password
     Case("portal:logout", method="post", expect={p: 302 for p in PERSONAS}),
