@@ -203,8 +203,8 @@ def two_factor(request):
     device = TwoFactorDevice.objects.filter(user=request.user).first()
     form = CodeForm(request.POST or None)
     context = {"allowed": allowed, "device": device, "form": form, "error": "", "new_codes": None}
-    if not allowed:  # the error page shows the reason (hocbaso.web.errors)
-        raise PermissionDenied(_("Xác thực hai bước dành cho hiệu trưởng, phó hiệu trưởng và giáo viên ký học bạ."))
+    if not allowed:  # the refusal, with the way to the password change that stays theirs
+        return render(request, "portal/two_factor.html", context, status=403)
     action = request.POST.get("action") if request.method == "POST" else None
     if device is None:
         secret = request.session.get(SETUP)
