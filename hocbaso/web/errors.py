@@ -8,6 +8,8 @@ are raised) are the page's. A request for JSON (the grid's saves, the search end
 database or the session (it may be what failed).
 """
 
+import re
+
 from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -15,6 +17,8 @@ from django.urls import Resolver404
 from django.utils.translation import gettext as _
 
 from hocbaso.web.headers import security_headers
+
+DJANGO_NOT_FOUND = re.compile(r"^No \w+ matches the given query\.$")
 
 
 def _wants_json(request) -> bool:
@@ -51,8 +55,11 @@ def forbidden(request, exception=None):
 
 
 def not_found(request, exception=None):
-    """``handler404``: what was not found when the page said so, else the address."""
+    """``handler404``: what was not found when the page said so, else the address. Django's own words
+    (``get_object_or_404``: "No Staff matches the given query.") are English and name a model: not shown."""
     reason = _reason(exception) if isinstance(exception, Http404) else ""
+    if DJANGO_NOT_FOUND.match(reason):
+        reason = ""
     return _page(request, 404, title=_("Không tìm thấy trang"),
                  reason=reason or _("Không có trang nào ở địa chỉ này, hoặc nó đã được chuyển đi."),
                  advice=_("Kiểm tra lại địa chỉ, hoặc quay về trang chính và chọn từ danh sách."))

@@ -32,6 +32,16 @@ def test_not_found_names_what_was_not_found(client, world):
     assert answer.status_code == 404 and "Không tìm thấy lớp" in answer.content.decode()
 
 
+def test_djangos_own_not_found_words_are_not_shown(rf, db):
+    from django.http import Http404
+
+    from hocbaso.web.errors import not_found
+
+    request = rf.get("/x/", HTTP_ACCEPT="application/json")
+    answer = not_found(request, Http404("No Staff matches the given query."))
+    assert answer.status_code == 404 and "Staff" not in answer.content.decode()
+
+
 def test_a_json_request_gets_the_reason_as_json(client, world):
     login_as(client, world, "member")
     answer = client.get(reverse("exchange:export", args=[world.year.pk, "danh-sach-hoc-sinh"]),
