@@ -197,6 +197,7 @@ WORKER_JEMALLOC = envbool("HOCBASO_WORKER_JEMALLOC", "true")
 SERVE_ADDRPORT = envstr("HOCBASO_ADDRPORT", "127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    "whitenoise.runserver_nostatic",  # `hocbaso serve`: static files through WhiteNoise and the middleware, compressed
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -219,6 +220,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hocbaso.web.compression.CompressionMiddleware",  # brotli or gzip for pages, JSON and static files (first)
     "hocbaso.verify.middleware.PublicVerifyMiddleware",  # the public status page and API: a short path
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -234,6 +236,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "hocbaso.urls"
+CSRF_FAILURE_VIEW = "hocbaso.web.errors.csrf_failure"  # Vietnamese, saying what to do (handler403… in urls.py)
 WSGI_APPLICATION = "hocbaso.wsgi.application"
 
 TEMPLATES = [

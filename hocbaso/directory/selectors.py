@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from hocbaso.directory.models import (Enrolment, EnrolmentStatus, Role, School, SchoolClass, SchoolPlacement, Staff,
                                       without_unit)
+from hocbaso.directory.search import pupil_matches, query_parse
 
 
 def vietnamese_sort_key(full_name: str) -> tuple:
@@ -182,3 +183,36 @@ def class_pupils(school_class: SchoolClass) -> list[Enrolment]:
     enrolments = list(school_class.enrolments.select_related("pupil", "year_result"))
     enrolments.sort(key=lambda e: vietnamese_sort_key(e.pupil.full_name))
     return enrolments
+
+
+@dataclass(frozen=True)
+class FoundPupil:
+    enrolment_id: int
+    full_name: str
+    class_name: str
+    birth_date: dt.date
+    identity_tail: str  # the identity number's last 4 digits, or ""
+
+    @property
+    def label(self) -> str:
+        """"Ka Liên — 1A — 12/03/2017": what a picker shows."""
+        return f"{self.full_name} — {self.class_name} — {self.birth_date:%d/%m/%Y}"
+
+
+def pupils_find(school_year, text: str, *, school_class=None, own_pupils: bool = False,
+                limit: int | None = 50) -> list[FoundPupil]:
+    """The pupils of the year (or of one class; with ``own_pupils``, only pupils whose school is the year's) who
+    match ``text`` (``directory.search``), in Vietnamese order; every pupil when the text is empty. One query;
+    matching is in Python (a school has at most a few thousand)."""
+    query = query_parse(text)
+    rows = Enrolment.objects.filter(school_class__school_year=school_year)
+    if own_pupils:
+        rows = rows.filter(pupil__school_id=school_year.school_id)
+    if school_class is not None:
+        rows = rows.filter(school_class=school_class)
+    rows = rows.values_list("pk", "pupil__full_name", "school_class__name", "pupil__birth_date",
+                            "pupil__identity_number")
+    found = [FoundPupil(pk, name, klass, birth, (number or "")[-4:]) for pk, name, klass, birth, number in rows
+             if query.empty or pupil_matches(query, full_name=name, birth_date=birth, identity_number=number)]
+    found.sort(key=lambda p: (vietnamese_sort_key(p.full_name), p.birth_date, p.class_name, p.enrolment_id))
+    return found[:limit] if limit else found

@@ -14,10 +14,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from hocbaso.directory.selectors import pupils_find
 from hocbaso.exchange.archive.tasks import KIND_ARCHIVE
 from hocbaso.exchange.excel import views as excel_views
 from hocbaso.exchange.models import CopyRequest, Transfer
-from hocbaso.exchange.pages import require, year_enrolments, year_for
+from hocbaso.exchange.pages import require, year_for
 from hocbaso.exchange.sector import views as sector_views
 from hocbaso.exchange.sector.services import TERM_LABELS, identity_failures
 from hocbaso.exchange.submission import views as submission_views
@@ -42,7 +43,10 @@ def hub(request, year_id: int):
         "year": year, "school": school, "access": access, "identity_failures": identity_failures(year),
         "classes": list(year.classes.order_by("grade", "name")),
         "periods": catalogue.PERIODS, "terms": TERM_LABELS,
-        "enrolments": year_enrolments(year).filter(pupil__school=school) if access.lead else [],
+        # the transfer's pupil picker: the search box's words (``?tim=``, without JavaScript too)
+        "search": request.GET.get("tim", ""),
+        "enrolments": pupils_find(year, request.GET.get("tim", ""), own_pupils=True, limit=None)
+        if access.lead else [],
         "transfers": Transfer.objects.filter(school=school).select_related("pupil")[:20],
         "received": ImportedRecord.objects.filter(school=school).select_related("pupil")[:20],
         "pending_copies": CopyRequest.objects.filter(school=school, copy__isnull=True).count(),
@@ -58,6 +62,8 @@ EXPORTS = {"danh-sach-hoc-sinh": excel_views.pupils_export, "tong-hop": excel_vi
            "csdl-nganh": sector_views.sector_file, "nop-phong-so": submission_views.submission_download,
            "mau-danh-sach": excel_views.pupils_template_export,
            "mau-danh-gia": excel_views.evaluations_template_export}
+# Blank templates carry no data: every member of the school gets them (a teacher's import page links one).
+BLANK_TEMPLATES = {"mau-danh-sach", "mau-danh-gia"}
 
 
 @login_required
@@ -65,10 +71,11 @@ EXPORTS = {"danh-sach-hoc-sinh": excel_views.pupils_export, "tong-hop": excel_vi
 def export(request, year_id: int, what: str):
     """Downloads: the pupil list, the school's results (Bảng tổng hợp) for a period, the sector file for a term
     (``?hk=1|2|year``, ``&dang=json`` for JSON), the submission to the office (the latest sealed package of
-    every class with ``submission.json``, as one ZIP), and the blank templates."""
+    every class with ``submission.json``, as one ZIP), and the blank templates (for every member of the school)."""
     if what not in EXPORTS:
         raise Http404()
     year, access = year_for(request, year_id)
-    require(access.read, _("Xuất dữ liệu dành cho lãnh đạo nhà trường, văn thư và cán bộ quản lý."))
+    if what not in BLANK_TEMPLATES:
+        require(access.read, _("Xuất dữ liệu dành cho lãnh đạo nhà trường, văn thư và cán bộ quản lý."))
     stem = f"{year.school.code}-{year.name}"
     return EXPORTS[what](request, year, stem)

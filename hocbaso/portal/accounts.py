@@ -203,7 +203,7 @@ def two_factor(request):
     device = TwoFactorDevice.objects.filter(user=request.user).first()
     form = CodeForm(request.POST or None)
     context = {"allowed": allowed, "device": device, "form": form, "error": "", "new_codes": None}
-    if not allowed:
+    if not allowed:  # the refusal, with the way to the password change that stays theirs
         return render(request, "portal/two_factor.html", context, status=403)
     action = request.POST.get("action") if request.method == "POST" else None
     if device is None:
@@ -251,7 +251,7 @@ def staff_passwords(request):
     at the next sign-in the colleague must choose their own. A colleague who lost their signing PIN gets the
     principal's approval to replace their certificate (``action=rekey``, the principal's own PIN)."""
     if not can_manage_accounts(request.user):
-        return render(request, "portal/staff_passwords.html", {"allowed": False}, status=403)
+        raise PermissionDenied(_("Chỉ hiệu trưởng mới đặt lại được mật khẩu của đồng nghiệp."))
     mine = staff_for_user(request.user)
     context = {"allowed": True, "school": mine.school, "me": mine, "reset": None}
     if request.method == "POST":

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from hocbaso.assessment.models import Award, Exemption
 from hocbaso.assessment.services import EvaluationInputError, exemption_remove, exemption_set
-from hocbaso.directory.selectors import class_pupils
+from hocbaso.directory.selectors import class_pupils, vietnamese_sort_key
 from hocbaso.portal.views import _class_for
 from hocbaso.records.completion import award_add, award_remove, supplementary_confirm, supplementary_save
 from hocbaso.records.guards import LifecycleRefused
@@ -78,7 +78,7 @@ def pupil_year(request, class_id: int):
         _act(request, pupils, lead)
         return redirect("portal:pupil_year", school_class.pk)
     summer = []
-    for enrolment in sorted(pupils.values(), key=lambda e: e.pupil.full_name):
+    for enrolment in sorted(pupils.values(), key=lambda e: vietnamese_sort_key(e.pupil.full_name)):
         result = getattr(enrolment, "year_result", None)
         if result is None or result.outcome != "CHT":
             continue

@@ -18,7 +18,7 @@ from hocbaso.assessment.selectors import is_locked
 from hocbaso.directory.models import ClassKind, SchoolClass
 from hocbaso.directory.selectors import school_places, vietnamese_sort_key
 from hocbaso.portal.selectors import class_sheet_codes
-from hocbaso.records.outcomes import year_results_refresh
+from hocbaso.records.outcomes import outcome_blockers, year_results_refresh
 from hocbaso.records.selectors import enrolments_for_records
 from hocbaso.tt27 import catalogue
 from hocbaso.web.permissions import ClassAccess
@@ -41,7 +41,7 @@ def class_summary(school_class: SchoolClass, period: str, *, user, access: Class
                  "tested": catalogue.has_periodic_test(school_class.grade, code, period, disability_class=disability)}
                 for code in class_sheet_codes(school_class, period, enrolments) if code in catalogue.SUBJECTS]
     year_end = period == catalogue.YEAR_END
-    stored_now = False
+    stored_now, assessments = False, {}
     if year_end:
         assessments, stored_now = year_results_refresh(
             enrolments, by=user, may_store=lambda: access.edit_year and not is_locked(school_class))
@@ -83,7 +83,8 @@ def class_summary(school_class: SchoolClass, period: str, *, user, access: Class
     return {"school_class": school_class, "period": period, "period_name": catalogue.PERIODS[period],
             "subjects": subjects, "qualities": catalogue.QUALITIES, "competences": catalogue.COMPETENCES,
             "rows": rows, "year_end": year_end, "outcome_counts": outcome_counts,
-            "incomplete": sum(1 for r in rows if r.get("errors")), "stored_now": stored_now,
+            "incomplete": sum(1 for r in rows if r.get("errors")), "blockers": outcome_blockers(assessments),
+            "stored_now": stored_now,
             "rating_counts": _column_counts(subjects, counts)}
 
 

@@ -2,7 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from hocbaso.portal import accounts, job_views, lifecycle_views, pupil_year_views, record_views, views
+from hocbaso.portal import (accounts, job_views, lifecycle_views, pupil_year_views, record_views, search_views,
+                            views)
 
 app_name = "portal"
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("api/lop/<int:class_id>/danh-gia/<str:period>/", views.api_evaluations, name="api_evaluations"),
     # the record's lifecycle
     path("nha-truong/<int:year_id>/", lifecycle_views.school_dashboard, name="school_dashboard"),
+    path("api/nha-truong/<int:year_id>/tim-hoc-sinh/", search_views.pupil_search, name="pupil_search"),
     path("nha-truong/<int:year_id>/chot-du-lieu/", lifecycle_views.school_lock, name="school_lock"),
     path("nha-truong/<int:year_id>/ky/", lifecycle_views.school_sign, name="school_sign"),
     path("nha-truong/<int:year_id>/phat-hanh/", lifecycle_views.school_issue, name="school_issue"),

@@ -25,7 +25,7 @@ from hocbaso.portal.selectors import (class_progress, class_sheet_codes, grid_co
 from hocbaso.portal.services import GridRequestError, grid_save
 from hocbaso.records.guards import class_sign_problems, unlock_problems
 from hocbaso.records.models import CorrectionRequest, CorrectionStatus
-from hocbaso.records.outcomes import year_results_assess
+from hocbaso.records.outcomes import year_results_assess, year_results_preview
 from hocbaso.records.progress import KIND_CLASS_SIGN, class_states
 from hocbaso.signing.models import SigningIdentity
 from hocbaso.tt27 import catalogue
@@ -87,11 +87,20 @@ def home(request):
 @login_required
 def class_detail(request, class_id: int):
     school_class, access = _class_for(request, class_id)
+    locked = school_class.pk in locks_for_classes([school_class.pk])
+    lifecycle = _lifecycle_context(request, school_class, access)
+    enrolments = class_pupils(school_class)
+    blockers = None
+    if access.view_all and not locked and lifecycle["state"].stage == "complete":
+        # every rating is in: say why an outcome cannot be computed, in the summary's words
+        assessments, blockers = year_results_preview(school_class)
+        for enrolment in enrolments:
+            found = assessments.get(enrolment.pk)
+            enrolment.outcome_problems = [e.message for e in found.errors] if found else []
     return render(request, "portal/class_detail.html", {
-        "school_class": school_class, "access": access, "enrolments": class_pupils(school_class),
+        "school_class": school_class, "access": access, "enrolments": enrolments,
         "progress": class_progress(school_class, access), "periods": catalogue.PERIODS,
-        "locked": school_class.pk in locks_for_classes([school_class.pk]),
-        **_lifecycle_context(request, school_class, access)})
+        "locked": locked, "blockers": blockers, **lifecycle})
 
 
 def _lifecycle_context(request, school_class, access) -> dict:

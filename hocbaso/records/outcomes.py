@@ -10,6 +10,23 @@ from hocbaso.records.selectors import enrolments_for_records, record_build
 from hocbaso.tt27 import Assessment, assess
 
 RESULT_FIELDS = ("outcome", "award", "completed_grade", "completed_primary")
+# The engine's codes that mean "something is not entered yet"; any other keeps the outcome from being computed
+# for a reason the page must name (a stale Tiêu biểu nomination, an exemption, a plan's outcome...).
+MISSING_CODES = frozenset({"rating_missing", "score_missing", "subject_missing", "quality_missing",
+                           "competence_missing", "outcome_required", "comment_missing", "result_missing"})
+
+
+def outcome_blockers(assessments: dict[int, Assessment]) -> dict[str, int]:
+    """How many pupils' outcomes cannot be computed, by kind: ``missing`` (only data not entered yet) and
+    ``problems`` (any other rule, whose own words the pages show). The summary and the class page say the same."""
+    missing = problems = 0
+    for assessment in assessments.values():
+        if assessment.errors:
+            if all(e.code in MISSING_CODES for e in assessment.errors):
+                missing += 1
+            else:
+                problems += 1
+    return {"missing": missing, "problems": problems}
 
 
 @transaction.atomic
@@ -46,6 +63,14 @@ def year_results_assess(*, enrolments, by) -> dict[int, Assessment]:
                                    batch_size=1000)
     log_actions(audit, actor=by)
     return out
+
+
+def year_results_preview(school_class) -> tuple[dict[int, Assessment], dict[str, int]]:
+    """What the TT27 engine says now of each pupil of the class (by enrolment), without storing anything, and
+    ``outcome_blockers`` of it: the class page's "why no outcome yet", in the summary's words."""
+    assessments = {e.pk: assess(record_build(e, with_results=False))
+                   for e in enrolments_for_records().filter(school_class=school_class)}
+    return assessments, outcome_blockers(assessments)
 
 
 def year_results_refresh(enrolments, *, by, may_store) -> tuple[dict[int, Assessment], bool]:

@@ -5,6 +5,8 @@ The crypto and PDF layer (``ca.py``, ``signers.py``, ``pades.py``) has no databa
 which identity belongs to whom and what was signed.
 """
 
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -55,6 +57,24 @@ class SigningIdentity(models.Model):
 
     def __str__(self):
         return self.subject
+
+    @property
+    def holder(self) -> str:
+        """Who the certificate names, for people: "name · title · organisation", never its raw RFC 4514 subject."""
+        return subject_words(self.subject)
+
+
+def subject_words(subject: str) -> str:
+    """"Lê Thị Hoa · Giáo viên · Trường Tiểu học …" from an RFC 4514 subject ("UID=…,CN=…,title=…,O=…"); the
+    subject as it is when it does not parse or names none of them."""
+    try:
+        name = x509.Name.from_rfc4514_string(subject, {"title": NameOID.TITLE, "UID": NameOID.USER_ID})
+    except ValueError:
+        return subject
+    parts = []
+    for oid in (NameOID.COMMON_NAME, NameOID.TITLE, NameOID.ORGANIZATIONAL_UNIT_NAME, NameOID.ORGANIZATION_NAME):
+        parts += [str(a.value) for a in name.get_attributes_for_oid(oid) if str(a.value) not in parts]
+    return " · ".join(parts) or subject
 
 
 class SubjectSignoff(models.Model):

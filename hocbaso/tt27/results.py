@@ -172,6 +172,8 @@ def check_results(record: dict, *, grade: int, individual_plan: bool,
             message = (f'Khen thưởng "{catalogue.AWARDS[XUAT_SAC]}" chỉ dành cho học sinh '
                        f"{outcome_words(HTXS)} (Thông tư 27, Điều 13); kết quả của học sinh là "
                        f"{outcome_words(outcome)}.")
+        elif given_outcome is None and not isinstance(record.get("issuance"), dict):
+            message = nomination_not_applicable(outcome)
         elif outcome == HTXS:
             message = (f'Học sinh {outcome_words(HTXS)} được khen thưởng "{catalogue.AWARDS[XUAT_SAC]}" '
                        f'(hoc_sinh_xuat_sac), không phải "{catalogue.AWARDS[TIEU_BIEU]}" (Thông tư 27, Điều 13).')
@@ -183,6 +185,18 @@ def check_results(record: dict, *, grade: int, individual_plan: bool,
 
     errors += missing_results(record, grade=grade, individual_plan=individual_plan, award=award)
     return Results(outcome, award, completed_grade, completed_primary, promoted), errors
+
+
+def nomination_not_applicable(outcome: str) -> str:
+    """The words for a nomination (đề nghị khen) as Học sinh Tiêu biểu of a pupil whose outcome, computed from the
+    ratings as they now stand, is not HTT: a record still being entered (no outcome given, not issued) whose
+    nomination went stale when its ratings changed. It names the outcome and what to do."""
+    better = (f' Học sinh {outcome_words(HTXS)} được khen "{catalogue.AWARDS[XUAT_SAC]}".' if outcome == HTXS
+              else "")
+    return (f'Học sinh được đề nghị khen "{catalogue.AWARDS[TIEU_BIEU]}" nhưng kết quả giáo dục tính từ các mức đã '
+            f"nhập là {outcome_words(outcome)}: danh hiệu này chỉ dành cho học sinh {outcome_words(HTT)} "
+            f"(Thông tư 27, Điều 13).{better} Bỏ đánh dấu ở cột \"Đề nghị khen Tiêu biểu\" của bảng nhập cuối năm "
+            f"thì kết quả được tính.")
 
 
 _RESULT_NAMES = {"outcome": "kết quả giáo dục", "completed_grade": "hoàn thành chương trình lớp học",

@@ -32,7 +32,7 @@ STATUS_TEXT = {
     "superseded": gettext_noop("Học bạ này đã được thay thế bởi phiên bản %(version)s."),
     "withdrawn": gettext_noop("Học bạ này đã bị thu hồi."),
     "unknown": gettext_noop("Không tìm thấy học bạ nào với mã tra cứu này."),
-    "invalid": gettext_noop("Mã tra cứu không hợp lệ: hãy kiểm tra lại từng kí tự (dạng XXXX-XXXX-XXX)."),
+    "invalid": gettext_noop("Mã tra cứu không hợp lệ: hãy kiểm tra lại từng ký tự (dạng XXXX-XXXX-XXX)."),
 }
 
 

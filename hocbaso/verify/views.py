@@ -45,7 +45,7 @@ def lookup_form(request):
         normal = normalize_lookup_code(code)
         if normal:
             return redirect("verify:status", code=normal)
-        error = _("Mã tra cứu không hợp lệ: hãy kiểm tra lại từng kí tự.")
+        error = _("Mã tra cứu không hợp lệ: hãy kiểm tra lại từng ký tự.")
         return render(request, "verify/lookup.html", {"error": error, "code": code})
     return render(request, "verify/lookup.html", {})
 

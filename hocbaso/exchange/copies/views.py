@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hocbaso.directory.models import SchoolYear
-from hocbaso.directory.selectors import staff_for_user
+from hocbaso.directory.selectors import pupils_find, staff_for_user
 from hocbaso.exchange.copies.services import copy_request_file
 from hocbaso.exchange.copies.tasks import KIND_COPY
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
@@ -54,7 +54,9 @@ def copies(request, year_id: int):
                 return redirect("exchange:copies", year.pk)
     return render(request, "exchange/copies.html", {
         "year": year, "school": school, "access": access, "error": error, "posted": request.POST,
-        "enrolments": year_enrolments(year).filter(pupil__school=school) if access.office else [],
+        "search": request.GET.get("tim", ""),  # the pupil picker's search box (without JavaScript too)
+        "enrolments": pupils_find(year, request.GET.get("tim", ""), own_pupils=True, limit=None)
+        if access.office else [],
         "requests": CopyRequest.objects.filter(school=school).select_related("pupil", "copy", "requested_by__staff"),
         "copies": CertifiedCopy.objects.filter(school=school).select_related("pupil", "issued_by__staff")
         .order_by("-issued_at")})

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from hocbaso.assessment.models import SubjectEvaluation, YearResult
 from hocbaso.testing.people import PERSONAS, login_as
+from hocbaso.testing.wording import english_on_page, refusal_without_reason
 from hocbaso.web.permissions import SHEET_TRAITS
 
 EVERYONE = {p: 200 for p in PERSONAS}
@@ -68,8 +69,12 @@ A4, B4 = (lambda w: [w.class4a.pk]), (lambda w: [w.class4b.pk])
 YEAR = lambda w: [w.year.pk]  # noqa: E731
 
 CASES = [
+    Case("<unnamed favicon.ico>", expect={p: 301 for p in PERSONAS}),
     # portal
     Case("portal:home", expect=logged_in(200)),
+    Case("portal:pupil_search", YEAR, query="?q=tuyet", expect=school_page()),
+    Case("portal:pupil_search", YEAR, query=lambda w: f"?q=tuyet&lop={w.class4a.pk}",
+         expect=class_page()),
     Case("portal:login", expect=EVERYONE),
     Case("portal:login_code", expect={p: 302 for p in PERSONAS}),  # nothing pending: back to the password
     Case("portal:logout", method="post", expect={p: 302 for p in PERSONAS}),
@@ -280,6 +285,8 @@ def _snapshot():
 
 
 def _request(client, case: Case, world):
+    if case.name.startswith("<unnamed "):
+        return client.get("/" + case.name[len("<unnamed "):-1])
     url = reverse(case.name, args=case.args(world)) + (case.query(world) if callable(case.query) else case.query)
     if case.method == "get":
         return client.get(url)
@@ -301,6 +308,11 @@ def test_who_may_and_who_may_not(case, matrix_world, client_factory):
         before = _snapshot() if case.writes else None
         response = _request(client, case, matrix_world)
         seen[persona] = response.status_code
+        # Vietnamese chosen (the default): no English interface word, no raw certificate subject, and every
+        # refusal says why (issue 18)
+        if case.name != "portal:set_language":
+            assert english_on_page(response) == [], (persona, english_on_page(response))
+        assert not refusal_without_reason(response), (persona, "a 403 without its reason")
         if case.writes and (case.expect or {}).get(persona) not in (200, 302):
             assert _snapshot() == before, f"{persona} was refused but the data changed"
         if case.writes and response.status_code in (200, 302):

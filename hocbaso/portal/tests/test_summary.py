@@ -85,3 +85,22 @@ def test_pdf_download_is_a4_landscape_with_the_names(client, world, fill_year):
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True).stdout.decode()
         assert "BẢNG TỔNG HỢP" in text and "Nguyễn Thị Ánh Tuyết" in text and "HTXS" in text
+
+
+def test_a_stale_tieu_bieu_nomination_is_named_on_the_summary_and_the_class_page(client, world, fill_year):
+    """Issue 18: a pupil nominated Tiêu biểu whose ratings then made them HTXS lost their outcome silently; the
+    summary said "chưa đủ dữ liệu" and the class page "Đã nhập đủ". Both now name the nomination and the fix."""
+    from hocbaso.assessment.services import year_result_set
+
+    fill_year(world.enrolment, world.member.user)  # all T, 9: HTXS
+    year_result_set(enrolment=world.enrolment, by=world.member.user, nominated_tieu_bieu=True)
+    client.force_login(world.member.user)
+    summary = client.get(reverse("portal:summary", args=[world.class4a.pk, "cuoi_nam"])).content.decode()
+    reason = "Học sinh được đề nghị khen &quot;Học sinh Tiêu biểu"
+    assert "chưa đủ dữ liệu" not in summary
+    assert 'id="outcome-problems"' in summary and reason in summary and "Hoàn thành xuất sắc (HTXS)" in summary
+    page = client.get(reverse("portal:class_detail", args=[world.class4a.pk])).content.decode()
+    assert 'id="class-outcome-blockers"' in page and reason in page and "chưa đủ dữ liệu" not in page
+    year_result_set(enrolment=world.enrolment, by=world.member.user, nominated_tieu_bieu=False)  # the fix it says
+    summary = client.get(reverse("portal:summary", args=[world.class4a.pk, "cuoi_nam"])).content.decode()
+    assert 'id="outcome-problems"' not in summary and '<span data-outcome="HTXS">1</span>' in summary

@@ -36,7 +36,7 @@ def test_mistyped_code_is_caught_by_the_check_symbol(client, issue):
     issued = issue()
     wrong = ("0" if issued.lookup_code[0] != "0" else "1") + issued.lookup_code[1:]
     page = client.get(reverse("verify:status", args=[wrong]))
-    assert page.status_code == 404 and "kiểm tra lại từng kí tự" in page.content.decode()
+    assert page.status_code == 404 and "kiểm tra lại từng ký tự" in page.content.decode()
 
 
 def test_unknown_code(client, db):

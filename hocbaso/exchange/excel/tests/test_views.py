@@ -66,3 +66,18 @@ def test_an_evaluation_upload_may_only_touch_the_sheets_the_user_enters(client, 
     preview = client.post(url, {"period": "cuoi_nam", "file": upload(data)})
     assert "Sẽ thêm 0, cập nhật 0" in preview.content.decode()
     assert client.post(url, {"period": "", "file": upload(data)}).content.decode().count("Hãy chọn thời điểm") == 1
+
+
+def test_the_blank_evaluation_template_linked_on_the_teachers_import_page_downloads_for_them(client, school):
+    """Issue 18: the "Mẫu bảng đánh giá khối 4" link on a teacher's own import page answered 403."""
+    w = school
+    page_url = reverse("exchange:import_evaluations", args=[w.class4a.pk])
+    for teacher in (w.member, w.english):  # the homeroom teacher and the subject teacher
+        login(client, teacher)
+        text = client.get(page_url).content.decode()
+        link = re.search(r'href="([^"]*mau-danh-gia[^"]*)"', text).group(1).replace("&amp;", "&")
+        answer = client.get(link)
+        assert answer.status_code == 200 and answer["Content-Type"] == XLSX_TYPE, teacher
+        # the school's data stays theirs to refuse: the pupil list is not a blank template
+        data = client.get(reverse("exchange:export", args=[w.year.pk, "danh-sach-hoc-sinh"]))
+        assert data.status_code == 403
