@@ -649,7 +649,22 @@
     if (vi >= visible.length) { vi = 0; r += 1; }
     if (vi < 0) { vi = visible.length - 1; r -= 1; }
     focusCell(Math.max(0, Math.min(ROWS.length - 1, r)), visible[Math.max(0, Math.min(visible.length - 1, vi))], opts);
-    if (opts && opts.focus === false && active.td) active.td.scrollIntoView({ block: "nearest", inline: "nearest" });
+    if (opts && opts.focus === false && active.td) {
+      active.td.scrollIntoView({ block: "nearest", inline: "nearest" });
+      keepAboveBar(active.td);
+    }
+  }
+
+  /* On a phone the bar covers the bottom of the screen: the selected cell is kept above it (the grid scrolls
+     first, then the page). */
+  function keepAboveBar(td) {
+    if (!quick || quick.hidden || getComputedStyle(quick).position !== "fixed") return;
+    var limit = quick.getBoundingClientRect().top - 6, rect = td.getBoundingClientRect();
+    if (rect.bottom <= limit) return;
+    var wrap = td.closest(".grid-wrap"), need = rect.bottom - limit, before = wrap.scrollTop;
+    wrap.scrollTop += need;
+    var left = need - (wrap.scrollTop - before);
+    if (left > 0) window.scrollBy(0, left);
   }
 
   function showInfo() {
@@ -765,8 +780,19 @@
     td.textContent = "";
     td.appendChild(input);
     input.focus();
-    if (opts && opts.selectAll) input.select();
-    else {
+    if (opts && opts.selectAll) {
+      // The saved value is selected, so what is typed replaces it ("1m36" then "136" gives "136", never
+      // "1m36136"), unless the teacher first places the cursor inside it.
+      var fresh = true;
+      input.select();
+      setTimeout(function () { if (fresh && editing && editing.input === input) input.select(); }, 0);
+      input.addEventListener("pointerup", function () { fresh = false; });
+      input.addEventListener("keydown", function (e) { if (/^(Arrow|Home|End)/.test(e.key)) fresh = false; });
+      input.addEventListener("beforeinput", function (e) {
+        if (fresh && /^insert/.test(e.inputType || "")) input.select();
+        fresh = false;
+      });
+    } else {
       var end = opts && typeof opts.caret === "number" ? opts.caret : input.value.length;
       input.setSelectionRange(end, end);
     }
@@ -867,7 +893,9 @@
   });
   table.addEventListener("dblclick", function (e) {
     var td = e.target.closest("td.cell");
-    if (td) { focusCell(+td.dataset.r, +td.dataset.c); openEditor("", true); }
+    if (!td || (editing && editing.td === td)) return;  // the second tap already opened it, value selected
+    focusCell(+td.dataset.r, +td.dataset.c);
+    openEditor("", true);
   });
 
   /* ---------- paste a block from Excel (tab-separated, rows by newline) ---------- */
