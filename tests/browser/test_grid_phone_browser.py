@@ -133,6 +133,12 @@ def test_phone_teacher_rates_and_scores_4a_toan_year_end_without_sideways_scroll
     page.keyboard.press("Enter")
     wait_saved(page)
     assert marks()[names[1]][1] == 8
+    # The header row stays in view when the grid scrolls (a short frame stands in for a long class).
+    page.locator(".grid-wrap").evaluate("el => { el.style.maxHeight = '160px'; el.scrollTop = 120; }")
+    head = page.locator("#grid thead th.h-score").bounding_box()
+    wrap = page.locator(".grid-wrap").bounding_box()
+    assert abs(head["y"] - wrap["y"]) <= 2
+    page.locator(".grid-wrap").evaluate("el => { el.style.maxHeight = ''; el.scrollTop = 0; }")
     # On a touch screen the picker's button does not speak of F4.
     cell(page, 0, "s:comment").tap()
     pick = page.locator("#cell-info button.pick-phrase")
@@ -325,3 +331,24 @@ def test_a_grid_opened_once_works_offline_after_a_reload_and_a_restart_and_each_
     cells = [c for e in AuditEntry.objects.filter(target_type="schoolclass", target_id=str(world.class4a.pk))
              for c in (e.after or {}) if not c.startswith(f"{last.pk}:")]
     assert len(cells) == 5 and len(set(cells)) == 5
+
+
+def test_signing_out_with_unsent_changes_on_the_phone_asks_first(live_server, class4a, new_context):
+    """The queue lives in IndexedDB now: the sign-out button still counts it and asks."""
+    world = class4a
+    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, live_server.url, "gvcn4a")
+    page.goto(grid_url(live_server.url, world))
+    page.wait_for_selector("#grid tbody tr")
+    context.set_offline(True)
+    cell(page, 0, "s:rating").tap()
+    page.locator("#quick button:text-is('T')").tap()
+    page.evaluate("window.hocbasoGrid.persisted()")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("#logout-form button")
+    poll(page, "true")  # let the dialog come and go
+    page.wait_for_timeout(300)
+    assert asked and "chưa gửi" in asked[0]
+    assert "/nhap/" in page.url  # still signed in, on the grid
