@@ -489,6 +489,8 @@
     clearTimeout(timer);
     if (!CFG.editable || authLost || forbidden) return Promise.resolve();
     if (sending) { again = true; return Promise.resolve(); }
+    // No network at all (the phone says so): nothing is tried; the "online" event sends the queue.
+    if (navigator.onLine === false) { online = false; updateStatus(); return Promise.resolve(); }
     var batch = [], sent = [];
     Object.keys(states).forEach(function (k) {
       var st = states[k];
@@ -1072,7 +1074,7 @@
   window.addEventListener("offline", function () { online = false; updateStatus(); });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { persist(); if (online) flush(); }
-    else if (online) { flush().then(refresh); }
+    else if (navigator.onLine !== false) { online = true; updateStatus(); flush().then(refresh); }
   });
   window.addEventListener("pagehide", persist);
 
