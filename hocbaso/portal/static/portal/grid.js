@@ -721,9 +721,16 @@
     if (col.type === "subject_rating") choices = Object.keys(SCALES.subject);
     if (col.type === "trait_rating") choices = Object.keys(SCALES.trait);
     var keepFocus = document.activeElement && document.activeElement.id === "quick-input";
-    quick.innerHTML = "";
     var follows = active.td && stateOf(active.r, active.c).row.follows;
     var number = TOUCH && isNumber(col) && !col.no_test && follows;
+    var here = active.r + ":" + active.c, field = document.getElementById("quick-input");
+    if (quick.dataset.cell === here && quick.childElementCount && CFG.editable) {
+      // The same cell drawn again (a save came back): the bar stays as it is, and what is being typed with it.
+      if (number && field) field.placeholder = display(col, localValue(stateOf(active.r, active.c), col.field)) || col.label;
+      return;
+    }
+    quick.dataset.cell = here;
+    quick.innerHTML = "";
     quick.hidden = !(choices.length || number) || !CFG.editable;
     if (number && CFG.editable) {
       var st = stateOf(active.r, active.c), now = display(col, localValue(st, col.field));
