@@ -273,9 +273,11 @@ def test_a_grid_opened_once_works_offline_after_a_reload_and_a_restart_and_each_
         context.set_default_timeout(10_000)
         page = context.pages[0] if context.pages else context.new_page()
         log_in(page, live_server.url, "gvcn4a")
-        poll(page, "navigator.serviceWorker.controller !== null")  # the app is installed and in charge
+        # the app is installed (its worker active) before the teacher opens the grid, which it then keeps
+        poll(page, "navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))", 30_000)
         page.goto(url)
         page.wait_for_selector("#grid tbody tr")
+        poll(page, "navigator.serviceWorker.controller !== null")
         page.wait_for_timeout(300)  # the worker keeps its copy of the page
         # Meanwhile someone writes a comment: the page reloaded offline is the copy kept, without it.
         subject_evaluation_set(enrolment=last, period="cuoi_nam", subject="toan", by=world.owner.user,
