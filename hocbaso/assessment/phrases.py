@@ -89,13 +89,28 @@ _TRAIT: dict[str, list[str]] = {
 
 _HOMEROOM: dict[str, list[str]] = {
     "HTXS": ["Em chăm ngoan, học giỏi, là tấm gương sáng cho các bạn noi theo.",
-             "Em học tập xuất sắc, lễ phép, biết giúp đỡ bạn bè. Chúc mừng em!"],
+             "Em học tập xuất sắc, lễ phép, biết giúp đỡ bạn bè. Chúc mừng em!",
+             "Em hoàn thành xuất sắc nội dung học tập và rèn luyện; các phẩm chất, năng lực đều tốt.",
+             "Em tự giác, sáng tạo trong học tập, mạnh dạn trình bày ý kiến trước lớp.",
+             "Em đọc, viết, tính toán thành thạo; tích cực tham gia các phong trào của trường, lớp.",
+             "Em có ý thức tự học cao, biết chia sẻ cách học với các bạn; cô khen em."],
     "HTT": ["Em chăm chỉ, tiến bộ rõ rệt, hoàn thành tốt nhiệm vụ học tập.",
-            "Em ngoan, học tốt, tích cực tham gia các hoạt động của lớp."],
+            "Em ngoan, học tốt, tích cực tham gia các hoạt động của lớp.",
+            "Em hoàn thành tốt các môn học; lễ phép với thầy cô, hòa đồng với bạn bè.",
+            "Em tự giác trong học tập, biết hợp tác với bạn khi làm việc nhóm.",
+            "Em học tập tích cực, trình bày bài sạch đẹp; cần mạnh dạn phát biểu hơn.",
+            "Em có nhiều cố gắng trong năm học; tiếp tục phát huy để đạt kết quả cao hơn."],
     "HT": ["Em ngoan, hoàn thành nhiệm vụ học tập; cần cố gắng hơn nữa ở năm học sau.",
-           "Em có tiến bộ; cần tập trung hơn trong giờ học và chăm chỉ luyện tập ở nhà."],
+           "Em có tiến bộ; cần tập trung hơn trong giờ học và chăm chỉ luyện tập ở nhà.",
+           "Em hoàn thành các môn học; cần rèn thêm kĩ năng đọc, viết và tính toán.",
+           "Em biết vâng lời thầy cô; cần tự giác hơn trong học tập và giữ gìn sách vở.",
+           "Em đã có cố gắng; cần mạnh dạn, tự tin hơn khi giao tiếp và tham gia hoạt động.",
+           "Em hòa đồng với bạn bè; cần cẩn thận hơn khi làm bài và trình bày bài."],
     "CHT": ["Em cần cố gắng nhiều hơn; gia đình và nhà trường sẽ phối hợp giúp đỡ em trong hè.",
-            "Em còn gặp khó khăn trong học tập; cần được kèm cặp thêm để đánh giá bổ sung."],
+            "Em còn gặp khó khăn trong học tập; cần được kèm cặp thêm để đánh giá bổ sung.",
+            "Em chưa hoàn thành một số nội dung môn học; cần ôn tập thêm trong hè.",
+            "Em cần rèn luyện thêm kĩ năng đọc, viết, tính toán; gia đình quan tâm nhắc nhở em học bài.",
+            "Em có tiến bộ nhưng chưa đạt yêu cầu; cô sẽ hướng dẫn em ôn tập để đánh giá bổ sung."],
 }
 
 

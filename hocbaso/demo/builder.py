@@ -251,7 +251,9 @@ def _plan_pupils(rng: random.Random) -> list[PupilPlan]:
                         "weight_kg": round(19.5 + 3.2 * (grade - 1) + rng.uniform(-3, 5), 1),
                         "days_absent_excused": rng.choice([0, 0, 0, 1, 1, 2, 3, 4]),
                         "days_absent_unexcused": rng.choice([0] * 12 + [1]),
-                        "homeroom_comment": rng.choice(phrases.homeroom_phrases(tier)),
+                        # the bank's first two per outcome: the demo's random draws stay as they were when
+                        # the bank grew (issue 18), so the demo school is the same
+                        "homeroom_comment": rng.choice(phrases.homeroom_phrases(tier)[:2]),
                         "nominated_tieu_bieu": tier == "HTT" and rng.random() < NOMINATED_SHARE,
                         "plan_outcome": "HT" if key == INDIVIDUAL_PLAN and cohort < 2026 else None,
                         "registry_number": f"{entry}/{cohort}", "joined_on": dt.date(cohort, 9, 5)})

@@ -51,3 +51,22 @@ class SignInFailure(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.failures}"
+
+
+class TeacherPhrase(models.Model):
+    """Lời nhận xét của riêng giáo viên: a comment a teacher keeps for a sheet (a subject's code, the qualities and
+    competences sheet, the year page), offered in the grid's picker besides the school's bank
+    (``assessment.phrases``). Added and deleted from the picker (``portal.phrases``), each change logged."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phrases")
+    sheet = models.CharField(max_length=40)
+    text = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "lời nhận xét của giáo viên"
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "sheet", "text"], name="teacher_phrase_once")]
+
+    def __str__(self):
+        return f"{self.user} · {self.sheet}: {self.text[:40]}"

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from hocbaso.assessment.models import SubjectEvaluation, TraitEvaluation, YearResult
 from hocbaso.directory.models import ClassKind, EnrolmentStatus, SchoolClass
 from hocbaso.directory.selectors import class_pupils
+from hocbaso.portal.models import TeacherPhrase
 from hocbaso.tt27 import catalogue
 from hocbaso.web.permissions import SHEET_TRAITS, SHEET_YEAR, ClassAccess
 
@@ -166,3 +167,8 @@ def grid_phrases(sheet: str) -> dict:
         return {f"{kind}:{code}": {r: phrase_bank.trait_phrases(kind, code, r) for r in catalogue.TRAIT_RATINGS}
                 for kind, table in TRAIT_KINDS for code in table}
     return {"s": {r: phrase_bank.subject_phrases(sheet, r) for r in catalogue.SUBJECT_RATINGS}}
+
+
+def own_phrases(user, sheet: str) -> list[dict]:
+    """The teacher's own phrases for ``sheet`` (``TeacherPhrase``), oldest first, for the grid's picker."""
+    return [{"id": p.pk, "text": p.text} for p in TeacherPhrase.objects.filter(user=user, sheet=sheet)]

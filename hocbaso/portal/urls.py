@@ -2,8 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from hocbaso.portal import (accounts, job_views, lifecycle_views, pupil_year_views, record_views, search_views,
-                            views)
+from hocbaso.portal import (accounts, app_views, job_views, lifecycle_views, pupil_year_views, record_views,
+                            search_views, views)
 
 app_name = "portal"
 
@@ -22,6 +22,13 @@ urlpatterns = [
     path("lop/<int:class_id>/tong-hop/<str:period>/pdf/", views.summary_pdf, name="summary_pdf"),
     path("lop/<int:class_id>/ket-qua-cuoi-nam/", views.results_assess, name="results_assess"),
     path("api/lop/<int:class_id>/danh-gia/<str:period>/", views.api_evaluations, name="api_evaluations"),
+    path("api/loi-nhan-xet/", views.api_phrase_add, name="api_phrase_add"),
+    path("api/loi-nhan-xet/<int:phrase_id>/xoa/", views.api_phrase_delete, name="api_phrase_delete"),
+    # the installable app: its manifest, its service worker (at the root, so its scope covers every page), the
+    # page it shows for a page not kept in the phone
+    path("manifest.webmanifest", app_views.manifest, name="manifest"),
+    path("sw.js", app_views.service_worker, name="service_worker"),
+    path("ngoai-tuyen/", app_views.offline, name="offline"),
     # the record's lifecycle
     path("nha-truong/<int:year_id>/", lifecycle_views.school_dashboard, name="school_dashboard"),
     path("api/nha-truong/<int:year_id>/tim-hoc-sinh/", search_views.pupil_search, name="pupil_search"),

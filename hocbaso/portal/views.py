@@ -5,7 +5,7 @@ import json
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -20,8 +20,9 @@ from hocbaso.directory.selectors import (class_pupils, classes_visible_to, schoo
 from hocbaso.jobs.selectors import active_job
 from hocbaso.portal import summary as summaries
 from hocbaso.portal.messages import grid_messages
+from hocbaso.portal.phrases import teacher_phrase_add, teacher_phrase_delete
 from hocbaso.portal.selectors import (class_progress, class_sheet_codes, grid_columns, grid_phrases, grid_rows,
-                                      sheet_name)
+                                      own_phrases, sheet_name)
 from hocbaso.portal.services import GridRequestError, grid_save
 from hocbaso.records.guards import class_sign_problems, unlock_problems
 from hocbaso.records.models import CorrectionRequest, CorrectionStatus
@@ -144,6 +145,7 @@ def grid(request, class_id: int, period: str, sheet: str):
     editable = access.can_edit_sheet(sheet) and lock is None
     data = _sheet_context(school_class, period, sheet)
     data["phrases"] = grid_phrases(sheet) if editable else {}
+    data["own_phrases"] = own_phrases(request.user, sheet) if editable else []
     data["messages"] = grid_messages(school_class, period, sheet)
     data["config"] = {
         "editable": editable, "sheet": sheet, "period": period, "csrf": get_token(request),
@@ -156,6 +158,10 @@ def grid(request, class_id: int, period: str, sheet: str):
         # The TT27 scales the script checks what is typed against (letters and their Vietnamese words).
         "scales": {"subject": catalogue.SUBJECT_RATINGS, "trait": catalogue.TRAIT_RATINGS},
         "score_min": catalogue.SCORE_MIN, "score_max": catalogue.SCORE_MAX,
+        "phrase_add_url": reverse("portal:api_phrase_add"),
+        "phrase_delete_url": reverse("portal:api_phrase_delete", args=[0]),
+        # the service worker's cache of pages and their data (static/portal/sw.js), refreshed after each save
+        "page_cache": "hocbaso-pages",
     }
     sheets = [{"code": code, "name": sheet_name(code)} for code in class_sheet_codes(school_class, period)
               if access.can_view_sheet(code)]
@@ -197,6 +203,37 @@ def api_evaluations(request, class_id: int, period: str):
         return JsonResponse({"error": str(error) or _("Bạn không có quyền sửa trang này.")}, status=403)
     return JsonResponse({"results": results,
                          "saved": sum(1 for r in results if r["status"] == "saved")})
+
+
+@api_login_required
+@require_POST
+def api_phrase_add(request):
+    """POST {"sheet": code, "text": …}: keep a phrase of the teacher's own for a sheet; answers {"id", "text"}."""
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return JsonResponse({"error": "body is not JSON"}, status=400)
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+        return JsonResponse({"error": _("Lời nhận xét đang trống.")}, status=400)
+    sheet = body.get("sheet")
+    if sheet not in catalogue.SUBJECTS and sheet not in (SHEET_TRAITS, SHEET_YEAR):
+        return JsonResponse({"error": _("Trang nhập không tồn tại.")}, status=400)
+    try:
+        phrase = teacher_phrase_add(user=request.user, sheet=sheet, text=body["text"])
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    return JsonResponse({"id": phrase.pk, "text": phrase.text})
+
+
+@api_login_required
+@require_POST
+def api_phrase_delete(request, phrase_id: int):
+    """POST: delete one of the teacher's own phrases (someone else's: 403)."""
+    try:
+        teacher_phrase_delete(user=request.user, phrase_id=phrase_id)
+    except PermissionDenied as error:
+        return JsonResponse({"error": str(error)}, status=403)
+    return JsonResponse({"deleted": phrase_id})
 
 
 def _summary_for(request, class_id: int, period: str):

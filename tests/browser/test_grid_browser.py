@@ -179,6 +179,7 @@ def test_two_people_on_one_cell_are_told_not_overwritten(live_server, class4a, n
     cell(page, 0, "s:rating").click()
     page.keyboard.type("T")
     page.wait_for_selector('#grid td[data-col="s:rating"].st-conflict')
+    assert page.get_attribute("#sync-state", "data-state") == "attention"  # never a green "Đã lưu tất cả"
     cell(page, 0, "s:rating").click()
     text = page.inner_text("#cell-info")
     assert "Đoàn Trung Quế" in text and "“C”" in text and "“T”" in text

@@ -115,6 +115,14 @@ CASES = [
          expect=class_page(anonymous=401, ok=403, owner=200, member=200)),
     Case("portal:api_evaluations", lambda w: [w.class4b.pk, "cuoi_nam"], method="post", body=english_entry,
          writes=True, expect=class_page(anonymous=401, ok=403, owner=200, member=404, colleague=403, english=200)),
+    # a teacher's own comment phrases: anyone signed in keeps their own; deleting another's (here: none) is refused
+    Case("portal:api_phrase_add", method="post", body=lambda w: {"sheet": "toan", "text": "Viết chữ đẹp."},
+         expect=logged_in(200, anonymous=401)),
+    Case("portal:api_phrase_delete", lambda w: [999999], method="post", expect=logged_in(403, anonymous=401)),
+    # the installable app: public, like the login page
+    Case("portal:manifest"),
+    Case("portal:service_worker"),
+    Case("portal:offline"),
     # the record's lifecycle: the principal's dashboard and actions, signing, jobs, previews, corrections
     Case("portal:school_dashboard", YEAR, expect=school_page()),
     Case("portal:school_lock", YEAR, method="post", writes=True, expect=school_page(ok=403, owner=302)),

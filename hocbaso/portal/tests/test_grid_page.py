@@ -104,6 +104,16 @@ def test_a_locked_class_is_read_only_and_says_since_when(client, world):
     client.force_login(world.member.user)
     data, text = grid_data(client, world.class4a, "cuoi_nam", "toan")
     assert data["config"]["editable"] is False and "đã được chốt" in text
+    # read-only with no dead buttons: no rating bar (T/H/C/Xóa), no undo, no phrases
+    assert 'id="quick"' not in text and 'id="undo"' not in text and data["own_phrases"] == []
+
+
+def test_an_editable_grid_has_the_rating_bar_undo_and_a_folded_legend(client, world):
+    client.force_login(world.member.user)
+    data, text = grid_data(client, world.class4a, "cuoi_nam", "toan")
+    assert 'id="quick"' in text and 'id="undo"' in text and 'id="redo"' in text
+    assert '<details class="legend">' in text  # folded; grid.js opens it on a wide screen
+    assert data["config"]["phrase_add_url"] == reverse("portal:api_phrase_add")
 
 
 def test_principal_is_told_their_edits_are_logged(client, world):

@@ -1,10 +1,14 @@
-/* hocbaso entry grid: keyboard-first, paste from Excel, autosave, offline queue, conflicts.
+/* hocbaso entry grid: keyboard-first, paste from Excel, autosave, offline queue, conflicts, undo.
  *
- * Every edit goes first into a queue kept in localStorage (per user, class, sheet and period), then
- * is sent in batches to the server, which answers per cell: saved (new revision), error (TT27
- * message) or conflict (someone else changed the row since it was loaded: their value is shown and
- * the teacher chooses). Nothing leaves the queue until the server has answered for it, so closing
- * the tab, losing the connection or the session never loses an entry.
+ * Every edit goes first into a queue kept in IndexedDB (per user, class, sheet and period; localStorage
+ * where IndexedDB is missing), then is sent in batches to the server, which answers per cell: saved (new
+ * revision), error (TT27 message: the cell shows it and offers to go back to the saved value) or conflict
+ * (someone else changed the row since it was loaded: their value is shown and the teacher chooses).
+ * Nothing valid leaves the queue until the server has answered for it, so closing the tab, losing the
+ * connection or the session, or restarting the phone never loses an entry; a refused value is not kept.
+ * Undo and redo (Ctrl+Z, Ctrl+Y, the two buttons) write the previous value through the same save path.
+ * On a touch screen the rating bar (and a number field for scores) sits at the bottom of the screen: a
+ * saved value is replaced only by a tap on the bar, or by typing into a cell opened with all selected.
  * Plain ES2017, no build step, no dependencies: it must run on a cheap phone.
  */
 (function () {
@@ -23,6 +27,13 @@
   var noticeEl = document.getElementById("grid-notice");
   var quick = document.getElementById("quick");
   var DEBOUNCE = CFG.debounce_ms || 700;
+  var OWN = DATA.own_phrases || [];
+  // A touch screen (a phone, a tablet): no F4 to speak of, and the bar at the bottom is the way to rate.
+  var TOUCH = navigator.maxTouchPoints > 0 || (window.matchMedia && matchMedia("(pointer: coarse)").matches);
+  var undoBtn = document.getElementById("undo"), redoBtn = document.getElementById("redo");
+  var legend = document.querySelector("details.legend");
+  // The legend is open on a wide screen, folded on a phone so the first pupil is in view.
+  if (legend && CFG.editable && window.matchMedia && matchMedia("(min-width: 561px)").matches) legend.open = true;
 
   function fmt(text, values) {
     return String(text).replace(/%\((\w+)\)s/g, function (_, k) { return values && k in values ? values[k] : ""; });
@@ -243,7 +254,8 @@
     var unsent = 0, conflicts = 0;
     Object.keys(states).forEach(function (k) {
       var st = states[k];
-      unsent += Object.keys(st.pending).length + (st.inflight ? Object.keys(st.inflight).length : 0);
+      var ready = sendable(st);
+      unsent += (ready ? Object.keys(ready).length : 0) + (st.inflight ? Object.keys(st.inflight).length : 0);
       if (st.conflict) conflicts += Object.keys(st.conflict.mine).length;
     });
     return { unsent: unsent, errors: table.querySelectorAll("td.st-error").length, conflicts: conflicts };
@@ -265,33 +277,77 @@
     else if (!online) { state = "offline"; text = M.offline; }
     else if (sending) { state = "saving"; text = M.saving; }
     else if (n.unsent) { state = "unsaved"; text = M.unsaved_wait; }
+    else if (n.errors || n.conflicts) { state = "attention"; text = M.needs_attention; }
     else { state = "saved"; text = M.all_saved; }
     syncEl.dataset.state = state;
     syncEl.textContent = text;
   }
 
-  /* ---------- the queue in localStorage ---------- */
-  var storageOk = true;
+  /* ---------- the queue: IndexedDB (localStorage where it is missing) ---------- */
+  var storageOk = true, dbPromise = null, lastWrite = Promise.resolve();
+  function idb() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
+        var rq = indexedDB.open("hocbaso", 1);
+        rq.onupgradeneeded = function () { rq.result.createObjectStore("queue"); };
+        rq.onsuccess = function () { resolve(rq.result); };
+        rq.onerror = function () { reject(rq.error); };
+      });
+    }
+    return dbPromise;
+  }
+  function idbDo(mode, fn) {
+    return idb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction("queue", mode), out = fn(tx.objectStore("queue"));
+        tx.oncomplete = function () { resolve(out && out.result); };
+        tx.onerror = tx.onabort = function () { reject(tx.error); };
+      });
+    });
+  }
+  function storageFailed() {
+    if (storageOk) notice(M.storage_failed, "bad");
+    storageOk = false;
+  }
+  function queueWrite(value) {
+    return idbDo("readwrite", function (store) {
+      if (value) store.put(value, CFG.storage_key); else store.delete(CFG.storage_key);
+    }).then(function () { storageOk = true; }, function () {
+      try {  // no IndexedDB (an old browser, a private window): localStorage
+        if (value) localStorage.setItem(CFG.storage_key, JSON.stringify(value));
+        else localStorage.removeItem(CFG.storage_key);
+        storageOk = true;
+      } catch (e) { storageFailed(); }
+    });
+  }
+  function queueRead() {
+    var legacy = null;
+    try { legacy = JSON.parse(localStorage.getItem(CFG.storage_key) || "null"); } catch (e) { legacy = null; }
+    return idbDo("readonly", function (store) { return store.get(CFG.storage_key); })
+      .then(function (stored) {
+        // A queue an earlier version left in localStorage moves to IndexedDB (the newer one wins).
+        if (legacy) { try { localStorage.removeItem(CFG.storage_key); } catch (e) { /* ignore */ } }
+        if (legacy && (!stored || (legacy.saved_at || 0) > (stored.saved_at || 0))) return legacy;
+        return stored || null;
+      }, function () { return legacy; });
+  }
+
+  // What is kept: every valid value not yet confirmed by the server, and the teacher's side of a conflict.
+  // A value the grid or the server refused is not kept: it does not come back after a reload.
   function persist() {
     var queue = {};
     Object.keys(states).forEach(function (k) {
       var st = states[k];
-      var values = Object.assign({}, st.failed, st.conflict ? st.conflict.mine : {}, st.inflight || {}, st.pending);
+      var values = Object.assign({}, st.conflict ? st.conflict.mine : {}, st.inflight || {}, sendable(st) || {});
       if (Object.keys(values).length) queue[k] = { rev: st.conflict ? st.conflict.rev : st.rev, values: values, base: st.base };
     });
-    try {
-      if (Object.keys(queue).length) localStorage.setItem(CFG.storage_key, JSON.stringify({ saved_at: Date.now(), rows: queue }));
-      else localStorage.removeItem(CFG.storage_key);
-      storageOk = true;
-    } catch (e) {
-      if (storageOk) notice(M.storage_failed, "bad");
-      storageOk = false;
-    }
+    var value = Object.keys(queue).length ? { saved_at: Date.now(), rows: queue } : null;
+    lastWrite = lastWrite.then(function () { return queueWrite(value); });
+    return lastWrite;
   }
 
-  function restore() {
-    var raw = null;
-    try { raw = JSON.parse(localStorage.getItem(CFG.storage_key) || "null"); } catch (e) { raw = null; }
+  function restore(raw) {
     if (!raw || !raw.rows) return 0;
     var n = 0;
     Object.keys(raw.rows).forEach(function (k) {
@@ -305,14 +361,38 @@
     return n;
   }
 
+  /* The sheet as the server holds it, kept by the service worker's page cache: a reload without network
+     starts from the last saved values and revisions, not from the page as it was first opened. */
+  var snapTimer = null;
+  function snapshotSoon() {
+    if (!CFG.page_cache || !window.caches) return;
+    clearTimeout(snapTimer);
+    snapTimer = setTimeout(function () {
+      var byRow = {}, rows = [];
+      Object.keys(states).forEach(function (k) {
+        var st = states[k];
+        if (!byRow[st.enrolment]) { byRow[st.enrolment] = { enrolment: st.enrolment, entries: {} }; rows.push(byRow[st.enrolment]); }
+        byRow[st.enrolment].entries[st.entry] = { revision: st.rev, values: st.server };
+      });
+      caches.open(CFG.page_cache).then(function (cache) {
+        return cache.put(CFG.data_url, new Response(JSON.stringify({ rows: rows }),
+                                                    { headers: { "Content-Type": "application/json" } }));
+      }).catch(function () { });
+    }, 300);
+  }
+
   /* ---------- editing values ---------- */
-  function setValue(r, c, raw) {
+  function setValue(r, c, raw, opts) {
     if (!CFG.editable) return false;
     var col = COLS[c], st = stateOf(r, c);
     if (!st.row.follows) return false;
     var check = validate(col, raw, st);
     var value = check.error ? raw : check.value;
     var f = col.field;
+    var before = localValue(st, f);
+    if (!(opts && opts.history === false) && String(before) !== String(value === null ? "" : value)) {
+      record({ r: r, c: c, before: before, after: value });
+    }
     if (!(f in st.pending) && !(f in st.base)) st.base[f] = st.server[f] === undefined ? null : st.server[f];
     delete st.failed[f];
     delete st.problems[f];
@@ -328,6 +408,58 @@
     updateStatus();
     schedule();
     return !check.error;
+  }
+
+  /* ---------- undo and redo: the previous value written again, through the same save path ---------- */
+  var undoStack = [], redoStack = [], group = null, UNDO_MAX = 100;
+  function record(step) {
+    if (group) { group.push(step); return; }
+    undoStack.push([step]);
+    if (undoStack.length > UNDO_MAX) undoStack.shift();
+    redoStack = [];
+    undoButtons();
+  }
+  function beginGroup() { group = []; }
+  function endGroup() {
+    var steps = group;
+    group = null;
+    if (steps && steps.length) { undoStack.push(steps); redoStack = []; }
+    undoButtons();
+  }
+  function replay(from, to, back) {
+    if (editing) commit(0, 0, false);
+    var steps = from.pop();
+    if (!steps) return;
+    var list = back ? steps.slice().reverse() : steps;
+    list.forEach(function (step) { setValue(step.r, step.c, back ? step.before : step.after, { history: false }); });
+    to.push(steps);
+    focusCell(list[list.length - 1].r, list[list.length - 1].c);
+    notice(fmt(back ? M.undone : M.redone, { n: steps.length }), "ok");
+    undoButtons();
+  }
+  function undo() { replay(undoStack, redoStack, true); }
+  function redo() { replay(redoStack, undoStack, false); }
+  function undoButtons() {
+    if (undoBtn) undoBtn.disabled = !undoStack.length;
+    if (redoBtn) redoBtn.disabled = !redoStack.length;
+  }
+  if (undoBtn) undoBtn.addEventListener("click", undo);
+  if (redoBtn) redoBtn.addEventListener("click", redo);
+  [undoBtn, redoBtn].forEach(function (b) { if (b) b.addEventListener("mousedown", function (e) { e.preventDefault(); }); });
+
+  /* A value the grid or the server refused: back to what the server holds. */
+  function revert(st, f) {
+    var r = order.indexOf(st.row);
+    var c = COLS.findIndex(function (col) { return col.entry === st.entry && col.field === f; });
+    var saved = st.server[f] === undefined || st.server[f] === null ? "" : st.server[f];
+    delete st.failed[f];
+    delete st.problems[f];
+    setValue(r, c, saved, { history: false });
+    delete st.pending[f];
+    delete st.base[f];
+    persist();
+    renderState(st);
+    updateStatus();
   }
 
   /* ---------- sending ---------- */
@@ -357,6 +489,8 @@
     clearTimeout(timer);
     if (!CFG.editable || authLost || forbidden) return Promise.resolve();
     if (sending) { again = true; return Promise.resolve(); }
+    // No network at all (the phone says so): nothing is tried; the "online" event sends the queue.
+    if (navigator.onLine === false) { online = false; updateStatus(); return Promise.resolve(); }
     var batch = [], sent = [];
     Object.keys(states).forEach(function (k) {
       var st = states[k];
@@ -398,6 +532,7 @@
       return resp.json().then(function (out) {
         online = true; retryDelay = 2000;
         (out.results || []).forEach(function (res, i) { apply(sent[i], res); });
+        snapshotSoon();
       });
     }).catch(function () {
       giveBack(sent);
@@ -510,12 +645,28 @@
     showInfo();
   }
 
-  function move(dr, dc) {
+  function move(dr, dc, opts) {
     var vi = visible.indexOf(active.c) + dc;
     var r = active.r + dr;
     if (vi >= visible.length) { vi = 0; r += 1; }
     if (vi < 0) { vi = visible.length - 1; r -= 1; }
-    focusCell(Math.max(0, Math.min(ROWS.length - 1, r)), visible[Math.max(0, Math.min(visible.length - 1, vi))]);
+    focusCell(Math.max(0, Math.min(ROWS.length - 1, r)), visible[Math.max(0, Math.min(visible.length - 1, vi))], opts);
+    if (opts && opts.focus === false && active.td) {
+      active.td.scrollIntoView({ block: "nearest", inline: "nearest" });
+      keepAboveBar(active.td);
+    }
+  }
+
+  /* On a phone the bar covers the bottom of the screen: the selected cell is kept above it (the grid scrolls
+     first, then the page). */
+  function keepAboveBar(td) {
+    if (!quick || quick.hidden || getComputedStyle(quick).position !== "fixed") return;
+    var limit = quick.getBoundingClientRect().top - 6, rect = td.getBoundingClientRect();
+    if (rect.bottom <= limit) return;
+    var wrap = td.closest(".grid-wrap"), need = rect.bottom - limit, before = wrap.scrollTop;
+    wrap.scrollTop += need;
+    var left = need - (wrap.scrollTop - before);
+    if (left > 0) window.scrollBy(0, left);
   }
 
   function showInfo() {
@@ -535,6 +686,14 @@
       info.appendChild(document.createTextNode(" "));
       info.appendChild(msg);
     }
+    if (status.cls === "st-error" && CFG.editable) {
+      var saved = st.server[col.field];
+      var back = document.createElement("button"); back.type = "button"; back.className = "revert";
+      back.textContent = fmt(M.revert, { value: display(col, saved) || M.empty });
+      back.title = M.revert_title;
+      back.onclick = function () { revert(st, col.field); focusCell(active.r, active.c); };
+      info.appendChild(back);
+    }
     if (st.conflict && col.field in st.conflict.mine) {
       var mine = document.createElement("button"); mine.type = "button"; mine.textContent = M.keep_mine;
       mine.className = "keep-mine";
@@ -544,8 +703,9 @@
       theirs.onclick = function () { resolveConflict(st, false); focusCell(active.r, active.c); };
       info.appendChild(mine); info.appendChild(theirs);
     }
-    if (col.type === "comment" && CFG.editable && phrasesFor(col, st)) {
-      var pick = document.createElement("button"); pick.type = "button"; pick.textContent = M.pick_phrase;
+    if (col.type === "comment" && CFG.editable && st.row.follows && phrasesFor(col, st)) {
+      var pick = document.createElement("button"); pick.type = "button";
+      pick.textContent = TOUCH ? M.pick_phrase_touch : M.pick_phrase;
       pick.className = "pick-phrase";
       pick.onclick = function () { openPicker(active.r, active.c); };
       info.appendChild(pick);
@@ -553,20 +713,56 @@
     renderQuick(col);
   }
 
+  function isNumber(col) { return col.type === "score" || col.type === "int" || col.type === "decimal"; }
+
   function renderQuick(col) {
     if (!quick) return;
     var choices = [];
     if (col.type === "subject_rating") choices = Object.keys(SCALES.subject);
     if (col.type === "trait_rating") choices = Object.keys(SCALES.trait);
+    var keepFocus = document.activeElement && document.activeElement.id === "quick-input";
+    var follows = active.td && stateOf(active.r, active.c).row.follows;
+    var number = TOUCH && isNumber(col) && !col.no_test && follows;
+    var here = active.r + ":" + active.c, field = document.getElementById("quick-input");
+    if (quick.dataset.cell === here && quick.childElementCount && CFG.editable) {
+      // The same cell drawn again (a save came back): the bar stays as it is, and what is being typed with it.
+      if (number && field) field.placeholder = display(col, localValue(stateOf(active.r, active.c), col.field)) || col.label;
+      return;
+    }
+    quick.dataset.cell = here;
     quick.innerHTML = "";
-    quick.hidden = !choices.length || !CFG.editable;
+    quick.hidden = !(choices.length || number) || !CFG.editable;
+    if (number && CFG.editable) {
+      var st = stateOf(active.r, active.c), now = display(col, localValue(st, col.field));
+      var label = document.createElement("span"); label.className = "quick-who";
+      label.textContent = order[active.r].name;
+      var input = document.createElement("input");
+      input.type = "text"; input.id = "quick-input"; input.autocomplete = "off";
+      input.inputMode = col.type === "decimal" ? "decimal" : "numeric";
+      input.placeholder = now || col.label;
+      input.setAttribute("aria-label", order[active.r].name + " · " + col.label);
+      var go = document.createElement("button"); go.type = "button"; go.id = "quick-save"; go.textContent = M.write_next;
+      var write = function () {
+        // Only what is typed here replaces the saved value; an empty field leaves it and goes on.
+        if (input.value.trim() !== "") setValue(active.r, active.c, input.value);
+        move(1, 0, { focus: false });
+        var next = document.getElementById("quick-input");
+        if (next) next.focus();
+      };
+      go.onmousedown = function (e) { e.preventDefault(); };
+      go.onclick = write;
+      input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); write(); } });
+      quick.appendChild(label); quick.appendChild(input); quick.appendChild(go);
+      if (keepFocus) input.focus();
+      return;
+    }
     choices.forEach(function (letter) {
       var b = document.createElement("button");
       b.type = "button";
       b.textContent = letter;
       b.title = (col.type === "subject_rating" ? M.subject_words : M.trait_words)[letter];
       b.onmousedown = function (e) { e.preventDefault(); };
-      b.onclick = function () { setValue(active.r, active.c, letter); move(1, 0); };
+      b.onclick = function () { setValue(active.r, active.c, letter); move(1, 0, { focus: !TOUCH }); };
       quick.appendChild(b);
     });
     if (choices.length) {
@@ -577,7 +773,7 @@
     }
   }
 
-  function openEditor(initial, keepValue) {
+  function openEditor(initial, keepValue, opts) {
     if (!CFG.editable || editing) return;
     var col = COLS[active.c], st = stateOf(active.r, active.c);
     if (!st.row.follows) return;
@@ -593,8 +789,22 @@
     td.textContent = "";
     td.appendChild(input);
     input.focus();
-    var end = input.value.length;
-    input.setSelectionRange(end, end);
+    if (opts && opts.selectAll) {
+      // The saved value is selected, so what is typed replaces it ("1m36" then "136" gives "136", never
+      // "1m36136"), unless the teacher first places the cursor inside it.
+      var fresh = true;
+      input.select();
+      setTimeout(function () { if (fresh && editing && editing.input === input) input.select(); }, 0);
+      input.addEventListener("pointerup", function () { fresh = false; });
+      input.addEventListener("keydown", function (e) { if (/^(Arrow|Home|End)/.test(e.key)) fresh = false; });
+      input.addEventListener("beforeinput", function (e) {
+        if (fresh && /^insert/.test(e.inputType || "")) input.select();
+        fresh = false;
+      });
+    } else {
+      var end = opts && typeof opts.caret === "number" ? opts.caret : input.value.length;
+      input.setSelectionRange(end, end);
+    }
     input.addEventListener("keydown", editorKey);
     input.addEventListener("blur", function () { if (editing && editing.input === input) commit(0, 0, false); });
     input.addEventListener("paste", function (e) {
@@ -631,7 +841,12 @@
     else if (e.key === "ArrowUp" || e.key === "ArrowDown") { e.preventDefault(); commit(e.key === "ArrowUp" ? -1 : 1, 0); }
     else if ((e.key === "ArrowLeft" || e.key === "ArrowRight") && col.type !== "comment") {
       e.preventDefault(); commit(0, e.key === "ArrowLeft" ? -1 : 1);
-    } else if (e.key === "F4" || (e.altKey && e.key === "ArrowDown")) { e.preventDefault(); commit(0, 0); openPicker(active.r, active.c); }
+    } else if (e.key === "F4" || (e.altKey && e.key === "ArrowDown")) {
+      e.preventDefault();
+      var caret = editing.input.selectionStart;
+      commit(0, 0);
+      openPicker(active.r, active.c, caret);
+    }
   }
 
   function isRating(col) { return col.type === "subject_rating" || col.type === "trait_rating"; }
@@ -640,7 +855,9 @@
     if (editing || !active.td || e.target.tagName === "INPUT") return;
     var col = COLS[active.c];
     var k = e.key;
-    if (k === "ArrowDown") { e.preventDefault(); move(1, 0); }
+    if ((e.ctrlKey || e.metaKey) && (k === "z" || k === "Z")) { e.preventDefault(); if (e.shiftKey) redo(); else undo(); }
+    else if ((e.ctrlKey || e.metaKey) && (k === "y" || k === "Y")) { e.preventDefault(); redo(); }
+    else if (k === "ArrowDown") { e.preventDefault(); move(1, 0); }
     else if (k === "ArrowUp") { e.preventDefault(); move(-1, 0); }
     else if (k === "ArrowRight") { e.preventDefault(); move(0, 1); }
     else if (k === "ArrowLeft") { e.preventDefault(); move(0, -1); }
@@ -676,12 +893,18 @@
     var td = e.target.closest("td.cell");
     if (!td || editing && editing.td === td) return;
     var r = +td.dataset.r, c = +td.dataset.c;
-    if (active.td === td && !isRating(COLS[c])) { openEditor("", true); return; }
+    if (active.td === td && !isRating(COLS[c])) {
+      if (COLS[c].type === "bool") { setValue(r, c, !localValue(stateOf(r, c), COLS[c].field)); return; }
+      openEditor("", true, { selectAll: COLS[c].type !== "comment" });
+      return;
+    }
     focusCell(r, c);
   });
   table.addEventListener("dblclick", function (e) {
     var td = e.target.closest("td.cell");
-    if (td) { focusCell(+td.dataset.r, +td.dataset.c); openEditor("", true); }
+    if (!td || (editing && editing.td === td)) return;  // the second tap already opened it, value selected
+    focusCell(+td.dataset.r, +td.dataset.c);
+    openEditor("", true);
   });
 
   /* ---------- paste a block from Excel (tab-separated, rows by newline) ---------- */
@@ -707,6 +930,7 @@
     if (!CFG.editable) { notice(M.readonly, "bad"); return; }
     var block = parseClipboard(text);
     var start = visible.indexOf(active.c), written = 0, skipped = 0, invalid = 0;
+    beginGroup();
     block.forEach(function (values, dr) {
       var r = active.r + dr;
       if (r >= ROWS.length) { skipped += values.length; return; }
@@ -719,6 +943,7 @@
         written++;
       });
     });
+    endGroup();
     notice(fmt(M.pasted, { n: written }) + (skipped ? " " + fmt(M.paste_skipped, { n: skipped }) : "") +
       (invalid ? " " + fmt(M.paste_invalid, { n: invalid }) : ""), invalid ? "bad" : "ok");
     schedule(200);
@@ -736,45 +961,108 @@
     e.preventDefault();
   });
 
-  /* ---------- comment phrases ---------- */
+  /* ---------- comment phrases: the teacher's own, then the school's bank ---------- */
   var dialog = document.getElementById("phrase-dialog");
   function phrasesFor(col, st) {
     var bank = PHRASES[col.entry];
-    if (!bank) return null;
     var groups = [];
+    if (OWN.length) groups.push({ key: "own", label: M.own_phrases, phrases: OWN.map(function (p) { return p.text; }), own: true });
+    if (!bank) return groups.length ? groups : null;
     var first = col.entry === "y" ? st.row.outcome : localValue(st, "rating");
     var labels = col.entry === "y" ? M.outcome_words : (col.entry === "s" ? M.subject_words : M.trait_words);
+    var school = [];
     Object.keys(bank).forEach(function (k) {
-      if (bank[k] && bank[k].length) groups.push({ key: k, label: (labels[k] || k), phrases: bank[k] });
+      if (bank[k] && bank[k].length) school.push({ key: k, label: (labels[k] || k), phrases: bank[k] });
     });
-    groups.sort(function (a, b) { return (b.key === first) - (a.key === first); });
+    school.sort(function (a, b) { return (b.key === first) - (a.key === first); });
+    groups = groups.concat(school);
     return groups.length ? groups : null;
   }
 
-  function openPicker(r, c) {
+  function squash(text) { return String(text || "").replace(/\s+/g, " ").trim().toLowerCase(); }
+
+  /* The phrase goes where the cursor was (the end when the cell was not open); a sentence already in the
+     comment is not written twice. */
+  function insertPhrase(now, phrase, caret) {
+    if (squash(now).indexOf(squash(phrase)) >= 0) return null;
+    var pos = typeof caret === "number" ? Math.max(0, Math.min(caret, now.length)) : now.length;
+    var head = now.slice(0, pos).replace(/\s+$/, ""), tail = now.slice(pos).replace(/^\s+/, "");
+    var text = head + (head ? " " : "") + phrase + (tail ? " " + tail : "");
+    return { text: text, caret: (head ? head.length + 1 : 0) + phrase.length };
+  }
+
+  function postJSON(url, body) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), "X-Requested-With": "fetch" },
+      body: JSON.stringify(body || {})
+    }).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (out) {
+        if (!resp.ok) throw new Error(out.error || fmt(M.server_error, { status: resp.status }));
+        return out;
+      });
+    });
+  }
+
+  function openPicker(r, c, caret) {
     var col = COLS[c], st = stateOf(r, c);
     if (!dialog || col.type !== "comment" || !CFG.editable || !st.row.follows) return;
-    var groups = phrasesFor(col, st);
-    if (!groups) return;
+    var groups = phrasesFor(col, st) || [];
     var list = dialog.querySelector(".phrases");
     list.innerHTML = "";
     dialog.querySelector(".who").textContent = order[r].name + " · " + col.label;
+    var now = String(localValue(st, col.field) || "");
     groups.forEach(function (g) {
       var h = document.createElement("h3"); h.textContent = g.label; list.appendChild(h);
-      g.phrases.forEach(function (p) {
+      g.phrases.forEach(function (p, i) {
+        var line = document.createElement("div"); line.className = "phrase-line";
         var b = document.createElement("button");
-        b.type = "button"; b.className = "phrase"; b.textContent = p;
+        b.type = "button"; b.className = "phrase" + (g.own ? " own" : ""); b.textContent = p;
+        var present = squash(now).indexOf(squash(p)) >= 0;
+        if (present) { b.disabled = true; b.title = M.phrase_present; b.classList.add("present"); }
         b.onclick = function () {
-          var now = String(localValue(st, col.field) || "").trim();
+          var out = insertPhrase(String(localValue(st, col.field) || ""), p, caret);
           dialog.close();
           focusCell(r, c);
-          openEditor(now ? now + " " + p : p, false);
+          if (!out) { notice(M.phrase_present, "ok"); return; }
+          openEditor(out.text, false, { caret: out.caret });
         };
-        list.appendChild(b);
+        line.appendChild(b);
+        if (g.own) {
+          var del = document.createElement("button");
+          del.type = "button"; del.className = "phrase-delete"; del.textContent = "×";
+          del.title = M.phrase_delete; del.setAttribute("aria-label", M.phrase_delete + ": " + p);
+          del.onclick = function () {
+            var own = OWN[i];
+            postJSON(CFG.phrase_delete_url.replace(/\/0\/xoa\/$/, "/" + own.id + "/xoa/")).then(function () {
+              OWN = OWN.filter(function (x) { return x.id !== own.id; });
+              openPicker(r, c, caret);
+            }).catch(function (err) { notice(err.message, "bad"); });
+          };
+          line.appendChild(del);
+        }
+        list.appendChild(line);
       });
     });
-    dialog.showModal();
-    var firstButton = list.querySelector("button");
+    // The teacher's own phrase, kept for this sheet (and offered first next time).
+    var add = document.createElement("div"); add.className = "phrase-add";
+    var field = document.createElement("input"); field.type = "text"; field.id = "phrase-new";
+    field.placeholder = M.phrase_new; field.setAttribute("aria-label", M.phrase_new);
+    var keep = document.createElement("button"); keep.type = "button"; keep.id = "phrase-keep"; keep.textContent = M.phrase_keep;
+    var save = function () {
+      var text = field.value.trim();
+      if (!text) return;
+      postJSON(CFG.phrase_add_url, { sheet: CFG.sheet, text: text }).then(function (out) {
+        if (!OWN.some(function (x) { return x.id === out.id; })) OWN.push({ id: out.id, text: out.text });
+        openPicker(r, c, caret);
+      }).catch(function (err) { notice(err.message, "bad"); });
+    };
+    keep.onclick = save;
+    field.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); save(); } });
+    add.appendChild(field); add.appendChild(keep);
+    list.appendChild(add);
+    if (!dialog.open) dialog.showModal();
+    var firstButton = list.querySelector("button.phrase:not([disabled])") || field;
     if (firstButton) firstButton.focus();
   }
   if (dialog) {
@@ -793,7 +1081,7 @@
   window.addEventListener("offline", function () { online = false; updateStatus(); });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { persist(); if (online) flush(); }
-    else if (online) { flush().then(refresh); }
+    else if (navigator.onLine !== false) { online = true; updateStatus(); flush().then(refresh); }
   });
   window.addEventListener("pagehide", persist);
 
@@ -808,12 +1096,20 @@
 
   computeVisible();
   build();
-  var restored = restore();
-  Object.keys(states).forEach(function (k) { renderState(states[k]); });
   if (ROWS.length) focusCell(0, visible[0], { focus: false });
-  if (restored) notice(fmt(M.restored, { n: restored }), "ok");
   updateStatus();
-  if (restored && CFG.editable) schedule(0);
-  // For tests and for the curious: the grid's own view of what is unsent.
-  window.hocbasoGrid = { flush: flush, counts: counts, states: states };
+  undoButtons();
+  var ready = queueRead().then(function (raw) {
+    var restored = restore(raw);
+    Object.keys(states).forEach(function (k) { renderState(states[k]); });
+    if (restored) notice(fmt(M.restored, { n: restored }), "ok");
+    updateStatus();
+    // Opened without network (from the service worker's copy): take the last saved values it keeps.
+    if (!navigator.onLine) refresh();
+    if (restored && CFG.editable) schedule(0);
+  });
+  // For tests and for the curious: the grid's own view of what is unsent; persisted() settles once the
+  // queue is written to the device.
+  window.hocbasoGrid = { flush: flush, counts: counts, states: states, ready: function () { return ready; },
+                         persisted: function () { return lastWrite; } };
 })();
