@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import dataclasses
 import hashlib
 import json
 import logging
+import queue
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -235,6 +238,52 @@ class RemoteSigner(Signer):
         log.info("%s: transaction confirmed, %d signatures", adapter.name, len(signatures))
         return signatures
 
+    def sign_batch(self, jobs, *, progress=None, each=None) -> list[bytes]:
+        """PAdES as every signer does, with the wait for the phone on this thread: the documents are prepared on
+        a helper thread's event loop, which hands the chunk's digests (and the ``progress`` / ``each``
+        callbacks) back here, so the waiting callback may use this thread's database connection (Django refuses
+        it inside an event loop)."""
+        if not jobs:
+            return []
+        calls: queue.Queue = queue.Queue()
+
+        def relay(function):
+            if function is None:
+                return None
+
+            def call(*args):
+                answer: concurrent.futures.Future = concurrent.futures.Future()
+                calls.put((function, args, answer))
+                return answer.result()
+            return call
+
+        outcome: dict = {}
+
+        def batch() -> None:
+            try:
+                outcome["signed"] = Signer.sign_batch(self, jobs, progress=relay(progress), each=relay(each))
+            except BaseException as error:  # re-raised on the caller's thread below
+                outcome["error"] = error
+            finally:
+                calls.put(None)
+
+        self._sign_here = relay(self.sign_digests)
+        helper = threading.Thread(target=batch, name="hocbaso-remote-sign", daemon=True)
+        helper.start()
+        try:
+            while (item := calls.get()) is not None:
+                function, args, answer = item
+                try:
+                    answer.set_result(function(*args))
+                except BaseException as error:
+                    answer.set_exception(error)
+        finally:
+            helper.join()
+            self._sign_here = None
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["signed"]
+
     def _raw_session(self, count: int):
         return _RemoteSession(self)
 
@@ -252,8 +301,8 @@ class _RemoteSession:
 
 class _RemoteRaw:
     """The raw signer ``PadesBatch`` calls once per document: the calls of one chunk (``start_chunk``) are
-    gathered and answered by one ``sign_digests`` call, that is one transaction. The wait runs on this thread:
-    nothing else is due meanwhile, and the progress callbacks keep this thread's database connection."""
+    gathered and answered by one ``sign_digests`` call (one transaction), made on the thread that called
+    ``sign_batch`` while this loop waits (nothing else is due meanwhile)."""
 
     def __init__(self, signer: RemoteSigner):
         self.signer = signer
@@ -272,7 +321,8 @@ class _RemoteRaw:
         if len(self._pending) >= max(1, self._expected):
             batch, self._pending = self._pending, []
             try:
-                signatures = self.signer.sign_digests([digest for digest, _ in batch])
+                sign = getattr(self.signer, "_sign_here", None) or self.signer.sign_digests
+                signatures = sign([digest for digest, _ in batch])
             except BaseException as error:
                 for _, other in batch:
                     if other is not future and not other.done():
