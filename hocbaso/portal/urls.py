@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from hocbaso.portal import accounts, job_views, lifecycle_views, pupil_year_views, record_views, views
+from hocbaso.portal import accounts, job_views, lifecycle_views, pupil_year_views, record_views, remote_views, views
 
 app_name = "portal"
 
@@ -39,4 +39,5 @@ urlpatterns = [
     path("tac-vu/<int:job_id>/huy/", job_views.job_cancel, name="job_cancel"),
     path("api/tac-vu/<int:job_id>/", job_views.api_job, name="api_job"),
     path("tai-khoan/chung-thu-so/", lifecycle_views.certificate, name="certificate"),
+    path("tai-khoan/chu-ky-so/", remote_views.remote_account, name="remote_account"),
 ]

@@ -201,3 +201,24 @@ def test_secrets_never_in_logs_or_pages(remote, caplog, client):
         assert secret not in caplog.text
         assert all(secret not in page for page in pages)
         assert all(secret not in row for row in rows)
+
+
+def test_the_account_page_links_and_the_class_page_asks_no_pin(sim, school, settings, client):
+    w = school
+    config = sim.config()
+    settings.REMOTE_SIGNING = {sim.protocol: {"url": config.url, "client_id": config.client_id,
+                                              "secret": config.secret, "profile_id": config.profile_id,
+                                              "max_hashes": None}}
+    settings.HOCBASO_TRUST_ROOTS = [sim.root_path]
+    client.force_login(w.member.user)
+    url = reverse("portal:remote_account")
+    listed = client.post(url, {"service": sim.protocol, "user_id": TEACHER_ID})
+    assert listed.status_code == 200 and TEACHER in listed.content.decode()
+    credential = remote_credentials(service=sim.protocol, user_id=TEACHER_ID)[0]
+    linked = client.post(url, {"service": sim.protocol, "user_id": TEACHER_ID, "choice": credential.id,
+                               "old_pin": TEACHER_PIN})
+    assert linked.status_code == 302
+    page = client.get(url).content.decode()
+    assert 'id="remote-linked"' in page and sim.secret not in page
+    sign_page = client.get(reverse("portal:class_sign", args=[w.class4a.pk])).content.decode()
+    assert "Không cần mã PIN" in sign_page
