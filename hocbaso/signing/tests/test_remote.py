@@ -3,15 +3,18 @@ transaction (one confirmation) for as many digests as the service allows, real s
 refusal, expiry, time-out and service error each raised in Vietnamese with nothing returned."""
 
 import hashlib
+import os
 
 import pytest
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from hocbaso.signing.errors import RemoteSigningError
 from hocbaso.signing.pades import SignJob
-from hocbaso.signing.remote import RemoteSigner, RemoteSigningRefused, RemoteSigningTimeout, adapter_for
+from hocbaso.signing.remote import (RemoteSigner, RemoteSigningRefused, RemoteSigningTimeout, ServiceConfig,
+                                    adapter_for)
 from hocbaso.signing.testing.pdfs import TEACHER_BOX
 from hocbaso.signing.tests.remote_sim import RemoteSim
 from hocbaso.signing.validate import validate_pdf
@@ -108,3 +111,27 @@ def test_wrong_client_secret_is_refused_without_showing_it(fresh):
         adapter_for(config).credentials(USER_ID)
     assert ("SmartCA" in str(raised.value) or "MySign" in str(raised.value))
     assert config.secret not in str(raised.value) and config.secret not in repr(config)
+
+
+REAL = {key: os.environ.get(f"HOCBASO_TEST_REMOTE_{key.upper()}", "")
+        for key in ("service", "url", "client_id", "secret", "profile_id", "user_id", "timeout")}
+
+
+@pytest.mark.skipif(not (REAL["service"] and REAL["url"] and REAL["user_id"]),
+                    reason="no real remote signing service given (HOCBASO_TEST_REMOTE_*: docs/remote-signing.md)")
+def test_the_services_own_test_environment(pdfs):
+    """The same flow against the service itself (its UAT environment, credentials from the environment): lists
+    the user's certificates, sends three documents as one transaction and waits for the confirmation on the
+    phone; every signature is checked against the certificate and validated in the PDF."""
+    adapter = adapter_for(ServiceConfig(service=REAL["service"], url=REAL["url"], client_id=REAL["client_id"],
+                                        secret=REAL["secret"], profile_id=REAL["profile_id"]))
+    credential = adapter.credentials(REAL["user_id"])[0]
+    signer = RemoteSigner(adapter, user_id=REAL["user_id"], credential_id=credential.id,
+                          certificate=credential.certificate, chain=credential.chain,
+                          confirm_timeout=float(REAL["timeout"] or 300), poll_interval=3,
+                          waiting=lambda count, app: print(f"confirm {count} documents in the {app} app"))
+    signed = signer.sign_batch([SignJob(pdf, "GVCN", box=TEACHER_BOX) for pdf in pdfs[:3]])
+    assert signer.transactions == 1
+    signature = validate_pdf(signed[0], trust_roots=[c.public_bytes(Encoding.PEM) for c in credential.chain[-1:]])[
+        "signatures"][0]
+    assert signature["intact"] and signature["valid"]

@@ -132,21 +132,18 @@ def test_class_signed_with_one_confirmation_then_the_principal(remote, tmp_path,
     assert all(s["valid"] and s["trusted"] for s in verdict["signatures"])
 
 
-@pytest.mark.parametrize("outcome, words", [
-    ("refuse", "bị từ chối trên ứng dụng"),
-    ("expire", "Hết thời gian chờ xác nhận"),
-    ("never", "Hết thời gian chờ xác nhận"),
-    ("error", "không ký được"),
-])
-def test_refusal_timeout_and_error_leave_the_class_unsigned_and_a_rerun_completes_it(remote, settings, outcome,
-                                                                                        words):
+FAILURES = [("refuse", "bị từ chối trên ứng dụng"), ("expire", "Hết thời gian chờ xác nhận"),
+            ("never", "Hết thời gian chờ xác nhận"), ("error", "không ký được")]
+
+
+def test_refusal_timeout_and_error_leave_the_class_unsigned_and_a_rerun_completes_it(remote, settings):
     w, sim = remote, remote.sim
-    sim.outcome = outcome
-    if outcome == "never":
-        settings.REMOTE_SIGN_TIMEOUT = 1
-    job = sign_class(w)
-    assert job.state == JobState.FAILED and words in job.message, job.message
-    assert class_states(w) == [DraftState.RENDERED] * 3  # nothing half-signed
+    settings.REMOTE_SIGN_TIMEOUT = 1  # the "never" case: the phone does not answer within our limit
+    for outcome, words in FAILURES:
+        sim.outcome = outcome
+        job = sign_class(w)
+        assert job.state == JobState.FAILED and words in job.message, (outcome, job.message)
+        assert class_states(w) == [DraftState.RENDERED] * 3, outcome  # nothing half-signed
     sim.outcome = "confirm"
     job = sign_class(w)
     assert job.state == JobState.DONE, job.message
@@ -154,6 +151,33 @@ def test_refusal_timeout_and_error_leave_the_class_unsigned_and_a_rerun_complete
     assert [len(d.signers) for d in drafts] == [1, 1, 1]  # nothing signed twice
     again = sign_class(w)  # a third run finds nothing left to sign
     assert again.state == JobState.FAILED and "Không còn học bạ nào" in again.message
+    assert [len(d.signers) for d in RecordDraft.objects.filter(enrolment__school_class=w.class4a)] == [1, 1, 1]
+
+
+def test_a_refusal_after_a_committed_transaction_keeps_what_was_signed(remote, settings):
+    """Batches of two: the first transaction confirmed and committed, the second refused; the rerun signs only
+    the record left."""
+    w, sim = remote, remote.sim
+    settings.REMOTE_SIGNING[sim.protocol]["max_hashes"] = 2
+    calls = {"n": 0}
+    real_find = sim._transaction
+
+    def refuse_the_second(*args):
+        calls["n"] += 1
+        sim.outcome = "confirm" if calls["n"] == 1 else "refuse"
+        return real_find(*args)
+
+    sim._transaction = refuse_the_second
+    try:
+        job = sign_class(w)
+    finally:
+        sim._transaction = real_find
+    assert job.state == JobState.FAILED and "bị từ chối" in job.message
+    assert class_states(w) == [DraftState.RENDERED, DraftState.TEACHER_SIGNED, DraftState.TEACHER_SIGNED]
+    sim.outcome = "confirm"
+    before = len(sim.transactions)
+    assert sign_class(w).state == JobState.DONE
+    assert [len(t.digests) for t in sim.transactions[before:]] == [1]
     assert [len(d.signers) for d in RecordDraft.objects.filter(enrolment__school_class=w.class4a)] == [1, 1, 1]
 
 
