@@ -128,7 +128,7 @@ class Adapter:
         except (urllib.error.URLError, OSError) as failure:
             reason = getattr(failure, "reason", failure)
             raise self.error(f"không kết nối được ({reason}).") from None
-        log.debug("%s %s -> HTTP %s", self.name, path.split("/status")[0], status)
+        log.debug("%s %s -> HTTP %s", self.name, "…/status" if path.endswith("/status") else path, status)
         try:
             return status, json.loads(raw) if raw else None
         except ValueError:
