@@ -135,3 +135,15 @@ def test_the_services_own_test_environment(pdfs):
     signature = validate_pdf(signed[0], trust_roots=[c.public_bytes(Encoding.PEM) for c in credential.chain[-1:]])[
         "signatures"][0]
     assert signature["intact"] and signature["valid"]
+
+
+def test_a_large_batch_prepared_in_worker_processes_is_one_transaction(fresh, pdfs, settings):
+    """20 documents: their updates are prepared in worker processes (``pades.prepare_many``) while the wait for
+    the phone runs on the caller's thread; still one transaction, every signature valid."""
+    settings.SIGN_WORKERS = 2
+    signer = signer_for(fresh)
+    before = len(fresh.transactions)
+    signed = signer.sign_batch([SignJob(pdf, "GVCN", box=TEACHER_BOX) for pdf in pdfs * 2])
+    assert len(signed) == 20 and len(fresh.transactions) - before == 1
+    result = validate_pdf(signed[-1], trust_roots=[fresh.ca.root_pem()], skip_diff=True)
+    assert result["signatures"][0]["valid"] and result["signatures"][0]["trusted"]
