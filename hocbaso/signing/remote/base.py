@@ -24,6 +24,7 @@ import queue
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any, Callable
 
@@ -98,6 +99,10 @@ class Adapter:
         if config.max_hashes:
             self.max_hashes = max(1, min(self.max_hashes, config.max_hashes))
         self._secrets: set[str] = {config.secret} if config.secret else set()
+        host = urllib.parse.urlsplit(self.url).hostname or ""
+        # A simulator or test service on this machine is reached directly, whatever proxy the environment names.
+        local = host in ("127.0.0.1", "localhost", "::1")
+        self._opener = urllib.request.build_opener(*([urllib.request.ProxyHandler({})] if local else []))
 
     def hide(self, secret: str) -> None:
         """Add a value (an access token) to what never leaves in a message."""
@@ -121,7 +126,7 @@ class Adapter:
         request = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), headers=headers,
                                          method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.config.http_timeout) as response:
+            with self._opener.open(request, timeout=self.config.http_timeout) as response:
                 status, raw = response.status, response.read()
         except urllib.error.HTTPError as answer:
             status, raw = answer.code, answer.read()
@@ -246,6 +251,7 @@ class RemoteSigner(Signer):
         if not jobs:
             return []
         calls: queue.Queue = queue.Queue()
+        closed = threading.Event()  # set when this thread stops listening (even interrupted): the helper ends
 
         def relay(function):
             if function is None:
@@ -254,7 +260,12 @@ class RemoteSigner(Signer):
             def call(*args):
                 answer: concurrent.futures.Future = concurrent.futures.Future()
                 calls.put((function, args, answer))
-                return answer.result()
+                while True:
+                    try:
+                        return answer.result(timeout=0.5)
+                    except concurrent.futures.TimeoutError:
+                        if closed.is_set():
+                            raise SigningError("Phiên ký đã dừng.") from None
             return call
 
         outcome: dict = {}
@@ -278,6 +289,7 @@ class RemoteSigner(Signer):
                 except BaseException as error:
                     answer.set_exception(error)
         finally:
+            closed.set()
             helper.join()
             self._sign_here = None
         if "error" in outcome:

@@ -4,6 +4,7 @@ refusal, expiry, time-out and service error each raised in Vietnamese with nothi
 
 import hashlib
 import os
+import threading
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -147,3 +148,25 @@ def test_a_large_batch_prepared_in_worker_processes_is_one_transaction(fresh, pd
     assert len(signed) == 20 and len(fresh.transactions) - before == 1
     result = validate_pdf(signed[-1], trust_roots=[fresh.ca.root_pem()], skip_diff=True)
     assert result["signatures"][0]["valid"] and result["signatures"][0]["trusted"]
+
+
+def test_the_waiting_callback_may_stop_the_wait(fresh, pdfs):
+    """A cancelled job's progress line raises while the phone has not answered: the batch stops with that
+    error, nothing is returned, and the helper thread ends."""
+    fresh.outcome = "never"
+
+    class Stop(Exception):
+        pass
+
+    calls = []
+
+    def waiting(count, app):
+        calls.append(count)
+        if len(calls) == 3:
+            raise Stop()
+
+    signer = signer_for(fresh, waiting=waiting)
+    with pytest.raises(Stop):
+        signer.sign_batch([SignJob(pdf, "GVCN") for pdf in pdfs[:3]])
+    assert calls == [3, 3, 3]
+    assert not [t for t in threading.enumerate() if t.name == "hocbaso-remote-sign"]

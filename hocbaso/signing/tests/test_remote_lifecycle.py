@@ -246,3 +246,22 @@ def test_the_account_page_links_and_the_class_page_asks_no_pin(sim, school, sett
     assert 'id="remote-linked"' in page and sim.secret not in page
     sign_page = client.get(reverse("portal:class_sign", args=[w.class4a.pk])).content.decode()
     assert "Không cần mã PIN" in sign_page
+
+
+def test_cancelling_the_job_while_it_waits_leaves_the_class_unsigned(remote, monkeypatch):
+    w, sim = remote, remote.sim
+    sim.outcome = "never"
+    from hocbaso.jobs.services import Progress
+
+    say = Progress.say
+
+    def cancel_on_the_second_poll(self, text):
+        self.polls = getattr(self, "polls", 0) + 1
+        if self.polls == 2:
+            Job.objects.filter(pk=self.job.pk).update(cancel_requested=True)
+        return say(self, text)
+
+    monkeypatch.setattr(Progress, "say", cancel_on_the_second_poll)
+    job = sign_class(w)
+    assert job.state == JobState.CANCELLED
+    assert class_states(w) == [DraftState.RENDERED] * 3
