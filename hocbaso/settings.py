@@ -178,6 +178,23 @@ TSA_URL = envstr("HOCBASO_TSA_URL", "").strip() or None  # an RFC 3161 server â†
 HOCBASO_TRUST_ROOTS = envpaths("HOCBASO_TRUST_ROOTS", "")
 TRUST_BUILTIN_CA = envbool("HOCBASO_TRUST_BUILTIN_CA", "true")
 SIGN_PIN_ATTEMPTS = envint("HOCBASO_SIGN_PIN_ATTEMPTS", "5")
+# Remote signing services whose users confirm on the phone (docs/remote-signing.md): each is offered once its
+# address is set; the relying party's secret may come from a file (â€¦_FILE).
+REMOTE_SIGNING = {
+    name: service for name, service in (
+        ("smartca", {"url": envstr("HOCBASO_SMARTCA_URL", "").strip(),
+                     "client_id": envstr("HOCBASO_SMARTCA_SP_ID", "").strip(),
+                     "secret": envsecret("HOCBASO_SMARTCA_SP_PASSWORD", ""),
+                     "max_hashes": envint_or_none("HOCBASO_SMARTCA_MAX_HASHES")}),
+        ("mysign", {"url": envstr("HOCBASO_MYSIGN_URL", "").strip(),
+                    "client_id": envstr("HOCBASO_MYSIGN_CLIENT_ID", "").strip(),
+                    "secret": envsecret("HOCBASO_MYSIGN_CLIENT_SECRET", ""),
+                    "profile_id": envstr("HOCBASO_MYSIGN_PROFILE_ID", "adss:ras:profile:001").strip(),
+                    "max_hashes": envint_or_none("HOCBASO_MYSIGN_MAX_HASHES")}),
+    ) if service["url"]
+}
+REMOTE_SIGN_TIMEOUT = envint("HOCBASO_REMOTE_SIGN_TIMEOUT", "300")  # seconds the user has to confirm on the phone
+REMOTE_SIGN_POLL_MS = envint("HOCBASO_REMOTE_SIGN_POLL_MS", "3000")  # how often the service is asked meanwhile
 # Sign-in throttling (passwords and two-factor codes), hocbaso/portal/throttle.py: free failures per account and
 # per address (IPv6 by /64), then a doubling wait up to backoff_max seconds.
 SIGN_IN_LIMITS = {

@@ -89,3 +89,29 @@ def check_audit_anchoring(app_configs, **kwargs):
         problems.append(Error(f"HOCBASO_AUDIT_ANCHOR_DIR trỏ tới một tệp, không phải thư mục: {anchors}",
                               id="hocbaso.E020"))
     return problems
+
+
+@register()
+def check_remote_signing(app_configs, **kwargs):
+    """The remote signing services (ids E040–E044): a configured service needs HTTPS (plain HTTP only on this
+    machine, for tests and simulators), its relying party's id and secret; sane waiting times."""
+    problems = []
+    names = {"smartca": ("HOCBASO_SMARTCA", "SP_ID", "SP_PASSWORD"),
+             "mysign": ("HOCBASO_MYSIGN", "CLIENT_ID", "CLIENT_SECRET")}
+    for service, config in settings.REMOTE_SIGNING.items():
+        prefix, id_name, secret_name = names[service]
+        url = config["url"]
+        local = url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+        if not (url.startswith("https://") or local):
+            problems.append(Error(f"{prefix}_URL phải bắt đầu bằng https:// (hiện là {url!r}).", id="hocbaso.E040"))
+        if not config["client_id"]:
+            problems.append(Error(f"Đã đặt {prefix}_URL nhưng thiếu {prefix}_{id_name}.", id="hocbaso.E041"))
+        if not config["secret"]:
+            problems.append(Error(f"Đã đặt {prefix}_URL nhưng thiếu {prefix}_{secret_name} "
+                                  f"(hoặc {prefix}_{secret_name}_FILE).", id="hocbaso.E042"))
+        if config["max_hashes"] is not None and config["max_hashes"] < 1:
+            problems.append(Error(f"{prefix}_MAX_HASHES phải là số nguyên từ 1 trở lên.", id="hocbaso.E043"))
+    if settings.REMOTE_SIGN_TIMEOUT < 10 or settings.REMOTE_SIGN_POLL_MS < 100:
+        problems.append(Error("HOCBASO_REMOTE_SIGN_TIMEOUT phải từ 10 giây và HOCBASO_REMOTE_SIGN_POLL_MS từ 100 "
+                              "mili giây trở lên.", id="hocbaso.E044"))
+    return problems

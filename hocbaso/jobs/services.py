@@ -65,6 +65,15 @@ class Progress:
         self.job.total = n
         Job.objects.filter(pk=self.job.pk).update(total=n, done=self.job.done, heartbeat_at=timezone.now())
 
+    def say(self, message: str) -> None:
+        """Show ``message`` on the job's page now, without a step (a wait: "Đang chờ xác nhận…"); raises
+        JobCancelled when the job was cancelled meanwhile."""
+        now = timezone.now()
+        self._last_write = now
+        Job.objects.filter(pk=self.job.pk).update(message=message[:300], heartbeat_at=now)
+        if Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
+            raise JobCancelled()
+
     def step(self, k: int = 1, message: str = "") -> None:
         self.job.done += k
         now = timezone.now()

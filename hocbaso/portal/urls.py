@@ -3,7 +3,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from hocbaso.portal import (accounts, app_views, job_views, lifecycle_views, pupil_year_views, record_views,
-                            search_views, views)
+                            remote_views, search_views, views)
 
 app_name = "portal"
 
@@ -48,4 +48,5 @@ urlpatterns = [
     path("tac-vu/<int:job_id>/huy/", job_views.job_cancel, name="job_cancel"),
     path("api/tac-vu/<int:job_id>/", job_views.api_job, name="api_job"),
     path("tai-khoan/chung-thu-so/", lifecycle_views.certificate, name="certificate"),
+    path("tai-khoan/chu-ky-so/", remote_views.remote_account, name="remote_account"),
 ]

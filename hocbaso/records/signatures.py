@@ -107,35 +107,42 @@ def subject_signoff(*, school_class: SchoolClass, subject: str, by, signer: Sign
 
 # ---------------------------------------------------------------------- the records' signatures
 
+def _chunk_drafts(ids, state: str, *, lock: bool) -> list:
+    # The record itself is not loaded (decoding every record's JSON costs more than signing it): only the three
+    # values the signature, the file name and the log need.
+    rows = RecordDraft.objects.select_for_update() if lock else RecordDraft.objects
+    return list(rows.filter(pk__in=ids, state=state).defer("record")
+                .annotate(school_code=KT("record__school__code"), school_name=KT("record__school__name"),
+                          school_year=KT("record__school_year")).order_by("pk"))
+
+
 def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str, box_key: str, next_state: str,
                  stamp_field: str, progress=None) -> BatchReport:
     """Sign every draft of ``queryset`` (in one state) in chunks; each chunk's new files and states are
     committed together, so a rerun after an interruption starts where the last committed chunk ended, and
     ``progress`` reports each commit. Chunks of ``settings.SIGN_CHUNK`` records with the built-in signer; at most
-    ``SLOW_SIGNER_CHUNK`` with a token or a remote service, whose signatures take longer (a USB token often a
+    ``SLOW_SIGNER_CHUNK`` with a token or a CSC service, whose signatures take longer (a USB token often a
     tenth of a second each; a remote service a round trip per chunk): the progress would stand still, and an
-    interruption would lose, that much longer."""
-    chunk = settings.SIGN_CHUNK if signer.kind == "builtin" else min(settings.SIGN_CHUNK, SLOW_SIGNER_CHUNK)
+    interruption would lose, that much longer. A signer whose user confirms on the phone (``waits_for_user``)
+    signs one transaction per chunk (``batch_limit`` records) outside any database transaction: the chunk's
+    drafts are locked only to store what was signed, after the confirmation, and only if none changed
+    meanwhile; a refusal or a time-out leaves the chunk as it was."""
+    waits = getattr(signer, "waits_for_user", False)
+    if waits:
+        chunk = min(settings.SIGN_CHUNK, signer.batch_limit)
+    else:
+        chunk = settings.SIGN_CHUNK if signer.kind == "builtin" else min(settings.SIGN_CHUNK, SLOW_SIGNER_CHUNK)
     pending = list(queryset.order_by("pk").values_list("pk", flat=True))
     report = BatchReport(total=len(pending))
     who = signer.describe()
+    step = 1 if next_state == DraftState.TEACHER_SIGNED else 2
     for start in range(0, len(pending), chunk):
         ids = pending[start:start + chunk]
         files = FileWriter()
         try:
-            with transaction.atomic():
-                # The record itself is not loaded (decoding every record's JSON costs more than signing it):
-                # only the three values the signature, the file name and the log need.
-                drafts = list(RecordDraft.objects.select_for_update().filter(pk__in=ids, state=state)
-                              .defer("record").annotate(school_code=KT("record__school__code"),
-                                                        school_name=KT("record__school__name"),
-                                                        school_year=KT("record__school_year"))
-                              .order_by("pk"))
-                if not drafts:
-                    continue
+            def sign(drafts) -> None:
                 jobs = [SignJob(data, field_name, box=tuple(d.boxes[box_key]), reason=f"{role} ký học bạ",
                                 location=d.school_name) for d, data in zip(drafts, files_read([d.pdf for d in drafts]))]
-                step = 1 if next_state == DraftState.TEACHER_SIGNED else 2
 
                 def store(index: int, pdf: bytes) -> None:
                     # Each file is stored as soon as it is signed, while the workers prepare the next updates.
@@ -144,6 +151,22 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
                                  pdf)
 
                 signer.sign_batch(jobs, each=store)
+
+            if waits:
+                drafts = _chunk_drafts(ids, state, lock=False)
+                if not drafts:
+                    continue
+                sign(drafts)
+            with transaction.atomic():
+                if waits:
+                    locked = _chunk_drafts(ids, state, lock=True)
+                    if [(d.pk, d.sha256) for d in locked] != [(d.pk, d.sha256) for d in drafts]:
+                        raise SigningRefused("Học bạ đã thay đổi trong lúc chờ xác nhận ký; hãy ký lại.")
+                else:
+                    drafts = _chunk_drafts(ids, state, lock=True)
+                    if not drafts:
+                        continue
+                    sign(drafts)
                 for draft, name, digest in files.results():
                     draft.pdf, draft.sha256 = name, digest
                 now = timezone.now()

@@ -26,9 +26,9 @@ from hocbaso.records.progress import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLA
                                       KIND_ORPHANS_SWEEP, KIND_SCHOOL_SIGN, drafts_count)
 from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.signing.errors import SigningSetupError
-from hocbaso.signing.job_pins import pin_take
+from hocbaso.signing.job_pins import pin_drop, pin_take
 from hocbaso.signing.models import IdentityKind
-from hocbaso.signing.services import identity_for, signer_open
+from hocbaso.signing.services import identity_for, remote_signer, signer_open
 
 
 def _reporter(progress, message: str):
@@ -40,6 +40,19 @@ def _reporter(progress, message: str):
             progress.step(done - seen[0], message.format(done=done, total=total))
             seen[0] = done
     return report
+
+
+def _signer_for(job, progress, identity, *, target: str, seal: bool = False):
+    """The signer of ``identity`` for a signing job: a remote account (confirmed on the phone) needs no PIN and
+    shows its wait on the job's page; any other takes the PIN sealed with the job."""
+    if identity.kind == IdentityKind.REMOTE:
+        pin_drop(job)
+
+        def waiting(count: int, app: str) -> None:
+            progress.say(_("Đang chờ xác nhận trên ứng dụng %(app)s: %(n)s học bạ") % {"app": app, "n": count})
+
+        return remote_signer(identity, seal=seal, waiting=waiting)
+    return signer_open(identity, pin_take(job, target=target), seal=seal)
 
 
 def _token_queue(**whose) -> str | None:
@@ -110,12 +123,12 @@ def orphans_sweep(job, progress):
 def sign_class(job, progress):
     """The homeroom teacher's one action: render the records not yet rendered, then sign them all."""
     klass = SchoolClass.objects.select_related("school_year__school").get(pk=job.args["class_id"])
-    pin = pin_take(job, target=f"class:{klass.pk}")
     by = job_creator(job)
+    identity = identity_for(staff=by.staff)
+    signer = _signer_for(job, progress, identity, target=f"class:{klass.pk}")
     problems = class_sign_problems(klass)
     if problems:
         raise LifecycleRefused(problems[0])
-    signer = signer_open(identity_for(staff=by.staff), pin)
     to_render = len(enrolments_to_render(klass.enrolments.all()))
     waiting = RecordDraft.objects.filter(enrolment__school_class=klass, state=DraftState.RENDERED).count()
     progress.total(to_render + waiting + to_render)
@@ -126,21 +139,21 @@ def sign_class(job, progress):
             "done": report.done}
 
 
-def _principal_year_job(job) -> tuple[SchoolYear, str, object]:
-    """A school-wide signing job's year, its sealed PIN and the principal who queued it (refused when they no
-    longer are the school's principal)."""
+def _principal_year_job(job, *, pin: bool = True) -> tuple[SchoolYear, str | None, object]:
+    """A school-wide signing job's year, its sealed PIN (``pin``) and the principal who queued it (refused when
+    they no longer are the school's principal)."""
     year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
-    pin = pin_take(job, target=f"year:{year.pk}")
+    sealed = pin_take(job, target=f"year:{year.pk}") if pin else None
     by = job_creator(job)
     require_principal(by, year.school)
-    return year, pin, by
+    return year, sealed, by
 
 
 @job_handler(KIND_SCHOOL_SIGN, queue=_signer_queue)
 def sign_school(job, progress):
     """The principal's one action: sign (with the principal's seal appearance) every teacher-signed record."""
-    year, pin, by = _principal_year_job(job)
-    signer = signer_open(identity_for(staff=by.staff), pin, seal=True)
+    year, _pin, by = _principal_year_job(job, pin=False)
+    signer = _signer_for(job, progress, identity_for(staff=by.staff), target=f"year:{year.pk}", seal=True)
     progress.total(drafts_count(year, DraftState.TEACHER_SIGNED))
     report = school_sign(school_year=year, by=by, signer=signer,
                          progress=_reporter(progress, _("Đã ký {done}/{total} học bạ.")))

@@ -74,6 +74,13 @@ def pin_open(token: str, *, kind: str, target: str, user_id: int, now: float | N
     return plain["pin"]
 
 
+def pin_drop(job: Job) -> None:
+    """Remove any PIN token from the job's row (a signer that takes no PIN: a remote account)."""
+    if ARG in (job.args or {}):
+        job.args = {k: v for k, v in job.args.items() if k != ARG}
+        Job.objects.filter(pk=job.pk).update(args=job.args)
+
+
 def pin_take(job: Job, *, target: str) -> str:
     """Remove the PIN token from the job's row at once, then decrypt it. A job started a second time (its worker
     died) finds no token and says so: the services are resumable, so signing again continues the batch."""

@@ -16,6 +16,7 @@ class IdentityKind(models.TextChoices):
     BUILTIN = "builtin", "Chứng thư số do hệ thống cấp"
     PKCS11 = "pkcs11", "USB token / HSM (PKCS#11)"
     CSC = "csc", "Ký số từ xa (CSC)"
+    REMOTE = "remote", "Ký số từ xa, xác nhận trên điện thoại (SmartCA, MySign)"
 
 
 class SigningIdentity(models.Model):
@@ -24,7 +25,9 @@ class SigningIdentity(models.Model):
     ``staff`` set: a person (homeroom teacher, subject teacher, principal). ``staff`` empty: the school's
     organisation seal (con dấu) of ``school``. ``config`` holds what the kind needs to reach the key:
     nothing for built-in (the key is under ``DATA_DIR/pki/identities/<identity_id>``, encrypted under the
-    PIN), ``module``/``token_label``/``key_label`` for PKCS#11, ``service_url``/``credential_id`` for CSC.
+    PIN), ``module``/``token_label``/``key_label`` for PKCS#11, ``service_url``/``credential_id`` for CSC,
+    ``service``/``user_id``/``credential_id`` for a remote account confirmed on the phone (the relying party's
+    credentials are the deployment's, in settings, never here).
     """
 
     school = models.ForeignKey("directory.School", on_delete=models.PROTECT, related_name="signing_identities")

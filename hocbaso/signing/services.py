@@ -3,7 +3,9 @@
 - ``deployment_ca()``: the deployment's built-in certificate authority (created on first use).
 - ``identity_issue``: a built-in certificate for a teacher, a principal, or the school's seal.
 - ``identity_register``: a certificate whose key is on a PKCS#11 token or at a remote CSC service.
-- ``signer_open``: a ready ``Signer`` for an identity and its PIN, with wrong-PIN attempts limited.
+- ``signer_open``: a ready ``Signer`` for an identity and its PIN, with wrong-PIN attempts limited (a remote
+  account confirmed on the phone has no PIN here: ``remote_signer``).
+- a teacher's remote account (SmartCA, MySign) is linked by ``signing.remote_accounts.remote_account_link``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from hocbaso.signing.errors import SigningSetupError, WrongPinError
 from hocbaso.signing.models import IdentityKind, RekeyApproval, SigningIdentity
 from hocbaso.signing.pades import PadesSettings
 from hocbaso.signing.pki_store import pki_folder
+from hocbaso.signing.remote import SERVICES, RemoteSigner, ServiceConfig, adapter_for
 from hocbaso.signing.signers import BuiltinSigner, CscSigner, Pkcs11Signer, Signer, subject_text
 
 PIN_BLOCK_MINUTES = 15
@@ -242,10 +245,34 @@ def _pin_attempt_settle(identity: SigningIdentity, *, outcome: str) -> None:
             blocked_until=timezone.now() + dt.timedelta(minutes=PIN_BLOCK_MINUTES))
 
 
+def remote_config(service: str) -> ServiceConfig:
+    """The deployment's access to a remote signing service (settings ``REMOTE_SIGNING``), or
+    ``SigningSetupError`` when the service is not configured here."""
+    config = settings.REMOTE_SIGNING.get(service)
+    if not config:
+        raise SigningSetupError(f"Hệ thống chưa được cấu hình dịch vụ ký số {SERVICES.get(service, service)}.")
+    return ServiceConfig(service=service, url=config["url"], client_id=config["client_id"], secret=config["secret"],
+                         profile_id=config.get("profile_id", ""), max_hashes=config.get("max_hashes"))
+
+
+def remote_signer(identity: SigningIdentity, *, seal: bool = False, waiting=None) -> RemoteSigner:
+    """The signer of a linked remote account: nothing to unlock here, each transaction is confirmed by its
+    holder on the phone (``waiting(count, app)`` follows the wait)."""
+    certificate, *chain = load_pem_certificates(identity.certificate_pem.encode())
+    config = identity.config
+    return RemoteSigner(adapter_for(remote_config(config["service"])), user_id=config["user_id"],
+                        credential_id=config["credential_id"], certificate=certificate, chain=chain,
+                        settings=pades_settings(), seal=seal, confirm_timeout=settings.REMOTE_SIGN_TIMEOUT,
+                        poll_interval=settings.REMOTE_SIGN_POLL_MS / 1000, waiting=waiting)
+
+
 def signer_open(identity: SigningIdentity, pin: str | None, *, seal: bool = False, authorize=None) -> Signer:
     """A ``Signer`` for ``identity`` unlocked with ``pin``. After ``SIGN_PIN_ATTEMPTS`` wrong PINs in a row
     the identity is blocked for 15 minutes (``WrongPinError`` says so); the count is taken before the key is
-    tried, atomically, so concurrent attempts cannot exceed it."""
+    tried, atomically, so concurrent attempts cannot exceed it. A remote account (``IdentityKind.REMOTE``) takes
+    no PIN: its holder confirms each transaction on the phone."""
+    if identity.kind == IdentityKind.REMOTE:
+        return remote_signer(identity, seal=seal)
     _pin_attempt_take(identity)
     try:
         signer = _signer_unlock(identity, pin, seal=seal, authorize=authorize)

@@ -5,16 +5,26 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.signing.errors import SigningError, WrongPinError
+from hocbaso.signing.models import IdentityKind
 from hocbaso.signing.services import signer_open
 
 PIN_ATTRS = {"autocomplete": "off", "inputmode": "numeric", "class": "pin"}
 
 
 class PinForm(forms.Form):
-    """One PIN for one signing action (checked against the key before anything is queued)."""
+    """One PIN for one signing action (checked against the key before anything is queued). A remote account
+    (``remote=True``: SmartCA, MySign) takes no PIN: its holder confirms on the phone."""
 
     pin = forms.CharField(label=_("Mã PIN ký số"), max_length=64, strip=True,
                           widget=forms.PasswordInput(attrs=PIN_ATTRS))
+
+    def __init__(self, *args, remote: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if remote:
+            self.fields["pin"].required = False
+            self.fields["pin"].label = _("Không cần mã PIN: hãy xác nhận giao dịch trên ứng dụng ký số của bạn "
+                                         "sau khi bấm ký.")
+            self.fields["pin"].widget = forms.HiddenInput()
 
 
 class NewPinForm(forms.Form):
@@ -64,7 +74,7 @@ NO_CERTIFICATE = _("Bạn chưa có chứng thư số. Hãy tạo chứng thư s
 def signer_form(request, *, problems: list, identity, no_identity=NO_CERTIFICATE, seal: bool = False):
     """A signing page's PIN form. On a POST with nothing in the way (``problems``), a certificate and a PIN
     that opens its key, returns ``(form, signer)``; otherwise ``(form, None)`` with the reason on the form."""
-    form = PinForm(request.POST or None)
+    form = PinForm(request.POST or None, remote=getattr(identity, "kind", "") == IdentityKind.REMOTE)
     if request.method == "POST" and form.is_valid():
         if problems:
             form.add_error(None, problems[0])
@@ -79,4 +89,4 @@ def pin_form(request, *, problems: list, identity, no_identity=NO_CERTIFICATE, s
     """``signer_form`` for a page that queues a job: the key is opened to check the PIN before anything is
     queued, and the PIN (not the signer) is returned, ``(form, pin)``, for the job to open it again."""
     form, signer = signer_form(request, problems=problems, identity=identity, no_identity=no_identity, seal=seal)
-    return form, form.cleaned_data["pin"] if signer is not None else None
+    return form, (form.cleaned_data["pin"] or "") if signer is not None else None

@@ -177,6 +177,10 @@ CASES = [
     Case("portal:certificate", method="post", writes=True,
          form={"holder": "seal", "seal-pin": "123456", "seal-pin2": "654321"},
          expect=logged_in(403, owner=200)),
+    Case("portal:remote_account", expect=logged_in(403, owner=200, member=200, colleague=200, english=200,
+                                                   outsider=200)),
+    Case("portal:remote_account", method="post", writes=True, form={"service": "smartca", "user_id": "0123"},
+         expect=logged_in(403, owner=200, member=200, colleague=200, english=200, outsider=200)),
     # public verification (the same answer for everyone; rate limits raised for the test)
     Case("verify:lookup"),
     Case("verify:status", lambda w: ["AAAA-BBBB-CCCC"]),
