@@ -69,16 +69,25 @@ class LtvSession:
         return "B-LTA" if self.timestamper else "B-LT"
 
     async def _path(self, signed_data):
+        """The signer's validation path (its revocation data gathered into the context), or None when it does not
+        chain to a trust root (nothing to add for it: the verifier will not trust it either). A revoked
+        certificate raises ``RevokedError``."""
         # deferred: pyHanko
         from pyhanko.sign.general import extract_certificate_info
         from pyhanko_certvalidator import CertificateValidator  # deferred: pyHanko
+        from pyhanko_certvalidator.errors import PathBuildingError, RevokedError  # deferred: pyHanko
 
         info = extract_certificate_info(signed_data)
         key = info.signer_cert.sha256
         if key not in self._paths:
             validator = CertificateValidator(info.signer_cert, intermediate_certs=info.other_certs,
                                              validation_context=self.context)
-            self._paths[key] = await validator.async_validate_usage(key_usage=set())
+            try:
+                self._paths[key] = await validator.async_validate_usage(key_usage=set())
+            except RevokedError:
+                raise
+            except PathBuildingError:  # not ours to vouch for
+                self._paths[key] = None
         return self._paths[key]
 
     async def _signature_paths(self, reader) -> list:
@@ -90,7 +99,7 @@ class LtvSession:
             for signed in (False, True):
                 for tst in extract_tst_data_iter(embedded.signer_info, signed=signed):
                     paths.append(await self._path(tst))
-        return paths
+        return [path for path in paths if path is not None]
 
     async def _timestamp_paths(self) -> list:
         if self._ts_paths is None:
@@ -205,7 +214,8 @@ async def _validate_at(pdf: bytes, at: dt.datetime, trust_roots: Iterable) -> di
     spec = PdfSignatureValidationSpec(SignatureValidationSpec(
         cert_validation_policy=policy,
         revinfo_gathering_policy=RevocationInfoGatheringSpec(online_fetching_rule=fetching)))
-    timing = ValidationTimingInfo(validation_time=at, best_signature_time=at, point_in_time_validation=True)
+    past = at < dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    timing = ValidationTimingInfo(validation_time=at, best_signature_time=at, point_in_time_validation=past)
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     out = {}
     for embedded in reader.embedded_regular_signatures:
@@ -224,4 +234,46 @@ async def _validate_at(pdf: bytes, at: dt.datetime, trust_roots: Iterable) -> di
             "best_signature_time": result.best_signature_time.isoformat() if result.best_signature_time else None,
             "problem": result.failure_msg,
         }
+    return out
+
+
+def ltv_summary(pdf: bytes) -> dict:
+    """What a reader of the file is told about its long-term validation data, read quickly (pikepdf and
+    asn1crypto, no validation): ``level`` ("B-LTA": a DSS and a document time stamp after it; "B-LT": a DSS;
+    None), ``archive_timestamp`` (the last document time stamp's time, ISO) and ``tsa_expires`` (its TSA
+    certificate's expiry, ISO), ``document_timestamps`` (how many)."""
+    import pikepdf  # deferred: only the file check and the renewal job read this
+    from asn1crypto import cms  # deferred: as above
+
+    out = {"level": None, "archive_timestamp": None, "tsa_expires": None, "document_timestamps": 0}
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            has_dss = "/DSS" in doc.Root
+            contents = []
+            for field in doc.Root.get("/AcroForm", {}).get("/Fields", []):
+                value = field.get("/V")
+                if value is not None and value.get("/Type") == "/DocTimeStamp":
+                    contents.append(bytes(value.Contents))
+    except Exception:
+        return out
+    if has_dss:
+        out["level"] = "B-LT"
+    out["document_timestamps"] = len(contents)
+    if contents:
+        stamps = []
+        for data in contents:
+            try:
+                signed = cms.ContentInfo.load(data.rstrip(b"\0"), strict=False)["content"]
+                info = signed["encap_content_info"]["content"].parsed
+                certs = [c.chosen for c in signed["certificates"]]
+                serial = signed["signer_infos"][0]["sid"].chosen["serial_number"].native
+                cert = next((c for c in certs if c.serial_number == serial), certs[0])
+                stamps.append((info["gen_time"].native, cert["tbs_certificate"]["validity"]["not_after"].native))
+            except Exception:
+                continue
+        if stamps:
+            when, expires = max(stamps)
+            out.update(archive_timestamp=when.isoformat(), tsa_expires=expires.isoformat())
+            if has_dss:
+                out["level"] = "B-LTA"
     return out
