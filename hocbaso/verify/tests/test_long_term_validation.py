@@ -147,3 +147,41 @@ def w_tsa_url():
     from django.conf import settings
 
     return settings.TSA_URL
+
+
+def test_archive_renewal_appends_a_time_stamp_and_both_files_stay_recognised(long_lived, tmp_path, settings):
+    from hocbaso.jobs.registry import PERIODIC
+    from hocbaso.records.models import IssuedRenewal
+    from hocbaso.records.renewal import archive_timestamps_renew
+    from hocbaso.verify.files import file_check
+
+    w = long_lived
+    sign_and_issue(w)
+    assert PERIODIC["records.archive_renew"] == 86400  # beat's schedule is built from PERIODIC (jobs.broker)
+    assert archive_timestamps_renew(within_days=30).renewed == []  # the TSA's certificate has 40 years left
+    out = StringIO()
+    call_command("archive-renew", "--days", str(50 * 365), stdout=out)  # as cron runs it
+    assert "gia hạn 3" in out.getvalue()
+    renewal = IssuedRenewal.objects.select_related("issued").order_by("pk").first()
+    issued = renewal.issued
+    with default_storage.open(issued.pdf, "rb") as handle:
+        original = handle.read()
+    with default_storage.open(renewal.pdf, "rb") as handle:
+        renewed = handle.read()
+    assert renewed.startswith(original) and renewal.previous_sha256 == issued.sha256
+    for data, reason in ((original, None), (renewed, "gia hạn dấu thời gian lưu trữ")):
+        verdict = file_check(data)
+        assert verdict.verdict == "authentic_current" and verdict.record["record_id"] == issued.record_id
+        assert (reason in verdict.details.get("reason", "")) if reason else "reason" not in verdict.details
+        assert verdict.details["ltv"]["level"] == "B-LTA"
+    assert file_check(renewed).details["ltv"]["document_timestamps"] == 2
+    entry = AuditEntry.objects.filter(action="record.archive_renew").latest("pk")
+    assert entry.actor_id is None and entry.after["sha256"] in set(IssuedRenewal.objects.values_list("sha256",
+                                                                                                    flat=True))
+    # the next run renews from the renewal, not from the issued file
+    call_command("archive-renew", "--days", str(50 * 365), stdout=StringIO())
+    second = IssuedRenewal.objects.filter(issued=issued).order_by("pk").last()
+    assert second.previous_sha256 == renewal.sha256
+    settings.TSA_URL = None
+    with pytest.raises(CommandError, match="HOCBASO_TSA_URL"):
+        call_command("archive-renew", stdout=StringIO())

@@ -25,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 from hocbaso.documents import extract_record
-from hocbaso.records.models import IssuedRecord
+from hocbaso.records.renewal import issued_by_hash
 from hocbaso.records.selectors import issued_status
 from hocbaso.signing.validate import validate_pdf
 from hocbaso.verify.files import file_check
@@ -58,7 +58,7 @@ def _validated(data: bytes) -> dict | None:
 def verify_file(data: bytes, at: dt.datetime | None = None) -> tuple[dict, int]:
     """The JSON report for a file and the exit status it deserves; with ``at``, validated as of that time too."""
     verdict = file_check(data)
-    issued = IssuedRecord.objects.filter(sha256=verdict.sha256).first() if verdict.verdict in STATUS else None
+    issued = issued_by_hash(verdict.sha256)[0] if verdict.verdict in STATUS else None
     is_copy = verdict.verdict == "authentic_copy"
     validation = None
     if issued is not None or is_copy:  # answered from the registry: check the signatures all the same
