@@ -22,6 +22,11 @@ import io
 from dataclasses import dataclass
 from typing import Iterable
 
+import pikepdf
+from asn1crypto import cms
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
+
 from hocbaso.signing.aio import run_sync
 from hocbaso.signing.validate import load_roots
 
@@ -44,8 +49,6 @@ class LtvSession:
     def __init__(self, *, trust_roots: Iterable, tsa_url: str | None = None, crls: Iterable[bytes] = (),
                  ocsps: Iterable[bytes] = (), other_certs: Iterable = (), fetch: bool = True):
         # deferred: pyHanko loads only where LTV data is written
-        from asn1crypto import crl as asn1_crl
-        from asn1crypto import ocsp as asn1_ocsp
         from pyhanko.sign.timestamps import HTTPTimeStamper  # deferred: as above, pyHanko
         from pyhanko_certvalidator import ValidationContext  # deferred: as above, pyHanko
         from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend  # deferred: as above
@@ -242,9 +245,6 @@ def ltv_summary(pdf: bytes) -> dict:
     asn1crypto, no validation): ``level`` ("B-LTA": a DSS and a document time stamp after it; "B-LT": a DSS;
     None), ``archive_timestamp`` (the last document time stamp's time, ISO) and ``tsa_expires`` (its TSA
     certificate's expiry, ISO), ``document_timestamps`` (how many)."""
-    import pikepdf  # deferred: only the file check and the renewal job read this
-    from asn1crypto import cms  # deferred: as above
-
     out = {"level": None, "archive_timestamp": None, "tsa_expires": None, "document_timestamps": 0}
     try:
         with pikepdf.open(io.BytesIO(pdf)) as doc:
