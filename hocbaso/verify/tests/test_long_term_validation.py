@@ -185,3 +185,14 @@ def test_archive_renewal_appends_a_time_stamp_and_both_files_stay_recognised(lon
     settings.TSA_URL = None
     with pytest.raises(CommandError, match="HOCBASO_TSA_URL"):
         call_command("archive-renew", stdout=StringIO())
+    # the renewals are insert only, like the registry: in code and in the database
+    from django.db import DatabaseError, connection, transaction
+
+    from hocbaso.records.models import ImmutableRecordError
+
+    with pytest.raises(ImmutableRecordError):
+        second.save()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE records_issuedrenewal SET pdf = 'x'")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM records_issuedrenewal")
