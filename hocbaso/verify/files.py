@@ -197,7 +197,7 @@ def file_check(data: bytes) -> FileVerdict:
     if not signatures:
         return FileVerdict("not_signed", _verdict_text("not_signed"), digest)
     intact = all(s.get("intact") and s.get("valid") for s in signatures) and not report.get("altered")
-    details = {k: v for k, v in report.items() if k not in ("signatures", "document_timestamps")}
+    details = {k: v for k, v in report.items() if k != "signatures"}
     if not intact:
         return FileVerdict("altered", _verdict_text("altered"), digest, signatures=signatures, details=details)
     embedded_code = report.get("lookup_code")

@@ -91,11 +91,13 @@ def verify_file(data: bytes, at: dt.datetime | None = None) -> tuple[dict, int]:
         "lookup_code": _embedded_lookup_code(data) or lookup_from_signature_check
                        or (issued.lookup_code if issued is not None else None),
     }
-    full = validation if validation else (_validated(data) if signatures else None)
+    # answered from the registry: the validation above; else file_check's own (its details and signatures)
+    full = validation if validation else {"ltv": verdict.details.get("ltv"), "signatures": verdict.signatures,
+                                          "document_timestamps": verdict.details.get("document_timestamps", [])}
     if full:
         report["ltv"] = full.get("ltv")
         report["document_timestamps"] = full.get("document_timestamps", [])
-        by_field = {s["field"]: s for s in full["signatures"]}
+        by_field = {s.get("field"): s for s in full.get("signatures", [])}
         for shown in report["signatures"]:
             shown["ltv"] = by_field.get(shown["field"], {}).get("ltv")
     if at is not None and signatures:
