@@ -12,7 +12,7 @@ from cryptography.x509 import ocsp
 
 from hocbaso.signing.ca import TITLE_PRINCIPAL, TITLE_TEACHER, CertificateAuthority
 from hocbaso.signing.ltv import LtvSession, archive_renew, last_archive_timestamp, ltv_add, ltv_summary, validate_at
-from hocbaso.signing.pades import PadesSettings
+from hocbaso.signing.pades import PadesSettings, SignJob
 from hocbaso.signing.revocation import Revoked, crl_build, ocsp_answer
 from hocbaso.signing.signers import BuiltinSigner
 from hocbaso.signing.testing.pdfs import simple_pdf
@@ -173,3 +173,36 @@ def test_archive_time_stamp_renewal_appends_a_new_time_stamp(world, issued):
     assert not result["altered"] and len(result["document_timestamps"]) == 2
     assert all(t["valid"] for t in result["document_timestamps"])
     assert all(v["valid"] for v in validate_at(renewed, second.tsa_expires - YEAR, world.roots).values())
+
+
+def test_signed_after_revocation_fails_even_with_the_revocation_data_and_a_time_stamp_embedded(world):
+    """Validation data added by hand (not by ``ltv_add``, which refuses): the OCSP answer and the CRL saying
+    revoked, then a document time stamp. The signature's own time stamp is after the revocation: not valid."""
+    import io
+
+    from asn1crypto import crl as asn1_crl
+    from asn1crypto import ocsp as asn1_ocsp
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+    from pyhanko.sign.validation import DocumentSecurityStore
+
+    from hocbaso.signing.aio import run_sync
+
+    ca = world.ca
+    holder = ca.issue_person("gv-late", full_name="Trịnh Văn Lâm", title=TITLE_TEACHER, organisation="Trường A",
+                             pin=PIN)
+    revoked = {holder.certificate.serial_number: Revoked(holder.certificate.serial_number,
+                                                         dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1))}
+    with BuiltinSigner(holder, PIN, settings=PadesSettings(tsa_url=world.tsa.url)) as signer:
+        [pdf] = signer.sign_batch([SignJob(simple_pdf(seed=8), "GVCN")])
+    request = ocsp.OCSPRequestBuilder().add_certificate(holder.certificate, ca.issuing, hashes.SHA1()).build()
+    answer = ocsp_answer(ca, request.public_bytes(serialization.Encoding.DER), revoked)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    DocumentSecurityStore.supply_dss_in_writer(
+        writer, sig_contents=None, ocsps=[asn1_ocsp.OCSPResponse.load(answer)],
+        crls=[asn1_crl.CertificateList.load(crl_build(ca, list(revoked.values()))),
+              asn1_crl.CertificateList.load(crl_build(ca, [], root=True))])
+    out = io.BytesIO()
+    run_sync(PdfTimeStamper(_session(world).timestamper).async_timestamp_pdf(writer, "sha256", output=out))
+    found = validate_at(out.getvalue(), holder.certificate.not_valid_after_utc + 10 * YEAR, world.roots)
+    assert not found["GVCN"]["valid"]
