@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable
@@ -66,6 +67,7 @@ class LtvSession:
         # requests, not aiohttp: aiohttp builds a session (and an SSL context, ~60 ms) per call of run_sync
         self.timestamper = RequestsHTTPTimeStamper(tsa_url, timeout=30) if tsa_url else None
         self._paths: dict[bytes, object] = {}
+        self._lock = threading.Lock()
         self._ts_paths: list | None = None
         self._ts_reserved: int | None = None
 
@@ -84,15 +86,18 @@ class LtvSession:
 
         info = extract_certificate_info(signed_data)
         key = info.signer_cert.sha256
-        if key not in self._paths:
-            validator = CertificateValidator(info.signer_cert, intermediate_certs=info.other_certs,
-                                             validation_context=self.context)
-            try:
-                self._paths[key] = await validator.async_validate_usage(key_usage=set())
-            except RevokedError:
-                raise
-            except PathBuildingError:  # not ours to vouch for
-                self._paths[key] = None
+        # ``ltv_add_many``'s threads each run their own event loop: one path computed per certificate, and the
+        # context is not used by two at once
+        with self._lock:
+            if key not in self._paths:
+                validator = CertificateValidator(info.signer_cert, intermediate_certs=info.other_certs,
+                                                 validation_context=self.context)
+                try:
+                    self._paths[key] = await validator.async_validate_usage(key_usage=set())
+                except RevokedError:
+                    raise
+                except PathBuildingError:  # not ours to vouch for
+                    self._paths[key] = None
         return self._paths[key]
 
     async def _signature_paths(self, reader) -> list:
