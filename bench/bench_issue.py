@@ -38,7 +38,10 @@ change) per phase, the throughput those imply on idle cores, and the load averag
 the wall-clock figures depend on what else runs on the machine.
 
 At the end one issued record (and one naive PDF) is checked with Poppler's ``pdfsig``: two signatures, both
-valid, the last one covering the whole file. ``--profile`` runs the timed pipeline under cProfile and prints
+valid; the last one covering the whole file, or, on an issued record with long-term validation data
+(``HOCBASO_LTV``, on by default: docs/long-term-validation.md), followed only by the DSS (B-LT) or by a document
+time stamp covering the whole file (B-LTA, with ``--tsa``: a local RFC 3161 server on 127.0.0.1 whose
+certificate the deployment's CA issues, so the signatures are B-T and the records B-LTA). ``--profile`` runs the timed pipeline under cProfile and prints
 the 25 entries with the largest cumulative time (this process only; the render workers are separate
 processes, so ``render_many`` shows as waiting on the pool). Exit status 0 only when the target is met and
 pdfsig accepts the issued record. This file is not part of the test suite.
@@ -392,7 +395,9 @@ def naive_run(classes, principal, count: int, pin: str) -> tuple[float, int, Nai
 # ---------------------------------------------------------------------- pdfsig
 
 def pdfsig_check(pdf: bytes, label: str) -> bool:
-    """Poppler's pdfsig: exactly two signatures, both valid, the last one covering the whole file."""
+    """Poppler's pdfsig: exactly two signatures, both valid, the last one covering the whole file; or, with
+    long-term validation data after them, a document time stamp covering the whole file (B-LTA) or nothing
+    signed after the DSS (B-LT)."""
     if not shutil.which("pdfsig"):
         print(f"pdfsig ({label}): not installed (Debian package poppler-utils) - skipped")
         return False
@@ -400,12 +405,17 @@ def pdfsig_check(pdf: bytes, label: str) -> bool:
         handle.write(pdf)
         handle.flush()
         out = subprocess.run(["pdfsig", handle.name], capture_output=True, text=True).stdout
-    signatures = out.count("Signature Validation:")
-    valid = out.count("Signature Validation: Signature is Valid.")
-    whole = "Total document signed" in out.split("Signature #2")[-1]
-    ok = signatures == 2 and valid == 2 and whole
-    print(f"pdfsig ({label}): {signatures} signatures, {valid} valid; last signature "
-          f"{'covers the whole file' if whole else 'does NOT cover the whole file'} -> {'OK' if ok else 'PROBLEM'}")
+    stamp = out.split("Signature #3")[1] if "Signature #3" in out else ""  # B-LTA's document time stamp
+    people = out.split("Signature #3")[0]
+    signatures = people.count("Signature Validation:")
+    valid = people.count("Signature Validation: Signature is Valid.")
+    whole = "Total document signed" in (stamp or people.split("Signature #2")[-1])
+    lt_only = not stamp and b"/DSS" in pdf  # B-LT: the DSS follows the last signature, nothing signs it
+    ok = signatures == 2 and valid == 2 and (whole or lt_only)
+    last = "the document time stamp" if stamp else "the last signature"
+    print(f"pdfsig ({label}): {signatures} signatures, {valid} valid; {last} "
+          f"{'covers the whole file' if whole else 'is followed by the DSS (B-LT)' if lt_only else 'does NOT cover the whole file'}"
+          f" -> {'OK' if ok else 'PROBLEM'}")
     if not ok:
         print(out)
     return ok
@@ -424,6 +434,8 @@ def main() -> int:
     parser.add_argument("--profile-dump", metavar="FILE", default="",
                         help="with --profile: also save the raw pstats data to FILE")
     parser.add_argument("--keep", action="store_true", help="keep the data directory / database afterwards")
+    parser.add_argument("--tsa", action="store_true",
+                        help="sign B-T and issue B-LTA with a local time-stamping server on 127.0.0.1")
     parser.add_argument("--data-dir", metavar="DIR", default="",
                         help="make the run's data directory in DIR (default: the system's temporary folder)")
     args = parser.parse_args()
@@ -478,7 +490,21 @@ def run(args, where: str, load_at_start: float) -> int:
         profiler = cProfile.Profile()
         profiler.enable()
     started = time.perf_counter()
-    phases, issued = pipeline(year, principal, classes, DEMO_PIN, dt.date(2025, 6, 2))
+    tsa = None
+    if args.tsa:
+        from django.conf import settings
+
+        from hocbaso.signing.services import deployment_ca
+        from hocbaso.signing.testing.tsa import LocalTSA
+
+        tsa = LocalTSA(deployment_ca(), name="bench TSA").__enter__()
+        settings.TSA_URL = tsa.url
+    print(f"long-term validation: {'B-LTA (local TSA, B-T signatures)' if args.tsa else 'B-LT (no TSA)'}")
+    try:
+        phases, issued = pipeline(year, principal, classes, DEMO_PIN, dt.date(2025, 6, 2))
+    finally:
+        if tsa is not None:
+            tsa.__exit__(None, None, None)
     total = time.perf_counter() - started
     phases.finish()  # the workers' CPU of the last phase (after the clock stopped: a /proc scan)
     if profiler is not None:

@@ -173,6 +173,12 @@ PKI_IN_STORAGE = envbool("HOCBASO_PKI_IN_STORAGE", "false")
 CA_PASSPHRASE = envsecret("HOCBASO_CA_PASSPHRASE", "")
 PIN_PEPPER = envsecret("HOCBASO_PIN_PEPPER", "")
 TSA_URL = envstr("HOCBASO_TSA_URL", "").strip() or None  # an RFC 3161 server → PAdES B-T, else B-B
+# Long-term validation (docs/long-term-validation.md): issued records carry PAdES B-LT (B-LTA with a TSA);
+# HOCBASO_LTV_FETCH lets issuance fetch other CAs' OCSP/CRL (a national TSA's chain); archive time stamps are
+# renewed when the last one's TSA certificate expires within HOCBASO_ARCHIVE_RENEW_DAYS.
+LTV = envbool("HOCBASO_LTV", "true")
+LTV_FETCH = envbool("HOCBASO_LTV_FETCH", "false")
+ARCHIVE_RENEW_DAYS = envint("HOCBASO_ARCHIVE_RENEW_DAYS", "365")
 # Trust roots for verification: PEM files (the national root CA, …), separated by ":". The deployment's own
 # built-in CA is trusted too unless HOCBASO_TRUST_BUILTIN_CA=false.
 HOCBASO_TRUST_ROOTS = envpaths("HOCBASO_TRUST_ROOTS", "")

@@ -3,6 +3,7 @@ class's package follows; ``current_issued`` is the registry's current versions."
 
 import hashlib
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import TextField
 from django.db.models.fields.json import KT
@@ -11,15 +12,34 @@ from django.utils import timezone
 
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.db import JsonText, rows_insert, rows_update
-from hocbaso.core.files import files_read
+from hocbaso.core.files import file_write, files_read
 from hocbaso.directory.models import SchoolClass, SchoolYear
 from hocbaso.records.drafts import BatchReport
 from hocbaso.records.guards import LifecycleRefused, require_principal
 from hocbaso.records.models import DraftState, IssuedRecord, RecordDraft
 from hocbaso.records.packages import class_packages_finish, class_packages_start, classes_missing_package
+from hocbaso.signing.ltv import ltv_add_many
 from hocbaso.signing.models import SubjectSignoff
+from hocbaso.signing.publication import ltv_session
 
 ISSUE_CHUNK = 200  # records entering the registry in one transaction (signing batches: settings.SIGN_CHUNK)
+LTV_STEP = 3  # the issued file with its validation data: ``<record id>-3.pdf`` beside the principal-signed ``-2``
+
+
+def _with_ltv(drafts, files: dict[int, bytes], session) -> dict[int, tuple[bytes, str]]:
+    """Each principal-signed file with its long-term validation data (B-LT, B-LTA with a TSA), stored beside the
+    draft's file, by draft pk; refused (nothing issued) when a signer's certificate does not validate, e.g.
+    revoked."""
+    try:
+        done = ltv_add_many([files[d.pk] for d in drafts], session)
+    except Exception as error:  # pyHanko's path and revocation errors have no common base worth naming
+        raise LifecycleRefused(f"Không thêm được dữ liệu kiểm tra dài hạn (LTV) cho chữ ký số ({error}). Chứng thư "
+                               "số của người ký có thể đã bị thu hồi; không phát hành.") from error
+    out = {}
+    for draft, data in zip(drafts, done):
+        folder = draft.pdf.rsplit("/", 1)[0]
+        out[draft.pk] = data, file_write(f"{folder}/{draft.record_id}-{LTV_STEP}.pdf", data)
+    return out
 
 
 def _subject_signers(class_ids) -> dict[int, list[dict]]:
@@ -49,6 +69,8 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
         last_chunk[class_id] = index // ISSUE_CHUNK
     report = BatchReport(total=len(pending))
     classes, started = set(), []
+    # one per run: each signer's and the TSA's revocation data is gathered once, not once per record
+    session = ltv_session() if settings.LTV and pending else None
     for start in range(0, len(pending), ISSUE_CHUNK):
         with transaction.atomic():
             # The record's JSON goes from the draft's row to the registry's as text: decoding and encoding it
@@ -63,13 +85,18 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
             subject_signers = _subject_signers({d.enrolment.school_class_id for d in drafts})
             now = timezone.now()
             audit, issued_rows = [], []
-            # The principal-signed file becomes the issued one, checked, not copied.
+            files = {}
             for draft, data in zip(drafts, files_read([d.pdf for d in drafts])):
-                pupil = draft.enrolment.pupil
-                digest = hashlib.sha256(data).hexdigest()
-                if digest != draft.sha256:
+                files[draft.pk] = data  # the principal-signed file, checked
+                if hashlib.sha256(data).hexdigest() != draft.sha256:
                     raise LifecycleRefused(f"Tệp học bạ {draft.record_id} đã bị thay đổi sau khi ký; không phát hành.")
-                name = draft.pdf
+            # the registry's hash is of the file with its validation data (or of the principal-signed one)
+            final = _with_ltv(drafts, files, session) if session is not None else \
+                {d.pk: (files[d.pk], d.pdf) for d in drafts}
+            for draft in drafts:
+                pupil = draft.enrolment.pupil
+                data, name = final[draft.pk]
+                digest = hashlib.sha256(data).hexdigest()
                 issued_rows.append(IssuedRecord(
                     record_id=draft.record_id, lookup_code=draft.lookup_code, enrolment=draft.enrolment,
                     version=draft.version, supersedes=draft.supersedes, correction=draft.correction,

@@ -223,3 +223,35 @@ class ImportedRecord(models.Model):
 
     def __str__(self):
         return f"{self.record_id} v{self.version} ({self.school_name})"
+
+
+class IssuedRenewal(models.Model):
+    """Gia hạn dấu thời gian lưu trữ: the issued record's file with one more archive time stamp appended
+    (``records.archive.archive_timestamps_renew``), before the last one's TSA certificate expires.
+
+    The issued bytes never change: the renewed file is those bytes plus an incremental update, so the registry keeps
+    the original ``IssuedRecord.sha256`` and records each renewal's hash here as a continuation of the same version.
+    A file with either hash is recognised by the public check. Insert only: refused save/delete in code and
+    UPDATE/DELETE by database triggers (migration 0008), like the registry."""
+
+    issued = models.ForeignKey(IssuedRecord, on_delete=models.PROTECT, related_name="renewals")
+    sha256 = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the renewed file.")
+    previous_sha256 = models.CharField(max_length=64, help_text="The file it extends (the issued one or a renewal).")
+    pdf = models.CharField(max_length=300, help_text="Storage name of the renewed file.")
+    archive_timestamp = models.DateTimeField(help_text="The new document time stamp's time.")
+    tsa_expires = models.DateTimeField(help_text="The new time stamp's TSA certificate expires then.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = IssuedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "gia hạn dấu thời gian lưu trữ"
+        ordering = ["pk"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableRecordError(self.issued.record_id)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(self.issued.record_id)

@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from hocbaso.audit.services import log_action
-from hocbaso.records.models import IssuedRecord, RecordDraft
+from hocbaso.records.models import IssuedRecord, IssuedRenewal, RecordDraft
 
 FOLDER = "drafts"
 DRAFT_FILE = re.compile(r"^(?P<record>.+)-(?P<step>\d+)(_[A-Za-z0-9]+)?\.pdf$")
@@ -45,6 +45,7 @@ def orphan_files_sweep(*, older_than: timedelta = GRACE, now=None) -> list[str]:
             current[found["record"]] = max(int(found["step"]), current.get(found["record"], -1))
     named = set(RecordDraft.objects.values_list("pdf", flat=True)) | set(IssuedRecord.objects.values_list("pdf",
                                                                                                        flat=True))
+    named |= set(IssuedRenewal.objects.values_list("pdf", flat=True))  # an archive time stamp's renewal
     removed = []
     for name in _stored(FOLDER):
         found = DRAFT_FILE.match(name.rsplit("/", 1)[-1])

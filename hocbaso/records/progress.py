@@ -43,6 +43,7 @@ TRAITS_PER_PUPIL = len(catalogue.QUALITIES) + len(catalogue.COMPETENCES)
 # rows already in the database carry these kinds.
 KIND_LOCK_CLASS, KIND_LOCK_YEAR = "portal.lock_class", "portal.lock_year"
 KIND_LOCK_DUE = "records.lock_due"  # the automatic lock at each year's lock date (celery beat, no user)
+KIND_ARCHIVE_RENEW = "records.archive_renew"  # archive time stamps renewed before their TSA expires (beat, no user)
 KIND_ORPHANS_SWEEP = "records.orphans_sweep"  # files killed batches left behind (celery beat, no user)
 KIND_CLASS_SIGN, KIND_SCHOOL_SIGN, KIND_ISSUE = "portal.class_sign", "portal.school_sign", "portal.issue"
 

@@ -6,7 +6,8 @@ keys; a signing job also carries its PIN sealed by ``hocbaso.signing.job_pins`` 
 Each handler checks the rules again (``records.guards``: the user may have lost a role since queueing) and
 reports progress on the job's row, so the progress page survives a reload. With a broker, the signing jobs whose
 key is on a PKCS#11 token go to the token's worker queue (``_signer_queue``, ``_seal_queue``); beat queues the
-automatic lock (``lock_due``) every hour and the orphan-file sweep (``orphans_sweep``) every day.
+automatic lock (``lock_due``) every hour, the orphan-file sweep (``orphans_sweep``) and the archive time stamps'
+renewal (``archive_renew``) every day.
 """
 
 from django.conf import settings
@@ -22,7 +23,8 @@ from hocbaso.records.issuance import records_issue
 from hocbaso.records.locks import data_lock, data_lock_due
 from hocbaso.records.models import DraftState, RecordDraft
 from hocbaso.records.orphans import orphan_files_sweep
-from hocbaso.records.progress import (KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_DUE, KIND_LOCK_YEAR,
+from hocbaso.records.renewal import archive_timestamps_renew
+from hocbaso.records.progress import (KIND_ARCHIVE_RENEW, KIND_CLASS_SIGN, KIND_ISSUE, KIND_LOCK_CLASS, KIND_LOCK_DUE, KIND_LOCK_YEAR,
                                       KIND_ORPHANS_SWEEP, KIND_SCHOOL_SIGN, drafts_count)
 from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.signing.errors import SigningSetupError
@@ -117,6 +119,16 @@ def orphans_sweep(job, progress):
     """The files killed batches left in the storage (``records.orphans``), queued by beat."""
     removed = orphan_files_sweep()
     return {"summary": _("Đã xóa %(n)s tệp mồ côi.") % {"n": len(removed)}, "done": len(removed)}
+
+
+@job_handler(KIND_ARCHIVE_RENEW, every=86400)
+def archive_renew(job, progress):
+    """Gia hạn dấu thời gian lưu trữ (``records.renewal``), queued by beat; ``hocbaso archive-renew`` for cron."""
+    report = archive_timestamps_renew()
+    if report.no_tsa:
+        return {"summary": _("Chưa cấu hình máy chủ dấu thời gian (HOCBASO_TSA_URL): không gia hạn."), "done": 0}
+    return {"summary": _("Đã gia hạn dấu thời gian lưu trữ của %(n)s học bạ; %(f)s lỗi.")
+            % {"n": len(report.renewed), "f": len(report.failed)}, "done": len(report.renewed)}
 
 
 @job_handler(KIND_CLASS_SIGN, queue=_signer_queue)

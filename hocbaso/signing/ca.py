@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
 from hocbaso.signing.errors import SigningSetupError, WrongPinError
+from hocbaso.signing.revocation import CRL_PATH, OCSP_PATH
 
 TITLE_TEACHER = "Giáo viên chủ nhiệm"
 TITLE_PRINCIPAL = "Hiệu trưởng"
@@ -170,10 +171,14 @@ class CertificateAuthority:
     under their PIN; files are replaced atomically (a crash leaves the old file or the new one).
     """
 
-    def __init__(self, directory: Path, passphrase: bytes, *, pepper: bytes | None = None):
+    def __init__(self, directory: Path, passphrase: bytes, *, pepper: bytes | None = None,
+                 public_url: str | None = None):
         self.directory = _folder(directory)
         self._passphrase = passphrase
         self.pepper = pepper
+        # The app's public address: holder certificates issued from now on name its OCSP responder (AIA) and
+        # its CRL (CRL distribution point), ``signing.revocation``'s paths under it.
+        self.public_url = public_url.rstrip("/") if public_url else None
         ca = self.directory / "ca"
         try:
             self.root = x509.load_pem_x509_certificate((ca / "root.pem").read_bytes())
@@ -181,12 +186,14 @@ class CertificateAuthority:
         except FileNotFoundError as error:
             raise SigningSetupError(f"Chưa tạo tổ chức cấp chứng thư số trong {self.directory}.") from error
         self._issuing_key = None
+        self._root_key = None
 
     # ---- creation -------------------------------------------------------------------------------------------
     @classmethod
     def create(cls, directory: Path, passphrase: bytes, *, name: str = "hocbaso", organisation: str = "hocbaso",
                pepper: bytes | None = None, algorithm: str = "p256", now: dt.datetime | None = None,
-               root_years: int = 20, issuing_years: int = 10) -> "CertificateAuthority":
+               root_years: int = 20, issuing_years: int = 10, public_url: str | None = None,
+               ) -> "CertificateAuthority":
         """Create the root and issuing CA under ``directory/ca``. Refuses to overwrite an existing CA."""
         directory = _folder(directory)
         ca = directory / "ca"
@@ -208,7 +215,7 @@ class CertificateAuthority:
         _write(ca / "issuing-key.pem", _encrypted_pem(issuing_key, passphrase), secret=True)
         _write(ca / "issuing.pem", _pem(issuing))
         _write(ca / "root.pem", _pem(root))  # last: its presence means the CA is complete
-        return cls(directory, passphrase, pepper=pepper)
+        return cls(directory, passphrase, pepper=pepper, public_url=public_url)
 
     @property
     def root_pem_path(self) -> Path:
@@ -222,6 +229,32 @@ class CertificateAuthority:
             except (ValueError, TypeError) as error:
                 raise SigningSetupError("Mật khẩu của tổ chức cấp chứng thư số không đúng.") from error
         return self._issuing_key
+
+    def signing_key(self):
+        """The issuing CA's private key (it signs holder certificates, CRLs and OCSP answers)."""
+        return self._key()
+
+    def root_signing_key(self):
+        """The root's private key: it signs only the root's CRL (``signing.revocation``)."""
+        if self._root_key is None:
+            data = (self.directory / "ca" / "root-key.pem").read_bytes()
+            try:
+                self._root_key = serialization.load_pem_private_key(data, self._passphrase)
+            except (ValueError, TypeError) as error:
+                raise SigningSetupError("Mật khẩu của tổ chức cấp chứng thư số không đúng.") from error
+        return self._root_key
+
+    def digest(self, key=None):
+        key = key or self._key()
+        if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size > 256:
+            return hashes.SHA384()
+        return hashes.SHA256()
+
+    def revocation_urls(self) -> tuple[str, str] | None:
+        """(OCSP URL, CRL URL) written into holder certificates, or None without a public URL."""
+        if not self.public_url:
+            return None
+        return self.public_url + OCSP_PATH, self.public_url + CRL_PATH
 
     def sign_data(self, data: bytes) -> bytes:
         """A detached signature of ``data`` by the issuing CA's key (SHA-256): the installation's seal on what it
@@ -239,7 +272,7 @@ class CertificateAuthority:
 
         Subject: C=VN, [ST=locality], O=organisation, title=title, CN=full_name, [UID=uid]. Re-issuing the same
         ``identity_id`` replaces the previous certificate and key (the old ones stay valid until they expire or
-        are revoked; revocation lists are not handled here).
+        are revoked: the database lists revocations, ``signing.revocation`` publishes them).
         """
         attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
         if locality:
@@ -270,7 +303,8 @@ class CertificateAuthority:
         ``extended_key_usage`` (OIDs) is added as a critical extension when given (a TSA needs timeStamping)."""
         now = now or dt.datetime.now(dt.timezone.utc)
         return _build(subject, self.issuing.subject, public_key, self._key(), now, years * 365, ca=False,
-                      issuer_cert=self.issuing, extended_key_usage=extended_key_usage)
+                      issuer_cert=self.issuing, extended_key_usage=extended_key_usage,
+                      revocation_urls=self.revocation_urls())
 
     def _issue(self, identity_id: str, subject: x509.Name, *, pin: str, algorithm: str, years: int,
                now: dt.datetime | None) -> Identity:
@@ -324,7 +358,8 @@ def load_identity(folder: Path) -> Identity:
 
 def _build(subject: x509.Name, issuer: x509.Name, public_key, signing_key, now: dt.datetime, days: int, *,
            ca: bool, path_length: int | None = None, issuer_cert: x509.Certificate | None = None,
-           extended_key_usage: list | None = None) -> x509.Certificate:
+           extended_key_usage: list | None = None, revocation_urls: tuple[str, str] | None = None,
+           ) -> x509.Certificate:
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
                .serial_number(x509.random_serial_number())
                .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
@@ -343,6 +378,13 @@ def _build(subject: x509.Name, issuer: x509.Name, public_key, signing_key, now: 
     builder = builder.add_extension(x509.KeyUsage(key_encipherment=False, data_encipherment=False,
                                                   key_agreement=False, encipher_only=False, decipher_only=False,
                                                   **usage), critical=True)
+    if revocation_urls:
+        ocsp_url, crl_url = revocation_urls
+        builder = builder.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+            x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url))]), critical=False)
+        builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(crl_url)], relative_name=None, reasons=None, crl_issuer=None)]),
+            critical=False)
     if extended_key_usage:
         builder = builder.add_extension(x509.ExtendedKeyUsage(extended_key_usage), critical=True)
     digest = hashes.SHA256() if not isinstance(signing_key, ec.EllipticCurvePrivateKey) or \

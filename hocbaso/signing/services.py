@@ -56,10 +56,11 @@ def deployment_ca() -> CertificateAuthority:
     if not (directory / "ca" / "root.pem").exists():
         try:
             CertificateAuthority.create(directory, passphrase, name="hocbaso", organisation="hocbaso học bạ số",
-                                        pepper=pin_pepper())
+                                        pepper=pin_pepper(), public_url=settings.SITE_URL)
         except SigningSetupError:  # another process created it meanwhile
             pass
-    return CertificateAuthority(directory, passphrase, pepper=pin_pepper())
+    # certificates issued from now on name the app's OCSP responder and CRL under SITE_URL (verify.urls' pki/)
+    return CertificateAuthority(directory, passphrase, pepper=pin_pepper(), public_url=settings.SITE_URL)
 
 
 def pades_settings() -> PadesSettings:

@@ -129,7 +129,7 @@ def embedded_lookup_code(data: bytes) -> str | None:
 
 
 def validate_pdf(pdf_bytes: bytes, trust_roots: Iterable | None = None, *, other_certs: Iterable = (),
-                 skip_diff: bool = False) -> dict:
+                 skip_diff: bool = False, at: dt.datetime | None = None) -> dict:
     """Every signature of the PDF, checked; raises on a file that is not a readable PDF, ``TooLarge`` on one
     whose streams or attachments decode past the caps of ``hocbaso.core.limits``.
 
@@ -141,14 +141,61 @@ def validate_pdf(pdf_bytes: bytes, trust_roots: Iterable | None = None, *, other
     cryptographic signature verifies), ``trusted`` (valid and the certificate chains to a configured root),
     ``trust_problem``, ``covers_whole_file``, ``coverage``, ``revision`` (0-based revision the signature
     closes), ``modification_level`` (what later revisions changed: NONE, LTA_UPDATES, FORM_FILLING,
-    ANNOTATIONS, OTHER), ``changes_allowed``.
+    ANNOTATIONS, OTHER), ``changes_allowed``, ``ltv`` (the file's long-term validation level after this
+    signature: "B-LTA", "B-LT" or None, ``signing.ltv.ltv_summary``), and with ``at`` (a date to validate as
+    of, ``signing.ltv.validate_at``) ``valid_at`` and ``at_indication``.
+
+    Document time stamps (PAdES B-LTA's archive time stamps) are listed apart, in ``document_timestamps``:
+    ``time``, ``tsa``, ``tsa_expires``, ``intact``, ``valid``, ``trusted``, ``covers_whole_file``,
+    ``revision``; ``ltv`` is the summary. With ``at``, ``valid_at`` (every signature valid as of ``at``).
 
     ``altered`` is True when any signature is not intact or not valid, or when a later revision changes the
     document in a way a signature does not allow (anything beyond adding signatures, their fields and
     stamps, and validation data). An unsigned file has no signatures and ``altered`` False.
     """
     pdf_streams_check(pdf_bytes)
-    return run_sync(_validate(pdf_bytes, trust_roots, other_certs, skip_diff))
+    result = run_sync(_validate(pdf_bytes, trust_roots, other_certs, skip_diff))
+    # deferred: signing.ltv imports this module (its trust roots)
+    from hocbaso.signing.ltv import ltv_summary, validate_at
+
+    result["ltv"] = summary = ltv_summary(pdf_bytes)
+    for signature in result["signatures"]:
+        signature["ltv"] = summary["level"] if signature["revision"] < result["revisions"] - 1 else None
+    if at is not None:
+        roots = configured_trust_roots() if trust_roots is None else trust_roots
+        found = validate_at(pdf_bytes, at, roots)
+        for signature in result["signatures"]:
+            outcome = found.get(signature["field"], {})
+            signature["valid_at"] = bool(outcome.get("valid"))
+            signature["at_indication"] = outcome.get("indication")
+        result["valid_at"] = bool(result["signatures"]) and all(s["valid_at"] for s in result["signatures"])
+    return result
+
+
+async def _timestamps(reader, roots, extra, skip_diff) -> list[dict]:
+    """The document time stamps of the file (PAdES archive time stamps), each checked."""
+    from pyhanko.sign.general import extract_certificate_info  # deferred: pyHanko
+    from pyhanko.sign.validation import async_validate_pdf_timestamp  # deferred: pyHanko
+    from pyhanko_certvalidator import ValidationContext  # deferred: pyHanko
+
+    out = []
+    for embedded in reader.embedded_timestamp_signatures:
+        context = ValidationContext(trust_roots=roots, other_certs=extra, allow_fetching=False,
+                                    revocation_mode="soft-fail")
+        try:
+            status = await async_validate_pdf_timestamp(embedded, context, skip_diff=skip_diff)
+        except Exception:
+            status = await async_validate_pdf_timestamp(embedded, context, skip_diff=True)
+        cert = extract_certificate_info(embedded.signed_data).signer_cert
+        out.append({
+            "field": embedded.field_name, "time": _iso(status.timestamp), "tsa": _name_attr(cert, "common_name"),
+            "tsa_expires": _iso(cert["tbs_certificate"]["validity"]["not_after"].native),
+            "intact": bool(status.intact), "valid": bool(status.intact and status.valid),
+            "trusted": bool(status.intact and status.valid and status.trusted),
+            "covers_whole_file": status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
+            "revision": embedded.signed_revision,
+        })
+    return out
 
 
 async def _validate(pdf_bytes, trust_roots, other_certs, skip_diff) -> dict:
@@ -165,7 +212,7 @@ async def _validate(pdf_bytes, trust_roots, other_certs, skip_diff) -> dict:
     reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
     total_revisions = reader.xrefs.total_revisions
     signatures = []
-    for embedded in reader.embedded_signatures:
+    for embedded in reader.embedded_regular_signatures:
         context = ValidationContext(trust_roots=roots, other_certs=extra, allow_fetching=False,
                                     revocation_mode="soft-fail")
         ts_context = ValidationContext(trust_roots=roots, other_certs=extra, allow_fetching=False,
@@ -208,9 +255,12 @@ async def _validate(pdf_bytes, trust_roots, other_certs, skip_diff) -> dict:
             "modification_level": "UNREADABLE" if diff_failed else (level.name if level is not None else None),
             "changes_allowed": bool(changes_allowed),
         })
-    altered = any(not s["intact"] or not s["valid"] or not s["changes_allowed"] for s in signatures)
+    timestamps = await _timestamps(reader, roots, extra, skip_diff)
+    altered = any(not s["intact"] or not s["valid"] or not s["changes_allowed"] for s in signatures) or \
+        any(not t["intact"] or not t["valid"] for t in timestamps)
     return {
         "signatures": signatures,
+        "document_timestamps": timestamps,
         "altered": altered,
         "trusted": bool(signatures) and all(s["trusted"] for s in signatures),
         "revisions": total_revisions,

@@ -139,3 +139,15 @@ def inline_jobs(settings, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             return client.post(url, data or {})
     return post
+
+
+@pytest.fixture
+def deployment_tsa(school, settings):
+    """An RFC 3161 server on 127.0.0.1 whose certificate the deployment's built-in CA issued, configured as the
+    TSA (``HOCBASO_TSA_URL``): signatures become B-T and issued records B-LTA."""
+    from hocbaso.signing.services import deployment_ca  # deferred: the TSA's test server loads pyHanko
+    from hocbaso.signing.testing.tsa import LocalTSA  # deferred: as above
+
+    with LocalTSA(deployment_ca(), name="hocbaso TSA (thử nghiệm)") as server:
+        settings.TSA_URL = server.url
+        yield server

@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy
 from hocbaso.core.limits import TooLarge
 from hocbaso.records.known_files import known_file_find
 from hocbaso.records.models import IssuedRecord
+from hocbaso.records.renewal import issued_by_hash
 from hocbaso.records.selectors import issued_status
+from hocbaso.signing.ltv import ltv_summary
 from hocbaso.signing.validate import validate_pdf
 from hocbaso.tt27.wording import subject_name
 from hocbaso.verify.pdfspeed import install
@@ -33,6 +35,12 @@ VERDICTS = {
 }
 UNTRUSTED_NOTE = gettext_lazy("Chứng thư số của người ký không thuộc tổ chức cung cấp dịch vụ chứng thực được hệ "
                               "thống tin cậy, nên không xác nhận được danh tính người ký.")
+RENEWED = gettext_lazy("Bản đã gia hạn dấu thời gian lưu trữ của học bạ đã phát hành (nội dung và chữ ký không "
+                       "đổi; bản phát hành ban đầu vẫn được công nhận).")
+LTV_LEVELS = {
+    "B-LTA": gettext_lazy("Có dữ liệu kiểm tra dài hạn (LTV) và dấu thời gian lưu trữ"),
+    "B-LT": gettext_lazy("Có dữ liệu kiểm tra dài hạn (LTV), chưa có dấu thời gian lưu trữ"),
+}
 BROKEN_SIGNED_PDF = gettext_lazy("Tệp có chữ ký số nhưng cấu trúc tệp bị hỏng nên không đọc được các chữ ký.")
 # What the person holding the file should do next, under the verdict.
 ADVICE = {
@@ -104,6 +112,12 @@ class FileVerdict:
         list of rows per signature."""
         rows = [(_("Mã băm SHA-256 của tệp"), self.sha256),
                 (_("Trùng khớp bản đã phát hành (sổ đăng ký)"), YES if self.verdict.startswith("authentic") else NO)]
+        ltv = self.details.get("ltv") or {}
+        if self.details.get("ltv") is not None:
+            rows.append((_("Kiểm tra dài hạn (LTV)"), str(LTV_LEVELS.get(ltv.get("level"), _("Không có")))))
+        if ltv.get("archive_timestamp"):
+            rows.append((_("Dấu thời gian lưu trữ gần nhất"), _shown(ltv["archive_timestamp"])))
+            rows.append((_("Chứng thư máy chủ dấu thời gian hết hạn"), _shown(ltv["tsa_expires"])))
         for key, label in (("revisions", _("Số lần lưu (phiên bản nội dung) trong tệp")),
                            ("lookup_code", _("Mã tra cứu ghi trong tệp")), ("reason", _("Lý do")),
                            ("error", _("Lỗi đọc tệp"))):
@@ -117,6 +131,7 @@ class FileVerdict:
                           (_("Đơn vị cấp chứng thư"), s.get("issuer")), (_("Số sê-ri chứng thư"), s.get("serial")),
                           (_("Thời điểm ký (theo người ký)"), _shown(s.get("signing_time"))),
                           (_("Dấu thời gian"), _shown(s.get("timestamp")) or _("Không có")),
+                          (_("Kiểm tra dài hạn (LTV)"), str(LTV_LEVELS.get(s.get("ltv"), _("Không có")))),
                           (_("Nội dung được ký còn nguyên vẹn"), YES if s.get("intact") else NO),
                           (_("Chữ ký hợp lệ về mật mã"), YES if s.get("valid") else NO),
                           (_("Chứng thư được tin cậy"), YES if s.get("trusted") else
@@ -144,21 +159,24 @@ class FileVerdict:
                 "signatures": self.signatures, "details": self.details}
 
 
-def _registry_answer(issued: IssuedRecord, digest: str) -> FileVerdict:
+def _registry_answer(issued: IssuedRecord, digest: str, data: bytes, renewed: bool = False) -> FileVerdict:
     state = issued_status(issued)
     verdict = {"current": "authentic_current", "superseded": "authentic_superseded",
                "withdrawn": "authentic_withdrawn"}[state["status"]]
+    details = {"ltv": ltv_summary(data)}
+    if renewed:
+        details["reason"] = str(RENEWED)
     return FileVerdict(verdict, _verdict_text(verdict, version=state["superseded_by_version"]), digest,
-                       record=_public_view(issued, state), signatures=issued.signers)
+                       record=_public_view(issued, state), signatures=issued.signers, details=details)
 
 
 def file_check(data: bytes) -> FileVerdict:
     """The verdict on an uploaded file, in plain Vietnamese, with technical details; ``TooLarge`` (from
     ``hocbaso.core.limits``) for a file whose streams or attachments decode past the caps."""
     digest = hashlib.sha256(data).hexdigest()
-    issued = IssuedRecord.objects.filter(sha256=digest).first()
+    issued, renewal = issued_by_hash(digest)  # the issued file, or one with its archive time stamp renewed
     if issued is not None:
-        return _registry_answer(issued, digest)
+        return _registry_answer(issued, digest, data, renewed=renewal is not None)
     known = known_file_find(sha256=digest)  # e.g. a certified copy (bản sao) the school logged when it issued it
     if known is not None:
         return FileVerdict(known.verdict, known.message, digest, signatures=known.signatures, details=known.details)

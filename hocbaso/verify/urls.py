@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hocbaso.verify import views
+from hocbaso.verify import pki, views
 
 app_name = "verify"
 
@@ -14,4 +14,9 @@ urlpatterns = [
     path("api/v1/records/<str:code>/full", views.api_full, name="api_full"),
     path("api/v1/files/check", views.api_file, name="api_file"),
     path("api/v1/openapi.json", views.api_openapi, name="api_openapi"),
+    # the built-in CA's revocation services, at signing.revocation's paths (named in every certificate it issues)
+    path("pki/issuing.crl", pki.crl, name="pki_crl"),
+    path("pki/root.crl", pki.root_crl, name="pki_root_crl"),
+    path("pki/ocsp", pki.ocsp, name="pki_ocsp"),
+    path("pki/ocsp/<path:encoded>", pki.ocsp, name="pki_ocsp_get"),
 ]

@@ -20,14 +20,15 @@ from hocbaso.signing.aio import run_sync
 class LocalTSA:
     """Serves time-stamp tokens signed by a TSA certificate issued by ``ca``; counts requests."""
 
-    def __init__(self, ca, name: str = "hocbaso test TSA"):
+    def __init__(self, ca, name: str = "hocbaso test TSA", years: int = 3):
         from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
         from pyhanko_certvalidator.registry import SimpleCertificateStore
 
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's dummy TSA is RSA-only
         subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
                              x509.NameAttribute(NameOID.COMMON_NAME, name)])
-        cert = ca.certify_public_key(subject, key.public_key(), extended_key_usage=[ExtendedKeyUsageOID.TIME_STAMPING])
+        cert = ca.certify_public_key(subject, key.public_key(), extended_key_usage=[ExtendedKeyUsageOID.TIME_STAMPING],
+                                    years=years)
         der = lambda c: asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))  # noqa: E731
         self.certificate = cert
         key_info = keys.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER,

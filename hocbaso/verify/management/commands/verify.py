@@ -4,12 +4,18 @@ The verdict comes from ``hocbaso.verify.files.file_check`` (the same check as th
 registry match by SHA-256 first, full signature validation otherwise. A registry match is also run through
 ``validate_pdf`` so that every signature is listed with its certificate and its checks.
 
+``--at YYYY-MM-DD`` validates each signature as of that day (PAdES-LTA from the validation data and time stamps
+in the file, ``signing.ltv.validate_at``): a record issued with its LTV data stays valid after its signers'
+certificates expired or were revoked; one signed after a revocation does not. ``valid_at`` says it.
+
 Exit status: 0 the file is a signed PDF whose signatures are intact (whether or not it is in the registry,
-whatever its status: read ``status``); 1 the file was altered after signing or a signature does not verify;
-2 not a PDF, not signed, or the file cannot be read.
+whatever its status: read ``status``) and, with ``--at``, valid on that day; 1 the file was altered after
+signing, a signature does not verify, or (``--at``) is not valid on that day; 2 not a PDF, not signed, or the
+file cannot be read.
 """
 
 import contextlib
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -19,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 from hocbaso.documents import extract_record
-from hocbaso.records.models import IssuedRecord
+from hocbaso.records.renewal import issued_by_hash
 from hocbaso.records.selectors import issued_status
 from hocbaso.signing.validate import validate_pdf
 from hocbaso.verify.files import file_check
@@ -28,7 +34,8 @@ EXIT_ALTERED = 1
 EXIT_NOT_SIGNED = 2
 SIGNATURE_KEYS = ("field", "signer_name", "role", "organisation", "subject", "issuer", "serial", "signing_time",
                   "timestamp", "level", "intact", "valid", "trusted", "trust_problem", "covers_whole_file",
-                  "modification_level", "changes_allowed")
+                  "modification_level", "changes_allowed", "ltv")
+AT_KEYS = ("valid_at", "at_indication")
 STATUS = {"authentic_current": "current", "authentic_superseded": "superseded", "authentic_withdrawn": "withdrawn"}
 
 
@@ -48,11 +55,12 @@ def _validated(data: bytes) -> dict | None:
         return None
 
 
-def verify_file(data: bytes) -> tuple[dict, int]:
-    """The JSON report for a file and the exit status it deserves."""
+def verify_file(data: bytes, at: dt.datetime | None = None) -> tuple[dict, int]:
+    """The JSON report for a file and the exit status it deserves; with ``at``, validated as of that time too."""
     verdict = file_check(data)
-    issued = IssuedRecord.objects.filter(sha256=verdict.sha256).first() if verdict.verdict in STATUS else None
+    issued = issued_by_hash(verdict.sha256)[0] if verdict.verdict in STATUS else None
     is_copy = verdict.verdict == "authentic_copy"
+    validation = None
     if issued is not None or is_copy:  # answered from the registry: check the signatures all the same
         validation = _validated(data) or {}
         signatures = validation.get("signatures", [])
@@ -83,6 +91,25 @@ def verify_file(data: bytes) -> tuple[dict, int]:
         "lookup_code": _embedded_lookup_code(data) or lookup_from_signature_check
                        or (issued.lookup_code if issued is not None else None),
     }
+    # answered from the registry: the validation above; else file_check's own (its details and signatures)
+    full = validation if validation else {"ltv": verdict.details.get("ltv"), "signatures": verdict.signatures,
+                                          "document_timestamps": verdict.details.get("document_timestamps", [])}
+    if full:
+        report["ltv"] = full.get("ltv")
+        report["document_timestamps"] = full.get("document_timestamps", [])
+        by_field = {s.get("field"): s for s in full.get("signatures", [])}
+        for shown in report["signatures"]:
+            shown["ltv"] = by_field.get(shown["field"], {}).get("ltv")
+    if at is not None and signatures:
+        try:
+            checked = validate_pdf(data, at=at)
+        except Exception as error:  # an unreadable file was already answered above; this is belt and braces
+            checked = {"signatures": [], "valid_at": False, "error": str(error)}
+        by_field = {s["field"]: s for s in checked["signatures"]}
+        for shown in report["signatures"]:
+            shown.update({k: by_field.get(shown["field"], {}).get(k) for k in AT_KEYS})
+        report["at"] = at.date().isoformat()
+        report["valid_at"] = bool(checked.get("valid_at"))
     if is_copy:
         report["copy_number"] = verdict.details.get("copy_number")
     reason = verdict.details.get("reason") or verdict.details.get("error")
@@ -90,7 +117,9 @@ def verify_file(data: bytes) -> tuple[dict, int]:
         report["reason"] = reason
     if verdict.verdict in ("not_pdf", "not_signed") or not signatures:
         return report, EXIT_NOT_SIGNED
-    return report, EXIT_ALTERED if not report["intact"] else 0
+    if not report["intact"] or (at is not None and not report["valid_at"]):
+        return report, EXIT_ALTERED
+    return report, 0
 
 
 @contextlib.contextmanager
@@ -108,6 +137,16 @@ def _quiet(enabled: bool):
             logger.setLevel(level)
 
 
+def _day(text: str) -> dt.datetime:
+    """``--at``'s day, as noon UTC of that day."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--at: ngày không hợp lệ {text!r}, cần dạng YYYY-MM-DD.", returncode=EXIT_NOT_SIGNED) \
+            from None
+    return dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc)
+
+
 class Command(BaseCommand):
     help = ("Kiểm tra một tệp PDF học bạ: in JSON gồm các chữ ký số (người ký, chức vụ, chứng thư, thời gian ký, "
             "còn nguyên vẹn, được tin cậy), tệp có trùng khớp bản đã phát hành không, trạng thái (current / "
@@ -119,8 +158,11 @@ class Command(BaseCommand):
         parser.add_argument("--trust-root", action="append", default=[], metavar="PEM",
                             help="Thêm chứng thư gốc tin cậy (tệp PEM); lặp lại được. Mặc định theo "
                                  "HOCBASO_TRUST_ROOTS và CA của hệ thống.")
+        parser.add_argument("--at", metavar="YYYY-MM-DD", type=_day,
+                            help="Kiểm tra chữ ký như vào ngày này (kể cả sau khi chứng thư hết hạn hoặc bị thu hồi), "
+                                 "dựa trên dữ liệu kiểm tra dài hạn (LTV) và dấu thời gian trong tệp.")
 
-    def handle(self, *args, file, trust_root, **options):
+    def handle(self, *args, file, trust_root, at=None, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"Không tìm thấy tệp {file}.", returncode=EXIT_NOT_SIGNED)
@@ -133,7 +175,7 @@ class Command(BaseCommand):
             raise CommandError(f"Không đọc được tệp {file}: {error}", returncode=EXIT_NOT_SIGNED) from None
         with override_settings(HOCBASO_TRUST_ROOTS=[*settings.HOCBASO_TRUST_ROOTS, *trust_root]), \
                 _quiet(options.get("verbosity", 1) < 2):
-            report, status = verify_file(data)
+            report, status = verify_file(data, at=at)
         report = {"file": str(path), **report}
         self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
         if status:
