@@ -28,7 +28,7 @@ from hocbaso.records.progress import (KIND_ARCHIVE_RENEW, KIND_CLASS_SIGN, KIND_
                                       KIND_ORPHANS_SWEEP, KIND_SCHOOL_SIGN, drafts_count)
 from hocbaso.records.signatures import class_sign, school_sign
 from hocbaso.signing.errors import SigningSetupError
-from hocbaso.signing.job_pins import pin_drop, pin_take
+from hocbaso.signing.job_pins import pin_take
 from hocbaso.signing.models import IdentityKind
 from hocbaso.signing.services import identity_for, remote_signer, signer_open
 
@@ -44,17 +44,30 @@ def _reporter(progress, message: str):
     return report
 
 
-def _signer_for(job, progress, identity, *, target: str, seal: bool = False):
-    """The signer of ``identity`` for a signing job: a remote account (confirmed on the phone) needs no PIN and
-    shows its wait on the job's page; any other takes the PIN sealed with the job."""
-    if identity.kind == IdentityKind.REMOTE:
-        pin_drop(job)
+def _job_pin(job, *, target: str, staff) -> str | None:
+    """The PIN sealed with a signing job, taken off its row at once; None when ``staff`` signs with a remote
+    account (confirmed on the phone: no PIN). A job started again (its worker died) has no PIN any more and
+    ``pin_take`` says how to continue."""
+    pin = pin_take(job, target=target, required=False)
+    if pin is None:
+        try:
+            remote = staff is not None and identity_for(staff=staff).kind == IdentityKind.REMOTE
+        except SigningSetupError:
+            remote = False
+        if not remote:
+            pin_take(job, target=target)  # raises PinUnavailable
+    return pin
 
+
+def _signer_for(progress, identity, *, pin: str | None, seal: bool = False):
+    """The signer of ``identity`` for a signing job: a remote account (confirmed on the phone) needs no PIN and
+    shows its wait on the job's page; any other opens with the job's PIN."""
+    if identity.kind == IdentityKind.REMOTE:
         def waiting(count: int, app: str) -> None:
             progress.say(_("Đang chờ xác nhận trên ứng dụng %(app)s: %(n)s học bạ") % {"app": app, "n": count})
 
         return remote_signer(identity, seal=seal, waiting=waiting)
-    return signer_open(identity, pin_take(job, target=target), seal=seal)
+    return signer_open(identity, pin, seal=seal)
 
 
 def _token_queue(**whose) -> str | None:
@@ -136,11 +149,11 @@ def sign_class(job, progress):
     """The homeroom teacher's one action: render the records not yet rendered, then sign them all."""
     klass = SchoolClass.objects.select_related("school_year__school").get(pk=job.args["class_id"])
     by = job_creator(job)
-    identity = identity_for(staff=by.staff)
-    signer = _signer_for(job, progress, identity, target=f"class:{klass.pk}")
+    pin = _job_pin(job, target=f"class:{klass.pk}", staff=getattr(by, "staff", None))
     problems = class_sign_problems(klass)
     if problems:
         raise LifecycleRefused(problems[0])
+    signer = _signer_for(progress, identity_for(staff=by.staff), pin=pin)
     to_render = len(enrolments_to_render(klass.enrolments.all()))
     waiting = RecordDraft.objects.filter(enrolment__school_class=klass, state=DraftState.RENDERED).count()
     progress.total(to_render + waiting + to_render)
@@ -151,21 +164,22 @@ def sign_class(job, progress):
             "done": report.done}
 
 
-def _principal_year_job(job, *, pin: bool = True) -> tuple[SchoolYear, str | None, object]:
-    """A school-wide signing job's year, its sealed PIN (``pin``) and the principal who queued it (refused when
-    they no longer are the school's principal)."""
+def _principal_year_job(job, *, own_key: bool = False) -> tuple[SchoolYear, str | None, object]:
+    """A school-wide signing job's year, its sealed PIN and the principal who queued it (refused when they no
+    longer are the school's principal). ``own_key``: the principal's own identity signs (which may be a remote
+    account, then no PIN); else the school's seal does."""
     year = SchoolYear.objects.select_related("school").get(pk=job.args["school_year"])
-    sealed = pin_take(job, target=f"year:{year.pk}") if pin else None
     by = job_creator(job)
+    pin = _job_pin(job, target=f"year:{year.pk}", staff=getattr(by, "staff", None) if own_key else None)
     require_principal(by, year.school)
-    return year, sealed, by
+    return year, pin, by
 
 
 @job_handler(KIND_SCHOOL_SIGN, queue=_signer_queue)
 def sign_school(job, progress):
     """The principal's one action: sign (with the principal's seal appearance) every teacher-signed record."""
-    year, _pin, by = _principal_year_job(job, pin=False)
-    signer = _signer_for(job, progress, identity_for(staff=by.staff), target=f"year:{year.pk}", seal=True)
+    year, pin, by = _principal_year_job(job, own_key=True)
+    signer = _signer_for(progress, identity_for(staff=by.staff), pin=pin, seal=True)
     progress.total(drafts_count(year, DraftState.TEACHER_SIGNED))
     report = school_sign(school_year=year, by=by, signer=signer,
                          progress=_reporter(progress, _("Đã ký {done}/{total} học bạ.")))

@@ -74,20 +74,15 @@ def pin_open(token: str, *, kind: str, target: str, user_id: int, now: float | N
     return plain["pin"]
 
 
-def pin_drop(job: Job) -> None:
-    """Remove any PIN token from the job's row (a signer that takes no PIN: a remote account)."""
-    if ARG in (job.args or {}):
-        job.args = {k: v for k, v in job.args.items() if k != ARG}
-        Job.objects.filter(pk=job.pk).update(args=job.args)
-
-
-def pin_take(job: Job, *, target: str) -> str:
+def pin_take(job: Job, *, target: str, required: bool = True) -> str | None:
     """Remove the PIN token from the job's row at once, then decrypt it. A job started a second time (its worker
     died) finds no token and says so: the services are resumable, so signing again continues the batch."""
     token = (job.args or {}).get(ARG)
     rest = {k: v for k, v in (job.args or {}).items() if k != ARG}
     Job.objects.filter(pk=job.pk).update(args=rest)
     job.args = rest
+    if not token and not required:
+        return None  # the signer may need none (a remote account); whoever needs one asks again
     if not token:
         raise PinUnavailable("Tác vụ bị gián đoạn và mã PIN không được lưu lại. Hãy nhập lại mã PIN và ký tiếp: "
                              "các học bạ đã ký vẫn được giữ, không ký lại lần hai.")
