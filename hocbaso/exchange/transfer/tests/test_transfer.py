@@ -246,7 +246,7 @@ def test_the_pupil_years_awards_travel_with_the_transfer(school, django_user_mod
     package = read(transfer_package_build(pupil=w.pupil, by=w.owner.user, seal_signer=seal).file)
     _import(w, package, joined_on=dt.date(2025, 9, 5))
     record = ImportedRecord.objects.get().record
-    assert record["format"] == "hocbaso.record/2"
+    assert record["format"] == "hocbaso.record/3"
     assert record["awards"] == [{"kind": "cap_tren", "title": "Giấy khen", "level": "Sở Giáo dục và Đào tạo",
                                  "date": "2025-04-15", "reason": "Giải Nhì Hội thi Viết chữ đẹp cấp tỉnh."}]
 def test_the_links_token_never_reaches_an_address_the_server_logs(transfer, client):
