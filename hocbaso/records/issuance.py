@@ -11,13 +11,16 @@ from django.utils import timezone
 
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.db import JsonText, rows_insert, rows_update
-from hocbaso.core.files import file_read
+from hocbaso.core.files import FileWriter, file_read
 from hocbaso.directory.models import SchoolClass, SchoolYear
 from hocbaso.records.drafts import BatchReport
 from hocbaso.records.guards import LifecycleRefused, require_principal
 from hocbaso.records.models import DraftState, IssuedRecord, RecordDraft
 from hocbaso.records.packages import class_packages_finish, class_packages_start, classes_missing_package
 from hocbaso.signing.models import SubjectSignoff
+from hocbaso.signing.pades import SignJob
+from hocbaso.signing.xades import ROLE_SEAL
+from hocbaso.signing.xml_pdf import pdf_xml_read, pdfs_xml_sign
 
 ISSUE_CHUNK = 200  # records entering the registry in one transaction (signing batches: settings.SIGN_CHUNK)
 
@@ -31,11 +34,37 @@ def _subject_signers(class_ids) -> dict[int, list[dict]]:
     return out
 
 
+def _records_seal(drafts, files: dict, seal_signer, now) -> dict:
+    """The school's seal on the records of a chunk that carry the record XML: its XAdES signature on the XML (one
+    ``sign_digests`` call), then its PAdES signature (invisible, field ``DONGDAU``) covering the whole file. Returns
+    ``{draft pk: (new file name, its SHA-256, the signer entry)}``. The files are stored at once; a chunk whose
+    transaction then fails leaves them to the orphan sweep (``records.orphans``), like a killed signing batch."""
+    todo = [d for d in drafts if pdf_xml_read(files[d.pk]) is not None]
+    if not todo:
+        return {}
+    pdfs = pdfs_xml_sign(seal_signer, [files[d.pk] for d in todo], role=ROLE_SEAL)
+    writer = FileWriter()
+    try:
+        signed = seal_signer.sign_batch([SignJob(pdf, "DONGDAU", reason="Đóng dấu học bạ", location=d.school_code)
+                                         for d, pdf in zip(todo, pdfs)])
+        for draft, pdf in zip(todo, signed):
+            writer.submit(draft, f"drafts/{draft.school_code}/{draft.school_year}/{draft.record_id}-3.pdf", pdf)
+        stored = writer.results()
+    except BaseException:
+        writer.discard()
+        raise
+    finally:
+        writer.close()
+    who = {**seal_signer.describe(), "role": ROLE_SEAL[1], "field": "DONGDAU", "signed_at": now.isoformat()}
+    return {draft.pk: (name, digest, who) for draft, name, digest in stored}
+
+
 def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class: SchoolClass | None = None,
                   progress=None) -> BatchReport:
     """Phát hành: every principal-signed record of the school year (or class) enters the registry with the
     SHA-256 of its final PDF; each affected class gets a new package whose manifest the school's seal signs
-    (when ``seal_signer`` is given). Resumable: an issued draft is never issued again, and a class whose package
+    (when ``seal_signer`` is given). With ``seal_signer``, each record whose PDF carries the record XML is sealed
+    first (``_records_seal``): the seal's XAdES signature on the XML and its PAdES signature on the PDF. Resumable: an issued draft is never issued again, and a class whose package
     is missing (a run killed after the registry's commit) gets it on the rerun."""
     require_principal(by, school_year.school)
     queryset = RecordDraft.objects.filter(enrolment__school_class__school_year=school_year,
@@ -63,13 +92,19 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
             subject_signers = _subject_signers({d.enrolment.school_class_id for d in drafts})
             now = timezone.now()
             audit, issued_rows = [], []
+            files = {}
+            for draft in drafts:
+                data = file_read(draft.pdf)  # the principal-signed file, checked
+                if hashlib.sha256(data).hexdigest() != draft.sha256:
+                    raise LifecycleRefused(f"Tệp học bạ {draft.record_id} đã bị thay đổi sau khi ký; không phát hành.")
+                files[draft.pk] = data
+            sealed = _records_seal(drafts, files, seal_signer, now) if seal_signer is not None else {}
             for draft in drafts:
                 pupil = draft.enrolment.pupil
-                data = file_read(draft.pdf)  # the principal-signed file becomes the issued one, checked, not copied
-                digest = hashlib.sha256(data).hexdigest()
-                if digest != draft.sha256:
-                    raise LifecycleRefused(f"Tệp học bạ {draft.record_id} đã bị thay đổi sau khi ký; không phát hành.")
-                name = draft.pdf
+                if draft.pk in sealed:
+                    draft.pdf, draft.sha256, seal = sealed[draft.pk]
+                    draft.signers = [*draft.signers, seal]
+                digest, name = draft.sha256, draft.pdf
                 issued_rows.append(IssuedRecord(
                     record_id=draft.record_id, lookup_code=draft.lookup_code, enrolment=draft.enrolment,
                     version=draft.version, supersedes=draft.supersedes, correction=draft.correction,
@@ -85,7 +120,7 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
                 record_id__in=[r.record_id for r in issued_rows]).only("pk", "record_id")}
             for draft in drafts:
                 draft.state, draft.issued_id = DraftState.ISSUED, by_record[draft.record_id]
-            rows_update(RecordDraft, drafts, ["state", "issued"])
+            rows_update(RecordDraft, drafts, ["state", "issued", "pdf", "sha256", "signers"])
             audit = [Action("record.issue", "issuedrecord", r.record_id, None,
                             {"version": r.version, "sha256": r.sha256,
                              "supersedes": r.supersedes.record_id if r.supersedes else None},

@@ -3,11 +3,14 @@ signature on every record of the class, the principal's on every record of the s
 
 import hashlib
 
+import orjson
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import TextField
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from hocbaso.assessment.models import SubjectEvaluation
@@ -28,6 +31,8 @@ from hocbaso.signing.pades import SignJob
 from hocbaso.signing.services import identity_for
 from hocbaso.signing.sheets import payload_json, sheet_pdf
 from hocbaso.signing.signers import Signer
+from hocbaso.signing.xades import ROLE_PRINCIPAL, ROLE_TEACHER
+from hocbaso.signing.xml_pdf import pdfs_xml_sign
 from hocbaso.tt27 import catalogue
 
 SLOW_SIGNER_CHUNK = 50  # records a signing batch commits together at most with a PKCS#11 token or a CSC service
@@ -108,13 +113,16 @@ def subject_signoff(*, school_class: SchoolClass, subject: str, by, signer: Sign
 # ---------------------------------------------------------------------- the records' signatures
 
 def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str, box_key: str, next_state: str,
-                 stamp_field: str, progress=None) -> BatchReport:
+                 stamp_field: str, xades_role: tuple[str, str], progress=None) -> BatchReport:
     """Sign every draft of ``queryset`` (in one state) in chunks; each chunk's new files and states are
     committed together, so a rerun after an interruption starts where the last committed chunk ended, and
     ``progress`` reports each commit. Chunks of ``settings.SIGN_CHUNK`` records with the built-in signer; at most
     ``SLOW_SIGNER_CHUNK`` with a token or a remote service, whose signatures take longer (a USB token often a
     tenth of a second each; a remote service a round trip per chunk): the progress would stand still, and an
-    interruption would lose, that much longer."""
+    interruption would lose, that much longer.
+
+    Before each PDF signature, the record's XML gets the same signer's XAdES signature (``xades_role``) inside
+    the PDF (``signing.xml_pdf``): the teacher's batch makes and attaches it, the principal's adds to it."""
     chunk = settings.SIGN_CHUNK if signer.kind == "builtin" else min(settings.SIGN_CHUNK, SLOW_SIGNER_CHUNK)
     pending = list(queryset.order_by("pk").values_list("pk", flat=True))
     report = BatchReport(total=len(pending))
@@ -126,15 +134,20 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
             with transaction.atomic():
                 # The record itself is not loaded (decoding every record's JSON costs more than signing it):
                 # only the three values the signature, the file name and the log need.
-                drafts = list(RecordDraft.objects.select_for_update().filter(pk__in=ids, state=state)
-                              .defer("record").annotate(school_code=KT("record__school__code"),
+                first = xades_role == ROLE_TEACHER
+                rows = RecordDraft.objects.select_for_update().filter(pk__in=ids, state=state).defer("record")
+                if first:  # the XML is made from the record: its text, decoded by orjson (not Django's JSONField)
+                    rows = rows.annotate(record_text=Cast("record", TextField()))
+                drafts = list(rows.annotate(school_code=KT("record__school__code"),
                                                         school_name=KT("record__school__name"),
                                                         school_year=KT("record__school_year"))
                               .order_by("pk"))
                 if not drafts:
                     continue
-                jobs = [SignJob(file_read(d.pdf), field_name, box=tuple(d.boxes[box_key]),
-                                reason=f"{role} ký học bạ", location=d.school_name) for d in drafts]
+                pdfs = pdfs_xml_sign(signer, [file_read(d.pdf) for d in drafts], role=xades_role,
+                                     records=[orjson.loads(d.record_text) for d in drafts] if first else None)
+                jobs = [SignJob(pdf, field_name, box=tuple(d.boxes[box_key]),
+                                reason=f"{role} ký học bạ", location=d.school_name) for d, pdf in zip(drafts, pdfs)]
                 step = 1 if next_state == DraftState.TEACHER_SIGNED else 2
 
                 def store(index: int, pdf: bytes) -> None:
@@ -187,7 +200,8 @@ def class_sign(*, school_class: SchoolClass, by, signer, progress=None, render_p
     queryset = RecordDraft.objects.filter(enrolment__school_class=school_class, state=DraftState.RENDERED)
     return _sign_drafts(queryset, state=DraftState.RENDERED, by=by, signer=signer,
                         role="Giáo viên chủ nhiệm", field_name="GVCN", box_key="teacher",
-                        next_state=DraftState.TEACHER_SIGNED, stamp_field="teacher_signed_at", progress=progress)
+                        next_state=DraftState.TEACHER_SIGNED, stamp_field="teacher_signed_at", xades_role=ROLE_TEACHER,
+                        progress=progress)
 
 
 def school_sign(*, school_year: SchoolYear, by, signer, progress=None) -> BatchReport:
@@ -199,4 +213,4 @@ def school_sign(*, school_year: SchoolYear, by, signer, progress=None) -> BatchR
     return _sign_drafts(queryset, state=DraftState.TEACHER_SIGNED, by=by, signer=signer,
                         role="Hiệu trưởng", field_name="HT", box_key="principal",
                         next_state=DraftState.PRINCIPAL_SIGNED, stamp_field="principal_signed_at",
-                        progress=progress)
+                        xades_role=ROLE_PRINCIPAL, progress=progress)

@@ -22,8 +22,8 @@ import pikepdf
 from hocbaso.core.limits import pdf_attachment_read, pdf_attachments
 from hocbaso.signing.errors import SigningError
 from hocbaso.signing.pades import _last_startxref, _ref, _write_xref_stream, _write_xref_table, pdf_date
-from hocbaso.signing.xades import DS, c14n
-from hocbaso.tt27.record_xml import NS, XmlRecordError, parse
+from hocbaso.signing.xades import DS, c14n, tsa_timestamper, xades_sign
+from hocbaso.tt27.record_xml import NS, XmlRecordError, parse, record_to_xml
 
 XML_ATTACHMENT = "hocbaso-record.xml"
 MIME = "text/xml"
@@ -116,6 +116,23 @@ def pdf_xml_replace(pdf: bytes, xml: bytes, *, when: dt.datetime | None = None) 
     else:
         _write_xref_stream(out, offsets, size, startxref, extra, base=base)
     return pdf + bytes(out)
+
+
+def pdfs_xml_sign(signer, pdfs: list[bytes], *, role: tuple[str, str], records: list[dict] | None = None) -> list[bytes]:
+    """Each PDF of a batch with its record XML signed once more by ``signer`` (one ``sign_digests`` call), before
+    the PDF's own signature: with ``records`` (the teacher's batch) the XML is made from each record and attached;
+    without, the attached XML gets the next signature in an incremental update. A PDF without the XML (a draft
+    rendered before the XML existed) is returned as it was. With a TSA in ``signer.settings``, B-T."""
+    if records is not None:
+        xmls = [record_to_xml(record) for record in records]
+    else:
+        xmls = [pdf_xml_read(pdf) for pdf in pdfs]
+    todo = [i for i, xml in enumerate(xmls) if xml is not None]
+    signed = xades_sign(signer, [xmls[i] for i in todo], role=role, timestamper=tsa_timestamper(signer.settings))
+    out = list(pdfs)
+    for i, xml in zip(todo, signed, strict=True):
+        out[i] = pdf_xml_attach(pdfs[i], xml) if records is not None else pdf_xml_replace(pdfs[i], xml)
+    return out
 
 
 # ---- the difference analysis ----------------------------------------------------------------------------------
