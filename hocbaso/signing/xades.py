@@ -218,7 +218,9 @@ def _trusted(cert: x509.Certificate, chain: list[x509.Certificate], roots: list[
         return False
     from pyhanko_certvalidator import CertificateValidator, ValidationContext  # deferred: pyHanko, verify only
 
-    der = lambda c: asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))  # noqa: E731
+    def der(c):  # cryptography's certificates or asn1crypto's (signing.validate.load_roots)
+        return c if isinstance(c, asn1_x509.Certificate) else \
+            asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
     context = ValidationContext(trust_roots=[der(r) for r in roots], moment=moment, allow_fetching=False,
                                 revocation_mode="soft-fail")
     try:
@@ -229,11 +231,11 @@ def _trusted(cert: x509.Certificate, chain: list[x509.Certificate], roots: list[
     return True
 
 
-def xades_verify(data: bytes, trust_roots: list[x509.Certificate] | None = None) -> list[dict]:
+def xades_verify(data: bytes, trust_roots: list | None = None) -> list[dict]:
     """Each XAdES signature of a record XML, in document order: ``{"id", "role", "name", "organisation",
     "seal", "signing_time", "timestamped", "intact", "trusted"}``. ``intact``: both references' digests and the
     signature value hold (nothing of the record or the signed properties changed); ``trusted``: the certificate
-    chains to one of ``trust_roots`` at the signing time. Raises ``XmlRecordError`` for a file that is not a
+    chains to one of ``trust_roots`` (cryptography's or asn1crypto's certificates) at the signing time. Raises ``XmlRecordError`` for a file that is not a
     record XML."""
     root = parse(data)
     record = _record_element(root)
