@@ -37,7 +37,7 @@ worker processes (the render workers, the signature-update workers; read from ru
 change) per phase, the throughput those imply on idle cores, and the load average at the start and end, since
 the wall-clock figures depend on what else runs on the machine.
 
-At the end one issued record (and one naive PDF) is checked with Poppler's ``pdfsig``: two signatures, both
+At the end one issued record (and one naive PDF) is checked with Poppler's ``pdfsig``: three signatures (two for the naive PDF), all
 valid, the last one covering the whole file. ``--profile`` runs the timed pipeline under cProfile and prints
 the 25 entries with the largest cumulative time (this process only; the render workers are separate
 processes, so ``render_many`` shows as waiting on the pool). Exit status 0 only when the target is met and
@@ -391,8 +391,9 @@ def naive_run(classes, principal, count: int, pin: str) -> tuple[float, int, Nai
 
 # ---------------------------------------------------------------------- pdfsig
 
-def pdfsig_check(pdf: bytes, label: str) -> bool:
-    """Poppler's pdfsig: exactly two signatures, both valid, the last one covering the whole file."""
+def pdfsig_check(pdf: bytes, label: str, expected: int = 2) -> bool:
+    """Poppler's pdfsig: exactly ``expected`` signatures (the issued record: teacher, principal and the school's
+    seal; the naive one: two), all valid, the last one covering the whole file."""
     if not shutil.which("pdfsig"):
         print(f"pdfsig ({label}): not installed (Debian package poppler-utils) - skipped")
         return False
@@ -402,8 +403,8 @@ def pdfsig_check(pdf: bytes, label: str) -> bool:
         out = subprocess.run(["pdfsig", handle.name], capture_output=True, text=True).stdout
     signatures = out.count("Signature Validation:")
     valid = out.count("Signature Validation: Signature is Valid.")
-    whole = "Total document signed" in out.split("Signature #2")[-1]
-    ok = signatures == 2 and valid == 2 and whole
+    whole = "Total document signed" in out.split(f"Signature #{expected}")[-1]
+    ok = signatures == expected and valid == expected and whole
     print(f"pdfsig ({label}): {signatures} signatures, {valid} valid; last signature "
           f"{'covers the whole file' if whole else 'does NOT cover the whole file'} -> {'OK' if ok else 'PROBLEM'}")
     if not ok:
@@ -527,7 +528,7 @@ def run(args, where: str, load_at_start: float) -> int:
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} (above ~0.1 at start or end: other processes "
           f"shared the 2 CPUs and the wall-clock figures are lower than on a quiet machine)")
     sample = IssuedRecord.objects.order_by("pk").first()
-    ok = pdfsig_check(file_read(sample.pdf), f"issued record {sample.record_id}, {sample.class_name}")
+    ok = pdfsig_check(file_read(sample.pdf), f"issued record {sample.record_id}, {sample.class_name}", expected=3)
     pdfsig_check(naive_pdf, "last naive PDF")
 
     if profiler is not None:

@@ -6,6 +6,11 @@ stamp fonts for the whole batch. Use a signer as a context manager, or call ``cl
 
     with BuiltinSigner(identity, pin="123456") as signer:
         signed = signer.sign_batch([SignJob(pdf, "GVCN", box=(2, 56.7, 368.1, 295.1, 441.8)), ...])
+        values = signer.sign_digests([sha256_of_signed_info, ...])   # XAdES (signing.xades), same unlock
+
+Long on purpose (about 450 lines, over the 400 of other modules): the interface and its three implementations,
+each with its two ways of signing (PDF batches, raw digests), are read side by side; split per kind of key, each
+part would be read with the interface open beside it.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ check the same files with xmlsec1's command line, an independent implementation.
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
@@ -93,16 +94,13 @@ def _issuer_serial_v2(cert: x509.Certificate) -> str:
                                   "serial_number": cert.serial_number}).dump())
 
 
-def _prepare(data: bytes, role: tuple[str, str], cert: x509.Certificate, chain: list[x509.Certificate],
-             when: dt.datetime) -> _Pending:
-    root = parse(data)
-    record = _record_element(root)
+def _template(role: tuple[str, str], cert: x509.Certificate, chain: list[x509.Certificate], when: dt.datetime):
+    """The batch's ``ds:Signature`` with everything but the record's digest and the signature value: the signed
+    properties (time, certificate, role) are the same for every document of a batch, so their digest is too."""
     code, role_name = role
     sig_id = f"sig-{code}"
-    if root.find(f"{_ds('Signature')}[@Id='{sig_id}']") is not None:
-        raise SigningError(f"Tệp XML đã có chữ ký {role_name}.")
     ecdsa = isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
-    signature = _sub(root, _ds("Signature"), Id=sig_id)
+    signature = etree.Element(_ds("Signature"), {"Id": sig_id}, nsmap={"ds": DS})
     signed_info = _sub(signature, _ds("SignedInfo"))
     _sub(signed_info, _ds("CanonicalizationMethod"), Algorithm=EXC_C14N)
     _sub(signed_info, _ds("SignatureMethod"), Algorithm=ECDSA_SHA256 if ecdsa else RSA_SHA256)
@@ -112,7 +110,7 @@ def _prepare(data: bytes, role: tuple[str, str], cert: x509.Certificate, chain: 
         _sub(_sub(ref, _ds("Transforms")), _ds("Transform"), Algorithm=EXC_C14N)
         _sub(ref, _ds("DigestMethod"), Algorithm=SHA256)
         references.append(_sub(ref, _ds("DigestValue")))
-    value = _sub(signature, _ds("SignatureValue"), Id=f"sv-{code}")
+    _sub(signature, _ds("SignatureValue"), Id=f"sv-{code}")
     x509_data = _sub(_sub(signature, _ds("KeyInfo")), _ds("X509Data"))
     for each in [cert, *chain]:
         _sub(x509_data, _ds("X509Certificate"), _b64(each.public_bytes(serialization.Encoding.DER)))
@@ -130,9 +128,20 @@ def _prepare(data: bytes, role: tuple[str, str], cert: x509.Certificate, chain: 
     data_format = _sub(_sub(signed, _x("SignedDataObjectProperties")), _x("DataObjectFormat"),
                        ObjectReference=f"#ref-{code}")
     _sub(data_format, _x("MimeType"), "text/xml")
-    references[0].text = _b64(hashlib.sha256(c14n(record)).digest())
-    references[1].text = _b64(hashlib.sha256(c14n(signed)).digest())
-    return _Pending(root, signature, signed_info, value)
+    references[1].text = _b64(hashlib.sha256(c14n(signed)).digest())  # exclusive C14N: the same in place
+    return signature
+
+
+def _prepare(data: bytes, role: tuple[str, str], template) -> _Pending:
+    root = parse(data)
+    record = _record_element(root)
+    if root.find(f"{_ds('Signature')}[@Id='{template.get('Id')}']") is not None:
+        raise SigningError(f"Tệp XML đã có chữ ký {role[1]}.")
+    signature = copy.deepcopy(template)
+    root.append(signature)
+    signed_info = signature[0]
+    signed_info[2].find(_ds("DigestValue")).text = _b64(hashlib.sha256(c14n(record)).digest())
+    return _Pending(root, signature, signed_info, signature[1])
 
 
 def _signature_value(der_value: bytes, cert: x509.Certificate) -> bytes:
@@ -155,7 +164,8 @@ def xades_sign(signer, documents: list[bytes], *, role: tuple[str, str], timesta
         return []
     when = (when or dt.datetime.now(VIETNAM)).replace(microsecond=0)
     cert, chain = signer.certificate, list(signer.chain)
-    pending = [_prepare(data, role, cert, chain, when) for data in documents]
+    template = _template(role, cert, chain, when)
+    pending = [_prepare(data, role, template) for data in documents]
     values = signer.sign_digests([hashlib.sha256(c14n(p.signed_info)).digest() for p in pending])
     out = []
     for item, der_value in zip(pending, values, strict=True):

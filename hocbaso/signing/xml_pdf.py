@@ -35,41 +35,97 @@ def _stream_dict(xml: bytes, compressed: bytes, when: dt.datetime) -> bytes:
             + b" /ModDate " + pdf_date(when) + b" /CheckSum <" + hashlib.md5(xml).hexdigest().encode() + b"> >> >>")
 
 
+def _trailer_extra(doc: pikepdf.Pdf) -> bytes:
+    trailer = doc.trailer
+    extra = b" /Root " + _ref(*doc.Root.objgen)
+    info = trailer.get("/Info")
+    if info is not None and info.is_indirect:
+        extra += b" /Info " + _ref(*info.objgen)
+    if "/ID" in trailer:
+        extra += b" /ID " + trailer.ID.unparse()
+    return extra
+
+
+def _update(pdf: bytes, objects: dict[tuple[int, int], bytes], size: int, extra: bytes) -> bytes:
+    """``pdf`` plus one incremental update writing ``objects`` (``(num, gen)`` → the object's body)."""
+    startxref = _last_startxref(pdf)
+    base = len(pdf)
+    out = bytearray(b"" if pdf.endswith(b"\n") else b"\n")
+    offsets = {}
+    for (num, gen), body in sorted(objects.items()):
+        offsets[num] = (base + len(out), gen)
+        out += f"{num} {gen} obj\n".encode() + body + b"\nendobj\n"
+    if pdf[startxref:startxref + 4] == b"xref":
+        _write_xref_table(out, offsets, size, startxref, extra, base=base)
+    else:
+        _write_xref_stream(out, offsets, size, startxref, extra, base=base)
+    return pdf + bytes(out)
+
+
+def _stream_body(xml: bytes, when: dt.datetime) -> bytes:
+    compressed = zlib.compress(xml, 6)
+    return _stream_dict(xml, compressed, when) + b"\nstream\n" + compressed + b"\nendstream"
+
+
 def pdf_xml_attach(pdf: bytes, xml: bytes, *, when: dt.datetime | None = None) -> bytes:
-    """``pdf`` (not yet signed) with ``xml`` as its associated file ``hocbaso-record.xml`` (``/Source``)."""
+    """``pdf`` with ``xml`` as its associated file ``hocbaso-record.xml`` (``/AFRelationship /Source``, listed in
+    the catalog's ``/AF`` and ``/Names /EmbeddedFiles``), added in an incremental update: the file stream, its
+    file specification and the containers that list it."""
     when = when or dt.datetime.now(dt.timezone.utc)
     with pikepdf.open(io.BytesIO(pdf)) as doc:
-        if doc.Root.get("/AcroForm") is not None and any(
-                f.get("/FT") == pikepdf.Name.Sig for f in doc.Root.AcroForm.get("/Fields", [])):
-            raise SigningError("Tệp PDF đã được ký; không thêm được tệp XML bằng cách ghi lại toàn bộ.")
-        stream = pikepdf.Stream(doc, zlib.compress(xml, 6))
-        stream.Type, stream.Subtype, stream.Filter = pikepdf.Name.EmbeddedFile, pikepdf.Name("/text/xml"), \
-            pikepdf.Name.FlateDecode
-        stream.Params = pikepdf.Dictionary(Size=len(xml), ModDate=pikepdf.String(pdf_date(when).decode()[1:-1]),
-                                           CheckSum=pikepdf.String(hashlib.md5(xml).digest()))
-        ref = doc.make_indirect(stream)
+        size = int(doc.trailer.Size)
+        if XML_ATTACHMENT in pdf_attachments(doc):
+            raise SigningError("Tệp PDF đã có tệp XML học bạ đính kèm.")
+        root = doc.Root
+        stream = doc.make_indirect(pikepdf.Stream(doc, b""))  # a number for the stream, written below
         spec = doc.make_indirect(pikepdf.Dictionary(
             Type=pikepdf.Name.Filespec, F=pikepdf.String(XML_ATTACHMENT), UF=pikepdf.String(XML_ATTACHMENT),
             Desc=pikepdf.String("Học bạ số dạng XML, có chữ ký số XAdES (urn:hocbaso:record:xml:1)"),
-            AFRelationship=pikepdf.Name.Source, EF=pikepdf.Dictionary(F=ref, UF=ref)))
-        names = doc.Root.get("/Names")
-        if names is None:
-            doc.Root.Names = names = pikepdf.Dictionary()
-        files = names.get("/EmbeddedFiles")
-        if files is None:
-            names.EmbeddedFiles = files = pikepdf.Dictionary(Names=pikepdf.Array())
-        entries = list(files.get("/Names", pikepdf.Array()))
-        pairs = [(str(entries[i]), entries[i + 1]) for i in range(0, len(entries), 2)] + [(XML_ATTACHMENT, spec)]
-        files.Names = pikepdf.Array([item for name, obj in sorted(pairs, key=lambda p: p[0])
-                                     for item in (pikepdf.String(name), obj)])
-        af = doc.Root.get("/AF")
+            AFRelationship=pikepdf.Name.Source, EF=pikepdf.Dictionary(F=stream, UF=stream)))
+        changed = [root, spec]
+
+        def owner(*chain):  # the innermost indirect object holding the last of ``chain`` (root if none)
+            for item in reversed(chain):
+                if item.is_indirect:
+                    return item
+            return root
+
+        af = root.get("/AF")
         if af is None:
-            doc.Root.AF = pikepdf.Array([spec])
+            root.AF = pikepdf.Array([spec])
         else:
             af.append(spec)
-        out = io.BytesIO()
-        doc.save(out, deterministic_id=True)
-    return out.getvalue()
+            changed.append(owner(af))
+        names = root.get("/Names")
+        if names is None:
+            root.Names = pikepdf.Dictionary(EmbeddedFiles=pikepdf.Dictionary(Names=pikepdf.Array()))
+            names = root.Names
+        files = names.get("/EmbeddedFiles")
+        if files is None:
+            names.EmbeddedFiles = pikepdf.Dictionary(Names=pikepdf.Array())
+            files = names.EmbeddedFiles
+            changed.append(owner(names))
+        if "/Kids" in files:
+            raise SigningError("Cây tên tệp đính kèm của PDF có nhánh (/Kids); chưa hỗ trợ.")
+        entries = list(files.get("/Names", pikepdf.Array()))
+        pairs = [(str(entries[i]), entries[i + 1]) for i in range(0, len(entries), 2)] + [(XML_ATTACHMENT, spec)]
+        listed = files.get("/Names")
+        array = pikepdf.Array([item for name, obj in sorted(pairs, key=lambda p: p[0])
+                               for item in (pikepdf.String(name), obj)])
+        if listed is not None and listed.is_indirect:
+            while len(listed):
+                del listed[0]
+            for item in array:
+                listed.append(item)
+            changed.append(listed)
+        else:
+            files.Names = array
+            changed.append(owner(names, files))
+        objects = {obj.objgen: obj.unparse(resolved=True) for obj in changed}
+        objects[stream.objgen] = _stream_body(xml, when)
+        size = max(size, *(num + 1 for num, _gen in objects))
+        extra = _trailer_extra(doc)
+    return _update(pdf, objects, size, extra)
 
 
 def _xml_spec(doc: pikepdf.Pdf):
@@ -89,33 +145,24 @@ def pdf_xml_read(pdf: bytes) -> bytes | None:
         return None
 
 
-def pdf_xml_replace(pdf: bytes, xml: bytes, *, when: dt.datetime | None = None) -> bytes:
-    """``pdf`` plus an incremental update that replaces the stream of its ``hocbaso-record.xml`` by ``xml``
-    (the same object number; nothing else changes)."""
-    when = when or dt.datetime.now(dt.timezone.utc)
+def _located(pdf: bytes):
+    """(the attached XML or None, the XML stream's (num, gen), the trailer's /Size and its other entries)."""
     with pikepdf.open(io.BytesIO(pdf)) as doc:
-        stream = _xml_spec(doc).obj.EF.F
-        num, gen = stream.objgen
-        trailer = doc.trailer
-        size = int(trailer.Size)
-        extra = b" /Root " + _ref(*doc.Root.objgen)
-        info = trailer.get("/Info")
-        if info is not None and info.is_indirect:
-            extra += b" /Info " + _ref(*info.objgen)
-        if "/ID" in trailer:
-            extra += b" /ID " + trailer.ID.unparse()
-    startxref = _last_startxref(pdf)
-    base = len(pdf) + (0 if pdf.endswith(b"\n") else 1)
-    out = bytearray(b"" if pdf.endswith(b"\n") else b"\n")
-    compressed = zlib.compress(xml, 6)
-    offsets = {num: (base, gen)}
-    out += f"{num} {gen} obj\n".encode() + _stream_dict(xml, compressed, when) + b"\nstream\n" + compressed \
-        + b"\nendstream\nendobj\n"
-    if pdf[startxref:startxref + 4] == b"xref":
-        _write_xref_table(out, offsets, size, startxref, extra, base=base)
-    else:
-        _write_xref_stream(out, offsets, size, startxref, extra, base=base)
-    return pdf + bytes(out)
+        spec = pdf_attachments(doc).get(XML_ATTACHMENT)
+        if spec is None:
+            return None, None, 0, b""
+        stream = spec.obj.EF.F
+        xml = pdf_attachment_read(spec, what="Tệp XML học bạ đính kèm")
+        return xml, stream.objgen, int(doc.trailer.Size), _trailer_extra(doc)
+
+
+def pdf_xml_replace(pdf: bytes, xml: bytes, *, when: dt.datetime | None = None, located=None) -> bytes:
+    """``pdf`` plus an incremental update that replaces the stream of its ``hocbaso-record.xml`` by ``xml``
+    (the same object number; nothing else changes). ``located``: ``_located(pdf)`` when the caller has it."""
+    _old, objgen, size, extra = located or _located(pdf)
+    if objgen is None:
+        raise SigningError("Tệp PDF không có tệp XML học bạ đính kèm.")
+    return _update(pdf, {objgen: _stream_body(xml, when or dt.datetime.now(dt.timezone.utc))}, size, extra)
 
 
 def pdfs_xml_sign(signer, pdfs: list[bytes], *, role: tuple[str, str], records: list[dict] | None = None) -> list[bytes]:
@@ -124,14 +171,16 @@ def pdfs_xml_sign(signer, pdfs: list[bytes], *, role: tuple[str, str], records: 
     without, the attached XML gets the next signature in an incremental update. A PDF without the XML (a draft
     rendered before the XML existed) is returned as it was. With a TSA in ``signer.settings``, B-T."""
     if records is not None:
-        xmls = [record_to_xml(record) for record in records]
+        xmls, located = [record_to_xml(record) for record in records], None
     else:
-        xmls = [pdf_xml_read(pdf) for pdf in pdfs]
+        located = [_located(pdf) for pdf in pdfs]
+        xmls = [found[0] for found in located]
     todo = [i for i, xml in enumerate(xmls) if xml is not None]
     signed = xades_sign(signer, [xmls[i] for i in todo], role=role, timestamper=tsa_timestamper(signer.settings))
     out = list(pdfs)
     for i, xml in zip(todo, signed, strict=True):
-        out[i] = pdf_xml_attach(pdfs[i], xml) if records is not None else pdf_xml_replace(pdfs[i], xml)
+        out[i] = pdf_xml_attach(pdfs[i], xml) if located is None else pdf_xml_replace(pdfs[i], xml,
+                                                                                       located=located[i])
     return out
 
 
