@@ -19,7 +19,8 @@ from hocbaso.core.limits import TooLarge
 from hocbaso.directory.models import Role
 from hocbaso.documents.view import year_view
 from hocbaso.records.codes import normalize_lookup_code
-from hocbaso.records.models import IssuedRecord
+from hocbaso.records.extracts import extract_record
+from hocbaso.records.models import ExtractForm, IssuedRecord
 from hocbaso.verify.files import file_check
 from hocbaso.verify.models import RecordLookup
 from hocbaso.verify.openapi import OPENAPI
@@ -93,14 +94,16 @@ def download(request, code: str):
     issued = IssuedRecord.objects.filter(lookup_code=normal).first()
     if issued is None:
         raise Http404
+    extract_record(issued=issued, form=ExtractForm.PDF, channel="verify.download", by=getattr(request, "user", None))
     return FileResponse(file_stream(issued.pdf), as_attachment=True, filename=f"hoc-ba-{issued.record_id}-v{issued.version}.pdf",
                         content_type="application/pdf")
 
 
-def _xml_response(issued: IssuedRecord) -> HttpResponse:
+def _xml_response(request, issued: IssuedRecord, channel: str) -> HttpResponse:
     xml = issued_xml(issued)
     if xml is None:  # issued before the record had its XML form
         raise Http404
+    extract_record(issued=issued, form=ExtractForm.XML, channel=channel, data=xml, by=getattr(request, "user", None))
     response = HttpResponse(xml, content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="hoc-ba-{issued.record_id}-v{issued.version}.xml"'
     return response
@@ -116,7 +119,7 @@ def download_xml(request, code: str):
     issued = IssuedRecord.objects.filter(lookup_code=normal).first()
     if issued is None:
         raise Http404
-    return _xml_response(issued)
+    return _xml_response(request, issued, "verify.download_xml")
 
 
 def _read_upload(request) -> bytes | None:
@@ -215,10 +218,11 @@ def _api_second_factor(request, code: str, *, xml: bool):
                             json_dumps_params={"ensure_ascii": False})
     if xml:
         try:
-            return _xml_response(issued)
+            return _xml_response(request, issued, "verify.api_xml")
         except Http404:
             return JsonResponse({"error": "no_xml", "message": _("Học bạ này được phát hành trước khi có dạng XML.")},
                                 status=404, json_dumps_params={"ensure_ascii": False})
+    extract_record(issued=issued, form=ExtractForm.JSON, channel="verify.api_full", by=getattr(request, "user", None))
     return JsonResponse({"record": issued.record, "sha256": issued.sha256, "signers": issued.signers,
                          "pdf_url": None}, json_dumps_params={"ensure_ascii": False})
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from hocbaso.documents.render import render_year
 from hocbaso.records.codes import new_lookup_code
-from hocbaso.records.models import IssuedRecord
+from hocbaso.records.models import Extract, IssuedRecord
 from hocbaso.signing.ca import TITLE_PRINCIPAL, TITLE_TEACHER, CertificateAuthority
 from hocbaso.signing.pades import SignJob
 from hocbaso.signing.signers import BuiltinSigner
@@ -129,7 +129,11 @@ def test_the_api_serves_the_signed_xml_behind_the_second_factor(client, issued):
     ok = client.post(url, {"birth_date": "2014-09-02", "identity_last4": "1234"}, content_type="application/json")
     assert ok.status_code == 200 and ok["Content-Type"] == "application/xml"
     assert ok.content == pdf_xml_read(default_storage.open(issued.pdf).read())
+    [extract] = Extract.objects.filter(issued=issued)  # every extract recorded: which version, which form, when
+    assert (extract.form, extract.channel, extract.by) == ("xml", "verify.api_xml", None)
+    assert extract.sha256 == hashlib.sha256(ok.content).hexdigest()
     wrong = client.post(url, {"birth_date": "2014-09-03", "identity_last4": "1234"}, content_type="application/json")
     assert wrong.status_code == 404 and b"<record" not in wrong.content
+    assert Extract.objects.filter(issued=issued).count() == 1
     checked = client.post(reverse("verify:api_file"), ok.content, content_type="application/xml").json()
     assert checked["verdict"] == "authentic_current" and len(checked["xml_signatures"]) == 3
