@@ -229,6 +229,7 @@ class ExtractForm(models.TextChoices):
     PDF = "pdf", "Tệp PDF đã ký số"
     XML = "xml", "Dữ liệu XML có chữ ký số"
     JSON = "json", "Dữ liệu JSON (API)"
+    COPY = "certified_copy", "Bản sao học bạ (có chữ ký của hiệu trưởng)"
 
 
 class Extract(models.Model):
@@ -236,7 +237,7 @@ class Extract(models.Model):
     which version (the registry's row) and which form, so a copy can be traced to its origin. Insert only."""
 
     issued = models.ForeignKey(IssuedRecord, on_delete=models.PROTECT, related_name="extracts")
-    form = models.CharField(max_length=10, choices=ExtractForm.choices)
+    form = models.CharField(max_length=20, choices=ExtractForm.choices)
     channel = models.CharField(max_length=40, help_text="Where it left: the lookup page, the API, …")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                            related_name="+", help_text="Empty: someone who passed the lookup's second factor.")
