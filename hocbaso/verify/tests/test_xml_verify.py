@@ -137,3 +137,13 @@ def test_the_api_serves_the_signed_xml_behind_the_second_factor(client, issued):
     assert Extract.objects.filter(issued=issued).count() == 1
     checked = client.post(reverse("verify:api_file"), ok.content, content_type="application/xml").json()
     assert checked["verdict"] == "authentic_current" and len(checked["xml_signatures"]) == 3
+
+
+def test_the_public_file_page_takes_the_xml(client, issued):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    xml = pdf_xml_read(default_storage.open(issued.pdf).read())
+    page = client.post(reverse("verify:file"), {"tep": SimpleUploadedFile("hoc-ba.xml", xml, "application/xml")})
+    html = page.content.decode()
+    assert page.status_code == 200 and "verdict-authentic_current" in html
+    assert html.count("Chữ ký số trên dữ liệu XML") == 3 and "Đóng dấu trường" in html
