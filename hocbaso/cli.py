@@ -25,7 +25,7 @@ COMMANDS = {
     "issue": (True, "Phát hành học bạ đã ký: sổ đăng ký, mã tra cứu, gói học bạ của lớp có đóng dấu."),
     "packages": (True, "Lập lại gói học bạ còn thiếu của các lớp đã phát hành (lần phát hành bị ngắt giữa chừng)."),
     "correction": (True, "Đề nghị, duyệt hoặc từ chối điều chỉnh học bạ (duyệt sau phát hành tạo phiên bản mới)."),
-    "verify": (True, "Kiểm tra một tệp PDF học bạ: chữ ký số, trùng bản đã phát hành không, trạng thái (in JSON)."),
+    "verify": (True, "Kiểm tra một tệp PDF hoặc XML học bạ: chữ ký số, trùng bản đã phát hành không, trạng thái (in JSON)."),
     "audit": (True, "audit verify: kiểm tra nhật ký thay đổi, chỉ ra mục đầu tiên bị sửa, xóa hoặc đảo thứ tự; "
                     "audit seal: niêm phong đầu chuỗi ra ngoài cơ sở dữ liệu (chạy định kỳ)."),
     "transfer": (True, "Chuyển trường: lập gói học bạ có đóng dấu và liên kết tải về; trường nhận kiểm tra rồi nhận học sinh."),
