@@ -63,6 +63,13 @@ def mechanism_for(cert: x509.Certificate) -> algos.SignedDigestAlgorithm:
     raise SigningSetupError("Loại khóa của chứng thư số không được hỗ trợ.")
 
 
+def _digests_checked(digests: list[bytes]) -> list[bytes]:
+    """What every ``sign_digests`` signs: SHA-256 values (32 bytes each)."""
+    if any(len(digest) != 32 for digest in digests):
+        raise SigningError("Chỉ ký được giá trị băm SHA-256 (32 byte).")
+    return list(digests)
+
+
 class Signer(abc.ABC):
     """A signing identity that PAdES-signs batches of PDFs.
 
@@ -135,14 +142,9 @@ class Signer(abc.ABC):
         """Raw signatures of SHA-256 digests computed by the caller (XAdES's SignedInfo, signing.xades), all
         under the one unlock of the key this signer holds: one PIN (one token login, one CSC authorisation per
         ``multisign`` digests) for a whole class or school. Each value is what a CMS SignerInfo holds: ECDSA as
-        the DER ``SEQUENCE {r, s}``, RSA as PKCS#1 v1.5. Every implementation of ``Signer`` provides it."""
-        if any(len(digest) != 32 for digest in digests):
-            raise SigningError("Chỉ ký được giá trị băm SHA-256 (32 byte).")
-        return self._sign_digests(list(digests)) if digests else []
-
-    @abc.abstractmethod
-    def _sign_digests(self, digests: list[bytes]) -> list[bytes]:
-        """``sign_digests`` for this kind of key."""
+        the DER ``SEQUENCE {r, s}``, RSA as PKCS#1 v1.5. Every implementation of ``Signer`` overrides it
+        (checking its input with ``_digests_checked``)."""
+        raise NotImplementedError(f"{type(self).__name__} does not sign raw digests")
 
     def close(self) -> None:
         """Forget the unlocked key / end the token session."""
@@ -211,7 +213,8 @@ class BuiltinSigner(Signer):
             raise SigningError("Phiên ký đã đóng; hãy nhập lại mã PIN.")
         return _Session(_KeyRawSigner(self._key))
 
-    def _sign_digests(self, digests: list[bytes]) -> list[bytes]:
+    def sign_digests(self, digests: list[bytes]) -> list[bytes]:
+        digests = _digests_checked(digests)
         if self._key is None:
             raise SigningError("Phiên ký đã đóng; hãy nhập lại mã PIN.")
         if isinstance(self._key, ec.EllipticCurvePrivateKey):
@@ -276,7 +279,8 @@ class Pkcs11Signer(Signer):
             raise SigningError("Phiên làm việc với thiết bị ký số đã đóng.")
         return _Session(self._signer)
 
-    def _sign_digests(self, digests: list[bytes]) -> list[bytes]:
+    def sign_digests(self, digests: list[bytes]) -> list[bytes]:
+        digests = _digests_checked(digests)
         if self._session is None:
             raise SigningError("Phiên làm việc với thiết bị ký số đã đóng.")
         from pkcs11 import Mechanism  # deferred: python-pkcs11, loaded only when a token is opened
@@ -357,7 +361,10 @@ class CscSigner(Signer):
     def _raw_session(self, count: int):
         return _CscBatchSession(self, count)
 
-    def _sign_digests(self, digests: list[bytes]) -> list[bytes]:
+    def sign_digests(self, digests: list[bytes]) -> list[bytes]:
+        digests = _digests_checked(digests)
+        if not digests:
+            return []
         signed: list[bytes] = []
 
         async def run() -> None:

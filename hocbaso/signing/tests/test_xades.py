@@ -136,3 +136,10 @@ def test_with_a_tsa_the_signature_is_time_stamped(pki, tsa, tmp_path):
     assert found[0]["timestamped"] and found[0]["intact"]
     assert b"<xades:EncapsulatedTimeStamp>" in documents[0]
     assert xmlsec_verify(tmp_path, pki, documents[0], "sig-gvcn").returncode == 0
+
+
+def test_sign_digests_takes_sha256_values_only(pki):
+    with BuiltinSigner(pki.teacher, TEACHER_PIN, pepper=PEPPER) as signer:
+        assert signer.sign_digests([]) == []
+        with pytest.raises(SigningError, match="SHA-256"):
+            signer.sign_digests([b"too short"])
