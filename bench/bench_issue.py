@@ -37,11 +37,12 @@ worker processes (the render workers, the signature-update workers; read from ru
 change) per phase, the throughput those imply on idle cores, and the load average at the start and end, since
 the wall-clock figures depend on what else runs on the machine.
 
-At the end one issued record (and one naive PDF) is checked with Poppler's ``pdfsig``: two signatures, both
-valid; the last one covering the whole file, or, on an issued record with long-term validation data
-(``HOCBASO_LTV``, on by default: docs/long-term-validation.md), followed only by the DSS (B-LT) or by a document
-time stamp covering the whole file (B-LTA, with ``--tsa``: a local RFC 3161 server on 127.0.0.1 whose
-certificate the deployment's CA issues, so the signatures are B-T and the records B-LTA). ``--profile`` runs the timed pipeline under cProfile and prints
+At the end one issued record (and one naive PDF) is checked with Poppler's ``pdfsig``: three signatures (two for
+the naive PDF), all valid; the last one covering the whole file, or, on an issued record with long-term
+validation data (``HOCBASO_LTV``, on by default: docs/long-term-validation.md), followed only by the DSS (B-LT) or
+by a document time stamp covering the whole file (B-LTA, with ``--tsa``: a local RFC 3161 server on 127.0.0.1
+whose certificate the deployment's CA issues, so the signatures are B-T and the records B-LTA). ``--profile`` runs
+the timed pipeline under cProfile and prints
 the 25 entries with the largest cumulative time (this process only; the render workers are separate
 processes, so ``render_many`` shows as waiting on the pool). Exit status 0 only when the target is met and
 pdfsig accepts the issued record. This file is not part of the test suite.
@@ -394,10 +395,11 @@ def naive_run(classes, principal, count: int, pin: str) -> tuple[float, int, Nai
 
 # ---------------------------------------------------------------------- pdfsig
 
-def pdfsig_check(pdf: bytes, label: str) -> bool:
-    """Poppler's pdfsig: exactly two signatures, both valid, the last one covering the whole file; or, with
-    long-term validation data after them, a document time stamp covering the whole file (B-LTA) or nothing
-    signed after the DSS (B-LT)."""
+def pdfsig_check(pdf: bytes, label: str, expected: int = 2) -> bool:
+    """Poppler's pdfsig: exactly ``expected`` signatures (the issued record: teacher, principal and the school's
+    seal; the naive one: two), all valid, the last one covering the whole file; or, with long-term validation
+    data after them, a document time stamp covering the whole file (B-LTA) or nothing signed after the DSS
+    (B-LT)."""
     if not shutil.which("pdfsig"):
         print(f"pdfsig ({label}): not installed (Debian package poppler-utils) - skipped")
         return False
@@ -405,17 +407,18 @@ def pdfsig_check(pdf: bytes, label: str) -> bool:
         handle.write(pdf)
         handle.flush()
         out = subprocess.run(["pdfsig", handle.name], capture_output=True, text=True).stdout
-    stamp = out.split("Signature #3")[1] if "Signature #3" in out else ""  # B-LTA's document time stamp
-    people = out.split("Signature #3")[0]
+    after = f"Signature #{expected + 1}"
+    stamp = out.split(after)[1] if after in out else ""  # B-LTA's document time stamp
+    people = out.split(after)[0]
     signatures = people.count("Signature Validation:")
     valid = people.count("Signature Validation: Signature is Valid.")
-    whole = "Total document signed" in (stamp or people.split("Signature #2")[-1])
+    whole = "Total document signed" in (stamp or people.split(f"Signature #{expected}")[-1])
     lt_only = not stamp and b"/DSS" in pdf  # B-LT: the DSS follows the last signature, nothing signs it
-    ok = signatures == 2 and valid == 2 and (whole or lt_only)
+    ok = signatures == expected and valid == expected and (whole or lt_only)
     last = "the document time stamp" if stamp else "the last signature"
-    print(f"pdfsig ({label}): {signatures} signatures, {valid} valid; {last} "
-          f"{'covers the whole file' if whole else 'is followed by the DSS (B-LT)' if lt_only else 'does NOT cover the whole file'}"
-          f" -> {'OK' if ok else 'PROBLEM'}")
+    covers = "covers the whole file" if whole else "is followed by the DSS (B-LT)" if lt_only else \
+        "does NOT cover the whole file"
+    print(f"pdfsig ({label}): {signatures} signatures, {valid} valid; {last} {covers} -> {'OK' if ok else 'PROBLEM'}")
     if not ok:
         print(out)
     return ok
@@ -553,7 +556,7 @@ def run(args, where: str, load_at_start: float) -> int:
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} (above ~0.1 at start or end: other processes "
           f"shared the 2 CPUs and the wall-clock figures are lower than on a quiet machine)")
     sample = IssuedRecord.objects.order_by("pk").first()
-    ok = pdfsig_check(file_read(sample.pdf), f"issued record {sample.record_id}, {sample.class_name}")
+    ok = pdfsig_check(file_read(sample.pdf), f"issued record {sample.record_id}, {sample.class_name}", expected=3)
     pdfsig_check(naive_pdf, "last naive PDF")
 
     if profiler is not None:

@@ -15,8 +15,8 @@ from django.core.management import call_command, execute_from_command_line, get_
 COMMANDS = {
     "serve": (True, "Chạy ứng dụng web (mặc định http://127.0.0.1:8000), nạp trường mẫu và in các tài khoản mẫu."),
     "demo": (True, "Tạo (hoặc làm mới) tỉnh mẫu Lâm Đồng: trường mẫu ở xã Trường Xuân (2025-2026 đã phát hành, 2026-2027 đang học), các trường khác, tài khoản UBND xã và Sở GD&ĐT."),
-    "assess": (False, "Kiểm tra một học bạ (tệp JSON hocbaso.record/2 hoặc /1) theo Thông tư 27 và tính kết quả."),
-    "export-record": (True, "In học bạ một năm học của một học sinh theo định dạng hocbaso.record/2."),
+    "assess": (False, "Kiểm tra một học bạ (tệp JSON hocbaso.record/3, /2 hoặc /1) theo Thông tư 27 và tính kết quả."),
+    "export-record": (True, "In học bạ một năm học của một học sinh theo định dạng hocbaso.record/3."),
     "render": (True, "Xuất PDF học bạ của cả trường hoặc một lớp (dùng mọi nhân CPU)."),
     "extract-record": (False, "In dữ liệu học bạ được đính kèm trong một tệp PDF."),
     "lock": (True, "Chốt dữ liệu một lớp hoặc cả trường (--due: chốt tự động khi đến ngày chốt)."),
@@ -25,8 +25,8 @@ COMMANDS = {
     "issue": (True, "Phát hành học bạ đã ký: sổ đăng ký, mã tra cứu, gói học bạ của lớp có đóng dấu."),
     "packages": (True, "Lập lại gói học bạ còn thiếu của các lớp đã phát hành (lần phát hành bị ngắt giữa chừng)."),
     "correction": (True, "Đề nghị, duyệt hoặc từ chối điều chỉnh học bạ (duyệt sau phát hành tạo phiên bản mới)."),
-    "verify": (True, "Kiểm tra một tệp PDF học bạ: chữ ký số, trùng bản đã phát hành không, trạng thái (in JSON); "
-                     "--at YYYY-MM-DD: kiểm tra như vào ngày đó (dữ liệu kiểm tra dài hạn)."),
+    "verify": (True, "Kiểm tra một tệp PDF hoặc XML học bạ: chữ ký số, trùng bản đã phát hành không, trạng thái (in "
+                     "JSON); --at YYYY-MM-DD: kiểm tra như vào ngày đó (dữ liệu kiểm tra dài hạn)."),
     "archive-renew": (True, "Gia hạn dấu thời gian lưu trữ của học bạ đã phát hành trước khi chứng thư TSA hết hạn (cron)."),
     "audit": (True, "audit verify: kiểm tra nhật ký thay đổi, chỉ ra mục đầu tiên bị sửa, xóa hoặc đảo thứ tự; "
                     "audit seal: niêm phong đầu chuỗi ra ngoài cơ sở dữ liệu (chạy định kỳ)."),

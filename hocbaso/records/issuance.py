@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.db import JsonText, rows_insert, rows_update
-from hocbaso.core.files import file_write, files_read
+from hocbaso.core.files import FileWriter, file_write, files_read
 from hocbaso.directory.models import SchoolClass, SchoolYear
 from hocbaso.records.drafts import BatchReport
 from hocbaso.records.guards import LifecycleRefused, require_principal
@@ -20,14 +20,18 @@ from hocbaso.records.models import DraftState, IssuedRecord, RecordDraft
 from hocbaso.records.packages import class_packages_finish, class_packages_start, classes_missing_package
 from hocbaso.signing.ltv import ltv_add_many
 from hocbaso.signing.models import SubjectSignoff
+from hocbaso.signing.pades import SignJob
 from hocbaso.signing.publication import ltv_session
+from hocbaso.signing.xades import ROLE_SEAL
+from hocbaso.signing.xml_pdf import pdf_xml_read, pdfs_xml_sign
 
 ISSUE_CHUNK = 200  # records entering the registry in one transaction (signing batches: settings.SIGN_CHUNK)
-LTV_STEP = 3  # the issued file with its validation data: ``<record id>-3.pdf`` beside the principal-signed ``-2``
+SEAL_STEP = 3  # the file the school's seal signed: ``<record id>-3.pdf`` beside the principal-signed ``-2``
+LTV_STEP = 4  # the issued file with its validation data: ``<record id>-4.pdf``
 
 
 def _with_ltv(drafts, files: dict[int, bytes], session) -> dict[int, tuple[bytes, str]]:
-    """Each principal-signed file with its long-term validation data (B-LT, B-LTA with a TSA), stored beside the
+    """Each principal-signed (or sealed) file with its long-term validation data (B-LT, B-LTA with a TSA), stored beside the
     draft's file, by draft pk; refused (nothing issued) when a signer's certificate does not validate, e.g.
     revoked."""
     try:
@@ -51,12 +55,42 @@ def _subject_signers(class_ids) -> dict[int, list[dict]]:
     return out
 
 
+def _records_seal(drafts, files: dict, seal_signer, now) -> dict:
+    """The school's seal on the records of a chunk that carry the record XML: its XAdES signature on the XML (one
+    ``sign_digests`` call), then its PAdES signature (invisible, field ``DONGDAU``) covering the whole file.
+    Returns ``{draft pk: (new file name, its SHA-256, the signer entry, the new file)}``. The files are stored at
+    once; a chunk whose transaction then fails leaves them to the orphan sweep (``records.orphans``), like a killed
+    signing batch."""
+    todo = [d for d in drafts if pdf_xml_read(files[d.pk]) is not None]
+    if not todo:
+        return {}
+    pdfs = pdfs_xml_sign(seal_signer, [files[d.pk] for d in todo], role=ROLE_SEAL)
+    writer = FileWriter()
+    try:
+        signed = seal_signer.sign_batch([SignJob(pdf, "DONGDAU", reason="Đóng dấu học bạ", location=d.school_code)
+                                         for d, pdf in zip(todo, pdfs)])
+        for draft, pdf in zip(todo, signed):
+            writer.submit(draft, f"drafts/{draft.school_code}/{draft.school_year}/{draft.record_id}-{SEAL_STEP}.pdf",
+                          pdf)
+        stored = writer.results()
+    except BaseException:
+        writer.discard()
+        raise
+    finally:
+        writer.close()
+    who = {**seal_signer.describe(), "role": ROLE_SEAL[1], "field": "DONGDAU", "signed_at": now.isoformat()}
+    by_pk = {draft.pk: pdf for draft, pdf in zip(todo, signed)}
+    return {draft.pk: (name, digest, who, by_pk[draft.pk]) for draft, name, digest in stored}
+
+
 def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class: SchoolClass | None = None,
                   progress=None) -> BatchReport:
     """Phát hành: every principal-signed record of the school year (or class) enters the registry with the
     SHA-256 of its final PDF; each affected class gets a new package whose manifest the school's seal signs
-    (when ``seal_signer`` is given). Resumable: an issued draft is never issued again, and a class whose package
-    is missing (a run killed after the registry's commit) gets it on the rerun."""
+    (when ``seal_signer`` is given). With ``seal_signer``, each record whose PDF carries the record XML is sealed
+    first (``_records_seal``): the seal's XAdES signature on the XML and its PAdES signature on the PDF; then the
+    long-term validation data of all its signatures (``settings.LTV``). Resumable: an issued draft is never issued
+    again, and a class whose package is missing (a run killed after the registry's commit) gets it on the rerun."""
     require_principal(by, school_year.school)
     queryset = RecordDraft.objects.filter(enrolment__school_class__school_year=school_year,
                                           state=DraftState.PRINCIPAL_SIGNED)
@@ -90,7 +124,13 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
                 files[draft.pk] = data  # the principal-signed file, checked
                 if hashlib.sha256(data).hexdigest() != draft.sha256:
                     raise LifecycleRefused(f"Tệp học bạ {draft.record_id} đã bị thay đổi sau khi ký; không phát hành.")
-            # the registry's hash is of the file with its validation data (or of the principal-signed one)
+            # the seal's signatures first (XAdES in the XML, PAdES on the PDF), then the validation data of all three
+            sealed = _records_seal(drafts, files, seal_signer, now) if seal_signer is not None else {}
+            for draft in drafts:
+                if draft.pk in sealed:
+                    draft.pdf, draft.sha256, seal, files[draft.pk] = sealed[draft.pk]
+                    draft.signers = [*draft.signers, seal]
+            # the registry's hash is of the file with its validation data (or of the signed one without LTV)
             final = _with_ltv(drafts, files, session) if session is not None else \
                 {d.pk: (files[d.pk], d.pdf) for d in drafts}
             for draft in drafts:
@@ -112,7 +152,7 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
                 record_id__in=[r.record_id for r in issued_rows]).only("pk", "record_id")}
             for draft in drafts:
                 draft.state, draft.issued_id = DraftState.ISSUED, by_record[draft.record_id]
-            rows_update(RecordDraft, drafts, ["state", "issued"])
+            rows_update(RecordDraft, drafts, ["state", "issued", "pdf", "sha256", "signers"])
             audit = [Action("record.issue", "issuedrecord", r.record_id, None,
                             {"version": r.version, "sha256": r.sha256,
                              "supersedes": r.supersedes.record_id if r.supersedes else None},

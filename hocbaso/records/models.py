@@ -255,3 +255,25 @@ class IssuedRenewal(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecordError(self.issued.record_id)
+class ExtractForm(models.TextChoices):
+    PDF = "pdf", "Tệp PDF đã ký số"
+    XML = "xml", "Dữ liệu XML có chữ ký số"
+    JSON = "json", "Dữ liệu JSON (API)"
+    COPY = "certified_copy", "Bản sao học bạ (có chữ ký của hiệu trưởng)"
+
+
+class Extract(models.Model):
+    """Bản trích xuất: each time an issued record leaves the system (a download, the API serving it), who, when,
+    which version (the registry's row) and which form, so a copy can be traced to its origin. Insert only."""
+
+    issued = models.ForeignKey(IssuedRecord, on_delete=models.PROTECT, related_name="extracts")
+    form = models.CharField(max_length=20, choices=ExtractForm.choices)
+    channel = models.CharField(max_length=40, help_text="Where it left: the lookup page, the API, …")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                           related_name="+", help_text="Empty: someone who passed the lookup's second factor.")
+    at = models.DateTimeField(default=timezone.now)
+    sha256 = models.CharField(max_length=64, blank=True, help_text="Of the bytes served.")
+
+    class Meta:
+        verbose_name = "bản trích xuất học bạ"
+        indexes = [models.Index(fields=["issued", "at"])]

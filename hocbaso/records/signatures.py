@@ -3,11 +3,14 @@ signature on every record of the class, the principal's on every record of the s
 
 import hashlib
 
+import orjson
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import TextField
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from hocbaso.assessment.models import SubjectEvaluation
@@ -28,6 +31,8 @@ from hocbaso.signing.pades import SignJob
 from hocbaso.signing.services import identity_for
 from hocbaso.signing.sheets import payload_json, sheet_pdf
 from hocbaso.signing.signers import Signer
+from hocbaso.signing.xades import ROLE_PRINCIPAL, ROLE_TEACHER
+from hocbaso.signing.xml_pdf import pdfs_xml_sign
 from hocbaso.tt27 import catalogue
 
 SLOW_SIGNER_CHUNK = 50  # records a signing batch commits together at most with a PKCS#11 token or a CSC service
@@ -107,17 +112,21 @@ def subject_signoff(*, school_class: SchoolClass, subject: str, by, signer: Sign
 
 # ---------------------------------------------------------------------- the records' signatures
 
-def _chunk_drafts(ids, state: str, *, lock: bool) -> list:
+def _chunk_drafts(ids, state: str, *, lock: bool, with_record: bool = False) -> list:
     # The record itself is not loaded (decoding every record's JSON costs more than signing it): only the three
-    # values the signature, the file name and the log need.
+    # values the signature, the file name and the log need; and its text where the XML is made from it (decoded
+    # by orjson, not Django's JSONField).
     rows = RecordDraft.objects.select_for_update() if lock else RecordDraft.objects
-    return list(rows.filter(pk__in=ids, state=state).defer("record")
+    rows = rows.filter(pk__in=ids, state=state).defer("record")
+    if with_record:
+        rows = rows.annotate(record_text=Cast("record", TextField()))
+    return list(rows
                 .annotate(school_code=KT("record__school__code"), school_name=KT("record__school__name"),
                           school_year=KT("record__school_year")).order_by("pk"))
 
 
 def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str, box_key: str, next_state: str,
-                 stamp_field: str, progress=None) -> BatchReport:
+                 stamp_field: str, xades_role: tuple[str, str], progress=None) -> BatchReport:
     """Sign every draft of ``queryset`` (in one state) in chunks; each chunk's new files and states are
     committed together, so a rerun after an interruption starts where the last committed chunk ended, and
     ``progress`` reports each commit. Chunks of ``settings.SIGN_CHUNK`` records with the built-in signer; at most
@@ -126,7 +135,12 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
     interruption would lose, that much longer. A signer whose user confirms on the phone (``waits_for_user``)
     signs one transaction per chunk (``batch_limit`` records) outside any database transaction: the chunk's
     drafts are locked only to store what was signed, after the confirmation, and only if none changed
-    meanwhile; a refusal or a time-out leaves the chunk as it was."""
+    meanwhile; a refusal or a time-out leaves the chunk as it was.
+
+    Before each PDF signature, the record's XML gets the same signer's XAdES signature (``xades_role``) inside
+    the PDF (``signing.xml_pdf``): the teacher's batch makes and attaches it, the principal's adds to it. A remote
+    signer is therefore asked twice per chunk (the XML's digests, then the PDFs', whose hashes cover the signed
+    XML)."""
     waits = getattr(signer, "waits_for_user", False)
     if waits:
         chunk = min(settings.SIGN_CHUNK, signer.batch_limit)
@@ -136,13 +150,16 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
     report = BatchReport(total=len(pending))
     who = signer.describe()
     step = 1 if next_state == DraftState.TEACHER_SIGNED else 2
+    first = xades_role == ROLE_TEACHER
     for start in range(0, len(pending), chunk):
         ids = pending[start:start + chunk]
         files = FileWriter()
         try:
             def sign(drafts) -> None:
-                jobs = [SignJob(data, field_name, box=tuple(d.boxes[box_key]), reason=f"{role} ký học bạ",
-                                location=d.school_name) for d, data in zip(drafts, files_read([d.pdf for d in drafts]))]
+                pdfs = pdfs_xml_sign(signer, files_read([d.pdf for d in drafts]), role=xades_role,
+                                     records=[orjson.loads(d.record_text) for d in drafts] if first else None)
+                jobs = [SignJob(pdf, field_name, box=tuple(d.boxes[box_key]), reason=f"{role} ký học bạ",
+                                location=d.school_name) for d, pdf in zip(drafts, pdfs)]
 
                 def store(index: int, pdf: bytes) -> None:
                     # Each file is stored as soon as it is signed, while the workers prepare the next updates.
@@ -153,7 +170,7 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
                 signer.sign_batch(jobs, each=store)
 
             if waits:
-                drafts = _chunk_drafts(ids, state, lock=False)
+                drafts = _chunk_drafts(ids, state, lock=False, with_record=first)
                 if not drafts:
                     continue
                 sign(drafts)
@@ -163,7 +180,7 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
                     if [(d.pk, d.sha256) for d in locked] != [(d.pk, d.sha256) for d in drafts]:
                         raise SigningRefused("Học bạ đã thay đổi trong lúc chờ xác nhận ký; hãy ký lại.")
                 else:
-                    drafts = _chunk_drafts(ids, state, lock=True)
+                    drafts = _chunk_drafts(ids, state, lock=True, with_record=first)
                     if not drafts:
                         continue
                     sign(drafts)
@@ -210,7 +227,8 @@ def class_sign(*, school_class: SchoolClass, by, signer, progress=None, render_p
     queryset = RecordDraft.objects.filter(enrolment__school_class=school_class, state=DraftState.RENDERED)
     return _sign_drafts(queryset, state=DraftState.RENDERED, by=by, signer=signer,
                         role="Giáo viên chủ nhiệm", field_name="GVCN", box_key="teacher",
-                        next_state=DraftState.TEACHER_SIGNED, stamp_field="teacher_signed_at", progress=progress)
+                        next_state=DraftState.TEACHER_SIGNED, stamp_field="teacher_signed_at", xades_role=ROLE_TEACHER,
+                        progress=progress)
 
 
 def school_sign(*, school_year: SchoolYear, by, signer, progress=None) -> BatchReport:
@@ -222,4 +240,4 @@ def school_sign(*, school_year: SchoolYear, by, signer, progress=None) -> BatchR
     return _sign_drafts(queryset, state=DraftState.TEACHER_SIGNED, by=by, signer=signer,
                         role="Hiệu trưởng", field_name="HT", box_key="principal",
                         next_state=DraftState.PRINCIPAL_SIGNED, stamp_field="principal_signed_at",
-                        progress=progress)
+                        xades_role=ROLE_PRINCIPAL, progress=progress)

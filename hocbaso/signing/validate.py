@@ -24,6 +24,7 @@ from hocbaso.core.limits import (PDF_STREAM_MAX, Deadline, TooLarge, pdf_attachm
                                  pdf_stream_read)
 from hocbaso.signing.aio import run_sync
 from hocbaso.signing.pki_store import pki_folder
+from hocbaso.signing.xml_pdf import diff_policy
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 RECORD_ATTACHMENT = "hocbaso-record.json"
@@ -212,6 +213,7 @@ async def _validate(pdf_bytes, trust_roots, other_certs, skip_diff) -> dict:
     reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
     total_revisions = reader.xrefs.total_revisions
     signatures = []
+    policy = diff_policy()  # pyHanko's default, and the record XML's stream replaced as signing.xml_pdf does
     for embedded in reader.embedded_regular_signatures:
         context = ValidationContext(trust_roots=roots, other_certs=extra, allow_fetching=False,
                                     revocation_mode="soft-fail")
@@ -220,7 +222,7 @@ async def _validate(pdf_bytes, trust_roots, other_certs, skip_diff) -> dict:
         diff_failed = False
         try:
             status = await async_validate_pdf_signature(embedded, context, ts_validation_context=ts_context,
-                                                        skip_diff=skip_diff)
+                                                        skip_diff=skip_diff, diff_policy=policy)
         except Exception:
             # the revisions after this signature cannot even be compared: check the signature alone, and
             # count the file as altered

@@ -129,7 +129,9 @@ def signatures(path: str, *, trust_root: str | None = None) -> list[tuple]:
     from pyhanko_certvalidator import ValidationContext
 
     from hocbaso.signing.aio import run_sync
+    from hocbaso.signing.xml_pdf import diff_policy
 
+    policy = diff_policy()  # the record XML's stream is replaced before each later signature (signing.xml_pdf)
     found = []
     with open(path, "rb") as handle:
         for sig in PdfFileReader(handle).embedded_signatures:
@@ -137,7 +139,8 @@ def signatures(path: str, *, trust_root: str | None = None) -> list[tuple]:
             if trust_root:
                 context = ValidationContext(trust_roots=[load_cert_from_pemder(trust_root)], allow_fetching=False)
                 # run_sync: an earlier test in the same process may have left an event loop running here.
-                status = run_sync(async_validate_pdf_signature(sig, signer_validation_context=context))
+                status = run_sync(async_validate_pdf_signature(sig, signer_validation_context=context,
+                                                               diff_policy=policy))
                 item += (status.bottom_line,)
             found.append(item)
     return found

@@ -23,7 +23,7 @@ from hocbaso.tt27.values import (Check, boolean, count, grade, identity_number, 
 from hocbaso.tt27.wording import competence_name, period_name, quality_name, subject_name
 
 FORMAT_NAME = "hocbaso.record"
-FORMAT_VERSION = 2  # the version written; raising it is this one line (and the docs), older versions stay readable
+FORMAT_VERSION = 3  # the version written; raising it is this one line (and the docs), older versions stay readable
 FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
 # Every version read: a record keeps the version it was written in, and is judged by that version's rules.
 FORMATS: dict[str, int] = {f"{FORMAT_NAME}/{version}": version for version in range(1, FORMAT_VERSION + 1)}
@@ -33,6 +33,10 @@ FORMAT_V1 = f"{FORMAT_NAME}/1"
 # evaluation, the principal's decision, exemptions, the disability class or school and the awards of Điều 13
 # (the keys marked ``since=PUPIL_YEAR_V2`` below).
 PUPIL_YEAR_V2 = 2
+# Version 3 (December 2026): the pupil's lifelong-learning record code (mã hồ sơ học tập suốt đời, Nghị định
+# 88/2026/NĐ-CP), optional and unvalidated until its format is published. A new key is a new version because
+# unknown keys are errors: a reader of version 2 refuses a record that carries it (docs/record-format.md).
+LIFELONG_V3 = 3
 
 
 def record_version(record: dict) -> int:
@@ -236,7 +240,10 @@ _PUPIL = {
     "mother_name": Key("Họ tên mẹ", nullable(text(empty=True))),
     "guardian_name": Key("Họ tên người giám hộ", nullable(text(empty=True))),
     "registry_number": Key("Số đăng bộ", text()),
+    "lifelong_learning_code": Key("Mã hồ sơ học tập suốt đời", nullable(text()), required=False, since=LIFELONG_V3),
 }
+# Versions 1 and 2: no lifelong-learning record code.
+_PUPIL_V2 = {key: spec for key, spec in _PUPIL.items() if spec.since < LIFELONG_V3}
 
 _DAYS_ABSENT = {
     "excused": Key("Số ngày nghỉ có phép", count),
@@ -341,8 +348,17 @@ RECORD = {
     "issuance": Key("Thông tin phát hành", nullable(issuance), required=False),
 }
 
+# hocbaso.record/2: the pupil without the lifelong-learning record code.
+RECORD_V2 = {**RECORD, "pupil": Key("Thông tin học sinh", lambda v, p, lab: check_object(v, p, _PUPIL_V2, label=lab))}
 # hocbaso.record/1: the same but for the school.
-RECORD_V1 = {**RECORD, "school": Key("Thông tin trường", lambda v, p, lab: check_object(v, p, _SCHOOL_V1, label=lab))}
+RECORD_V1 = {**RECORD_V2,
+             "school": Key("Thông tin trường", lambda v, p, lab: check_object(v, p, _SCHOOL_V1, label=lab))}
+# The top level of each version, and the keys of its nested objects (the XML schema and its tests walk them).
+RECORDS = {1: RECORD_V1, 2: RECORD_V2, 3: RECORD}
+SCHOOLS = {1: _SCHOOL_V1, 2: _SCHOOL, 3: _SCHOOL}
+PUPILS = {1: _PUPIL_V2, 2: _PUPIL_V2, 3: _PUPIL}
+OBJECTS = {"subject": _SUBJECT_ENTRY, "trait": _TRAIT_ENTRY, "days_absent": _DAYS_ABSENT, "issuance": _ISSUANCE,
+           "exemption": _EXEMPTION, "supplementary": _SUPPLEMENTARY, "decision": _DECISION, "award": _AWARD}
 
 
 def check_record(record: dict) -> list[RuleError]:
@@ -350,7 +366,7 @@ def check_record(record: dict) -> list[RuleError]:
     in the spec's key order; plus ``class_grade_mismatch`` when the class name's leading number
     is not the grade."""
     fmt = record.get("format", FORMAT)
-    errors = check_object(record, "", RECORD_V1 if fmt == FORMAT_V1 else RECORD, label="Học bạ", fmt=fmt)
+    errors = check_object(record, "", RECORDS.get(FORMATS.get(fmt, FORMAT_VERSION), RECORD), label="Học bạ", fmt=fmt)
     class_name, grade_ = record.get("class_name"), record.get("grade")
     if isinstance(class_name, str) and is_int(grade_):
         leading = _LEADING_NUMBER.match(class_name.strip())

@@ -15,9 +15,11 @@ from hocbaso.records.renewal import issued_by_hash
 from hocbaso.records.selectors import issued_status
 from hocbaso.signing.ltv import ltv_summary
 from hocbaso.signing.validate import validate_pdf
+from hocbaso.tt27.record_xml import XmlRecordError, record_from_xml
 from hocbaso.tt27.wording import subject_name
 from hocbaso.verify.pdfspeed import install
 from hocbaso.verify.services import _public_view
+from hocbaso.verify.xml_check import looks_like_xml, pdf_xml_signatures, xml_signatures
 
 # Module-level texts are lazy: each is read in the language of the request that uses it (Vietnamese unless the
 # visitor chose English on the public pages).
@@ -32,6 +34,8 @@ VERDICTS = {
     "altered": gettext_lazy("Tệp đã bị thay đổi sau khi ký hoặc chữ ký số không hợp lệ. Không sử dụng tệp này."),
     "not_signed": gettext_lazy("Tệp PDF không có chữ ký số."),
     "not_pdf": gettext_lazy("Tệp tải lên không phải là tệp PDF."),
+    "not_record": gettext_lazy("Tệp XML tải lên không phải học bạ số theo lược đồ của hệ thống."),
+    "xml_not_signed": gettext_lazy("Tệp XML học bạ không có chữ ký số."),
 }
 UNTRUSTED_NOTE = gettext_lazy("Chứng thư số của người ký không thuộc tổ chức cung cấp dịch vụ chứng thực được hệ "
                               "thống tin cậy, nên không xác nhận được danh tính người ký.")
@@ -58,6 +62,9 @@ ADVICE = {
     "not_signed": gettext_lazy("Không xác nhận được đây là học bạ số. Hãy đề nghị cung cấp tệp PDF gốc có chữ ký "
                                "số."),
     "not_pdf": gettext_lazy("Hãy chọn tệp PDF học bạ (đuôi .pdf)."),
+    "not_record": gettext_lazy("Hãy chọn tệp PDF học bạ hoặc tệp XML học bạ có chữ ký số."),
+    "xml_not_signed": gettext_lazy("Không xác nhận được đây là học bạ số. Hãy đề nghị cung cấp tệp XML hoặc PDF "
+                                   "gốc có chữ ký số."),
 }
 YES, NO = gettext_lazy("Có"), gettext_lazy("Không")
 MODIFICATIONS = {"NONE": gettext_lazy("Không có"), "LTA_UPDATES": gettext_lazy("Chỉ thêm dữ liệu kiểm tra chữ ký"),
@@ -94,6 +101,8 @@ class FileVerdict:
     record: dict | None = None
     signatures: list = field(default_factory=list)
     details: dict = field(default_factory=dict)
+    xml_signatures: list = field(default_factory=list)  # the XAdES signatures of the record XML (signing.xades)
+    issued: IssuedRecord | None = None  # the registry's row, when the file matches it
 
     @property
     def signers(self) -> list[dict]:
@@ -152,11 +161,20 @@ class FileVerdict:
                 is_signature = False
             signatures.append({"title": title, "signature": is_signature,
                                "rows": [(label, value) for label, value in rows_s if value]})
+        for number, s in enumerate(self.xml_signatures, 1):
+            rows_x = [(_("Người ký"), s.get("name")), (_("Chức danh"), s.get("role") or "—"),
+                      (_("Tổ chức"), s.get("organisation") or "—"),
+                      (_("Thời điểm ký (theo người ký)"), _shown(s.get("signing_time"))),
+                      (_("Dấu thời gian"), YES if s.get("timestamped") else _("Không có")),
+                      (_("Nội dung được ký còn nguyên vẹn"), YES if s.get("intact") else NO),
+                      (_("Chứng thư được tin cậy"), YES if s.get("trusted") else NO)]
+            signatures.append({"title": _("Chữ ký số trên dữ liệu XML %(number)s") % {"number": number},
+                               "signature": True, "rows": [(label, value) for label, value in rows_x if value]})
         return {"rows": rows, "signatures": signatures}
 
     def as_dict(self) -> dict:
         return {"verdict": self.verdict, "message": self.message, "sha256": self.sha256, "record": self.record,
-                "signatures": self.signatures, "details": self.details}
+                "signatures": self.signatures, "xml_signatures": self.xml_signatures, "details": self.details}
 
 
 def _registry_answer(issued: IssuedRecord, digest: str, data: bytes, renewed: bool = False) -> FileVerdict:
@@ -167,7 +185,8 @@ def _registry_answer(issued: IssuedRecord, digest: str, data: bytes, renewed: bo
     if renewed:
         details["reason"] = str(RENEWED)
     return FileVerdict(verdict, _verdict_text(verdict, version=state["superseded_by_version"]), digest,
-                       record=_public_view(issued, state), signatures=issued.signers, details=details)
+                       record=_public_view(issued, state), signatures=issued.signers, details=details,
+                       issued=issued)
 
 
 def file_check(data: bytes) -> FileVerdict:
@@ -181,6 +200,8 @@ def file_check(data: bytes) -> FileVerdict:
     if known is not None:
         return FileVerdict(known.verdict, known.message, digest, signatures=known.signatures, details=known.details)
     if not data.lstrip()[:5] == b"%PDF-":
+        if looks_like_xml(data):
+            return _xml_file_check(data, digest)
         return FileVerdict("not_pdf", _verdict_text("not_pdf"), digest)
     install()  # pyHanko's byte-at-a-time token readers are most of a full validation's time
     try:
@@ -196,10 +217,14 @@ def file_check(data: bytes) -> FileVerdict:
     signatures = report.get("signatures", [])
     if not signatures:
         return FileVerdict("not_signed", _verdict_text("not_signed"), digest)
+    xml = pdf_xml_signatures(data)
+    if xml and not all(s["intact"] for s in xml):
+        report["altered"] = True
     intact = all(s.get("intact") and s.get("valid") for s in signatures) and not report.get("altered")
     details = {k: v for k, v in report.items() if k != "signatures"}
     if not intact:
-        return FileVerdict("altered", _verdict_text("altered"), digest, signatures=signatures, details=details)
+        return FileVerdict("altered", _verdict_text("altered"), digest, signatures=signatures, details=details,
+                           xml_signatures=xml)
     embedded_code = report.get("lookup_code")
     if embedded_code and IssuedRecord.objects.filter(lookup_code=embedded_code).exists():
         details["reason"] = _("Tệp mang mã tra cứu của một học bạ đã phát hành nhưng khác với bản đã phát hành.")
@@ -207,4 +232,34 @@ def file_check(data: bytes) -> FileVerdict:
     message = _verdict_text("valid_not_issued")
     if not report.get("trusted"):
         message += " " + str(UNTRUSTED_NOTE)
-    return FileVerdict("valid_not_issued", message, digest, signatures=signatures, details=details)
+    return FileVerdict("valid_not_issued", message, digest, signatures=signatures, details=details,
+                       xml_signatures=xml)
+
+
+def _xml_file_check(data: bytes, digest: str) -> FileVerdict:
+    """The verdict on a bare record XML: its XAdES signatures, then the registry (the record of its
+    ``issuance.record_id``, which must be exactly the XML's record)."""
+    try:
+        record = record_from_xml(data)
+        xml = xml_signatures(data)
+    except XmlRecordError as error:
+        return FileVerdict("not_record", _verdict_text("not_record"), digest, details={"error": str(error)[:300]})
+    if not xml:
+        return FileVerdict("xml_not_signed", _verdict_text("xml_not_signed"), digest)
+    issuance = record.get("issuance") or {}
+    details = {"form": "xml", "lookup_code": issuance.get("lookup_code")}
+    if not all(s["intact"] for s in xml):
+        return FileVerdict("altered", _verdict_text("altered"), digest, details=details, xml_signatures=xml)
+    issued = IssuedRecord.objects.filter(record_id=issuance["record_id"]).first() if issuance.get("record_id") \
+        else None
+    if issued is not None and issued.record == record:
+        answer = _registry_answer(issued, digest)
+        answer.xml_signatures, answer.details = xml, details
+        return answer
+    if issued is not None:
+        details["reason"] = _("Dữ liệu trong tệp XML khác với học bạ đã phát hành cùng mã số định danh học bạ.")
+        return FileVerdict("altered", _verdict_text("altered"), digest, details=details, xml_signatures=xml)
+    message = _verdict_text("valid_not_issued")
+    if not all(s["trusted"] for s in xml):
+        message += " " + str(UNTRUSTED_NOTE)
+    return FileVerdict("valid_not_issued", message, digest, details=details, xml_signatures=xml)

@@ -39,19 +39,34 @@ OPENAPI = {
                           "404": {"description": "Mã hoặc thông tin xác minh không đúng (không phân biệt)",
                                   "content": {"application/json": {"schema": _ERROR}}},
                           "429": _TOO_MANY}}},
+        "/api/v1/records/{code}/xml": {"post": {
+            "summary": "Học bạ dạng XML có chữ ký số XAdES (docs/record-xml.md), sau khi xác minh như /full",
+            "parameters": [_CODE],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["birth_date"],
+                "properties": {"birth_date": {"type": "string", "example": "2014-09-02"},
+                               "identity_last4": {"type": "string", "example": "1234"}}}}}},
+            "responses": {"200": {"description": "Tệp XML urn:hocbaso:record:xml:1 với ba chữ ký XAdES",
+                                  "content": {"application/xml": {"schema": {"type": "string"}}}},
+                          "404": {"description": "Mã hoặc thông tin xác minh không đúng, hoặc học bạ phát hành "
+                                                 "trước khi có dạng XML",
+                                  "content": {"application/json": {"schema": _ERROR}}},
+                          "429": _TOO_MANY}}},
         "/api/v1/files/check": {"post": {
-            "summary": "Kiểm tra một tệp PDF học bạ",
+            "summary": "Kiểm tra một tệp PDF học bạ hoặc tệp XML học bạ có chữ ký số",
             "requestBody": {"required": True, "content": {
                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "application/xml": {"schema": {"type": "string", "format": "binary"}},
                 "multipart/form-data": {"schema": {"type": "object",
                                                    "properties": {"file": {"type": "string", "format": "binary"}}}}}},
             "responses": {"200": {"description": "Kết luận", "content": {"application/json": {"schema": {
                 "type": "object", "properties": {
                     "verdict": {"type": "string", "enum": ["authentic_current", "authentic_superseded",
                                                            "authentic_withdrawn", "authentic_copy", "valid_not_issued", "altered",
-                                                           "not_signed", "not_pdf"]},
+                                                           "not_signed", "not_pdf", "not_record", "xml_not_signed"]},
                     "message": {"type": "string"}, "sha256": {"type": "string"},
-                    "signatures": {"type": "array", "items": {"type": "object"}}}}}}},
+                    "signatures": {"type": "array", "items": {"type": "object"}},
+                    "xml_signatures": {"type": "array", "items": {"type": "object"}}}}}}},
                 "413": {"description": "Tệp quá lớn"}, "429": _TOO_MANY}}},
     },
 }

@@ -8,10 +8,12 @@ urlpatterns = [
     path("tra-cuu/", views.lookup_form, name="lookup"),
     path("tra-cuu/<str:code>/", views.status, name="status"),
     path("tra-cuu/<str:code>/tai-ve/", views.download, name="download"),
+    path("tra-cuu/<str:code>/tai-ve-xml/", views.download_xml, name="download_xml"),
     path("kiem-tra-tep/", views.file_page, name="file"),
     path("nha-truong/nhat-ky-tra-cuu/", views.lookup_log, name="log"),
     path("api/v1/records/<str:code>", views.api_status, name="api_status"),
     path("api/v1/records/<str:code>/full", views.api_full, name="api_full"),
+    path("api/v1/records/<str:code>/xml", views.api_xml, name="api_xml"),
     path("api/v1/files/check", views.api_file, name="api_file"),
     path("api/v1/openapi.json", views.api_openapi, name="api_openapi"),
     # the built-in CA's revocation services, at signing.revocation's paths (named in every certificate it issues)

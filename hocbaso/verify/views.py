@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,13 +18,15 @@ from hocbaso.core.limits import TooLarge
 from hocbaso.directory.models import Role
 from hocbaso.documents.view import year_view
 from hocbaso.records.codes import normalize_lookup_code
-from hocbaso.records.models import IssuedRecord
+from hocbaso.records.extracts import extract_record
+from hocbaso.records.models import ExtractForm, IssuedRecord
 from hocbaso.verify.files import file_check
 from hocbaso.verify.models import RecordLookup
 from hocbaso.verify.openapi import OPENAPI
 from hocbaso.verify.pages import status_page, status_text
 from hocbaso.verify.ratelimit import bucket_take, client_ip, ip_key, write_turn
 from hocbaso.verify.services import RateLimited, lookup_full, lookup_status, status_answer
+from hocbaso.verify.xml_check import issued_xml
 from hocbaso.web.downloads import stored_file_response
 
 FAILED_FACTOR = gettext_lazy("Mã tra cứu hoặc thông tin xác minh (ngày sinh / mã định danh) không đúng.")
@@ -92,12 +94,36 @@ def download(request, code: str):
     issued = IssuedRecord.objects.filter(lookup_code=normal).first()
     if issued is None:
         raise Http404
+    extract_record(issued=issued, form=ExtractForm.PDF, channel="verify.download", by=getattr(request, "user", None))
     return stored_file_response(issued.pdf, filename=f"hoc-ba-{issued.record_id}-v{issued.version}.pdf",
                                 content_type="application/pdf")
 
 
+def _xml_response(request, issued: IssuedRecord, channel: str) -> HttpResponse:
+    xml = issued_xml(issued)
+    if xml is None:  # issued before the record had its XML form
+        raise Http404
+    extract_record(issued=issued, form=ExtractForm.XML, channel=channel, data=xml, by=getattr(request, "user", None))
+    response = HttpResponse(xml, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="hoc-ba-{issued.record_id}-v{issued.version}.xml"'
+    return response
+
+
+@require_GET
+def download_xml(request, code: str):
+    """The signed record XML, for a browser session that passed the second factor in the last few minutes."""
+    normal = normalize_lookup_code(code)
+    expiry = request.session.get(f"grant:{normal}") if normal else None
+    if not expiry or expiry < timezone.now().timestamp():
+        return redirect("verify:status", code=normal or code)
+    issued = IssuedRecord.objects.filter(lookup_code=normal).first()
+    if issued is None:
+        raise Http404
+    return _xml_response(request, issued, "verify.download_xml")
+
+
 def _read_upload(request) -> bytes | None:
-    if request.content_type == "application/pdf" or request.content_type == "application/octet-stream":
+    if request.content_type in ("application/pdf", "application/xml", "text/xml", "application/octet-stream"):
         data = request.body
     else:
         upload = request.FILES.get("tep") or request.FILES.get("file")
@@ -164,6 +190,17 @@ def api_status(request, code: str):
 @csrf_exempt
 @require_POST
 def api_full(request, code: str):
+    return _api_second_factor(request, code, xml=False)
+
+
+@csrf_exempt
+@require_POST
+def api_xml(request, code: str):
+    """The signed record XML (application/xml) to whoever passes the second factor, as ``api_full``."""
+    return _api_second_factor(request, code, xml=True)
+
+
+def _api_second_factor(request, code: str, *, xml: bool):
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, RecursionError):  # RecursionError: nesting too deep to read
@@ -179,6 +216,13 @@ def api_full(request, code: str):
     if issued is None:
         return JsonResponse({"error": "not_verified", "message": FAILED_FACTOR}, status=404,
                             json_dumps_params={"ensure_ascii": False})
+    if xml:
+        try:
+            return _xml_response(request, issued, "verify.api_xml")
+        except Http404:
+            return JsonResponse({"error": "no_xml", "message": _("Học bạ này được phát hành trước khi có dạng XML.")},
+                                status=404, json_dumps_params={"ensure_ascii": False})
+    extract_record(issued=issued, form=ExtractForm.JSON, channel="verify.api_full", by=getattr(request, "user", None))
     return JsonResponse({"record": issued.record, "sha256": issued.sha256, "signers": issued.signers,
                          "pdf_url": None}, json_dumps_params={"ensure_ascii": False})
 

@@ -92,8 +92,8 @@ def test_every_embedded_file_is_an_associated_json_data_file(document):
     for spec in associated:
         assert str(spec.Type) == "/Filespec" and str(spec.UF) == str(spec.F)
         assert str(spec.AFRelationship) == "/Data"
-        assert str(spec.Desc).startswith("Dữ liệu học bạ số năm học") and str(spec.Desc).endswith("(hocbaso.record/2)")
+        assert str(spec.Desc).startswith("Dữ liệu học bạ số năm học") and str(spec.Desc).endswith("(hocbaso.record/3)")
         stream = spec.EF.F
         assert str(stream.Type) == "/EmbeddedFile" and str(stream.Subtype) == "/application/json"
         assert "/ModDate" in stream.Params and int(stream.Params.Size) == len(stream.read_bytes())
-        assert json.loads(stream.read_bytes())["format"] == "hocbaso.record/2"
+        assert json.loads(stream.read_bytes())["format"] == "hocbaso.record/3"

@@ -15,9 +15,11 @@ from hocbaso.directory.models import Pupil, Staff
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
 from hocbaso.exchange.roles import OFFICE_ROLES, office_only
 from hocbaso.records.drafts import verify_url_template
+from hocbaso.records.extracts import extract_record
 from hocbaso.records.guards import LifecycleRefused, require_own_certificate, require_principal
 from hocbaso.records.history import cover_commune, pupil_history
 from hocbaso.records.known_files import KnownFile, known_file_finder
+from hocbaso.records.models import ExtractForm, IssuedRecord
 from hocbaso.signing.packages import sha256
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
@@ -62,6 +64,9 @@ def copy_issue(*, pupil: Pupil, by, signer) -> CertifiedCopy:
                          for r in records],
                 signers=[{**signer.describe(), "role": "Hiệu trưởng", "field": "HT", "signed_at": now.isoformat()}],
                 issued_at=now, issued_by=by)
+            for issued in IssuedRecord.objects.filter(record_id__in=[r["record_id"] for r in copy.records]):
+                extract_record(issued=issued, form=ExtractForm.COPY, channel=f"copies.copy_issue:{number}",
+                               data=signed, by=by)
             log_actions([Action("record.copy", "pupil", str(pupil.pk), None,
                                 {"number": number, "sha256": copy.sha256, "records": [r["record_id"] for r in copy.records]},
                                 school_code=school.code)], actor=by)

@@ -9,6 +9,7 @@ import subprocess
 import zipfile
 
 import pytest
+from cryptography import x509
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
@@ -26,10 +27,14 @@ from hocbaso.records.signatures import class_sign, school_sign, subject_signoff
 from hocbaso.signing.errors import SigningRefused, WrongPinError
 from hocbaso.signing.models import SigningIdentity
 from hocbaso.signing.services import identity_for, signer_open
+from hocbaso.signing.pki_store import pki_folder
 from hocbaso.signing.validate import validate_pdf
+from hocbaso.signing.xades import xades_verify
+from hocbaso.signing.xml_pdf import pdf_xml_read
 from hocbaso.testing.lifecycle import class_signed, open_signer, sign_and_issue
 from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN
 from hocbaso.testing.poppler import pdftext
+from hocbaso.tt27.record_xml import record_from_xml
 
 
 def _read(name):
@@ -83,7 +88,8 @@ def test_wrong_pins_are_counted_and_block_the_identity(school, settings):
 
 
 @pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils (pdfsig) is not installed")
-def test_issue_a_class_two_signatures_registry_and_package(school, deployment_tsa, tmp_path, settings):
+def test_issue_a_class_three_signatures_the_signed_xml_registry_and_package(school, deployment_tsa, tmp_path,
+                                                                           settings):
     w = school
     report = sign_and_issue(w)
     assert report.done == 3
@@ -92,16 +98,24 @@ def test_issue_a_class_two_signatures_registry_and_package(school, deployment_ts
     first = issued[0]
     data = _read(first.pdf)
     assert hashlib.sha256(data).hexdigest() == first.sha256
-    # Poppler (not our code): two valid signatures; the last "signature", covering the whole file, is the
-    # document time stamp of B-LTA, which Poppler 22 lists but does not check (pyHanko does, below).
+    # Poppler (not our code): three valid signatures (teacher, principal, the school's seal); the last
+    # "signature", covering the whole file, is the document time stamp of B-LTA, which Poppler 22 lists but does
+    # not check (pyHanko does, below).
     out = pdfsig(data, tmp_path)
-    assert out.count("Signature is Valid.") == 2 and out.count("Signature #") == 3
+    assert out.count("Signature is Valid.") == 3 and out.count("Signature #") == 4
     assert out.index("Total document signed") > out.index("hocbaso TSA (thử nghiệm)") > out.index("Đoàn Trung Quế")
     assert out.index("Lê Thị Hoa") < out.index("Đoàn Trung Quế")
     result = validate_pdf(data)  # the deployment's own CA is trusted by default (HOCBASO_TRUST_BUILTIN_CA)
-    assert [s["signer_name"] for s in result["signatures"]] == ["Lê Thị Hoa", "Đoàn Trung Quế"]
+    assert [s["signer_name"] for s in result["signatures"]] == ["Lê Thị Hoa", "Đoàn Trung Quế", w.school.name]
+    # The record XML inside: the registry's record, with the three XAdES signatures, all intact and trusted.
+    xml = pdf_xml_read(data)
+    assert record_from_xml(xml) == first.record
+    roots = [x509.load_pem_x509_certificate(pki_folder().joinpath("ca", "root.pem").read_bytes())]
+    assert [(s["role"], s["intact"], s["trusted"]) for s in xades_verify(xml, roots)] == [
+        ("Giáo viên chủ nhiệm", True, True), ("Hiệu trưởng", True, True), ("Đóng dấu trường", True, True)]
+    assert [s["role"] for s in first.signers[:3]] == ["Giáo viên chủ nhiệm", "Hiệu trưởng", "Đóng dấu trường"]
     assert result["trusted"] and not result["altered"] and result["lookup_code"] == first.lookup_code
-    assert [s["level"] for s in result["signatures"]] == ["B-T", "B-T"] and result["ltv"]["level"] == "B-LTA"
+    assert [s["level"] for s in result["signatures"]] == ["B-T"] * 3 and result["ltv"]["level"] == "B-LTA"
     assert [t["valid"] and t["covers_whole_file"] for t in result["document_timestamps"]] == [True]
     # The subject teacher's sign-off is kept with the record.
     assert {"name": "Vũ Thị Lan", "subject": "ngoai_ngu_1"}.items() <= first.signers[-1].items()

@@ -21,7 +21,7 @@ def built(enrolment):
 def test_record_has_the_spec_keys_and_identity(world, fill_year):
     fill_year(world.enrolment, world.member.user)
     record = built(world.enrolment)
-    assert record["format"] == "hocbaso.record/2"
+    assert record["format"] == "hocbaso.record/3"
     assert (record["school_year"], record["grade"], record["class_name"]) == ("2024-2025", 4, "4A")
     # Built today: the school as placed today (xã Trường Xuân, Lâm Đồng), no district.
     assert record["school"] == {"code": "67000199", "name": "Trường Tiểu học Thử Nghiệm",

@@ -42,7 +42,7 @@ def _issue_class_with(w, teacher_signer_factory, tmp_path):
     return report
 
 
-def test_class_signed_through_a_remote_csc_service_with_one_authorisation(school, csc_server, tmp_path):
+def test_class_signed_through_a_remote_csc_service_with_one_pin(school, csc_server, tmp_path):
     w = school
     probe = CscSigner(csc_server.url, csc_server.credential("gvcn"), pin="1234")
     identity = identity_register(kind=IdentityKind.CSC, staff=w.member, by=w.owner.user, certificate_pem=_pem(probe),
@@ -51,7 +51,9 @@ def test_class_signed_through_a_remote_csc_service_with_one_authorisation(school
     before = csc_server.count("/credentials/authorize")
     report = _issue_class_with(w, lambda: signer_open(identity, "1234"), tmp_path)
     assert report.done == 3
-    assert csc_server.count("/credentials/authorize") - before == 1  # one PIN for the whole class
+    # One PIN for the whole class; two authorisations, each bound to its hashes (SCAL 2): the records' XML
+    # signatures first, then the PDFs, whose hashes cover the signed XML (docs/signing.md).
+    assert csc_server.count("/credentials/authorize") - before == 2
 
 
 def test_class_signed_with_a_softhsm2_token(school, softhsm, tmp_path):

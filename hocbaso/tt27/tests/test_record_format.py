@@ -444,7 +444,7 @@ def test_assess_json_refuses_what_is_not_a_json_object(text):
 def test_assess_json_reads_a_record():
     assessment = assess_json(json.dumps(valid_record(5), ensure_ascii=False))
     assert assessment.valid and assessment.completed_primary is True
-    assert FORMAT == "hocbaso.record/2"
+    assert FORMAT == "hocbaso.record/3"
 
 
 def test_assess_json_compares_a_whole_float_score_as_a_float():

@@ -124,7 +124,7 @@ def test_one_altered_byte_is_altered(client, issued):
     broken = flip_signed_byte(read(issued.pdf))
     verdict = file_check(broken)
     assert verdict.verdict == "altered"
-    assert len(verdict.signatures) == 2 and not any(s["intact"] for s in verdict.signatures)
+    assert len(verdict.signatures) == 3 and not any(s["intact"] for s in verdict.signatures)
     html = check_page(client, broken)
     assert visible_verdict(html) == VERDICTS["altered"]
     assert_plain_with_details_folded(html, "altered")

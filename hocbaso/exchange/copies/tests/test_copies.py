@@ -48,6 +48,10 @@ def test_a_certified_copy_is_numbered_signed_by_the_principal_logged_and_recogni
     # Logged: the copy register and the audit log.
     assert list(CertifiedCopy.objects.values_list("number", flat=True)) == [1, 2]
     assert AuditEntry.objects.filter(action="record.copy", school_code=w.school.code).count() == 2
+    # Every extract recorded: each copy of the issued record, by whom, with the copy's hash.
+    extracts = list(issued.extracts.order_by("pk").values_list("form", "channel", "by", "sha256"))
+    assert extracts == [("certified_copy", "copies.copy_issue:1", w.owner.user.pk, first.sha256),
+                        ("certified_copy", "copies.copy_issue:2", w.owner.user.pk, second.sha256)]
     # Verifiable like an original: the file is recognised by its SHA-256; a changed byte is not.
     verdict = copy_file_verdict(data)
     assert verdict.verdict == COPY_VERDICT and "lần cấp 2" in verdict.message and w.school.name in verdict.message

@@ -87,7 +87,8 @@ def test_transfer_package_moves_the_pupil_with_every_signature_checked(transfer,
     assert (imported.record_id, imported.version, imported.lookup_code, imported.sha256) == \
         (w.issued.record_id, 1, w.issued.lookup_code, w.issued.sha256)
     assert read(imported.pdf) == read(w.issued.pdf) and imported.record == w.issued.record
-    assert [s["name"] for s in imported.signers] == ["Lê Thị Hoa", "Đoàn Trung Quế"]
+    # The teacher, the principal and the school's seal (docs/record-xml.md)
+    assert [s["name"] for s in imported.signers] == ["Lê Thị Hoa", "Đoàn Trung Quế", w.school.name]
     assert imported.history and imported.history[0]["school_name"] == w.school.name
     assert AuditEntry.objects.filter(action="transfer.import", school_code=w.other_school.code).exists()
     # The pupil's history at the receiving school: the issued year, then the new year.
@@ -246,7 +247,7 @@ def test_the_pupil_years_awards_travel_with_the_transfer(school, django_user_mod
     package = read(transfer_package_build(pupil=w.pupil, by=w.owner.user, seal_signer=seal).file)
     _import(w, package, joined_on=dt.date(2025, 9, 5))
     record = ImportedRecord.objects.get().record
-    assert record["format"] == "hocbaso.record/2"
+    assert record["format"] == "hocbaso.record/3"
     assert record["awards"] == [{"kind": "cap_tren", "title": "Giấy khen", "level": "Sở Giáo dục và Đào tạo",
                                  "date": "2025-04-15", "reason": "Giải Nhì Hội thi Viết chữ đẹp cấp tỉnh."}]
 def test_the_links_token_never_reaches_an_address_the_server_logs(transfer, client):

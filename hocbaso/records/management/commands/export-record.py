@@ -7,7 +7,7 @@ from hocbaso.records.selectors import enrolment_for_pupil_year, record_build
 
 
 class Command(BaseCommand):
-    help = "In học bạ một năm học của một học sinh theo định dạng hocbaso.record/2 (JSON)."
+    help = "In học bạ một năm học của một học sinh theo định dạng hocbaso.record/3 (JSON)."
 
     def add_arguments(self, parser):
         parser.add_argument("--pupil", required=True, help="Mã học sinh trong hệ thống hoặc mã định danh cá nhân (12 số).")

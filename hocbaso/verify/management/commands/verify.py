@@ -1,4 +1,6 @@
-"""``hocbaso verify FILE.pdf``: the signatures, registry match, status and lookup code of a học bạ PDF, as JSON.
+"""``hocbaso verify FILE``: the signatures, registry match, status and lookup code of a học bạ PDF or of its
+signed XML (docs/record-xml.md), as JSON: the PDF's PAdES signatures (``signatures``) and the record XML's XAdES
+signatures (``xml_signatures``: inside the PDF, or the bare XML's).
 
 The verdict comes from ``hocbaso.verify.files.file_check`` (the same check as the public verification page):
 registry match by SHA-256 first, full signature validation otherwise. A registry match is also run through
@@ -10,8 +12,8 @@ certificates expired or were revoked; one signed after a revocation does not. ``
 
 Exit status: 0 the file is a signed PDF whose signatures are intact (whether or not it is in the registry,
 whatever its status: read ``status``) and, with ``--at``, valid on that day; 1 the file was altered after
-signing, a signature does not verify, or (``--at``) is not valid on that day; 2 not a PDF, not signed, or the
-file cannot be read.
+signing, a signature does not verify, or (``--at``) is not valid on that day; 2 not a PDF or a record XML, not
+signed, or the file cannot be read.
 """
 
 import contextlib
@@ -25,10 +27,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 from hocbaso.documents import extract_record
-from hocbaso.records.renewal import issued_by_hash
 from hocbaso.records.selectors import issued_status
 from hocbaso.signing.validate import validate_pdf
 from hocbaso.verify.files import file_check
+from hocbaso.verify.xml_check import pdf_xml_signatures
 
 EXIT_ALTERED = 1
 EXIT_NOT_SIGNED = 2
@@ -55,17 +57,29 @@ def _validated(data: bytes) -> dict | None:
         return None
 
 
+XML_UNSIGNED = ("not_record", "xml_not_signed")
+
+
 def verify_file(data: bytes, at: dt.datetime | None = None) -> tuple[dict, int]:
     """The JSON report for a file and the exit status it deserves; with ``at``, validated as of that time too."""
     verdict = file_check(data)
-    issued = issued_by_hash(verdict.sha256)[0] if verdict.verdict in STATUS else None
+    # the registry's row; a renewed file (one more archive time stamp) names the version it continues
+    issued = verdict.issued if verdict.verdict in STATUS else None
     is_copy = verdict.verdict == "authentic_copy"
+    is_xml = verdict.details.get("form") == "xml" or verdict.verdict in XML_UNSIGNED
+    xml = verdict.xml_signatures
     validation = None
-    if issued is not None or is_copy:  # answered from the registry: check the signatures all the same
+    if is_xml:
+        signatures = []
+        altered = verdict.verdict == "altered" or not xml
+        lookup_from_signature_check = verdict.details.get("lookup_code")
+    elif issued is not None or is_copy:  # answered from the registry: check the signatures all the same
         validation = _validated(data) or {}
         signatures = validation.get("signatures", [])
         altered = bool(validation.get("altered")) or not signatures
         lookup_from_signature_check = validation.get("lookup_code")
+        xml = pdf_xml_signatures(data)
+        altered = altered or not all(s["intact"] for s in xml)
     else:
         signatures = verdict.signatures
         altered = verdict.verdict != "valid_not_issued"
@@ -78,17 +92,19 @@ def verify_file(data: bytes, at: dt.datetime | None = None) -> tuple[dict, int]:
         "verdict": verdict.verdict,
         "message": verdict.message,
         "sha256": verdict.sha256,
-        "signed": bool(signatures),
-        "intact": bool(signatures) and not altered,
-        "trusted": bool(signatures) and all(s.get("trusted") for s in signatures),
+        "form": "xml" if is_xml else "pdf",
+        "signed": bool(signatures or xml),
+        "intact": bool(signatures or xml) and not altered,
+        "trusted": bool(signatures or xml) and all(s.get("trusted") for s in [*signatures, *xml]),
         "signatures": [{k: s.get(k) for k in SIGNATURE_KEYS} for s in signatures],
+        "xml_signatures": xml,
         "registry_match": issued is not None or is_copy,
         "status": state["status"],
         "superseded_by_version": state["superseded_by_version"],
         "record_id": issued.record_id if issued is not None else None,
         "version": issued.version if issued is not None else None,
         "current_record_id": state["current_record_id"],
-        "lookup_code": _embedded_lookup_code(data) or lookup_from_signature_check
+        "lookup_code": (None if is_xml else _embedded_lookup_code(data)) or lookup_from_signature_check
                        or (issued.lookup_code if issued is not None else None),
     }
     # answered from the registry: the validation above; else file_check's own (its details and signatures)
@@ -115,7 +131,7 @@ def verify_file(data: bytes, at: dt.datetime | None = None) -> tuple[dict, int]:
     reason = verdict.details.get("reason") or verdict.details.get("error")
     if reason:
         report["reason"] = reason
-    if verdict.verdict in ("not_pdf", "not_signed") or not signatures:
+    if verdict.verdict in ("not_pdf", "not_signed", *XML_UNSIGNED) or not (signatures or xml):
         return report, EXIT_NOT_SIGNED
     if not report["intact"] or (at is not None and not report["valid_at"]):
         return report, EXIT_ALTERED
@@ -148,13 +164,13 @@ def _day(text: str) -> dt.datetime:
 
 
 class Command(BaseCommand):
-    help = ("Kiểm tra một tệp PDF học bạ: in JSON gồm các chữ ký số (người ký, chức vụ, chứng thư, thời gian ký, "
-            "còn nguyên vẹn, được tin cậy), tệp có trùng khớp bản đã phát hành không, trạng thái (current / "
+    help = ("Kiểm tra một tệp PDF học bạ hoặc tệp XML học bạ có chữ ký số: in JSON gồm các chữ ký số (người ký, "
+            "chức vụ, chứng thư, thời gian ký, còn nguyên vẹn, được tin cậy), tệp có trùng khớp bản đã phát hành không, trạng thái (current / "
             "superseded / withdrawn / unknown) và mã tra cứu. Mã thoát 0: chữ ký nguyên vẹn; 1: tệp đã bị sửa "
-            "hoặc chữ ký không hợp lệ; 2: không phải PDF có chữ ký số.")
+            "hoặc chữ ký không hợp lệ; 2: không phải PDF hay XML có chữ ký số.")
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="Tệp PDF học bạ cần kiểm tra.")
+        parser.add_argument("file", help="Tệp PDF học bạ hoặc tệp XML học bạ cần kiểm tra.")
         parser.add_argument("--trust-root", action="append", default=[], metavar="PEM",
                             help="Thêm chứng thư gốc tin cậy (tệp PEM); lặp lại được. Mặc định theo "
                                  "HOCBASO_TRUST_ROOTS và CA của hệ thống.")
