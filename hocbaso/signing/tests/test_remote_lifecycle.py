@@ -24,9 +24,10 @@ from hocbaso.records.signatures import subject_signoff
 from hocbaso.signing.errors import SigningSetupError
 from hocbaso.signing.models import IdentityKind
 from hocbaso.signing.remote_accounts import remote_account_link, remote_credentials, remote_services
+from hocbaso.signing.services import identity_for, signer_open
 from hocbaso.signing.tests.remote_sim import RemoteSim
 from hocbaso.testing.lifecycle import open_signer
-from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL, PRINCIPAL_PIN, TEACHER, TEACHER_PIN
+from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL, PRINCIPAL_PIN, SEAL_PIN, TEACHER, TEACHER_PIN
 from hocbaso.testing.poppler import pdfsig
 
 TEACHER_ID, PRINCIPAL_ID = "079190001234", "079180004321"
@@ -87,7 +88,7 @@ def test_the_service_is_offered_and_the_account_linked(remote):
     assert w.sim.secret not in json.dumps(identity.config)
 
 
-def test_class_signed_with_one_confirmation_then_the_principal(remote, tmp_path, monkeypatch):
+def test_class_signed_with_one_confirmation_per_form_then_the_principal(remote, deployment_tsa, tmp_path, monkeypatch):
     w, sim = remote, remote.sim
     messages = []
     say = Progress.say
@@ -95,7 +96,9 @@ def test_class_signed_with_one_confirmation_then_the_principal(remote, tmp_path,
     before = len(sim.transactions)
     job = sign_class(w)
     assert job.state == JobState.DONE, job.message
-    assert len(sim.transactions) - before == 1  # the three records: one confirmation
+    # the three records: one confirmation for their XML's XAdES signatures, one for the PDFs that carry the signed
+    # XML (their hashes depend on it, so the two cannot share a transaction)
+    assert [len(t.digests) for t in sim.transactions[before:]] == [3, 3]
     app = "SmartCA" if sim.protocol == "smartca" else "MySign"
     assert f"Đang chờ xác nhận trên ứng dụng {app}: 3 học bạ" in messages
     assert class_states(w) == [DraftState.TEACHER_SIGNED] * 3
@@ -105,16 +108,18 @@ def test_class_signed_with_one_confirmation_then_the_principal(remote, tmp_path,
                         by=w.owner.user, old_pin=PRINCIPAL_PIN)
     job = run(KIND_SCHOOL_SIGN, {"school_year": w.year.pk}, w.owner.user)
     assert job.state == JobState.DONE, job.message
-    assert len(sim.transactions) - before == 2
+    assert [len(t.digests) for t in sim.transactions[before:]] == [3, 3, 3, 3]
     draft = RecordDraft.objects.filter(enrolment__school_class=w.class4a).order_by("pk").first()
     assert draft.state == DraftState.PRINCIPAL_SIGNED
-    records_issue(school_year=w.year, by=w.owner.user)  # the school's seal stays on its own key (built-in CA here)
+    # the school's seal stays on its own key (built-in CA here); with a TSA the record is B-LTA
+    records_issue(school_year=w.year, by=w.owner.user, seal_signer=signer_open(identity_for(school=w.school), SEAL_PIN))
     issued = IssuedRecord.objects.order_by("pk").first()
     with default_storage.open(issued.pdf, "rb") as handle:
         data = handle.read()
     report = pdfsig(data, tmp_path)
-    assert [r["Signature Validation"] for r in report] == ["Signature is Valid."] * 2
-    assert [r["Signer Certificate Common Name"] for r in report] == [TEACHER, PRINCIPAL]
+    people = report[:3]  # then the document time stamp (B-LTA), which Poppler lists but cannot check
+    assert [r["Signature Validation"] for r in people] == ["Signature is Valid."] * 3 and len(report) == 4
+    assert [r["Signer Certificate Common Name"] for r in people] == [TEACHER, PRINCIPAL, w.school.name]
     assert "Total document signed" in report[-1]
 
     path = tmp_path / "hoc-ba.pdf"
@@ -122,7 +127,8 @@ def test_class_signed_with_one_confirmation_then_the_principal(remote, tmp_path,
     out = StringIO()
     call_command("verify", str(path), stdout=out)
     verdict = json.loads(out.getvalue())
-    assert [s["signer_name"] for s in verdict["signatures"]] == [TEACHER, PRINCIPAL]
+    assert [s["signer_name"] for s in verdict["signatures"]] == [TEACHER, PRINCIPAL, w.school.name]
+    assert [s["role"] for s in verdict["xml_signatures"]] == ["Giáo viên chủ nhiệm", "Hiệu trưởng", "Đóng dấu trường"]
     assert all(s["valid"] and s["trusted"] for s in verdict["signatures"])
 
 
@@ -158,7 +164,7 @@ def test_a_refusal_after_a_committed_transaction_keeps_what_was_signed(remote, s
 
     def refuse_the_second(*args):
         calls["n"] += 1
-        sim.outcome = "confirm" if calls["n"] == 1 else "refuse"
+        sim.outcome = "confirm" if calls["n"] <= 2 else "refuse"  # the first chunk's XML and PDFs, then refused
         return real_find(*args)
 
     sim._transaction = refuse_the_second
@@ -171,7 +177,7 @@ def test_a_refusal_after_a_committed_transaction_keeps_what_was_signed(remote, s
     sim.outcome = "confirm"
     before = len(sim.transactions)
     assert sign_class(w).state == JobState.DONE
-    assert [len(t.digests) for t in sim.transactions[before:]] == [1]
+    assert [len(t.digests) for t in sim.transactions[before:]] == [1, 1]
     assert [len(d.signers) for d in RecordDraft.objects.filter(enrolment__school_class=w.class4a)] == [1, 1, 1]
 
 
@@ -181,7 +187,7 @@ def test_a_class_larger_than_a_transaction_goes_in_batches_of_the_maximum(remote
     before = len(sim.transactions)
     job = sign_class(w)
     assert job.state == JobState.DONE, job.message
-    assert [len(t.digests) for t in sim.transactions[before:]] == [2, 1]
+    assert [len(t.digests) for t in sim.transactions[before:]] == [2, 2, 1, 1]
     assert class_states(w) == [DraftState.TEACHER_SIGNED] * 3
 
 
