@@ -251,6 +251,7 @@ def worker_loop(*, once: bool = False, idle_sleep: float = 1.0, stop=None) -> in
                 break
             time.sleep(idle_sleep)
             continue
-        job_run(job)
+        with heartbeat(job):  # a long step (a remote signature's wait) is not taken for a dead loop's
+            job_run(job)
         ran += 1
     return ran

@@ -133,3 +133,33 @@ def test_job_take_runs_a_queued_job_once_and_leaves_a_live_one(world):
     job_run(taken)
     assert job_take(job.pk, worker="w2") == ("finished", None)
     assert job_take(10 ** 9) == ("gone", None)
+
+
+QUIET = []
+
+
+@job_handler("test.quiet")
+def quiet(job, progress):
+    """One long step without progress; meanwhile another loop looks for work."""
+    import time
+
+    from django.db import connection
+
+    time.sleep(1.0)
+    QUIET.append(job_claim(worker="other"))
+    connection.close()
+    return {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_loop_keeps_a_long_step_of_its_job_alive(django_user_model, settings):
+    """Without a broker, ``hocbaso worker`` and the thread of ``serve`` mark their job alive while its handler
+    works (as a Celery delivery does): a long step is not taken over by another loop as a dead worker's job."""
+    settings.JOB_STALE_SECONDS = 0.4  # a heartbeat every 0.1 s; stale after 0.4 s
+    QUIET.clear()
+    user = django_user_model.objects.create_user("u", password="x" * 10)
+    job = job_submit(kind="test.quiet", args={}, by=user, run_inline=False)
+    assert worker_loop(once=True) == 1
+    assert QUIET == [None]  # the other loop found nothing to take over
+    job.refresh_from_db()
+    assert job.state == JobState.DONE and job.attempts == 1
