@@ -177,11 +177,12 @@ class FileVerdict:
                 "signatures": self.signatures, "xml_signatures": self.xml_signatures, "details": self.details}
 
 
-def _registry_answer(issued: IssuedRecord, digest: str, data: bytes, renewed: bool = False) -> FileVerdict:
+def _registry_answer(issued: IssuedRecord, digest: str, data: bytes | None, renewed: bool = False) -> FileVerdict:
+    # ``data``: the PDF whose long-term validation data is summed up; None for a bare record XML
     state = issued_status(issued)
     verdict = {"current": "authentic_current", "superseded": "authentic_superseded",
                "withdrawn": "authentic_withdrawn"}[state["status"]]
-    details = {"ltv": ltv_summary(data)}
+    details = {"ltv": ltv_summary(data)} if data is not None else {}
     if renewed:
         details["reason"] = str(RENEWED)
     return FileVerdict(verdict, _verdict_text(verdict, version=state["superseded_by_version"]), digest,
@@ -253,7 +254,7 @@ def _xml_file_check(data: bytes, digest: str) -> FileVerdict:
     issued = IssuedRecord.objects.filter(record_id=issuance["record_id"]).first() if issuance.get("record_id") \
         else None
     if issued is not None and issued.record == record:
-        answer = _registry_answer(issued, digest)
+        answer = _registry_answer(issued, digest, None)
         answer.xml_signatures, answer.details = xml, details
         return answer
     if issued is not None:
