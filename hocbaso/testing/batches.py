@@ -26,7 +26,7 @@ from hocbaso.signing.services import identity_for, identity_issue, signer_open
 
 User = get_user_model()
 province = Province.objects.create(code="68", name="Tỉnh Lâm Đồng")
-commune = Commune.objects.create(province=province, code="24712", name="xã Trường Xuân")
+commune = Commune.objects.create(province=province, code="24730", name="xã Trường Xuân")
 school = School.objects.create(code="{school}", name="Trường Tiểu học Thử Nghiệm")
 SchoolPlacement.objects.create(school=school, since=dt.date(2025, 7, 1), province=province, commune=commune)
 year = SchoolYear.objects.create(school=school, name="{year}", start_date=dt.date(2024, 9, 5),

@@ -47,7 +47,7 @@ def world(db, django_user_model):
     w.old_province = Province.objects.create(code="67", name="Tỉnh Đắk Nông")
     w.district = District.objects.create(province=w.old_province, code="6701", name="Huyện Đắk Song")
     w.province = Province.objects.create(code="68", name="Tỉnh Lâm Đồng")
-    w.commune = Commune.objects.create(province=w.province, code="24712", name="xã Trường Xuân")
+    w.commune = Commune.objects.create(province=w.province, code="24730", name="xã Trường Xuân")
     w.school = School.objects.create(code="67000199", name=SCHOOL)
     w.other_school = School.objects.create(code="67000198", name="Trường Tiểu học Bên Cạnh")
     for school in (w.school, w.other_school):

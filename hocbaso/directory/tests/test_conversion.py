@@ -26,11 +26,11 @@ from hocbaso.testing.poppler import pdftext
 HEADER = "Mã tỉnh cũ,Tên tỉnh cũ,Mã huyện cũ,Tên huyện cũ,Mã xã cũ,Tên xã cũ,Mã tỉnh mới,Tên tỉnh mới,Mã xã mới,Tên xã mới"
 TABLE = "\n".join([
     HEADER,
-    "67,Tỉnh Đắk Nông,664,Huyện Đắk Song,24730,Xã Trường Xuân,68,Tỉnh Lâm Đồng,24712,Xã Trường Xuân",
-    "67,Tỉnh Đắk Nông,664,Huyện Đắk Song,24733,Xã Nâm N'Jang,68,Tỉnh Lâm Đồng,24712,Xã Trường Xuân",
+    "67,Tỉnh Đắk Nông,665,Huyện Đắk Song,24730,Xã Trường Xuân,68,Tỉnh Lâm Đồng,24730,Xã Trường Xuân",
+    "67,Tỉnh Đắk Nông,665,Huyện Đắk Song,24733,Xã Nâm N'Jang,68,Tỉnh Lâm Đồng,24730,Xã Trường Xuân",
     # A former commune split between two new ones: its school cannot be placed without a pinned row.
-    "67,Tỉnh Đắk Nông,664,Huyện Đắk Song,24736,Xã Thuận Hạnh,68,Tỉnh Lâm Đồng,24718,Xã Thuận Hạnh",
-    "67,Tỉnh Đắk Nông,664,Huyện Đắk Song,24736,Xã Thuận Hạnh,68,Tỉnh Lâm Đồng,24721,Xã Đức An",
+    "67,Tỉnh Đắk Nông,665,Huyện Đắk Song,24736,Xã Thuận Hạnh,68,Tỉnh Lâm Đồng,24722,Xã Thuận Hạnh",
+    "67,Tỉnh Đắk Nông,665,Huyện Đắk Song,24736,Xã Thuận Hạnh,68,Tỉnh Lâm Đồng,24717,Xã Đức An",
 ]) + "\n"
 
 
@@ -88,12 +88,12 @@ def test_place_schools_moves_the_installation_and_leaves_what_was_issued_as_it_w
     assert "67000401" in lines[2] and "không có dòng nào của Huyện Đắk Mil, Tỉnh Đắk Nông" in lines[2]
     assert "67000501" in lines[3] and "chưa có nơi trực thuộc" in lines[3]
     assert "Đã xếp 1 trường" in out
-    commune = Commune.objects.get(code="24712")
+    commune = Commune.objects.get(code="24730")
     assert (commune.name, commune.authority_name, commune.province.code) == (
         "xã Trường Xuân", "UBND xã Trường Xuân", "68")
     for school in (w.school,):
         now, then = school_places([school])[school.pk], school_places([school], dt.date(2025, 6, 30))[school.pk]
-        assert (now.commune_code, now.authority_name, now.province_name) == ("24712", "UBND xã Trường Xuân",
+        assert (now.commune_code, now.authority_name, now.province_name) == ("24730", "UBND xã Trường Xuân",
                                                                             "Tỉnh Lâm Đồng")
         assert then.district_name == "Huyện Đắk Song" and then.province_name == "Tỉnh Đắk Nông"
     for school in (w.other_school, w.split, w.elsewhere, w.nowhere):
@@ -138,13 +138,13 @@ def test_a_pinned_row_places_a_school_of_a_split_commune_and_a_dry_run_writes_no
     w = old_installation
     rows = TABLE.splitlines()
     pinned = "\n".join([rows[0] + ",Mã trường", *(row + "," for row in rows[1:]),
-                        "67,Tỉnh Đắk Nông,664,Huyện Đắk Song,24736,Xã Thuận Hạnh,68,Tỉnh Lâm Đồng,24721,Xã Đức An,"
+                        "67,Tỉnh Đắk Nông,665,Huyện Đắk Song,24736,Xã Thuận Hạnh,68,Tỉnh Lâm Đồng,24717,Xã Đức An,"
                         "67000301",
-                        "67,Tỉnh Đắk Nông,664,Huyện Đắk Song,,,68,Tỉnh Lâm Đồng,24712,Xã Trường Xuân,67000198"]) + "\n"
+                        "67,Tỉnh Đắk Nông,665,Huyện Đắk Song,,,68,Tỉnh Lâm Đồng,24730,Xã Trường Xuân,67000198"]) + "\n"
     code, out = place_schools(tmp_path, pinned, "--dry-run")
     assert "Sẽ xếp 3 trường" in out and "3 trường chưa xếp được" not in out and "67000301  Trường Tiểu học Thuận Hạnh → Xã Đức An" in out
     assert not SchoolPlacement.objects.filter(since__gte=TWO_LEVEL_GOVERNMENT_FROM).exists()
-    assert not Commune.objects.filter(code="24721").exists()
+    assert not Commune.objects.filter(code="24717").exists()
     code, out = place_schools(tmp_path, pinned, "--by", w.owner.user.username)
     assert code == 1 and "Đã xếp 3 trường" in out and "2 trường chưa xếp được" in out
     assert school_places([w.split])[w.split.pk].commune_name == "xã Đức An"
@@ -155,9 +155,9 @@ def test_a_pinned_row_places_a_school_of_a_split_commune_and_a_dry_run_writes_no
 
 @pytest.mark.parametrize("table, problem", [
     ("a,b\n1,2\n", "Bảng chuyển đổi thiếu cột: ma_tinh_moi, ten_tinh_moi, ma_xa_moi, ten_xa_moi, ten_xa_cu"),
-    (HEADER + "\n67,Tỉnh Đắk Nông,664,Huyện Đắk Song,24730,Xã Trường Xuân,6,Tỉnh Lâm Đồng,24712,Xã Trường Xuân\n",
+    (HEADER + "\n67,Tỉnh Đắk Nông,665,Huyện Đắk Song,24730,Xã Trường Xuân,6,Tỉnh Lâm Đồng,24730,Xã Trường Xuân\n",
      "Dòng 2, cột ma_tinh_moi: Mã tỉnh phải gồm đúng 2 chữ số"),
-    (HEADER + "\n67,Tỉnh Đắk Nông,664,Huyện Đắk Song,24730,Xã Trường Xuân,68,Tỉnh Lâm Đồng,2471,\n",
+    (HEADER + "\n67,Tỉnh Đắk Nông,665,Huyện Đắk Song,24730,Xã Trường Xuân,68,Tỉnh Lâm Đồng,2471,\n",
      "Dòng 2, cột ma_xa_moi: Mã xã/phường phải gồm đúng 5 chữ số"),
     (HEADER + "\n", "không có dòng dữ liệu"),
 ])

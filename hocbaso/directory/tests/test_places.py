@@ -46,7 +46,7 @@ def neighbours(world):
 
 def test_a_school_is_named_today_by_its_commune_and_before_the_reform_by_its_district(world):
     today = school_places([world.school])[world.school.pk]
-    assert today == SchoolPlace(province_code="68", province_name="Tỉnh Lâm Đồng", commune_code="24712",
+    assert today == SchoolPlace(province_code="68", province_name="Tỉnh Lâm Đồng", commune_code="24730",
                                 commune_name="xã Trường Xuân", authority_name="UBND xã Trường Xuân",
                                 since=TWO_LEVEL_GOVERNMENT_FROM)
     assert today.place_name == "Trường Xuân" and today.province_office == "Sở Giáo dục và Đào tạo Tỉnh Lâm Đồng"
@@ -65,13 +65,13 @@ def test_school_places_answers_every_school_asked_in_one_query(world, neighbours
         places = school_places(schools)
     assert set(places) == {s.pk for s in schools}
     assert places[unplaced.pk] == SchoolPlace() and places[unplaced.pk].authority_name == ""
-    assert [places[s.pk].commune_code for s in schools[:4]] == ["24712", "24712", "24715", "24100"]
+    assert [places[s.pk].commune_code for s in schools[:4]] == ["24730", "24730", "24715", "24100"]
     assert school_places([s.pk for s in schools]) == places  # ids do as well as schools
 
 
 def test_a_school_that_moves_keeps_its_earlier_place_for_earlier_dates(world, neighbours):
     school_place(school=world.school, commune=neighbours.commune2, since=dt.date(2026, 9, 1), by=world.owner.user)
-    assert school_places([world.school], on=dt.date(2026, 8, 31))[world.school.pk].commune_code == "24712"
+    assert school_places([world.school], on=dt.date(2026, 8, 31))[world.school.pk].commune_code == "24730"
     assert school_places([world.school], on=dt.date(2026, 9, 1))[world.school.pk].commune_code == "24715"
     entry = AuditEntry.objects.filter(action="directory.school_place").latest("seq")
     assert entry.target_id == world.school.code and entry.after["commune"] == "24715"
@@ -89,7 +89,7 @@ def test_school_place_refuses_a_district_or_no_commune_after_the_reform_and_a_se
 
 
 def test_commune_ensure_creates_once_and_refuses_a_code_of_another_province(world, neighbours):
-    again = commune_ensure(province=world.province, code="24712", name="xã Khác", by=None)
+    again = commune_ensure(province=world.province, code="24730", name="xã Khác", by=None)
     assert again == world.commune and again.name == "xã Trường Xuân"
     created = commune_ensure(province=world.province, code="24720", name="xã Đắk Mol", by=None)
     assert created.authority_name == "UBND xã Đắk Mol"
@@ -203,7 +203,7 @@ def test_office_account_refuses_school_staff_unknown_offices_and_a_new_account_w
 
     by = world.owner.user.username
     with pytest.raises(CommandError, match="cán bộ của trường"):
-        call_command("office-account", world.member.user.username, "--commune", "24712", "--by", by)
+        call_command("office-account", world.member.user.username, "--commune", "24730", "--by", by)
     with pytest.raises(CommandError, match="Không có xã/phường mã 99999"):
         call_command("office-account", "moi", "--commune", "99999", "--by", by)
     with pytest.raises(CommandError, match="Cần họ và tên"):

@@ -196,7 +196,7 @@ YEAR_PAST_LOCK_DATE = r"""
 import datetime as dt
 from hocbaso.directory.models import Commune, Province, School, SchoolPlacement, SchoolYear
 province = Province.objects.create(code="68", name="Tỉnh Lâm Đồng")
-commune = Commune.objects.create(province=province, code="24712", name="xã Trường Xuân")
+commune = Commune.objects.create(province=province, code="24730", name="xã Trường Xuân")
 school = School.objects.create(code="67000199", name="Trường Tiểu học Thử Nghiệm")
 SchoolPlacement.objects.create(school=school, since=dt.date(2025, 7, 1), province=province, commune=commune)
 SchoolYear.objects.create(school=school, name="2024-2025", start_date=dt.date(2024, 9, 5),

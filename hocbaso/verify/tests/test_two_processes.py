@@ -18,7 +18,7 @@ from django.utils import timezone
 from hocbaso.directory.models import Commune, Enrolment, Province, Pupil, School, SchoolClass, SchoolPlacement, SchoolYear
 from hocbaso.records.models import IssuedRecord
 p = Province.objects.create(code="68", name="Tỉnh Lâm Đồng")
-x = Commune.objects.create(province=p, code="24712", name="xã Trường Xuân")
+x = Commune.objects.create(province=p, code="24730", name="xã Trường Xuân")
 s = School.objects.create(code="67000199", name="Trường Tiểu học Thử Nghiệm")
 SchoolPlacement.objects.create(school=s, since=dt.date(2025, 7, 1), province=p, commune=x)
 y = SchoolYear.objects.create(school=s, name="2024-2025", start_date=dt.date(2024, 9, 5), end_date=dt.date(2025, 5, 31))

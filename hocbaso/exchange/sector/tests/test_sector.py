@@ -74,7 +74,7 @@ def test_year_export_uses_the_catalogue_field_names(assessed):
     doc = export.document
     # The school's province and commune today (Lâm Đồng, xã Trường Xuân): no district code since 1/7/2025.
     assert (doc["matruong"], doc["namhoc"], doc["hocky"], doc["masogd"], doc["maxa"]) == (
-        "67000199", "2024-2025", "year", "68", "24712")
+        "67000199", "2024-2025", "year", "68", "24730")
     assert "maphonggd" not in doc
     hong = pupil_doc(export, "Lê Thị Hồng")
     for name in ("madinhdanhhocba", "matruong", "mahocsinh", "hovaten", "gioitinh", "dantoc", "quoctich", "hotencha",
