@@ -139,8 +139,9 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
 
     Before each PDF signature, the record's XML gets the same signer's XAdES signature (``xades_role``) inside
     the PDF (``signing.xml_pdf``): the teacher's batch makes and attaches it, the principal's adds to it. A remote
-    signer is therefore asked twice per chunk (the XML's digests, then the PDFs', whose hashes cover the signed
-    XML)."""
+    signer instead signs the PDF over the XML as it was and the XML's digests in the same transaction, the newly
+    signed XML replacing it in an update after the PDF signature (``pdfs_xml_pades_sign``): one confirmation per
+    chunk of ``batch_limit // 2`` records, two digests each."""
     waits = getattr(signer, "waits_for_user", False)
     if waits:  # a chunk's XAdES and PAdES digests in one transaction
         chunk = min(settings.SIGN_CHUNK, max(1, signer.batch_limit // 2))

@@ -165,7 +165,8 @@ class RemoteSigner(Signer):
     (``RemoteSigningRefused``), the service expires it or ``confirm_timeout`` passes (``RemoteSigningTimeout``),
     or the service fails (``RemoteSigningError``). Every returned signature is checked against the certificate
     before it is used. ``sign_batch`` (PAdES) asks ``sign_digests`` once per ``batch_limit`` documents: a class
-    that fits in one transaction is one confirmation.
+    that fits in one transaction is one confirmation; ``sign_batch_with`` adds other digests (the record XML's) to
+    the same transaction.
     """
 
     kind = "remote"
@@ -200,7 +201,8 @@ class RemoteSigner(Signer):
     def describe(self) -> dict:
         return {**super().describe(), "service": self.adapter.name}
 
-    def sign_digests(self, digests: list[bytes], carried: int = 0, *, description: str = "Ký học bạ số") -> list[bytes]:
+    def sign_digests(self, digests: list[bytes], carried: int = 0, *,
+                     description: str = "Ký học bạ số") -> list[bytes]:
         """One raw signature per SHA-256 digest, in order (all or an exception). ``carried``: how many of the first
         digests are the XML's of documents whose PDF digests follow (``sign_batch_with``): the wait shown counts
         documents, not digests."""
