@@ -32,7 +32,7 @@ from hocbaso.signing.services import identity_for
 from hocbaso.signing.sheets import payload_json, sheet_pdf
 from hocbaso.signing.signers import Signer
 from hocbaso.signing.xades import ROLE_PRINCIPAL, ROLE_TEACHER
-from hocbaso.signing.xml_pdf import pdfs_xml_sign
+from hocbaso.signing.xml_pdf import pdfs_xml_pades_sign, pdfs_xml_sign
 from hocbaso.tt27 import catalogue
 
 SLOW_SIGNER_CHUNK = 50  # records a signing batch commits together at most with a PKCS#11 token or a CSC service
@@ -139,11 +139,12 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
 
     Before each PDF signature, the record's XML gets the same signer's XAdES signature (``xades_role``) inside
     the PDF (``signing.xml_pdf``): the teacher's batch makes and attaches it, the principal's adds to it. A remote
-    signer is therefore asked twice per chunk (the XML's digests, then the PDFs', whose hashes cover the signed
-    XML)."""
+    signer instead signs the PDF over the XML as it was and the XML's digests in the same transaction, the newly
+    signed XML replacing it in an update after the PDF signature (``pdfs_xml_pades_sign``): one confirmation per
+    chunk of ``batch_limit // 2`` records, two digests each."""
     waits = getattr(signer, "waits_for_user", False)
-    if waits:
-        chunk = min(settings.SIGN_CHUNK, signer.batch_limit)
+    if waits:  # a chunk's XAdES and PAdES digests in one transaction
+        chunk = min(settings.SIGN_CHUNK, max(1, signer.batch_limit // 2))
     else:
         chunk = settings.SIGN_CHUNK if signer.kind == "builtin" else min(settings.SIGN_CHUNK, SLOW_SIGNER_CHUNK)
     pending = list(queryset.order_by("pk").values_list("pk", flat=True))
@@ -156,10 +157,10 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
         files = FileWriter()
         try:
             def sign(drafts) -> None:
-                pdfs = pdfs_xml_sign(signer, files_read([d.pdf for d in drafts]), role=xades_role,
-                                     records=[orjson.loads(d.record_text) for d in drafts] if first else None)
-                jobs = [SignJob(pdf, field_name, box=tuple(d.boxes[box_key]), reason=f"{role} ký học bạ",
-                                location=d.school_name) for d, pdf in zip(drafts, pdfs)]
+                def job(index: int, pdf: bytes) -> SignJob:
+                    d = drafts[index]
+                    return SignJob(pdf, field_name, box=tuple(d.boxes[box_key]), reason=f"{role} ký học bạ",
+                                   location=d.school_name)
 
                 def store(index: int, pdf: bytes) -> None:
                     # Each file is stored as soon as it is signed, while the workers prepare the next updates.
@@ -167,7 +168,15 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
                     files.submit(draft, f"drafts/{draft.school_code}/{draft.school_year}/{draft.record_id}-{step}.pdf",
                                  pdf)
 
-                signer.sign_batch(jobs, each=store)
+                records = [orjson.loads(d.record_text) for d in drafts] if first else None
+                if waits:  # one transaction (one confirmation) for the XML's digests and the PDFs'
+                    signed = pdfs_xml_pades_sign(signer, files_read([d.pdf for d in drafts]), job, role=xades_role,
+                                                 records=records)
+                    for index, pdf in enumerate(signed):
+                        store(index, pdf)
+                    return
+                pdfs = pdfs_xml_sign(signer, files_read([d.pdf for d in drafts]), role=xades_role, records=records)
+                signer.sign_batch([job(i, pdf) for i, pdf in enumerate(pdfs)], each=store)
 
             if waits:
                 drafts = _chunk_drafts(ids, state, lock=False, with_record=first)

@@ -162,23 +162,41 @@ def xades_sign(signer, documents: list[bytes], *, role: tuple[str, str], timesta
     adds the signature time stamp (B-T)."""
     if not documents:
         return []
+    prepared = xades_prepare(signer, documents, role=role, when=when)
+    return prepared.finish(signer.sign_digests(prepared.digests), timestamper=timestamper)
+
+
+class XadesPrepared:
+    """The XAdES signatures of a batch waiting for their values: ``digests`` (one SHA-256 digest of a SignedInfo
+    per document, in order) go to the signer, whose raw signatures ``finish`` puts in place. Lets a remote
+    signer carry them in the same transaction as the PDFs' digests (``signing.xml_pdf``)."""
+
+    def __init__(self, pending: list, cert: x509.Certificate):
+        self.pending, self.cert = pending, cert
+        self.digests = [hashlib.sha256(c14n(p.signed_info)).digest() for p in pending]
+
+    def finish(self, values: list[bytes], *, timestamper=None) -> list[bytes]:
+        out = []
+        for item, der_value in zip(self.pending, values, strict=True):
+            item.value.text = _b64(_signature_value(der_value, self.cert))
+            if timestamper is not None:
+                token = timestamper(hashlib.sha256(c14n(item.value)).digest())
+                qualifying = item.signature.find(f"{_ds('Object')}/{_x('QualifyingProperties')}")
+                stamp = _sub(_sub(_sub(qualifying, _x("UnsignedProperties")), _x("UnsignedSignatureProperties")),
+                             _x("SignatureTimeStamp"), Id=f"ts-{item.signature.get('Id')[4:]}")
+                _sub(stamp, _ds("CanonicalizationMethod"), Algorithm=EXC_C14N)
+                _sub(stamp, _x("EncapsulatedTimeStamp"), _b64(token))
+            out.append(etree.tostring(item.root, xml_declaration=True, encoding="UTF-8"))
+        return out
+
+
+def xades_prepare(signer, documents: list[bytes], *, role: tuple[str, str],
+                  when: dt.datetime | None = None) -> XadesPrepared:
+    """The first half of ``xades_sign``: the signatures built, their digests to sign (nothing signed yet)."""
     when = (when or dt.datetime.now(VIETNAM)).replace(microsecond=0)
     cert, chain = signer.certificate, list(signer.chain)
     template = _template(role, cert, chain, when)
-    pending = [_prepare(data, role, template) for data in documents]
-    values = signer.sign_digests([hashlib.sha256(c14n(p.signed_info)).digest() for p in pending])
-    out = []
-    for item, der_value in zip(pending, values, strict=True):
-        item.value.text = _b64(_signature_value(der_value, cert))
-        if timestamper is not None:
-            token = timestamper(hashlib.sha256(c14n(item.value)).digest())
-            qualifying = item.signature.find(f"{_ds('Object')}/{_x('QualifyingProperties')}")
-            stamp = _sub(_sub(_sub(qualifying, _x("UnsignedProperties")), _x("UnsignedSignatureProperties")),
-                         _x("SignatureTimeStamp"), Id=f"ts-{item.signature.get('Id')[4:]}")
-            _sub(stamp, _ds("CanonicalizationMethod"), Algorithm=EXC_C14N)
-            _sub(stamp, _x("EncapsulatedTimeStamp"), _b64(token))
-        out.append(etree.tostring(item.root, xml_declaration=True, encoding="UTF-8"))
-    return out
+    return XadesPrepared([_prepare(data, role, template) for data in documents], cert)
 
 
 def tsa_timestamper(settings):

@@ -22,7 +22,7 @@ import pikepdf
 from hocbaso.core.limits import pdf_attachment_read, pdf_attachments
 from hocbaso.signing.errors import SigningError
 from hocbaso.signing.pades import _last_startxref, _ref, _write_xref_stream, _write_xref_table, pdf_date
-from hocbaso.signing.xades import DS, c14n, tsa_timestamper, xades_sign
+from hocbaso.signing.xades import DS, c14n, tsa_timestamper, xades_prepare, xades_sign
 from hocbaso.tt27.record_xml import NS, XmlRecordError, parse, record_to_xml
 
 XML_ATTACHMENT = "hocbaso-record.xml"
@@ -181,6 +181,28 @@ def pdfs_xml_sign(signer, pdfs: list[bytes], *, role: tuple[str, str], records: 
     for i, xml in zip(todo, signed, strict=True):
         out[i] = pdf_xml_attach(pdfs[i], xml) if located is None else pdf_xml_replace(pdfs[i], xml,
                                                                                        located=located[i])
+    return out
+
+
+def pdfs_xml_pades_sign(signer, pdfs: list[bytes], job, *, role: tuple[str, str],
+                        records: list[dict] | None = None) -> list[bytes]:
+    """``pdfs_xml_sign`` then ``signer.sign_batch`` in ONE request to the signer, for a remote signer whose user
+    confirms each transaction (``RemoteSigner.sign_batch_with``): the PDF is signed over the XML as it was
+    before this signature (with ``records``, the teacher's batch, the unsigned XML is attached first), the same
+    transaction signs the XML's SignedInfo digests, and an incremental update after the PDF signature replaces
+    the XML by the one carrying the new XAdES signature: the change ``diff_policy`` allows after a signature
+    (the same record, every earlier signature kept). ``job(index, pdf) -> SignJob``."""
+    if records is not None:
+        xmls = [record_to_xml(record) for record in records]
+        pdfs = [pdf_xml_attach(pdf, xml) for pdf, xml in zip(pdfs, xmls, strict=True)]
+    else:
+        xmls = [_located(pdf)[0] for pdf in pdfs]
+    todo = [i for i, xml in enumerate(xmls) if xml is not None]
+    prepared = xades_prepare(signer, [xmls[i] for i in todo], role=role)
+    signed, values = signer.sign_batch_with([job(i, pdf) for i, pdf in enumerate(pdfs)], prepared.digests)
+    out = list(signed)
+    for i, xml in zip(todo, prepared.finish(values, timestamper=tsa_timestamper(signer.settings)), strict=True):
+        out[i] = pdf_xml_replace(signed[i], xml)
     return out
 
 

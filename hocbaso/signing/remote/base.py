@@ -165,7 +165,8 @@ class RemoteSigner(Signer):
     (``RemoteSigningRefused``), the service expires it or ``confirm_timeout`` passes (``RemoteSigningTimeout``),
     or the service fails (``RemoteSigningError``). Every returned signature is checked against the certificate
     before it is used. ``sign_batch`` (PAdES) asks ``sign_digests`` once per ``batch_limit`` documents: a class
-    that fits in one transaction is one confirmation.
+    that fits in one transaction is one confirmation; ``sign_batch_with`` adds other digests (the record XML's) to
+    the same transaction.
     """
 
     kind = "remote"
@@ -182,6 +183,8 @@ class RemoteSigner(Signer):
         self.confirm_timeout, self.poll_interval = confirm_timeout, poll_interval
         self.max_batch, self.waiting = max_batch, waiting
         self.transactions = 0  # transactions sent by this signer (each one confirmation on the phone)
+        self._riders: list[bytes] = []  # digests the next transaction carries first (``sign_batch_with``)
+        self._rider_values: list[bytes] | None = None
 
     @property
     def certificate(self) -> x509.Certificate:
@@ -198,17 +201,23 @@ class RemoteSigner(Signer):
     def describe(self) -> dict:
         return {**super().describe(), "service": self.adapter.name}
 
-    def sign_digests(self, digests: list[bytes], *, description: str = "Ký học bạ số") -> list[bytes]:
-        """One raw signature per SHA-256 digest, in order (all or an exception)."""
+    def sign_digests(self, digests: list[bytes], carried: int = 0, *,
+                     description: str = "Ký học bạ số") -> list[bytes]:
+        """One raw signature per SHA-256 digest, in order (all or an exception). ``carried``: how many of the first
+        digests are the XML's of documents whose PDF digests follow (``sign_batch_with``): the wait shown counts
+        documents, not digests."""
         signatures: list[bytes] = []
         for start in range(0, len(digests), self.batch_limit):
-            signatures += self._transaction(digests[start:start + self.batch_limit], description)
+            part = digests[start:start + self.batch_limit]
+            riders = max(0, min(len(part), carried - start))
+            signatures += self._transaction(part, description, shown=len(part) - riders or len(part))
         return signatures
 
-    def _transaction(self, digests: list[bytes], description: str) -> list[bytes]:
+    def _transaction(self, digests: list[bytes], description: str, *, shown: int | None = None) -> list[bytes]:
         adapter = self.adapter
+        shown = shown or len(digests)
         if self.waiting:
-            self.waiting(len(digests), adapter.app)
+            self.waiting(shown, adapter.app)
         handle = adapter.submit(user_id=self.user_id, credential_id=self.credential_id, digests=digests,
                                 description=description)
         self.transactions += 1
@@ -232,7 +241,7 @@ class RemoteSigner(Signer):
             if answer.state == FAILED:
                 raise adapter.error(f"không ký được ({answer.message or 'lỗi không rõ'}).")
             if self.waiting:
-                self.waiting(len(digests), adapter.app)
+                self.waiting(shown, adapter.app)
             time.sleep(max(0.0, min(self.poll_interval, deadline - time.monotonic())))
         signatures = list(answer.signatures)
         if len(signatures) != len(digests):
@@ -296,6 +305,21 @@ class RemoteSigner(Signer):
             raise outcome["error"]
         return outcome["signed"]
 
+    def sign_batch_with(self, jobs, digests: list[bytes], *, progress=None,
+                        each=None) -> tuple[list[bytes], list[bytes]]:
+        """``sign_batch`` whose first transaction also carries ``digests`` (a record XML's XAdES SignedInfo
+        digests, ``signing.xml_pdf.pdfs_xml_pades_sign``): (the signed PDFs, the raw signatures of ``digests``).
+        With ``len(digests) + len(jobs) <= batch_limit``, one confirmation on the phone for both."""
+        self._riders, self._rider_values = list(digests), None
+        try:
+            signed = self.sign_batch(jobs, progress=progress, each=each)
+            values = self._rider_values
+            if values is None:  # nothing was signed in a transaction (no job): the digests alone
+                values = self.sign_digests(self._riders) if self._riders else []
+            return signed, values
+        finally:
+            self._riders, self._rider_values = [], None
+
     def _raw_session(self, count: int):
         return _RemoteSession(self)
 
@@ -334,7 +358,11 @@ class _RemoteRaw:
             batch, self._pending = self._pending, []
             try:
                 sign = getattr(self.signer, "_sign_here", None) or self.signer.sign_digests
-                signatures = sign([digest for digest, _ in batch])
+                riders = getattr(self.signer, "_riders", None) or []
+                self.signer._riders = []  # carried once, by the first transaction
+                signatures = sign([*riders, *(digest for digest, _ in batch)], len(riders))
+                if riders:
+                    self.signer._rider_values, signatures = signatures[:len(riders)], signatures[len(riders):]
             except BaseException as error:
                 for _, other in batch:
                     if other is not future and not other.done():

@@ -7,6 +7,8 @@ line or a page."""
 
 import json
 import logging
+import shutil
+import subprocess
 from io import StringIO
 
 import pytest
@@ -25,10 +27,14 @@ from hocbaso.signing.errors import SigningSetupError
 from hocbaso.signing.models import IdentityKind
 from hocbaso.signing.remote_accounts import remote_account_link, remote_credentials, remote_services
 from hocbaso.signing.services import identity_for, signer_open
+from hocbaso.signing.validate import validate_pdf
+from hocbaso.signing.xades import DS, XADES
+from hocbaso.signing.xml_pdf import pdf_xml_read
 from hocbaso.signing.tests.remote_sim import RemoteSim
 from hocbaso.testing.lifecycle import open_signer
 from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL, PRINCIPAL_PIN, SEAL_PIN, TEACHER, TEACHER_PIN
 from hocbaso.testing.poppler import pdfsig
+from hocbaso.tt27.record_xml import NS
 
 TEACHER_ID, PRINCIPAL_ID = "079190001234", "079180004321"
 
@@ -96,19 +102,26 @@ def test_class_signed_with_one_confirmation_per_form_then_the_principal(remote, 
     before = len(sim.transactions)
     job = sign_class(w)
     assert job.state == JobState.DONE, job.message
-    # the three records: one confirmation for their XML's XAdES signatures, one for the PDFs that carry the signed
-    # XML (their hashes depend on it, so the two cannot share a transaction)
-    assert [len(t.digests) for t in sim.transactions[before:]] == [3, 3]
+    # the three records: ONE confirmation for their XML's XAdES signatures and their PDFs' (the PDF is signed over
+    # the XML as it was; the XML with its new signature replaces it in an update the verifiers allow)
+    assert [len(t.digests) for t in sim.transactions[before:]] == [6]
     app = "SmartCA" if sim.protocol == "smartca" else "MySign"
     assert f"Đang chờ xác nhận trên ứng dụng {app}: 3 học bạ" in messages
     assert class_states(w) == [DraftState.TEACHER_SIGNED] * 3
+    # the PDF signed over the unsigned XML, then the XML with the teacher's XAdES signature in a later update: the
+    # signature stays intact and the change is one it allows
+    draft = RecordDraft.objects.filter(enrolment__school_class=w.class4a).order_by("pk").first()
+    with default_storage.open(draft.pdf, "rb") as handle:
+        report = validate_pdf(handle.read())
+    assert not report["altered"] and [(s["intact"], s["changes_allowed"]) for s in report["signatures"]] == [
+        (True, True)]
 
     credential = remote_credentials(service=sim.protocol, user_id=PRINCIPAL_ID)[0]
     remote_account_link(staff=w.owner, service=sim.protocol, user_id=PRINCIPAL_ID, credential_id=credential.id,
                         by=w.owner.user, old_pin=PRINCIPAL_PIN)
     job = run(KIND_SCHOOL_SIGN, {"school_year": w.year.pk}, w.owner.user)
     assert job.state == JobState.DONE, job.message
-    assert [len(t.digests) for t in sim.transactions[before:]] == [3, 3, 3, 3]
+    assert [len(t.digests) for t in sim.transactions[before:]] == [6, 6]
     draft = RecordDraft.objects.filter(enrolment__school_class=w.class4a).order_by("pk").first()
     assert draft.state == DraftState.PRINCIPAL_SIGNED
     # the school's seal stays on its own key (built-in CA here); with a TSA the record is B-LTA
@@ -129,7 +142,18 @@ def test_class_signed_with_one_confirmation_per_form_then_the_principal(remote, 
     verdict = json.loads(out.getvalue())
     assert [s["signer_name"] for s in verdict["signatures"]] == [TEACHER, PRINCIPAL, w.school.name]
     assert [s["role"] for s in verdict["xml_signatures"]] == ["Giáo viên chủ nhiệm", "Hiệu trưởng", "Đóng dấu trường"]
-    assert all(s["valid"] and s["trusted"] for s in verdict["signatures"])
+    assert all(s["valid"] and s["trusted"] and s["changes_allowed"] for s in verdict["signatures"])
+    assert all(s["intact"] and s["trusted"] for s in verdict["xml_signatures"])
+    assert verdict["verdict"] != "altered"
+    if shutil.which("xmlsec1"):  # the teacher's and the principal's XAdES signatures, by another implementation
+        xml = tmp_path / "hoc-ba.xml"
+        xml.write_bytes(pdf_xml_read(data))
+        for signature_id in ("sig-gvcn", "sig-ht"):
+            result = subprocess.run(["xmlsec1", "--verify", "--trusted-pem", sim.root_path,
+                                     "--id-attr:Id", f"{NS}:record", "--id-attr:Id", f"{XADES}:SignedProperties",
+                                     "--id-attr:Id", f"{DS}:Signature", "--node-id", signature_id, str(xml)],
+                                    capture_output=True, text=True, timeout=60)
+            assert result.returncode == 0 and "OK" in result.stderr, result.stderr
 
 
 FAILURES = [("refuse", "bị từ chối trên ứng dụng"), ("expire", "Hết thời gian chờ xác nhận"),
@@ -155,16 +179,16 @@ def test_refusal_timeout_and_error_leave_the_class_unsigned_and_a_rerun_complete
 
 
 def test_a_refusal_after_a_committed_transaction_keeps_what_was_signed(remote, settings):
-    """Batches of two: the first transaction confirmed and committed, the second refused; the rerun signs only
-    the record left."""
+    """Batches of two records (four digests: each record's XML and PDF): the first transaction confirmed and
+    committed, the second refused; the rerun signs only the record left."""
     w, sim = remote, remote.sim
-    settings.REMOTE_SIGNING[sim.protocol]["max_hashes"] = 2
+    settings.REMOTE_SIGNING[sim.protocol]["max_hashes"] = 4
     calls = {"n": 0}
     real_find = sim._transaction
 
     def refuse_the_second(*args):
         calls["n"] += 1
-        sim.outcome = "confirm" if calls["n"] <= 2 else "refuse"  # the first chunk's XML and PDFs, then refused
+        sim.outcome = "confirm" if calls["n"] <= 1 else "refuse"  # the first chunk's XML and PDFs, then refused
         return real_find(*args)
 
     sim._transaction = refuse_the_second
@@ -177,7 +201,7 @@ def test_a_refusal_after_a_committed_transaction_keeps_what_was_signed(remote, s
     sim.outcome = "confirm"
     before = len(sim.transactions)
     assert sign_class(w).state == JobState.DONE
-    assert [len(t.digests) for t in sim.transactions[before:]] == [1, 1]
+    assert [len(t.digests) for t in sim.transactions[before:]] == [2]
     assert [len(d.signers) for d in RecordDraft.objects.filter(enrolment__school_class=w.class4a)] == [1, 1, 1]
 
 
@@ -187,7 +211,8 @@ def test_a_class_larger_than_a_transaction_goes_in_batches_of_the_maximum(remote
     before = len(sim.transactions)
     job = sign_class(w)
     assert job.state == JobState.DONE, job.message
-    assert [len(t.digests) for t in sim.transactions[before:]] == [2, 2, 1, 1]
+    # two digests a record (its XML's and its PDF's): one record a transaction
+    assert [len(t.digests) for t in sim.transactions[before:]] == [2, 2, 2]
     assert class_states(w) == [DraftState.TEACHER_SIGNED] * 3
 
 
