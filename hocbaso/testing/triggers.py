@@ -6,6 +6,7 @@ from django.db import connection
 
 TRIGGERS = importlib.import_module("hocbaso.records.migrations.0002_issued_record_triggers")
 REGISTRY_TRIGGERS = importlib.import_module("hocbaso.records.migrations.0006_immutable_registry")
+RENEWAL_TRIGGERS = importlib.import_module("hocbaso.records.migrations.0008_issued_renewal")  # uses 0002's function
 
 
 def immutability_triggers(present: bool) -> None:
@@ -14,10 +15,10 @@ def immutability_triggers(present: bool) -> None:
     drops the triggers as it ends, and ``triggers_back_after_the_module`` puts them back for the tests that
     follow."""
     vendor = connection.vendor
-    backward = {"sqlite": REGISTRY_TRIGGERS.SQLITE_BACKWARD + TRIGGERS.SQLITE_BACKWARD,
-                "postgresql": REGISTRY_TRIGGERS.POSTGRES_BACKWARD + TRIGGERS.POSTGRES_BACKWARD}[vendor]
-    forward = {"sqlite": TRIGGERS.SQLITE_FORWARD + REGISTRY_TRIGGERS.SQLITE_FORWARD,
-               "postgresql": TRIGGERS.POSTGRES_FORWARD + REGISTRY_TRIGGERS.POSTGRES_FORWARD}[vendor]
+    modules = [TRIGGERS, REGISTRY_TRIGGERS, RENEWAL_TRIGGERS]  # forward in this order, backward in reverse
+    prefix = {"sqlite": "SQLITE", "postgresql": "POSTGRES"}[vendor]
+    backward = [sql for module in reversed(modules) for sql in getattr(module, f"{prefix}_BACKWARD")]
+    forward = [sql for module in modules for sql in getattr(module, f"{prefix}_FORWARD")]
     with connection.cursor() as cursor:
         for sql in backward + (forward if present else []):
             cursor.execute(sql)

@@ -72,7 +72,7 @@ def test_password_hasher_is_argon2():
 
     from hocbaso import settings as configured
 
-    assert configured.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert configured.PASSWORD_HASHERS[0] == "hocbaso.portal.passwords.Argon2PasswordHasher"  # Argon2id, OWASP's setting
     assert live.LANGUAGE_CODE == "vi" and live.TIME_ZONE == "Asia/Ho_Chi_Minh"
 
 

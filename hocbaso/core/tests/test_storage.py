@@ -154,7 +154,7 @@ def test_built_in_ca_in_the_storage_signs_with_keys_never_on_disk(pki_in_storage
     assert any(isinstance(root, bytes) and root.startswith(b"-----BEGIN CERTIFICATE") for root in roots)
     issued = IssuedRecord.objects.first()
     report = validate_pdf(file_read(issued.pdf))
-    assert len(report["signatures"]) == 2 and report["trusted"] and not report["altered"], report
+    assert len(report["signatures"]) == 3 and report["trusted"] and not report["altered"], report  # with the seal
 
 
 def test_stored_downloads_redirect_to_short_lived_signed_addresses(storage, world, client, settings):

@@ -190,6 +190,12 @@ CASES = [
     Case("verify:api_full", lambda w: ["AAAA-BBBB-CCCC"], method="post", form={"birth_date": "2014-09-02", "identity_last4": "1234"}),
     Case("verify:api_file", method="post"),
     Case("verify:api_openapi"),
+    Case("verify:download_xml", lambda w: ["AAAA-BBBB-CCCC"]),
+    Case("verify:api_xml", lambda w: ["AAAA-BBBB-CCCC"], method="post", form={"birth_date": "2014-09-02", "identity_last4": "1234"}),
+    Case("verify:pki_crl"),
+    Case("verify:pki_root_crl"),
+    Case("verify:pki_ocsp", method="post"),
+    Case("verify:pki_ocsp_get", lambda w: ["MAo="]),
     Case("verify:log", expect=logged_in(403, owner=200, vice=200)),
     # the transfer link (a bearer token): the same answer for everyone; an unknown token is 404
     Case("exchange:transfer"),
