@@ -84,9 +84,9 @@ def _year_view(record: dict) -> dict | None:
         return None
 
 
-@require_GET
-def download(request, code: str):
-    """The signed PDF, for a browser session that passed the second factor in the last few minutes."""
+def _granted(request, code: str):
+    """The issued record of ``code`` when this browser session passed its second factor in the last few minutes;
+    else a redirect to the code's status page (Http404 for a code the registry does not hold)."""
     normal = normalize_lookup_code(code)
     expiry = request.session.get(f"grant:{normal}") if normal else None
     if not expiry or expiry < timezone.now().timestamp():
@@ -94,6 +94,15 @@ def download(request, code: str):
     issued = IssuedRecord.objects.filter(lookup_code=normal).first()
     if issued is None:
         raise Http404
+    return issued
+
+
+@require_GET
+def download(request, code: str):
+    """The signed PDF, for a browser session that passed the second factor in the last few minutes."""
+    issued = _granted(request, code)
+    if not isinstance(issued, IssuedRecord):
+        return issued
     extract_record(issued=issued, form=ExtractForm.PDF, channel="verify.download", by=getattr(request, "user", None))
     return stored_file_response(issued.pdf, filename=f"hoc-ba-{issued.record_id}-v{issued.version}.pdf",
                                 content_type="application/pdf")
@@ -112,13 +121,9 @@ def _xml_response(request, issued: IssuedRecord, channel: str) -> HttpResponse:
 @require_GET
 def download_xml(request, code: str):
     """The signed record XML, for a browser session that passed the second factor in the last few minutes."""
-    normal = normalize_lookup_code(code)
-    expiry = request.session.get(f"grant:{normal}") if normal else None
-    if not expiry or expiry < timezone.now().timestamp():
-        return redirect("verify:status", code=normal or code)
-    issued = IssuedRecord.objects.filter(lookup_code=normal).first()
-    if issued is None:
-        raise Http404
+    issued = _granted(request, code)
+    if not isinstance(issued, IssuedRecord):
+        return issued
     return _xml_response(request, issued, "verify.download_xml")
 
 
