@@ -233,10 +233,16 @@ def test_year_end_comment_from_the_phrase_bank_then_the_summary_and_its_files(li
     page.keyboard.type("2")
     page.keyboard.press("Enter")
     wait_saved(page)
+    cell(page, 0, "y:weight_kg").click()
+    page.keyboard.type("27,5")  # typed with the Vietnamese decimal comma, shown with it once saved
+    page.keyboard.press("Enter")
+    wait_saved(page)
+    assert cell(page, 0, "y:weight_kg").inner_text() == "27,5"
     from hocbaso.assessment.models import YearResult
 
     result = YearResult.objects.get(enrolment__pupil__full_name="Lê Văn An")
     assert (result.homeroom_comment, result.days_absent_excused) == (f"{phrase} Chúc em nghỉ hè vui.", 2)
+    assert str(result.weight_kg) == "27.5"
     shot(page, "year-page-saved")
 
     page.goto(live_server.url + reverse("portal:summary", args=[world.class4a.pk, "cuoi_nam"]))

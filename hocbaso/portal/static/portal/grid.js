@@ -163,6 +163,7 @@
   function display(col, value) {
     if (value === null || value === undefined) return "";
     if (col.type === "bool") return value === true || value === "true" ? "✓" : "";
+    if (col.type === "decimal") return String(value).replace(".", ",");  // Vietnamese decimal comma: 27,5 kg
     return String(value);
   }
 
@@ -784,7 +785,8 @@
     input.setAttribute("aria-label", order[active.r].name + " · " + col.label);
     if (col.type === "score" || col.type === "int" || col.type === "decimal") input.inputMode = "decimal";
     var current = localValue(st, col.field);
-    input.value = keepValue ? display(col, current) === "✓" ? "x" : String(current === null ? "" : current) : (initial || "");
+    var shown = col.type === "decimal" ? display(col, current) : String(current === null ? "" : current);
+    input.value = keepValue ? display(col, current) === "✓" ? "x" : shown : (initial || "");
     editing = { td: td, input: input, r: active.r, c: active.c };
     td.textContent = "";
     td.appendChild(input);
