@@ -291,7 +291,8 @@ class NaivePipeline:
 
             def _compile(self, page_view, records):
                 attachments = [{"name": attachment_name(r["school_year"], single=len(records) == 1),
-                                "school_year": r["school_year"], "json": canonical_json(r).decode("utf-8")}
+                                "school_year": r["school_year"], "format": r["format"],
+                                "json": canonical_json(r).decode("utf-8")}
                                for r in records]
                 self._inputs = {"view": json.dumps(page_view, ensure_ascii=False),
                                 "records": json.dumps(attachments, ensure_ascii=False)}
