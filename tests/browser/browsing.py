@@ -1,8 +1,11 @@
 """What the browser tests do again and again: sign in, reach a grid cell, wait for a save or a background job,
 check that a page fits a phone."""
 
+import datetime as dt
+
 from django.urls import reverse
 
+from hocbaso.directory.models import Enrolment, Pupil
 from hocbaso.testing.people import PASSWORD
 
 PHONE = {"width": 360, "height": 740}
@@ -46,3 +49,12 @@ def run_and_wait(page, *, timeout: float = 30_000) -> str:
     page.locator("#job-percent", has_text="100%").wait_for(timeout=timeout)
     page.wait_for_selector("#job-summary:not([hidden])")
     return page.inner_text("#job-summary")
+
+
+def pupils_join_4a(world, names) -> None:
+    """The shared fixture's class 4A with these pupils besides its own (born in January 2014, one a day)."""
+    for i, name in enumerate(names):
+        pupil = Pupil.objects.create(school=world.school, full_name=name, gender="male" if i % 2 else "female",
+                                     birth_date=dt.date(2014, 1, 1 + i), birthplace="Đắk Nông")
+        Enrolment.objects.create(pupil=pupil, school_class=world.class4a, registry_number=f"{i}/2020",
+                                 joined_on=dt.date(2024, 9, 5))

@@ -3,16 +3,14 @@
 Every step is screenshotted to screenshots/<test>/; every claim is checked in the database.
 """
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
-from browsing import cell, log_in, wait_saved
+from browsing import cell, log_in, pupils_join_4a, wait_saved
 
 from hocbaso.assessment.models import SubjectEvaluation
 from hocbaso.assessment.services import subject_evaluation_set
-from hocbaso.directory.models import Enrolment, Pupil
+from hocbaso.directory.models import Enrolment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,11 +21,7 @@ ORDER = ["Lê Văn An", "Phạm Thị Bích", "Trần Minh Châu", "Hoàng Văn 
 
 @pytest.fixture
 def class4a(world):
-    for i, name in enumerate(NAMES):
-        pupil = Pupil.objects.create(school=world.school, full_name=name, gender="male" if i % 2 else "female",
-                                     birth_date=dt.date(2014, 1, 1 + i), birthplace="Đắk Nông")
-        Enrolment.objects.create(pupil=pupil, school_class=world.class4a, registry_number=f"{i}/2020",
-                                 joined_on=dt.date(2024, 9, 5))
+    pupils_join_4a(world, NAMES)
     return world
 
 

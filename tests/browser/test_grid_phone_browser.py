@@ -5,18 +5,16 @@ installable app: a grid opened once works after a reload and a restart without n
 Every step is screenshotted to screenshots/<test>/; every claim is checked in the database.
 """
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
-from browsing import PHONE, cell, fits_the_phone, log_in, phone_page, wait_saved
+from browsing import PHONE, cell, fits_the_phone, log_in, phone_page, pupils_join_4a, wait_saved
 from conftest import ARGS, CHROMIUM
 
 from hocbaso.assessment.models import SubjectEvaluation, YearResult
 from hocbaso.assessment.services import subject_evaluation_set
 from hocbaso.audit.models import AuditEntry
-from hocbaso.directory.models import Enrolment, Pupil
+from hocbaso.directory.models import Enrolment
 from hocbaso.portal.models import TeacherPhrase
 from hocbaso.records.locks import data_lock
 
@@ -31,11 +29,7 @@ SCORES = ["9", "7", "10", "4", "6", "8"]
 
 @pytest.fixture
 def class4a(world):
-    for i, name in enumerate(NAMES):
-        pupil = Pupil.objects.create(school=world.school, full_name=name, gender="male" if i % 2 else "female",
-                                     birth_date=dt.date(2014, 1, 1 + i), birthplace="Đắk Nông")
-        Enrolment.objects.create(pupil=pupil, school_class=world.class4a, registry_number=f"{i}/2020",
-                                 joined_on=dt.date(2024, 9, 5))
+    pupils_join_4a(world, NAMES)
     return world
 
 
