@@ -1,17 +1,17 @@
 """Poppler's ``pdfsig`` and ``pdftotext`` (not our code) as a second opinion on a PDF we wrote."""
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from hocbaso.testing.tools import require_program
+
 
 def pdfsig(data: bytes, tmp_path: Path, name: str = "doc.pdf") -> list[dict]:
     """Poppler's pdfsig report, one dict per signature (keys as pdfsig prints them)."""
-    if shutil.which("pdfsig") is None:
-        pytest.skip("pdfsig is not installed (Debian package poppler-utils)")
+    require_program("pdfsig", "poppler-utils")
     path = tmp_path / name
     path.write_bytes(data)
     out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
@@ -27,8 +27,7 @@ def pdfsig(data: bytes, tmp_path: Path, name: str = "doc.pdf") -> list[dict]:
 
 def pdftext(data: bytes, tmp_path: Path, name: str = "text.pdf") -> str:
     """Poppler's ``pdftotext`` of a PDF, whitespace collapsed to single spaces (page order kept)."""
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext is not installed (Debian package poppler-utils)")
+    require_program("pdftotext", "poppler-utils")
     path = tmp_path / name
     path.write_bytes(data)
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout

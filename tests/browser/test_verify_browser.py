@@ -7,7 +7,6 @@ go to screenshots/<test>/.
 
 import hashlib
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -17,6 +16,7 @@ from django.urls import reverse
 from hocbaso.records.codes import new_lookup_code
 from hocbaso.records.models import IssuedRecord
 from hocbaso.testing.lifecycle import sign_and_issue
+from hocbaso.testing.tools import require_program
 from hocbaso.testing.triggers import immutability_triggers
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -49,8 +49,7 @@ def pdf_bytes(issued) -> bytes:
 
 def qr_link(data: bytes, tmp_path) -> str:
     """The verification link printed beside the QR code on the issued PDF (the QR encodes the same string)."""
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is missing")
+    require_program("pdftotext", "poppler-utils")
     path = tmp_path / "hoc-ba.pdf"
     path.write_bytes(data)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,

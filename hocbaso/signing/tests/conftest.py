@@ -10,6 +10,7 @@ from cryptography.x509.oid import NameOID
 
 from hocbaso.signing.ca import TITLE_PRINCIPAL, TITLE_TEACHER, CertificateAuthority
 from hocbaso.signing.testing.pdfs import simple_pdf
+from hocbaso.testing.tools import tool_missing
 from hocbaso.testing.people import PRINCIPAL, PRINCIPAL_PIN, SCHOOL, SEAL_PIN, TEACHER, TEACHER_PIN
 
 
@@ -54,7 +55,7 @@ def softhsm(tmp_path_factory, pki) -> Tokens:
     from hocbaso.signing.testing.softhsm import SoftHSM, softhsm_module
 
     if softhsm_module() is None:
-        pytest.skip("softhsm2 is not installed (Debian package softhsm2, listed in scripts/system-packages.txt)")
+        tool_missing("softhsm2 is not installed (Debian package softhsm2)")
     hsm = SoftHSM(tmp_path_factory.mktemp("softhsm"))
     made = {}
     holders = (("teacher", TEACHER, TITLE_TEACHER, "1111"), ("principal", PRINCIPAL, TITLE_PRINCIPAL, "2222"))

@@ -3,7 +3,6 @@ B-T with a local time-stamping server, refusing to sign a field twice, a third (
 for the batch, and one CSC authorisation for a 30-document class."""
 
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -16,6 +15,7 @@ from hocbaso.signing.testing.pdfs import PRINCIPAL_BOX, TEACHER_BOX, simple_pdf
 from hocbaso.signing.validate import validate_pdf
 from hocbaso.testing.people import PRINCIPAL, PRINCIPAL_PIN, SCHOOL, SEAL_PIN, TEACHER, TEACHER_PIN
 from hocbaso.testing.poppler import pdfsig
+from hocbaso.testing.tools import require_program
 
 from .flows import assert_issued, issue
 
@@ -33,8 +33,7 @@ def principal(pki):
 
 
 def text_of(data: bytes, tmp_path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext is not installed (poppler-utils)")
+    require_program("pdftotext", "poppler-utils")
     path = tmp_path / "t.pdf"
     path.write_bytes(data)
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout

@@ -2,7 +2,6 @@
 through every kind of signer's ``sign_digests``, each verified by our verifier and by xmlsec1's command line (an
 independent implementation); a byte changed in the record or in a signed property is caught by both."""
 
-import shutil
 import subprocess
 
 import pytest
@@ -13,6 +12,7 @@ from hocbaso.signing.signers import BuiltinSigner, CscSigner, Pkcs11Signer
 from hocbaso.signing.xades import (DS, ROLE_PRINCIPAL, ROLE_SEAL, ROLE_TEACHER, XADES, tsa_timestamper, xades_sign,
                                    xades_verify)
 from hocbaso.signing.pades import PadesSettings
+from hocbaso.testing.tools import require_program
 from hocbaso.testing.people import PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN
 from hocbaso.tt27.record_xml import NS, record_from_xml, record_to_xml
 from hocbaso.tt27.tests.factories import issuance, valid_record
@@ -37,8 +37,7 @@ def signed(pki):
 
 
 def xmlsec_verify(tmp_path, pki, data: bytes, signature_id: str) -> subprocess.CompletedProcess:
-    if shutil.which("xmlsec1") is None:
-        pytest.skip("xmlsec1 is not installed (Debian package xmlsec1)")
+    require_program("xmlsec1", "xmlsec1")
     path = tmp_path / f"{signature_id}.xml"
     path.write_bytes(data)
     return subprocess.run(["xmlsec1", "--verify", "--trusted-pem", str(pki.ca.root_pem_path),
