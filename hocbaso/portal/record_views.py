@@ -20,9 +20,12 @@ from hocbaso.portal.lifecycle_views import safe_next
 from hocbaso.portal.views import _class_for
 from hocbaso.records.corrections import correction_approve, correction_reject, correction_request
 from hocbaso.records.drafts import verify_url_template
+from hocbaso.records.extracts import extract_record
 from hocbaso.records.guards import LifecycleRefused, correction_filers_only, principal_only
-from hocbaso.records.models import OPEN_STATES, CorrectionRequest, CorrectionStatus, IssuedRecord, RecordDraft
+from hocbaso.records.models import (OPEN_STATES, CorrectionRequest, CorrectionStatus, ExtractForm, IssuedRecord,
+                                    RecordDraft)
 from hocbaso.records.outcomes import RESULT_FIELDS
+from hocbaso.records.renewal import latest_file
 from hocbaso.records.selectors import current_issued, enrolments_for_records, record_build
 from hocbaso.tt27 import assess
 from hocbaso.web.permissions import can_request_correction, school_access
@@ -46,7 +49,11 @@ def record_pdf(request, class_id: int, enrolment_id: int):
     issued = current_issued(IssuedRecord.objects.filter(enrolment=enrolment)).order_by("-version").first()
     draft = RecordDraft.objects.filter(enrolment=enrolment, state__in=OPEN_STATES).first()
     if issued is not None and draft is None:
-        kind, data = "phat-hanh", file_read(issued.pdf)
+        # the issued record leaves the system: its latest archive time stamp renewal, recorded as an extract
+        name, digest = latest_file(issued)
+        kind, data = "phat-hanh", file_read(name)
+        extract_record(issued=issued, form=ExtractForm.PDF, channel="portal.record_pdf", sha256=digest,
+                       by=request.user)
     elif draft is not None:
         kind, data = "ban-cho-ky", file_read(draft.pdf)
     else:

@@ -260,6 +260,7 @@ class ExtractForm(models.TextChoices):
     XML = "xml", "Dữ liệu XML có chữ ký số"
     JSON = "json", "Dữ liệu JSON (API)"
     COPY = "certified_copy", "Bản sao học bạ (có chữ ký của hiệu trưởng)"
+    PACKAGE = "package", "Gói hồ sơ có đóng dấu (chuyển trường, nộp cơ quan quản lý)"
 
 
 class Extract(models.Model):

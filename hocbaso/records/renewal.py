@@ -85,6 +85,13 @@ def archive_timestamps_renew(*, within_days: int | None = None, now: dt.datetime
     return report
 
 
+def latest_file(issued: IssuedRecord) -> tuple[str, str]:
+    """The file of ``issued`` to hand out: its last renewal (the issued bytes plus newer archive time stamps), else
+    the issued file itself; as (storage name, SHA-256). Both are the same version and both match the registry."""
+    last = IssuedRenewal.objects.filter(issued=issued).order_by("-pk").values_list("pdf", "sha256").first()
+    return tuple(last) if last is not None else (issued.pdf, issued.sha256)
+
+
 def issued_by_hash(digest: str) -> tuple[IssuedRecord | None, IssuedRenewal | None]:
     """The issued record a file's SHA-256 belongs to: the issued file itself, or one of its renewals."""
     issued = IssuedRecord.objects.filter(sha256=digest).first()

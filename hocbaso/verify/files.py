@@ -13,10 +13,10 @@ from hocbaso.records.known_files import known_file_find
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.renewal import issued_by_hash
 from hocbaso.records.selectors import issued_status
-from hocbaso.signing.ltv import ltv_summary
 from hocbaso.signing.validate import validate_pdf
 from hocbaso.tt27.record_xml import XmlRecordError, record_from_xml
 from hocbaso.tt27.wording import subject_name
+from hocbaso.verify.ltv_status import file_ltv
 from hocbaso.verify.pdfspeed import install
 from hocbaso.verify.services import _public_view
 from hocbaso.verify.xml_check import looks_like_xml, pdf_xml_signatures, xml_signatures
@@ -45,6 +45,14 @@ LTV_LEVELS = {
     "B-LTA": gettext_lazy("Có dữ liệu kiểm tra dài hạn (LTV) và dấu thời gian lưu trữ"),
     "B-LT": gettext_lazy("Có dữ liệu kiểm tra dài hạn (LTV), chưa có dấu thời gian lưu trữ"),
 }
+ORIGINAL_STATUS = {"current": gettext_lazy("đang có hiệu lực"),
+                   "superseded": gettext_lazy("đã được thay thế bởi phiên bản %(version)s"),
+                   "withdrawn": gettext_lazy("đã bị thu hồi"),
+                   "imported": gettext_lazy("do trường cũ phát hành, nhận khi chuyển trường"),
+                   "unknown": gettext_lazy("không có trong sổ đăng ký")}
+PROVENANCE = {"signed": gettext_lazy("Ghi trong tệp, có chữ ký số, khớp sổ cấp bản sao"),
+              "register": gettext_lazy("Theo sổ cấp bản sao (bản sao cấp trước khi tệp ghi nguồn gốc)"),
+              "mismatch": gettext_lazy("Thông tin trong tệp khác sổ cấp bản sao")}
 BROKEN_SIGNED_PDF = gettext_lazy("Tệp có chữ ký số nhưng cấu trúc tệp bị hỏng nên không đọc được các chữ ký.")
 # What the person holding the file should do next, under the verdict.
 ADVICE = {
@@ -70,6 +78,14 @@ YES, NO = gettext_lazy("Có"), gettext_lazy("Không")
 MODIFICATIONS = {"NONE": gettext_lazy("Không có"), "LTA_UPDATES": gettext_lazy("Chỉ thêm dữ liệu kiểm tra chữ ký"),
                  "FORM_FILLING": gettext_lazy("Chỉ thêm chữ ký, ô ký"), "ANNOTATIONS": gettext_lazy("Thêm ghi chú"),
                  "OTHER": gettext_lazy("Thay đổi nội dung"), "UNREADABLE": gettext_lazy("Không đọc được")}
+
+
+def _original_row(original: dict) -> str:
+    """One original of a certified copy, as the technical details show it."""
+    status = str(ORIGINAL_STATUS.get(original.get("status"), "")) % {"version": original.get("superseded_by_version")}
+    return _("%(record_id)s — năm học %(year)s, phiên bản %(version)s, %(status)s") % {
+        "record_id": original.get("record_id"), "year": original.get("school_year"),
+        "version": original.get("version"), "status": status}
 
 
 def _verdict_text(verdict: str, **values) -> str:
@@ -127,6 +143,12 @@ class FileVerdict:
         if ltv.get("archive_timestamp"):
             rows.append((_("Dấu thời gian lưu trữ gần nhất"), _shown(ltv["archive_timestamp"])))
             rows.append((_("Chứng thư máy chủ dấu thời gian hết hạn"), _shown(ltv["tsa_expires"])))
+        if self.details.get("copy_number") is not None:  # a certified copy: its number and what it copies
+            rows.append((_("Bản sao lần cấp"), self.details["copy_number"]))
+            for original in self.details.get("copy_of") or []:
+                rows.append((_("Bản sao của"), _original_row(original)))
+            if self.details.get("provenance"):
+                rows.append((_("Nguồn gốc bản sao"), str(PROVENANCE.get(self.details["provenance"], ""))))
         for key, label in (("revisions", _("Số lần lưu (phiên bản nội dung) trong tệp")),
                            ("lookup_code", _("Mã tra cứu ghi trong tệp")), ("reason", _("Lý do")),
                            ("error", _("Lỗi đọc tệp"))):
@@ -148,10 +170,14 @@ class FileVerdict:
                           (_("Chữ ký bao trùm toàn bộ tệp"), YES if s.get("covers_whole_file") else NO),
                           (_("Thay đổi sau khi ký"), MODIFICATIONS.get(s.get("modification_level"),
                                                                        s.get("modification_level") or "—"))]
-            else:  # from the registry, written when the record was signed and issued
+            else:  # from the registry, written when the record was signed and issued; LTV read from the file
                 rows_s = [(_("Người ký"), s.get("name")), (_("Chức danh"), s.get("role") or "—"),
                           (_("Chứng thư số"), s.get("subject") if s.get("field") else None),
                           (_("Thời điểm ký"), _shown(s.get("signed_at")))]
+                in_file = (ltv.get("signatures") or {}).get(s.get("field")) if s.get("field") else None
+                if in_file is not None:
+                    rows_s += [(_("Dấu thời gian"), _shown(in_file.get("timestamp")) or _("Không có")),
+                               (_("Kiểm tra dài hạn (LTV)"), str(LTV_LEVELS.get(in_file.get("ltv"), _("Không có"))))]
             if "signer_name" in s or s.get("field"):
                 number = sum(1 for t in signatures if t["signature"]) + 1
                 title, is_signature = _("Chữ ký số %(number)s") % {"number": number}, True
@@ -182,7 +208,7 @@ def _registry_answer(issued: IssuedRecord, digest: str, data: bytes | None, rene
     state = issued_status(issued)
     verdict = {"current": "authentic_current", "superseded": "authentic_superseded",
                "withdrawn": "authentic_withdrawn"}[state["status"]]
-    details = {"ltv": ltv_summary(data)} if data is not None else {}
+    details = {"ltv": file_ltv(data)} if data is not None else {}
     if renewed:
         details["reason"] = str(RENEWED)
     return FileVerdict(verdict, _verdict_text(verdict, version=state["superseded_by_version"]), digest,

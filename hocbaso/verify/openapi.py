@@ -52,6 +52,20 @@ OPENAPI = {
                                                  "trước khi có dạng XML",
                                   "content": {"application/json": {"schema": _ERROR}}},
                           "429": _TOO_MANY}}},
+        "/api/v1/records/{code}/pdf": {"post": {
+            "summary": "Tệp PDF học bạ có chữ ký số (bản gia hạn dấu thời gian lưu trữ gần nhất, nếu có), sau khi "
+                       "xác minh như /full",
+            "parameters": [_CODE],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["birth_date"],
+                "properties": {"birth_date": {"type": "string", "example": "2014-09-02"},
+                               "identity_last4": {"type": "string", "example": "1234"}}}}}},
+            "responses": {"200": {"description": "Tệp PDF; tiêu đề X-Content-SHA256 là mã băm của tệp (khớp sổ đăng "
+                                                 "ký: bản phát hành hoặc bản gia hạn của nó)",
+                                  "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                          "404": {"description": "Mã hoặc thông tin xác minh không đúng (không phân biệt)",
+                                  "content": {"application/json": {"schema": _ERROR}}},
+                          "429": _TOO_MANY}}},
         "/api/v1/files/check": {"post": {
             "summary": "Kiểm tra một tệp PDF học bạ hoặc tệp XML học bạ có chữ ký số",
             "requestBody": {"required": True, "content": {

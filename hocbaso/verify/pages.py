@@ -9,6 +9,7 @@ switch) differs per visitor: the page is rendered with a placeholder that each r
 Answers without a record (unknown or mistyped codes) are not kept, so guessing codes cannot fill the cache.
 """
 
+import datetime as dt
 import secrets
 import threading
 
@@ -16,9 +17,10 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
+from hocbaso.verify.ltv_status import level_text
 from hocbaso.verify.services import STATUS_TEXT, StatusAnswer
 
 MAX_PAGES = 2000  # about 3 KB each
@@ -45,10 +47,38 @@ def status_html(answer: StatusAnswer, csrf_token: str) -> str:
 def status_context(answer: StatusAnswer, csrf_token: str) -> dict:
     """What ``verify/status.html`` is rendered with."""
     next_url = reverse("verify:status", args=[answer.code]) if answer.code else reverse("verify:lookup")
-    signers = [{"name": s.get("name"), "role": gettext(s["role"]) if s.get("role") else ""}
+    signers = [{"name": s.get("name"), "role": gettext(s["role"]) if s.get("role") else "",
+                "ltv": _signature_ltv(s["ltv"]) if s.get("ltv") is not None else None}
                for s in (answer.record or {}).get("signers") or []]
+    ltv = (answer.record or {}).get("ltv")
     return {"answer": answer, "code": answer.code, "csrf_token": csrf_token, "next_url": next_url,
-            "t": labels(), "status_text": status_text(answer), "signers": signers}
+            "t": labels(), "status_text": status_text(answer), "signers": signers,
+            "ltv": _file_ltv(ltv) if ltv is not None else None}
+
+
+def _shown(text: str | None) -> str:
+    """An ISO time as people read it in Vietnam (dd/mm/yyyy hh:mm)."""
+    if not text:
+        return ""
+    when = dt.datetime.fromisoformat(text)
+    return (timezone.localtime(when) if when.tzinfo else when).strftime("%d/%m/%Y %H:%M")
+
+
+def _signature_ltv(found: dict) -> str:
+    """One signature's long-term validation in words: its level and its signature time stamp (B-T)."""
+    stamp = _shown(found.get("timestamp"))
+    return f"{level_text(found.get('ltv'))}; " + (gettext("dấu thời gian %(time)s") % {"time": stamp} if stamp
+                                                   else gettext("không có dấu thời gian"))
+
+
+def _file_ltv(found: dict) -> str:
+    """The file's: its level, the last archive time stamp and its TSA certificate's expiry."""
+    text = level_text(found.get("level"))
+    if found.get("archive_timestamp"):
+        text += ". " + gettext("Dấu thời gian lưu trữ gần nhất: %(time)s (chứng thư máy chủ dấu thời gian hết hạn "
+                               "%(expires)s)") % {"time": _shown(found["archive_timestamp"]),
+                                                  "expires": _shown(found.get("tsa_expires"))}
+    return text
 
 
 # The status page's words, translated once per language and process: a {% translate %} tag costs a catalogue
@@ -59,6 +89,7 @@ LABELS = {
     "record_id": gettext_noop("Mã số định danh học bạ"), "version": gettext_noop("phiên bản"),
     "school": gettext_noop("Trường"), "school_year": gettext_noop("Năm học"), "pupil": gettext_noop("Học sinh"),
     "effective": gettext_noop("Ngày hiệu lực"), "signers": gettext_noop("Người ký"),
+    "ltv": gettext_noop("Kiểm tra dài hạn (LTV)"),
     "full": gettext_noop("Xem toàn văn và tải bản PDF"),
     "full_hint": gettext_noop("Để bảo vệ thông tin cá nhân, hãy nhập ngày sinh (dd/mm/yyyy) và 4 chữ số cuối mã "
                               "định danh cá nhân của học sinh (bỏ trống nếu học sinh chưa có mã định danh)."),

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from hocbaso.records.codes import normalize_lookup_code
-from hocbaso.records.models import IssuedRecord
+from hocbaso.core.files import file_read
+from hocbaso.records.models import IssuedRecord, IssuedRenewal
 from hocbaso.records.selectors import issued_status
 from hocbaso.verify.models import LookupKind, RecordLookup
 from hocbaso.verify.ratelimit import BUCKET_UPSERT, bucket_params, bucket_take, ip_key, sqlite_turn, write_turn
@@ -129,23 +130,27 @@ def _log_fast(kind: str, ip: str, issued_id: int | None, school_code: str, ok: b
 _STATE_SQL = """
     SELECT r.id AS id, r.school_code AS school_code,
            EXISTS (SELECT 1 FROM records_recordwithdrawal w WHERE w.issued_record_id = r.id) AS withdrawn,
-           (SELECT n.version FROM records_issuedrecord n WHERE n.supersedes_id = r.id) AS successor
+           (SELECT n.version FROM records_issuedrecord n WHERE n.supersedes_id = r.id) AS successor,
+           (SELECT MAX(x.id) FROM records_issuedrenewal x WHERE x.issued_id = r.id) AS renewal
     FROM records_issuedrecord r WHERE r.lookup_code = %(code)s"""
 MAX_KEPT_VIEWS = 5000  # about 1 KB each
 _kept_views: dict[tuple[str, int], dict] = {}
 
 
-def _issued_state(code: str) -> tuple[int, str, bool, int | None] | None:
-    """The id, school code, withdrawal and successor's version of the issued record with this lookup code: what
-    a lookup logs, and the part of its answer that can change after issuance (a small query, on every lookup)."""
+def _issued_state(code: str) -> tuple[int, str, bool, int | None, int | None] | None:
+    """The id, school code, withdrawal, successor's version and latest archive time stamp renewal of the issued
+    record with this lookup code: what a lookup logs, and the part of its answer that can change after issuance (a
+    small query, on every lookup)."""
     if connection.vendor not in _SCHOOL_NAME:  # another database: the ORM way
         issued = issued_for_lookup(code)
-        return None if issued is None else (issued.id, issued.school_code, issued.is_withdrawn,
-                                             issued.successor_version)
+        if issued is None:
+            return None
+        renewal = IssuedRenewal.objects.filter(issued_id=issued.id).order_by("-pk").values_list("pk", flat=True).first()
+        return issued.id, issued.school_code, issued.is_withdrawn, issued.successor_version, renewal
     with connection.cursor() as cursor:
         cursor.execute(_STATE_SQL, {"code": code})
         row = cursor.fetchone()
-    return None if row is None else (row[0], row[1], bool(row[2]), row[3])
+    return None if row is None else (row[0], row[1], bool(row[2]), row[3], row[4])
 
 
 # PostgreSQL: the whole lookup in one statement, one round trip: read the record's state, take the IP's token,
@@ -162,7 +167,7 @@ _STATUS_POSTGRESQL_PARTS = """
                     SELECT %(now)s, (SELECT id FROM s), COALESCE((SELECT school_code FROM s), ''), %(kind)s,
                            EXISTS (SELECT 1 FROM s), %(via_api)s, %(ip_hash)s
                     FROM take WHERE take.allowed)
-    SELECT take.allowed, s.id, s.school_code, s.withdrawn, s.successor
+    SELECT take.allowed, s.id, s.school_code, s.withdrawn, s.successor, s.renewal
     FROM take {join_quick}LEFT JOIN s ON TRUE"""
 _STATUS_POSTGRESQL = {
     in_transaction: _STATUS_POSTGRESQL_PARTS.format(
@@ -189,8 +194,8 @@ def _status_take_and_log(code: str, ip: str, via_api: bool) -> tuple[bool, tuple
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_STATUS_POSTGRESQL[connection.in_atomic_block], params)
-            allowed, issued_id, school_code, withdrawn, successor = cursor.fetchone()
-        return allowed, None if issued_id is None else (issued_id, school_code, withdrawn, successor)
+            allowed, issued_id, school_code, withdrawn, successor, renewal = cursor.fetchone()
+        return allowed, None if issued_id is None else (issued_id, school_code, withdrawn, successor, renewal)
     state = _issued_state(code)
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
         params.update(issued_id=state[0] if state else None, school_code=state[1] if state else "",
@@ -209,10 +214,12 @@ def _status_take_and_log(code: str, ip: str, via_api: bool) -> tuple[bool, tuple
     return allowed, state
 
 
-def _unchanging_view(code: str, issued_id: int) -> dict:
-    """The masked public view of the issued record ``issued_id`` without its state. An issued record never
-    changes (the database refuses UPDATE and DELETE of one), so each process keeps the views it has built."""
-    key = (code, issued_id)
+def _unchanging_view(code: str, issued_id: int, renewal: int | None = None) -> dict:
+    """The masked public view of the issued record ``issued_id`` without its state, with the long-term validation
+    of its latest file (``renewal``: the last renewal of its archive time stamp, or None for the issued file).
+    An issued record never changes (the database refuses UPDATE and DELETE of one, and of a renewal), so each
+    process keeps the views it has built, by record and renewal."""
+    key = (code, issued_id, renewal)
     view = _kept_views.get(key)
     if view is None:
         issued = issued_for_lookup(code)
@@ -220,6 +227,9 @@ def _unchanging_view(code: str, issued_id: int) -> dict:
             raise IssuedRecord.DoesNotExist(code)
         view = _public_view(issued)
         del view["superseded_by_version"]
+        view["ltv"] = _file_ltv_view(issued_id, renewal)
+        for signer, raw in zip(view["signers"], issued.signers):
+            signer["ltv"] = view["ltv"]["signatures"].get(raw.get("field")) if raw.get("field") else None
         while _kept_views and len(_kept_views) >= MAX_KEPT_VIEWS:
             try:
                 del _kept_views[next(iter(_kept_views))]  # the oldest first
@@ -227,6 +237,23 @@ def _unchanging_view(code: str, issued_id: int) -> dict:
                 break
         _kept_views[key] = view
     return view
+
+
+def _file_ltv_view(issued_id: int, renewal: int | None) -> dict:
+    """The long-term validation of the file a download serves (the last renewal, else the issued file), for the
+    status page and API: level, last archive time stamp and its TSA's expiry, per signature field its level and
+    signature time stamp (``ltv_status.file_ltv``). An unreadable file gives no level."""
+    from hocbaso.verify.ltv_status import file_ltv  # deferred: pikepdf, only when a view is built
+
+    if renewal is not None:
+        name = IssuedRenewal.objects.filter(pk=renewal).values_list("pdf", flat=True).first()
+    else:
+        name = IssuedRecord.objects.filter(pk=issued_id).values_list("pdf", flat=True).first()
+    try:
+        found = file_ltv(file_read(name))
+    except Exception:  # the file missing from storage: the answer still stands on the registry
+        found = {"level": None, "archive_timestamp": None, "tsa_expires": None, "signatures": {}}
+    return {k: found.get(k) for k in ("level", "archive_timestamp", "tsa_expires", "signatures")}
 
 
 def _state(issued: IssuedRecord) -> dict:
@@ -281,11 +308,11 @@ def lookup_status(*, text: str, ip: str, via_api: bool = False) -> StatusAnswer:
         raise RateLimited()
     if state is None:
         return StatusAnswer(code, "unknown", STATUS_TEXT["unknown"])
-    issued_id, _, withdrawn, successor = state
+    issued_id, _, withdrawn, successor, renewal = state
     status = "withdrawn" if withdrawn else "superseded" if successor is not None else "current"
     successor = successor if status == "superseded" else None
     return StatusAnswer(code, status, STATUS_TEXT[status] % {"version": successor},
-                        {**_unchanging_view(code, issued_id), "superseded_by_version": successor})
+                        {**_unchanging_view(code, issued_id, renewal), "superseded_by_version": successor})
 
 
 def status_answer(issued: IssuedRecord) -> StatusAnswer:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/records/<str:code>", views.api_status, name="api_status"),
     path("api/v1/records/<str:code>/full", views.api_full, name="api_full"),
     path("api/v1/records/<str:code>/xml", views.api_xml, name="api_xml"),
+    path("api/v1/records/<str:code>/pdf", views.api_pdf, name="api_pdf"),
     path("api/v1/files/check", views.api_file, name="api_file"),
     path("api/v1/openapi.json", views.api_openapi, name="api_openapi"),
     # the built-in CA's revocation services, at signing.revocation's paths (named in every certificate it issues)

@@ -18,8 +18,9 @@ from hocbaso.core.limits import TooLarge
 from hocbaso.directory.models import Role
 from hocbaso.documents.view import year_view
 from hocbaso.records.codes import normalize_lookup_code
-from hocbaso.records.extracts import extract_record
+from hocbaso.records.extracts import extract_record, school_extracts
 from hocbaso.records.models import ExtractForm, IssuedRecord
+from hocbaso.records.renewal import latest_file
 from hocbaso.verify.files import file_check
 from hocbaso.verify.models import RecordLookup
 from hocbaso.verify.openapi import OPENAPI
@@ -103,9 +104,20 @@ def download(request, code: str):
     issued = _granted(request, code)
     if not isinstance(issued, IssuedRecord):
         return issued
-    extract_record(issued=issued, form=ExtractForm.PDF, channel="verify.download", by=getattr(request, "user", None))
-    return stored_file_response(issued.pdf, filename=f"hoc-ba-{issued.record_id}-v{issued.version}.pdf",
-                                content_type="application/pdf")
+    return _pdf_response(request, issued, "verify.download")
+
+
+def _pdf_response(request, issued: IssuedRecord, channel: str) -> HttpResponse:
+    """The record's PDF as a download, recorded as an extract: its latest renewal of the archive time stamp when
+    there is one (the same record and version, and the file that stays verifiable longest; the registry matches
+    either)."""
+    name, digest = latest_file(issued)
+    extract_record(issued=issued, form=ExtractForm.PDF, channel=channel, sha256=digest,
+                   by=getattr(request, "user", None))
+    response = stored_file_response(name, filename=f"hoc-ba-{issued.record_id}-v{issued.version}.pdf",
+                                    content_type="application/pdf")
+    response["X-Content-SHA256"] = digest
+    return response
 
 
 def _xml_response(request, issued: IssuedRecord, channel: str) -> HttpResponse:
@@ -195,17 +207,24 @@ def api_status(request, code: str):
 @csrf_exempt
 @require_POST
 def api_full(request, code: str):
-    return _api_second_factor(request, code, xml=False)
+    return _api_second_factor(request, code, form="json")
 
 
 @csrf_exempt
 @require_POST
 def api_xml(request, code: str):
     """The signed record XML (application/xml) to whoever passes the second factor, as ``api_full``."""
-    return _api_second_factor(request, code, xml=True)
+    return _api_second_factor(request, code, form="xml")
 
 
-def _api_second_factor(request, code: str, *, xml: bool):
+@csrf_exempt
+@require_POST
+def api_pdf(request, code: str):
+    """The signed PDF (its latest archive time stamp renewal) to whoever passes the second factor, as ``api_full``."""
+    return _api_second_factor(request, code, form="pdf")
+
+
+def _api_second_factor(request, code: str, *, form: str):
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, RecursionError):  # RecursionError: nesting too deep to read
@@ -221,15 +240,18 @@ def _api_second_factor(request, code: str, *, xml: bool):
     if issued is None:
         return JsonResponse({"error": "not_verified", "message": FAILED_FACTOR}, status=404,
                             json_dumps_params={"ensure_ascii": False})
-    if xml:
+    if form == "pdf":
+        return _pdf_response(request, issued, "verify.api_pdf")
+    if form == "xml":
         try:
             return _xml_response(request, issued, "verify.api_xml")
         except Http404:
             return JsonResponse({"error": "no_xml", "message": _("Học bạ này được phát hành trước khi có dạng XML.")},
                                 status=404, json_dumps_params={"ensure_ascii": False})
     extract_record(issued=issued, form=ExtractForm.JSON, channel="verify.api_full", by=getattr(request, "user", None))
-    return JsonResponse({"record": issued.record, "sha256": issued.sha256, "signers": issued.signers,
-                         "pdf_url": None}, json_dumps_params={"ensure_ascii": False})
+    # ``sha256``: the issued file's (the registry's); ``file_sha256``: the file /pdf serves (its latest renewal)
+    return JsonResponse({"record": issued.record, "sha256": issued.sha256, "file_sha256": latest_file(issued)[1],
+                         "signers": issued.signers, "pdf_url": None}, json_dumps_params={"ensure_ascii": False})
 
 
 def _content_length(request) -> int:
@@ -277,7 +299,8 @@ def lookup_log(request):
         raise PermissionDenied(_("Chỉ hiệu trưởng, phó hiệu trưởng được xem nhật ký tra cứu của trường."))
     entries = (RecordLookup.objects.filter(school_code=staff.school.code).select_related("issued_record")
                .order_by("-at")[:500])
-    return render(request, "verify/log.html", {"entries": entries, "school": staff.school})
+    return render(request, "verify/log.html", {"entries": entries, "school": staff.school,
+                                               "extracts": school_extracts(staff.school.code)})
 
 
 def record_url(lookup_code: str) -> str:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from hocbaso.directory.models import SchoolYear
 from hocbaso.directory.selectors import pupils_find, staff_for_user
-from hocbaso.exchange.copies.services import copy_request_file
+from hocbaso.exchange.copies.services import copy_download_record, copy_request_file
 from hocbaso.exchange.copies.tasks import KIND_COPY
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
 from hocbaso.exchange.pages import require, year_enrolments, year_for
@@ -107,6 +107,7 @@ def copy_download(request, copy_id: int):
     require(access.read, _("Bản sao học bạ dành cho lãnh đạo nhà trường, văn thư và cán bộ quản lý."))
     # The pupil's name as written (Vietnamese letters kept: the header carries it as RFC 6266's filename*).
     name = f"ban-sao-{copy.number}-{'-'.join(copy.pupil.full_name.split())}.pdf"
+    copy_download_record(copy=copy, by=request.user)
     response = stored_file_response(copy.file, filename=name, content_type="application/pdf")
     response["X-Content-SHA256"] = copy.sha256
     return response

@@ -26,7 +26,8 @@ from hocbaso.exchange.models import Transfer
 from hocbaso.exchange.roles import OFFICE_ROLES, office_only
 from hocbaso.records.guards import LifecycleRefused, require_principal
 from hocbaso.records.history import history_entries, pupil_enrolments
-from hocbaso.records.models import ImportedRecord, IssuedRecord
+from hocbaso.records.extracts import extracts_record
+from hocbaso.records.models import ExtractForm, ImportedRecord, IssuedRecord
 from hocbaso.records.selectors import current_issued
 from hocbaso.signing.packages import (PackageRefused, package_open, sealed_package, sha256, signature_summary,
                                       signed_pdf_problems)
@@ -140,6 +141,7 @@ def transfer_package_build(*, pupil: Pupil, by, seal_signer, expires_in_days: in
         log_actions([Action("transfer.build", "pupil", str(pupil.pk), None,
                             {"records": len(entries), "sha256": transfer.sha256,
                              "expires_at": transfer.expires_at.isoformat()}, school_code=school.code)], actor=by)
+        _extracts(transfer, f"transfer.build:{transfer.pk}", by=by)
     transfer.token, transfer.url = token, transfer_url(token)
     return transfer
 
@@ -162,9 +164,21 @@ def transfer_download(token: str) -> tuple[Transfer, bytes]:
     with default_storage.open(transfer.file, "rb") as handle:
         data = handle.read()
     Transfer.objects.filter(pk=transfer.pk).update(downloads=F("downloads") + 1)
-    log_actions([Action("transfer.download", "transfer", str(transfer.pk), None, {"sha256": transfer.sha256},
-                        school_code=transfer.school.code)], actor=None)
+    with transaction.atomic():
+        log_actions([Action("transfer.download", "transfer", str(transfer.pk), None, {"sha256": transfer.sha256},
+                            school_code=transfer.school.code)], actor=None)
+        _extracts(transfer, f"transfer.download:{transfer.pk}", by=None)  # whoever holds the link
     return transfer, data
+
+
+def _extracts(transfer: Transfer, channel: str, *, by) -> None:
+    """Every extract recorded: each issued record of this school in the package left as part of it (the records
+    another school issued are that school's to trace)."""
+    if channel.startswith("transfer.build:"):
+        pupil_records = current_issued(IssuedRecord.objects.filter(enrolment__pupil_id=transfer.pupil_id))
+    else:  # the records the package was sealed with, whatever was issued since
+        pupil_records = IssuedRecord.objects.filter(extracts__channel=f"transfer.build:{transfer.pk}").distinct()
+    extracts_record(issued=pupil_records, form=ExtractForm.PACKAGE, channel=channel, sha256=transfer.sha256, by=by)
 
 
 # ---------------------------------------------------------------------- the receiving school

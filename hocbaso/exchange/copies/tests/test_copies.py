@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from hocbaso.audit.models import AuditEntry
 from hocbaso.documents import extract_records
-from hocbaso.exchange.copies.services import COPY_VERDICT, copy_file_verdict, copy_issue
+from hocbaso.exchange.copies.services import COPY_VERDICT, copy_file_verdict, copy_issue, provenance_read
 from hocbaso.exchange.models import CertifiedCopy
 from hocbaso.records.guards import LifecycleRefused
 from hocbaso.records.models import IssuedRecord
@@ -34,7 +34,8 @@ def test_a_certified_copy_is_numbered_signed_by_the_principal_logged_and_recogni
     first = copy_issue(pupil=w.pupil, by=w.owner.user, signer=principal)
     second = copy_issue(pupil=w.pupil, by=w.owner.user, signer=principal)
     assert (first.number, second.number) == (1, 2) and first.sha256 != second.sha256
-    assert first.records == [{"record_id": issued.record_id, "version": 1, "school_year": "2024-2025"}]
+    assert first.records == [{"record_id": issued.record_id, "version": 1, "school_year": "2024-2025",
+                              "sha256": issued.sha256}]
     data = read(second.file)
     report = validate_pdf(data)
     assert [s["signer_name"] for s in report["signatures"]] == ["Đoàn Trung Quế"]
@@ -52,10 +53,21 @@ def test_a_certified_copy_is_numbered_signed_by_the_principal_logged_and_recogni
     extracts = list(issued.extracts.order_by("pk").values_list("form", "channel", "by", "sha256"))
     assert extracts == [("certified_copy", "copies.copy_issue:1", w.owner.user.pk, first.sha256),
                         ("certified_copy", "copies.copy_issue:2", w.owner.user.pk, second.sha256)]
+    # The copy names its originals itself, covered by the principal's signature: identifier, version, the
+    # issued file's SHA-256 and the copy's number (hocbaso-copy.json).
+    carried = provenance_read(data)
+    assert carried["copy_number"] == 2 and carried["school"]["code"] == w.school.code
+    assert [(o["record_id"], o["version"], o["sha256"], o["origin"]) for o in carried["originals"]] == \
+        [(issued.record_id, 1, issued.sha256, "issued")]
+    assert report["signatures"][0]["covers_whole_file"]  # so the provenance is signed
     # Verifiable like an original: the file is recognised by its SHA-256; a changed byte is not.
     verdict = copy_file_verdict(data)
     assert verdict.verdict == COPY_VERDICT and "lần cấp 2" in verdict.message and w.school.name in verdict.message
-    assert verdict.details["copy_number"] == 2
+    assert verdict.details["copy_number"] == 2 and verdict.details["provenance"] == "signed"
+    # "bản sao của …": the original's identifier, year, version and where it stands now
+    assert f"Bản sao của: học bạ {issued.record_id} (năm học 2024-2025, phiên bản 1, đang có hiệu lực)" \
+        in verdict.message
+    assert [(o["record_id"], o["status"]) for o in verdict.details["copy_of"]] == [(issued.record_id, "current")]
     broken = flip_in_signed_pdf(data)
     assert copy_file_verdict(broken) is None
     assert validate_pdf(broken)["altered"]
@@ -98,3 +110,14 @@ def test_the_public_file_check_recognises_a_certified_copy(school, tmp_path):
     call_command("verify", str(path), stdout=out)
     report = json.loads(out.getvalue())
     assert report["status"] == "certified_copy" and report["intact"] and report["copy_number"] == copy.number
+    # … and names the original it came from, from the copy's own signed provenance checked against the register
+    issued = IssuedRecord.objects.get(enrolment=w.enrolment)
+    assert report["copy_of"] == [{"record_id": issued.record_id, "version": 1, "school_year": "2024-2025",
+                                  "sha256": issued.sha256, "status": "current", "superseded_by_version": None}]
+    assert report["provenance"] == "signed" and f"Bản sao của: học bạ {issued.record_id}" in report["message"]
+    # the public file page says it too, with the copy's number in the technical details
+    from django.test import Client
+
+    page = Client().post("/kiem-tra-tep/", {"tep": io.BytesIO(read(copy.file))}).content.decode()
+    assert f"Bản sao của: học bạ {issued.record_id}" in page and "Bản sao lần cấp" in page
+    assert "Ghi trong tệp, có chữ ký số, khớp sổ cấp bản sao" in page

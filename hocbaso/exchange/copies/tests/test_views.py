@@ -8,6 +8,7 @@ from django.urls import reverse
 from hocbaso.directory.models import Role
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
 from hocbaso.jobs.models import JobState
+from hocbaso.records.models import Extract, IssuedRecord
 from hocbaso.signing.job_pins import ARG
 from hocbaso.testing.exchange import job_of, login
 from hocbaso.testing.lifecycle import sign_and_issue
@@ -44,6 +45,11 @@ def test_copy_request_signed_by_the_principal_as_a_job_then_downloaded_numbered(
     downloaded = b"".join(client.get(reverse("exchange:copy_download", args=[copy.pk])).streaming_content)
     assert hashlib.sha256(downloaded).hexdigest() == copy.sha256
     assert file_check(downloaded).verdict == "authentic_copy"
+    # every extract recorded: signed by the principal (the job), then downloaded by them from the page
+    issued = IssuedRecord.objects.get(enrolment=w.enrolment)
+    assert list(Extract.objects.filter(issued=issued).order_by("pk").values_list("form", "channel", "by", "sha256")) \
+        == [("certified_copy", "copies.copy_issue:1", w.owner.user.pk, copy.sha256),
+            ("certified_copy", "copies.download:1", w.owner.user.pk, copy.sha256)]
     again = client.post(sign, {"pin": PRINCIPAL_PIN}).content.decode()  # a request gives one copy
     assert "đã được cấp bản sao (lần cấp 1)" in again and CertifiedCopy.objects.count() == 1
     assert "lần cấp 1" in client.get(page).content.decode()
