@@ -12,7 +12,8 @@ SEAL = "manifest.seal.json"  # the installation's seal on manifest.json's bytes 
 DIRECTORY = "directory.json"
 REGISTRY = "registry.json"
 AUDIT = "audit.json"
-WORK = "work.json"  # evaluations, year results, locks, drafts, sign-offs, class packages (files under files/)
+WORK = "work.json"  # evaluations, year results, locks, drafts, sign-offs, class packages, archive time stamp
+# renewals (files under files/)
 CA_ROOT = "pki/ca-root.pem"
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
@@ -57,7 +58,7 @@ def username_of(user) -> str | None:
 
 
 WORK_COUNTS = ("subject_evaluations", "trait_evaluations", "year_results", "supplementary", "awards", "exemptions",
-               "locks", "drafts", "signoffs", "class_packages")
+               "locks", "drafts", "signoffs", "class_packages", "renewals")
 EVALUATION_FIELDS = ("period", "comment", "revision", "rating")
 YEAR_RESULT_FIELDS = ("homeroom_comment", "height_cm", "weight_kg", "days_absent_excused", "days_absent_unexcused",
                       "nominated_tieu_bieu", "plan_outcome", "outcome", "award", "completed_grade",

@@ -120,7 +120,40 @@ def archive_open(source, *, trusted=None) -> ArchiveContents:
             problems.append(f"Tệp {item['path']} không khớp mã băm ghi trong work.json.")
     if problems:
         raise ArchiveRefused(problems)
+    problems += _renewal_problems(archive, registry["issued"], work, ca_root)
+    if problems:
+        raise ArchiveRefused(problems)
     return ArchiveContents(manifest, directory, registry, audit, ca_root, archive, work)
+
+
+def _renewal_problems(archive, rows: list[dict], work: dict, ca_root: bytes | None) -> list[str]:
+    """Each archived renewal of an archive time stamp (``work.json`` ``renewals``) must continue a file of the
+    registry: its record archived, the file it extends the issued one or an earlier renewal, its bytes those
+    bytes plus an incremental update, and its signatures still valid (the update only adds validation data and
+    a time stamp)."""
+    renewals = work.get("renewals") or []
+    if not renewals:
+        return []
+    paths = {item["storage"]: item["path"] for item in work.get("files") or []}
+    issued = {r["record_id"]: r for r in rows}
+    files = {r["sha256"]: f"pdfs/{r['record_id']}.pdf" for r in rows}
+    roots = [*configured_trust_roots(), *([ca_root] if ca_root else [])]
+    problems = []
+    for renewal in renewals:
+        label = f"Bản gia hạn dấu thời gian lưu trữ của học bạ {renewal.get('record_id')}"
+        path = paths.get(renewal.get("pdf"))
+        if renewal.get("record_id") not in issued or path is None:
+            problems.append(f"{label}: không có học bạ hoặc tệp tương ứng trong bản lưu trữ.")
+            continue
+        data = _member(archive, path)
+        previous = files.get(renewal.get("previous_sha256"))
+        if hashlib.sha256(data).hexdigest() != renewal.get("sha256") or previous is None or \
+                not data.startswith(_member(archive, previous)):
+            problems.append(f"{label}: tệp không phải bản phát hành (hoặc bản gia hạn trước) thêm dấu thời gian.")
+            continue
+        files[renewal["sha256"]] = path
+        problems += signed_pdf_problems(data, label=label, trust_roots=roots)[0]
+    return problems
 
 
 def _seal_problems(archive, names: set, manifest_bytes: bytes, trusted) -> list[str]:

@@ -24,7 +24,8 @@ from hocbaso.exchange.archive.format import (AWARD_FIELDS, DRAFT_FIELDS, ENROLME
                                              EXEMPTION_FIELDS, PUPIL_FIELDS, STAFF_FIELDS, SUPPLEMENTARY_FIELDS,
                                              WORK_COUNTS, YEAR_RESULT_FIELDS, ArchiveRefused, date_read, datetime_read)
 from hocbaso.exchange.archive.read import ArchiveContents, archive_conflicts, archive_open, audit_check
-from hocbaso.records.models import ClassPackage, CorrectionRequest, IssuedRecord, RecordDraft, RecordWithdrawal
+from hocbaso.records.models import (ClassPackage, CorrectionRequest, IssuedRecord, IssuedRenewal, RecordDraft,
+                                    RecordWithdrawal)
 from hocbaso.signing.models import SigningIdentity, SubjectSignoff
 
 
@@ -207,6 +208,14 @@ def _restore_work(contents: ArchiveContents, year: SchoolYear, *, users: dict, e
         package = ClassPackage.objects.create(school_class=classes[p["class"]], file=p["file"], sha256=p["sha256"],
                                               records=p["records"], created_by=user(p["created_by"]))
         ClassPackage.objects.filter(pk=package.pk).update(created_at=datetime_read(p["created_at"]))
+    # the renewed files of the archive time stamps (checked by ``archive_open``), insert only like the registry;
+    # an archive written before them has none
+    for r in work.get("renewals") or []:
+        IssuedRenewal.objects.create(issued=issued[r["record_id"]], sha256=r["sha256"],
+                                     previous_sha256=r["previous_sha256"], pdf=r["pdf"],
+                                     archive_timestamp=datetime_read(r["archive_timestamp"]),
+                                     tsa_expires=datetime_read(r["tsa_expires"]),
+                                     created_at=datetime_read(r["created_at"]))
 
 
 def _restore_pupil_year(work: dict, *, enrolments: dict, user) -> None:

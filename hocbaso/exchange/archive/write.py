@@ -28,7 +28,7 @@ from hocbaso.exchange.archive.format import (AUDIT, CA_ROOT, DIRECTORY, DRAFT_FI
                                              WORK, WORK_COUNTS, YEAR_RESULT_FIELDS, ArchiveRefused, to_iso, to_json,
                                              username_of)
 from hocbaso.exchange.archive.registry import registry_rows
-from hocbaso.records.models import ClassPackage, CorrectionRequest, RecordDraft
+from hocbaso.records.models import ClassPackage, CorrectionRequest, IssuedRenewal, RecordDraft
 from hocbaso.signing.pki_store import pki_folder
 from hocbaso.signing.seals import installation_seal
 from hocbaso.signing.models import SubjectSignoff
@@ -179,10 +179,18 @@ def _work(school_year: SchoolYear, users: set) -> dict:
     class_packages = [{"class": p.school_class_id, "file": keep(p.file, p.sha256), "sha256": p.sha256,
                        "records": p.records, "created_at": to_iso(p.created_at), "created_by": who(p.created_by_id)}
                       for p in ClassPackage.objects.filter(school_class__school_year=school_year).order_by("pk")]
+    # Gia hạn dấu thời gian lưu trữ: each renewed file of an issued record of the year (the issued bytes plus newer
+    # archive time stamps), so that a restored record keeps the file that stays verifiable longest
+    school = school_year.school
+    renewals = [{"record_id": r.issued.record_id, "sha256": r.sha256, "previous_sha256": r.previous_sha256,
+                 "pdf": keep(r.pdf, r.sha256), "archive_timestamp": to_iso(r.archive_timestamp),
+                 "tsa_expires": to_iso(r.tsa_expires), "created_at": to_iso(r.created_at)}
+                for r in IssuedRenewal.objects.filter(issued__school_code=school.code, issued__school_year=school_year.name)
+                .select_related("issued").order_by("pk")]
     return {"subject_evaluations": subject_evaluations, "trait_evaluations": trait_evaluations,
             "year_results": year_results, "supplementary": supplementary, "awards": awards, "exemptions": exemptions,
             "locks": locks, "drafts": drafts, "signoffs": signoffs,
-            "class_packages": class_packages,
+            "class_packages": class_packages, "renewals": renewals,
             "files": [{"storage": name, "sha256": digest} for name, digest in sorted(files.items())]}
 
 
