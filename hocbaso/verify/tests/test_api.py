@@ -58,4 +58,5 @@ def test_openapi_describes_every_endpoint(client, db):
     spec = client.get(reverse("verify:api_openapi")).json()
     assert spec["openapi"].startswith("3.1")
     assert set(spec["paths"]) == {"/api/v1/records/{code}", "/api/v1/records/{code}/full",
-                                  "/api/v1/records/{code}/xml", "/api/v1/files/check"}
+                                  "/api/v1/records/{code}/xml", "/api/v1/records/{code}/pdf",
+                                  "/api/v1/files/check"}
