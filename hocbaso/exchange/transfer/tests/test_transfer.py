@@ -77,6 +77,11 @@ def test_transfer_package_moves_the_pupil_with_every_signature_checked(transfer,
     data = response.content
     assert hashlib.sha256(data).hexdigest() == w.transfer.sha256
     assert Transfer.objects.get().downloads == 1
+    # every extract recorded: the package sealed by the principal, then fetched by whoever held the link
+    pk = w.transfer.pk
+    assert list(w.issued.extracts.order_by("pk").values_list("form", "channel", "by", "sha256")) == [
+        ("package", f"transfer.build:{pk}", w.owner.user.pk, w.transfer.sha256),
+        ("package", f"transfer.download:{pk}", None, w.transfer.sha256)]
     result = _import(w, data, joined_on=dt.date(2025, 9, 5))
     assert result.pupil.pk == w.pupil.pk and not result.pupil_created  # linked by identity number
     w.pupil.refresh_from_db()
