@@ -192,6 +192,7 @@ CASES = [
     Case("verify:api_openapi"),
     Case("verify:download_xml", lambda w: ["AAAA-BBBB-CCCC"]),
     Case("verify:api_xml", lambda w: ["AAAA-BBBB-CCCC"], method="post", form={"birth_date": "2014-09-02", "identity_last4": "1234"}),
+    Case("verify:api_pdf", lambda w: ["AAAA-BBBB-CCCC"], method="post", form={"birth_date": "2014-09-02", "identity_last4": "1234"}),
     Case("verify:pki_crl"),
     Case("verify:pki_root_crl"),
     Case("verify:pki_ocsp", method="post"),

@@ -121,3 +121,23 @@ def test_the_public_file_check_recognises_a_certified_copy(school, tmp_path):
     page = Client().post("/kiem-tra-tep/", {"tep": io.BytesIO(read(copy.file))}).content.decode()
     assert f"Bản sao của: học bạ {issued.record_id}" in page and "Bản sao lần cấp" in page
     assert "Ghi trong tệp, có chữ ký số, khớp sổ cấp bản sao" in page
+
+
+def test_a_copy_without_signed_provenance_says_the_register_alone_and_a_register_at_odds_is_flagged(school,
+                                                                                                     monkeypatch):
+    from hocbaso.exchange.copies import services
+
+    w = school
+    sign_and_issue(w)
+    principal = open_signer(w.owner, PRINCIPAL_PIN, seal=True)
+    monkeypatch.setattr(services, "provenance_attach", lambda pdf, data: pdf)  # as copies were made before
+    old = copy_issue(pupil=w.pupil, by=w.owner.user, signer=principal)
+    assert provenance_read(read(old.file)) is None
+    verdict = copy_file_verdict(read(old.file))
+    assert verdict.details["provenance"] == "register" and "Bản sao của: học bạ" in verdict.message
+    monkeypatch.undo()
+    new = copy_issue(pupil=w.pupil, by=w.owner.user, signer=principal)
+    # the register edited behind the school's back (another version named): the signed file says otherwise
+    CertifiedCopy.objects.filter(pk=new.pk).update(records=[{**new.records[0], "version": 2}])
+    verdict = copy_file_verdict(read(new.file))
+    assert verdict.details["provenance"] == "mismatch" and "khác với sổ cấp bản sao" in verdict.message
