@@ -36,10 +36,10 @@ def _signature_timestamp(contents: bytes) -> str | None:
     try:
         signed = cms.ContentInfo.load(contents.rstrip(b"\0"), strict=False)["content"]
         attrs = signed["signer_infos"][0]["unsigned_attrs"]
-        if attrs.native is None:
+        if not isinstance(attrs, cms.CMSAttributes):  # absent (Void): a B-B signature
             return None
         for attr in attrs:
-            if attr["type"].native == "signature_time_stamp_token":
+            if attr["type"].dotted == "1.2.840.113549.1.9.16.2.14":  # id-aa-signatureTimeStampToken
                 token = attr["values"][0]["content"]
                 info = token["encap_content_info"]["content"].parsed
                 if isinstance(info, tsp.TSTInfo):
