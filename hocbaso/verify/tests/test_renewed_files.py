@@ -68,7 +68,9 @@ def test_downloads_serve_the_latest_renewal_recorded_and_both_files_match_the_re
     assert portal["X-Record-Kind"] == "issued" and portal.content == renewed
     extract = Extract.objects.filter(issued=issued).latest("pk")
     assert (extract.channel, extract.by_id, extract.sha256) == ("portal.record_pdf", w.owner.user.pk, last.sha256)
-    # the principal reads the extracts on the school's log page
+    # the principal reads the extracts on the school's log page, linked from the school's dashboard
+    dashboard = client.get(reverse("portal:school_dashboard", args=[w.year.pk])).content.decode()
+    assert reverse("verify:log") + "#trich-xuat" in dashboard
     log = client.get(reverse("verify:log")).content.decode()
     assert "Nhật ký trích xuất học bạ" in log and "portal.record_pdf" in log and "verify.api_pdf" in log
 
