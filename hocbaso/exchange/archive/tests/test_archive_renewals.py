@@ -73,6 +73,7 @@ def test_a_restored_archive_brings_the_renewal_back_and_the_renewed_file_verifie
     ca_root.write_bytes(files["pki/ca-root.pem"])
     restored = run("restore", str(w.archive), "--trust", str(ca_root))
     assert restored.returncode == 0, restored.stderr
+    assert "1 bản gia hạn dấu thời gian lưu trữ" in restored.stdout
     dumped = run("shell", "-v", "0", "-c", "import json; from hocbaso.records.models import IssuedRenewal; "
                  "print(json.dumps([[r.issued.record_id, r.sha256, r.previous_sha256, r.pdf, "
                  "r.archive_timestamp.isoformat(), r.created_at.isoformat()] for r in IssuedRenewal.objects.all()]))")

@@ -48,7 +48,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Kèm theo: {work['subject_evaluations'] + work['trait_evaluations']} ô đánh giá, "
                               f"{work['year_results']} kết quả cuối năm, {work['locks']} lần chốt dữ liệu, "
                               f"{work['drafts']} bản học bạ qua các bước ký, {work['signoffs']} bản ký xác nhận môn, "
-                              f"{work['class_packages']} gói học bạ của lớp.")
+                              f"{work['class_packages']} gói học bạ của lớp, {work.get('renewals', 0)} bản gia hạn "
+                              "dấu thời gian lưu trữ.")
         if report.refused:
             self.stdout.write(f"Không thực hiện {len(report.refused)} thay đổi mà bản lưu trữ yêu cầu:")
             for line in report.refused:
