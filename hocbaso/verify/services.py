@@ -19,8 +19,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from hocbaso.records.codes import normalize_lookup_code
 from hocbaso.core.files import file_read
+from hocbaso.records.codes import normalize_lookup_code
 from hocbaso.records.models import IssuedRecord, IssuedRenewal
 from hocbaso.records.selectors import issued_status
 from hocbaso.verify.models import LookupKind, RecordLookup
@@ -134,7 +134,7 @@ _STATE_SQL = """
            (SELECT MAX(x.id) FROM records_issuedrenewal x WHERE x.issued_id = r.id) AS renewal
     FROM records_issuedrecord r WHERE r.lookup_code = %(code)s"""
 MAX_KEPT_VIEWS = 5000  # about 1 KB each
-_kept_views: dict[tuple[str, int], dict] = {}
+_kept_views: dict[tuple[str, int, int | None], dict] = {}
 
 
 def _issued_state(code: str) -> tuple[int, str, bool, int | None, int | None] | None:

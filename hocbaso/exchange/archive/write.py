@@ -185,7 +185,8 @@ def _work(school_year: SchoolYear, users: set) -> dict:
     renewals = [{"record_id": r.issued.record_id, "sha256": r.sha256, "previous_sha256": r.previous_sha256,
                  "pdf": keep(r.pdf, r.sha256), "archive_timestamp": to_iso(r.archive_timestamp),
                  "tsa_expires": to_iso(r.tsa_expires), "created_at": to_iso(r.created_at)}
-                for r in IssuedRenewal.objects.filter(issued__school_code=school.code, issued__school_year=school_year.name)
+                for r in IssuedRenewal.objects.filter(issued__school_code=school.code,
+                                                      issued__school_year=school_year.name)
                 .select_related("issued").order_by("pk")]
     return {"subject_evaluations": subject_evaluations, "trait_evaluations": trait_evaluations,
             "year_results": year_results, "supplementary": supplementary, "awards": awards, "exemptions": exemptions,

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hocbaso.audit.services import Action, log_actions
+from hocbaso.core.files import file_read
 from hocbaso.directory.models import Pupil, Staff
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
 from hocbaso.exchange.roles import OFFICE_ROLES, office_only
@@ -20,7 +21,6 @@ from hocbaso.records.drafts import verify_url_template
 from hocbaso.records.extracts import extract_record, extracts_record
 from hocbaso.records.guards import LifecycleRefused, require_own_certificate, require_principal
 from hocbaso.records.history import cover_commune, pupil_history
-from hocbaso.core.files import file_read
 from hocbaso.records.known_files import KnownFile, known_file_finder
 from hocbaso.records.models import ExtractForm, ImportedRecord, IssuedRecord
 from hocbaso.records.selectors import issued_status
@@ -32,8 +32,8 @@ PROVENANCE_ATTACHMENT = "hocbaso-copy.json"
 PROVENANCE_FORMAT = "hocbaso.certified-copy/1"
 COPY_MESSAGE = ("Tệp đúng là bản sao học bạ (lần cấp {number}) của học sinh {pupil} do {school} cấp ngày {day}, "
                 "có chữ ký số của hiệu trưởng. Bản sao của: {originals}.")
-PROVENANCE_MISMATCH = ("Cảnh báo: thông tin nguồn gốc ghi trong tệp (có chữ ký số) khác với sổ cấp bản sao; hãy liên hệ "
-                       "nhà trường.")
+PROVENANCE_MISMATCH = ("Cảnh báo: thông tin nguồn gốc ghi trong tệp (có chữ ký số) khác với sổ cấp bản sao; hãy "
+                       "liên hệ nhà trường.")
 
 
 def copy_issue(*, pupil: Pupil, by, signer) -> CertifiedCopy:

@@ -28,7 +28,8 @@ def _body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-def test_downloads_serve_the_latest_renewal_recorded_and_both_files_match_the_registry(long_lived, client):  # noqa: F811
+def test_downloads_serve_the_latest_renewal_recorded_and_both_files_match_the_registry(
+        long_lived, client):  # noqa: F811
     w = long_lived
     sign_and_issue(w)
     issued = IssuedRecord.objects.filter(enrolment=w.enrolment).get()
