@@ -16,7 +16,7 @@ from hocbaso.records.selectors import issued_status
 from hocbaso.signing.validate import validate_pdf
 from hocbaso.tt27.record_xml import XmlRecordError, record_from_xml
 from hocbaso.tt27.wording import subject_name
-from hocbaso.verify.ltv_status import file_ltv
+from hocbaso.verify.ltv_status import file_ltv, level_text
 from hocbaso.verify.pdfspeed import install
 from hocbaso.verify.services import _public_view
 from hocbaso.verify.xml_check import looks_like_xml, pdf_xml_signatures, xml_signatures
@@ -41,10 +41,6 @@ UNTRUSTED_NOTE = gettext_lazy("Chứng thư số của người ký không thu�
                               "thống tin cậy, nên không xác nhận được danh tính người ký.")
 RENEWED = gettext_lazy("Bản đã gia hạn dấu thời gian lưu trữ của học bạ đã phát hành (nội dung và chữ ký không "
                        "đổi; bản phát hành ban đầu vẫn được công nhận).")
-LTV_LEVELS = {
-    "B-LTA": gettext_lazy("Có dữ liệu kiểm tra dài hạn (LTV) và dấu thời gian lưu trữ"),
-    "B-LT": gettext_lazy("Có dữ liệu kiểm tra dài hạn (LTV), chưa có dấu thời gian lưu trữ"),
-}
 ORIGINAL_STATUS = {"current": gettext_lazy("đang có hiệu lực"),
                    "superseded": gettext_lazy("đã được thay thế bởi phiên bản %(version)s"),
                    "withdrawn": gettext_lazy("đã bị thu hồi"),
@@ -139,7 +135,7 @@ class FileVerdict:
                 (_("Trùng khớp bản đã phát hành (sổ đăng ký)"), YES if self.verdict.startswith("authentic") else NO)]
         ltv = self.details.get("ltv") or {}
         if self.details.get("ltv") is not None:
-            rows.append((_("Kiểm tra dài hạn (LTV)"), str(LTV_LEVELS.get(ltv.get("level"), _("Không có")))))
+            rows.append((_("Kiểm tra dài hạn (LTV)"), level_text(ltv.get("level"))))
         if ltv.get("archive_timestamp"):
             rows.append((_("Dấu thời gian lưu trữ gần nhất"), _shown(ltv["archive_timestamp"])))
             rows.append((_("Chứng thư máy chủ dấu thời gian hết hạn"), _shown(ltv["tsa_expires"])))
@@ -162,7 +158,7 @@ class FileVerdict:
                           (_("Đơn vị cấp chứng thư"), s.get("issuer")), (_("Số sê-ri chứng thư"), s.get("serial")),
                           (_("Thời điểm ký (theo người ký)"), _shown(s.get("signing_time"))),
                           (_("Dấu thời gian"), _shown(s.get("timestamp")) or _("Không có")),
-                          (_("Kiểm tra dài hạn (LTV)"), str(LTV_LEVELS.get(s.get("ltv"), _("Không có")))),
+                          (_("Kiểm tra dài hạn (LTV)"), level_text(s.get("ltv"))),
                           (_("Nội dung được ký còn nguyên vẹn"), YES if s.get("intact") else NO),
                           (_("Chữ ký hợp lệ về mật mã"), YES if s.get("valid") else NO),
                           (_("Chứng thư được tin cậy"), YES if s.get("trusted") else
@@ -177,7 +173,7 @@ class FileVerdict:
                 in_file = (ltv.get("signatures") or {}).get(s.get("field")) if s.get("field") else None
                 if in_file is not None:
                     rows_s += [(_("Dấu thời gian"), _shown(in_file.get("timestamp")) or _("Không có")),
-                               (_("Kiểm tra dài hạn (LTV)"), str(LTV_LEVELS.get(in_file.get("ltv"), _("Không có"))))]
+                               (_("Kiểm tra dài hạn (LTV)"), level_text(in_file.get("ltv")))]
             if "signer_name" in s or s.get("field"):
                 number = sum(1 for t in signatures if t["signature"]) + 1
                 title, is_signature = _("Chữ ký số %(number)s") % {"number": number}, True

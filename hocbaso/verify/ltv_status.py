@@ -78,5 +78,6 @@ def file_ltv(pdf: bytes) -> dict:
 
 
 def level_text(level: str | None) -> str:
-    """A level in words, in the active language."""
-    return str(LEVELS.get(level, NONE))
+    """A level in words, in the active language, after its ETSI name as ``hocbaso verify`` reports it
+    ("B-LTA: Có dữ liệu kiểm tra dài hạn (LTV) và dấu thời gian lưu trữ")."""
+    return f"{level}: {LEVELS[level]}" if level in LEVELS else str(NONE)

@@ -89,7 +89,7 @@ def test_the_lookup_page_and_the_file_check_show_each_signatures_ltv(long_lived,
     _kept_views.clear()
     page = client.get(reverse("verify:status", args=[issued.lookup_code])).content.decode()
     # three signatures (teacher, principal, seal), each B-T with its time stamp and the file's B-LTA data after it
-    assert page.count("Có dữ liệu kiểm tra dài hạn (LTV) và dấu thời gian lưu trữ; dấu thời gian ") == 3
+    assert page.count("B-LTA: Có dữ liệu kiểm tra dài hạn (LTV) và dấu thời gian lưu trữ; dấu thời gian ") == 3
     assert "Dấu thời gian lưu trữ gần nhất:" in page and "chứng thư máy chủ dấu thời gian hết hạn" in page
     answer = client.get(reverse("verify:api_status", args=[issued.lookup_code])).json()
     assert answer["ltv"]["level"] == "B-LTA" and answer["ltv"]["archive_timestamp"]
@@ -103,10 +103,10 @@ def test_the_lookup_page_and_the_file_check_show_each_signatures_ltv(long_lived,
     assert answer["ltv"]["archive_timestamp"] == renewal.archive_timestamp.isoformat() != before
     # the file check: each registry signature with its time stamp and LTV level, in Vietnamese
     page = client.post(reverse("verify:file"), {"tep": io.BytesIO(_read(issued.pdf))}).content.decode()
-    assert page.count("Có dữ liệu kiểm tra dài hạn (LTV) và dấu thời gian lưu trữ") >= 4  # the file + 3 signatures
+    assert page.count("B-LTA: Có dữ liệu kiểm tra dài hạn (LTV) và dấu thời gian lưu trữ") == 4  # file + 3 signatures
     verdict = file_check(_read(issued.pdf))
     rows = [dict(s["rows"]) for s in verdict.technical()["signatures"] if s["signature"]]
     assert len(rows) == 3 and all(r["Dấu thời gian"] != "Không có" for r in rows)
-    assert {str(r["Kiểm tra dài hạn (LTV)"]) for r in rows} == {"Có dữ liệu kiểm tra dài hạn (LTV) và dấu thời gian "
-                                                                 "lưu trữ"}
+    assert {str(r["Kiểm tra dài hạn (LTV)"]) for r in rows} == {"B-LTA: Có dữ liệu kiểm tra dài hạn (LTV) và dấu "
+                                                                 "thời gian lưu trữ"}
     assert hashlib.sha256(_read(issued.pdf)).hexdigest() == issued.sha256
