@@ -2,6 +2,8 @@
 
 import datetime as dt
 import hashlib
+import io
+import json
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -46,7 +48,10 @@ ORIGINAL_STATUS = {"current": gettext_lazy("đang có hiệu lực"),
                    "withdrawn": gettext_lazy("đã bị thu hồi"),
                    "imported": gettext_lazy("do trường cũ phát hành, nhận khi chuyển trường"),
                    "unknown": gettext_lazy("không có trong sổ đăng ký")}
+COPY_UNLOGGED = gettext_lazy("Tệp là bản sao học bạ (lần cấp %(number)s) của %(school)s, ghi nguồn gốc trong tệp có chữ "
+                             "ký số, nhưng không có trong sổ cấp bản sao của hệ thống này.")
 PROVENANCE = {"signed": gettext_lazy("Ghi trong tệp, có chữ ký số, khớp sổ cấp bản sao"),
+              "unlogged": gettext_lazy("Ghi trong tệp, có chữ ký số; không có trong sổ cấp bản sao"),
               "register": gettext_lazy("Theo sổ cấp bản sao (bản sao cấp trước khi tệp ghi nguồn gốc)"),
               "mismatch": gettext_lazy("Thông tin trong tệp khác sổ cấp bản sao")}
 BROKEN_SIGNED_PDF = gettext_lazy("Tệp có chữ ký số nhưng cấu trúc tệp bị hỏng nên không đọc được các chữ ký.")
@@ -248,6 +253,16 @@ def file_check(data: bytes) -> FileVerdict:
     if not intact:
         return FileVerdict("altered", _verdict_text("altered"), digest, signatures=signatures, details=details,
                            xml_signatures=xml)
+    carried = _copy_provenance(data)
+    if carried is not None:  # a certified copy this installation has not logged (made before a restore, elsewhere)
+        details.update(copy_number=carried.get("copy_number"), copy_of=_originals_now(carried), provenance="unlogged")
+        details["reason"] = str(COPY_UNLOGGED) % {"number": carried.get("copy_number"),
+                                                  "school": (carried.get("school") or {}).get("name", "")}
+        message = _verdict_text("valid_not_issued")
+        if not report.get("trusted"):
+            message += " " + str(UNTRUSTED_NOTE)
+        return FileVerdict("valid_not_issued", message, digest, signatures=signatures, details=details,
+                           xml_signatures=xml)
     embedded_code = report.get("lookup_code")
     if embedded_code and IssuedRecord.objects.filter(lookup_code=embedded_code).exists():
         details["reason"] = _("Tệp mang mã tra cứu của một học bạ đã phát hành nhưng khác với bản đã phát hành.")
@@ -257,6 +272,43 @@ def file_check(data: bytes) -> FileVerdict:
         message += " " + str(UNTRUSTED_NOTE)
     return FileVerdict("valid_not_issued", message, digest, signatures=signatures, details=details,
                        xml_signatures=xml)
+
+
+# A certified copy names its originals in ``hocbaso-copy.json``, signed with it (exchange.copies.services
+# ``provenance_attach``); read here too, so that a copy missing from this installation's register still names them.
+COPY_ATTACHMENT, COPY_FORMAT = "hocbaso-copy.json", "hocbaso.certified-copy/1"
+
+
+def _copy_provenance(pdf: bytes) -> dict | None:
+    import pikepdf  # deferred: loaded by the validation already
+
+    from hocbaso.core.limits import pdf_attachment_read, pdf_attachments
+
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            spec = pdf_attachments(doc).get(COPY_ATTACHMENT)
+            found = json.loads(pdf_attachment_read(spec, what="Nguồn gốc bản sao")) if spec is not None else None
+    except Exception:
+        return None
+    if not isinstance(found, dict) or found.get("format") != COPY_FORMAT or not isinstance(found.get("originals"),
+                                                                                            list):
+        return None
+    return found
+
+
+def _originals_now(carried: dict) -> list[dict]:
+    """The originals a copy's provenance names, each with where it stands in this registry (``unknown`` when the
+    registry does not hold that record with that file's hash)."""
+    out = []
+    for original in carried["originals"]:
+        if not isinstance(original, dict):
+            continue
+        row = IssuedRecord.objects.filter(record_id=str(original.get("record_id")),
+                                          sha256=str(original.get("sha256"))).first()
+        state = issued_status(row) if row is not None else {"status": "unknown", "superseded_by_version": None}
+        out.append({**{k: original.get(k) for k in ("record_id", "version", "school_year", "sha256")},
+                    "status": state["status"], "superseded_by_version": state["superseded_by_version"]})
+    return out
 
 
 def _xml_file_check(data: bytes, digest: str) -> FileVerdict:

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from hocbaso.audit.models import AuditEntry
 from hocbaso.documents import extract_records
@@ -141,3 +142,31 @@ def test_a_copy_without_signed_provenance_says_the_register_alone_and_a_register
     CertifiedCopy.objects.filter(pk=new.pk).update(records=[{**new.records[0], "version": 2}])
     verdict = copy_file_verdict(read(new.file))
     assert verdict.details["provenance"] == "mismatch" and "khác với sổ cấp bản sao" in verdict.message
+
+
+def test_a_copy_missing_from_the_register_still_names_its_originals_from_its_signed_provenance(school, tmp_path):
+    """As after a restore into another installation (copies are not archived): the register does not know the file,
+    its signature holds, and the signed hocbaso-copy.json names the originals, found in the registry by hash."""
+    w = school
+    sign_and_issue(w)
+    issued = IssuedRecord.objects.get(enrolment=w.enrolment)
+    copy = copy_issue(pupil=w.pupil, by=w.owner.user, signer=open_signer(w.owner, PRINCIPAL_PIN, seal=True))
+    data = read(copy.file)
+    CertifiedCopy.objects.filter(pk=copy.pk).delete()
+    path = tmp_path / "ban-sao.pdf"
+    path.write_bytes(data)
+    out = io.StringIO()
+    call_command("verify", str(path), stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["verdict"] == "valid_not_issued" and report["intact"] and report["trusted"]
+    assert report["copy_number"] == 1 and report["provenance"] == "unlogged"
+    assert report["copy_of"] == [{"record_id": issued.record_id, "version": 1, "school_year": "2024-2025",
+                                  "sha256": issued.sha256, "status": "current", "superseded_by_version": None}]
+    assert "không có trong sổ cấp bản sao của hệ thống này" in report["reason"]
+    # a byte changed: the signature no longer holds, and nothing is said of the originals
+    path.write_bytes(flip_in_signed_pdf(data))
+    out = io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("verify", str(path), stdout=out)
+    report = json.loads(out.getvalue())
+    assert failed.value.returncode == 1 and report["verdict"] == "altered" and "copy_of" not in report

@@ -126,7 +126,7 @@ def verify_file(data: bytes, at: dt.datetime | None = None) -> tuple[dict, int]:
             shown.update({k: by_field.get(shown["field"], {}).get(k) for k in AT_KEYS})
         report["at"] = at.date().isoformat()
         report["valid_at"] = bool(checked.get("valid_at"))
-    if is_copy:  # bản sao của …: the originals, each with its identifier, version and status now
+    if verdict.details.get("copy_of") is not None:  # bản sao của …: the originals, with their status now
         report["copy_number"] = verdict.details.get("copy_number")
         report["copy_of"] = [{k: o.get(k) for k in ("record_id", "version", "school_year", "sha256", "status",
                                                     "superseded_by_version")}
