@@ -170,6 +170,14 @@ class OpenedXmlPackage:
         return bool(self.seal and self.seal.get("trusted"))
 
 
+def _seal_of(signature: dict, school_name: str) -> bool:
+    """Whether a signature is the school's organisation seal: its certificate is in the school's name (CN, and O
+    when present: signing.ca.issue_seal, a province's organisation token). A person's certificate (CN: the
+    person) claiming the seal's role is not."""
+    name = _nfc(school_name)
+    return _nfc(signature.get("name")) == name and _nfc(signature.get("organisation") or name) == name
+
+
 def _signature_problem(signature: dict) -> str | None:
     role = signature.get("role") or "?"
     if not signature.get("intact"):
@@ -246,9 +254,9 @@ def xml_package_open(data: bytes, *, trust_roots=None, trust_cache: dict | None 
             problems.append(f"{prefix}danh sách học bạ (manifest.xml): {problem}.")
         if seal.get("role") != ROLE_SEAL[1]:
             problems.append(f"{prefix}chữ ký trên danh sách học bạ không phải chữ ký đóng dấu của trường.")
-        elif _nfc(seal.get("organisation")) != _nfc(manifest["school"]["name"]):
-            problems.append(f"{prefix}con dấu trên danh sách là của {seal.get('organisation')}, không phải của "
-                            f"{manifest['school']['name']}.")
+        elif not _seal_of(seal, manifest["school"]["name"]):
+            problems.append(f"{prefix}con dấu trên danh sách là của {seal.get('name') or '?'} "
+                            f"({seal.get('organisation') or '?'}), không phải con dấu của {manifest['school']['name']}.")
     listed = set()
     for entry in manifest["records"]:
         name = entry["file"]
@@ -288,10 +296,9 @@ def _record_problems(content: bytes, entry: dict, manifest: dict, roots, cache_)
         problems.append(f"cần đủ ba chữ ký ({', '.join(ROLES_REQUIRED)}), có: {', '.join(roles) or 'không có'}")
     problems += [p for p in map(_signature_problem, signatures) if p]
     for s in signatures:
-        if s.get("role") == ROLE_SEAL[1] and s.get("intact") and \
-                _nfc(s.get("organisation")) != _nfc(manifest["school"]["name"]):
-            problems.append(f"con dấu trên học bạ là của {s.get('organisation')}, không phải của "
-                            f"{manifest['school']['name']}")
+        if s.get("role") == ROLE_SEAL[1] and s.get("intact") and not _seal_of(s, manifest["school"]["name"]):
+            problems.append(f"con dấu trên học bạ là của {s.get('name') or '?'} ({s.get('organisation') or '?'}), "
+                            f"không phải con dấu của {manifest['school']['name']}")
     expected = {"record_id": entry["record_id"], "version": entry["version"], "school": manifest["school"]["code"],
                 "school_year": manifest["school_year"], "class_name": manifest["class_name"],
                 "identity_number": entry["identity_number"]}

@@ -42,3 +42,157 @@ def test_issuance_seals_a_class_package_in_xml_that_checks(issued):
     received = file_receive(data, label="4A.zip")
     assert [r.ok for r in received] == [True], received[0].problems
     assert received[0].records == 3 and received[0].trusted and received[0].sha256 == package.xml_sha256
+
+
+# ---- helpers: what someone who alters a package makes -----------------------------------------------------------
+
+def _record_name(files):
+    return next(n for n in sorted(files) if n.startswith("records/"))
+
+
+def _resealed(w, files: dict, *, changed_record: bytes) -> bytes:
+    """The class package with one record replaced and the manifest's hash of it updated and sealed again with the
+    school's own seal: the school (or whoever holds its seal) altering a record after the teacher signed."""
+    from lxml import etree
+
+    from hocbaso.signing.services import identity_for, signer_open
+    from hocbaso.signing.xml_packages import NS, manifests_seal, sha256
+    from hocbaso.testing.people import SEAL_PIN
+
+    name = _record_name(files)
+    root = etree.fromstring(files[MANIFEST])
+    root.remove(root[1])  # the seal's signature
+    entry = next(e for e in root.iter(f"{{{NS}}}entry") if e.get("file") == name)
+    entry.set("sha256", sha256(changed_record))
+    unsigned = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    [sealed] = manifests_seal(signer_open(identity_for(school=w.school), SEAL_PIN), [unsigned])
+    return rezip({**files, MANIFEST: sealed, name: changed_record}, compression=zipfile.ZIP_DEFLATED)
+
+
+def _school_file(data: bytes, packages: dict[str, bytes], **index_changes) -> bytes:
+    """The school's file with its class packages replaced (``packages``: file name → bytes, hashes updated in the
+    index as a careful forger would)."""
+    from hocbaso.signing.xml_packages import sha256
+
+    files = members(data)
+    index = json.loads(files[INDEX])
+    for name, content in packages.items():
+        files[name] = content
+        for entry in index["packages"]:
+            if entry["file"] == name:
+                entry["sha256"] = sha256(content)
+    index.update(index_changes)
+    files[INDEX] = json.dumps(index, ensure_ascii=False).encode()
+    return rezip(files)
+
+
+# ---- the school's submission, received as downloaded ---------------------------------------------------------
+
+def test_the_whole_school_s_file_is_accepted_as_built_and_each_record_sent_is_an_extract(issued):
+    w = issued
+    data, index = submission_build(school_year=w.year, by=w.owner.user)
+    assert index["format"] == FORMAT and [p["class_name"] for p in index["packages"]] == ["4A"]
+    assert index["missing"] == ["1A", "4B"]
+    received = file_receive(data, label="nop.zip")
+    assert [(r.class_name, r.ok, r.records, r.kind) for r in received] == [("4A", True, 3, "xml")], \
+        [r.problems for r in received]
+    package, _ = _xml_package(w)
+    assert received[0].sha256 == package.xml_sha256
+    extracts = Extract.objects.filter(channel="submission.download")
+    assert extracts.count() == 3 and {e.form for e in extracts} == {ExtractForm.XML}
+    assert {e.issued.record_id for e in extracts} == set(IssuedRecord.objects.values_list("record_id", flat=True))
+    assert all(e.by == w.owner.user and len(e.sha256) == 64 for e in extracts)
+
+
+def test_a_record_altered_and_resealed_by_the_school_is_refused_naming_class_pupil_and_signature(issued):
+    w = issued
+    package, data = _xml_package(w)
+    files = members(data)
+    record = files[_record_name(files)]
+    assert b"<score>9</score>" in record
+    altered = _resealed(w, files, changed_record=record.replace(b"<score>9</score>", b"<score>10</score>", 1))
+    [result] = file_receive(altered, label="4A.zip")
+    assert not result.ok
+    text = " ".join(result.problems)
+    assert "Lớp 4A" in text and "học bạ của" in text and "dữ liệu đã bị sửa sau khi ký" in text
+    assert "Giáo viên chủ nhiệm" in text and "Hiệu trưởng" in text  # each broken signature named
+
+
+def test_one_flipped_byte_in_a_record_refuses_the_school_s_whole_file(issued, client, django_user_model):
+    w = issued
+    data, index = submission_build(school_year=w.year)
+    package_name = index["packages"][0]["file"]
+    files = members(members(data)[package_name])
+    name = _record_name(files)
+    flipped = bytearray(files[name])
+    flipped[len(flipped) // 2] ^= 0x01
+    bad_package = rezip({**files, name: bytes(flipped)}, compression=zipfile.ZIP_DEFLATED)
+    # The school's file with a second, sound copy of 4A listed beside the altered one: all or nothing.
+    outer = members(data)
+    idx = json.loads(outer[INDEX])
+    idx["packages"].append({**idx["packages"][0], "file": "ban-sao-4A.zip"})
+    outer["ban-sao-4A.zip"] = outer[package_name]
+    outer[INDEX] = json.dumps(idx).encode()
+    two = rezip(outer)
+    assert all(r.ok for r in submission_file_receive(two, label="nop.zip"))
+    refused = submission_file_receive(_school_file(two, {package_name: bad_package}), label="nop.zip")
+    assert [r.ok for r in refused] == [False, False]
+    assert any("không khớp mã băm SHA-256" in p and "Lớp 4A" in p for p in refused[0].problems)
+    assert "Cả tệp nộp bị từ chối" in refused[1].problems[0]
+
+    officer = django_user_model.objects.create_user(username="so", password="x" * 12)
+    from hocbaso.directory.models import Role, Staff, StaffRole
+    StaffRole.objects.create(staff=Staff.objects.create(user=officer, full_name="Cán bộ Sở", province=w.province),
+                             role=Role.PROVINCE_OFFICER)
+    client.force_login(officer)
+    page = client.post(reverse("exchange:receive"),
+                       {"files": [SimpleUploadedFile("nop.zip", _school_file(two, {package_name: bad_package}))]})
+    assert "Đã ghi nhận 0 gói mới là đã nhận." in page.content.decode() and not PackageReceipt.objects.exists()
+    page = client.post(reverse("exchange:receive"), {"files": [SimpleUploadedFile("nop.zip", data)]})
+    assert "Đã ghi nhận 1 gói mới là đã nhận." in page.content.decode()
+    assert PackageReceipt.objects.get().package == ClassPackage.objects.get(school_class=w.class4a)
+
+
+def test_a_forged_manifest_or_a_seal_from_elsewhere_is_refused(issued):
+    from lxml import etree
+
+    from hocbaso.signing.ca import CertificateAuthority  # noqa: F401 - the deployment's CA is the trusted one
+    from hocbaso.signing.xml_packages import NS
+
+    w = issued
+    _package, data = _xml_package(w)
+    files = members(data)
+    # A pupil's name changed in the sealed manifest: the seal no longer holds.
+    forged = files[MANIFEST].replace(b'pupil_name="', b'pupil_name="X', 1)
+    [result] = file_receive(rezip({**files, MANIFEST: forged}), label="4A.zip")
+    assert not result.ok and any("manifest.xml" in p and "đã bị sửa" in p for p in result.problems)
+    # The seal removed.
+    root = etree.fromstring(files[MANIFEST])
+    root.remove(root[1])
+    [result] = file_receive(rezip({**files, MANIFEST: etree.tostring(root)}), label="4A.zip")
+    assert not result.ok and any("không có chữ ký đóng dấu" in p for p in result.problems)
+    # A record left out of the package, or one added that the manifest does not list.
+    name = _record_name(files)
+    [result] = file_receive(rezip({k: v for k, v in files.items() if k != name}), label="4A.zip")
+    assert any("thiếu tệp" in p for p in result.problems)
+    [result] = file_receive(rezip({**files, "records/them.xml": files[name]}), label="4A.zip")
+    assert any("không có trong danh sách" in p for p in result.problems)
+    # Sealed by another key (the homeroom teacher's, not the school's seal): its role is not the seal's.
+    from hocbaso.signing.services import identity_for, signer_open
+    from hocbaso.signing.xml_packages import manifests_seal
+    from hocbaso.testing.people import TEACHER_PIN
+    [by_teacher] = manifests_seal(signer_open(identity_for(staff=w.member), TEACHER_PIN), [etree.tostring(root)])
+    [result] = file_receive(rezip({**files, MANIFEST: by_teacher}), label="4A.zip")
+    assert not result.ok and any("con dấu trên danh sách" in p for p in result.problems), result.problems
+    assert root.find(f"{{{NS}}}manifest") is not None
+
+
+def test_the_index_must_match_the_sealed_packages_school_and_year(issued):
+    w = issued
+    data, _index = submission_build(school_year=w.year)
+    refused = submission_file_receive(_school_file(data, {}, school_year="2023-2024"), label="nop.zip")
+    assert not refused[0].ok and any("năm học trong gói đã đóng dấu là '2024-2025'" in p for p in refused[0].problems)
+    refused = submission_file_receive(_school_file(data, {}, school="99999999"), label="nop.zip")
+    assert not refused[0].ok and any("mã trường" in p for p in refused[0].problems)
+    refused = submission_file_receive(_school_file(data, {}, format="hocbaso.submission/1"), label="nop.zip")
+    assert not refused[0].ok and "định dạng" in refused[0].problems[0]
