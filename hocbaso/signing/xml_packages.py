@@ -256,7 +256,8 @@ def xml_package_open(data: bytes, *, trust_roots=None, trust_cache: dict | None 
             problems.append(f"{prefix}chữ ký trên danh sách học bạ không phải chữ ký đóng dấu của trường.")
         elif not _seal_of(seal, manifest["school"]["name"]):
             problems.append(f"{prefix}con dấu trên danh sách là của {seal.get('name') or '?'} "
-                            f"({seal.get('organisation') or '?'}), không phải con dấu của {manifest['school']['name']}.")
+                            f"({seal.get('organisation') or '?'}), không phải con dấu của "
+                            f"{manifest['school']['name']}.")
     listed = set()
     for entry in manifest["records"]:
         name = entry["file"]

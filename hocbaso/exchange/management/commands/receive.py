@@ -20,8 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--trust-root", action="append", default=[], metavar="PEM",
                             help="Chứng thư gốc tin cậy (tệp PEM) để xác nhận con dấu; lặp lại được.")
         parser.add_argument("--quick", action="store_true",
-                            help="Gói dạng PDF cũ: chỉ kiểm tra con dấu và mã băm, không kiểm tra chữ ký trên từng học bạ "
-                                 "(gói XML luôn được kiểm tra đủ).")
+                            help="Gói dạng PDF cũ: chỉ kiểm tra con dấu và mã băm, không kiểm tra chữ ký trên từng "
+                                 "học bạ (gói XML luôn được kiểm tra đủ).")
         parser.add_argument("--json", dest="as_json", action="store_true", help="In kết quả dạng JSON.")
 
     def handle(self, *args, paths, trust_root, quick, as_json, **options):

@@ -148,6 +148,17 @@ def test_one_flipped_byte_in_a_record_refuses_the_school_s_whole_file(issued, cl
     page = client.post(reverse("exchange:receive"),
                        {"files": [SimpleUploadedFile("nop.zip", _school_file(two, {package_name: bad_package}))]})
     assert "Đã ghi nhận 0 gói mới là đã nhận." in page.content.decode() and not PackageReceipt.objects.exists()
+    # Another province's office: the file is sound, but the school is not theirs to record.
+    from hocbaso.directory.models import Province
+    elsewhere = django_user_model.objects.create_user(username="sokhac", password="x" * 12)
+    StaffRole.objects.create(staff=Staff.objects.create(user=elsewhere, full_name="Sở khác",
+                                                        province=Province.objects.create(code="66", name="Đắk Lắk")),
+                             role=Role.PROVINCE_OFFICER)
+    client.force_login(elsewhere)
+    page = client.post(reverse("exchange:receive"), {"files": [SimpleUploadedFile("nop.zip", data)]})
+    assert "3 học bạ trong 1 gói hợp lệ" in page.content.decode()
+    assert "Đã ghi nhận 0 gói mới là đã nhận." in page.content.decode() and not PackageReceipt.objects.exists()
+    client.force_login(officer)
     page = client.post(reverse("exchange:receive"), {"files": [SimpleUploadedFile("nop.zip", data)]})
     assert "Đã ghi nhận 1 gói mới là đã nhận." in page.content.decode()
     assert PackageReceipt.objects.get().package == ClassPackage.objects.get(school_class=w.class4a)
