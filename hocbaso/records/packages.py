@@ -16,8 +16,8 @@ from hocbaso.directory.selectors import school_names
 from hocbaso.records.models import ClassPackage, IssuedRecord, PackageReceipt
 from hocbaso.records.selectors import current_issued
 from hocbaso.signing.packages import manifest_sheet_task, package_open, package_zip, seal_sheet
-from hocbaso.signing.pades import batch_pool, prepare_workers
-from hocbaso.signing.xml_packages import VIETNAM, manifest_xml, manifests_seal, xml_package_zip
+from hocbaso.signing.pades import SignJob, batch_pool, prepare_workers
+from hocbaso.signing.xml_packages import VIETNAM, manifest_xml, manifests_finish, manifests_prepare, xml_package_zip
 from hocbaso.signing.xml_pdf import pdf_xml_read
 
 
@@ -84,6 +84,9 @@ class _Deferred:
         return self.function(self.argument)
 
 
+SEAL_REASON = "Đóng dấu danh sách học bạ phát hành"
+
+
 def class_packages_finish(started: list[tuple], *, by, seal_signer) -> list[ClassPackage]:
     """Seal each started class's sheet, write its ZIP (helper thread) and record the package, in order. The
     classes' packages in XML (``signing.xml_packages``) are sealed first, all in one ``sign_digests`` call of
@@ -91,12 +94,22 @@ def class_packages_finish(started: list[tuple], *, by, seal_signer) -> list[Clas
     packages, pending = [], deque()
     # Two writers: zipping, hashing and writing 4 MB a class mostly run without the GIL, on both cores.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="class-package") as helper:
-        xml_parts = _xml_packages_seal(started, seal_signer=seal_signer, helper=helper)
+        xml_plan = _xml_packages_prepare(started, seal_signer=seal_signer, helper=helper)
+        xml_parts = None
         try:
-            for (klass, plan, sheet), xml_part in zip(started, xml_parts, strict=True):
-                signed = seal_sheet(sheet.get(), seal_signer=seal_signer,
-                                    reason="Đóng dấu danh sách học bạ phát hành")
-                pending.append((klass, plan, helper.submit(_class_package_write, klass, plan, signed, xml_part)))
+            for index, (klass, plan, sheet) in enumerate(started):
+                if xml_parts is None and hasattr(seal_signer, "sign_batch_with") and xml_plan[0] is not None:
+                    # A seal confirmed on a phone: every class's manifest rides on the first sheet's transaction.
+                    [signed], values = seal_signer.sign_batch_with(
+                        [SignJob(sheet.get(), "DONGDAU", reason=SEAL_REASON)], xml_plan[0].digests)
+                    xml_parts = _xml_packages_finish(xml_plan, values, seal_signer=seal_signer)
+                else:
+                    if xml_parts is None:
+                        values = seal_signer.sign_digests(xml_plan[0].digests) if xml_plan[0] is not None else []
+                        xml_parts = _xml_packages_finish(xml_plan, values, seal_signer=seal_signer)
+                    signed = seal_sheet(sheet.get(), seal_signer=seal_signer, reason=SEAL_REASON)
+                pending.append((klass, plan, helper.submit(_class_package_write, klass, plan, signed,
+                                                           xml_parts[index])))
                 if len(pending) > 2:  # the oldest is written by now: recorded while the next two are written
                     packages.append(_class_package_record(*pending.popleft(), by=by))
             while pending:
@@ -138,9 +151,10 @@ def _class_xmls(issued) -> list[bytes] | None:
     return None if any(x is None for x in xmls) else xmls
 
 
-def _xml_packages_seal(started: list[tuple], *, seal_signer, helper) -> list[tuple | None]:
-    """Per started class: ``(signed manifest.xml, {records/<id>.xml: signed XML})`` of its package in XML, or None
-    (a record without XML). The manifests are sealed in one ``sign_digests`` call."""
+def _xml_packages_prepare(started: list[tuple], *, seal_signer, helper) -> tuple:
+    """The classes' packages in XML up to the seal: ``(the manifests' XAdES signatures waiting for their values
+    (``XadesPrepared``, None when no class has one), [(class index, {records/<id>.xml: signed XML})])``; a class
+    with a record without XML (issued before the record XML) has none."""
     found = list(helper.map(_class_xmls, [plan[0] for _klass, plan, _sheet in started]))
     now = dt.datetime.now(VIETNAM).replace(microsecond=0).isoformat()
     todo, unsigned = [], []
@@ -156,10 +170,29 @@ def _xml_packages_seal(started: list[tuple], *, seal_signer, helper) -> list[tup
         unsigned.append(manifest_xml({"school": school, "school_year": manifest["school_year"],
                                       "class_name": klass.name, "created_at": now, "records": entries}))
         todo.append((index, {e["file"]: x for e, x in zip(entries, xmls, strict=True)}))
-    out: list[tuple | None] = [None] * len(started)
-    for (index, files), signed in zip(todo, manifests_seal(seal_signer, unsigned), strict=True):
+    prepared = manifests_prepare(seal_signer, unsigned) if unsigned else None
+    return prepared, todo, len(started)
+
+
+def _xml_packages_finish(plan: tuple, values: list[bytes], *, seal_signer) -> list[tuple | None]:
+    """Per started class: ``(signed manifest.xml, {records/<id>.xml: signed XML})`` or None, from the raw
+    signatures ``values`` of the prepared manifests' digests."""
+    prepared, todo, count = plan
+    out: list[tuple | None] = [None] * count
+    if prepared is None:
+        return out
+    for (index, files), signed in zip(todo, manifests_finish(prepared, values, seal_signer=seal_signer),
+                                      strict=True):
         out[index] = (signed, files)
     return out
+
+
+def _xml_packages_seal(started: list[tuple], *, seal_signer, helper) -> list[tuple | None]:
+    """``_xml_packages_prepare`` then the seal's ``sign_digests`` (one call for every class) and
+    ``_xml_packages_finish``."""
+    plan = _xml_packages_prepare(started, seal_signer=seal_signer, helper=helper)
+    values = seal_signer.sign_digests(plan[0].digests) if plan[0] is not None else []
+    return _xml_packages_finish(plan, values, seal_signer=seal_signer)
 
 
 def _class_package_write(school_class: SchoolClass, plan: tuple, signed_sheet: bytes,

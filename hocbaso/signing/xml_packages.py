@@ -89,10 +89,20 @@ def manifests_seal(seal_signer, documents: list[bytes], *, when: dt.datetime | N
     a TSA), all signed in one ``seal_signer.sign_digests`` call."""
     if not documents:
         return []
-    prepared = xades_prepare(seal_signer, documents, role=ROLE_SEAL, when=when, parser=manifest_parse,
-                             target_id=MANIFEST_ID)
-    return prepared.finish(seal_signer.sign_digests(prepared.digests),
-                           timestamper=tsa_timestamper(getattr(seal_signer, "settings", None)))
+    prepared = manifests_prepare(seal_signer, documents, when=when)
+    return manifests_finish(prepared, seal_signer.sign_digests(prepared.digests), seal_signer=seal_signer)
+
+
+def manifests_prepare(seal_signer, documents: list[bytes], *, when: dt.datetime | None = None):
+    """The first half of ``manifests_seal``: the seal's signatures built, ``.digests`` to sign (a remote seal
+    carries them in the transaction of a PDF it signs anyway: ``records.packages.class_packages_finish``)."""
+    return xades_prepare(seal_signer, documents, role=ROLE_SEAL, when=when, parser=manifest_parse,
+                         target_id=MANIFEST_ID)
+
+
+def manifests_finish(prepared, values: list[bytes], *, seal_signer) -> list[bytes]:
+    """The sealed manifests from the raw signatures of ``prepared.digests`` (B-T with the seal's TSA)."""
+    return prepared.finish(values, timestamper=tsa_timestamper(getattr(seal_signer, "settings", None)))
 
 
 def xml_package_zip(signed_manifest: bytes, records: dict[str, bytes]) -> bytes:

@@ -207,3 +207,50 @@ def test_the_index_must_match_the_sealed_packages_school_and_year(issued):
     assert not refused[0].ok and any("mã trường" in p for p in refused[0].problems)
     refused = submission_file_receive(_school_file(data, {}, format="hocbaso.submission/1"), label="nop.zip")
     assert not refused[0].ok and "định dạng" in refused[0].problems[0]
+
+
+def test_the_classes_manifests_take_no_other_confirmation_of_a_seal_on_a_phone(issued):
+    """A seal signer whose user confirms each transaction (``RemoteSigner.sign_batch_with``): every class's
+    manifest digest rides on the first class sheet's transaction; a seal without it (built-in, token, CSC) signs
+    them all in one ``sign_digests`` call."""
+    from hocbaso.records.packages import class_packages_build
+    from hocbaso.signing.services import identity_for, signer_open
+    from hocbaso.testing.people import SEAL_PIN
+
+    w = issued
+    calls = []
+
+    class Phone:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def sign_digests(self, digests):
+            calls.append(("sign_digests", len(digests)))
+            return self.inner.sign_digests(digests)
+
+        def sign_batch(self, jobs, **options):
+            calls.append(("sign_batch", len(jobs)))
+            return self.inner.sign_batch(jobs, **options)
+
+        def sign_batch_with(self, jobs, digests, **options):
+            calls.append(("sign_batch_with", len(jobs), len(digests)))
+            return self.inner.sign_batch(jobs, **options), self.inner.sign_digests(digests)
+
+    seal = signer_open(identity_for(school=w.school), SEAL_PIN)
+    packages = class_packages_build(school_classes=[w.class1a, w.class4a], by=w.owner.user, seal_signer=Phone(seal))
+    assert calls == [("sign_batch_with", 1, 2), ("sign_batch", 1)]  # two sheets, two manifests: two confirmations
+    assert all(p.xml_file for p in packages)
+    for package in packages:
+        with default_storage.open(package.xml_file, "rb") as handle:
+            [result] = file_receive(handle.read(), label=package.xml_file)
+        assert result.ok, result.problems
+    calls.clear()
+
+    class Token(Phone):
+        sign_batch_with = property(lambda self: (_ for _ in ()).throw(AttributeError("sign_batch_with")))
+
+    class_packages_build(school_classes=[w.class1a, w.class4a], by=w.owner.user, seal_signer=Token(seal))
+    assert calls == [("sign_digests", 2), ("sign_batch", 1), ("sign_batch", 1)]
