@@ -62,6 +62,20 @@ def _nfc(text) -> str:
     return unicodedata.normalize("NFC", str(text or "")).strip()
 
 
+# Deflate shrinks our XML 3 to 6 times; a member declaring more than this expansion is a compression bomb.
+MAX_RATIO = 100
+
+
+def zip_ratio_problem(archive: zipfile.ZipFile, what: str, max_ratio: int = MAX_RATIO) -> str | None:
+    """A refusal when a member declares an expansion over ``max_ratio`` (the actual bytes are capped anyway by
+    ``core.limits.zip_read_all``, whatever a header declares)."""
+    for info in archive.infolist():
+        if info.file_size > 64 * 1024 and info.file_size > max_ratio * max(info.compress_size, 1):
+            return (f"{what}: tệp {info.filename[:80]} bên trong có tỉ lệ nén bất thường (hơn {max_ratio} lần); "
+                    "hệ thống không xử lý tệp này.")
+    return None
+
+
 def name_safe(name: str) -> bool:
     """A ZIP member name we accept: relative, at most one folder, no ``..``, no backslash, no drive letter."""
     return bool(_SAFE_NAME.match(name or "")) and ".." not in name
@@ -228,6 +242,9 @@ def xml_package_open(data: bytes, *, trust_roots=None, trust_cache: dict | None 
     if bad_names:
         return OpenedXmlPackage(None, problems=[f"{prefix}gói có tên tệp không hợp lệ ({bad_names[0][:80]!r}); "
                                                 "hệ thống không nhận gói này."])
+    ratio = zip_ratio_problem(archive, f"{prefix}Gói học bạ")
+    if ratio:
+        return OpenedXmlPackage(None, problems=[ratio])
     files: dict[str, bytes] = {}
     problems: list[str] = []
     try:

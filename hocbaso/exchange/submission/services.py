@@ -24,7 +24,7 @@ from hocbaso.directory.selectors import school_names
 from hocbaso.records.models import ClassPackage, Extract, ExtractForm, IssuedRecord
 from hocbaso.signing.packages import package_open, sha256, signed_pdf_problems
 from hocbaso.signing.validate import configured_trust_roots, load_roots
-from hocbaso.signing.xml_packages import MANIFEST, manifest_parse, name_safe, xml_package_open
+from hocbaso.signing.xml_packages import MANIFEST, manifest_parse, name_safe, xml_package_open, zip_ratio_problem
 
 INDEX = "submission.json"
 FORMAT = "hocbaso.submission/2"  # /1: the PDF class packages, before the record XML
@@ -234,6 +234,9 @@ def submission_file_receive(data: bytes, *, label: str, trust_roots=None) -> lis
     bad = [n for n in names if not name_safe(n)]
     if bad:
         return refused(f"Tệp nộp có tên tệp bên trong không hợp lệ ({bad[0][:80]!r}); hệ thống không nhận tệp này.")
+    ratio = zip_ratio_problem(archive, "Tệp nộp học bạ")
+    if ratio:
+        return refused(ratio)
     members, broken = {}, []
     try:
         for name, content in zip_read_all(archive, what="Tệp nộp học bạ", members=SUBMISSION_MEMBERS_MAX,

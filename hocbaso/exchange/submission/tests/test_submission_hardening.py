@@ -4,6 +4,7 @@ the size limit. Each refusal is a Vietnamese sentence; nothing is stored."""
 
 import io
 import json
+import os
 import zipfile
 
 import pytest
@@ -24,6 +25,11 @@ def _zip(files: dict, compression=zipfile.ZIP_DEFLATED) -> bytes:
     return buffer.getvalue()
 
 
+def members_of(data: bytes) -> dict:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
 def _school(packages: dict, extra: dict | None = None) -> bytes:
     index = {"format": FORMAT, "school": "67000199", "school_year": "2024-2025",
              "packages": [{"class_name": n, "file": n, "sha256": "0" * 64, "records": 1} for n in packages]}
@@ -42,10 +48,18 @@ def test_a_compression_bomb_is_refused_by_size_not_inflated():
     bomb = _zip({MANIFEST: b"<a/>", "records/x.xml": b"\0" * (40 * 1024 * 1024)})
     assert len(bomb) < 100_000  # 40 MB of zeros deflate to ~40 KB: a ratio of 1000
     opened = xml_package_open(bomb)
+    assert not opened.ok and "tỉ lệ nén bất thường" in opened.problems[0]
+    school = _zip({**members_of(_school({"4A.zip": b"x"})), "bom.bin": b"\0" * (70 * 1024 * 1024)})
+    [result] = submission_file_receive(school, label="nop.zip")
+    assert not result.ok and "tỉ lệ nén bất thường" in result.problems[0]
+    # Past the ratio check (random bytes do not compress), the sizes once decompressed are capped: a member, the
+    # whole file.
+    big = _zip({MANIFEST: b"<a/>", "records/x.xml": os.urandom(3 * 1024 * 1024)})
+    opened = xml_package_open(big)
     assert not opened.ok and "quá lớn khi giải nén" in opened.problems[0]
-    [school] = submission_file_receive(_school({"4A.zip": b"x"}, {"bom.bin": b"\0" * (70 * 1024 * 1024)}),
-                                       label="nop.zip")
-    assert not school.ok and "quá lớn khi giải nén" in school.problems[0]
+    many = _school({f"{i}.zip": os.urandom(7 * 1024 * 1024) for i in range(10)})
+    [result] = submission_file_receive(many, label="nop.zip")
+    assert not result.ok and "quá lớn khi giải nén" in result.problems[0]
 
 
 def test_too_many_members_are_refused():
