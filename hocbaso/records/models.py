@@ -170,6 +170,10 @@ class ClassPackage(models.Model):
     school_class = models.ForeignKey("directory.SchoolClass", on_delete=models.PROTECT, related_name="packages")
     file = models.CharField(max_length=300)
     sha256 = models.CharField(max_length=64)
+    xml_file = models.CharField(max_length=300, blank=True, default="",
+                                help_text="The package in XML (signing.xml_packages); empty for records issued "
+                                          "before the record XML.")
+    xml_sha256 = models.CharField(max_length=64, blank=True, default="")
     records = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -1,12 +1,13 @@
 """Gói học bạ của lớp: each class's current issued PDFs in one ZIP with a manifest sheet sealed by the school,
 built after issuance, and the check of such a package."""
 
+import datetime as dt
 import hashlib
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.files import file_write, files_read
@@ -15,7 +16,9 @@ from hocbaso.directory.selectors import school_names
 from hocbaso.records.models import ClassPackage, IssuedRecord, PackageReceipt
 from hocbaso.records.selectors import current_issued
 from hocbaso.signing.packages import manifest_sheet_task, package_open, package_zip, seal_sheet
-from hocbaso.signing.pades import batch_pool, prepare_workers
+from hocbaso.signing.pades import SignJob, batch_pool, prepare_workers
+from hocbaso.signing.xml_packages import VIETNAM, manifest_xml, manifests_finish, manifests_prepare, xml_package_zip
+from hocbaso.signing.xml_pdf import pdf_xml_read
 
 
 def classes_missing_package(school_year, school_class=None):
@@ -81,16 +84,32 @@ class _Deferred:
         return self.function(self.argument)
 
 
+SEAL_REASON = "Đóng dấu danh sách học bạ phát hành"
+
+
 def class_packages_finish(started: list[tuple], *, by, seal_signer) -> list[ClassPackage]:
-    """Seal each started class's sheet, write its ZIP (helper thread) and record the package, in order."""
+    """Seal each started class's sheet, write its ZIP (helper thread) and record the package, in order. The
+    classes' packages in XML (``signing.xml_packages``) are sealed first, all in one ``sign_digests`` call of
+    the same seal signer (no other PIN, one CSC authorisation), and written and recorded with the PDF ones."""
     packages, pending = [], deque()
     # Two writers: zipping, hashing and writing 4 MB a class mostly run without the GIL, on both cores.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="class-package") as helper:
+        xml_plan = _xml_packages_prepare(started, seal_signer=seal_signer, helper=helper)
+        xml_parts = None
         try:
-            for klass, plan, sheet in started:
-                signed = seal_sheet(sheet.get(), seal_signer=seal_signer,
-                                    reason="Đóng dấu danh sách học bạ phát hành")
-                pending.append((klass, plan, helper.submit(_class_package_write, klass, plan, signed)))
+            for index, (klass, plan, sheet) in enumerate(started):
+                if xml_parts is None and hasattr(seal_signer, "sign_batch_with") and xml_plan[0] is not None:
+                    # A seal confirmed on a phone: every class's manifest rides on the first sheet's transaction.
+                    [signed], values = seal_signer.sign_batch_with(
+                        [SignJob(sheet.get(), "DONGDAU", reason=SEAL_REASON)], xml_plan[0].digests)
+                    xml_parts = _xml_packages_finish(xml_plan, values, seal_signer=seal_signer)
+                else:
+                    if xml_parts is None:
+                        values = seal_signer.sign_digests(xml_plan[0].digests) if xml_plan[0] is not None else []
+                        xml_parts = _xml_packages_finish(xml_plan, values, seal_signer=seal_signer)
+                    signed = seal_sheet(sheet.get(), seal_signer=seal_signer, reason=SEAL_REASON)
+                pending.append((klass, plan, helper.submit(_class_package_write, klass, plan, signed,
+                                                           xml_parts[index])))
                 if len(pending) > 2:  # the oldest is written by now: recorded while the next two are written
                     packages.append(_class_package_record(*pending.popleft(), by=by))
             while pending:
@@ -125,26 +144,85 @@ def _class_package_plan(school_class: SchoolClass) -> tuple[list, dict, dict]:
     return issued, manifest, sheet
 
 
-def _class_package_write(school_class: SchoolClass, plan: tuple, signed_sheet: bytes) -> tuple[str, str]:
-    """The package's ZIP written to storage (no database access: runs in a helper thread); its name and SHA-256."""
+def _class_xmls(issued) -> list[bytes] | None:
+    """The signed XML inside each issued PDF (exactly the bytes signed), or None when one has none (issued before
+    the record XML existed): no database access, runs in a helper thread."""
+    xmls = [pdf_xml_read(pdf) for pdf in files_read([r.pdf for r in issued])]
+    return None if any(x is None for x in xmls) else xmls
+
+
+def _xml_packages_prepare(started: list[tuple], *, seal_signer, helper) -> tuple:
+    """The classes' packages in XML up to the seal: ``(the manifests' XAdES signatures waiting for their values
+    (``XadesPrepared``, None when no class has one), [(class index, {records/<id>.xml: signed XML})])``; a class
+    with a record without XML (issued before the record XML) has none."""
+    found = list(helper.map(_class_xmls, [plan[0] for _klass, plan, _sheet in started]))
+    now = dt.datetime.now(VIETNAM).replace(microsecond=0).isoformat()
+    todo, unsigned = [], []
+    for index, ((klass, plan, _sheet), xmls) in enumerate(zip(started, found, strict=True)):
+        if xmls is None:
+            continue
+        issued, manifest = plan[0], plan[1]
+        school = {"code": manifest["school"], "name": manifest["school_name"], "authority": manifest["authority"],
+                  "commune": manifest["commune"], "province": manifest["province"]}
+        entries = [{"record_id": r.record_id, "version": r.version, "identity_number": r.identity_number,
+                    "pupil_name": r.pupil_name, "file": f"records/{r.record_id}.xml",
+                    "sha256": hashlib.sha256(x).hexdigest()} for r, x in zip(issued, xmls, strict=True)]
+        unsigned.append(manifest_xml({"school": school, "school_year": manifest["school_year"],
+                                      "class_name": klass.name, "created_at": now, "records": entries}))
+        todo.append((index, {e["file"]: x for e, x in zip(entries, xmls, strict=True)}))
+    prepared = manifests_prepare(seal_signer, unsigned) if unsigned else None
+    return prepared, todo, len(started)
+
+
+def _xml_packages_finish(plan: tuple, values: list[bytes], *, seal_signer) -> list[tuple | None]:
+    """Per started class: ``(signed manifest.xml, {records/<id>.xml: signed XML})`` or None, from the raw
+    signatures ``values`` of the prepared manifests' digests."""
+    prepared, todo, count = plan
+    out: list[tuple | None] = [None] * count
+    if prepared is None:
+        return out
+    for (index, files), signed in zip(todo, manifests_finish(prepared, values, seal_signer=seal_signer),
+                                      strict=True):
+        out[index] = (signed, files)
+    return out
+
+
+def _xml_packages_seal(started: list[tuple], *, seal_signer, helper) -> list[tuple | None]:
+    """``_xml_packages_prepare`` then the seal's ``sign_digests`` (one call for every class) and
+    ``_xml_packages_finish``."""
+    plan = _xml_packages_prepare(started, seal_signer=seal_signer, helper=helper)
+    values = seal_signer.sign_digests(plan[0].digests) if plan[0] is not None else []
+    return _xml_packages_finish(plan, values, seal_signer=seal_signer)
+
+
+def _class_package_write(school_class: SchoolClass, plan: tuple, signed_sheet: bytes,
+                         xml_part: tuple | None = None) -> tuple[str, str, str, str]:
+    """The package's ZIP written to storage (no database access: runs in a helper thread), and its package in XML
+    when ``xml_part`` (its sealed manifest and records); their names and SHA-256."""
     issued, _manifest, _sheet = plan
     year = school_class.school_year
     data = package_zip(signed_sheet, {f"records/{r.record_id}.pdf": pdf
                                       for r, pdf in zip(issued, files_read([r.pdf for r in issued]))})
     name = file_write(f"packages/{year.school.code}/{year.name}/{school_class.name}.zip", data)
-    return name, hashlib.sha256(data).hexdigest()
+    xml_name = xml_sha256 = ""
+    if xml_part is not None:
+        xml_data = xml_package_zip(*xml_part)
+        xml_name = file_write(f"packages/{year.school.code}/{year.name}/{school_class.name}-xml.zip", xml_data)
+        xml_sha256 = hashlib.sha256(xml_data).hexdigest()
+    return name, hashlib.sha256(data).hexdigest(), xml_name, xml_sha256
 
 
 def _class_package_record(school_class: SchoolClass, plan: tuple, written, *, by) -> ClassPackage:
     issued = plan[0]
-    name, sha256 = written.result()
+    name, sha256, xml_name, xml_sha256 = written.result()
     year = school_class.school_year
     with transaction.atomic():
         package = ClassPackage.objects.create(school_class=school_class, file=name, sha256=sha256,
+                                              xml_file=xml_name, xml_sha256=xml_sha256,
                                               records=len(issued), created_by=by)
         log_actions([Action("package.build", "schoolclass", str(school_class.pk), None,
-                            {"records": len(issued), "sha256": package.sha256}, school_code=year.school.code)],
-                    actor=by)
+                            {"records": len(issued), "sha256": package.sha256, "xml_sha256": xml_sha256},
+                            school_code=year.school.code)], actor=by)
     return package
 
 
@@ -152,8 +230,9 @@ def package_receipts_record(*, sha256s, schools, by) -> list[PackageReceipt]:
     """Record as received the class packages of ``schools`` (a queryset: the office's own) whose file has one of
     ``sha256s`` (packages the office checked and found sound); a package already received keeps its first
     receipt. Returns the new receipts."""
-    packages = list(ClassPackage.objects.filter(sha256__in=set(sha256s), school_class__school_year__school__in=schools,
-                                                receipt__isnull=True)
+    sha256s = set(sha256s)  # of the PDF package or of the package in XML
+    packages = list(ClassPackage.objects.filter(Q(sha256__in=sha256s) | Q(xml_sha256__in=sha256s),
+                                                school_class__school_year__school__in=schools, receipt__isnull=True)
                     .select_related("school_class__school_year__school"))
     with transaction.atomic():
         receipts = [PackageReceipt.objects.create(package=package, received_by=by) for package in packages]

@@ -66,10 +66,15 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _record_element(root):
-    record = root.find(f"{{{NS}}}record")
-    if record is None or record.get("Id") != RECORD_ID:
-        raise XmlRecordError("Tệp XML không có phần tử record Id=\"record\".")
+def _record_element(root, target_id: str = RECORD_ID):
+    """The element every signature refers to: the record's ``<record Id="record">``, or (another document kind:
+    a package's manifest, signing.xml_packages) the root's child whose ``Id`` is ``target_id``."""
+    if target_id == RECORD_ID:
+        record = root.find(f"{{{NS}}}record")
+    else:
+        record = next((child for child in root if isinstance(child.tag, str) and child.get("Id") == target_id), None)
+    if record is None or record.get("Id") != target_id:
+        raise XmlRecordError(f"Tệp XML không có phần tử Id=\"{target_id}\" được ký.")
     return record
 
 
@@ -94,7 +99,8 @@ def _issuer_serial_v2(cert: x509.Certificate) -> str:
                                   "serial_number": cert.serial_number}).dump())
 
 
-def _template(role: tuple[str, str], cert: x509.Certificate, chain: list[x509.Certificate], when: dt.datetime):
+def _template(role: tuple[str, str], cert: x509.Certificate, chain: list[x509.Certificate], when: dt.datetime,
+              target_id: str = RECORD_ID):
     """The batch's ``ds:Signature`` with everything but the record's digest and the signature value: the signed
     properties (time, certificate, role) are the same for every document of a batch, so their digest is too."""
     code, role_name = role
@@ -105,7 +111,7 @@ def _template(role: tuple[str, str], cert: x509.Certificate, chain: list[x509.Ce
     _sub(signed_info, _ds("CanonicalizationMethod"), Algorithm=EXC_C14N)
     _sub(signed_info, _ds("SignatureMethod"), Algorithm=ECDSA_SHA256 if ecdsa else RSA_SHA256)
     references = []
-    for uri, ref_id, kind in ((f"#{RECORD_ID}", f"ref-{code}", None), (f"#sp-{code}", None, SIGNED_PROPERTIES)):
+    for uri, ref_id, kind in ((f"#{target_id}", f"ref-{code}", None), (f"#sp-{code}", None, SIGNED_PROPERTIES)):
         ref = _sub(signed_info, _ds("Reference"), Id=ref_id, Type=kind, URI=uri)
         _sub(_sub(ref, _ds("Transforms")), _ds("Transform"), Algorithm=EXC_C14N)
         _sub(ref, _ds("DigestMethod"), Algorithm=SHA256)
@@ -132,9 +138,9 @@ def _template(role: tuple[str, str], cert: x509.Certificate, chain: list[x509.Ce
     return signature
 
 
-def _prepare(data: bytes, role: tuple[str, str], template) -> _Pending:
-    root = parse(data)
-    record = _record_element(root)
+def _prepare(data: bytes, role: tuple[str, str], template, parser=parse, target_id: str = RECORD_ID) -> _Pending:
+    root = parser(data)
+    record = _record_element(root, target_id)
     if root.find(f"{_ds('Signature')}[@Id='{template.get('Id')}']") is not None:
         raise SigningError(f"Tệp XML đã có chữ ký {role[1]}.")
     signature = copy.deepcopy(template)
@@ -191,12 +197,14 @@ class XadesPrepared:
 
 
 def xades_prepare(signer, documents: list[bytes], *, role: tuple[str, str],
-                  when: dt.datetime | None = None) -> XadesPrepared:
-    """The first half of ``xades_sign``: the signatures built, their digests to sign (nothing signed yet)."""
+                  when: dt.datetime | None = None, parser=parse, target_id: str = RECORD_ID) -> XadesPrepared:
+    """The first half of ``xades_sign``: the signatures built, their digests to sign (nothing signed yet).
+    ``parser`` and ``target_id``: another document kind than the record (its parser, the Id of the signed
+    element), as a package's manifest (signing.xml_packages)."""
     when = (when or dt.datetime.now(VIETNAM)).replace(microsecond=0)
     cert, chain = signer.certificate, list(signer.chain)
-    template = _template(role, cert, chain, when)
-    return XadesPrepared([_prepare(data, role, template) for data in documents], cert)
+    template = _template(role, cert, chain, when, target_id)
+    return XadesPrepared([_prepare(data, role, template, parser, target_id) for data in documents], cert)
 
 
 def tsa_timestamper(settings):
@@ -259,21 +267,24 @@ def _trusted(cert: x509.Certificate, chain: list[x509.Certificate], roots: list[
     return True
 
 
-def xades_verify(data: bytes, trust_roots: list | None = None) -> list[dict]:
+def xades_verify(data: bytes, trust_roots: list | None = None, *, parser=parse, target_id: str = RECORD_ID,
+                 trust_cache: dict | None = None) -> list[dict]:
     """Each XAdES signature of a record XML, in document order: ``{"id", "role", "name", "organisation",
     "seal", "signing_time", "timestamped", "intact", "trusted"}``. ``intact``: both references' digests and the
     signature value hold (nothing of the record or the signed properties changed); ``trusted``: the certificate
     chains to one of ``trust_roots`` (cryptography's or asn1crypto's certificates) at the signing time. Raises ``XmlRecordError`` for a file that is not a
-    record XML."""
-    root = parse(data)
-    record = _record_element(root)
+    record XML. ``parser``/``target_id``: as for ``xades_prepare``. ``trust_cache``: a dict kept by a caller
+    checking many documents (an office checking a school's submission): a certificate, chain and signing time
+    already found trusted or not is not validated again."""
+    root = parser(data)
+    record = _record_element(root, target_id)
     results = []
     for signature in root.findall(_ds("Signature")):
-        results.append(_verify_one(root, record, signature, trust_roots or []))
+        results.append(_verify_one(root, record, signature, trust_roots or [], target_id, trust_cache))
     return results
 
 
-def _verify_one(root, record, signature, roots) -> dict:
+def _verify_one(root, record, signature, roots, target_id: str = RECORD_ID, trust_cache: dict | None = None) -> dict:
     result = {"id": signature.get("Id"), "role": "", "name": "", "organisation": "", "seal": False,
               "signing_time": None, "timestamped": False, "intact": False, "trusted": False}
     try:
@@ -297,10 +308,10 @@ def _verify_one(root, record, signature, roots) -> dict:
     result["signing_time"] = moment.isoformat()
     result["timestamped"] = signature.find(f".//{_x('EncapsulatedTimeStamp')}") is not None
     signed_info = signature.find(_ds("SignedInfo"))
-    targets = {f"#{RECORD_ID}": record, f"#{signed.get('Id')}" if signed is not None else None: signed}
+    targets = {f"#{target_id}": record, f"#{signed.get('Id')}" if signed is not None else None: signed}
     intact = signed_info is not None and signed is not None
     references = signed_info.findall(_ds("Reference")) if signed_info is not None else []
-    intact = intact and {r.get("URI") for r in references} == {f"#{RECORD_ID}", f"#{signed.get('Id')}"}
+    intact = intact and {r.get("URI") for r in references} == {f"#{target_id}", f"#{signed.get('Id')}"}
     for ref in references:
         target = targets.get(ref.get("URI"))
         transforms = [t.get("Algorithm") for t in ref.iterfind(f"{_ds('Transforms')}/{_ds('Transform')}")]
@@ -314,5 +325,11 @@ def _verify_one(root, record, signature, roots) -> dict:
         intact = method == EXC_C14N and digest.strip() == _b64(cert.fingerprint(hashes.SHA256())) and \
             _check_value(cert, c14n(signed_info), base64.b64decode(signature.findtext(_ds("SignatureValue")) or ""))
     result["intact"] = bool(intact)
-    result["trusted"] = bool(intact) and _trusted(cert, chain, roots, moment)
+    if intact and trust_cache is not None:
+        key = (cert.fingerprint(hashes.SHA256()), tuple(c.fingerprint(hashes.SHA256()) for c in chain), moment)
+        if key not in trust_cache:
+            trust_cache[key] = _trusted(cert, chain, roots, moment)
+        result["trusted"] = trust_cache[key]
+    else:
+        result["trusted"] = bool(intact) and _trusted(cert, chain, roots, moment)
     return result

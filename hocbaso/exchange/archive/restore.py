@@ -206,6 +206,7 @@ def _restore_work(contents: ArchiveContents, year: SchoolYear, *, users: dict, e
             pdf=s["pdf"], pdf_sha256=s["pdf_sha256"], signed_at=datetime_read(s["signed_at"]), current=s["current"])
     for p in work["class_packages"]:
         package = ClassPackage.objects.create(school_class=classes[p["class"]], file=p["file"], sha256=p["sha256"],
+                                              xml_file=p.get("xml_file", ""), xml_sha256=p.get("xml_sha256", ""),
                                               records=p["records"], created_by=user(p["created_by"]))
         ClassPackage.objects.filter(pk=package.pk).update(created_at=datetime_read(p["created_at"]))
     # the renewed files of the archive time stamps (checked by ``archive_open``), insert only like the registry;

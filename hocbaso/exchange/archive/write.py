@@ -177,6 +177,8 @@ def _work(school_year: SchoolYear, users: set) -> dict:
                                       "staff": identity.staff_id, "created_by": who(identity.created_by_id),
                                       "created_at": to_iso(identity.created_at)}})
     class_packages = [{"class": p.school_class_id, "file": keep(p.file, p.sha256), "sha256": p.sha256,
+                       **({"xml_file": keep(p.xml_file, p.xml_sha256), "xml_sha256": p.xml_sha256}
+                          if p.xml_file else {}),
                        "records": p.records, "created_at": to_iso(p.created_at), "created_by": who(p.created_by_id)}
                       for p in ClassPackage.objects.filter(school_class__school_year=school_year).order_by("pk")]
     # Gia hạn dấu thời gian lưu trữ: each renewed file of an issued record of the year (the issued bytes plus newer

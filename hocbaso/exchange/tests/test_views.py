@@ -33,7 +33,7 @@ def test_exports_the_submission_and_the_offices_count(client, school, django_use
     assert sector["X-Identity-Failures"] == str(len(document["kiemtramadinhdanh"])) == "3"
     submission = client.get(reverse("exchange:export", args=[w.year.pk, "nop-phong-so"]))
     assert submission.status_code == 200 and submission["X-Packages"] == "1"
-    files = members(b"".join(submission.streaming_content))
+    files = members(submission.content)
     index = json.loads(files["submission.json"])
     package = index["packages"][0]
     assert package["class_name"] == "4A" and package["records"] == 3
@@ -49,6 +49,10 @@ def test_exports_the_submission_and_the_offices_count(client, school, django_use
         SimpleUploadedFile("submission.json", files["submission.json"]),
         SimpleUploadedFile("hong.zip", damaged[:-40])]}).content.decode()
     assert "3 học bạ trong 1 gói hợp lệ" in page and "hong.zip" in page and "bị từ chối" in page
+    # The school's file exactly as downloaded, in one upload.
+    page = client.post(reverse("exchange:receive"), {"files": [
+        SimpleUploadedFile("nop-phong-so.zip", submission.content)]}).content.decode()
+    assert "3 học bạ trong 1 gói hợp lệ; 0 gói bị từ chối." in page
 
 
 def test_an_unconfirmed_preview_is_swept_after_a_day(client, world):

@@ -10,16 +10,18 @@ from hocbaso.signing.validate import configured_trust_roots
 
 
 class Command(BaseCommand):
-    help = ("Sở GD&ĐT, UBND xã/phường nhận gói học bạ của các trường: kiểm tra từng gói (con dấu của trường, mã băm từng "
-            "học bạ, chữ ký số trên từng học bạ) và đếm số học bạ theo trường, lớp. Gói bị sửa được báo rõ; mã "
-            "thoát 1 khi có gói bị từ chối.")
+    help = ("Sở GD&ĐT, UBND xã/phường nhận tệp nộp học bạ của các trường (một tệp cho cả trường, hoặc gói của từng "
+            "lớp): kiểm tra con dấu của trường trên danh sách từng lớp, mã băm và ba chữ ký số trên từng học bạ XML, "
+            "rồi đếm số học bạ theo trường, lớp. Một học bạ sai thì cả tệp bị từ chối, được báo rõ; mã thoát 1 khi "
+            "có gói bị từ chối.")
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="Thư mục (tìm mọi tệp .zip bên trong) hoặc tệp gói .zip.")
         parser.add_argument("--trust-root", action="append", default=[], metavar="PEM",
                             help="Chứng thư gốc tin cậy (tệp PEM) để xác nhận con dấu; lặp lại được.")
         parser.add_argument("--quick", action="store_true",
-                            help="Chỉ kiểm tra con dấu và mã băm, không kiểm tra chữ ký trên từng học bạ.")
+                            help="Gói dạng PDF cũ: chỉ kiểm tra con dấu và mã băm, không kiểm tra chữ ký trên từng "
+                                 "học bạ (gói XML luôn được kiểm tra đủ).")
         parser.add_argument("--json", dest="as_json", action="store_true", help="In kết quả dạng JSON.")
 
     def handle(self, *args, paths, trust_root, quick, as_json, **options):

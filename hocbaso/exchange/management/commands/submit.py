@@ -9,8 +9,9 @@ from hocbaso.exchange.submission.services import SubmissionRefused, submission_c
 
 
 class Command(BaseCommand):
-    help = ("Nộp học bạ lên Sở GD&ĐT: chép gói học bạ mới nhất (có đóng dấu số) của từng lớp trong năm học "
-            "vào một thư mục, kèm submission.json (danh sách gói, mã băm, số học bạ).")
+    help = ("Nộp học bạ lên Sở GD&ĐT: chép gói học bạ XML mới nhất (danh sách có đóng dấu số của trường) của từng "
+            "lớp trong năm học vào một thư mục, kèm submission.json (danh sách gói, mã băm, số học bạ): cùng nội "
+            "dung với tệp Gói nộp Sở GD&ĐT tải từ trang Dữ liệu.")
 
     def add_arguments(self, parser):
         parser.add_argument("--school", required=True, help="Mã trường (8 chữ số).")

@@ -45,3 +45,23 @@ def test_a_record_maps_field_by_field():
     root = etree.fromstring(record_to_sector_xml(record))
     assert root.findtext(f"{{{NS}}}hovaten") == "Nguyễn Thị Ánh Tuyết"
     assert len(root.find(f"{{{NS}}}_dsbangdiem")) == len(record["subjects"])
+
+
+def test_the_leaves_walked_are_every_version_s_keys_including_record_3():
+    """The walk above reads the XML table; this ties it to the format's own key tables (every version, /3's
+    pupil with the lifelong-learning code and the school's placement), so a key the XML table missed still fails
+    here rather than going unmapped."""
+    from hocbaso.tt27.record_format import OBJECTS, PUPILS, RECORDS, SCHOOLS
+
+    leaves = format_leaves()
+    tops = {path.split(".")[0].split("[")[0] for path in leaves}
+    assert tops == set().union(*(r.keys() for r in RECORDS.values()))
+    def under(top):
+        return {p.split(".")[1] for p in leaves if p.startswith(f"{top}.")}
+
+    assert under("pupil") == set().union(*(p.keys() for p in PUPILS.values()))
+    assert under("school") == set().union(*(s.keys() for s in SCHOOLS.values()))
+    assert under("issuance") == set(OBJECTS["issuance"])
+    assert MAPPING["pupil.lifelong_learning_code"].path and "pupil.identity_number" in MAPPING
+    for version in (1, 2, 3):
+        assert set(RECORDS[version]) <= tops

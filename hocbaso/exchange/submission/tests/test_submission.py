@@ -15,7 +15,7 @@ from hocbaso.directory.models import Commune, Province, Role, Staff, StaffRole
 from hocbaso.exchange.submission.services import (SubmissionRefused, receive_counts, submission_collect,
                                                   submission_receive)
 from hocbaso.records.models import ClassPackage, PackageReceipt
-from hocbaso.testing.exchange import flip_in_member, flip_in_signed_pdf, members, rezip
+from hocbaso.testing.exchange import flip_in_member, members, rezip
 from hocbaso.testing.lifecycle import sign_and_issue
 
 
@@ -45,7 +45,8 @@ def test_submit_then_receive_counts_and_reports_tampering(school, tmp_path, caps
     tampered = tmp_path / "bi-sua"
     tampered.mkdir()
     (tampered / "a-flip.zip").write_bytes(flip_in_member(data, record))
-    (tampered / "b-edit.zip").write_bytes(rezip({**files, record: flip_in_signed_pdf(files[record])}))
+    (tampered / "b-edit.zip").write_bytes(rezip({**files, record: files[record].replace(b"<score>9</score>",
+                                                                                        b"<score>10</score>", 1)}))
     with pytest.raises(CommandError, match="2 gói bị từ chối"):
         call_command("receive", str(package), str(tampered))
     printed = capsys.readouterr().out
