@@ -20,17 +20,75 @@ from __future__ import annotations
 import datetime as dt
 import io
 import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable
 
 import pikepdf
-from asn1crypto import cms
+from asn1crypto import cms, core
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 
 from hocbaso.signing.aio import run_sync
 from hocbaso.signing.validate import load_roots
+
+
+@dataclass(frozen=True)
+class DssData:
+    """What a record's DSS holds, as PDF stream objects ready to write (``pades.prepare_update`` writes them in the
+    school seal's own revision): the certificates of every validation path (roots left out), the OCSP answers
+    and the CRLs gathered for them. The same for every record signed by the same people."""
+
+    certs: tuple[bytes, ...]
+    ocsps: tuple[bytes, ...]
+    crls: tuple[bytes, ...]
+
+
+def _pdf_stream(der: bytes) -> bytes:
+    compressed = zlib.compress(der, 6)
+    return b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(compressed) + compressed + b"\nendstream"
+
+
+def signature_certificates(pdf: bytes) -> list[tuple[bytes, tuple[bytes, ...]]]:
+    """Each signature's (and each of its time stamps', and each document time stamp's) signer certificate with
+    the other certificates its CMS carries, as DER, read with pikepdf and asn1crypto (nothing validated): what a
+    DSS must hold validation data for."""
+    out = []
+
+    def add(signed_data) -> None:
+        certs = [c.chosen for c in signed_data["certificates"] if c.name == "certificate"]
+        sid = signed_data["signer_infos"][0]["sid"]
+        if sid.name == "issuer_and_serial_number":
+            serial = sid.chosen["serial_number"].native
+            signer = next((c for c in certs if c.serial_number == serial), None)
+        else:
+            key_id = sid.chosen.native
+            signer = next((c for c in certs if c.key_identifier == key_id), None)
+        if signer is None:
+            return
+        out.append((signer.dump(), tuple(c.dump() for c in certs if c is not signer)))
+        for attr in signer_info_unsigned(signed_data):
+            if attr["type"].native == "signature_time_stamp_token":
+                for token in attr["values"]:
+                    add(token["content"])
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        acroform = doc.Root.get("/AcroForm")
+        for item in (acroform.get("/Fields") or []) if acroform is not None else []:
+            value = item.get("/V")
+            if item.get("/FT") != pikepdf.Name.Sig or value is None or "/Contents" not in value:
+                continue
+            try:
+                add(cms.ContentInfo.load(bytes(value.Contents).rstrip(b"\0"), strict=False)["content"])
+            except Exception:  # not a CMS we can read: the verifier will say so; nothing to add for it
+                continue
+    return out
+
+
+def signer_info_unsigned(signed_data) -> list:
+    attrs = signed_data["signer_infos"][0]["unsigned_attrs"]
+    return [] if isinstance(attrs, core.Void) else list(attrs)
 
 
 @dataclass(frozen=True)
@@ -66,10 +124,12 @@ class LtvSession:
             fetcher_backend=RequestsFetcherBackend() if fetch else None)
         # requests, not aiohttp: aiohttp builds a session (and an SSL context, ~60 ms) per call of run_sync
         self.timestamper = RequestsHTTPTimeStamper(tsa_url, timeout=30) if tsa_url else None
+        self.tsa_url = tsa_url
         self._paths: dict[bytes, object] = {}
         self._lock = threading.Lock()
         self._ts_paths: list | None = None
         self._ts_reserved: int | None = None
+        self._dss: dict[frozenset, DssData] = {}
 
     @property
     def level(self) -> str:
@@ -79,19 +139,21 @@ class LtvSession:
         """The signer's validation path (its revocation data gathered into the context), or None when it does not
         chain to a trust root (nothing to add for it: the verifier will not trust it either). A revoked
         certificate raises ``RevokedError``."""
-        # deferred: pyHanko
-        from pyhanko.sign.general import extract_certificate_info
+        from pyhanko.sign.general import extract_certificate_info  # deferred: pyHanko
+
+        info = extract_certificate_info(signed_data)
+        return await self._cert_path(info.signer_cert, info.other_certs)
+
+    async def _cert_path(self, cert, others):
         from pyhanko_certvalidator import CertificateValidator  # deferred: pyHanko
         from pyhanko_certvalidator.errors import PathBuildingError, RevokedError  # deferred: pyHanko
 
-        info = extract_certificate_info(signed_data)
-        key = info.signer_cert.sha256
+        key = cert.sha256
         # ``ltv_add_many``'s threads each run their own event loop: one path computed per certificate, and the
         # context is not used by two at once
         with self._lock:
             if key not in self._paths:
-                validator = CertificateValidator(info.signer_cert, intermediate_certs=info.other_certs,
-                                                 validation_context=self.context)
+                validator = CertificateValidator(cert, intermediate_certs=others, validation_context=self.context)
                 try:
                     self._paths[key] = await validator.async_validate_usage(key_usage=set())
                 except RevokedError:
@@ -118,6 +180,39 @@ class LtvSession:
             size = len(dummy.dump()) * 2
             self._ts_reserved = 2 * ((size + size // 2) // 2) + 1024  # even (hex digits); TSA answers vary a little
         return self._ts_paths
+
+    def dss_for(self, certificates) -> DssData:
+        """The DSS for signatures by ``certificates`` (``(signer certificate DER, other certificates DER)`` per
+        signature, as ``signature_certificates`` reads them, plus any signature still to be made: the seal's),
+        with the TSA's chain when a TSA is configured (the document time stamp to come). Built once per set of
+        certificates and kept; what pyHanko's ``DocumentSecurityStore.supply_dss_in_writer`` would write (every
+        path's certificates but the root, the context's OCSP answers and CRLs), without a VRI. Raises as
+        ``ltv_add`` does for a revoked certificate."""
+        from asn1crypto import x509 as asn1_x509  # deferred: with pyHanko's types
+
+        wanted = {}
+        for signer, others in certificates:
+            wanted.setdefault(signer, others)
+        key = frozenset(wanted)
+        cache = self._dss
+        if key not in cache:
+            async def paths():
+                found = [await self._cert_path(asn1_x509.Certificate.load(signer),
+                                               [asn1_x509.Certificate.load(o) for o in others])
+                         for signer, others in wanted.items()]
+                if self.timestamper is not None:
+                    found += await self._timestamp_paths()
+                return [path for path in found if path is not None]
+
+            certs, seen = [], set()
+            for path in run_sync(paths()):
+                for cert in list(path)[1:]:  # the root is the verifier's own
+                    if cert.sha256 not in seen:
+                        seen.add(cert.sha256)
+                        certs.append(_pdf_stream(cert.dump()))
+            cache[key] = DssData(tuple(certs), tuple(_pdf_stream(o.dump()) for o in self.context.ocsps),
+                                 tuple(_pdf_stream(c.dump()) for c in self.context.crls))
+        return cache[key]
 
 
 LTV_THREADS = 8  # time-stamp requests in flight at once: a TSA's round trip, not our CPU, is what a record waits for

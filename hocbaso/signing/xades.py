@@ -176,11 +176,18 @@ class XadesPrepared:
         self.digests = [hashlib.sha256(c14n(p.signed_info)).digest() for p in pending]
 
     def finish(self, values: list[bytes], *, timestamper=None) -> list[bytes]:
-        out = []
+        """The signed documents, with ``values`` (the raw signatures, in order); with ``timestamper`` (B-T) each
+        signature's time stamp, the batch's asked together when it has ``many`` (``tsa_timestamper``)."""
         for item, der_value in zip(self.pending, values, strict=True):
             item.value.text = _b64(_signature_value(der_value, self.cert))
-            if timestamper is not None:
-                token = timestamper(hashlib.sha256(c14n(item.value)).digest())
+        tokens = [None] * len(self.pending)
+        if timestamper is not None:
+            digests = [hashlib.sha256(c14n(item.value)).digest() for item in self.pending]
+            many = getattr(timestamper, "many", None)
+            tokens = many(digests) if many is not None else [timestamper(d) for d in digests]
+        out = []
+        for item, token in zip(self.pending, tokens):
+            if token is not None:
                 qualifying = item.signature.find(f"{_ds('Object')}/{_x('QualifyingProperties')}")
                 stamp = _sub(_sub(_sub(qualifying, _x("UnsignedProperties")), _x("UnsignedSignatureProperties")),
                              _x("SignatureTimeStamp"), Id=f"ts-{item.signature.get('Id')[4:]}")
@@ -201,24 +208,18 @@ def xades_prepare(signer, documents: list[bytes], *, role: tuple[str, str],
 
 def tsa_timestamper(settings):
     """A ``timestamper`` for ``xades_sign`` from ``PadesSettings`` (``None`` without a TSA): RFC 3161 tokens
-    from the same server as the PDF's signatures."""
+    from the same server as the PDF's signatures (``signing.tsa_client``). ``timestamper(digest) -> token DER``;
+    its ``many(digests)`` asks for a batch's tokens together."""
     if not settings or not settings.tsa_url:
         return None
-    # deferred: pyHanko's time-stamp client and aiohttp, only with a TSA
-    from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
+    from hocbaso.signing.tsa_client import tsa_client  # deferred: only with a TSA
 
-    async def request(digest: bytes):
-        import aiohttp  # deferred: with the time-stamp client above
-
-        async with aiohttp.ClientSession() as session:
-            stamper = HTTPTimeStamper(settings.tsa_url, timeout=settings.tsa_timeout, session=session)
-            return await stamper.async_timestamp(digest, "sha256")
+    client = tsa_client(settings.tsa_url, timeout=settings.tsa_timeout)
 
     def stamp(digest: bytes) -> bytes:
-        try:
-            return run_sync(request(digest)).dump()
-        except Exception as error:
-            raise SigningError("Máy chủ cấp dấu thời gian không trả lời đúng.") from error
+        return client.stamp(digest)
+
+    stamp.many = client.stamp_many
     return stamp
 
 

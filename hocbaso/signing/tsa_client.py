@@ -1,0 +1,101 @@
+"""An RFC 3161 time-stamping client for batches: many time stamps requested at once, each thread on its own
+kept-alive HTTP connection.
+
+A record with long-term validation carries up to seven time stamps (three XAdES, three PAdES signature time
+stamps, the document time stamp); a school's issuance asks for thousands. Asked one after another on a new
+connection each (pyHanko's clients, one event loop per call), a school waited for every round trip in turn; here
+``stamp_many`` keeps ``threads`` requests in flight (a TSA's round trip, not our CPU, is what each one waits for)
+and builds and reads the messages with asn1crypto only (no validation of the TSA's answer beyond what proves it
+answers this request: the status, the message imprint and the nonce; the token is validated where the signature
+is, by the verifier).
+
+    client = tsa_client(url)                   # one per process and URL, kept
+    token = client.stamp(sha256_digest)        # DER of the TimeStampToken (a CMS ContentInfo)
+    tokens = client.stamp_many([d1, d2, ...])  # in order, ``threads`` at a time
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from asn1crypto import algos, tsp
+
+from hocbaso.signing.errors import SigningError
+
+THREADS = 8  # requests in flight at once
+
+
+class TsaClient:
+    """Time stamps from ``url`` (SHA-256 message imprints). Thread-safe; raises ``SigningError`` (Vietnamese)
+    when the server cannot be reached or answers wrongly."""
+
+    def __init__(self, url: str, *, timeout: float = 10.0, threads: int = THREADS):
+        self.url, self.timeout, self.threads = url, timeout, threads
+        self._local = threading.local()
+        self._token_size: int | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _session(self):
+        session = getattr(self._local, "session", None)
+        if session is None:
+            import requests  # deferred: only with a TSA
+
+            session = self._local.session = requests.Session()
+        return session
+
+    def stamp(self, digest: bytes) -> bytes:
+        """The DER TimeStampToken over the SHA-256 ``digest``."""
+        nonce = secrets.randbits(63)
+        request = tsp.TimeStampReq({
+            "version": 1, "message_imprint": {"hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+                                              "hashed_message": digest},
+            "nonce": nonce, "cert_req": True}).dump()
+        try:
+            response = self._session().post(self.url, data=request, timeout=self.timeout,
+                                            headers={"Content-Type": "application/timestamp-query"})
+        except Exception as error:
+            raise SigningError("Không kết nối được máy chủ cấp dấu thời gian.") from error
+        if response.status_code != 200:
+            raise SigningError(f"Máy chủ cấp dấu thời gian trả lời lỗi (HTTP {response.status_code}).")
+        try:
+            answer = tsp.TimeStampResp.load(response.content)
+            if answer["status"]["status"].native not in ("granted", "granted_with_mods"):
+                raise ValueError(answer["status"]["status"].native)
+            token = answer["time_stamp_token"]
+            info = token["content"]["encap_content_info"]["content"].parsed
+            if info["message_imprint"]["hashed_message"].native != digest or info["nonce"].native != nonce:
+                raise ValueError("another request's answer")
+            return token.dump()
+        except Exception as error:
+            raise SigningError("Máy chủ cấp dấu thời gian không trả lời đúng.") from error
+
+    def stamp_many(self, digests: list[bytes]) -> list[bytes]:
+        """``stamp`` for each digest, in order, ``threads`` requests at a time; the first error is raised."""
+        if len(digests) <= 1 or self.threads <= 1:
+            return [self.stamp(d) for d in digests]
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="hocbaso-tsa")
+        return list(self._pool.map(self.stamp, digests))
+
+    def token_size(self) -> int:
+        """The size of one of this server's tokens (asked once: what a PDF signature reserves room for)."""
+        if self._token_size is None:
+            self._token_size = len(self.stamp(bytes(32)))
+        return self._token_size
+
+
+_CLIENTS: dict[tuple[str, float], TsaClient] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def tsa_client(url: str, *, timeout: float = 10.0) -> TsaClient:
+    """The process's client for ``url`` (its connections and threads kept between batches)."""
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get((url, timeout))
+        if client is None:
+            client = _CLIENTS[(url, timeout)] = TsaClient(url, timeout=timeout)
+        return client
