@@ -2,6 +2,9 @@
 class's package follows; ``current_issued`` is the registry's current versions."""
 
 import hashlib
+import io
+
+import pikepdf
 
 from django.conf import settings
 from django.db import transaction
@@ -13,19 +16,20 @@ from django.utils import timezone
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.db import JsonText, rows_insert, rows_update
 from hocbaso.core.files import FileWriter, file_write, files_read
+from hocbaso.core.limits import pdf_attachments
 from hocbaso.directory.models import SchoolClass, SchoolYear
 from hocbaso.records.drafts import BatchReport
 from hocbaso.records.guards import LifecycleRefused, require_principal
 from hocbaso.records.models import DraftState, IssuedRecord, RecordDraft
 from hocbaso.records.packages import class_packages_finish, class_packages_start, classes_missing_package
-from hocbaso.signing.ltv import ltv_add_many, signature_certificates
+from hocbaso.signing.ltv import certificates_entry, ltv_add_many, signature_certificates_in
 from hocbaso.signing.models import SubjectSignoff
 from hocbaso.signing.pades import SignJob, document_timestamps
 from hocbaso.signing.publication import ltv_session
 from hocbaso.signing.signers import to_asn1
 from hocbaso.signing.tsa_client import tsa_client
 from hocbaso.signing.xades import ROLE_SEAL
-from hocbaso.signing.xml_pdf import pdf_xml_read, pdfs_xml_sign
+from hocbaso.signing.xml_pdf import XML_ATTACHMENT, pdfs_xml_sign
 
 ISSUE_CHUNK = 200  # records entering the registry in one transaction (signing batches: settings.SIGN_CHUNK)
 SEAL_STEP = 3  # the file the school's seal signed: ``<record id>-3.pdf`` beside the principal-signed ``-2``
@@ -71,17 +75,22 @@ def _records_seal(drafts, files: dict, seal_signer, now, session=None) -> dict:
     file, (the issued file, its name))}``, the issued file being the sealed one, or with a TSA the time-stamped one.
     The files are stored at once; a chunk whose transaction then fails leaves them to the orphan sweep
     (``records.orphans``), like a killed signing batch."""
-    todo = [d for d in drafts if pdf_xml_read(files[d.pk]) is not None]
+    certificates = {}
+    for draft in drafts:  # one read of each file: whether it has the XML, who signed it
+        with pikepdf.open(io.BytesIO(files[draft.pk])) as doc:
+            if XML_ATTACHMENT in pdf_attachments(doc):
+                certificates[draft.pk] = signature_certificates_in(doc) if session is not None else []
+    todo = [d for d in drafts if d.pk in certificates]
     if not todo:
         return {}
-    pdfs = pdfs_xml_sign(seal_signer, [files[d.pk] for d in todo], role=ROLE_SEAL)
     dss = [None] * len(todo)
     if session is not None:
-        seal = (to_asn1(seal_signer.certificate).dump(), tuple(to_asn1(c).dump() for c in seal_signer.chain))
+        seal = certificates_entry(to_asn1(seal_signer.certificate), [to_asn1(c) for c in seal_signer.chain])
         try:
-            dss = [session.dss_for([*signature_certificates(pdf), seal]) for pdf in pdfs]
+            dss = [session.dss_for([*certificates[d.pk], seal]) for d in todo]
         except Exception as error:  # pyHanko's path and revocation errors have no common base worth naming
             raise _ltv_refused(error) from error
+    pdfs = pdfs_xml_sign(seal_signer, [files[d.pk] for d in todo], role=ROLE_SEAL)
     writer = FileWriter()
     try:
         signed = seal_signer.sign_batch([SignJob(pdf, "DONGDAU", reason="Đóng dấu học bạ", location=d.school_code,

@@ -50,45 +50,60 @@ def _pdf_stream(der: bytes) -> bytes:
     return b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(compressed) + compressed + b"\nendstream"
 
 
-def signature_certificates(pdf: bytes) -> list[tuple[bytes, tuple[bytes, ...]]]:
-    """Each signature's (and each of its time stamps', and each document time stamp's) signer certificate with
-    the other certificates its CMS carries, as DER, read with pikepdf and asn1crypto (nothing validated): what a
-    DSS must hold validation data for."""
+def signature_certificates(pdf: bytes) -> list[tuple[bytes, bytes]]:
+    """``signature_certificates_in`` of ``pdf`` opened with pikepdf."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return signature_certificates_in(doc)
+
+
+def signature_certificates_in(doc: pikepdf.Pdf) -> list[tuple[bytes, bytes]]:
+    """Each signature's (and each of its time stamps', and each document time stamp's) signer identifier and the
+    certificates its CMS carries, as the DER of a ``SignerIdentifier`` and the content of a ``CertificateSet``: what a DSS
+    must hold validation data for (``LtvSession.dss_for``). Read with pikepdf and asn1crypto without parsing the
+    certificates (a record's signatures are by the same few people: they are parsed once per set)."""
     out = []
 
     def add(signed_data) -> None:
-        certs = [c.chosen for c in signed_data["certificates"] if c.name == "certificate"]
-        sid = signed_data["signer_infos"][0]["sid"]
-        if sid.name == "issuer_and_serial_number":
-            serial = sid.chosen["serial_number"].native
-            signer = next((c for c in certs if c.serial_number == serial), None)
-        else:
-            key_id = sid.chosen.native
-            signer = next((c for c in certs if c.key_identifier == key_id), None)
-        if signer is None:
-            return
-        out.append((signer.dump(), tuple(c.dump() for c in certs if c is not signer)))
-        for attr in signer_info_unsigned(signed_data):
+        signer_info = signed_data["signer_infos"][0]
+        out.append((signer_info["sid"].dump(), signed_data["certificates"].contents))
+        attrs = signer_info["unsigned_attrs"]
+        for attr in [] if isinstance(attrs, core.Void) else attrs:
             if attr["type"].native == "signature_time_stamp_token":
                 for token in attr["values"]:
                     add(token["content"])
 
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
-        acroform = doc.Root.get("/AcroForm")
-        for item in (acroform.get("/Fields") or []) if acroform is not None else []:
-            value = item.get("/V")
-            if item.get("/FT") != pikepdf.Name.Sig or value is None or "/Contents" not in value:
-                continue
-            try:
-                add(cms.ContentInfo.load(bytes(value.Contents).rstrip(b"\0"), strict=False)["content"])
-            except Exception:  # not a CMS we can read: the verifier will say so; nothing to add for it
-                continue
+    acroform = doc.Root.get("/AcroForm")
+    for item in (acroform.get("/Fields") or []) if acroform is not None else []:
+        value = item.get("/V")
+        if item.get("/FT") != pikepdf.Name.Sig or value is None or "/Contents" not in value:
+            continue
+        try:
+            add(cms.ContentInfo.load(bytes(value.Contents).rstrip(b"\0"), strict=False)["content"])
+        except Exception:  # not a CMS we can read: the verifier will say so; nothing to add for it
+            continue
     return out
 
 
-def signer_info_unsigned(signed_data) -> list:
-    attrs = signed_data["signer_infos"][0]["unsigned_attrs"]
-    return [] if isinstance(attrs, core.Void) else list(attrs)
+def certificates_entry(cert, chain) -> tuple[bytes, bytes]:
+    """The ``signature_certificates`` entry of a signature still to be made by ``cert`` (asn1crypto) with its
+    ``chain``: the school's seal, whose validation data go in before it signs."""
+    sid = cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber(
+        {"issuer": cert.issuer, "serial_number": cert.serial_number})})
+    return sid.dump(), cms.CertificateSet([cms.CertificateChoices({"certificate": c}) for c in [cert, *chain]]).contents
+
+
+def _signer_of(sid_der: bytes, certs_der: bytes):  # certs_der: the CertificateSet's content
+    """(the signer's certificate, the other certificates) of a ``signature_certificates`` entry, or None."""
+    sid = cms.SignerIdentifier.load(sid_der)
+    from hocbaso.signing.pades import der  # deferred: pades loads pikepdf's writer side
+
+    certs = [c.chosen for c in cms.CertificateSet.load(der(0x31, certs_der)) if c.name == "certificate"]
+    if sid.name == "issuer_and_serial_number":
+        wanted = (sid.chosen["issuer"].dump(), sid.chosen["serial_number"].native)
+        signer = next((c for c in certs if (c.issuer.dump(), c.serial_number) == wanted), None)
+    else:
+        signer = next((c for c in certs if c.key_identifier == sid.chosen.native), None)
+    return None if signer is None else (signer, [c for c in certs if c is not signer])
 
 
 @dataclass(frozen=True)
@@ -182,24 +197,21 @@ class LtvSession:
         return self._ts_paths
 
     def dss_for(self, certificates) -> DssData:
-        """The DSS for signatures by ``certificates`` (``(signer certificate DER, other certificates DER)`` per
-        signature, as ``signature_certificates`` reads them, plus any signature still to be made: the seal's),
+        """The DSS for signatures by ``certificates`` (``signature_certificates`` entries, plus the
+        ``certificates_entry`` of a signature still to be made: the seal's),
         with the TSA's chain when a TSA is configured (the document time stamp to come). Built once per set of
         certificates and kept; what pyHanko's ``DocumentSecurityStore.supply_dss_in_writer`` would write (every
         path's certificates but the root, the context's OCSP answers and CRLs), without a VRI. Raises as
         ``ltv_add`` does for a revoked certificate."""
-        from asn1crypto import x509 as asn1_x509  # deferred: with pyHanko's types
-
-        wanted = {}
-        for signer, others in certificates:
-            wanted.setdefault(signer, others)
-        key = frozenset(wanted)
+        key = frozenset(certificates)
         cache = self._dss
         if key not in cache:
             async def paths():
-                found = [await self._cert_path(asn1_x509.Certificate.load(signer),
-                                               [asn1_x509.Certificate.load(o) for o in others])
-                         for signer, others in wanted.items()]
+                found = []
+                for entry in key:
+                    signer = _signer_of(*entry)
+                    if signer is not None:
+                        found.append(await self._cert_path(*signer))
                 if self.timestamper is not None:
                     found += await self._timestamp_paths()
                 return [path for path in found if path is not None]

@@ -197,6 +197,52 @@ class XadesPrepared:
         return out
 
 
+# ---- the same, one document at a time in a worker process (``signing.xml_pdf.pdfs_xml_sign``) -------------------
+
+def xades_template(signer, role: tuple[str, str], when: dt.datetime | None = None) -> bytes:
+    """The batch's ``ds:Signature`` template (``_template``) as bytes, for worker processes."""
+    when = (when or dt.datetime.now(VIETNAM)).replace(microsecond=0)
+    return etree.tostring(_template(role, signer.certificate, list(signer.chain), when))
+
+
+def xades_prepare_one(data: bytes, role: tuple[str, str], template: bytes) -> tuple[bytes, bytes]:
+    """``xades_prepare`` for one document from a ``xades_template``: (the document with the signature waiting
+    for its value, the SignedInfo's SHA-256 digest to sign). The document is checked against the schema."""
+    pending = _prepare(data, role, etree.fromstring(template))
+    return (etree.tostring(pending.root, xml_declaration=True, encoding="UTF-8"),
+            hashlib.sha256(c14n(pending.signed_info)).digest())
+
+
+def xades_value(der_value: bytes, cert: x509.Certificate) -> str:
+    """The SignatureValue's text for a raw signature."""
+    return _b64(_signature_value(der_value, cert))
+
+
+def xades_value_digest(value: str, role: tuple[str, str]) -> bytes:
+    """SHA-256 of the canonical SignatureValue element (what its signature time stamp covers), made apart: with
+    exclusive C14N an element's form does not depend on where it stands."""
+    element = etree.Element(_ds("SignatureValue"), {"Id": f"sv-{role[0]}"}, nsmap={"ds": DS})
+    element.text = value
+    return hashlib.sha256(c14n(element)).digest()
+
+
+def xades_finish_one(data: bytes, role: tuple[str, str], value: str, token: bytes | None) -> bytes:
+    """``XadesPrepared.finish`` for one document from ``xades_prepare_one``: the value in place, with ``token``
+    (B-T) the signature time stamp."""
+    from hocbaso.tt27.record_xml import _PARSER  # the parser without entities or network (our own output here)
+
+    root = etree.fromstring(data, _PARSER)
+    signature = root.find(f"{_ds('Signature')}[@Id='sig-{role[0]}']")
+    signature.find(_ds("SignatureValue")).text = value
+    if token is not None:
+        qualifying = signature.find(f"{_ds('Object')}/{_x('QualifyingProperties')}")
+        stamp = _sub(_sub(_sub(qualifying, _x("UnsignedProperties")), _x("UnsignedSignatureProperties")),
+                     _x("SignatureTimeStamp"), Id=f"ts-{role[0]}")
+        _sub(stamp, _ds("CanonicalizationMethod"), Algorithm=EXC_C14N)
+        _sub(stamp, _x("EncapsulatedTimeStamp"), _b64(token))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
 def xades_prepare(signer, documents: list[bytes], *, role: tuple[str, str],
                   when: dt.datetime | None = None) -> XadesPrepared:
     """The first half of ``xades_sign``: the signatures built, their digests to sign (nothing signed yet)."""
