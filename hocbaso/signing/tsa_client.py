@@ -27,6 +27,15 @@ from asn1crypto import algos, tsp
 from hocbaso.signing.errors import SigningError
 
 THREADS = 8  # requests in flight at once
+_SHA256_ALGORITHM = algos.DigestAlgorithm({"algorithm": "sha256"}).dump()
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes([tag, size]) + content
+    body = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(body)]) + body + content
 
 
 class TsaClient:
@@ -68,11 +77,13 @@ class TsaClient:
 
     def stamp(self, digest: bytes) -> bytes:
         """The DER TimeStampToken over the SHA-256 ``digest``."""
-        nonce = secrets.randbits(63)
-        request = tsp.TimeStampReq({
-            "version": 1, "message_imprint": {"hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
-                                              "hashed_message": digest},
-            "nonce": nonce, "cert_req": True}).dump()
+        if len(digest) != 32:
+            raise SigningError("Chỉ xin dấu thời gian cho giá trị băm SHA-256 (32 byte).")
+        nonce = secrets.randbits(63) | (1 << 62)  # 8 bytes in DER, whatever its value
+        nonce_der = b"\x02\x08" + nonce.to_bytes(8, "big")
+        # TimeStampReq {version 1, messageImprint {sha256, digest}, nonce, certReq TRUE}, by hand (RFC 3161 §2.4.1)
+        request = _der(0x30, b"\x02\x01\x01" + _der(0x30, _SHA256_ALGORITHM + _der(0x04, digest)) + nonce_der
+                       + b"\x01\x01\xff")
         try:
             status, content = self._post(request)
         except Exception as error:
@@ -83,11 +94,12 @@ class TsaClient:
             answer = tsp.TimeStampResp.load(content)
             if answer["status"]["status"].native not in ("granted", "granted_with_mods"):
                 raise ValueError(answer["status"]["status"].native)
-            token = answer["time_stamp_token"]
-            info = token["content"]["encap_content_info"]["content"].parsed
-            if info["message_imprint"]["hashed_message"].native != digest or info["nonce"].native != nonce:
+            token = answer["time_stamp_token"].dump()
+            # this request's answer: the TSTInfo inside carries our imprint and our nonce (the token itself is
+            # validated where the signature is, by the verifier)
+            if _der(0x04, digest) not in token or nonce_der not in token:
                 raise ValueError("another request's answer")
-            return token.dump()
+            return token
         except Exception as error:
             raise SigningError("Máy chủ cấp dấu thời gian không trả lời đúng.") from error
 
