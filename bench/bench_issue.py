@@ -1,7 +1,9 @@
 """End-to-end issuance benchmark: the whole demo school through hocbaso's pipeline, beside a naive pipeline.
 
-    .venv/bin/python bench/bench_issue.py [--naive N] [--database-url postgres://postgres@127.0.0.1:5432/NEWDB]
+    .venv/bin/python bench/bench_issue.py [--tsa] [--naive N] [--database-url postgres://postgres@127.0.0.1:5432/NEWDB]
                                           [--data-dir DIR] [--profile [--profile-dump FILE]] [--keep]
+
+Issue 21's target: ``--tsa`` (PAdES B-LTA, three XAdES B-T signatures per record) at >= 50 records/s end to end.
 
 Setup (untimed): a fresh temporary ``HOCBASO_DATA_DIR`` (a new folder in ``--data-dir``, the system's temporary
 folder by default; SQLite there by default; with ``--database-url`` a
@@ -20,15 +22,24 @@ Timed ("ours", the product's services, in order):
   issue           ``records_issue(seal_signer=...)`` (registry rows with SHA-256, 24 class packages with a
                   sealed manifest)
 
-Naive (same run, same database, one record at a time, one process, over an evenly spread sample):
-  record_build of one enrolment (its own queries), a fresh ``typst.compile`` of the template with the arguments
-  ``documents/render.py`` passes (so a new compiler, font load and template parse per record) plus a fresh
-  ``typst.query`` for the signature boxes, then pyHanko with default settings (``PdfSigner.sign_pdf`` on an
-  ``IncrementalPdfFileWriter``, signature size found by pyHanko's dry run, visible field with a
-  ``TextStampStyle`` in the Vietnamese-capable stamp font) for the homeroom teacher, then the same for the
-  principal as a second incremental update. Each ``SimpleSigner`` is loaded from the identity's key.pem +
-  cert.pem + chain.pem once and reused (the naive path is not charged for key loading). Nothing is written to
-  the database, and no registry or package: those are favours to the naive figure.
+Naive (same run, same database, one record at a time, one process, over an evenly spread sample): the same
+signatures with the libraries' defaults. record_build of one enrolment (its own queries), a fresh
+``typst.compile`` of the template with the arguments ``documents/render.py`` passes (so a new compiler, font load
+and template parse per record) plus a fresh ``typst.query`` for the signature boxes; the record XML
+(``tt27.record_xml``) signed three times by signxml's ``XAdESSigner`` (teacher, principal, seal: enveloped
+signatures with the claimed role; with ``--tsa`` the XAdES signature time stamp added from pyHanko's requests
+client, one request each) and embedded with pyHanko's ``embed_file``; then pyHanko with default settings
+(``PdfSigner.sign_pdf`` on an ``IncrementalPdfFileWriter``, signature size found by pyHanko's dry run, visible
+field with a ``TextStampStyle`` in the Vietnamese-capable stamp font; B-T with ``--tsa``) for the homeroom
+teacher, the principal, then the seal (invisible) with pyHanko's long-term validation (``embed_validation_info``:
+B-LT, and ``use_pades_lta`` with ``--tsa``: B-LTA) from a new ``ValidationContext`` per record holding the
+built-in CA's CRLs. Each ``SimpleSigner`` is loaded from the identity's key.pem + cert.pem + chain.pem once and
+reused (the naive path is not charged for key loading). Nothing is written to the database, and no registry or
+package: those are favours to the naive figure.
+
+With ``--tsa`` the time-stamping server (``signing.testing.tsa.LocalTSA``, its certificate from the deployment's
+CA) runs in a child process of its own, as a real TSA is another machine: its CPU is printed apart and not
+counted as the pipeline's; the estimate is printed with and without it on the same cores.
 
 Also printed: how long creating a file takes in the data directory before the timed part (100 files the size
 of a record's PDF; the pipeline creates three per record), since some file systems make it slow for a while
@@ -37,15 +48,16 @@ worker processes (the render workers, the signature-update workers; read from ru
 change) per phase, the throughput those imply on idle cores, and the load average at the start and end, since
 the wall-clock figures depend on what else runs on the machine.
 
-At the end one issued record (and one naive PDF) is checked with Poppler's ``pdfsig``: three signatures (two for
-the naive PDF), all valid; the last one covering the whole file, or, on an issued record with long-term
-validation data (``HOCBASO_LTV``, on by default: docs/long-term-validation.md), followed only by the DSS (B-LT) or
-by a document time stamp covering the whole file (B-LTA, with ``--tsa``: a local RFC 3161 server on 127.0.0.1
-whose certificate the deployment's CA issues, so the signatures are B-T and the records B-LTA). ``--profile`` runs
+At the end one issued record (and one naive PDF) is checked with Poppler's ``pdfsig``: three signatures, all
+valid; on the issued record the last one covers the whole file (B-LT: the DSS is in the seal's revision), or a
+document time stamp after them does (B-LTA, with ``--tsa``: the signatures are B-T); the naive PDF may end with
+pyHanko's DSS after its last signature. ``--profile`` runs
 the timed pipeline under cProfile and prints
 the 25 entries with the largest cumulative time (this process only; the render workers are separate
-processes, so ``render_many`` shows as waiting on the pool). Exit status 0 only when the target is met and
-pdfsig accepts the issued record. This file is not part of the test suite.
+processes, so ``render_many`` shows as waiting on the pool). The verdict is printed twice: on the measured
+wall-clock rate, and on the rate estimated from CPU time for idle cores (the machine is often shared). Exit
+status 0 only when the measured target is met and pdfsig accepts the issued record. This file is not part of
+the test suite.
 """
 
 import argparse
