@@ -124,11 +124,14 @@ class LtvSession:
     def __init__(self, *, trust_roots: Iterable, tsa_url: str | None = None, crls: Iterable[bytes] = (),
                  ocsps: Iterable[bytes] = (), other_certs: Iterable = (), fetch: bool = True):
         # deferred: pyHanko loads only where LTV data is written
-        from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper  # deferred: as above, pyHanko
         from pyhanko_certvalidator import ValidationContext  # deferred: as above, pyHanko
-        from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend  # deferred: as above
 
+        backend = None
+        if fetch:
+            # deferred: requests and pyHanko's fetchers (~0.5 s to import) only when fetching
+            from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
+            backend = RequestsFetcherBackend()
         self.context = ValidationContext(
             trust_roots=load_roots(trust_roots), other_certs=load_roots(other_certs),
             crls=[asn1_crl.CertificateList.load(c) for c in crls],
@@ -136,10 +139,10 @@ class LtvSession:
             allow_fetching=fetch, revocation_mode="soft-fail",
             # requests, not aiohttp: each call runs its own event loop (``run_sync``), an aiohttp session would be
             # bound to the first one; the fetchers' cache is what makes a batch ask once per certificate
-            fetcher_backend=RequestsFetcherBackend() if fetch else None)
-        # requests, not aiohttp: aiohttp builds a session (and an SSL context, ~60 ms) per call of run_sync
-        self.timestamper = RequestsHTTPTimeStamper(tsa_url, timeout=30) if tsa_url else None
+            fetcher_backend=backend)
         self.tsa_url = tsa_url
+        self._timestamper = None
+        self._tsa_found: list | None = None
         self._paths: dict[bytes, object] = {}
         self._lock = threading.Lock()
         self._ts_paths: list | None = None
@@ -147,8 +150,20 @@ class LtvSession:
         self._dss: dict[frozenset, DssData] = {}
 
     @property
+    def timestamper(self):
+        """pyHanko's time-stamp client for ``ltv_add`` and ``archive_renew`` (made when first needed: issuance
+        with the seal uses ``signing.tsa_client`` only), or None without a TSA."""
+        if self._timestamper is None and self.tsa_url:
+            # deferred: pyHanko's requests client (requests, ~0.5 s to import); requests, not aiohttp: aiohttp
+            # builds a session (and an SSL context, ~60 ms) per call of run_sync
+            from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+
+            self._timestamper = RequestsHTTPTimeStamper(self.tsa_url, timeout=30)
+        return self._timestamper
+
+    @property
     def level(self) -> str:
-        return "B-LTA" if self.timestamper else "B-LT"
+        return "B-LTA" if self.tsa_url else "B-LT"
 
     async def _path(self, signed_data):
         """The signer's validation path (its revocation data gathered into the context), or None when it does not
@@ -196,6 +211,15 @@ class LtvSession:
             self._ts_reserved = 2 * ((size + size // 2) // 2) + 1024  # even (hex digits); TSA answers vary a little
         return self._ts_paths
 
+    def _tsa_entries(self) -> list[tuple[bytes, bytes]]:
+        """``signature_certificates`` entries for the TSA, from one of its tokens (asked once)."""
+        if self._tsa_found is None:
+            from hocbaso.signing.tsa_client import tsa_client  # deferred: only with a TSA
+
+            token = cms.ContentInfo.load(tsa_client(self.tsa_url).stamp(bytes(32)))["content"]
+            self._tsa_found = [(token["signer_infos"][0]["sid"].dump(), token["certificates"].contents)]
+        return self._tsa_found
+
     def dss_for(self, certificates) -> DssData:
         """The DSS for signatures by ``certificates`` (``signature_certificates`` entries, plus the
         ``certificates_entry`` of a signature still to be made: the seal's),
@@ -206,14 +230,15 @@ class LtvSession:
         key = frozenset(certificates)
         cache = self._dss
         if key not in cache:
+            entries = set(key)
+            if self.tsa_url:  # the document time stamp's TSA: the signer of one of its tokens
+                entries |= set(self._tsa_entries())
             async def paths():
                 found = []
-                for entry in key:
+                for entry in entries:
                     signer = _signer_of(*entry)
                     if signer is not None:
                         found.append(await self._cert_path(*signer))
-                if self.timestamper is not None:
-                    found += await self._timestamp_paths()
                 return [path for path in found if path is not None]
 
             certs, seen = [], set()
