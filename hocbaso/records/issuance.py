@@ -22,7 +22,8 @@ from hocbaso.records.drafts import BatchReport
 from hocbaso.records.guards import LifecycleRefused, require_principal
 from hocbaso.records.models import DraftState, IssuedRecord, RecordDraft
 from hocbaso.records.packages import class_packages_finish, class_packages_start, classes_missing_package
-from hocbaso.signing.ltv import certificates_entry, ltv_add_many, signature_certificates_in
+from hocbaso.signing.dss import certificates_entry, signature_certificates_in
+from hocbaso.signing.ltv import ltv_add_many
 from hocbaso.signing.models import SubjectSignoff
 from hocbaso.signing.pades import SignJob, document_timestamps
 from hocbaso.signing.publication import ltv_session

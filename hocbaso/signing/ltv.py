@@ -20,90 +20,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 import threading
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable
 
 import pikepdf
-from asn1crypto import cms, core
+from asn1crypto import cms
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 
 from hocbaso.signing.aio import run_sync
+from hocbaso.signing.dss import DssData, signer_of, pdf_stream
 from hocbaso.signing.validate import load_roots
-
-
-@dataclass(frozen=True)
-class DssData:
-    """What a record's DSS holds, as PDF stream objects ready to write (``pades.prepare_update`` writes them in the
-    school seal's own revision): the certificates of every validation path (roots left out), the OCSP answers
-    and the CRLs gathered for them. The same for every record signed by the same people."""
-
-    certs: tuple[bytes, ...]
-    ocsps: tuple[bytes, ...]
-    crls: tuple[bytes, ...]
-
-
-def _pdf_stream(der: bytes) -> bytes:
-    compressed = zlib.compress(der, 6)
-    return b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(compressed) + compressed + b"\nendstream"
-
-
-def signature_certificates(pdf: bytes) -> list[tuple[bytes, bytes]]:
-    """``signature_certificates_in`` of ``pdf`` opened with pikepdf."""
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
-        return signature_certificates_in(doc)
-
-
-def signature_certificates_in(doc: pikepdf.Pdf) -> list[tuple[bytes, bytes]]:
-    """Each signature's (and each of its time stamps', and each document time stamp's) signer identifier and the
-    certificates its CMS carries, as the DER of a ``SignerIdentifier`` and the content of a ``CertificateSet``: what a DSS
-    must hold validation data for (``LtvSession.dss_for``). Read with pikepdf and asn1crypto without parsing the
-    certificates (a record's signatures are by the same few people: they are parsed once per set)."""
-    out = []
-
-    def add(signed_data) -> None:
-        signer_info = signed_data["signer_infos"][0]
-        out.append((signer_info["sid"].dump(), signed_data["certificates"].contents))
-        attrs = signer_info["unsigned_attrs"]
-        for attr in [] if isinstance(attrs, core.Void) else attrs:
-            if attr["type"].native == "signature_time_stamp_token":
-                for token in attr["values"]:
-                    add(token["content"])
-
-    acroform = doc.Root.get("/AcroForm")
-    for item in (acroform.get("/Fields") or []) if acroform is not None else []:
-        value = item.get("/V")
-        if item.get("/FT") != pikepdf.Name.Sig or value is None or "/Contents" not in value:
-            continue
-        try:
-            add(cms.ContentInfo.load(bytes(value.Contents).rstrip(b"\0"), strict=False)["content"])
-        except Exception:  # not a CMS we can read: the verifier will say so; nothing to add for it
-            continue
-    return out
-
-
-def certificates_entry(cert, chain) -> tuple[bytes, bytes]:
-    """The ``signature_certificates`` entry of a signature still to be made by ``cert`` (asn1crypto) with its
-    ``chain``: the school's seal, whose validation data go in before it signs."""
-    sid = cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber(
-        {"issuer": cert.issuer, "serial_number": cert.serial_number})})
-    return sid.dump(), cms.CertificateSet([cms.CertificateChoices({"certificate": c}) for c in [cert, *chain]]).contents
-
-
-def _signer_of(sid_der: bytes, certs_der: bytes):  # certs_der: the CertificateSet's content
-    """(the signer's certificate, the other certificates) of a ``signature_certificates`` entry, or None."""
-    sid = cms.SignerIdentifier.load(sid_der)
-    from hocbaso.signing.pades import der  # deferred: pades loads pikepdf's writer side
-
-    certs = [c.chosen for c in cms.CertificateSet.load(der(0x31, certs_der)) if c.name == "certificate"]
-    if sid.name == "issuer_and_serial_number":
-        wanted = (sid.chosen["issuer"].dump(), sid.chosen["serial_number"].native)
-        signer = next((c for c in certs if (c.issuer.dump(), c.serial_number) == wanted), None)
-    else:
-        signer = next((c for c in certs if c.key_identifier == sid.chosen.native), None)
-    return None if signer is None else (signer, [c for c in certs if c is not signer])
 
 
 @dataclass(frozen=True)
@@ -154,8 +82,8 @@ class LtvSession:
         """pyHanko's time-stamp client for ``ltv_add`` and ``archive_renew`` (made when first needed: issuance
         with the seal uses ``signing.tsa_client`` only), or None without a TSA."""
         if self._timestamper is None and self.tsa_url:
-            # deferred: pyHanko's requests client (requests, ~0.5 s to import); requests, not aiohttp: aiohttp
-            # builds a session (and an SSL context, ~60 ms) per call of run_sync
+            # requests, not aiohttp: aiohttp builds a session (and an SSL context, ~60 ms) per call of run_sync
+            # deferred: pyHanko's requests client (requests, ~0.5 s to import), only for ltv_add / archive_renew
             from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 
             self._timestamper = RequestsHTTPTimeStamper(self.tsa_url, timeout=30)
@@ -236,7 +164,7 @@ class LtvSession:
             async def paths():
                 found = []
                 for entry in entries:
-                    signer = _signer_of(*entry)
+                    signer = signer_of(*entry)
                     if signer is not None:
                         found.append(await self._cert_path(*signer))
                 return [path for path in found if path is not None]
@@ -246,9 +174,9 @@ class LtvSession:
                 for cert in list(path)[1:]:  # the root is the verifier's own
                     if cert.sha256 not in seen:
                         seen.add(cert.sha256)
-                        certs.append(_pdf_stream(cert.dump()))
-            cache[key] = DssData(tuple(certs), tuple(_pdf_stream(o.dump()) for o in self.context.ocsps),
-                                 tuple(_pdf_stream(c.dump()) for c in self.context.crls))
+                        certs.append(pdf_stream(cert.dump()))
+            cache[key] = DssData(tuple(certs), tuple(pdf_stream(o.dump()) for o in self.context.ocsps),
+                                 tuple(pdf_stream(c.dump()) for c in self.context.crls))
         return cache[key]
 
 

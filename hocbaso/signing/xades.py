@@ -33,7 +33,7 @@ from lxml import etree
 
 from hocbaso.signing.aio import run_sync
 from hocbaso.signing.errors import SigningError
-from hocbaso.tt27.record_xml import DS, NS, RECORD_ID, XmlRecordError, parse
+from hocbaso.tt27.record_xml import _PARSER, DS, NS, RECORD_ID, XmlRecordError, parse
 
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
@@ -229,9 +229,7 @@ def xades_value_digest(value: str, role: tuple[str, str]) -> bytes:
 def xades_finish_one(data: bytes, role: tuple[str, str], value: str, token: bytes | None) -> bytes:
     """``XadesPrepared.finish`` for one document from ``xades_prepare_one``: the value in place, with ``token``
     (B-T) the signature time stamp."""
-    from hocbaso.tt27.record_xml import _PARSER  # the parser without entities or network (our own output here)
-
-    root = etree.fromstring(data, _PARSER)
+    root = etree.fromstring(data, _PARSER)  # without entities or network; our own output: no schema check
     signature = root.find(f"{_ds('Signature')}[@Id='sig-{role[0]}']")
     signature.find(_ds("SignatureValue")).text = value
     if token is not None:
