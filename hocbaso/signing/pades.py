@@ -17,7 +17,7 @@ signing-certificate-v2 (no signing-time attribute: PAdES puts the claimed time i
 dictionary's /M); the signer's certificate and its CA chain are embedded. B-T adds the RFC 3161
 signature-time-stamp token as an unsigned attribute.
 
-Long on purpose (about 670 lines, over the 400 of other modules): it is one writer read top to bottom: the DER
+Long on purpose (about 720 lines, over the 400 of other modules): it is one writer read top to bottom: the DER
 pieces, the PDF syntax, the incremental update, the preparation on every core and the batch that ties them
 together share their types and byte-level conventions, and split apart each part would be read only with the
 others open beside it.
