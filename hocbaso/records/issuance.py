@@ -2,6 +2,9 @@
 class's package follows; ``current_issued`` is the registry's current versions."""
 
 import hashlib
+import io
+
+import pikepdf
 
 from django.conf import settings
 from django.db import transaction
@@ -13,21 +16,30 @@ from django.utils import timezone
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.db import JsonText, rows_insert, rows_update
 from hocbaso.core.files import FileWriter, file_write, files_read
+from hocbaso.core.limits import pdf_attachments
 from hocbaso.directory.models import SchoolClass, SchoolYear
 from hocbaso.records.drafts import BatchReport
 from hocbaso.records.guards import LifecycleRefused, require_principal
 from hocbaso.records.models import DraftState, IssuedRecord, RecordDraft
 from hocbaso.records.packages import class_packages_finish, class_packages_start, classes_missing_package
+from hocbaso.signing.dss import certificates_entry, signature_certificates_in
 from hocbaso.signing.ltv import ltv_add_many
 from hocbaso.signing.models import SubjectSignoff
-from hocbaso.signing.pades import SignJob
+from hocbaso.signing.pades import SignJob, document_timestamps
 from hocbaso.signing.publication import ltv_session
+from hocbaso.signing.signers import to_asn1
+from hocbaso.signing.tsa_client import tsa_client
 from hocbaso.signing.xades import ROLE_SEAL
-from hocbaso.signing.xml_pdf import pdf_xml_read, pdfs_xml_sign
+from hocbaso.signing.xml_pdf import XML_ATTACHMENT, pdfs_xml_sign
 
 ISSUE_CHUNK = 200  # records entering the registry in one transaction (signing batches: settings.SIGN_CHUNK)
 SEAL_STEP = 3  # the file the school's seal signed: ``<record id>-3.pdf`` beside the principal-signed ``-2``
 LTV_STEP = 4  # the issued file with its validation data: ``<record id>-4.pdf``
+
+
+def _ltv_refused(error) -> LifecycleRefused:
+    return LifecycleRefused(f"Không thêm được dữ liệu kiểm tra dài hạn (LTV) cho chữ ký số ({error}). Chứng thư số "
+                            "của người ký có thể đã bị thu hồi; không phát hành.")
 
 
 def _with_ltv(drafts, files: dict[int, bytes], session) -> dict[int, tuple[bytes, str]]:
@@ -37,8 +49,7 @@ def _with_ltv(drafts, files: dict[int, bytes], session) -> dict[int, tuple[bytes
     try:
         done = ltv_add_many([files[d.pk] for d in drafts], session)
     except Exception as error:  # pyHanko's path and revocation errors have no common base worth naming
-        raise LifecycleRefused(f"Không thêm được dữ liệu kiểm tra dài hạn (LTV) cho chữ ký số ({error}). Chứng thư "
-                               "số của người ký có thể đã bị thu hồi; không phát hành.") from error
+        raise _ltv_refused(error) from error
     out = {}
     for draft, data in zip(drafts, done):
         folder = draft.pdf.rsplit("/", 1)[0]
@@ -55,32 +66,55 @@ def _subject_signers(class_ids) -> dict[int, list[dict]]:
     return out
 
 
-def _records_seal(drafts, files: dict, seal_signer, now) -> dict:
+def _records_seal(drafts, files: dict, seal_signer, now, session=None) -> dict:
     """The school's seal on the records of a chunk that carry the record XML: its XAdES signature on the XML (one
     ``sign_digests`` call), then its PAdES signature (invisible, field ``DONGDAU``) covering the whole file.
-    Returns ``{draft pk: (new file name, its SHA-256, the signer entry, the new file)}``. The files are stored at
-    once; a chunk whose transaction then fails leaves them to the orphan sweep (``records.orphans``), like a killed
-    signing batch."""
-    todo = [d for d in drafts if pdf_xml_read(files[d.pk]) is not None]
+    With ``session`` (long-term validation), the seal's revision also holds the DSS (the validation data of the
+    teacher's, the principal's and the seal's own certificates, and the TSA's: all known before the seal signs),
+    so the seal's signature is the last and covers the whole file (B-LT); with a TSA a document time stamp
+    follows it (B-LTA). Returns ``{draft pk: (the sealed file's name, its SHA-256, the signer entry, the sealed
+    file, (the issued file, its name))}``, the issued file being the sealed one, or with a TSA the time-stamped one.
+    The files are stored at once; a chunk whose transaction then fails leaves them to the orphan sweep
+    (``records.orphans``), like a killed signing batch."""
+    certificates = {}
+    for draft in drafts:  # one read of each file: whether it has the XML, who signed it
+        with pikepdf.open(io.BytesIO(files[draft.pk])) as doc:
+            if XML_ATTACHMENT in pdf_attachments(doc):
+                certificates[draft.pk] = signature_certificates_in(doc) if session is not None else []
+    todo = [d for d in drafts if d.pk in certificates]
     if not todo:
         return {}
+    dss = [None] * len(todo)
+    if session is not None:
+        seal = certificates_entry(to_asn1(seal_signer.certificate), [to_asn1(c) for c in seal_signer.chain])
+        try:
+            dss = [session.dss_for([*certificates[d.pk], seal]) for d in todo]
+        except Exception as error:  # pyHanko's path and revocation errors have no common base worth naming
+            raise _ltv_refused(error) from error
     pdfs = pdfs_xml_sign(seal_signer, [files[d.pk] for d in todo], role=ROLE_SEAL)
     writer = FileWriter()
     try:
-        signed = seal_signer.sign_batch([SignJob(pdf, "DONGDAU", reason="Đóng dấu học bạ", location=d.school_code)
-                                         for d, pdf in zip(todo, pdfs)])
+        signed = seal_signer.sign_batch([SignJob(pdf, "DONGDAU", reason="Đóng dấu học bạ", location=d.school_code,
+                                                 dss=data)
+                                         for d, pdf, data in zip(todo, pdfs, dss)])
+        folder = "drafts/{0.school_code}/{0.school_year}/{0.record_id}-{1}.pdf"
         for draft, pdf in zip(todo, signed):
-            writer.submit(draft, f"drafts/{draft.school_code}/{draft.school_year}/{draft.record_id}-{SEAL_STEP}.pdf",
-                          pdf)
+            writer.submit(draft, folder.format(draft, SEAL_STEP), pdf)
         stored = writer.results()
+        final = {draft.pk: (pdf, name) for (draft, name, _digest), pdf in zip(stored, signed)}
+        if session is not None and session.tsa_url:
+            stamped = document_timestamps(signed, tsa_client(session.tsa_url))
+            for draft, pdf in zip(todo, stamped):
+                writer.submit(draft, folder.format(draft, LTV_STEP), pdf)
+            final = {draft.pk: (pdf, name) for (draft, name, _digest), pdf in zip(writer.results()[len(stored):], stamped)}
     except BaseException:
         writer.discard()
         raise
     finally:
         writer.close()
     who = {**seal_signer.describe(), "role": ROLE_SEAL[1], "field": "DONGDAU", "signed_at": now.isoformat()}
-    by_pk = {draft.pk: pdf for draft, pdf in zip(todo, signed)}
-    return {draft.pk: (name, digest, who, by_pk[draft.pk]) for draft, name, digest in stored}
+    return {draft.pk: (name, digest, who, signed[index], final[draft.pk])
+            for index, (draft, name, digest) in enumerate(stored)}
 
 
 def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class: SchoolClass | None = None,
@@ -125,14 +159,18 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
                 if hashlib.sha256(data).hexdigest() != draft.sha256:
                     raise LifecycleRefused(f"Tệp học bạ {draft.record_id} đã bị thay đổi sau khi ký; không phát hành.")
             # the seal's signatures first (XAdES in the XML, PAdES on the PDF), then the validation data of all three
-            sealed = _records_seal(drafts, files, seal_signer, now) if seal_signer is not None else {}
+            sealed = _records_seal(drafts, files, seal_signer, now, session) if seal_signer is not None else {}
+            final = {}
             for draft in drafts:
                 if draft.pk in sealed:
-                    draft.pdf, draft.sha256, seal, files[draft.pk] = sealed[draft.pk]
+                    draft.pdf, draft.sha256, seal, files[draft.pk], issued = sealed[draft.pk]
                     draft.signers = [*draft.signers, seal]
-            # the registry's hash is of the file with its validation data (or of the signed one without LTV)
-            final = _with_ltv(drafts, files, session) if session is not None else \
-                {d.pk: (files[d.pk], d.pdf) for d in drafts}
+                    if session is not None:  # its validation data are in the seal's revision
+                        final[draft.pk] = issued
+            # the others (no seal, or a draft without the record XML): the validation data after the last signature
+            rest = [d for d in drafts if d.pk not in final]
+            final.update(_with_ltv(rest, files, session) if session is not None and rest else
+                         {d.pk: (files[d.pk], d.pdf) for d in rest})
             for draft in drafts:
                 pupil = draft.enrolment.pupil
                 data, name = final[draft.pk]

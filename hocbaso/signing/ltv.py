@@ -30,6 +30,7 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 
 from hocbaso.signing.aio import run_sync
+from hocbaso.signing.dss import DssData, signer_of, pdf_stream
 from hocbaso.signing.validate import load_roots
 
 
@@ -51,11 +52,14 @@ class LtvSession:
     def __init__(self, *, trust_roots: Iterable, tsa_url: str | None = None, crls: Iterable[bytes] = (),
                  ocsps: Iterable[bytes] = (), other_certs: Iterable = (), fetch: bool = True):
         # deferred: pyHanko loads only where LTV data is written
-        from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper  # deferred: as above, pyHanko
         from pyhanko_certvalidator import ValidationContext  # deferred: as above, pyHanko
-        from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend  # deferred: as above
 
+        backend = None
+        if fetch:
+            # deferred: requests and pyHanko's fetchers (~0.5 s to import) only when fetching
+            from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
+            backend = RequestsFetcherBackend()
         self.context = ValidationContext(
             trust_roots=load_roots(trust_roots), other_certs=load_roots(other_certs),
             crls=[asn1_crl.CertificateList.load(c) for c in crls],
@@ -63,35 +67,51 @@ class LtvSession:
             allow_fetching=fetch, revocation_mode="soft-fail",
             # requests, not aiohttp: each call runs its own event loop (``run_sync``), an aiohttp session would be
             # bound to the first one; the fetchers' cache is what makes a batch ask once per certificate
-            fetcher_backend=RequestsFetcherBackend() if fetch else None)
-        # requests, not aiohttp: aiohttp builds a session (and an SSL context, ~60 ms) per call of run_sync
-        self.timestamper = RequestsHTTPTimeStamper(tsa_url, timeout=30) if tsa_url else None
+            fetcher_backend=backend)
+        self.tsa_url = tsa_url
+        self._timestamper = None
+        self._tsa_found: list | None = None
         self._paths: dict[bytes, object] = {}
         self._lock = threading.Lock()
         self._ts_paths: list | None = None
         self._ts_reserved: int | None = None
+        self._dss: dict[frozenset, DssData] = {}
+
+    @property
+    def timestamper(self):
+        """pyHanko's time-stamp client for ``ltv_add`` and ``archive_renew`` (made when first needed: issuance
+        with the seal uses ``signing.tsa_client`` only), or None without a TSA."""
+        if self._timestamper is None and self.tsa_url:
+            # requests, not aiohttp: aiohttp builds a session (and an SSL context, ~60 ms) per call of run_sync
+            # deferred: pyHanko's requests client (requests, ~0.5 s to import), only for ltv_add / archive_renew
+            from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+
+            self._timestamper = RequestsHTTPTimeStamper(self.tsa_url, timeout=30)
+        return self._timestamper
 
     @property
     def level(self) -> str:
-        return "B-LTA" if self.timestamper else "B-LT"
+        return "B-LTA" if self.tsa_url else "B-LT"
 
     async def _path(self, signed_data):
         """The signer's validation path (its revocation data gathered into the context), or None when it does not
         chain to a trust root (nothing to add for it: the verifier will not trust it either). A revoked
         certificate raises ``RevokedError``."""
-        # deferred: pyHanko
-        from pyhanko.sign.general import extract_certificate_info
+        from pyhanko.sign.general import extract_certificate_info  # deferred: pyHanko
+
+        info = extract_certificate_info(signed_data)
+        return await self._cert_path(info.signer_cert, info.other_certs)
+
+    async def _cert_path(self, cert, others):
         from pyhanko_certvalidator import CertificateValidator  # deferred: pyHanko
         from pyhanko_certvalidator.errors import PathBuildingError, RevokedError  # deferred: pyHanko
 
-        info = extract_certificate_info(signed_data)
-        key = info.signer_cert.sha256
+        key = cert.sha256
         # ``ltv_add_many``'s threads each run their own event loop: one path computed per certificate, and the
         # context is not used by two at once
         with self._lock:
             if key not in self._paths:
-                validator = CertificateValidator(info.signer_cert, intermediate_certs=info.other_certs,
-                                                 validation_context=self.context)
+                validator = CertificateValidator(cert, intermediate_certs=others, validation_context=self.context)
                 try:
                     self._paths[key] = await validator.async_validate_usage(key_usage=set())
                 except RevokedError:
@@ -118,6 +138,46 @@ class LtvSession:
             size = len(dummy.dump()) * 2
             self._ts_reserved = 2 * ((size + size // 2) // 2) + 1024  # even (hex digits); TSA answers vary a little
         return self._ts_paths
+
+    def _tsa_entries(self) -> list[tuple[bytes, bytes]]:
+        """``signature_certificates`` entries for the TSA, from one of its tokens (asked once)."""
+        if self._tsa_found is None:
+            from hocbaso.signing.tsa_client import tsa_client  # deferred: only with a TSA
+
+            token = cms.ContentInfo.load(tsa_client(self.tsa_url).stamp(bytes(32)))["content"]
+            self._tsa_found = [(token["signer_infos"][0]["sid"].dump(), token["certificates"].contents)]
+        return self._tsa_found
+
+    def dss_for(self, certificates) -> DssData:
+        """The DSS for signatures by ``certificates`` (``signature_certificates`` entries, plus the
+        ``certificates_entry`` of a signature still to be made: the seal's),
+        with the TSA's chain when a TSA is configured (the document time stamp to come). Built once per set of
+        certificates and kept; what pyHanko's ``DocumentSecurityStore.supply_dss_in_writer`` would write (every
+        path's certificates but the root, the context's OCSP answers and CRLs), without a VRI. Raises as
+        ``ltv_add`` does for a revoked certificate."""
+        key = frozenset(certificates)
+        cache = self._dss
+        if key not in cache:
+            entries = set(key)
+            if self.tsa_url:  # the document time stamp's TSA: the signer of one of its tokens
+                entries |= set(self._tsa_entries())
+            async def paths():
+                found = []
+                for entry in entries:
+                    signer = signer_of(*entry)
+                    if signer is not None:
+                        found.append(await self._cert_path(*signer))
+                return [path for path in found if path is not None]
+
+            certs, seen = [], set()
+            for path in run_sync(paths()):
+                for cert in list(path)[1:]:  # the root is the verifier's own
+                    if cert.sha256 not in seen:
+                        seen.add(cert.sha256)
+                        certs.append(pdf_stream(cert.dump()))
+            cache[key] = DssData(tuple(certs), tuple(pdf_stream(o.dump()) for o in self.context.ocsps),
+                                 tuple(pdf_stream(c.dump()) for c in self.context.crls))
+        return cache[key]
 
 
 LTV_THREADS = 8  # time-stamp requests in flight at once: a TSA's round trip, not our CPU, is what a record waits for

@@ -5,8 +5,8 @@ The writer is our own, small and fast; everything it writes is checked by indepe
 
 Per batch (``PadesBatch``) we keep what does not change between documents: the signer's certificates and the
 DER pieces of the CMS SignedData that depend only on them, the signature algorithm, the stamp fonts' glyph
-outlines (process-wide cache), the size to reserve for the signature, and one HTTP session for the
-time-stamping server. Per document we only: read the cross-reference data with qpdf (pikepdf), write the
+outlines (process-wide cache), the size to reserve for the signature, and the time-stamping server's client
+(``signing.tsa_client``: a batch's time stamps are requested together, on kept connections). Per document we only: read the cross-reference data with qpdf (pikepdf), write the
 new objects (signature value placeholder, signature field/widget, appearance, page's /Annots, /AcroForm) and a
 cross-reference section after the original bytes, hash the byte range, ask the signer for one raw signature,
 and splice the DER-encoded CMS into the placeholder. The original bytes are never changed, so earlier
@@ -17,7 +17,7 @@ signing-certificate-v2 (no signing-time attribute: PAdES puts the claimed time i
 dictionary's /M); the signer's certificate and its CA chain are embedded. B-T adds the RFC 3161
 signature-time-stamp token as an unsigned attribute.
 
-Long on purpose (about 670 lines, over the 400 of other modules): it is one writer read top to bottom: the DER
+Long on purpose (about 720 lines, over the 400 of other modules): it is one writer read top to bottom: the DER
 pieces, the PDF syntax, the incremental update, the preparation on every core and the batch that ties them
 together share their types and byte-level conventions, and split apart each part would be read only with the
 others open beside it.
@@ -85,6 +85,8 @@ class SignJob:
     stamp_text: str | None = None
     reason: str | None = None
     location: str | None = None
+    dss: Any = None  # ``ltv.DssData``: validation data written in this signature's own revision (signed by it)
+    timestamp: bool = False  # a document time stamp (PAdES B-LTA), not a signature: ``document_timestamps``
 
     def __post_init__(self):
         self.box = Box.of(self.box)
@@ -265,6 +267,16 @@ def _prepare(doc: pikepdf.Pdf, pdf: bytes, job: SignJob, when, reserve, style) -
     startxref = _last_startxref(pdf)
     xref_stream = not pdf[startxref:startxref + 4] == b"xref"
 
+    old_dss: dict[str, list[bytes]] = {}
+    if job.dss is not None and "/DSS" in root:  # written again below, with the new data after the old
+        found = root.DSS
+        for key in ("/Certs", "/OCSPs", "/CRLs"):
+            old_dss[key] = [_ref(*item.objgen) for item in found.get(key, []) if item.is_indirect]
+        if "/VRI" in found:
+            vri = found.VRI
+            old_dss["/VRI"] = [_ref(*vri.objgen) if vri.is_indirect else vri.unparse()]
+        del root["/DSS"]
+
     acroform = root.get("/AcroForm")
     fields = acroform.get("/Fields") if acroform is not None else None
     if fields is not None:
@@ -357,8 +369,28 @@ def _prepare(doc: pikepdf.Pdf, pdf: bytes, job: SignJob, when, reserve, style) -
                 body = _splice(acroform.unparse(resolved=True), extra)
                 objects.append((root_num, root_gen, _splice(root.unparse(resolved=True), b"/AcroForm " + body)))
 
+    # the DSS (PAdES B-LT) in this revision, which the signature then covers
+    if job.dss is not None:
+        entries = []
+        for key, bodies in (("/Certs", job.dss.certs), ("/OCSPs", job.dss.ocsps), ("/CRLs", job.dss.crls)):
+            refs = old_dss.get(key, []) + [_ref(new(body)) for body in bodies]
+            if refs:
+                entries.append(key.encode("ascii") + b" [ " + b" ".join(refs) + b" ]")
+        if "/VRI" in old_dss:
+            entries.append(b"/VRI " + old_dss["/VRI"][0])
+        addition = b"/DSS " + _ref(new(b"<< /Type /DSS " + b" ".join(entries) + b" >>"))
+        for index, (num, gen, body) in enumerate(objects):
+            if (num, gen) == (root_num, root_gen):
+                objects[index] = (num, gen, _splice(body, addition))
+                break
+        else:
+            objects.append((root_num, root_gen, _splice(root.unparse(resolved=True), addition)))
+
     # the signature dictionary with its placeholders, written first so that its offsets are known
-    sig_head = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M " + pdf_date(when))
+    if job.timestamp:
+        sig_head = b"<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161"
+    else:
+        sig_head = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M " + pdf_date(when))
     if job.reason:
         sig_head += b" /Reason " + pdf_text(job.reason)
     if job.location:
@@ -508,6 +540,24 @@ def prepare_many(items: list[tuple[SignJob, dt.datetime]], *, reserve: int,
             yield prepared
 
 
+def document_timestamps(pdfs: list[bytes], client, *, field_name: str = "DAUTHOIGIAN") -> list[bytes]:
+    """Each PDF with a document time stamp (PAdES B-LTA: ``/Type /DocTimeStamp``, ``/SubFilter /ETSI.RFC3161``,
+    an invisible field ``field_name``) over the whole file, in one incremental update each: the updates prepared
+    on every core for a large batch, the tokens asked of ``client`` (``tsa_client.TsaClient``) together."""
+    if not pdfs:
+        return []
+    reserve = client.token_size() + 1024  # a TSA's tokens vary a little in size
+    now = dt.datetime.now(VIETNAM).replace(microsecond=0)
+    items = [(SignJob(pdf, field_name, timestamp=True), now) for pdf in pdfs]
+    style = stamps.StampStyle()
+    if len(items) >= PARALLEL_MIN and prepare_workers() > 1:
+        prepared = list(prepare_many(items, reserve=reserve, stamp_style=style))
+    else:
+        prepared = [prepare_update(job.pdf, job, when=when, reserve=reserve, stamp_style=style) for job, when in items]
+    tokens = client.stamp_many([p.digest for p in prepared])
+    return [fill_signature(p, token) for p, token in zip(prepared, tokens)]
+
+
 # ---- the batch ---------------------------------------------------------------------------------------------
 
 @dataclass
@@ -592,17 +642,11 @@ class PadesBatch:
         timestamper = None
         tst_size = 0
         if self.settings.tsa_url:
-            # pyHanko's timestamp client pulls in aiohttp and pyHanko's signers (~0.4 s to import), and this
-            # module is preloaded in every worker process.
-            # deferred: only B-T signing (a TSA configured) needs the timestamp client
-            from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
+            # deferred: only B-T signing (a TSA configured) needs the time-stamp client
+            from hocbaso.signing.tsa_client import tsa_client
 
-            timestamper = HTTPTimeStamper(self.settings.tsa_url, timeout=self.settings.tsa_timeout, session=session)
-            try:
-                dummy = await timestamper.async_dummy_response(SHA256)
-            except Exception as error:
-                raise SigningError("Không kết nối được máy chủ cấp dấu thời gian.") from error
-            tst_size = len(dummy.dump()) + 256  # certificates may vary a little between responses
+            timestamper = tsa_client(self.settings.tsa_url, timeout=self.settings.tsa_timeout)
+            tst_size = timestamper.token_size() + 256  # certificates may vary a little between responses
         if self._reserve is None or tst_size:
             self._reserve = self._reserve_for(tst_size)
         style = self.settings.stamp_style
@@ -624,8 +668,7 @@ class PadesBatch:
             if self.concurrent:  # every raw signature is requested at once: have every update ready first
                 stream, ready = None, list(stream)
 
-        async def one(index: int, job: SignJob) -> bytes:
-            nonlocal done
+        async def one(index: int, job: SignJob):
             if stream is not None:
                 prepared = next(stream)
             elif ready is not None:
@@ -635,13 +678,12 @@ class PadesBatch:
                 prepared = prepare_update(job.pdf, job, when=when, reserve=self._reserve, stamp_style=style)
             attrs = self.template.signed_attributes(prepared.digest)
             signature = await self.raw_signer.async_sign_raw(attrs, SHA256)
-            token = None
-            if timestamper is not None:
-                try:
-                    tst = await timestamper.async_timestamp(hashlib.sha256(signature).digest(), SHA256)
-                except Exception as error:
-                    raise SigningError("Máy chủ cấp dấu thời gian không trả lời đúng.") from error
-                token = tst.dump()
+            if timestamper is not None:  # finished below, once every signature of the batch is made
+                return prepared, attrs, signature
+            return finish(index, prepared, attrs, signature, None)
+
+        def finish(index: int, prepared: Prepared, attrs: bytes, signature: bytes, token: bytes | None) -> bytes:
+            nonlocal done
             result = fill_signature(prepared, self.template.content_info(attrs, signature, token))
             done += 1
             if each is not None:
@@ -651,15 +693,22 @@ class PadesBatch:
             return result
 
         if not self.concurrent:
-            return [await one(index, job) for index, job in enumerate(jobs)]
-        chunk = getattr(self.raw_signer, "chunk_size", None) or len(jobs)
-        results: list[bytes] = []
-        for start in range(0, len(jobs), chunk):
-            part = jobs[start:start + chunk]
-            if hasattr(self.raw_signer, "start_chunk"):
-                self.raw_signer.start_chunk(len(part))
-            results += await asyncio.gather(*(one(start + offset, job) for offset, job in enumerate(part)))
-        return results
+            results = [await one(index, job) for index, job in enumerate(jobs)]
+        else:
+            chunk = getattr(self.raw_signer, "chunk_size", None) or len(jobs)
+            results = []
+            for start in range(0, len(jobs), chunk):
+                part = jobs[start:start + chunk]
+                if hasattr(self.raw_signer, "start_chunk"):
+                    self.raw_signer.start_chunk(len(part))
+                results += await asyncio.gather(*(one(start + offset, job) for offset, job in enumerate(part)))
+        if timestamper is None:
+            return results
+        # B-T: the batch's signature time stamps are requested together (``threads`` in flight), not one
+        # round trip after another
+        tokens = await asyncio.to_thread(timestamper.stamp_many,
+                                         [hashlib.sha256(signature).digest() for _p, _a, signature in results])
+        return [finish(index, *made, token) for index, (made, token) in enumerate(zip(results, tokens))]
 
 
 def signature_fields(pdf: bytes) -> dict[str, bool]:

@@ -143,7 +143,7 @@ def validate_pdf(pdf_bytes: bytes, trust_roots: Iterable | None = None, *, other
     ``trust_problem``, ``covers_whole_file``, ``coverage``, ``revision`` (0-based revision the signature
     closes), ``modification_level`` (what later revisions changed: NONE, LTA_UPDATES, FORM_FILLING,
     ANNOTATIONS, OTHER), ``changes_allowed``, ``ltv`` (the file's long-term validation level after this
-    signature: "B-LTA", "B-LT" or None, ``signing.ltv.ltv_summary``), and with ``at`` (a date to validate as
+    signature, or in its own revision: "B-LTA", "B-LT" or None, ``signing.ltv.ltv_summary``), and with ``at`` (a date to validate as
     of, ``signing.ltv.validate_at``) ``valid_at`` and ``at_indication``.
 
     Document time stamps (PAdES B-LTA's archive time stamps) are listed apart, in ``document_timestamps``:
@@ -161,7 +161,10 @@ def validate_pdf(pdf_bytes: bytes, trust_roots: Iterable | None = None, *, other
 
     result["ltv"] = summary = ltv_summary(pdf_bytes)
     for signature in result["signatures"]:
-        signature["ltv"] = summary["level"] if signature["revision"] < result["revisions"] - 1 else None
+        # validation data after the signature, or in its own revision (the school's seal at issuance signs the DSS:
+        # it covers the whole file and the DSS is in it)
+        later = signature["revision"] < result["revisions"] - 1 or signature["covers_whole_file"]
+        signature["ltv"] = summary["level"] if later else None
     if at is not None:
         roots = configured_trust_roots() if trust_roots is None else trust_roots
         found = validate_at(pdf_bytes, at, roots)

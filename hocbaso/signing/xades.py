@@ -33,7 +33,7 @@ from lxml import etree
 
 from hocbaso.signing.aio import run_sync
 from hocbaso.signing.errors import SigningError
-from hocbaso.tt27.record_xml import DS, NS, RECORD_ID, XmlRecordError, parse
+from hocbaso.tt27.record_xml import _PARSER, DS, NS, RECORD_ID, XmlRecordError, parse
 
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
@@ -182,11 +182,18 @@ class XadesPrepared:
         self.digests = [hashlib.sha256(c14n(p.signed_info)).digest() for p in pending]
 
     def finish(self, values: list[bytes], *, timestamper=None) -> list[bytes]:
-        out = []
+        """The signed documents, with ``values`` (the raw signatures, in order); with ``timestamper`` (B-T) each
+        signature's time stamp, the batch's asked together when it has ``many`` (``tsa_timestamper``)."""
         for item, der_value in zip(self.pending, values, strict=True):
             item.value.text = _b64(_signature_value(der_value, self.cert))
-            if timestamper is not None:
-                token = timestamper(hashlib.sha256(c14n(item.value)).digest())
+        tokens = [None] * len(self.pending)
+        if timestamper is not None:
+            digests = [hashlib.sha256(c14n(item.value)).digest() for item in self.pending]
+            many = getattr(timestamper, "many", None)
+            tokens = many(digests) if many is not None else [timestamper(d) for d in digests]
+        out = []
+        for item, token in zip(self.pending, tokens):
+            if token is not None:
                 qualifying = item.signature.find(f"{_ds('Object')}/{_x('QualifyingProperties')}")
                 stamp = _sub(_sub(_sub(qualifying, _x("UnsignedProperties")), _x("UnsignedSignatureProperties")),
                              _x("SignatureTimeStamp"), Id=f"ts-{item.signature.get('Id')[4:]}")
@@ -194,6 +201,50 @@ class XadesPrepared:
                 _sub(stamp, _x("EncapsulatedTimeStamp"), _b64(token))
             out.append(etree.tostring(item.root, xml_declaration=True, encoding="UTF-8"))
         return out
+
+
+# ---- the same, one document at a time in a worker process (``signing.xml_pdf.pdfs_xml_sign``) -------------------
+
+def xades_template(signer, role: tuple[str, str], when: dt.datetime | None = None) -> bytes:
+    """The batch's ``ds:Signature`` template (``_template``) as bytes, for worker processes."""
+    when = (when or dt.datetime.now(VIETNAM)).replace(microsecond=0)
+    return etree.tostring(_template(role, signer.certificate, list(signer.chain), when))
+
+
+def xades_prepare_one(data: bytes, role: tuple[str, str], template: bytes) -> tuple[bytes, bytes]:
+    """``xades_prepare`` for one document from a ``xades_template``: (the document with the signature waiting
+    for its value, the SignedInfo's SHA-256 digest to sign). The document is checked against the schema."""
+    pending = _prepare(data, role, etree.fromstring(template))
+    return (etree.tostring(pending.root, xml_declaration=True, encoding="UTF-8"),
+            hashlib.sha256(c14n(pending.signed_info)).digest())
+
+
+def xades_value(der_value: bytes, cert: x509.Certificate) -> str:
+    """The SignatureValue's text for a raw signature."""
+    return _b64(_signature_value(der_value, cert))
+
+
+def xades_value_digest(value: str, role: tuple[str, str]) -> bytes:
+    """SHA-256 of the canonical SignatureValue element (what its signature time stamp covers), made apart: with
+    exclusive C14N an element's form does not depend on where it stands."""
+    element = etree.Element(_ds("SignatureValue"), {"Id": f"sv-{role[0]}"}, nsmap={"ds": DS})
+    element.text = value
+    return hashlib.sha256(c14n(element)).digest()
+
+
+def xades_finish_one(data: bytes, role: tuple[str, str], value: str, token: bytes | None) -> bytes:
+    """``XadesPrepared.finish`` for one document from ``xades_prepare_one``: the value in place, with ``token``
+    (B-T) the signature time stamp."""
+    root = etree.fromstring(data, _PARSER)  # without entities or network; our own output: no schema check
+    signature = root.find(f"{_ds('Signature')}[@Id='sig-{role[0]}']")
+    signature.find(_ds("SignatureValue")).text = value
+    if token is not None:
+        qualifying = signature.find(f"{_ds('Object')}/{_x('QualifyingProperties')}")
+        stamp = _sub(_sub(_sub(qualifying, _x("UnsignedProperties")), _x("UnsignedSignatureProperties")),
+                     _x("SignatureTimeStamp"), Id=f"ts-{role[0]}")
+        _sub(stamp, _ds("CanonicalizationMethod"), Algorithm=EXC_C14N)
+        _sub(stamp, _x("EncapsulatedTimeStamp"), _b64(token))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def xades_prepare(signer, documents: list[bytes], *, role: tuple[str, str],
@@ -209,24 +260,18 @@ def xades_prepare(signer, documents: list[bytes], *, role: tuple[str, str],
 
 def tsa_timestamper(settings):
     """A ``timestamper`` for ``xades_sign`` from ``PadesSettings`` (``None`` without a TSA): RFC 3161 tokens
-    from the same server as the PDF's signatures."""
+    from the same server as the PDF's signatures (``signing.tsa_client``). ``timestamper(digest) -> token DER``;
+    its ``many(digests)`` asks for a batch's tokens together."""
     if not settings or not settings.tsa_url:
         return None
-    # deferred: pyHanko's time-stamp client and aiohttp, only with a TSA
-    from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
+    from hocbaso.signing.tsa_client import tsa_client  # deferred: only with a TSA
 
-    async def request(digest: bytes):
-        import aiohttp  # deferred: with the time-stamp client above
-
-        async with aiohttp.ClientSession() as session:
-            stamper = HTTPTimeStamper(settings.tsa_url, timeout=settings.tsa_timeout, session=session)
-            return await stamper.async_timestamp(digest, "sha256")
+    client = tsa_client(settings.tsa_url, timeout=settings.tsa_timeout)
 
     def stamp(digest: bytes) -> bytes:
-        try:
-            return run_sync(request(digest)).dump()
-        except Exception as error:
-            raise SigningError("Máy chủ cấp dấu thời gian không trả lời đúng.") from error
+        return client.stamp(digest)
+
+    stamp.many = client.stamp_many
     return stamp
 
 

@@ -4,6 +4,7 @@ records_issue → correction → version 2; checked with Poppler's pdfsig and ou
 import hashlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -33,6 +34,7 @@ from hocbaso.signing.xades import xades_verify
 from hocbaso.signing.xml_pdf import pdf_xml_read
 from hocbaso.testing.lifecycle import class_signed, open_signer, sign_and_issue
 from hocbaso.testing.people import ENGLISH_PIN, PRINCIPAL_PIN, SEAL_PIN, TEACHER_PIN
+from hocbaso.testing import poppler
 from hocbaso.testing.poppler import pdftext
 from hocbaso.tt27.record_xml import record_from_xml
 
@@ -88,6 +90,26 @@ def test_wrong_pins_are_counted_and_block_the_identity(school, settings):
 
 
 @pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils (pdfsig) is not installed")
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils (pdfsig) is not installed")
+def test_without_a_tsa_the_seal_signs_over_the_validation_data_and_covers_the_whole_file(school, tmp_path):
+    """B-LT without a TSA: the DSS is written in the seal's own revision, so the seal's signature is the last one
+    and Poppler finds it covering the whole file (before, the DSS followed it: "Not total document signed")."""
+    sign_and_issue(school)
+    data = _read(IssuedRecord.objects.order_by("pk").first().pdf)
+    report = poppler.pdfsig(data, tmp_path)
+    assert [r["Signature Field Name"] for r in report] == ["GVCN", "HT", "DONGDAU"]
+    assert [r["Signature Validation"] for r in report] == ["Signature is Valid."] * 3
+    assert "Total document signed" in report[2] and "Not total document signed" in report[1]
+    result = validate_pdf(data)
+    assert result["trusted"] and not result["altered"] and result["document_timestamps"] == []
+    assert result["ltv"]["level"] == "B-LT" and [s["ltv"] for s in result["signatures"]] == ["B-LT"] * 3
+    assert result["signatures"][2]["covers_whole_file"]
+    # the validation data are the seal's to sign: the DSS lies inside its signed byte range, which ends the file
+    start, length = map(int, re.findall(rb"/ByteRange \[0 \d+ (\d+) (\d+)", data)[-1])
+    assert start + length == len(data) and start < data.rindex(b"/Type /DSS")
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils (pdfsig) is not installed")
 def test_issue_a_class_three_signatures_the_signed_xml_registry_and_package(school, deployment_tsa, tmp_path,
                                                                            settings):
     w = school
@@ -103,6 +125,7 @@ def test_issue_a_class_three_signatures_the_signed_xml_registry_and_package(scho
     # not check (pyHanko does, below).
     out = pdfsig(data, tmp_path)
     assert out.count("Signature is Valid.") == 3 and out.count("Signature #") == 4
+    assert "Total document signed" in poppler.pdfsig(data, tmp_path, "report.pdf")[3]  # the time stamp is last
     assert out.index("Total document signed") > out.index("hocbaso TSA (thử nghiệm)") > out.index("Đoàn Trung Quế")
     assert out.index("Lê Thị Hoa") < out.index("Đoàn Trung Quế")
     result = validate_pdf(data)  # the deployment's own CA is trusted by default (HOCBASO_TRUST_BUILTIN_CA)

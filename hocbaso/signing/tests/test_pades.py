@@ -111,7 +111,8 @@ def test_b_t_with_a_local_time_stamping_server(pki, tsa, pdfs, tmp_path):
     with BuiltinSigner(pki.teacher, TEACHER_PIN, pepper=pki.ca.pepper, settings=settings) as teacher, \
             BuiltinSigner(pki.principal, PRINCIPAL_PIN, pepper=pki.ca.pepper, settings=settings) as principal:
         issued = issue(teacher, principal, pdfs[:2])
-    assert tsa.requests - before == 2 * 2 + 2  # one token per signature, plus one size probe per batch
+    # one token per signature, plus one probe of a token's size the first time this process asks this server
+    assert tsa.requests - before in (2 * 2, 2 * 2 + 1)
     result = validate_pdf(issued[1], trust_roots=[pki.ca.root_pem_path])
     assert not result["altered"]
     for sig in result["signatures"]:

@@ -142,3 +142,33 @@ def test_sign_digests_takes_sha256_values_only(pki):
         assert signer.sign_digests([]) == []
         with pytest.raises(SigningError, match="SHA-256"):
             signer.sign_digests([b"too short"])
+
+
+def test_a_large_batch_signs_the_xml_in_the_worker_processes_with_time_stamps(pki, tsa, tmp_path, settings):
+    """``pdfs_xml_sign`` on 17 PDFs (from ``PARALLEL_MIN``, the XML is made, read and written in the worker
+    processes; here the signatures and the batch's time stamps, asked together): the teacher's batch attaches the
+    XML, the principal's and the seal's add theirs; each XML has three intact, trusted, time-stamped signatures,
+    which xmlsec1 verifies too."""
+    from hocbaso.signing.pades import PARALLEL_MIN
+    from hocbaso.signing.testing.pdfs import simple_pdf
+    from hocbaso.signing.xml_pdf import pdf_xml_read, pdfs_xml_sign
+
+    settings.SIGN_WORKERS = 2
+    count = PARALLEL_MIN + 1
+    records = [valid_record(1 + index % 5, issuance=issuance()) for index in range(count)]
+    pdfs = [simple_pdf(seed=index) for index in range(count)]
+    before = tsa.requests
+    tsa_settings = PadesSettings(tsa_url=tsa.url)
+    for identity, pin, role in ((pki.teacher, TEACHER_PIN, ROLE_TEACHER), (pki.principal, PRINCIPAL_PIN, ROLE_PRINCIPAL),
+                                (pki.seal, SEAL_PIN, ROLE_SEAL)):
+        with BuiltinSigner(identity, pin, pepper=PEPPER, settings=tsa_settings, seal=role is ROLE_SEAL) as signer:
+            pdfs = pdfs_xml_sign(signer, pdfs, role=role, records=records if role is ROLE_TEACHER else None)
+    assert tsa.requests - before in (3 * count, 3 * count + 1)  # one per signature (and a size probe at most)
+    for pdf, record in zip(pdfs, records):
+        xml = pdf_xml_read(pdf)
+        assert record_from_xml(xml) == record
+        found = xades_verify(xml, root_of(pki))
+        assert [s["id"] for s in found] == list(SIGNATURE_IDS)
+        assert all(s["intact"] and s["trusted"] and s["timestamped"] for s in found)
+    for signature_id in SIGNATURE_IDS:
+        assert xmlsec_verify(tmp_path, pki, pdf_xml_read(pdfs[-1]), signature_id).returncode == 0
