@@ -16,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Không nạp trường mẫu.")
 
     def handle(self, *args, addrport, no_demo, **options):
+        self.stdout.write("Cập nhật cơ sở dữ liệu…")
         call_command("migrate", interactive=False, verbosity=0)
         if not no_demo:
             refusal = demo_refusal()
@@ -23,6 +24,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{refusal} Chạy với --no-demo để không nạp trường mẫu.")
             # The finished and the open year before the server answers; the earlier years' records in the
             # background (the worker thread below, or the broker's workers), their progress on the job's page.
+            self.stdout.write("Nạp trường mẫu…")
             call_command("demo", "--if-missing", "--earlier-in-background")
         # Zero-setup: long jobs run in a worker thread of this process; production runs `hocbaso worker`
         # (with a broker, HOCBASO_BROKER_URL, only there).
