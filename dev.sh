@@ -78,7 +78,7 @@ setup() {
     if find_uv "$py"; then
       "$UV" pip install -q --python "$VENV/bin/python" -e ".$extras"
     else
-      "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$VENV/bin/python" -m ensurepip -q
+      "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$VENV/bin/python" -m ensurepip >/dev/null
       "$VENV/bin/python" -m pip install -q --no-compile --disable-pip-version-check -e ".$extras"
     fi
     echo "$digest" > "$target"
