@@ -16,8 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Không nạp trường mẫu.")
 
     def handle(self, *args, addrport, no_demo, **options):
-        self.stdout.write("Cập nhật cơ sở dữ liệu…")
-        call_command("migrate", interactive=False, verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)  # a no-op through the CLI, which migrates first
         if not no_demo:
             refusal = demo_refusal()
             if refusal:
