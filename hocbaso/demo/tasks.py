@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 
 from hocbaso.demo.builder import LOADER
 from hocbaso.demo.lifecycle import demo_issue, earlier_unissued
-from hocbaso.demo.neighbours import province_build
+from hocbaso.demo.neighbours import province_build, school_codes
 from hocbaso.jobs.registry import job_handler
 
 KIND_EARLIER_ISSUE = "demo.issue_earlier"
@@ -20,7 +20,8 @@ def build_province(job, progress):
     """Build what is missing of the demo province's other schools (idempotent: one school per transaction, a
     school that has its classes is left as it is)."""
     loader = get_user_model().objects.get(username=LOADER)
-    schools = province_build(loader, progress=progress.say)
+    progress.total(len(school_codes()))
+    schools = province_build(loader, each=lambda message: progress.step(1, message))
     return {"schools": schools}
 
 
