@@ -43,8 +43,8 @@ system_packages() {
 # machine it installs the runtime set in 2.5 s of CPU with a warm cache (4.7 s cold), where pip took 23 s of CPU
 # (resolution, then unpacking 75 wheels one by one; measured 2026-12-07, docs/dashboards.md). uv is the one on
 # the PATH, or else installed into .venv by the interpreter's own pip (`pip --python`, 1.7 s of CPU), so the
-# virtual environment is made without pip (ensurepip: 3.9 s of CPU). When neither works (no pip for
-# python3.11, no network to fetch uv), pip in the virtual environment does it as before, with --no-compile
+# virtual environment is made without pip (ensurepip: 3.9 s of CPU). When there is no uv (no pip for python3.11,
+# no network to fetch uv) or it fails, pip in the virtual environment does it as before, with --no-compile
 # (byte-compiling is left to the modules actually imported: boto3's alone are thousands of files).
 UV=""
 find_uv() {
@@ -75,9 +75,11 @@ setup() {
   if [ "$(cat "$target" 2>/dev/null)" != "$digest" ] && \
      { [ -n "$dev" ] || [ "$(cat "$VENV/.hocbaso-installed-dev" 2>/dev/null)" != "$digest" ]; }; then
     log "Cài các gói Python${dev:+ (kèm công cụ kiểm thử)}"
-    if find_uv "$py"; then
-      "$UV" pip install -q --python "$VENV/bin/python" -e ".$extras"
+    # uv reads its own settings (UV_INDEX_URL, uv.toml), not pip's: if it fails (a mirror only pip knows), pip.
+    if find_uv "$py" && "$UV" pip install -q --python "$VENV/bin/python" -e ".$extras"; then
+      :
     else
+      [ -n "$UV" ] && log "uv không cài được các gói; thử lại bằng pip"
       "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$VENV/bin/python" -m ensurepip >/dev/null
       "$VENV/bin/python" -m pip install -q --no-compile --disable-pip-version-check -e ".$extras"
     fi
