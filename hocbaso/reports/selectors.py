@@ -17,7 +17,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, JSONField, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from hocbaso.assessment.models import DataLock
@@ -154,14 +154,22 @@ def school_figures(schools, school_year: str, *, fresh: bool = False, places: di
     figures, kept in ``classes``) and stored. ``places``: the schools' ``school_places`` when the caller has them."""
     schools = {s.pk: s for s in schools}
     places = places if places is not None else school_places(list(schools.values()))
-    years = list(SchoolYear.objects.filter(school__in=list(schools), name=school_year)
-                 .values_list("pk", "school_id", "lock_date"))
+    # One query: each school year with its version and its stored figures (a province's 400 school ids sent
+    # once, not three times). The versions are read before anything is counted: a change committed meanwhile
+    # leaves the stored version behind, so the next page counts that school year again.
+    stored_row = YearFigures.objects.filter(school_year_id=OuterRef("pk"))
+    found = list(SchoolYear.objects.filter(school_id__in=list(schools), name=school_year).annotate(
+        version=Subquery(YearVersion.objects.filter(school_year_id=OuterRef("pk")).values("version")[:1]),
+        counted=Subquery(stored_row.values("counted_version")[:1]),
+        layout=Subquery(stored_row.values("layout")[:1]),
+        counts=Subquery(stored_row.values("counts")[:1], output_field=JSONField()),
+        last=Subquery(stored_row.values("last")[:1], output_field=JSONField()),
+        at=Subquery(stored_row.values("counted_at")[:1]),
+    ).values_list("pk", "school_id", "lock_date", "version", "counted", "layout", "counts", "last", "at"))
+    years = [row[:3] for row in found]
     ids = [y[0] for y in years]
-    # The versions are read before anything is counted: a change committed meanwhile leaves the stored version
-    # behind, so the next page counts that school year again.
-    versions = dict(YearVersion.objects.filter(school_year_id__in=ids).values_list("school_year_id", "version"))
-    rows = list(YearFigures.objects.filter(school_year_id__in=ids)
-                .values_list("school_year_id", "counted_version", "layout", "counts", "last", "counted_at"))
+    versions = {row[0]: row[3] for row in found if row[3] is not None}
+    rows = [(row[0], *row[4:]) for row in found if row[4] is not None]
     current = {pk for pk, counted, layout, *_ in rows if counted == versions.get(pk, 0) and layout == LAYOUT}
     stored = {pk: (counts, last, at) for pk, counted, layout, counts, last, at in rows
               if pk in current and not fresh}
