@@ -299,9 +299,11 @@ def _enrol(report: Report, school: School, years: dict, homeroom: dict, teachers
         pupil__school=school).select_related("pupil", "school_class__school_year")}
 
 
-def demo_build(*, progress=None) -> Report:
+def demo_build(*, progress=None, province: bool = True) -> Report:
     """Build or refresh the demo; returns what was created and the outcome distribution. Refused
-    (``demo.guard.DemoRefused``) in production or on a database that holds a real school."""
+    (``demo.guard.DemoRefused``) in production or on a database that holds a real school. ``province=False``
+    leaves out the province's other schools (``./dev.sh start`` builds them in a background job once the server
+    answers: ``demo.tasks``); ``report.schools`` is then 0."""
     started = time.perf_counter()
     report = Report()
     rng = random.Random(SEED)
@@ -364,13 +366,14 @@ def demo_build(*, progress=None) -> Report:
             report.awards[result.award] += 1
     report.pupils = sum(1 for plan in plans if SCHOOL_YEAR in plan.years)
     report.staff = Staff.objects.filter(school=school).count()
-    report.schools = province_build(loader, progress=say)
+    report.schools = province_build(loader, progress=say) if province else 0
     report.seconds = time.perf_counter() - started
     return report
 
 
-def demo_exists() -> bool:
-    """The demo is there: its school's current year with the mid-term entered, its province's other schools."""
+def demo_exists(*, province: bool = True) -> bool:
+    """The demo is there: its school's current year with the mid-term entered, and (unless ``province`` is
+    False) its province's other schools."""
     return SubjectEvaluation.objects.filter(enrolment__school_class__school_year__school__code=SCHOOL_CODE,
                                             enrolment__school_class__school_year__name=CURRENT_YEAR,
-                                            period=CURRENT_PERIODS[-1]).exists() and province_exists()
+                                            period=CURRENT_PERIODS[-1]).exists() and (not province or province_exists())

@@ -108,8 +108,9 @@ def _school_build(rng, loader, school, village: str) -> int:
     return len(done)
 
 
-def province_build(loader, *, progress=None) -> int:
-    """Build what is missing of the demo province's other schools; returns how many there are."""
+def province_build(loader, *, progress=None, each=None) -> int:
+    """Build what is missing of the demo province's other schools; returns how many there are. ``each(message)``
+    is called after each school (a background job's step and heartbeat)."""
     say = progress or (lambda message: None)
     province, _ = Province.objects.get_or_create(code=PROVINCE_CODE, defaults={"name": PROVINCE_NAME})
     codes = iter(school_codes())
@@ -127,10 +128,11 @@ def province_build(loader, *, progress=None) -> int:
                 SchoolPlacement.objects.get_or_create(school=school, since=TWO_LEVEL_GOVERNMENT_FROM,
                                                       defaults={"province": province, "commune": commune})
                 DemoSchool.objects.get_or_create(school=school)  # demo data: the guard's mark (demo.guard)
-                if SchoolClass.objects.filter(school_year__school=school).exists():
-                    continue
-                pupil_years += _school_build(school_rng, loader, school, f"{commune_name}, {PROVINCE_NAME}")
-                built += 1
+                if not SchoolClass.objects.filter(school_year__school=school).exists():
+                    pupil_years += _school_build(school_rng, loader, school, f"{commune_name}, {PROVINCE_NAME}")
+                    built += 1
+            if each is not None:  # after the commit: the school counts once it is there
+                each(f"{name}, {commune_name}")
     if built:
         say(f"Tỉnh mẫu: {built} trường khác ở {len(COMMUNES)} xã/phường, {pupil_years} học sinh năm học {FINISHED}.")
     return len(school_codes())

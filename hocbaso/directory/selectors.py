@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from hocbaso.directory.models import (Enrolment, EnrolmentStatus, Role, School, SchoolClass, SchoolPlacement, Staff,
-                                      without_unit)
+from hocbaso.directory.models import (District, Enrolment, EnrolmentStatus, Role, School, SchoolClass, SchoolPlacement,
+                                      Staff, without_unit)
 from hocbaso.directory.search import pupil_matches, query_parse
 
 
@@ -78,16 +78,6 @@ class SchoolPlace:
         return f"Sở Giáo dục và Đào tạo {self.province_name}" if self.province_name else ""
 
 
-def _place(placement: SchoolPlacement) -> SchoolPlace:
-    commune, district = placement.commune, placement.district
-    return SchoolPlace(
-        province_code=placement.province.code, province_name=placement.province.name,
-        commune_code=commune.code if commune else "",
-        commune_name=commune.name if commune else placement.commune_name,
-        authority_name=commune.authority_name if commune else (district.header_name if district else ""),
-        district_name=district.name if district else "", since=placement.since)
-
-
 def school_places(schools: Iterable[School | int], on: dt.date | None = None) -> dict[int, SchoolPlace]:
     """Each school's place as of ``on`` (today by default), by school id; in one query whatever the number.
 
@@ -95,10 +85,22 @@ def school_places(schools: Iterable[School | int], on: dt.date | None = None) ->
     on = on or timezone.localdate()
     ids = [s if isinstance(s, int) else s.pk for s in schools]
     places = {school_id: SchoolPlace() for school_id in ids}
-    rows = (SchoolPlacement.objects.filter(school_id__in=ids, since__lte=on)
-            .select_related("province", "commune", "district").order_by("school_id", "since"))
-    for placement in rows:  # later placements overwrite earlier ones
-        places[placement.school_id] = _place(placement)
+    # Plain rows, not model instances: a province's page asks for hundreds of schools (three instances each cost
+    # more than the query). Only a placement before 1/7/2025 has a district, whose header needs its model.
+    rows = (SchoolPlacement.objects.filter(school_id__in=ids, since__lte=on).order_by("school_id", "since")
+            .values_list("school_id", "since", "commune_name", "province__code", "province__name", "commune__code",
+                         "commune__name", "commune__authority_name", "district_id"))
+    latest = {row[0]: row for row in rows}  # later placements overwrite earlier ones
+    districts = {d.pk: d for d in District.objects.filter(pk__in={row[8] for row in latest.values() if row[8]})} \
+        if any(row[8] for row in latest.values()) else {}
+    for school_id, since, written, province_code, province_name, commune_code, commune_name, authority, district_id \
+            in latest.values():
+        district = districts.get(district_id)
+        places[school_id] = SchoolPlace(
+            province_code=province_code, province_name=province_name, commune_code=commune_code or "",
+            commune_name=commune_name if commune_code else written,
+            authority_name=authority if commune_code else (district.header_name if district else ""),
+            district_name=district.name if district else "", since=since)
     return places
 
 

@@ -7,7 +7,8 @@ Every figure is counted by the database, grouped per class, in a fixed number of
 schools. Each school year's figures are kept in the summary table ``reports.models.YearFigures``: a page over
 several schools reads them in one query and counts again only the school years that changed since they were
 counted (database triggers raise each school year's ``YearVersion``: migration 0001). A school's own page and a
-class's count the school afresh (they show each class) and store what they counted. ``bench/bench_dashboards.py``
+class's count the school afresh (they show each class). Reads do not write once the figures are current: only
+school years whose stored row is stale are stored (``_figures_store``). ``bench/bench_dashboards.py``
 measures it.
 """
 
@@ -16,7 +17,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, JSONField, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from hocbaso.assessment.models import DataLock
@@ -153,16 +154,25 @@ def school_figures(schools, school_year: str, *, fresh: bool = False, places: di
     figures, kept in ``classes``) and stored. ``places``: the schools' ``school_places`` when the caller has them."""
     schools = {s.pk: s for s in schools}
     places = places if places is not None else school_places(list(schools.values()))
-    years = list(SchoolYear.objects.filter(school__in=list(schools), name=school_year)
-                 .values_list("pk", "school_id", "lock_date"))
+    # One query: each school year with its version and its stored figures (a province's 400 school ids sent
+    # once, not three times). The versions are read before anything is counted: a change committed meanwhile
+    # leaves the stored version behind, so the next page counts that school year again.
+    stored_row = YearFigures.objects.filter(school_year_id=OuterRef("pk"))
+    found = list(SchoolYear.objects.filter(school_id__in=list(schools), name=school_year).annotate(
+        version=Subquery(YearVersion.objects.filter(school_year_id=OuterRef("pk")).values("version")[:1]),
+        counted=Subquery(stored_row.values("counted_version")[:1]),
+        layout=Subquery(stored_row.values("layout")[:1]),
+        counts=Subquery(stored_row.values("counts")[:1], output_field=JSONField()),
+        last=Subquery(stored_row.values("last")[:1], output_field=JSONField()),
+        at=Subquery(stored_row.values("counted_at")[:1]),
+    ).values_list("pk", "school_id", "lock_date", "version", "counted", "layout", "counts", "last", "at"))
+    years = [row[:3] for row in found]
     ids = [y[0] for y in years]
-    # The versions are read before anything is counted: a change committed meanwhile leaves the stored version
-    # behind, so the next page counts that school year again.
-    versions = dict(YearVersion.objects.filter(school_year_id__in=ids).values_list("school_year_id", "version"))
-    stored = {pk: (counts, last, at) for pk, counted, layout, counts, last, at in YearFigures.objects
-              .filter(school_year_id__in=ids).values_list("school_year_id", "counted_version", "layout", "counts",
-                                                          "last", "counted_at")
-              if counted == versions.get(pk, 0) and layout == LAYOUT and not fresh}
+    versions = {row[0]: row[3] for row in found if row[3] is not None}
+    rows = [(row[0], *row[4:]) for row in found if row[4] is not None]
+    current = {pk for pk, counted, layout, *_ in rows if counted == versions.get(pk, 0) and layout == LAYOUT}
+    stored = {pk: (counts, last, at) for pk, counted, layout, counts, last, at in rows
+              if pk in current and not fresh}
     missing = [pk for pk in ids if pk not in stored]
     classes: dict[int, list] = {}
     if missing:
@@ -171,17 +181,9 @@ def school_figures(schools, school_year: str, *, fresh: bool = False, places: di
         for klass in class_figures(missing).values():
             counted[klass.year_id].add(klass.tally)
             classes.setdefault(klass.year_id, []).append(klass)
-        rows = [YearFigures(school_year_id=y, counted_version=versions.get(y, 0), layout=LAYOUT, counts=t.v,
-                            last=[when.isoformat() if when else None for when in t.last], counted_at=now)
-                for y, t in counted.items()]
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # Derived figures, counted again if lost: the page does not wait for them to reach the disk.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            YearFigures.objects.bulk_create(rows, update_conflicts=True, unique_fields=["school_year"],
-                                            update_fields=["counted_version", "layout", "counts", "last",
-                                                           "counted_at"])
+        # Only what was not current is stored: a page over figures that did not move writes nothing (a school's
+        # page counts its school afresh, for its classes, but its stored row is already the same).
+        _figures_store({y: t for y, t in counted.items() if y not in current}, versions, now)
         stored.update({y: (t.v, t.last, now) for y, t in counted.items()})
     out = []
     for year_id, school_id, lock_date in years:
@@ -192,6 +194,42 @@ def school_figures(schools, school_year: str, *, fresh: bool = False, places: di
                                  place=places[school_id], tally=Tally(list(v), last), counted_at=at,
                                  classes=classes.get(year_id, [])))
     return sorted(out, key=lambda s: (s.place.province_name, s.place.commune_name, s.name))
+
+
+def _figures_store(counted: dict, versions: dict, now) -> None:
+    """Store the figures ``counted`` (school year id → ``Tally``) at the ``versions`` read before counting: one
+    UPSERT statement that leaves a row alone when it is already at
+    that version or a later one in this layout (another page stored it meanwhile). Derived data, counted again
+    if lost: not a change of anyone's data (no audit entry). On SQLite the statement runs alone in autocommit, not
+    in a transaction block of its own: live-server tests share one in-memory connection between the server's
+    threads, where two blocks at once collide ("cannot start a transaction within a transaction")."""
+    if not counted:
+        return
+    fields = {name: YearFigures._meta.get_field(name) for name in ("counts", "last", "counted_at")}
+    table, q = connection.ops.quote_name(YearFigures._meta.db_table), connection.ops.quote_name
+    items = list(counted.items())
+    for start in range(0, len(items), 500):
+        part, params = items[start:start + 500], []
+        for year_id, tally in part:
+            last = [when.isoformat() if when else None for when in tally.last]
+            params += [year_id, versions.get(year_id, 0), LAYOUT,
+                       fields["counts"].get_db_prep_save(tally.v, connection),
+                       fields["last"].get_db_prep_save(last, connection),
+                       fields["counted_at"].get_db_prep_save(now, connection)]
+        sql = (f"INSERT INTO {table} (school_year_id, counted_version, layout, counts, {q('last')}, counted_at) "
+               "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(part))
+               + " ON CONFLICT (school_year_id) DO UPDATE SET counted_version = excluded.counted_version, "
+               f"layout = excluded.layout, counts = excluded.counts, {q('last')} = excluded.{q('last')}, "
+               "counted_at = excluded.counted_at "
+               f"WHERE {table}.layout <> excluded.layout OR {table}.counted_version < excluded.counted_version")
+        if connection.vendor == "postgresql":
+            with transaction.atomic(), connection.cursor() as cursor:
+                # The page does not wait for derived figures to reach the disk.
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                cursor.execute(sql, params)
+        else:  # SQLite: one statement in autocommit, no BEGIN of its own (see the docstring)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
 
 
 def class_figures(year_ids: list) -> dict[int, ClassFigures]:

@@ -18,23 +18,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def wait_for_charts(page, seconds: float = 30) -> None:
-    """The page's charts have loaded (polled: the CSP forbids the eval that ``wait_for_function`` needs).
-
-    A chart that failed is asked for once more, alone: on SQLite the live server's threads share the test's one
-    in-memory connection (Django's arrangement for live-server tests), so a school's two charts, each storing
-    the school's summary row at the same moment, can collide ("cannot start a transaction within a
-    transaction", seen once in CI). A file database gives each thread its own connection."""
+    """The page's charts have loaded (polled: the CSP forbids the eval that ``wait_for_function`` needs). A
+    chart that failed fails the test: reading a dashboard writes nothing once its figures are stored
+    (``reports.selectors._figures_store``), so a page's charts no longer store the summary at the same moment."""
     deadline = time.time() + seconds
-    retried = False
     while not charts_loaded(page):
         assert time.time() < deadline, "charts did not load"
         broken = page.evaluate("Array.from(document.querySelectorAll('img.chart'))"
-                               ".filter(i => i.complete && i.naturalWidth === 0).length")
-        if broken and not retried:
-            retried = True
-            page.evaluate("Array.from(document.querySelectorAll('img.chart'))"
-                          ".filter(i => i.complete && i.naturalWidth === 0)"
-                          ".forEach(i => { i.src = i.src + (i.src.includes('?') ? '&' : '?') + 'again=1'; })")
+                               ".filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)")
+        assert not broken, f"charts failed: {broken}"
         page.wait_for_timeout(100)
 
 

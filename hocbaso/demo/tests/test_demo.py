@@ -225,17 +225,23 @@ def test_cli_export_record_pipes_into_assess(tmp_path):
     env.pop("DATABASE_URL", None)
     run = lambda *args, **kw: subprocess.run([sys.executable, "-m", "hocbaso", *args], env=env,  # noqa: E731
                                              capture_output=True, text=True, **kw)
-    # As ``hocbaso serve`` runs it: 2025-2026 issued before it returns, the earlier years queued as a job.
+    # As ``hocbaso serve`` runs it: 2025-2026 issued before it returns, the province's other schools and the
+    # earlier years queued as jobs.
     built = run("demo", "--earlier-in-background")
     assert built.returncode == 0, built.stderr
     assert "hieutruong" in built.stdout and "hocbaso@2025" in built.stdout and "so.lamdong" in built.stdout
     assert "Đã ký số và phát hành 950 học bạ" in built.stdout and "/tra-cuu/" in built.stdout  # a sample code
     assert "đang được ký và phát hành trong nền; tiến độ: " in built.stdout and "/tac-vu/" in built.stdout
+    assert "tỉnh mẫu (thống kê của xã, của Sở) đang được tạo trong nền" in built.stdout
     count = "from hocbaso.records.models import IssuedRecord as R; print(R.objects.exclude(school_year='2025-2026').count())"
+    schools = ("from hocbaso.directory.models import School; from hocbaso.demo.neighbours import school_codes;"
+               "print(School.objects.filter(code__in=school_codes(), years__classes__isnull=False).distinct().count())")
     assert run("shell", "-v", "0", "-c", count).stdout.strip() == "0"
+    assert run("shell", "-v", "0", "-c", schools).stdout.strip() == "0"
     worked = run("worker", "--once")  # the worker thread of ``hocbaso serve``, here as its own process
-    assert worked.returncode == 0 and "Đã chạy 1 tác vụ" in worked.stdout, worked.stderr
+    assert worked.returncode == 0 and "Đã chạy 2 tác vụ" in worked.stdout, worked.stderr
     assert int(run("shell", "-v", "0", "-c", count).stdout) > 200
+    assert int(run("shell", "-v", "0", "-c", schools).stdout) == len(province.school_codes())
     again = run("demo", "--if-missing", "--earlier-in-background")  # a second start queues nothing
     assert again.returncode == 0 and "trong nền" not in again.stdout, again.stderr
     exported = run("export-record", "--pupil", "06731", "--year", SCHOOL_YEAR)  # not an id: refused clearly

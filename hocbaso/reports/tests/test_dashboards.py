@@ -360,3 +360,68 @@ def test_the_summary_stays_exact_after_each_kind_of_change(client, province, dja
 def test_generate_province_refuses_a_province_code_in_use(province):
     with pytest.raises(CommandError, match="Đã có tỉnh mã 91"):
         call_command("generate_province", "--small", "--code", "91", stdout=io.StringIO())
+
+
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+
+
+def writes(client, url) -> list[str]:
+    """The SQL statements that write, run while fetching ``url``."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200, url
+    return [q["sql"] for q in queries.captured_queries if WRITE.match(q["sql"])]
+
+
+def test_reading_a_dashboard_writes_nothing_when_its_figures_are_current(client, province):
+    """Reads do not write: once each school year's figures are stored at their present version, no page, chart or
+    workbook of any level writes (the school's and the class's pages count their school afresh, for its classes,
+    and leave its stored row alone). After a change, the first page stores the school year's row once, then
+    nothing again."""
+    client.force_login(province["officers"]["so91"])
+    school, klass, commune = province["school"], province["class"], province["communes"][0]
+    urls = [reverse("reports:statistics")]
+    for level, key in (("tinh", "91"), ("xa", commune.code), ("truong", school.code), ("lop", klass.pk)):
+        urls += [reverse("reports:dashboard", args=[level, key]), reverse("reports:workbook", args=[level, key]),
+                 reverse("reports:chart", args=[level, key, "ket-qua"])]
+        if level != "lop":
+            urls.append(reverse("reports:chart", args=[level, key, "tien-do"]))
+    assert writes(client, urls[0]), "the first page stores the figures counted"
+    assert YearFigures.objects.count() == School.objects.filter(placements__province=province["province"]).count()
+    for url in urls:
+        assert writes(client, url) == [], url
+    # A change in the class's school: its page counts and stores the school year's row once; then no write.
+    year = klass.school_year
+    YearResult.objects.filter(enrolment__school_class=klass).update(award=None)
+    version = YearVersion.objects.get(school_year=year).version
+    stored = writes(client, reverse("reports:dashboard", args=["truong", school.code]))
+    assert len(stored) == 1 and "reports_yearfigures" in stored[0]
+    assert YearFigures.objects.get(school_year=year).counted_version == version
+    for url in urls:
+        assert writes(client, url) == [], url
+
+
+def test_storing_figures_never_goes_back_to_an_older_version(province):
+    """Two pages counting the same school year at once: the one that read an older version stores nothing over
+    the newer row (the UPSERT's condition), and a row at the present version is left as it is."""
+    from hocbaso.reports.selectors import LAYOUT, Tally, _figures_store
+
+    year = province["class"].school_year
+    version = YearVersion.objects.get(school_year=year).version
+    now = timezone.now()
+    newer = Tally()
+    newer.v[0] = 7
+    _figures_store({year.pk: newer}, {year.pk: version}, now)
+    row = YearFigures.objects.get(school_year=year)
+    assert (row.counted_version, row.counts[0], row.layout) == (version, 7, LAYOUT)
+    older = Tally()
+    older.v[0] = 3
+    _figures_store({year.pk: older}, {year.pk: version - 1}, now)
+    _figures_store({year.pk: older}, {year.pk: version}, now)
+    assert YearFigures.objects.get(school_year=year).counts[0] == 7
+    later = Tally()
+    later.v[0] = 9
+    _figures_store({year.pk: later}, {year.pk: version + 1}, now)
+    assert YearFigures.objects.get(school_year=year).counts[0] == 9

@@ -16,13 +16,14 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Không nạp trường mẫu.")
 
     def handle(self, *args, addrport, no_demo, **options):
-        call_command("migrate", interactive=False, verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)  # a no-op through the CLI, which migrates first
         if not no_demo:
             refusal = demo_refusal()
             if refusal:
                 raise CommandError(f"{refusal} Chạy với --no-demo để không nạp trường mẫu.")
             # The finished and the open year before the server answers; the earlier years' records in the
             # background (the worker thread below, or the broker's workers), their progress on the job's page.
+            self.stdout.write("Nạp trường mẫu…")
             call_command("demo", "--if-missing", "--earlier-in-background")
         # Zero-setup: long jobs run in a worker thread of this process; production runs `hocbaso worker`
         # (with a broker, HOCBASO_BROKER_URL, only there).

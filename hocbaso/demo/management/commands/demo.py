@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from hocbaso.demo.builder import CURRENT_YEAR, PASSWORD, SCHOOL_CODE, SCHOOL_YEAR, demo_build, demo_exists
 from hocbaso.demo.lifecycle import DEMO_PIN, DemoIncomplete, demo_issue, earlier_unissued
-from hocbaso.demo.tasks import KIND_EARLIER_ISSUE
+from hocbaso.demo.neighbours import province_exists
+from hocbaso.demo.tasks import KIND_EARLIER_ISSUE, KIND_PROVINCE_BUILD
 from hocbaso.jobs.selectors import active_job
 from hocbaso.jobs.services import job_submit
 from hocbaso.demo.guard import demo_refusal
@@ -24,27 +25,33 @@ class Command(BaseCommand):
         parser.add_argument("--no-issue", action="store_true",
                             help="Không ký số và phát hành học bạ mẫu (nhanh hơn; chỉ có dữ liệu đánh giá).")
         parser.add_argument("--earlier-in-background", action="store_true",
-                            help="Phát hành ngay năm học 2025-2026; học bạ các năm học trước 1/7/2025 được ký và "
-                                 "phát hành bằng tác vụ nền (hocbaso serve dùng tùy chọn này).")
+                            help="Phát hành ngay năm học 2025-2026; các trường khác trong tỉnh mẫu được tạo và học bạ "
+                                 "các năm học trước 1/7/2025 được ký, phát hành bằng tác vụ nền (hocbaso serve dùng "
+                                 "tùy chọn này).")
 
     def handle(self, *args, if_missing, no_issue=False, earlier_in_background=False, **options):
         refusal = demo_refusal()
         if refusal:
             raise CommandError(refusal)
-        if if_missing and demo_exists():
+        # In the background: the province's other schools (the offices' dashboards), after the demo school.
+        province = not earlier_in_background
+        if if_missing and demo_exists(province=province):
             self.stdout.write(f"Trường mẫu {SCHOOL_CODE} đã có dữ liệu đến năm học {CURRENT_YEAR}.")
         else:
-            report = demo_build(progress=lambda message: self.stdout.write(f"  {message}"))
+            report = demo_build(progress=lambda message: self.stdout.write(f"  {message}"), province=province)
             total = sum(report.outcomes.values()) or 1
             self.stdout.write(self.style.SUCCESS(
                 f"Trường mẫu {SCHOOL_CODE}, năm học {SCHOOL_YEAR}: {report.classes} lớp, {report.pupils} học sinh, "
-                f"{report.staff} cán bộ, giáo viên; {report.schools} trường khác trong tỉnh — xong trong "
-                f"{report.seconds:.1f} giây."))
+                f"{report.staff} cán bộ, giáo viên"
+                + (f"; {report.schools} trường khác trong tỉnh" if province else "")
+                + f" — xong trong {report.seconds:.1f} giây."))
             for code, name in catalogue.OUTCOMES.items():
                 count = report.outcomes.get(code, 0)
                 self.stdout.write(f"  {name}: {count} ({100 * count / total:.1f}%)")
             for code, name in catalogue.AWARDS.items():
                 self.stdout.write(f"  Khen thưởng “{name}”: {report.awards.get(code, 0)}")
+        if earlier_in_background:  # queued first: the worker runs jobs in order, and it is the quicker one
+            self.province_in_background()
         if not no_issue:
             started = time.perf_counter()
             try:
@@ -59,6 +66,18 @@ class Command(BaseCommand):
                 self.earlier_in_background()
         self.print_accounts()
         self.print_sample_record()
+
+    def province_in_background(self):
+        """Queue (once) the job that builds the demo province's other schools, and say where its progress shows."""
+        if province_exists():
+            return
+        job = active_job(KIND_PROVINCE_BUILD)
+        if job is None:
+            principal = get_user_model().objects.get(username="hieutruong")
+            job = job_submit(kind=KIND_PROVINCE_BUILD, args={}, by=principal, school_code=SCHOOL_CODE)
+        url = f"{settings.SITE_URL.rstrip('/')}{reverse('portal:job', args=[job.pk])}"
+        self.stdout.write(f"  Các trường khác của tỉnh mẫu (thống kê của xã, của Sở) đang được tạo trong nền; tiến độ: "
+                          f"{url} (tài khoản hieutruong).")
 
     def earlier_in_background(self):
         """Queue (once) the job that issues the earlier years' records, and say where its progress shows."""
