@@ -118,8 +118,9 @@ class BackendCPU:
         return sum(self.last[pid] - self.first.get(pid, 0.0) for pid in self.last)
 
 
-def province_build(prefix: str, schools: int, pupils: int) -> list:
-    """``schools`` schools (codes ``<prefix>NNNNN``) ready to sign; returns their school years."""
+def province_build(prefix: str, schools: int, pupils: int, on_first=None) -> list:
+    """``schools`` schools (codes ``<prefix>NNNNN``) ready to sign; returns their school years. ``on_first`` is
+    called with the seconds the first school took to build (the duration estimate)."""
     import datetime as dt
 
     from django.contrib.auth import get_user_model
@@ -136,7 +137,7 @@ def province_build(prefix: str, schools: int, pupils: int) -> list:
     users = get_user_model()
     province, _ = Province.objects.get_or_create(code="68", defaults={"name": "Tỉnh Lâm Đồng"})
     commune, _ = Commune.objects.get_or_create(province=province, code="24790", defaults={"name": "phường Đà Lạt"})
-    years = []
+    years, started = [], time.perf_counter()
     for s in range(schools):
         code = f"{prefix}{s:05d}"
         school = School.objects.create(code=code, name=f"Trường Tiểu học Số {prefix}-{s + 1}")
@@ -168,6 +169,8 @@ def province_build(prefix: str, schools: int, pupils: int) -> list:
             data_lock(school_year=year, school_class=klass, by=principal.user)
         years.append(year)
         print(f"  {code}: {pupils} pupils", flush=True)
+        if s == 0 and on_first is not None:
+            on_first(time.perf_counter() - started)
     return years
 
 
@@ -223,18 +226,22 @@ def run(years: list, workers: int, env: dict, folder: Path, moto_pid: int | None
     time.sleep(3 if workers else 0)  # the workers start (Django, Celery) before the clock does
     backends = BackendCPU(env["DATABASE_URL"])
     load0, redis0, own0 = os.getloadavg()[0], cpu_of(("redis-server",)), tree_cpu(os.getpid())
-    workers0 = sum(tree_cpu(c.pid) for c in children)
+    workers0 = [tree_cpu(c.pid) for c in children]
     moto0 = tree_cpu(moto_pid) if moto_pid else 0.0
     backends.start()
     started = time.perf_counter()
+    stages = {}
     for kind in (KIND_CLASS_SIGN, KIND_SCHOOL_SIGN, KIND_ISSUE):
+        stage_started = time.perf_counter()
         stage_wait(stage_submit(kind, years, inline=not workers))
+        stages[kind.split(".")[-1]] = time.perf_counter() - stage_started
     seconds = time.perf_counter() - started
+    per_worker = [tree_cpu(c.pid) - cpu0 for c, cpu0 in zip(children, workers0)]
     figures = {"seconds": seconds, "db_cpu": backends.finish(),
                "redis_cpu": cpu_of(("redis-server",)) - redis0,
                "s3_cpu": tree_cpu(moto_pid) - moto0 if moto_pid else float("nan"),
-               "workers_cpu": (sum(tree_cpu(c.pid) for c in children) - workers0) if workers
-               else tree_cpu(os.getpid()) - own0,
+               "workers_cpu": sum(per_worker) if workers else tree_cpu(os.getpid()) - own0,
+               "per_worker": per_worker, "stages": stages,
                "load": (load0, os.getloadavg()[0]),
                "records": IssuedRecord.objects.filter(school_code__in=[y.school.code for y in years]).count()}
     for child in children:
@@ -244,6 +251,56 @@ def run(years: list, workers: int, env: dict, folder: Path, moto_pid: int | None
         except subprocess.TimeoutExpired:
             os.killpg(child.pid, signal.SIGKILL)
     return figures
+
+
+# Worker CPU a record when issuing (the last runs on the shared machine: 120–180 ms, an upper bound); the first
+# estimate of the duration uses it before anything is measured here.
+PRIOR_CPU_PER_RECORD = 0.15
+
+
+def command_line() -> str:
+    import shlex
+
+    return shlex.join([sys.executable, *sys.argv])
+
+
+def full_size_command() -> str:
+    import shlex
+
+    script = Path(__file__).resolve()
+    return (f"nohup nice {shlex.join([sys.executable, str(script)])} --database-url "
+            f"postgres://postgres@127.0.0.1:5432/hocbaso_province_full --schools 20 --pupils 950 --workers 1,2 "
+            f"--broker redis://127.0.0.1:6379/15 > province-full.log 2>&1 &")
+
+
+def estimate_print(first_school: float, args, runs: list[int], cpus: int) -> None:
+    """The first estimate of the whole bench: the slices at the first school's pace, the runs at the prior CPU per
+    record spread over the cores the run can use (the pipeline every core, N workers N cores)."""
+    records = args.schools * args.pupils
+    build = first_school * args.schools * len(runs)
+    issue = sum(records * PRIOR_CPU_PER_RECORD / min(w or cpus, cpus) for w in runs)
+    print(f"  estimate: {(build + issue) / 60:.0f} min in all on an idle machine ({build / 60:.0f} min building "
+          f"{len(runs)} slices at {first_school:.0f} s a school, {issue / 60:.0f} min issuing {records} records "
+          f"× {len(runs)} runs at ~{1000 * PRIOR_CPU_PER_RECORD:.0f} ms of CPU a record); more under load",
+          flush=True)
+
+
+def report_print(label: str, figures: dict) -> None:
+    n = figures["records"]
+    print(f"{label:24} {n:6} records in {figures['seconds']:7.1f} s: {n / figures['seconds']:6.1f} records/s; "
+          f"CPU s (ms/record): workers {figures['workers_cpu']:.1f} ({1000 * figures['workers_cpu'] / n:.0f}), "
+          f"PostgreSQL {figures['db_cpu']:.1f} ({1000 * figures['db_cpu'] / n:.0f}), "
+          f"S3 server {figures['s3_cpu']:.1f} ({1000 * figures['s3_cpu'] / n:.0f}), "
+          f"Redis {figures['redis_cpu']:.1f}; load {figures['load'][0]:.2f} → {figures['load'][1]:.2f}", flush=True)
+    seconds = figures["seconds"]
+    per_process = [(f"worker {i + 1}", cpu) for i, cpu in enumerate(figures["per_worker"])] or \
+        [("this process (with its signing pool)", figures["workers_cpu"])]
+    per_process += [("PostgreSQL (this database's backends)", figures["db_cpu"]), ("S3 server", figures["s3_cpu"]),
+                    ("Redis (whole server)", figures["redis_cpu"])]
+    print("  CPU per process: " + "; ".join(f"{name} {cpu:.1f} s = {cpu / seconds:.2f} of a core"
+                                            for name, cpu in per_process), flush=True)
+    print("  stages (s): " + ", ".join(f"{kind} {sec:.1f}" for kind, sec in figures["stages"].items())
+          + f"; slice built in {figures.get('build_seconds', float('nan')):.0f} s", flush=True)
 
 
 def main() -> int:
@@ -295,27 +352,37 @@ def main() -> int:
 
         call_command("migrate", verbosity=0)
         runs = [0, *counts]
-        print(f"province slice: {args.schools} schools × {args.pupils} pupils per run, {len(runs)} runs; "
-              f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}", flush=True)
-        slices = {}
+        cpus = os.cpu_count() or 1
+        print(f"province slice: {args.schools} schools × {args.pupils} pupils per run, {len(runs)} runs "
+              f"({', '.join('pipeline' if not w else f'{w} worker(s)' for w in runs)}); {cpus} CPUs, "
+              f"load {os.getloadavg()[0]:.2f}; {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}", flush=True)
+        print(f"command: {command_line()}", flush=True)
+        results, began = {}, time.perf_counter()
         for n, workers in enumerate(runs):
-            print(f"building slice {n + 1}/{len(runs)}", flush=True)
-            slices[workers] = province_build(f"68{n}", args.schools, args.pupils)
-        results = {}
-        for workers in runs:
             label = "pipeline (1 process)" if not workers else f"celery, {workers} worker(s)"
-            figures = results[workers] = run(slices[workers], workers, env, folder, moto and moto.pid)
-            n = figures["records"]
-            print(f"{label:24} {n:6} records in {figures['seconds']:7.1f} s: {n / figures['seconds']:6.1f} records/s; "
-                  f"CPU s (ms/record): workers {figures['workers_cpu']:.1f} ({1000 * figures['workers_cpu'] / n:.0f}), "
-                  f"PostgreSQL {figures['db_cpu']:.1f} ({1000 * figures['db_cpu'] / n:.0f}), "
-                  f"S3 server {figures['s3_cpu']:.1f} ({1000 * figures['s3_cpu'] / n:.0f}), "
-                  f"Redis {figures['redis_cpu']:.1f}; load {figures['load'][0]:.2f} → {figures['load'][1]:.2f}",
-                  flush=True)
+            print(f"building slice {n + 1}/{len(runs)} (untimed)", flush=True)
+            built = time.perf_counter()
+            years = province_build(f"68{n}", args.schools, args.pupils,
+                                   on_first=(lambda s: estimate_print(s, args, runs, cpus)) if n == 0 else None)
+            build_seconds = time.perf_counter() - built
+            figures = results[workers] = run(years, workers, env, folder, moto and moto.pid)
+            figures["build_seconds"] = build_seconds
+            report_print(label, figures)
+            if n == 0 and len(runs) > 1:
+                left = sum(build_seconds + figures["seconds"] / min(w, cpus) for w in runs[1:])
+                print(f"  estimate: the remaining {len(runs) - 1} runs take about {left / 60:.0f} min "
+                      f"(slice built in {build_seconds:.0f} s; a run of N workers ≈ this run / N)", flush=True)
+        rate = {w: r["records"] / r["seconds"] for w, r in results.items()}
+        print(f"summary ({time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, {(time.perf_counter() - began) / 60:.0f} min in all):")
+        for workers, r in results.items():
+            label = "pipeline (1 process)" if not workers else f"celery, {workers} worker(s)"
+            print(f"  {label:24} {rate[workers]:6.1f} records/s, worker CPU {1000 * r['workers_cpu'] / r['records']:.0f} "
+                  f"ms/record" + (f" = {rate[workers] / rate[0]:.2f}× the pipeline" if workers and 0 in rate else ""))
         if 1 in results and 2 in results:
-            rate = {w: r["records"] / r["seconds"] for w, r in results.items()}
             print(f"scaling 2 workers / 1 worker: {rate[2] / rate[1]:.2f}×; 1 worker / pipeline: "
                   f"{rate[1] / rate[0]:.2f}×")
+        print(f"full size, unattended (the issue's 20 schools × 950 pupils; on a quiet machine):\n  "
+              f"{full_size_command()}", flush=True)
         return 0
     finally:
         from django.db import connections
