@@ -78,6 +78,24 @@ def test_the_loop_queues_them_only_when_asked_and_goes_on_when_the_schedule_fail
     assert worker_loop(once=True, periodic=True) == 3  # the failed look is logged; the queued jobs still run
 
 
+@pytest.mark.parametrize("broker", ["", "redis://127.0.0.1:1/0"])
+def test_serve_starts_the_job_thread_with_the_periodic_jobs_only_without_a_broker(db, settings, monkeypatch, broker):
+    """``hocbaso serve``, the zero-setup start: its job thread queues the periodic jobs; with a broker it starts no
+    thread (the workers run the jobs, ``hocbaso beat`` queues the periodic ones)."""
+    import io
+
+    from django.core.management import call_command
+
+    settings.BROKER_URL = broker
+    started = []
+    monkeypatch.setattr("threading.Thread.start", lambda self: started.append((self.name, self._kwargs)))
+    from hocbaso.core.management.commands import serve
+
+    monkeypatch.setattr(serve, "call_command", lambda *a, **k: None)  # migrate, runserver
+    call_command("serve", "--no-demo", stdout=io.StringIO())
+    assert started == ([] if broker else [("hocbaso-worker", {"periodic": True})])
+
+
 YEAR_PAST_LOCK_DATE = r"""
 import datetime as dt
 from hocbaso.directory.models import Commune, Province, School, SchoolPlacement, SchoolYear
