@@ -3,7 +3,7 @@ one-process pipeline, on PostgreSQL and S3 storage (issue 20).
 
     .venv/bin/python bench/bench_province.py --database-url postgres://postgres@127.0.0.1:5432/NEWDB
         [--schools 20] [--pupils 950] [--workers 1,2] [--broker redis://127.0.0.1:6379/6] [--s3 auto|URL]
-        [--data-dir DIR] [--keep]
+        [--s3-access-key KEY --s3-secret-key SECRET] [--data-dir DIR] [--keep]
 
 Setup (untimed): a new PostgreSQL database (dropped at the end unless ``--keep``), a bucket on the S3 server
 (``--s3 auto`` starts ``moto_server`` on loopback), the built-in CA in the bucket (``HOCBASO_PKI_IN_STORAGE``),
@@ -20,11 +20,18 @@ Timed, per run, the same jobs the portal's pages queue (``records.tasks``): ever
   celery N   N ``hocbaso worker`` processes on the broker, each with ``HOCBASO_SIGN_WORKERS=1`` (one core per
              worker), the jobs of a stage queued at once
 
-Printed per run: records, seconds, records/s, the load average before and after, and the CPU seconds (and ms per
-record) of the workers (with their children), of PostgreSQL (the backends of the benchmark's database, sampled), of
-the S3 server (``--s3 auto``'s moto_server) and of Redis (the whole server: other users count too); then the
-2-worker/1-worker ratio. On 2 cores the 2-worker run should approach 2× the 1-worker run, less what the
-database and the broker take. Not part of the test suite.
+Printed: the exact command, an estimate of the whole bench's duration after the first school is built (and
+again after the pipeline run), then per run: records, seconds, records/s, the load average before and after, the
+CPU seconds (and ms per record) of the workers (with their children), of PostgreSQL (the backends of the
+benchmark's database, sampled), of the S3 server (``--s3 auto``'s moto_server) and of Redis (the whole server:
+other users count too), each as a share of a core, the three stages' seconds; then a summary, the
+2-worker/1-worker ratio and the command for the full size. On 2 cores the 2-worker run should approach 2× the
+1-worker run, less what the database and the broker take.
+
+Unattended at full size: each slice is built just before its run, and the run's files are deleted from the
+bucket after it (the CA stays), since moto_server holds every object in memory (~0.65 MB a record: ~12 GB
+during a 19,000-record run). With less memory free, give ``--s3 URL`` (and ``--s3-access-key``/``--s3-secret-key``)
+of an S3 server that stores on disk. Not part of the test suite.
 """
 
 import argparse
@@ -256,6 +263,29 @@ def run(years: list, workers: int, env: dict, folder: Path, moto_pid: int | None
 # Worker CPU a record when issuing (the last runs on the shared machine: 120–180 ms, an upper bound); the first
 # estimate of the duration uses it before anything is measured here.
 PRIOR_CPU_PER_RECORD = 0.15
+MOTO_MB_PER_RECORD = 0.65  # moto_server's memory a record of a run (five drafts, the class package's share)
+
+
+def bucket_empty(s3, bucket: str) -> tuple[int, int]:
+    """Delete what a run left in the bucket (drafts, signed files, packages; the CA and the keys under ``pki/``
+    stay for the next runs): moto_server keeps every object in memory (~0.65 MB a record measured: 12 GB for a
+    run of 19,000 records), so a full-size bench holds one run's files at a time. Returns (files, bytes)."""
+    count = size = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys = [item for item in page.get("Contents", []) if not item["Key"].startswith("pki/")]
+        for start in range(0, len(keys), 1000):
+            batch = keys[start:start + 1000]
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k["Key"]} for k in batch], "Quiet": True})
+            count, size = count + len(batch), size + sum(k["Size"] for k in batch)
+    return count, size
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            return next(int(line.split()[1]) for line in handle if line.startswith("VmRSS")) / 1024
+    except (OSError, StopIteration):
+        return float("nan")
 
 
 def command_line() -> str:
@@ -265,12 +295,10 @@ def command_line() -> str:
 
 
 def full_size_command() -> str:
-    import shlex
-
-    script = Path(__file__).resolve()
-    return (f"nohup nice {shlex.join([sys.executable, str(script)])} --database-url "
-            f"postgres://postgres@127.0.0.1:5432/hocbaso_province_full --schools 20 --pupils 950 --workers 1,2 "
-            f"--broker redis://127.0.0.1:6379/15 > province-full.log 2>&1 &")
+    """The issue's full size, to run from the repository's root on a quiet machine and read the next morning."""
+    return ("nohup nice .venv/bin/python bench/bench_province.py --database-url "
+            "postgres://postgres@127.0.0.1:5432/hocbaso_province_full --schools 20 --pupils 950 --workers 1,2 "
+            "> province-full.log 2>&1 &")
 
 
 def estimate_print(first_school: float, args, runs: list[int], cpus: int) -> None:
@@ -281,8 +309,9 @@ def estimate_print(first_school: float, args, runs: list[int], cpus: int) -> Non
     issue = sum(records * PRIOR_CPU_PER_RECORD / min(w or cpus, cpus) for w in runs)
     print(f"  estimate: {(build + issue) / 60:.0f} min in all on an idle machine ({build / 60:.0f} min building "
           f"{len(runs)} slices at {first_school:.0f} s a school, {issue / 60:.0f} min issuing {records} records "
-          f"× {len(runs)} runs at ~{1000 * PRIOR_CPU_PER_RECORD:.0f} ms of CPU a record); more under load",
-          flush=True)
+          f"× {len(runs)} runs at ~{1000 * PRIOR_CPU_PER_RECORD:.0f} ms of CPU a record); more under load"
+          + (f"; moto_server will hold ~{records * MOTO_MB_PER_RECORD / 1024:.1f} GB of files during a run"
+             if args.s3 == "auto" else ""), flush=True)
 
 
 def report_print(label: str, figures: dict) -> None:
@@ -311,6 +340,8 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2", help="Celery worker counts to run, beside the pipeline")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/6")
     parser.add_argument("--s3", default="auto", help="an S3 server's URL, or auto: start moto_server on loopback")
+    parser.add_argument("--s3-access-key", default="testing")
+    parser.add_argument("--s3-secret-key", default="testing")
     parser.add_argument("--data-dir", default=tempfile.gettempdir())
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -329,7 +360,8 @@ def main() -> int:
            "DATABASE_URL": args.database_url, "HOCBASO_BROKER_URL": args.broker,
            "HOCBASO_BROKER_QUEUE": bucket, "HOCBASO_JOBS": "worker", "HOCBASO_S3_BUCKET": bucket,
            "HOCBASO_S3_ENDPOINT_URL": endpoint, "HOCBASO_S3_REGION": "us-east-1",
-           "HOCBASO_S3_ACCESS_KEY": "testing", "HOCBASO_S3_SECRET_KEY": "testing", "HOCBASO_PKI_IN_STORAGE": "1"}
+           "HOCBASO_S3_ACCESS_KEY": args.s3_access_key, "HOCBASO_S3_SECRET_KEY": args.s3_secret_key,
+           "HOCBASO_PKI_IN_STORAGE": "1"}
     os.environ.update(env)
     sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
     from bench_issue import _postgres_setup
@@ -338,10 +370,11 @@ def main() -> int:
     try:
         import boto3
 
+        s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=args.s3_access_key,
+                          aws_secret_access_key=args.s3_secret_key, region_name="us-east-1")
         for _ in range(50):
             try:
-                boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing",
-                             region_name="us-east-1").create_bucket(Bucket=bucket)
+                s3.create_bucket(Bucket=bucket)
                 break
             except Exception:  # the S3 server is still starting
                 time.sleep(0.2)
@@ -368,6 +401,10 @@ def main() -> int:
             figures = results[workers] = run(years, workers, env, folder, moto and moto.pid)
             figures["build_seconds"] = build_seconds
             report_print(label, figures)
+            emptied = bucket_empty(s3, bucket)
+            print(f"  bucket emptied of this run's {emptied[0]} files ({emptied[1] / 1e6:.0f} MB, "
+                  f"{emptied[1] / 1e3 / figures['records']:.0f} kB a record)"
+                  + (f"; S3 server memory {rss_mb(moto.pid):.0f} MB after" if moto else ""), flush=True)
             if n == 0 and len(runs) > 1:
                 left = sum(build_seconds + figures["seconds"] / min(w, cpus) for w in runs[1:])
                 print(f"  estimate: the remaining {len(runs) - 1} runs take about {left / 60:.0f} min "
@@ -381,7 +418,8 @@ def main() -> int:
         if 1 in results and 2 in results:
             print(f"scaling 2 workers / 1 worker: {rate[2] / rate[1]:.2f}×; 1 worker / pipeline: "
                   f"{rate[1] / rate[0]:.2f}×")
-        print(f"full size, unattended (the issue's 20 schools × 950 pupils; on a quiet machine):\n  "
+        print(f"full size, unattended (the issue's 20 schools × 950 pupils; from the repository's root, on a quiet "
+              f"machine with ~13 GB of memory free for moto_server):\n  "
               f"{full_size_command()}", flush=True)
         return 0
     finally:
