@@ -267,8 +267,8 @@ def periodic_queue_due(*, now=None) -> list[Job]:
 
 def worker_loop(*, once: bool = False, idle_sleep: float = 1.0, stop=None, periodic: bool = False) -> int:
     """Claim and run jobs until stopped (or, with ``once``, until the queue is empty). Returns jobs run.
-    ``periodic``: also queue the periodic kinds when they are due (looked at every ``HOCBASO_PERIODIC_CHECK``
-    seconds), for the installs without a broker (and so without celery beat)."""
+    ``periodic``: also queue the periodic kinds when they are due (looked at every
+    ``HOCBASO_PERIODIC_CHECK_SECONDS``), for the installs without a broker (and so without celery beat)."""
     ran, next_check = 0, 0.0
     while stop is None or not stop.is_set():
         if not connection.in_atomic_block:  # (a test's transaction, or a caller's: not ours to close)
