@@ -1,10 +1,16 @@
-"""Every third-party package the application's own code imports is installed by ``pip install hocbaso`` alone:
-a runtime dependency in pyproject.toml or something one of them requires, never only the ``dev`` extra.
-(``requests`` was imported by ``signing.ltv`` but came only with the dev extra: a fresh ``./dev.sh start``
-failed at issuance.)
+"""Every third-party package the application's own code needs is installed by ``pip install hocbaso`` alone: a
+runtime dependency in pyproject.toml or something one of them requires, never only the ``dev`` extra. (``requests``
+came only with the dev extra while ``signing.ltv`` used pyHanko's requests-based time-stamp client: a fresh
+``./dev.sh start``, which installs the runtime packages only, failed at issuance.)
 
-The check reads the imports from the source (AST), so it sees an import in a function as well as one at the
-top; tests, the tests' helpers (``hocbaso.testing``, ``hocbaso.signing.testing``) and imports guarded by ``except ImportError`` are left out.
+Two checks:
+
+- the imports in the source (AST), an import in a function as well as one at the top; tests, the tests' helpers
+  (``hocbaso.testing``, ``hocbaso.signing.testing``) and imports guarded by ``except ImportError`` left out;
+- what those imports load: a fresh interpreter sets Django up and imports every third-party module the code
+  names (``pyhanko.sign.timestamps.requests_client`` as well as ``pyhanko``), and every distribution whose
+  modules were loaded must be brought by the runtime dependencies. This is the check that sees ``requests``:
+  hocbaso never imports it itself, pyHanko's requests client does, and pyHanko does not require it.
 """
 
 import ast
