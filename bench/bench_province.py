@@ -3,7 +3,7 @@ one-process pipeline, on PostgreSQL and S3 storage (issue 20).
 
     .venv/bin/python bench/bench_province.py --database-url postgres://postgres@127.0.0.1:5432/NEWDB
         [--schools 20] [--pupils 950] [--workers 1,2] [--broker redis://127.0.0.1:6379/6] [--s3 auto|URL]
-        [--data-dir DIR] [--keep]
+        [--s3-access-key KEY --s3-secret-key SECRET] [--data-dir DIR] [--keep]
 
 Setup (untimed): a new PostgreSQL database (dropped at the end unless ``--keep``), a bucket on the S3 server
 (``--s3 auto`` starts ``moto_server`` on loopback), the built-in CA in the bucket (``HOCBASO_PKI_IN_STORAGE``),
@@ -20,11 +20,18 @@ Timed, per run, the same jobs the portal's pages queue (``records.tasks``): ever
   celery N   N ``hocbaso worker`` processes on the broker, each with ``HOCBASO_SIGN_WORKERS=1`` (one core per
              worker), the jobs of a stage queued at once
 
-Printed per run: records, seconds, records/s, the load average before and after, and the CPU seconds (and ms per
-record) of the workers (with their children), of PostgreSQL (the backends of the benchmark's database, sampled), of
-the S3 server (``--s3 auto``'s moto_server) and of Redis (the whole server: other users count too); then the
-2-worker/1-worker ratio. On 2 cores the 2-worker run should approach 2× the 1-worker run, less what the
-database and the broker take. Not part of the test suite.
+Printed: the exact command, an estimate of the whole bench's duration after the first school is built (and
+again after the pipeline run), then per run: records, seconds, records/s, the load average before and after, the
+CPU seconds (and ms per record) of the workers (with their children), of PostgreSQL (the backends of the
+benchmark's database, sampled), of the S3 server (``--s3 auto``'s moto_server) and of Redis (the whole server:
+other users count too), each as a share of a core, the three stages' seconds; then a summary, the
+2-worker/1-worker ratio and the command for the full size. On 2 cores the 2-worker run should approach 2× the
+1-worker run, less what the database and the broker take.
+
+Unattended at full size: each slice is built just before its run, and the run's files are deleted from the
+bucket after it (the CA stays), since moto_server holds every object in memory (~0.65 MB a record: ~12 GB
+during a 19,000-record run, reused by the next runs). With less memory free, give ``--s3 URL`` (and ``--s3-access-key``/``--s3-secret-key``)
+of an S3 server that stores on disk. Not part of the test suite.
 """
 
 import argparse
@@ -118,8 +125,9 @@ class BackendCPU:
         return sum(self.last[pid] - self.first.get(pid, 0.0) for pid in self.last)
 
 
-def province_build(prefix: str, schools: int, pupils: int) -> list:
-    """``schools`` schools (codes ``<prefix>NNNNN``) ready to sign; returns their school years."""
+def province_build(prefix: str, schools: int, pupils: int, on_first=None) -> list:
+    """``schools`` schools (codes ``<prefix>NNNNN``) ready to sign; returns their school years. ``on_first`` is
+    called with the seconds the first school took to build (the duration estimate)."""
     import datetime as dt
 
     from django.contrib.auth import get_user_model
@@ -136,7 +144,7 @@ def province_build(prefix: str, schools: int, pupils: int) -> list:
     users = get_user_model()
     province, _ = Province.objects.get_or_create(code="68", defaults={"name": "Tỉnh Lâm Đồng"})
     commune, _ = Commune.objects.get_or_create(province=province, code="24790", defaults={"name": "phường Đà Lạt"})
-    years = []
+    years, started = [], time.perf_counter()
     for s in range(schools):
         code = f"{prefix}{s:05d}"
         school = School.objects.create(code=code, name=f"Trường Tiểu học Số {prefix}-{s + 1}")
@@ -168,6 +176,8 @@ def province_build(prefix: str, schools: int, pupils: int) -> list:
             data_lock(school_year=year, school_class=klass, by=principal.user)
         years.append(year)
         print(f"  {code}: {pupils} pupils", flush=True)
+        if s == 0 and on_first is not None:
+            on_first(time.perf_counter() - started)
     return years
 
 
@@ -223,18 +233,22 @@ def run(years: list, workers: int, env: dict, folder: Path, moto_pid: int | None
     time.sleep(3 if workers else 0)  # the workers start (Django, Celery) before the clock does
     backends = BackendCPU(env["DATABASE_URL"])
     load0, redis0, own0 = os.getloadavg()[0], cpu_of(("redis-server",)), tree_cpu(os.getpid())
-    workers0 = sum(tree_cpu(c.pid) for c in children)
+    workers0 = [tree_cpu(c.pid) for c in children]
     moto0 = tree_cpu(moto_pid) if moto_pid else 0.0
     backends.start()
     started = time.perf_counter()
+    stages = {}
     for kind in (KIND_CLASS_SIGN, KIND_SCHOOL_SIGN, KIND_ISSUE):
+        stage_started = time.perf_counter()
         stage_wait(stage_submit(kind, years, inline=not workers))
+        stages[kind.split(".")[-1]] = time.perf_counter() - stage_started
     seconds = time.perf_counter() - started
+    per_worker = [tree_cpu(c.pid) - cpu0 for c, cpu0 in zip(children, workers0)]
     figures = {"seconds": seconds, "db_cpu": backends.finish(),
                "redis_cpu": cpu_of(("redis-server",)) - redis0,
                "s3_cpu": tree_cpu(moto_pid) - moto0 if moto_pid else float("nan"),
-               "workers_cpu": (sum(tree_cpu(c.pid) for c in children) - workers0) if workers
-               else tree_cpu(os.getpid()) - own0,
+               "workers_cpu": sum(per_worker) if workers else tree_cpu(os.getpid()) - own0,
+               "per_worker": per_worker, "stages": stages,
                "load": (load0, os.getloadavg()[0]),
                "records": IssuedRecord.objects.filter(school_code__in=[y.school.code for y in years]).count()}
     for child in children:
@@ -246,6 +260,79 @@ def run(years: list, workers: int, env: dict, folder: Path, moto_pid: int | None
     return figures
 
 
+# Worker CPU a record when issuing (the last runs on the shared machine: 120–180 ms, an upper bound); the first
+# estimate of the duration uses it before anything is measured here.
+PRIOR_CPU_PER_RECORD = 0.15
+MOTO_MB_PER_RECORD = 0.65  # moto_server's memory a record of a run (five drafts, the class package's share)
+
+
+def bucket_empty(s3, bucket: str) -> tuple[int, int]:
+    """Delete what a run left in the bucket (drafts, signed files, packages; the CA and the keys under ``pki/``
+    stay for the next runs): moto_server keeps every object in memory (~0.65 MB a record measured: 12 GB for a
+    run of 19,000 records). Its process keeps most of that memory for the next run's files (RSS 1.5, 1.8, 1.9 GB
+    after three 2,000-record runs, where each run added 1.3 GB before). Returns (files, bytes)."""
+    count = size = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys = [item for item in page.get("Contents", []) if not item["Key"].startswith("pki/")]
+        for start in range(0, len(keys), 1000):
+            batch = keys[start:start + 1000]
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k["Key"]} for k in batch], "Quiet": True})
+            count, size = count + len(batch), size + sum(k["Size"] for k in batch)
+    return count, size
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            return next(int(line.split()[1]) for line in handle if line.startswith("VmRSS")) / 1024
+    except (OSError, StopIteration):
+        return float("nan")
+
+
+def command_line() -> str:
+    import shlex
+
+    return shlex.join([sys.executable, *sys.argv])
+
+
+def full_size_command() -> str:
+    """The issue's full size, to run from the repository's root on a quiet machine and read the next morning."""
+    return ("nohup nice .venv/bin/python bench/bench_province.py --database-url "
+            "postgres://postgres@127.0.0.1:5432/hocbaso_province_full --schools 20 --pupils 950 --workers 1,2 "
+            "> province-full.log 2>&1 &")
+
+
+def estimate_print(first_school: float, args, runs: list[int], cpus: int) -> None:
+    """The first estimate of the whole bench: the slices at the first school's pace, the runs at the prior CPU per
+    record spread over the cores the run can use (the pipeline every core, N workers N cores)."""
+    records = args.schools * args.pupils
+    build = first_school * args.schools * len(runs)
+    issue = sum(records * PRIOR_CPU_PER_RECORD / min(w or cpus, cpus) for w in runs)
+    print(f"  estimate: {(build + issue) / 60:.0f} min in all on an idle machine ({build / 60:.0f} min building "
+          f"{len(runs)} slices at {first_school:.0f} s a school, {issue / 60:.0f} min issuing {records} records "
+          f"× {len(runs)} runs at ~{1000 * PRIOR_CPU_PER_RECORD:.0f} ms of CPU a record); more under load"
+          + (f"; moto_server will hold ~{records * MOTO_MB_PER_RECORD / 1024:.1f} GB of files during a run"
+             if args.s3 == "auto" else ""), flush=True)
+
+
+def report_print(label: str, figures: dict) -> None:
+    n = figures["records"]
+    print(f"{label:24} {n:6} records in {figures['seconds']:7.1f} s: {n / figures['seconds']:6.1f} records/s; "
+          f"CPU s (ms/record): workers {figures['workers_cpu']:.1f} ({1000 * figures['workers_cpu'] / n:.0f}), "
+          f"PostgreSQL {figures['db_cpu']:.1f} ({1000 * figures['db_cpu'] / n:.0f}), "
+          f"S3 server {figures['s3_cpu']:.1f} ({1000 * figures['s3_cpu'] / n:.0f}), "
+          f"Redis {figures['redis_cpu']:.1f}; load {figures['load'][0]:.2f} → {figures['load'][1]:.2f}", flush=True)
+    seconds = figures["seconds"]
+    per_process = [(f"worker {i + 1}", cpu) for i, cpu in enumerate(figures["per_worker"])] or \
+        [("this process (with its signing pool)", figures["workers_cpu"])]
+    per_process += [("PostgreSQL (this database's backends)", figures["db_cpu"]), ("S3 server", figures["s3_cpu"]),
+                    ("Redis (whole server)", figures["redis_cpu"])]
+    print("  CPU per process: " + "; ".join(f"{name} {cpu:.1f} s = {cpu / seconds:.2f} of a core"
+                                            for name, cpu in per_process), flush=True)
+    print("  stages (s): " + ", ".join(f"{kind} {sec:.1f}" for kind, sec in figures["stages"].items())
+          + f"; slice built in {figures.get('build_seconds', float('nan')):.0f} s", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", required=True, help="postgres://…/NEWDB (created, then dropped)")
@@ -254,6 +341,8 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2", help="Celery worker counts to run, beside the pipeline")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/6")
     parser.add_argument("--s3", default="auto", help="an S3 server's URL, or auto: start moto_server on loopback")
+    parser.add_argument("--s3-access-key", default="testing")
+    parser.add_argument("--s3-secret-key", default="testing")
     parser.add_argument("--data-dir", default=tempfile.gettempdir())
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -272,7 +361,8 @@ def main() -> int:
            "DATABASE_URL": args.database_url, "HOCBASO_BROKER_URL": args.broker,
            "HOCBASO_BROKER_QUEUE": bucket, "HOCBASO_JOBS": "worker", "HOCBASO_S3_BUCKET": bucket,
            "HOCBASO_S3_ENDPOINT_URL": endpoint, "HOCBASO_S3_REGION": "us-east-1",
-           "HOCBASO_S3_ACCESS_KEY": "testing", "HOCBASO_S3_SECRET_KEY": "testing", "HOCBASO_PKI_IN_STORAGE": "1"}
+           "HOCBASO_S3_ACCESS_KEY": args.s3_access_key, "HOCBASO_S3_SECRET_KEY": args.s3_secret_key,
+           "HOCBASO_PKI_IN_STORAGE": "1"}
     os.environ.update(env)
     sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
     from bench_issue import _postgres_setup
@@ -281,10 +371,11 @@ def main() -> int:
     try:
         import boto3
 
+        s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=args.s3_access_key,
+                          aws_secret_access_key=args.s3_secret_key, region_name="us-east-1")
         for _ in range(50):
             try:
-                boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing",
-                             region_name="us-east-1").create_bucket(Bucket=bucket)
+                s3.create_bucket(Bucket=bucket)
                 break
             except Exception:  # the S3 server is still starting
                 time.sleep(0.2)
@@ -295,27 +386,42 @@ def main() -> int:
 
         call_command("migrate", verbosity=0)
         runs = [0, *counts]
-        print(f"province slice: {args.schools} schools × {args.pupils} pupils per run, {len(runs)} runs; "
-              f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}", flush=True)
-        slices = {}
+        cpus = os.cpu_count() or 1
+        print(f"province slice: {args.schools} schools × {args.pupils} pupils per run, {len(runs)} runs "
+              f"({', '.join('pipeline' if not w else f'{w} worker(s)' for w in runs)}); {cpus} CPUs, "
+              f"load {os.getloadavg()[0]:.2f}; {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}", flush=True)
+        print(f"command: {command_line()}", flush=True)
+        results, began = {}, time.perf_counter()
         for n, workers in enumerate(runs):
-            print(f"building slice {n + 1}/{len(runs)}", flush=True)
-            slices[workers] = province_build(f"68{n}", args.schools, args.pupils)
-        results = {}
-        for workers in runs:
             label = "pipeline (1 process)" if not workers else f"celery, {workers} worker(s)"
-            figures = results[workers] = run(slices[workers], workers, env, folder, moto and moto.pid)
-            n = figures["records"]
-            print(f"{label:24} {n:6} records in {figures['seconds']:7.1f} s: {n / figures['seconds']:6.1f} records/s; "
-                  f"CPU s (ms/record): workers {figures['workers_cpu']:.1f} ({1000 * figures['workers_cpu'] / n:.0f}), "
-                  f"PostgreSQL {figures['db_cpu']:.1f} ({1000 * figures['db_cpu'] / n:.0f}), "
-                  f"S3 server {figures['s3_cpu']:.1f} ({1000 * figures['s3_cpu'] / n:.0f}), "
-                  f"Redis {figures['redis_cpu']:.1f}; load {figures['load'][0]:.2f} → {figures['load'][1]:.2f}",
-                  flush=True)
+            print(f"building slice {n + 1}/{len(runs)} (untimed)", flush=True)
+            built = time.perf_counter()
+            years = province_build(f"68{n}", args.schools, args.pupils,
+                                   on_first=(lambda s: estimate_print(s, args, runs, cpus)) if n == 0 else None)
+            build_seconds = time.perf_counter() - built
+            figures = results[workers] = run(years, workers, env, folder, moto and moto.pid)
+            figures["build_seconds"] = build_seconds
+            report_print(label, figures)
+            emptied = bucket_empty(s3, bucket)
+            print(f"  bucket emptied of this run's {emptied[0]} files ({emptied[1] / 1e6:.0f} MB, "
+                  f"{emptied[1] / 1e3 / figures['records']:.0f} kB a record)"
+                  + (f"; S3 server memory {rss_mb(moto.pid):.0f} MB after" if moto else ""), flush=True)
+            if n == 0 and len(runs) > 1:
+                left = sum(build_seconds + figures["seconds"] / min(w, cpus) for w in runs[1:])
+                print(f"  estimate: the remaining {len(runs) - 1} runs take about {left / 60:.0f} min "
+                      f"(slice built in {build_seconds:.0f} s; a run of N workers ≈ this run / N)", flush=True)
+        rate = {w: r["records"] / r["seconds"] for w, r in results.items()}
+        print(f"summary ({time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, {(time.perf_counter() - began) / 60:.0f} min in all):")
+        for workers, r in results.items():
+            label = "pipeline (1 process)" if not workers else f"celery, {workers} worker(s)"
+            print(f"  {label:24} {rate[workers]:6.1f} records/s, worker CPU {1000 * r['workers_cpu'] / r['records']:.0f} "
+                  f"ms/record" + (f" = {rate[workers] / rate[0]:.2f}× the pipeline" if workers and 0 in rate else ""))
         if 1 in results and 2 in results:
-            rate = {w: r["records"] / r["seconds"] for w, r in results.items()}
             print(f"scaling 2 workers / 1 worker: {rate[2] / rate[1]:.2f}×; 1 worker / pipeline: "
                   f"{rate[1] / rate[0]:.2f}×")
+        print(f"full size, unattended (the issue's 20 schools × 950 pupils; from the repository's root, on a quiet "
+              f"machine with ~13 GB of memory free for moto_server):\n  "
+              f"{full_size_command()}", flush=True)
         return 0
     finally:
         from django.db import connections

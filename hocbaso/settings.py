@@ -157,6 +157,9 @@ PKCS11_QUEUE = envstr("HOCBASO_PKCS11_QUEUE", "hocbaso-pkcs11").strip()
 BROKER_VISIBILITY_TIMEOUT = envint("HOCBASO_BROKER_VISIBILITY_TIMEOUT", "600")
 # A running job whose heartbeat is older than this is taken over by another worker (which resumes it).
 JOB_STALE_SECONDS = envint("HOCBASO_JOB_STALE_SECONDS", "120")
+# Without a broker, the loop of `hocbaso serve` (and of `hocbaso worker`) looks this often whether a periodic job
+# (the automatic lock, the orphan-file sweep, the archive renewal) is due; with one, celery beat queues them.
+PERIODIC_CHECK_SECONDS = envint("HOCBASO_PERIODIC_CHECK_SECONDS", "60")
 
 # The audit log: its hash chain is keyed with HOCBASO_AUDIT_KEY (default: derived from SECRET_KEY), and
 # `hocbaso audit seal` appends the chain's head to an anchor store outside the database.

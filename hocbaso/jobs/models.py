@@ -48,3 +48,19 @@ class Job(models.Model):
         if self.state == JobState.DONE:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class PeriodicRun(models.Model):
+    """When a periodic kind (``job_handler(every=…)``) is next due, for the broker-less loops (``hocbaso serve``'s
+    thread, ``hocbaso worker`` without a broker): a loop that moves ``due_at`` on with a conditional UPDATE is the
+    one that queues the run, so two web processes never queue it twice. With a broker, celery beat does this."""
+
+    kind = models.CharField(max_length=60, unique=True)
+    due_at = models.DateTimeField()
+    last_job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = "tác vụ định kỳ"
+
+    def __str__(self):
+        return f"{self.kind} (next {self.due_at:%Y-%m-%d %H:%M})"

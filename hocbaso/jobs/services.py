@@ -3,7 +3,9 @@
 Execution: ``HOCBASO_JOBS=inline`` runs a job at once in the caller's process (tests, CLI); with a broker
 (``HOCBASO_BROKER_URL``) the job is sent through Celery to the ``hocbaso worker`` processes (``jobs.broker``),
 several, on several machines; otherwise it waits for the home-made loop of ``hocbaso worker`` or the worker
-thread that ``hocbaso serve`` starts for the zero-setup install.
+thread that ``hocbaso serve`` starts for the zero-setup install. The periodic kinds (``job_handler(every=…)``:
+the automatic lock, the orphan-file sweep, the archive time-stamp renewal) are queued by celery beat with a
+broker, and by those loops without one (``periodic_queue_due``).
 A handler reports progress through ``Progress``; progress survives a page reload because it is
 stored on the row, which stays the source of truth whoever runs the job. A job whose worker stopped sending
 heartbeats is claimed again; handlers are written to resume (they skip what is already done), so a rerun never
@@ -25,8 +27,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from hocbaso.audit.services import log_action
-from hocbaso.jobs.models import Job, JobState
-from hocbaso.jobs.registry import HANDLERS, QUEUES
+from hocbaso.jobs.models import Job, JobState, PeriodicRun
+from hocbaso.jobs.registry import HANDLERS, PERIODIC, QUEUES
+from hocbaso.jobs.selectors import active_job
 
 log = logging.getLogger(__name__)
 # With a broker, these arguments travel only in the broker's message, never on the job's row: a sealed PIN is
@@ -239,12 +242,43 @@ def job_cancel(*, job: Job, by=None, forget: tuple[str, ...] = ()) -> bool:
     return True
 
 
-def worker_loop(*, once: bool = False, idle_sleep: float = 1.0, stop=None) -> int:
-    """Claim and run jobs until stopped (or, with ``once``, until the queue is empty). Returns jobs run."""
-    ran = 0
+def periodic_queue_due(*, now=None) -> list[Job]:
+    """Queue a job of every periodic kind that is due (no user; run by whichever loop claims it), and move its
+    next run ``every`` seconds on. A kind seen for the first time is due at once. Each run is claimed with a
+    conditional UPDATE of its ``PeriodicRun`` row, so of several processes looking at the same moment one queues
+    it; a kind whose previous job is still queued or running is not queued again (as beat's tick). Returns the
+    jobs queued."""
+    now = now or timezone.now()
+    queued = []
+    for kind, every in sorted(PERIODIC.items()):
+        run, _ = PeriodicRun.objects.get_or_create(kind=kind, defaults={"due_at": now})
+        if run.due_at > now:
+            continue
+        if not PeriodicRun.objects.filter(pk=run.pk, due_at=run.due_at).update(
+                due_at=now + timedelta(seconds=every)):
+            continue  # another process claimed this run
+        if active_job(kind) is not None:
+            continue
+        job = job_submit(kind=kind, args={}, by=None, run_inline=False)
+        PeriodicRun.objects.filter(pk=run.pk).update(last_job=job)
+        queued.append(job)
+    return queued
+
+
+def worker_loop(*, once: bool = False, idle_sleep: float = 1.0, stop=None, periodic: bool = False) -> int:
+    """Claim and run jobs until stopped (or, with ``once``, until the queue is empty). Returns jobs run.
+    ``periodic``: also queue the periodic kinds when they are due (looked at every
+    ``HOCBASO_PERIODIC_CHECK_SECONDS``), for the installs without a broker (and so without celery beat)."""
+    ran, next_check = 0, 0.0
     while stop is None or not stop.is_set():
         if not connection.in_atomic_block:  # (a test's transaction, or a caller's: not ours to close)
             close_old_connections()
+        if periodic and time.monotonic() >= next_check:
+            next_check = time.monotonic() + settings.PERIODIC_CHECK_SECONDS
+            try:
+                periodic_queue_due()
+            except Exception:  # the loop goes on running jobs; the next look tries again
+                log.exception("periodic jobs could not be queued")
         job = job_claim()
         if job is None:
             if once:

@@ -186,7 +186,7 @@ def test_stored_downloads_redirect_to_short_lived_signed_addresses(storage, worl
             assert response["Cache-Control"] == "no-store"
             # The object is private: its address without the signature is refused by the server. (moto_server
             # checks no query-string signature, so an expired or altered one is not refused there; AWS, MinIO
-            # and Ceph refuse both.)
+            # and Ceph refuse both, and test_signed_urls checks that on LocalStack's S3, which does too.)
             bare = urllib.parse.urlsplit(response["Location"])._replace(query="").geturl()
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(bare, timeout=30)

@@ -25,10 +25,12 @@ class Command(BaseCommand):
             # background (the worker thread below, or the broker's workers), their progress on the job's page.
             self.stdout.write("Nạp trường mẫu…")
             call_command("demo", "--if-missing", "--earlier-in-background")
-        # Zero-setup: long jobs run in a worker thread of this process; production runs `hocbaso worker`
-        # (with a broker, HOCBASO_BROKER_URL, only there).
+        # Zero-setup: long jobs run in a worker thread of this process, which also queues the periodic jobs (the
+        # automatic lock, the orphan sweep, the archive renewal); production runs `hocbaso worker` (with a broker,
+        # HOCBASO_BROKER_URL, only there, and `hocbaso beat` for the periodic jobs).
         if not settings.BROKER_URL:
-            threading.Thread(target=worker_loop, name="hocbaso-worker", daemon=True).start()
+            threading.Thread(target=worker_loop, kwargs={"periodic": True}, name="hocbaso-worker",
+                             daemon=True).start()
         self.stdout.write(self.style.SUCCESS(f"Mở trình duyệt tại http://{addrport}/"))
         # --insecure: runserver serves the static files itself even with DEBUG off (development only).
         call_command("runserver", addrport, use_reloader=False, insecure_serving=True)

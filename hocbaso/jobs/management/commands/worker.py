@@ -8,7 +8,8 @@ from hocbaso.jobs.services import worker_loop
 
 
 class Command(BaseCommand):
-    help = ("Chạy tác vụ nền (xuất PDF, ký số, phát hành…) cho đến khi dừng; --once: chạy hết hàng đợi rồi thoát. "
+    help = ("Chạy tác vụ nền (xuất PDF, ký số, phát hành…) cho đến khi dừng, kể cả tác vụ định kỳ (tự động chốt "
+            "dữ liệu, dọn tệp mồ côi, gia hạn dấu thời gian); --once: chạy hết hàng đợi rồi thoát. "
             "Khi có HOCBASO_BROKER_URL: một tiến trình Celery worker nhận tác vụ qua hàng đợi.")
 
     def add_arguments(self, parser):
@@ -26,6 +27,6 @@ class Command(BaseCommand):
             return
         if queues:
             raise CommandError("--queue cần HOCBASO_BROKER_URL.")
-        ran = worker_loop(once=once)
+        ran = worker_loop(once=once, periodic=not once)  # without a broker there is no beat: the loop queues them
         if once:
             self.stdout.write(f"Đã chạy {ran} tác vụ.")
