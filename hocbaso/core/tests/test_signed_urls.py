@@ -16,18 +16,17 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 
 import pytest
 from django.utils.http import content_disposition_header
 
 from hocbaso.core.files import file_url, file_write
+from hocbaso.testing.s3 import s3_bucket
 from hocbaso.testing.tools import tool_missing
 from hocbaso.web.downloads import stored_file_response
 
 SERVER = os.environ.get("HOCBASO_TEST_S3_SIGNING", "")
 # LocalStack signs and checks with its default key pair (any access key it does not know maps to secret "test").
-CREDENTIALS = {"access_key": "test", "secret_key": "test", "region_name": "us-east-1"}
 
 
 @pytest.fixture
@@ -35,22 +34,10 @@ def signing_bucket(settings):
     if not SERVER:
         tool_missing("no S3 server that checks pre-signed signatures (HOCBASO_TEST_S3_SIGNING; .ci/run starts "
                      "LocalStack's S3)")
-    import boto3
-
-    bucket = f"hocbaso-signed-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=SERVER, aws_access_key_id="test", aws_secret_access_key="test",
-                          region_name="us-east-1")
-    client.create_bucket(Bucket=bucket)
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {**settings.S3_OPTIONS, "bucket_name": bucket, "endpoint_url": SERVER, **CREDENTIALS}}}
     settings.S3_URL_EXPIRY = 120
-    try:
+    with s3_bucket(SERVER, access_key="test", secret_key="test", prefix="hocbaso-signed", settings=settings) as (
+            bucket, _):
         yield bucket
-    finally:
-        for item in client.list_objects_v2(Bucket=bucket).get("Contents", []):
-            client.delete_object(Bucket=bucket, Key=item["Key"])
-        client.delete_bucket(Bucket=bucket)
 
 
 def fetch(url: str) -> tuple[int, bytes, dict]:

@@ -8,7 +8,6 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -22,9 +21,9 @@ from hocbaso.core.files import FileWriter, file_read, file_stream, file_write, f
 from hocbaso.records.models import IssuedRecord, RecordDraft
 from hocbaso.records.orphans import orphan_files_sweep
 from hocbaso.testing.lifecycle import sign_and_issue
+from hocbaso.testing.s3 import s3_bucket
 
 S3 = os.environ.get("HOCBASO_TEST_S3", "")
-S3_CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -35,22 +34,8 @@ def storage(request, settings):
         return
     if not S3:
         pytest.skip("HOCBASO_TEST_S3 is not set (.ci/run starts moto_server and sets it)")
-    import boto3
-
-    bucket = f"hocbaso-test-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=S3, aws_access_key_id="testing", aws_secret_access_key="testing",
-                          region_name="us-east-1")
-    client.create_bucket(Bucket=bucket)
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {**settings.S3_OPTIONS, "bucket_name": bucket, "endpoint_url": S3, **S3_CREDENTIALS}}}
-    try:
+    with s3_bucket(S3, access_key="testing", secret_key="testing", settings=settings) as (bucket, _):
         yield bucket
-    finally:
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            for item in page.get("Contents", []):
-                client.delete_object(Bucket=bucket, Key=item["Key"])
-        client.delete_bucket(Bucket=bucket)
 
 
 def stored_keys(bucket: str) -> set[str]:

@@ -17,13 +17,13 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
 from hocbaso.testing.batches import SETUP, child_environment, hocbaso
 from hocbaso.testing.people import PRINCIPAL_PIN, TEACHER_PIN
+from hocbaso.testing.s3 import s3_bucket
 
 S3 = os.environ.get("HOCBASO_TEST_S3", "")
 pytestmark = pytest.mark.skipif(not S3, reason="HOCBASO_TEST_S3 is not set (.ci/run starts moto_server and sets it)")
@@ -40,17 +40,8 @@ print(json.dumps([{"code": r.lookup_code, "born": r.pupil_birth_date.strftime("%
 
 @pytest.fixture
 def bucket():
-    import boto3
-
-    name = f"hocbaso-two-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=S3, aws_access_key_id="testing", aws_secret_access_key="testing",
-                          region_name="us-east-1")
-    client.create_bucket(Bucket=name)
-    yield name, client
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
-        for item in page.get("Contents", []):
-            client.delete_object(Bucket=name, Key=item["Key"])
-    client.delete_bucket(Bucket=name)
+    with s3_bucket(S3, access_key="testing", secret_key="testing", prefix="hocbaso-two") as (name, client):
+        yield name, client
 
 
 def free_port() -> int:

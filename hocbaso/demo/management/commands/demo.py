@@ -71,11 +71,7 @@ class Command(BaseCommand):
         """Queue (once) the job that builds the demo province's other schools, and say where its progress shows."""
         if province_exists():
             return
-        job = active_job(KIND_PROVINCE_BUILD)
-        if job is None:
-            principal = get_user_model().objects.get(username="hieutruong")
-            job = job_submit(kind=KIND_PROVINCE_BUILD, args={}, by=principal, school_code=SCHOOL_CODE)
-        url = f"{settings.SITE_URL.rstrip('/')}{reverse('portal:job', args=[job.pk])}"
+        url = self.job_queue_once(KIND_PROVINCE_BUILD)
         self.stdout.write(f"  Các trường khác của tỉnh mẫu (thống kê của xã, của Sở) đang được tạo trong nền; tiến độ: "
                           f"{url} (tài khoản hieutruong).")
 
@@ -84,13 +80,19 @@ class Command(BaseCommand):
         left = earlier_unissued()
         if not left:
             return
-        job = active_job(KIND_EARLIER_ISSUE)
-        if job is None:
-            principal = get_user_model().objects.get(username="hieutruong")
-            job = job_submit(kind=KIND_EARLIER_ISSUE, args={}, by=principal, school_code=SCHOOL_CODE)
-        url = f"{settings.SITE_URL.rstrip('/')}{reverse('portal:job', args=[job.pk])}"
+        url = self.job_queue_once(KIND_EARLIER_ISSUE)
         self.stdout.write(f"  Học bạ các năm học trước 1/7/2025 ({left} học bạ, tên đơn vị lúc đó) đang được ký và "
                           f"phát hành trong nền; tiến độ: {url} (tài khoản hieutruong).")
+
+    @staticmethod
+    def job_queue_once(kind: str) -> str:
+        """Queue a background job of ``kind`` in the principal's name unless one is already waiting or running;
+        the address of its progress page."""
+        job = active_job(kind)
+        if job is None:
+            principal = get_user_model().objects.get(username="hieutruong")
+            job = job_submit(kind=kind, args={}, by=principal, school_code=SCHOOL_CODE)
+        return f"{settings.SITE_URL.rstrip('/')}{reverse('portal:job', args=[job.pk])}"
 
     def print_accounts(self):
         accounts = [("Hiệu trưởng", "hieutruong"), ("Phó hiệu trưởng", "phohieutruong"),
