@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hocbaso.core.limits import TooLarge
+from hocbaso.core.limits import TooLarge, pdf_attachment_read, pdf_attachments
 from hocbaso.records.known_files import known_file_find
 from hocbaso.records.models import IssuedRecord
 from hocbaso.records.renewal import issued_by_hash
@@ -281,8 +281,6 @@ COPY_ATTACHMENT, COPY_FORMAT = "hocbaso-copy.json", "hocbaso.certified-copy/1"
 
 def _copy_provenance(pdf: bytes) -> dict | None:
     import pikepdf  # deferred: loaded by the validation already
-
-    from hocbaso.core.limits import pdf_attachment_read, pdf_attachments
 
     try:
         with pikepdf.open(io.BytesIO(pdf)) as doc:

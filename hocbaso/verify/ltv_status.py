@@ -31,7 +31,7 @@ def _fields(doc) -> list:
 
 def _signature_timestamp(contents: bytes) -> str | None:
     """The time of the signature time stamp (RFC 3161 token in the CMS's unsigned attributes), ISO, or None."""
-    from asn1crypto import cms, tsp  # deferred with pikepdf: the pages that import this module need neither
+    from asn1crypto import cms, tsp  # deferred: as pikepdf, the pages that import this module need neither
 
     try:
         signed = cms.ContentInfo.load(contents.rstrip(b"\0"), strict=False)["content"]

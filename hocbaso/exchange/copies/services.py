@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.files import file_read
+from hocbaso.core.limits import pdf_attachment_read, pdf_attachments
 from hocbaso.directory.models import Pupil, Staff
 from hocbaso.exchange.models import CertifiedCopy, CopyRequest
 from hocbaso.exchange.roles import OFFICE_ROLES, office_only
@@ -129,9 +130,7 @@ def provenance_attach(pdf: bytes, data: dict) -> bytes:
 
 def provenance_read(pdf: bytes) -> dict | None:
     """The provenance a copy carries (``hocbaso-copy.json``), or None (not a copy, unreadable)."""
-    import pikepdf  # deferred
-
-    from hocbaso.core.limits import pdf_attachment_read, pdf_attachments
+    import pikepdf  # deferred: only a copy's check and its signing read PDFs
 
     try:
         with pikepdf.open(io.BytesIO(pdf)) as doc:
