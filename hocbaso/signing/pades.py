@@ -551,9 +551,14 @@ def document_timestamps(pdfs: list[bytes], client, *, field_name: str = "DAUTHOI
     items = [(SignJob(pdf, field_name, timestamp=True), now) for pdf in pdfs]
     style = stamps.StampStyle()
     if len(items) >= PARALLEL_MIN and prepare_workers() > 1:
-        prepared = list(prepare_many(items, reserve=reserve, stamp_style=style))
-    else:
-        prepared = [prepare_update(job.pdf, job, when=when, reserve=reserve, stamp_style=style) for job, when in items]
+        # each token asked as soon as its update is prepared, while the workers prepare the next ones
+        made = [(p, client.submit(p.digest)) for p in prepare_many(items, reserve=reserve, stamp_style=style)]
+        try:
+            return [fill_signature(p, token.result()) for p, token in made]
+        finally:
+            for _p, token in made:
+                token.cancel()
+    prepared = [prepare_update(job.pdf, job, when=when, reserve=reserve, stamp_style=style) for job, when in items]
     tokens = client.stamp_many([p.digest for p in prepared])
     return [fill_signature(p, token) for p, token in zip(prepared, tokens)]
 
@@ -678,8 +683,8 @@ class PadesBatch:
                 prepared = prepare_update(job.pdf, job, when=when, reserve=self._reserve, stamp_style=style)
             attrs = self.template.signed_attributes(prepared.digest)
             signature = await self.raw_signer.async_sign_raw(attrs, SHA256)
-            if timestamper is not None:  # finished below, once every signature of the batch is made
-                return prepared, attrs, signature
+            if timestamper is not None:  # its time stamp asked now, on the client's threads; finished once it came
+                return prepared, attrs, signature, timestamper.submit(hashlib.sha256(signature).digest())
             return finish(index, prepared, attrs, signature, None)
 
         def finish(index: int, prepared: Prepared, attrs: bytes, signature: bytes, token: bytes | None) -> bytes:
@@ -693,7 +698,14 @@ class PadesBatch:
             return result
 
         if not self.concurrent:
-            results = [await one(index, job) for index, job in enumerate(jobs)]
+            results = []
+            finished = 0  # with a TSA: the documents before this one are finished (their time stamps came)
+            for index, job in enumerate(jobs):
+                results.append(await one(index, job))
+                while timestamper is not None and finished < len(results) and results[finished][3].done():
+                    prepared, attrs, signature, token = results[finished]
+                    results[finished] = finish(finished, prepared, attrs, signature, token.result())
+                    finished += 1
         else:
             chunk = getattr(self.raw_signer, "chunk_size", None) or len(jobs)
             results = []
@@ -704,11 +716,20 @@ class PadesBatch:
                 results += await asyncio.gather(*(one(start + offset, job) for offset, job in enumerate(part)))
         if timestamper is None:
             return results
-        # B-T: the batch's signature time stamps are requested together (``threads`` in flight), not one
-        # round trip after another
-        tokens = await asyncio.to_thread(timestamper.stamp_many,
-                                         [hashlib.sha256(signature).digest() for _p, _a, signature in results])
-        return [finish(index, *made, token) for index, (made, token) in enumerate(zip(results, tokens))]
+        # B-T: each signature's time stamp was asked as soon as the signature was made (``threads`` in flight),
+        # while the next documents were prepared and signed, not one round trip after another
+        try:
+            for index, made in enumerate(results):
+                if isinstance(made, tuple):
+                    prepared, attrs, signature, token = made
+                    results[index] = finish(index, prepared, attrs, signature,
+                                            await asyncio.wrap_future(token))
+        except BaseException:
+            for made in results:
+                if isinstance(made, tuple):
+                    made[3].cancel()
+            raise
+        return results
 
 
 def signature_fields(pdf: bytes) -> dict[str, bool]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import http.client
 import secrets
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from asn1crypto import algos, tsp
@@ -103,14 +103,23 @@ class TsaClient:
         except Exception as error:
             raise SigningError("Máy chủ cấp dấu thời gian không trả lời đúng.") from error
 
+    def _threads(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="hocbaso-tsa")
+            return self._pool
+
     def stamp_many(self, digests: list[bytes]) -> list[bytes]:
         """``stamp`` for each digest, in order, ``threads`` requests at a time; the first error is raised."""
         if len(digests) <= 1 or self.threads <= 1:
             return [self.stamp(d) for d in digests]
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="hocbaso-tsa")
-        return list(self._pool.map(self.stamp, digests))
+        return list(self._threads().map(self.stamp, digests))
+
+    def submit(self, digest: bytes) -> Future:
+        """``stamp(digest)`` started on the client's threads (``threads`` requests in flight, across callers): the
+        future's ``result()`` is the token or raises ``stamp``'s error. Lets a batch ask for the time stamps of
+        the documents it has signed while it goes on preparing and signing the others."""
+        return self._threads().submit(self.stamp, digest)
 
     def token_size(self) -> int:
         """The size of one of this server's tokens (asked once: what a PDF signature reserves room for)."""

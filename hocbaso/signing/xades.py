@@ -272,6 +272,7 @@ def tsa_timestamper(settings):
         return client.stamp(digest)
 
     stamp.many = client.stamp_many
+    stamp.submit = client.submit
     return stamp
 
 

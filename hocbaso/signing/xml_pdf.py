@@ -224,11 +224,29 @@ def pdfs_xml_sign(signer, pdfs: list[bytes], *, role: tuple[str, str], records: 
               for v in signer.sign_digests([prepared[i][1] for i in todo])] if todo else []
     timestamper = tsa_timestamper(signer.settings)
     tokens = [None] * len(todo)
-    if timestamper is not None and todo:
-        tokens = timestamper.many([xades_value_digest(value, role) for value in values])
-    finished = _chunked(pool, _sign_finish_chunk,
-                        [(pdfs[i], prepared[i][0], value, token, prepared[i][2])
-                         for i, value, token in zip(todo, values, tokens)], (role,))
+    if timestamper is not None and todo and pool is not None:
+        # every time stamp asked at once (the client keeps ``threads`` in flight); each chunk goes to the workers
+        # as soon as its tokens came (the pool's feeder thread waits for them), not after the batch's last one
+        futures = [timestamper.submit(xades_value_digest(value, role)) for value in values]
+        items = [(pdfs[i], prepared[i][0], value, token, prepared[i][2])
+                 for i, value, token in zip(todo, values, futures)]
+
+        def ready():
+            for start in range(0, len(items), PARALLEL_CHUNK):
+                yield ([(pdf, xml, value, token.result(), located)
+                        for pdf, xml, value, token, located in items[start:start + PARALLEL_CHUNK]], role)
+
+        try:
+            finished = [pdf for chunk in pool.imap(_sign_finish_chunk, ready()) for pdf in chunk]
+        finally:
+            for future in futures:
+                future.cancel()
+    else:
+        if timestamper is not None and todo:
+            tokens = timestamper.many([xades_value_digest(value, role) for value in values])
+        finished = _chunked(pool, _sign_finish_chunk,
+                            [(pdfs[i], prepared[i][0], value, token, prepared[i][2])
+                             for i, value, token in zip(todo, values, tokens)], (role,))
     out = list(pdfs)
     for i, pdf in zip(todo, finished, strict=True):
         out[i] = pdf
