@@ -2,9 +2,7 @@
 class's package follows; ``current_issued`` is the registry's current versions."""
 
 import hashlib
-import io
 
-import pikepdf
 
 from django.conf import settings
 from django.db import transaction
@@ -16,13 +14,12 @@ from django.utils import timezone
 from hocbaso.audit.services import Action, log_actions
 from hocbaso.core.db import JsonText, rows_insert, rows_update
 from hocbaso.core.files import FileWriter, file_write, files_read
-from hocbaso.core.limits import pdf_attachments
 from hocbaso.directory.models import SchoolClass, SchoolYear
 from hocbaso.records.drafts import BatchReport
 from hocbaso.records.guards import LifecycleRefused, require_principal
 from hocbaso.records.models import DraftState, IssuedRecord, RecordDraft
 from hocbaso.records.packages import class_packages_finish, class_packages_start, classes_missing_package
-from hocbaso.signing.dss import certificates_entry, signature_certificates_in
+from hocbaso.signing.dss import certificates_entry, signers_with_attachment
 from hocbaso.signing.ltv import ltv_add_many
 from hocbaso.signing.models import SubjectSignoff
 from hocbaso.signing.pades import SignJob, document_timestamps
@@ -76,11 +73,9 @@ def _records_seal(drafts, files: dict, seal_signer, now, session=None) -> dict:
     file, (the issued file, its name))}``, the issued file being the sealed one, or with a TSA the time-stamped one.
     The files are stored at once; a chunk whose transaction then fails leaves them to the orphan sweep
     (``records.orphans``), like a killed signing batch."""
-    certificates = {}
-    for draft in drafts:  # one read of each file: whether it has the XML, who signed it
-        with pikepdf.open(io.BytesIO(files[draft.pk])) as doc:
-            if XML_ATTACHMENT in pdf_attachments(doc):
-                certificates[draft.pk] = signature_certificates_in(doc) if session is not None else []
+    # one read of each file (on every core for a large chunk): whether it has the XML, who signed it
+    found = signers_with_attachment([files[d.pk] for d in drafts], XML_ATTACHMENT, certificates=session is not None)
+    certificates = {draft.pk: entries for draft, entries in zip(drafts, found, strict=True) if entries is not None}
     todo = [d for d in drafts if d.pk in certificates]
     if not todo:
         return {}
