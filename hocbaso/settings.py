@@ -126,7 +126,8 @@ SECRET_KEY = envsecret("SECRET_KEY", "hocbaso-insecure-development-key-change-me
 PRODUCTION = envbool("HOCBASO_PRODUCTION", "false")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address printed on records and in links; by default the address `hocbaso serve` listens on.
+SITE_URL = envstr("SITE_URL", f"http://{envstr('HOCBASO_ADDRPORT', '127.0.0.1:8000')}").rstrip("/")
 # Public verification limits (per hour, with a burst); see hocbaso/verify/ratelimit.py for the numbers.
 VERIFY_LIMITS = {
     "status_burst": envint("VERIFY_STATUS_BURST", "30"), "status_per_hour": envint("VERIFY_STATUS_PER_HOUR", "120"),
