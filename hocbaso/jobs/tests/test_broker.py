@@ -19,6 +19,7 @@ from collections import Counter
 
 import pytest
 
+from hocbaso.jobs.tests.scripts import year_past_lock_date
 from hocbaso.testing.batches import SETUP, child_environment, child_query, hocbaso, job_row, signatures, state_of
 from hocbaso.testing.people import PRINCIPAL_PIN, TEACHER_PIN
 
@@ -192,16 +193,7 @@ def test_job_submit_routes_token_signing_to_the_pkcs11_queue(school, settings, d
     broker_forget(queue)
 
 
-YEAR_PAST_LOCK_DATE = r"""
-import datetime as dt
-from hocbaso.directory.models import Commune, Province, School, SchoolPlacement, SchoolYear
-province = Province.objects.create(code="68", name="Tỉnh Lâm Đồng")
-commune = Commune.objects.create(province=province, code="24730", name="xã Trường Xuân")
-school = School.objects.create(code="67000199", name="Trường Tiểu học Thử Nghiệm")
-SchoolPlacement.objects.create(school=school, since=dt.date(2025, 7, 1), province=province, commune=commune)
-SchoolYear.objects.create(school=school, name="2024-2025", start_date=dt.date(2024, 9, 5),
-                          end_date=dt.date(2025, 5, 31), lock_date=dt.date(2025, 5, 31))
-"""
+YEAR_PAST_LOCK_DATE = year_past_lock_date("67000199")
 
 
 def test_beat_tick_locks_the_years_past_their_lock_date(env, workers):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from hocbaso.jobs.models import Job, JobState, PeriodicRun
 from hocbaso.jobs.registry import PERIODIC
 from hocbaso.jobs.services import periodic_queue_due, worker_loop
+from hocbaso.jobs.tests.scripts import year_past_lock_date
 from hocbaso.testing.batches import child_environment, child_query, hocbaso, job_row
 
 KINDS = {"records.lock_due": 3600, "records.orphans_sweep": 86400, "records.archive_renew": 86400}
@@ -96,16 +97,7 @@ def test_serve_starts_the_job_thread_with_the_periodic_jobs_only_without_a_broke
     assert started == ([] if broker else [("hocbaso-worker", {"periodic": True})])
 
 
-YEAR_PAST_LOCK_DATE = r"""
-import datetime as dt
-from hocbaso.directory.models import Commune, Province, School, SchoolPlacement, SchoolYear
-province = Province.objects.create(code="68", name="Tỉnh Lâm Đồng")
-commune = Commune.objects.create(province=province, code="24730", name="xã Trường Xuân")
-school = School.objects.create(code="67000198", name="Trường Tiểu học Thử Nghiệm")
-SchoolPlacement.objects.create(school=school, since=dt.date(2025, 7, 1), province=province, commune=commune)
-SchoolYear.objects.create(school=school, name="2024-2025", start_date=dt.date(2024, 9, 5),
-                          end_date=dt.date(2025, 5, 31), lock_date=dt.date(2025, 5, 31))
-"""
+YEAR_PAST_LOCK_DATE = year_past_lock_date("67000198")
 
 
 @pytest.mark.slow
