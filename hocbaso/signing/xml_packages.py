@@ -16,7 +16,6 @@ XML is parsed without entities, DTDs, network or huge trees (a document with a D
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import re
 import unicodedata
@@ -28,6 +27,7 @@ from pathlib import Path
 from lxml import etree
 
 from hocbaso.core.limits import TooLarge, zip_read_all
+from hocbaso.signing.packages import sha256
 from hocbaso.signing.xades import ROLE_PRINCIPAL, ROLE_SEAL, ROLE_TEACHER, tsa_timestamper, xades_prepare, xades_verify
 from hocbaso.tt27.record_xml import DS, XmlRecordError
 from hocbaso.tt27.record_xml import NS as RECORD_NS
@@ -52,10 +52,6 @@ ROLES_REQUIRED = (ROLE_TEACHER[1], ROLE_PRINCIPAL[1], ROLE_SEAL[1])
 
 def _q(name: str) -> str:
     return f"{{{NS}}}{name}"
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _nfc(text) -> str:
