@@ -89,7 +89,7 @@ def signature_certificates_in(doc: pikepdf.Pdf) -> list[tuple[bytes, bytes]]:
         if item.get("/FT") != pikepdf.Name.Sig or value is None or "/Contents" not in value:
             continue
         try:
-            add(cms.ContentInfo.load(bytes(value.Contents).rstrip(b"\0"), strict=False)["content"])
+            add(signature_cms(bytes(value.Contents))["content"])
         except Exception:  # not a CMS we can read: the verifier will say so; nothing to add for it
             continue
     return out
@@ -101,6 +101,13 @@ def certificates_entry(cert, chain) -> tuple[bytes, bytes]:
     sid = cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber(
         {"issuer": cert.issuer, "serial_number": cert.serial_number})})
     return sid.dump(), cms.CertificateSet([cms.CertificateChoices({"certificate": c}) for c in [cert, *chain]]).contents
+
+
+def signature_cms(contents: bytes) -> cms.ContentInfo:
+    """The CMS in a signature dictionary's ``/Contents`` (the DER object, then the zero padding the PDF reserved).
+    Read by its own length: stripping the trailing zeros would also cut a CMS whose last byte is zero (one
+    signature in 256; its time stamp token's signature ends it) and it would no longer parse."""
+    return cms.ContentInfo.load(contents, strict=False)
 
 
 def signer_of(sid_der: bytes, certs_der: bytes):  # certs_der: the CertificateSet's content

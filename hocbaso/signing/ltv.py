@@ -30,7 +30,7 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 
 from hocbaso.signing.aio import run_sync
-from hocbaso.signing.dss import DssData, signer_of, pdf_stream
+from hocbaso.signing.dss import DssData, pdf_stream, signature_cms, signer_of
 from hocbaso.signing.validate import load_roots
 
 
@@ -347,7 +347,7 @@ def ltv_summary(pdf: bytes) -> dict:
         stamps = []
         for data in contents:
             try:
-                signed = cms.ContentInfo.load(data.rstrip(b"\0"), strict=False)["content"]
+                signed = signature_cms(data)["content"]
                 info = signed["encap_content_info"]["content"].parsed
                 certs = [c.chosen for c in signed["certificates"]]
                 serial = signed["signer_infos"][0]["sid"].chosen["serial_number"].native

@@ -33,8 +33,10 @@ def _signature_timestamp(contents: bytes) -> str | None:
     """The time of the signature time stamp (RFC 3161 token in the CMS's unsigned attributes), ISO, or None."""
     from asn1crypto import cms, tsp  # deferred: as pikepdf, the pages that import this module need neither
 
+    from hocbaso.signing.dss import signature_cms  # deferred: as asn1crypto
+
     try:
-        signed = cms.ContentInfo.load(contents.rstrip(b"\0"), strict=False)["content"]
+        signed = signature_cms(contents)["content"]
         attrs = signed["signer_infos"][0]["unsigned_attrs"]
         if not isinstance(attrs, cms.CMSAttributes):  # absent (Void): a B-B signature
             return None

@@ -110,3 +110,30 @@ def test_the_lookup_page_and_the_file_check_show_each_signatures_ltv(long_lived,
     assert {str(r["Kiểm tra dài hạn (LTV)"]) for r in rows} == {"B-LTA: Có dữ liệu kiểm tra dài hạn (LTV) và dấu "
                                                                  "thời gian lưu trữ"}
     assert hashlib.sha256(_read(issued.pdf)).hexdigest() == issued.sha256
+
+
+def test_a_signature_whose_cms_ends_in_a_zero_byte_still_shows_its_time_stamp(long_lived):  # noqa: F811
+    """One signature in 256 ends in a zero byte (the last byte of its time stamp token's signature): read by its
+    DER length, not by stripping the PDF's zero padding, it keeps its time stamp on the public pages and its
+    certificates in the validation data (found by CI: the lookup page once showed two time stamps of three)."""
+    import pikepdf
+
+    from hocbaso.signing.dss import signature_cms
+    from hocbaso.verify.ltv_status import _fields, _signature_timestamp
+
+    w = long_lived
+    sign_and_issue(w)
+    issued = IssuedRecord.objects.filter(enrolment=w.enrolment).get()
+    with pikepdf.open(io.BytesIO(_read(issued.pdf))) as doc:
+        raw = next(bytes(f.V.Contents) for f in _fields(doc)
+                   if f.get("/FT") == "/Sig" and f.V.get("/Type") != "/DocTimeStamp")
+    info = signature_cms(raw)
+    token = next(a for a in info["content"]["signer_infos"][0]["unsigned_attrs"]
+                 if a["type"].dotted == "1.2.840.113549.1.9.16.2.14")["values"][0]
+    signature = token["content"]["signer_infos"][0]["signature"].native
+    token["content"]["signer_infos"][0]["signature"] = signature[:-1] + b"\0"
+    data = info.dump(force=True)
+    assert data.endswith(b"\0") and len(data) < len(raw)
+    padded = data + b"\0" * (len(raw) - len(data))  # as the PDF holds it: the room reserved, filled with zeros
+    assert signature_cms(padded).dump() == data
+    assert _signature_timestamp(padded) == _signature_timestamp(raw) is not None
