@@ -8,7 +8,9 @@ Where an issued record leaves the system (docs/record-xml.md, "Extracts"):
 - ``portal.record_pdf``: the school's own staff opening the issued PDF in the portal;
 - ``copies.copy_issue:<n>`` / ``copies.download:<n>``: a certified copy (bản sao) signed, then downloaded;
 - ``transfer.build:<id>`` / ``transfer.download:<id>``: a transfer package sealed, then fetched by its link;
-- the school's submission to the office (``exchange.submission``) logs its own.
+- the school's submission to the office (``exchange.submission``) logs its own;
+- ``exchange.sector_file`` / ``export.sector``: the year's file for the sector database (CSDL ngành), each issued
+  record it names (``exchange.sector.services.sector_file_record``).
 
 Not extracts: the year-end archive (a backup of the school's own data, restored only into a hocbaso installation,
 logged as ``archive.build``), and the class packages built at issuance (stored, not handed out: they leave only in

@@ -265,6 +265,7 @@ class ExtractForm(models.TextChoices):
     JSON = "json", "Dữ liệu JSON (API)"
     COPY = "certified_copy", "Bản sao học bạ (có chữ ký của hiệu trưởng)"
     PACKAGE = "package", "Gói hồ sơ có đóng dấu (chuyển trường, nộp cơ quan quản lý)"
+    SECTOR = "sector", "Dữ liệu gửi CSDL ngành (kết quả cả năm)"
 
 
 class Extract(models.Model):

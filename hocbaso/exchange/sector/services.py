@@ -9,6 +9,7 @@ marks the ones that are ours, and says what is not known about the catalogue's c
 """
 
 import datetime as dt
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from openpyxl import Workbook
 from hocbaso.directory.models import Enrolment, EnrolmentStatus, without_unit
 from hocbaso.directory.selectors import school_places, vietnamese_sort_key
 from hocbaso.exchange.excel.writing import BORDER, HEADER_FILL, HEADER_FONT, TEXT_FORMAT, WRAP_CENTER, put, sheet_title
-from hocbaso.records.models import IssuedRecord
+from hocbaso.records.extracts import extracts_record
+from hocbaso.records.models import ExtractForm, IssuedRecord
 from hocbaso.records.selectors import enrolments_for_records, record_build
 from hocbaso.tt27 import catalogue
 
@@ -102,6 +104,7 @@ class SectorExport:
     document: dict
     failures: list[dict] = field(default_factory=list)
     pupils: int = 0
+    issued: list = field(default_factory=list)  # the registry rows the file names (the year's file only)
 
     @property
     def ok(self) -> bool:
@@ -141,7 +144,7 @@ def _history(pupil, school) -> list[dict]:
     return rows
 
 
-def _pupil_document(enrolment, record: dict, period: str, term: str, principal_title: str) -> dict:
+def _pupil_document(enrolment, record: dict, period: str, term: str, principal_title: str, issued=None) -> dict:
     pupil, school_class = enrolment.pupil, enrolment.school_class
     school = school_class.school_year.school
     lists = record if period == catalogue.YEAR_END else (record.get("periods") or {}).get(period) or \
@@ -175,7 +178,6 @@ def _pupil_document(enrolment, record: dict, period: str, term: str, principal_t
                         "mucdatduoc": c["rating"], "nhanxet": c["comment"] or None} for c in lists["competences"]],
     }
     if term == "year":
-        issued = _current_issued(enrolment)
         completed = record["completed_grade"]
         decision = (record.get("principal_decision") or {}).get("decision")
         doc.update({
@@ -217,7 +219,7 @@ def sector_export(*, school_year, term: str, only_valid: bool = False) -> Sector
                                                    vietnamese_sort_key(e.pupil.full_name), e.pk))
     principals: dict = {}
     place = school_places([school])[school.pk]
-    pupils, failures = [], []
+    pupils, failures, named = [], [], []
     for enrolment in enrolments:
         pupil = enrolment.pupil
         problems = identity_number_problems(pupil.identity_number, gender=pupil.gender, birth_date=pupil.birth_date)
@@ -228,7 +230,10 @@ def sector_export(*, school_year, term: str, only_valid: bool = False) -> Sector
             if only_valid:
                 continue
         record = record_build(enrolment, principals=principals)
-        pupils.append(_pupil_document(enrolment, record, period, term, "Hiệu trưởng"))
+        issued = _current_issued(enrolment) if term == "year" else None
+        if issued is not None:
+            named.append(issued)
+        pupils.append(_pupil_document(enrolment, record, period, term, "Hiệu trưởng", issued))
     document = {
         "dinhdang": FORMAT,
         "masogd": place.province_code,
@@ -242,7 +247,17 @@ def sector_export(*, school_year, term: str, only_valid: bool = False) -> Sector
         "thongtinsohocbasotieuhoc": pupils,
         "kiemtramadinhdanh": failures,
     }
-    return SectorExport(document, failures, len(enrolments))
+    return SectorExport(document, failures, len(enrolments), named)
+
+
+def sector_file_record(export: SectorExport, data: bytes, *, channel: str, by=None) -> int:
+    """Record the file ``data`` made from ``export`` as an extract (``ExtractForm.SECTOR``, the file's SHA-256) of
+    every issued record it names (the year's file: its ``madinhdanhhocba``), as it leaves for the sector database;
+    the term files carry no issued record. Returns how many were recorded."""
+    if not export.issued:
+        return 0
+    return len(extracts_record(issued=export.issued, form=ExtractForm.SECTOR, channel=channel,
+                               sha256=hashlib.sha256(data).hexdigest(), by=by))
 
 
 # The xlsx form: one sheet per table, one column per field, the field names as headers.

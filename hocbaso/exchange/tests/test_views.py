@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from hocbaso.directory.models import Pupil, Role, Staff, StaffRole
+from hocbaso.records.models import Extract, ExtractForm
 from hocbaso.testing.exchange import (PUPIL_HEADERS, XLSX_TYPE, confirm_key, login, members, pupil_row, rezip, upload,
                                       xlsx)
 from hocbaso.testing.i18n import assert_catalogue_complete
@@ -31,6 +32,14 @@ def test_exports_the_submission_and_the_offices_count(client, school, django_use
     document = json.loads(sector.content)
     assert document["matruong"] == w.school.code and len(document["thongtinsohocbasotieuhoc"]) == 4
     assert sector["X-Identity-Failures"] == str(len(document["kiemtramadinhdanh"])) == "3"
+    # the year's file leaves for the sector database: an extract of each issued record it names, with its hash
+    named = {p["madinhdanhhocba"] for p in document["thongtinsohocbasotieuhoc"]} - {None}
+    logged = Extract.objects.filter(form=ExtractForm.SECTOR)
+    assert len(named) == 3 and {e.issued.record_id for e in logged} == named and logged.count() == 3
+    assert {(e.channel, e.by_id, e.sha256) for e in logged} == {
+        ("exchange.sector_file", w.owner.user.pk, hashlib.sha256(sector.content).hexdigest())}
+    client.get(reverse("exchange:export", args=[w.year.pk, "csdl-nganh"]) + "?hk=1&dang=json")  # a term: none
+    assert Extract.objects.filter(form=ExtractForm.SECTOR).count() == 3
     submission = client.get(reverse("exchange:export", args=[w.year.pk, "nop-phong-so"]))
     assert submission.status_code == 200 and submission["X-Packages"] == "1"
     files = members(submission.content)

@@ -12,7 +12,7 @@ from hocbaso.exchange.excel.pupil_export import pupils_workbook
 from hocbaso.exchange.excel.summary import class_summary_workbook, school_summary_workbook
 from hocbaso.exchange.excel.template_files import evaluations_template, pupils_template
 from hocbaso.exchange.management.commands._common import period_arg
-from hocbaso.exchange.sector.services import sector_export, sector_workbook
+from hocbaso.exchange.sector.services import sector_export, sector_file_record, sector_workbook
 from hocbaso.tt27 import catalogue
 
 
@@ -95,6 +95,7 @@ class Command(BaseCommand):
             sector_workbook(export).save(out)
         else:
             raise CommandError(f"Tên tệp ra phải kết thúc bằng .json hoặc .xlsx: {out}")
+        sector_file_record(export, out.read_bytes(), channel="export.sector")
         written = len(export.document["thongtinsohocbasotieuhoc"])
         self.stdout.write(f"Đã ghi {out}: {written} học sinh.")
         sys.stderr.write(export.failures_text() + "\n")

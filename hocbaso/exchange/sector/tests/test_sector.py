@@ -154,3 +154,23 @@ def test_sector_command_writes_json_and_xlsx_and_fails_on_bad_identity_numbers(a
     call_command("export", "sector", school="67000199", year="2024-2025", term="1", out=str(tmp_path / "c.xlsx"),
                  stdout=io.StringIO())
     assert load_workbook(tmp_path / "c.xlsx")["thongtinxuat"]["B7"].value == "1"
+
+
+def test_the_years_file_written_by_the_command_is_an_extract_of_each_issued_record(school, tmp_path):
+    """``hocbaso export sector --term year``: the file leaves for the sector database, so each issued record it
+    names is recorded as an extract (form ``sector``, the file's SHA-256, nobody signed in), even when the command
+    then fails on identity numbers (the file is written all the same)."""
+    import hashlib
+
+    from hocbaso.records.models import Extract, ExtractForm, IssuedRecord
+    from hocbaso.testing.lifecycle import sign_and_issue
+
+    sign_and_issue(school)
+    out = tmp_path / "csdl.json"
+    with pytest.raises(CommandError):
+        call_command("export", "sector", school=school.school.code, year=school.year.name, term="year",
+                     out=str(out), stdout=io.StringIO())
+    logged = Extract.objects.filter(form=ExtractForm.SECTOR)
+    assert sorted(e.issued_id for e in logged) == sorted(IssuedRecord.objects.values_list("pk", flat=True))
+    assert {(e.channel, e.by_id, e.sha256) for e in logged} == {
+        ("export.sector", None, hashlib.sha256(out.read_bytes()).hexdigest())}
