@@ -296,13 +296,15 @@ def _copy_provenance(pdf: bytes) -> dict | None:
 
 def _originals_now(carried: dict) -> list[dict]:
     """The originals a copy's provenance names, each with where it stands in this registry (``unknown`` when the
-    registry does not hold that record with that file's hash)."""
+    registry does not hold that record with that file's hash: the issued file's or one of its renewals', as a
+    transfer package carries the latest renewal)."""
     out = []
     for original in carried["originals"]:
         if not isinstance(original, dict):
             continue
-        row = IssuedRecord.objects.filter(record_id=str(original.get("record_id")),
-                                          sha256=str(original.get("sha256"))).first()
+        row, _renewal = issued_by_hash(str(original.get("sha256")))
+        if row is not None and row.record_id != str(original.get("record_id")):
+            row = None
         state = issued_status(row) if row is not None else {"status": "unknown", "superseded_by_version": None}
         out.append({**{k: original.get(k) for k in ("record_id", "version", "school_year", "sha256")},
                     "status": state["status"], "superseded_by_version": state["superseded_by_version"]})

@@ -28,6 +28,7 @@ from hocbaso.records.guards import LifecycleRefused, require_principal
 from hocbaso.records.history import history_entries, pupil_enrolments
 from hocbaso.records.extracts import extracts_record
 from hocbaso.records.models import ExtractForm, ImportedRecord, IssuedRecord
+from hocbaso.records.renewal import latest_file
 from hocbaso.records.selectors import current_issued
 from hocbaso.signing.packages import (PackageRefused, package_open, sealed_package, sha256, signature_summary,
                                       signed_pdf_problems)
@@ -81,7 +82,8 @@ def pupil_block(pupil: Pupil) -> dict:
 def transfer_package_build(*, pupil: Pupil, by, seal_signer, expires_in_days: int = LINK_DAYS) -> Transfer:
     """The transfer package of ``pupil``: every current issued record of the pupil in this deployment and every
     record this school received with the pupil from an earlier school, with a manifest sealed by the pupil's
-    current school. Only that school's principal may make it. The package is stored; the returned ``Transfer``
+    current school (each issued record as its latest archive time-stamp renewal, if any). Only that school's
+    principal may make it. The package is stored; the returned ``Transfer``
     carries, for this call only, ``token`` and ``url`` (the download link, valid ``expires_in_days`` days;
     only the token's hash is kept)."""
     school = pupil.school
@@ -91,12 +93,15 @@ def transfer_package_build(*, pupil: Pupil, by, seal_signer, expires_in_days: in
     issued = current_issued(IssuedRecord.objects.filter(enrolment__pupil=pupil)).order_by("school_year", "version")
     for row in issued:
         name = f"records/{row.record_id}.pdf"
-        files[name] = file_read(row.pdf)
+        # the latest renewal of its archive time stamp (the same record and version, its long-term validation
+        # carried furthest), else the issued file
+        stored, digest = latest_file(row)
+        files[name] = file_read(stored)
         entries.append({"record_id": row.record_id, "version": row.version, "lookup_code": row.lookup_code,
                         "school_code": row.school_code, "school_name": row.record["school"]["name"],
                         "school_year": row.school_year, "class_name": row.class_name,
                         "identity_number": row.identity_number, "pupil_name": row.pupil_name, "file": name,
-                        "sha256": row.sha256, "origin": "issued"})
+                        "sha256": digest, "origin": "issued"})
     for row in ImportedRecord.objects.filter(pupil=pupil, school=school).order_by("school_year", "version"):
         name = f"records/{row.record_id}.pdf"
         if name in files:

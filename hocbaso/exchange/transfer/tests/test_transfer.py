@@ -26,6 +26,7 @@ from hocbaso.signing.validate import validate_pdf
 from hocbaso.testing.exchange import flip_in_member, flip_in_signed_pdf, members, read, receiving_school, rezip
 from hocbaso.testing.people import SEAL_PIN
 from hocbaso.testing.poppler import pdftext
+from hocbaso.verify.tests.test_long_term_validation import long_lived  # noqa: F401  (the fixture)
 
 
 SHEET = {"left": "Trường", "right": "", "title": "Danh sách", "subtitle": "", "columns": ["STT"], "widths": ["auto"],
@@ -268,3 +269,38 @@ def test_the_links_token_never_reaches_an_address_the_server_logs(transfer, clie
     assert Transfer.objects.get().downloads == 0
     response = client.post(urlsplit(sent).path, {"token": w.transfer.token})
     assert response["Content-Type"] == "application/zip" and Transfer.objects.get().downloads == 1
+
+
+def test_the_package_carries_each_records_latest_renewal_and_the_receiving_school_takes_it(long_lived,  # noqa: F811
+                                                                                           django_user_model):
+    """After an archive time-stamp renewal the pupil's package carries the renewed file (the same record and
+    version, its long-term validation carried furthest), not the issued bytes; the receiving school checks and
+    imports it, and the lookup still finds the record by that file."""
+    from hocbaso.records.models import IssuedRenewal
+    from hocbaso.records.renewal import archive_timestamps_renew, issued_by_hash
+
+    w = receiving_school(long_lived, django_user_model)
+    issued = IssuedRecord.objects.get(enrolment=w.enrolment)
+    archive_timestamps_renew(within_days=50 * 365, records=IssuedRecord.objects.filter(pk=issued.pk))
+    renewal = IssuedRenewal.objects.get(issued=issued)
+    assert renewal.sha256 != issued.sha256
+    seal = signer_open(identity_for(school=w.school), SEAL_PIN)
+    sent = transfer_package_build(pupil=w.pupil, by=w.owner.user, seal_signer=seal)
+    package = read(sent.file)
+    content = members(package)[f"records/{issued.record_id}.pdf"]
+    assert content == read(renewal.pdf) and content != read(issued.pdf)
+    entry = transfer_package_check(package)[0].manifest["records"][0]
+    assert entry["sha256"] == renewal.sha256 == hashlib.sha256(content).hexdigest()
+    assert issued_by_hash(entry["sha256"]) == (issued, renewal)
+    _import(w, package, joined_on=dt.date(2025, 9, 5))
+    imported = ImportedRecord.objects.get()
+    assert (imported.record_id, imported.version, imported.sha256) == (issued.record_id, issued.version,
+                                                                        renewal.sha256)
+    assert read(imported.pdf) == content
+    # a certified copy the receiving school makes names this file's hash as its original: still this record
+    from hocbaso.verify.files import _originals_now
+
+    named = {"record_id": issued.record_id, "version": 1, "school_year": issued.school_year, "sha256": renewal.sha256}
+    assert [o["status"] for o in _originals_now({"originals": [named]})] == ["current"]
+    assert [o["status"] for o in _originals_now({"originals": [{**named, "record_id": "67000101-2425-X"}]})] == \
+        ["unknown"]
