@@ -86,8 +86,9 @@ def batch_split(source: pikepdf.Pdf, parts: list[Part]) -> list[bytes]:
             ident = base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
             doc.Root.Metadata = doc.make_stream(_xmp(xmp, title=part.title, pages=part.count, ident=ident).encode(),
                                                 Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+            docinfo = doc.docinfo  # a property that checks the trailer under a lock at every access
             for key, value in info.items():
-                doc.docinfo[key] = pikepdf.String(part.title) if key == "/Title" else doc.copy_foreign(value) \
+                docinfo[key] = pikepdf.String(part.title) if key == "/Title" else doc.copy_foreign(value) \
                     if isinstance(value, pikepdf.Object) and value.is_indirect else value
             buffer = io.BytesIO()
             # The XMP is written above, consistent with the document information: pikepdf's own rewrite

@@ -143,6 +143,15 @@ def test_text_is_nfc_even_from_decomposed_input(renderer, record, tmp_path):
     assert "Nguyễn Thị Ánh Tuyết" in text and unicodedata.normalize("NFC", text) == text
 
 
+def test_typst_inputs_decode_to_the_values_given_even_where_orjson_refuses_them():
+    from hocbaso.documents.render import _input_json
+
+    # orjson writes the first; it refuses a lone surrogate and an integer beyond 64 bits (json.dumps then).
+    for value in ({"name": "Trần Thị Ánh", "rows": [1, None, True, 2.5], "qr": '<svg d="M4 4h1"/>'},
+                  {"comment": "\ud800"}, {"count": 2 ** 70}):
+        assert json.loads(_input_json(value)) == value
+
+
 def test_render_many_normalises_a_decomposed_record_text_and_decodes_like_json_loads(record):
     from hocbaso.documents.batches import _loads
 
