@@ -19,7 +19,7 @@ from hocbaso.records.drafts import BatchReport
 from hocbaso.records.guards import LifecycleRefused, require_principal
 from hocbaso.records.models import DraftState, IssuedRecord, RecordDraft
 from hocbaso.records.packages import class_packages_finish, class_packages_start, classes_missing_package
-from hocbaso.signing.dss import certificates_entry, signers_with_attachment
+from hocbaso.signing.dss import certificates_entry
 from hocbaso.signing.ltv import ltv_add_many
 from hocbaso.signing.models import SubjectSignoff
 from hocbaso.signing.pades import SignJob, document_timestamps
@@ -27,7 +27,7 @@ from hocbaso.signing.publication import ltv_session
 from hocbaso.signing.signers import to_asn1
 from hocbaso.signing.tsa_client import tsa_client
 from hocbaso.signing.xades import ROLE_SEAL
-from hocbaso.signing.xml_pdf import XML_ATTACHMENT, pdfs_xml_sign
+from hocbaso.signing.xml_pdf import XmlPadesBatch
 
 ISSUE_CHUNK = 200  # records entering the registry in one transaction (signing batches: settings.SIGN_CHUNK)
 SEAL_STEP = 3  # the file the school's seal signed: ``<record id>-3.pdf`` beside the principal-signed ``-2``
@@ -73,28 +73,29 @@ def _records_seal(drafts, files: dict, seal_signer, now, session=None) -> dict:
     file, (the issued file, its name))}``, the issued file being the sealed one, or with a TSA the time-stamped one.
     The files are stored at once; a chunk whose transaction then fails leaves them to the orphan sweep
     (``records.orphans``), like a killed signing batch."""
-    # one read of each file (on every core for a large chunk): whether it has the XML, who signed it
-    found = signers_with_attachment([files[d.pk] for d in drafts], XML_ATTACHMENT, certificates=session is not None)
-    certificates = {draft.pk: entries for draft, entries in zip(drafts, found, strict=True) if entries is not None}
-    todo = [d for d in drafts if d.pk in certificates]
-    if not todo:
+    # one read of each file (on every core for a large chunk): whether it has the XML, who signed it, and the
+    # seal's XAdES digest of its XML
+    batch = XmlPadesBatch(seal_signer, [files[d.pk] for d in drafts], role=ROLE_SEAL,
+                          certificates=session is not None)
+    indices = [i for i, entries in enumerate(batch.certificates) if entries is not None]
+    if not indices:
         return {}
+    todo = [drafts[i] for i in indices]
     dss = [None] * len(todo)
     if session is not None:
         seal = certificates_entry(to_asn1(seal_signer.certificate), [to_asn1(c) for c in seal_signer.chain])
         try:
-            dss = [session.dss_for([*certificates[d.pk], seal]) for d in todo]
+            dss = [session.dss_for([*batch.certificates[i], seal]) for i in indices]
         except Exception as error:  # pyHanko's path and revocation errors have no common base worth naming
             raise _ltv_refused(error) from error
-    pdfs = pdfs_xml_sign(seal_signer, [files[d.pk] for d in todo], role=ROLE_SEAL)
     writer = FileWriter()
+    folder = "drafts/{0.school_code}/{0.school_year}/{0.record_id}-{1}.pdf"
     try:
-        signed = seal_signer.sign_batch([SignJob(pdf, "DONGDAU", reason="Đóng dấu học bạ", location=d.school_code,
-                                                 dss=data)
-                                         for d, pdf, data in zip(todo, pdfs, dss)])
-        folder = "drafts/{0.school_code}/{0.school_year}/{0.record_id}-{1}.pdf"
-        for draft, pdf in zip(todo, signed):
-            writer.submit(draft, folder.format(draft, SEAL_STEP), pdf)
+        # the seal's XAdES signature finished in the XML and its PAdES update prepared in one worker pass
+        signed = batch.sign(lambda position, pdf: SignJob(pdf, "DONGDAU", reason="Đóng dấu học bạ",
+                                                          location=todo[position].school_code, dss=dss[position]),
+                            indices=indices, each=lambda position, pdf: writer.submit(
+                                todo[position], folder.format(todo[position], SEAL_STEP), pdf))  # stored as it comes
         stored = writer.results()
         final = {draft.pk: (pdf, name) for (draft, name, _digest), pdf in zip(stored, signed)}
         if session is not None and session.tsa_url:

@@ -640,10 +640,12 @@ class PadesBatch:
         return len(dummy) + 64 + (tst_size // 4)
 
     async def sign(self, jobs: list[SignJob], *, progress: Callable[[int, int], Any] | None = None,
-                   session=None, each: Callable[[int, bytes], Any] | None = None) -> list[bytes]:
+                   session=None, each: Callable[[int, bytes], Any] | None = None, prepare=None) -> list[bytes]:
         """Sign every job; returns the signed PDFs in the jobs' order (all or nothing). ``each(index, pdf)`` is
         called as each document is done, while the others are still being prepared (a caller can store it
-        then); when the batch raises afterwards, the caller discards what ``each`` received."""
+        then); when the batch raises afterwards, the caller discards what ``each`` received. ``prepare``: what
+        makes the updates instead of ``prepare_many`` (same arguments and result, for every batch size), e.g.
+        ``xml_pdf.XmlPadesBatch``'s, which finishes each record XML in the same worker pass."""
         timestamper = None
         tst_size = 0
         if self.settings.tsa_url:
@@ -668,8 +670,9 @@ class PadesBatch:
         # Large batches: the documents' updates are prepared in worker processes (no key needed there), in
         # order, while this process makes the raw signatures (where the key is) of the ones before.
         stream, ready = None, None
-        if len(jobs) >= PARALLEL_MIN and prepare_workers() > 1:
-            stream = prepare_many([complete(job) for job in jobs], reserve=self._reserve, stamp_style=style)
+        if prepare is not None or (len(jobs) >= PARALLEL_MIN and prepare_workers() > 1):
+            stream = (prepare or prepare_many)([complete(job) for job in jobs], reserve=self._reserve,
+                                               stamp_style=style)
             if self.concurrent:  # every raw signature is requested at once: have every update ready first
                 stream, ready = None, list(stream)
 
