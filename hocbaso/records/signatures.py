@@ -32,7 +32,7 @@ from hocbaso.signing.services import identity_for
 from hocbaso.signing.sheets import payload_json, sheet_pdf
 from hocbaso.signing.signers import Signer
 from hocbaso.signing.xades import ROLE_PRINCIPAL, ROLE_TEACHER
-from hocbaso.signing.xml_pdf import XmlPadesBatch, pdfs_xml_pades_sign
+from hocbaso.signing.xml_batches import XmlPadesBatch, pdfs_xml_pades_sign
 from hocbaso.tt27 import catalogue
 
 SLOW_SIGNER_CHUNK = 50  # records a signing batch commits together at most with a PKCS#11 token or a CSC service

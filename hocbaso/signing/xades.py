@@ -20,7 +20,6 @@ import base64
 import copy
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass
 
 from asn1crypto import tsp
@@ -204,7 +203,7 @@ class XadesPrepared:
         return out
 
 
-# ---- the same, one document at a time in a worker process (``signing.xml_pdf.pdfs_xml_sign``) -------------------
+# ---- the same, one document at a time in a worker process (``signing.xml_batches``) -------------------
 
 def xades_template(signer, role: tuple[str, str], when: dt.datetime | None = None) -> bytes:
     """The batch's ``ds:Signature`` template (``_template``) as bytes, for worker processes."""
@@ -235,34 +234,7 @@ def xades_value_digest(value: str, role: tuple[str, str]) -> bytes:
 
 def xades_finish_one(data: bytes, role: tuple[str, str], value: str, token: bytes | None) -> bytes:
     """``XadesPrepared.finish`` for one document from ``xades_prepare_one``: the value in place, with ``token``
-    (B-T) the signature time stamp. Written into the bytes where they are exactly as ``xades_prepare_one`` left
-    them (the signature last, its value empty): the same bytes as parsing, filling and serialising again
-    (``_finish_tree``, the tests compare the two), for a tenth of the CPU; otherwise through the tree."""
-    code = role[0]
-    empty = f'<ds:SignatureValue Id="sv-{code}"/>'.encode()
-    at = data.find(empty)
-    end = data.rfind(b"</xades:QualifyingProperties>")
-    last = data.rfind(b"<ds:Signature ")
-    if (at < 0 or data.find(empty, at + 1) >= 0 or not last < at < end or _SPLICE_ID.match(data, last) is None
-            or _SPLICE_ID.match(data, last).group(1).decode() != f"sig-{code}" or _SPLICE_TAIL.fullmatch(data, end) is None
-            or not _B64.fullmatch(value)):
-        return _finish_tree(data, role, value, token)
-    filled = f'<ds:SignatureValue Id="sv-{code}">{value}</ds:SignatureValue>'.encode()
-    stamp = b"" if token is None else (
-        f'<xades:UnsignedProperties><xades:UnsignedSignatureProperties><xades:SignatureTimeStamp Id="ts-{code}">'
-        f'<ds:CanonicalizationMethod Algorithm="{EXC_C14N}"/><xades:EncapsulatedTimeStamp>{_b64(token)}'
-        f'</xades:EncapsulatedTimeStamp></xades:SignatureTimeStamp></xades:UnsignedSignatureProperties>'
-        f'</xades:UnsignedProperties>').encode()
-    return b"".join((data[:at], filled, data[at + len(empty):end], stamp, data[end:]))
-
-
-_SPLICE_ID = re.compile(rb'<ds:Signature(?: xmlns:ds="http://www\.w3\.org/2000/09/xmldsig\#")? Id="([^"]*)">')
-_SPLICE_TAIL = re.compile(rb"</xades:QualifyingProperties></ds:Object></ds:Signature></[A-Za-z_][\w.:-]*>\s*")
-_B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
-
-
-def _finish_tree(data: bytes, role: tuple[str, str], value: str, token: bytes | None) -> bytes:
-    """``xades_finish_one`` through the parsed tree."""
+    (B-T) the signature time stamp."""
     root = etree.fromstring(data, _PARSER)  # without entities or network; our own output: no schema check
     signature = root.find(f"{_ds('Signature')}[@Id='sig-{role[0]}']")
     signature.find(_ds("SignatureValue")).text = value

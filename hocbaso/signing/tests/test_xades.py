@@ -151,7 +151,8 @@ def test_a_large_batch_signs_the_xml_in_the_worker_processes_with_time_stamps(pk
     which xmlsec1 verifies too."""
     from hocbaso.signing.pades import PARALLEL_MIN
     from hocbaso.signing.testing.pdfs import simple_pdf
-    from hocbaso.signing.xml_pdf import pdf_xml_read, pdfs_xml_sign
+    from hocbaso.signing.xml_batches import pdfs_xml_sign
+    from hocbaso.signing.xml_pdf import pdf_xml_read
 
     settings.SIGN_WORKERS = 2
     count = PARALLEL_MIN + 1
@@ -176,11 +177,12 @@ def test_a_large_batch_signs_the_xml_in_the_worker_processes_with_time_stamps(pk
 
 @pytest.mark.parametrize("stamped", [False, True])
 def test_finish_in_the_bytes_equals_the_tree(pki, monkeypatch, stamped):
-    """``xades_finish_one`` writes the value (and the time stamp) into the prepared bytes: byte for byte what
-    parsing, filling and serialising gives (``_finish_tree``), for the three signatures one after another; a
-    document not as prepared (the signature not last) goes through the tree."""
-    from hocbaso.signing import xades
-    from hocbaso.signing.xades import xades_finish_one, xades_prepare_one, xades_template
+    """``xml_batches.xades_finish_bytes`` writes the value (and the time stamp) into the prepared bytes: byte for
+    byte what parsing, filling and serialising gives (``xades_finish_one``), for the three signatures one after
+    another; a document not as prepared (something after the signature) goes through the tree."""
+    from hocbaso.signing import xades, xml_batches
+    from hocbaso.signing.xades import xades_prepare_one, xades_template
+    from hocbaso.signing.xml_batches import xades_finish_bytes
 
     token = bytes(range(256)) * 7 if stamped else None
     documents = [record_to_xml(r) for r in RECORDS]
@@ -190,19 +192,20 @@ def test_finish_in_the_bytes_equals_the_tree(pki, monkeypatch, stamped):
             template = xades_template(signer, role)
             prepared = [xades_prepare_one(d, role, template) for d in documents]
             values = [xades.xades_value(v, signer.certificate) for v in signer.sign_digests([p[1] for p in prepared])]
-        reference = [xades._finish_tree(p[0], role, v, token) for p, v in zip(prepared, values)]
+        reference = [xades.xades_finish_one(p[0], role, v, token) for p, v in zip(prepared, values)]
         with monkeypatch.context() as patched:
-            patched.setattr(xades, "_finish_tree", lambda *a: pytest.fail("went through the tree"))
-            documents = [xades_finish_one(p[0], role, v, token) for p, v in zip(prepared, values)]
+            patched.setattr(xml_batches, "xades_finish_one", lambda *a: pytest.fail("went through the tree"))
+            documents = [xades_finish_bytes(p[0], role, v, token) for p, v in zip(prepared, values)]
         assert documents == reference
     found = xades_verify(documents[0], root_of(pki))
     assert [(s["intact"], s["trusted"], s["timestamped"]) for s in found] == [(True, True, stamped)] * 3
     # not as prepared (something after the signature): through the tree
     prepared_last = prepared[0][0]
-    moved = prepared_last.replace(b"</ds:Signature></hocbaso>", b"</ds:Signature><x:extra xmlns:x=\"urn:x\"/></hocbaso>")
+    moved = prepared_last.replace(b"</ds:Signature></hocbaso>",
+                                  b"</ds:Signature><x:extra xmlns:x=\"urn:x\"/></hocbaso>")
     assert moved != prepared_last
     calls = []
-    tree = xades._finish_tree
-    monkeypatch.setattr(xades, "_finish_tree", lambda *a: calls.append(1) or tree(*a))
-    assert xades_finish_one(moved, ROLE_SEAL, values[0], token) == tree(moved, ROLE_SEAL, values[0], token)
+    tree = xades.xades_finish_one
+    monkeypatch.setattr(xml_batches, "xades_finish_one", lambda *a: calls.append(1) or tree(*a))
+    assert xades_finish_bytes(moved, ROLE_SEAL, values[0], token) == tree(moved, ROLE_SEAL, values[0], token)
     assert calls == [1]

@@ -99,7 +99,7 @@ def test_xml_pades_batch_signs_the_xml_and_the_pdf_in_one_pass(pki, tsa, setting
     which one has no record XML: that one is PAdES-signed as it was; the others carry the XML with two XAdES
     signatures, each time-stamped, and two valid PAdES signatures, the last covering the whole file."""
     from hocbaso.signing.pades import PARALLEL_MIN, PadesSettings
-    from hocbaso.signing.xml_pdf import XmlPadesBatch
+    from hocbaso.signing.xml_batches import XmlPadesBatch
 
     settings.SIGN_WORKERS = workers
     draft = render_year(RECORD)
