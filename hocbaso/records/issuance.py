@@ -39,7 +39,7 @@ def _ltv_refused(error) -> LifecycleRefused:
                             "của người ký có thể đã bị thu hồi; không phát hành.")
 
 
-def _with_ltv(drafts, files: dict[int, bytes], session) -> dict[int, tuple[bytes, str]]:
+def _with_ltv(drafts, files: dict[int, bytes], session) -> dict[int, tuple[bytes, str, None]]:
     """Each principal-signed (or sealed) file with its long-term validation data (B-LT, B-LTA with a TSA), stored beside the
     draft's file, by draft pk; refused (nothing issued) when a signer's certificate does not validate, e.g.
     revoked."""
@@ -50,7 +50,7 @@ def _with_ltv(drafts, files: dict[int, bytes], session) -> dict[int, tuple[bytes
     out = {}
     for draft, data in zip(drafts, done):
         folder = draft.pdf.rsplit("/", 1)[0]
-        out[draft.pk] = data, file_write(f"{folder}/{draft.record_id}-{LTV_STEP}.pdf", data)
+        out[draft.pk] = data, file_write(f"{folder}/{draft.record_id}-{LTV_STEP}.pdf", data), None
     return out
 
 
@@ -113,12 +113,13 @@ def _records_seal(drafts, files: dict, seal_signer, now, session=None, xmls: dic
                 stamps.cancel()
             raise
         stored = writer.results()
-        final = {draft.pk: (pdf, name) for (draft, name, _digest), pdf in zip(stored, signed)}
+        final = {draft.pk: (pdf, name, digest) for (draft, name, digest), pdf in zip(stored, signed)}
         if stamps is not None:
             stamped = stamps.finish()
             for draft, pdf in zip(todo, stamped):
                 writer.submit(draft, folder.format(draft, LTV_STEP), pdf)
-            final = {draft.pk: (pdf, name) for (draft, name, _digest), pdf in zip(writer.results()[len(stored):], stamped)}
+            final = {draft.pk: (pdf, name, digest)  # the writer hashed each file as it wrote it
+                     for (draft, name, digest), pdf in zip(writer.results()[len(stored):], stamped)}
     except BaseException:
         writer.discard()
         raise
@@ -187,13 +188,13 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
             # the others (no seal, or a draft without the record XML): the validation data after the last signature
             rest = [d for d in drafts if d.pk not in final]
             final.update(_with_ltv(rest, files, session) if session is not None and rest else
-                         {d.pk: (files[d.pk], d.pdf) for d in rest})
+                         {d.pk: (files[d.pk], d.pdf, d.sha256) for d in rest})
             for draft in drafts:
                 pupil = draft.enrolment.pupil
-                data, name = final[draft.pk]
+                data, name, digest = final[draft.pk]
                 if draft.pk in chunk_xmls:
                     issued_xmls[name] = chunk_xmls[draft.pk]
-                digest = hashlib.sha256(data).hexdigest()
+                digest = digest or hashlib.sha256(data).hexdigest()  # known when the file's writer hashed it
                 issued_rows.append(IssuedRecord(
                     record_id=draft.record_id, lookup_code=draft.lookup_code, enrolment=draft.enrolment,
                     version=draft.version, supersedes=draft.supersedes, correction=draft.correction,
