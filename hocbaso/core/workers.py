@@ -23,7 +23,8 @@ import threading
 
 from django.conf import settings
 
-PRELOAD = ["hocbaso.documents.batches", "hocbaso.signing.pades", "hocbaso.signing.xml_pdf"]
+PRELOAD = ["hocbaso.documents.batches", "hocbaso.signing.pades", "hocbaso.signing.xml_pdf",
+           "hocbaso.signing.xml_batches"]
 JEMALLOC_PATHS = ("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
                   "/usr/lib64/libjemalloc.so.2", "/usr/lib/libjemalloc.so.2", "/usr/local/lib/libjemalloc.so.2")
 _lock = threading.Lock()

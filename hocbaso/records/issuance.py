@@ -19,15 +19,15 @@ from hocbaso.records.drafts import BatchReport
 from hocbaso.records.guards import LifecycleRefused, require_principal
 from hocbaso.records.models import DraftState, IssuedRecord, RecordDraft
 from hocbaso.records.packages import class_packages_finish, class_packages_start, classes_missing_package
-from hocbaso.signing.dss import certificates_entry, signers_with_attachment
+from hocbaso.signing.dss import certificates_entry
 from hocbaso.signing.ltv import ltv_add_many
 from hocbaso.signing.models import SubjectSignoff
-from hocbaso.signing.pades import SignJob, document_timestamps
+from hocbaso.signing.pades import DocumentTimestamps, SignJob
 from hocbaso.signing.publication import ltv_session
 from hocbaso.signing.signers import to_asn1
 from hocbaso.signing.tsa_client import tsa_client
 from hocbaso.signing.xades import ROLE_SEAL
-from hocbaso.signing.xml_pdf import XML_ATTACHMENT, pdfs_xml_sign
+from hocbaso.signing.xml_batches import XmlPadesBatch
 
 ISSUE_CHUNK = 200  # records entering the registry in one transaction (signing batches: settings.SIGN_CHUNK)
 SEAL_STEP = 3  # the file the school's seal signed: ``<record id>-3.pdf`` beside the principal-signed ``-2``
@@ -39,7 +39,7 @@ def _ltv_refused(error) -> LifecycleRefused:
                             "của người ký có thể đã bị thu hồi; không phát hành.")
 
 
-def _with_ltv(drafts, files: dict[int, bytes], session) -> dict[int, tuple[bytes, str]]:
+def _with_ltv(drafts, files: dict[int, bytes], session) -> dict[int, tuple[bytes, str, None]]:
     """Each principal-signed (or sealed) file with its long-term validation data (B-LT, B-LTA with a TSA), stored beside the
     draft's file, by draft pk; refused (nothing issued) when a signer's certificate does not validate, e.g.
     revoked."""
@@ -50,7 +50,7 @@ def _with_ltv(drafts, files: dict[int, bytes], session) -> dict[int, tuple[bytes
     out = {}
     for draft, data in zip(drafts, done):
         folder = draft.pdf.rsplit("/", 1)[0]
-        out[draft.pk] = data, file_write(f"{folder}/{draft.record_id}-{LTV_STEP}.pdf", data)
+        out[draft.pk] = data, file_write(f"{folder}/{draft.record_id}-{LTV_STEP}.pdf", data), None
     return out
 
 
@@ -63,50 +63,70 @@ def _subject_signers(class_ids) -> dict[int, list[dict]]:
     return out
 
 
-def _records_seal(drafts, files: dict, seal_signer, now, session=None) -> dict:
+def _records_seal(drafts, files: dict, seal_signer, now, session=None, xmls: dict | None = None) -> dict:
     """The school's seal on the records of a chunk that carry the record XML: its XAdES signature on the XML (one
     ``sign_digests`` call), then its PAdES signature (invisible, field ``DONGDAU``) covering the whole file.
     With ``session`` (long-term validation), the seal's revision also holds the DSS (the validation data of the
     teacher's, the principal's and the seal's own certificates, and the TSA's: all known before the seal signs),
     so the seal's signature is the last and covers the whole file (B-LT); with a TSA a document time stamp
     follows it (B-LTA). Returns ``{draft pk: (the sealed file's name, its SHA-256, the signer entry, the sealed
-    file, (the issued file, its name))}``, the issued file being the sealed one, or with a TSA the time-stamped one.
+    file, (the issued file, its name))}``, the issued file being the sealed one, or with a TSA the time-stamped one;
+    ``xmls`` (a dict) receives ``{draft pk: the signed record XML in it}`` (the class packages in XML use it rather
+    than reading it out of every issued file again).
     The files are stored at once; a chunk whose transaction then fails leaves them to the orphan sweep
     (``records.orphans``), like a killed signing batch."""
-    # one read of each file (on every core for a large chunk): whether it has the XML, who signed it
-    found = signers_with_attachment([files[d.pk] for d in drafts], XML_ATTACHMENT, certificates=session is not None)
-    certificates = {draft.pk: entries for draft, entries in zip(drafts, found, strict=True) if entries is not None}
-    todo = [d for d in drafts if d.pk in certificates]
-    if not todo:
+    # one read of each file (on every core for a large chunk): whether it has the XML, who signed it, and the
+    # seal's XAdES digest of its XML
+    batch = XmlPadesBatch(seal_signer, [files[d.pk] for d in drafts], role=ROLE_SEAL,
+                          certificates=session is not None, keep_xml=xmls is not None)
+    indices = [i for i, entries in enumerate(batch.certificates) if entries is not None]
+    if not indices:
         return {}
+    todo = [drafts[i] for i in indices]
     dss = [None] * len(todo)
     if session is not None:
         seal = certificates_entry(to_asn1(seal_signer.certificate), [to_asn1(c) for c in seal_signer.chain])
         try:
-            dss = [session.dss_for([*certificates[d.pk], seal]) for d in todo]
+            dss = [session.dss_for([*batch.certificates[i], seal]) for i in indices]
         except Exception as error:  # pyHanko's path and revocation errors have no common base worth naming
             raise _ltv_refused(error) from error
-    pdfs = pdfs_xml_sign(seal_signer, [files[d.pk] for d in todo], role=ROLE_SEAL)
     writer = FileWriter()
+    folder = "drafts/{0.school_code}/{0.school_year}/{0.record_id}-{1}.pdf"
     try:
-        signed = seal_signer.sign_batch([SignJob(pdf, "DONGDAU", reason="Đóng dấu học bạ", location=d.school_code,
-                                                 dss=data)
-                                         for d, pdf, data in zip(todo, pdfs, dss)])
-        folder = "drafts/{0.school_code}/{0.school_year}/{0.record_id}-{1}.pdf"
-        for draft, pdf in zip(todo, signed):
-            writer.submit(draft, folder.format(draft, SEAL_STEP), pdf)
+        # the seal's XAdES signature finished in the XML and its PAdES update prepared in one worker pass
+        # with a TSA, each sealed file's document time stamp is prepared (on every core) and asked for while the
+        # next ones are being sealed
+        stamps = DocumentTimestamps(tsa_client(session.tsa_url), count=len(todo)) \
+            if session is not None and session.tsa_url else None
+
+        def sealed(position: int, pdf: bytes) -> None:  # stored as it comes
+            writer.submit(todo[position], folder.format(todo[position], SEAL_STEP), pdf)
+            if stamps is not None:
+                stamps.add(position, pdf)
+
+        try:
+            signed = batch.sign(lambda position, pdf: SignJob(pdf, "DONGDAU", reason="Đóng dấu học bạ",
+                                                              location=todo[position].school_code, dss=dss[position]),
+                                indices=indices, each=sealed)
+        except BaseException:
+            if stamps is not None:
+                stamps.cancel()
+            raise
         stored = writer.results()
-        final = {draft.pk: (pdf, name) for (draft, name, _digest), pdf in zip(stored, signed)}
-        if session is not None and session.tsa_url:
-            stamped = document_timestamps(signed, tsa_client(session.tsa_url))
+        final = {draft.pk: (pdf, name, digest) for (draft, name, digest), pdf in zip(stored, signed)}
+        if stamps is not None:
+            stamped = stamps.finish()
             for draft, pdf in zip(todo, stamped):
                 writer.submit(draft, folder.format(draft, LTV_STEP), pdf)
-            final = {draft.pk: (pdf, name) for (draft, name, _digest), pdf in zip(writer.results()[len(stored):], stamped)}
+            final = {draft.pk: (pdf, name, digest)  # the writer hashed each file as it wrote it
+                     for (draft, name, digest), pdf in zip(writer.results()[len(stored):], stamped)}
     except BaseException:
         writer.discard()
         raise
     finally:
         writer.close()
+    if xmls is not None:
+        xmls.update({todo[position].pk: batch.xmls[i] for position, i in enumerate(indices) if i in batch.xmls})
     who = {**seal_signer.describe(), "role": ROLE_SEAL[1], "field": "DONGDAU", "signed_at": now.isoformat()}
     return {draft.pk: (name, digest, who, signed[index], final[draft.pk])
             for index, (draft, name, digest) in enumerate(stored)}
@@ -132,6 +152,7 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
         last_chunk[class_id] = index // ISSUE_CHUNK
     report = BatchReport(total=len(pending))
     classes, started = set(), []
+    issued_xmls: dict[str, bytes] = {}  # an issued file's name → the signed record XML in it, for the XML packages
     # one per run: each signer's and the TSA's revocation data is gathered once, not once per record
     session = ltv_session() if settings.LTV and pending else None
     for start in range(0, len(pending), ISSUE_CHUNK):
@@ -154,7 +175,9 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
                 if hashlib.sha256(data).hexdigest() != draft.sha256:
                     raise LifecycleRefused(f"Tệp học bạ {draft.record_id} đã bị thay đổi sau khi ký; không phát hành.")
             # the seal's signatures first (XAdES in the XML, PAdES on the PDF), then the validation data of all three
-            sealed = _records_seal(drafts, files, seal_signer, now, session) if seal_signer is not None else {}
+            chunk_xmls: dict = {}
+            sealed = _records_seal(drafts, files, seal_signer, now, session, chunk_xmls) \
+                if seal_signer is not None else {}
             final = {}
             for draft in drafts:
                 if draft.pk in sealed:
@@ -165,11 +188,13 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
             # the others (no seal, or a draft without the record XML): the validation data after the last signature
             rest = [d for d in drafts if d.pk not in final]
             final.update(_with_ltv(rest, files, session) if session is not None and rest else
-                         {d.pk: (files[d.pk], d.pdf) for d in rest})
+                         {d.pk: (files[d.pk], d.pdf, d.sha256) for d in rest})
             for draft in drafts:
                 pupil = draft.enrolment.pupil
-                data, name = final[draft.pk]
-                digest = hashlib.sha256(data).hexdigest()
+                data, name, digest = final[draft.pk]
+                if draft.pk in chunk_xmls:
+                    issued_xmls[name] = chunk_xmls[draft.pk]
+                digest = digest or hashlib.sha256(data).hexdigest()  # known when the file's writer hashed it
                 issued_rows.append(IssuedRecord(
                     record_id=draft.record_id, lookup_code=draft.lookup_code, enrolment=draft.enrolment,
                     version=draft.version, supersedes=draft.supersedes, correction=draft.correction,
@@ -208,5 +233,6 @@ def records_issue(*, school_year: SchoolYear, by, seal_signer=None, school_class
         missing = list(classes_missing_package(school_year, school_class).exclude(pk__in=classes))
         if missing:
             started += class_packages_start(missing, pool=False)
-        class_packages_finish(sorted(started, key=lambda item: item[0].pk), by=by, seal_signer=seal_signer)
+        class_packages_finish(sorted(started, key=lambda item: item[0].pk), by=by, seal_signer=seal_signer,
+                              known_xmls=issued_xmls)
     return report

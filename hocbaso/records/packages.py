@@ -87,14 +87,17 @@ class _Deferred:
 SEAL_REASON = "Đóng dấu danh sách học bạ phát hành"
 
 
-def class_packages_finish(started: list[tuple], *, by, seal_signer) -> list[ClassPackage]:
+def class_packages_finish(started: list[tuple], *, by, seal_signer,
+                          known_xmls: dict[str, bytes] | None = None) -> list[ClassPackage]:
     """Seal each started class's sheet, write its ZIP (helper thread) and record the package, in order. The
     classes' packages in XML (``signing.xml_packages``) are sealed first, all in one ``sign_digests`` call of
-    the same seal signer (no other PIN, one CSC authorisation), and written and recorded with the PDF ones."""
+    the same seal signer (no other PIN, one CSC authorisation), and written and recorded with the PDF ones.
+    ``known_xmls``: an issued file's name → the signed record XML inside it, when the caller has it (issuance
+    made it): that file is not read again for it."""
     packages, pending = [], deque()
     # Two writers: zipping, hashing and writing 4 MB a class mostly run without the GIL, on both cores.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="class-package") as helper:
-        xml_plan = _xml_packages_prepare(started, seal_signer=seal_signer, helper=helper)
+        xml_plan = _xml_packages_prepare(started, seal_signer=seal_signer, helper=helper, known=known_xmls)
         xml_parts = None
         try:
             for index, (klass, plan, sheet) in enumerate(started):
@@ -144,18 +147,22 @@ def _class_package_plan(school_class: SchoolClass) -> tuple[list, dict, dict]:
     return issued, manifest, sheet
 
 
-def _class_xmls(issued) -> list[bytes] | None:
+def _class_xmls(issued, known: dict[str, bytes] | None = None) -> list[bytes] | None:
     """The signed XML inside each issued PDF (exactly the bytes signed), or None when one has none (issued before
-    the record XML existed): no database access, runs in a helper thread."""
-    xmls = [pdf_xml_read(pdf) for pdf in files_read([r.pdf for r in issued])]
+    the record XML existed): ``known[file name]`` when there, else read out of the file; no database access, runs
+    in a helper thread."""
+    known = known or {}
+    missing = [r.pdf for r in issued if r.pdf not in known]
+    read = dict(zip(missing, (pdf_xml_read(pdf) for pdf in files_read(missing))))
+    xmls = [known[r.pdf] if r.pdf in known else read[r.pdf] for r in issued]
     return None if any(x is None for x in xmls) else xmls
 
 
-def _xml_packages_prepare(started: list[tuple], *, seal_signer, helper) -> tuple:
+def _xml_packages_prepare(started: list[tuple], *, seal_signer, helper, known: dict | None = None) -> tuple:
     """The classes' packages in XML up to the seal: ``(the manifests' XAdES signatures waiting for their values
     (``XadesPrepared``, None when no class has one), [(class index, {records/<id>.xml: signed XML})])``; a class
     with a record without XML (issued before the record XML) has none."""
-    found = list(helper.map(_class_xmls, [plan[0] for _klass, plan, _sheet in started]))
+    found = list(helper.map(_class_xmls, [plan[0] for _klass, plan, _sheet in started], [known] * len(started)))
     now = dt.datetime.now(VIETNAM).replace(microsecond=0).isoformat()
     todo, unsigned = [], []
     for index, ((klass, plan, _sheet), xmls) in enumerate(zip(started, found, strict=True)):

@@ -32,7 +32,7 @@ from hocbaso.signing.services import identity_for
 from hocbaso.signing.sheets import payload_json, sheet_pdf
 from hocbaso.signing.signers import Signer
 from hocbaso.signing.xades import ROLE_PRINCIPAL, ROLE_TEACHER
-from hocbaso.signing.xml_pdf import pdfs_xml_pades_sign, pdfs_xml_sign
+from hocbaso.signing.xml_batches import XmlPadesBatch, pdfs_xml_pades_sign
 from hocbaso.tt27 import catalogue
 
 SLOW_SIGNER_CHUNK = 50  # records a signing batch commits together at most with a PKCS#11 token or a CSC service
@@ -175,8 +175,9 @@ def _sign_drafts(queryset, *, state: str, by, signer, role: str, field_name: str
                     for index, pdf in enumerate(signed):
                         store(index, pdf)
                     return
-                pdfs = pdfs_xml_sign(signer, files_read([d.pdf for d in drafts]), role=xades_role, records=records)
-                signer.sign_batch([job(i, pdf) for i, pdf in enumerate(pdfs)], each=store)
+                # the XML's signature and the PDF's update in one pass over the worker processes
+                XmlPadesBatch(signer, files_read([d.pdf for d in drafts]), role=xades_role,
+                              records=records).sign(job, each=store)
 
             if waits:
                 drafts = _chunk_drafts(ids, state, lock=False, with_record=first)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import pikepdf
 from asn1crypto import cms, core
 
-from hocbaso.core.limits import pdf_attachments
 from hocbaso.signing.pades import der
 
 
@@ -32,33 +31,6 @@ def pdf_stream(data: bytes) -> bytes:
     """One DER value as a PDF stream object's body (Flate-compressed)."""
     compressed = zlib.compress(data, 6)
     return b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(compressed) + compressed + b"\nendstream"
-
-
-def _signers_chunk(work: tuple) -> list:
-    """In a worker: ``signers_with_attachment`` for a chunk of PDFs."""
-    pdfs, attachment, certificates = work
-    out = []
-    for pdf in pdfs:
-        with pikepdf.open(io.BytesIO(pdf)) as doc:
-            if attachment not in pdf_attachments(doc):
-                out.append(None)
-            else:
-                out.append(signature_certificates_in(doc) if certificates else [])
-    return out
-
-
-def signers_with_attachment(pdfs: list[bytes], attachment: str, *, certificates: bool) -> list:
-    """For each PDF: None when it has no attached file named ``attachment``, else its
-    ``signature_certificates_in`` (``[]`` unless ``certificates``). One read of each file; a large batch's are read
-    in the signing batches' worker processes (``pades.batch_pool``), in chunks, on every core."""
-    # deferred: pades imports nothing of this module, but keep the worker pool's import where it is used
-    from hocbaso.signing.pades import PARALLEL_CHUNK, PARALLEL_MIN, batch_pool, prepare_workers
-
-    work = [(pdfs[start:start + PARALLEL_CHUNK], attachment, certificates)
-            for start in range(0, len(pdfs), PARALLEL_CHUNK)]
-    done = (batch_pool().imap(_signers_chunk, work) if len(pdfs) >= PARALLEL_MIN and prepare_workers() > 1
-            else map(_signers_chunk, work))
-    return [item for chunk in done for item in chunk]
 
 
 def signature_certificates(pdf: bytes) -> list[tuple[bytes, bytes]]:

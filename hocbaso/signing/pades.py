@@ -17,7 +17,7 @@ signing-certificate-v2 (no signing-time attribute: PAdES puts the claimed time i
 dictionary's /M); the signer's certificate and its CA chain are embedded. B-T adds the RFC 3161
 signature-time-stamp token as an unsigned attribute.
 
-Long on purpose (about 720 lines, over the 400 of other modules): it is one writer read top to bottom: the DER
+Long on purpose (about 830 lines, over the 400 of other modules): it is one writer read top to bottom: the DER
 pieces, the PDF syntax, the incremental update, the preparation on every core and the batch that ties them
 together share their types and byte-level conventions, and split apart each part would be read only with the
 others open beside it.
@@ -34,6 +34,7 @@ import io
 import re
 import threading
 import unicodedata
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Protocol
 
@@ -563,6 +564,88 @@ def document_timestamps(pdfs: list[bytes], client, *, field_name: str = "DAUTHOI
     return [fill_signature(p, token) for p, token in zip(prepared, tokens)]
 
 
+class DocumentTimestamps:
+    """``document_timestamps`` for documents that come one at a time (as a batch signs them): each chunk of
+    ``PARALLEL_CHUNK`` goes to the worker processes as soon as it is complete, and each token is asked as soon as
+    its update is back (from the pool's result thread), while the documents after it are still being signed;
+    ``finish()`` returns them all, time-stamped, in the order they were added. Without the workers (a small
+    batch or ``SIGN_WORKERS`` 0/1) ``finish()`` does what ``document_timestamps`` does.
+
+        stamps = DocumentTimestamps(client, count=len(jobs))
+        signer.sign_batch(jobs, each=stamps.add)
+        stamped = stamps.finish()
+    """
+
+    def __init__(self, client, *, count: int, field_name: str = "DAUTHOIGIAN"):
+        self.client, self.field_name = client, field_name
+        self.pdfs: list[bytes] = []
+        self._ready: dict[int, bytes] = {}
+        self.count = count
+        self.parallel = count >= PARALLEL_MIN and prepare_workers() > 1
+        self._pending: list[bytes] = []
+        self._chunks: list = []  # (the chunk's first index, its AsyncResult)
+        self._tokens: dict[int, Future] = {}
+        self._lock = threading.Lock()
+        if self.parallel:
+            self.reserve = client.token_size() + 1024  # a TSA's tokens vary a little in size
+            self.now = dt.datetime.now(VIETNAM).replace(microsecond=0)
+            self.style = stamps.StampStyle()
+
+    def add(self, index: int, pdf: bytes) -> None:
+        """The ``index``-th document (from 0; in any order, each once), to be time-stamped."""
+        self._ready[index] = pdf
+        while len(self.pdfs) in self._ready:  # in order: the chunks go out as their documents are all there
+            pdf = self._ready.pop(len(self.pdfs))
+            self.pdfs.append(pdf)
+            if self.parallel:
+                self._pending.append(pdf)
+                if len(self._pending) == PARALLEL_CHUNK:
+                    self._send()
+
+    def _send(self) -> None:
+        first = len(self.pdfs) - len(self._pending)
+        chunk = [(pdf, SignJob(b"", self.field_name, timestamp=True), self.now) for pdf in self._pending]
+        self._pending = []
+
+        def asked(done: list[Prepared]) -> None:  # the pool's result thread: ask for the tokens now
+            for offset, prepared in enumerate(done):
+                try:
+                    future = self.client.submit(prepared.digest)
+                except BaseException as error:  # never raised in the pool's thread: finish() raises it
+                    future = Future()
+                    future.set_exception(error)
+                with self._lock:
+                    self._tokens[first + offset] = future
+
+        self._chunks.append((first, batch_pool().apply_async(_prepare_chunk, ((chunk, self.reserve, self.style),),
+                                                             callback=asked)))
+
+    def finish(self) -> list[bytes]:
+        if len(self.pdfs) != self.count:
+            raise SigningError(f"Thiếu tài liệu cần đóng dấu thời gian ({len(self.pdfs)}/{self.count}).")
+        if not self.parallel:
+            return document_timestamps(self.pdfs, self.client, field_name=self.field_name)
+        if self._pending:
+            self._send()
+        try:
+            out = []
+            for first, result in self._chunks:
+                for offset, prepared in enumerate(result.get()):
+                    prepared.prefix = self.pdfs[first + offset]
+                    with self._lock:
+                        token = self._tokens[first + offset]
+                    out.append(fill_signature(prepared, token.result()))
+            return out
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """The tokens not yet asked are not asked (a batch that failed)."""
+        with self._lock:
+            for future in self._tokens.values():
+                future.cancel()
+
+
 # ---- the batch ---------------------------------------------------------------------------------------------
 
 @dataclass
@@ -640,10 +723,12 @@ class PadesBatch:
         return len(dummy) + 64 + (tst_size // 4)
 
     async def sign(self, jobs: list[SignJob], *, progress: Callable[[int, int], Any] | None = None,
-                   session=None, each: Callable[[int, bytes], Any] | None = None) -> list[bytes]:
+                   session=None, each: Callable[[int, bytes], Any] | None = None, prepare=None) -> list[bytes]:
         """Sign every job; returns the signed PDFs in the jobs' order (all or nothing). ``each(index, pdf)`` is
         called as each document is done, while the others are still being prepared (a caller can store it
-        then); when the batch raises afterwards, the caller discards what ``each`` received."""
+        then); when the batch raises afterwards, the caller discards what ``each`` received. ``prepare``: what
+        makes the updates instead of ``prepare_many`` (same arguments and result, for every batch size), e.g.
+        ``xml_batches.XmlPadesBatch``'s, which finishes each record XML in the same worker pass."""
         timestamper = None
         tst_size = 0
         if self.settings.tsa_url:
@@ -668,8 +753,9 @@ class PadesBatch:
         # Large batches: the documents' updates are prepared in worker processes (no key needed there), in
         # order, while this process makes the raw signatures (where the key is) of the ones before.
         stream, ready = None, None
-        if len(jobs) >= PARALLEL_MIN and prepare_workers() > 1:
-            stream = prepare_many([complete(job) for job in jobs], reserve=self._reserve, stamp_style=style)
+        if prepare is not None or (len(jobs) >= PARALLEL_MIN and prepare_workers() > 1):
+            stream = (prepare or prepare_many)([complete(job) for job in jobs], reserve=self._reserve,
+                                               stamp_style=style)
             if self.concurrent:  # every raw signature is requested at once: have every update ready first
                 stream, ready = None, list(stream)
 

@@ -118,25 +118,25 @@ class Signer(abc.ABC):
         """An async context manager yielding the raw signer for a batch of ``count`` documents."""
 
     def sign_batch(self, jobs: list[SignJob], *, progress: Callable[[int, int], Any] | None = None,
-                   each: Callable[[int, bytes], Any] | None = None) -> list[bytes]:
+                   each: Callable[[int, bytes], Any] | None = None, prepare=None) -> list[bytes]:
         """``each(index, pdf)``, when given, receives every signed PDF as soon as it is done (``PadesBatch.sign``):
-        storing it there overlaps the preparation of the next ones."""
+        storing it there overlaps the preparation of the next ones. ``prepare``: ``PadesBatch.sign``'s."""
         if not jobs:
             return []
         signed: list[bytes] = []
 
         async def batch() -> None:  # returns nothing: asyncio.run formats its task's result (every PDF's repr)
-            signed.extend(await self._sign_batch(list(jobs), progress, each))
+            signed.extend(await self._sign_batch(list(jobs), progress, each, prepare))
 
         run_sync(batch())
         return signed
 
-    async def _sign_batch(self, jobs: list[SignJob], progress, each=None) -> list[bytes]:
+    async def _sign_batch(self, jobs: list[SignJob], progress, each=None, prepare=None) -> list[bytes]:
         async with self._raw_session(len(jobs)) as (raw, session):
             batch = PadesBatch(raw, to_asn1(self.certificate), [to_asn1(c) for c in self.chain],
                                mechanism_for(self.certificate), self.settings, concurrent=self.concurrent,
                                stamp_text=self.stamp_text)
-            return await batch.sign(jobs, progress=progress, session=session, each=each)
+            return await batch.sign(jobs, progress=progress, session=session, each=each, prepare=prepare)
 
     def sign_digests(self, digests: list[bytes]) -> list[bytes]:
         """Raw signatures of SHA-256 digests computed by the caller (XAdES's SignedInfo, signing.xades), all

@@ -203,7 +203,7 @@ class XadesPrepared:
         return out
 
 
-# ---- the same, one document at a time in a worker process (``signing.xml_pdf.pdfs_xml_sign``) -------------------
+# ---- the same, one document at a time in a worker process (``signing.xml_batches``) -------------------
 
 def xades_template(signer, role: tuple[str, str], when: dt.datetime | None = None) -> bytes:
     """The batch's ``ds:Signature`` template (``_template``) as bytes, for worker processes."""

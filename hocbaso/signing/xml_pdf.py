@@ -21,11 +21,9 @@ import pikepdf
 
 from hocbaso.core.limits import pdf_attachment_read, pdf_attachments
 from hocbaso.signing.errors import SigningError
-from hocbaso.signing.pades import (PARALLEL_CHUNK, PARALLEL_MIN, _last_startxref, _ref, _write_xref_stream,
-                                   _write_xref_table, batch_pool, pdf_date, prepare_workers)
-from hocbaso.signing.xades import (DS, c14n, tsa_timestamper, xades_finish_one, xades_prepare, xades_prepare_one,
-                                   xades_template, xades_value, xades_value_digest)
-from hocbaso.tt27.record_xml import NS, XmlRecordError, parse, record_to_xml
+from hocbaso.signing.pades import _last_startxref, _ref, _write_xref_stream, _write_xref_table, pdf_date
+from hocbaso.signing.xades import DS, c14n
+from hocbaso.tt27.record_xml import NS, XmlRecordError, parse
 
 XML_ATTACHMENT = "hocbaso-record.xml"
 MIME = "text/xml"
@@ -165,114 +163,6 @@ def pdf_xml_replace(pdf: bytes, xml: bytes, *, when: dt.datetime | None = None, 
     if objgen is None:
         raise SigningError("Tệp PDF không có tệp XML học bạ đính kèm.")
     return _update(pdf, {objgen: _stream_body(xml, when or dt.datetime.now(dt.timezone.utc))}, size, extra)
-
-
-def _sign_prepare_chunk(work: tuple) -> list:
-    """In a worker: for each ``(record or None, pdf)``, the record's XML made (teacher) or the attached one read,
-    with the signature waiting for its value: ``(xml, SignedInfo digest, located)``, or None without an XML."""
-    items, role, template = work
-    out = []
-    for record, pdf in items:
-        if record is not None:
-            xml, located = record_to_xml(record), None
-        else:
-            located = _located(pdf)
-            xml = located[0]
-            if xml is None:
-                out.append(None)
-                continue
-            located = (None, *located[1:])  # the old XML does not travel back
-        prepared, digest = xades_prepare_one(xml, role, template)
-        out.append((prepared, digest, located))
-    return out
-
-
-def _sign_finish_chunk(work: tuple) -> list[bytes]:
-    """In a worker: each XML with its value (and time stamp) in place, attached to (or replacing the one in) its
-    PDF; the new PDFs returned."""
-    items, role = work
-    return [pdf_xml_attach(pdf, xades_finish_one(xml, role, value, token)) if located is None else
-            pdf_xml_replace(pdf, xades_finish_one(xml, role, value, token), located=located)
-            for pdf, xml, value, token, located in items]
-
-
-def _chunked(pool, function, items: list, extra: tuple) -> list:
-    """``function((chunk, *extra))`` over ``items`` in chunks of ``PARALLEL_CHUNK``, on ``pool`` (or here when
-    None), flattened in order."""
-    chunks = [items[start:start + PARALLEL_CHUNK] for start in range(0, len(items), PARALLEL_CHUNK)]
-    work = [(chunk, *extra) for chunk in chunks]
-    done = pool.imap(function, work) if pool is not None else map(function, work)
-    return [item for chunk in done for item in chunk]
-
-
-def pdfs_xml_sign(signer, pdfs: list[bytes], *, role: tuple[str, str], records: list[dict] | None = None) -> list[bytes]:
-    """Each PDF of a batch with its record XML signed once more by ``signer`` (one ``sign_digests`` call), before
-    the PDF's own signature: with ``records`` (the teacher's batch) the XML is made from each record and attached;
-    without, the attached XML gets the next signature in an incremental update. A PDF without the XML (a draft
-    rendered before the XML existed) is returned as it was. With a TSA in ``signer.settings``, B-T, the batch's
-    time stamps asked together. A large batch makes, reads and writes the XML in the signing batches' worker
-    processes (``pades.batch_pool``: documents travel, never a key); only the signatures and the time stamps
-    are made here."""
-    if not pdfs:
-        return []
-    pool = batch_pool() if len(pdfs) >= PARALLEL_MIN and prepare_workers() > 1 else None
-    template = xades_template(signer, role)
-    items = [(records[i] if records is not None else None, pdf) for i, pdf in enumerate(pdfs)]
-    prepared = _chunked(pool, _sign_prepare_chunk, items, (role, template))
-    todo = [i for i, item in enumerate(prepared) if item is not None]
-    values = [xades_value(v, signer.certificate)
-              for v in signer.sign_digests([prepared[i][1] for i in todo])] if todo else []
-    timestamper = tsa_timestamper(signer.settings)
-    tokens = [None] * len(todo)
-    if timestamper is not None and todo and pool is not None:
-        # every time stamp asked at once (the client keeps ``threads`` in flight); each chunk goes to the workers
-        # as soon as its tokens came (the pool's feeder thread waits for them), not after the batch's last one
-        futures = [timestamper.submit(xades_value_digest(value, role)) for value in values]
-        items = [(pdfs[i], prepared[i][0], value, token, prepared[i][2])
-                 for i, value, token in zip(todo, values, futures)]
-
-        def ready():
-            for start in range(0, len(items), PARALLEL_CHUNK):
-                yield ([(pdf, xml, value, token.result(), located)
-                        for pdf, xml, value, token, located in items[start:start + PARALLEL_CHUNK]], role)
-
-        try:
-            finished = [pdf for chunk in pool.imap(_sign_finish_chunk, ready()) for pdf in chunk]
-        finally:
-            for future in futures:
-                future.cancel()
-    else:
-        if timestamper is not None and todo:
-            tokens = timestamper.many([xades_value_digest(value, role) for value in values])
-        finished = _chunked(pool, _sign_finish_chunk,
-                            [(pdfs[i], prepared[i][0], value, token, prepared[i][2])
-                             for i, value, token in zip(todo, values, tokens)], (role,))
-    out = list(pdfs)
-    for i, pdf in zip(todo, finished, strict=True):
-        out[i] = pdf
-    return out
-
-
-def pdfs_xml_pades_sign(signer, pdfs: list[bytes], job, *, role: tuple[str, str],
-                        records: list[dict] | None = None) -> list[bytes]:
-    """``pdfs_xml_sign`` then ``signer.sign_batch`` in ONE request to the signer, for a remote signer whose user
-    confirms each transaction (``RemoteSigner.sign_batch_with``): the PDF is signed over the XML as it was
-    before this signature (with ``records``, the teacher's batch, the unsigned XML is attached first), the same
-    transaction signs the XML's SignedInfo digests, and an incremental update after the PDF signature replaces
-    the XML by the one carrying the new XAdES signature: the change ``diff_policy`` allows after a signature
-    (the same record, every earlier signature kept). ``job(index, pdf) -> SignJob``."""
-    if records is not None:
-        xmls = [record_to_xml(record) for record in records]
-        pdfs = [pdf_xml_attach(pdf, xml) for pdf, xml in zip(pdfs, xmls, strict=True)]
-    else:
-        xmls = [_located(pdf)[0] for pdf in pdfs]
-    todo = [i for i, xml in enumerate(xmls) if xml is not None]
-    prepared = xades_prepare(signer, [xmls[i] for i in todo], role=role)
-    signed, values = signer.sign_batch_with([job(i, pdf) for i, pdf in enumerate(pdfs)], prepared.digests)
-    out = list(signed)
-    for i, xml in zip(todo, prepared.finish(values, timestamper=tsa_timestamper(signer.settings)), strict=True):
-        out[i] = pdf_xml_replace(signed[i], xml)
-    return out
 
 
 # ---- the difference analysis ----------------------------------------------------------------------------------

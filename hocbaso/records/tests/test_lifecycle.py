@@ -152,6 +152,11 @@ def test_issue_a_class_three_signatures_the_signed_xml_registry_and_package(scho
     package = w.class4a.packages.get()
     checked = class_package_check(_read(package.file))
     assert checked["ok"] and len(checked["manifest"]["records"]) == 3
+    # Its package in XML: each record's XML (kept from the seal's batch, not read out of the file again) is the
+    # one inside the issued file, byte for byte.
+    xml_zip = zipfile.ZipFile(io.BytesIO(_read(package.xml_file)))
+    assert {f"records/{r.record_id}.xml": xml_zip.read(f"records/{r.record_id}.xml") for r in issued} == \
+        {f"records/{r.record_id}.xml": pdf_xml_read(_read(r.pdf)) for r in issued}
     # Named as the school stands today: the commune's People's Committee above the school, on the sealed sheet too.
     manifest = checked["manifest"]
     assert (manifest["authority"], manifest["commune"], manifest["province"]) == (

@@ -308,7 +308,7 @@ class RemoteSigner(Signer):
     def sign_batch_with(self, jobs, digests: list[bytes], *, progress=None,
                         each=None) -> tuple[list[bytes], list[bytes]]:
         """``sign_batch`` whose first transaction also carries ``digests`` (a record XML's XAdES SignedInfo
-        digests, ``signing.xml_pdf.pdfs_xml_pades_sign``): (the signed PDFs, the raw signatures of ``digests``).
+        digests, ``signing.xml_batches.pdfs_xml_pades_sign``): (the signed PDFs, the raw signatures of ``digests``).
         With ``len(digests) + len(jobs) <= batch_limit``, one confirmation on the phone for both."""
         self._riders, self._rider_values = list(digests), None
         try:

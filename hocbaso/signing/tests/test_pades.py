@@ -179,3 +179,39 @@ def test_signs_a_rendered_hoc_ba(pki, teacher, principal, tmp_path):
     assert [r["Signature Validation"] for r in pdfsig(issued, tmp_path)] == ["Signature is Valid."] * 2
     result = validate_pdf(issued, trust_roots=[pki.ca.root_pem_path])
     assert not result["altered"] and result["trusted"] and result["lookup_code"] == "7KQ2-M9XD-4RP"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_document_timestamps_added_as_they_come(pki, tsa, settings, workers):
+    """``DocumentTimestamps``: documents added one at a time and out of order (as a batch signs them), each
+    chunk prepared in the workers as soon as it is complete: every document, in index order, gets one document
+    time stamp over the whole file after its signature, the same as ``document_timestamps`` makes; one missing is
+    an error, not a shorter result."""
+    from hocbaso.signing.errors import SigningError
+    from hocbaso.signing.pades import PARALLEL_MIN, DocumentTimestamps, document_timestamps
+    from hocbaso.signing.tsa_client import tsa_client
+    from hocbaso.signing.validate import validate_pdf
+
+    settings.SIGN_WORKERS = workers
+    count = PARALLEL_MIN + 3
+    with BuiltinSigner(pki.teacher, TEACHER_PIN, pepper=b"deployment-pepper") as signer:
+        signed = signer.sign_batch([SignJob(simple_pdf(), "GVCN") for _i in range(count)])
+    client = tsa_client(tsa.url)
+    stamps = DocumentTimestamps(client, count=count)
+    order = [*range(1, count), 0]  # the first comes last: nothing can go to the workers before it
+    for index in order:
+        stamps.add(index, signed[index])
+    stamped = stamps.finish()
+    assert len(stamped) == count
+    for pdf, original in zip(stamped, signed):
+        assert pdf.startswith(original)
+        result = validate_pdf(pdf, [pki.ca.root_pem_path])
+        assert [s["field"] for s in result["signatures"]] == ["GVCN"] and not result["altered"]
+        [stamp] = result["document_timestamps"]
+        assert stamp["valid"] and stamp["covers_whole_file"]
+    reference = document_timestamps(signed[:1], client)[0]
+    assert len(reference) == len(stamped[0])  # the same update, but for the time stamp's own bytes and time
+    incomplete = DocumentTimestamps(client, count=count)
+    incomplete.add(0, signed[0])
+    with pytest.raises(SigningError):
+        incomplete.finish()

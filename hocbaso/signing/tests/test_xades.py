@@ -151,7 +151,8 @@ def test_a_large_batch_signs_the_xml_in_the_worker_processes_with_time_stamps(pk
     which xmlsec1 verifies too."""
     from hocbaso.signing.pades import PARALLEL_MIN
     from hocbaso.signing.testing.pdfs import simple_pdf
-    from hocbaso.signing.xml_pdf import pdf_xml_read, pdfs_xml_sign
+    from hocbaso.signing.xml_batches import pdfs_xml_sign
+    from hocbaso.signing.xml_pdf import pdf_xml_read
 
     settings.SIGN_WORKERS = 2
     count = PARALLEL_MIN + 1
@@ -172,3 +173,39 @@ def test_a_large_batch_signs_the_xml_in_the_worker_processes_with_time_stamps(pk
         assert all(s["intact"] and s["trusted"] and s["timestamped"] for s in found)
     for signature_id in SIGNATURE_IDS:
         assert xmlsec_verify(tmp_path, pki, pdf_xml_read(pdfs[-1]), signature_id).returncode == 0
+
+
+@pytest.mark.parametrize("stamped", [False, True])
+def test_finish_in_the_bytes_equals_the_tree(pki, monkeypatch, stamped):
+    """``xml_batches.xades_finish_bytes`` writes the value (and the time stamp) into the prepared bytes: byte for
+    byte what parsing, filling and serialising gives (``xades_finish_one``), for the three signatures one after
+    another; a document not as prepared (something after the signature) goes through the tree."""
+    from hocbaso.signing import xades, xml_batches
+    from hocbaso.signing.xades import xades_prepare_one, xades_template
+    from hocbaso.signing.xml_batches import xades_finish_bytes
+
+    token = bytes(range(256)) * 7 if stamped else None
+    documents = [record_to_xml(r) for r in RECORDS]
+    for identity, pin, role in ((pki.teacher, TEACHER_PIN, ROLE_TEACHER),
+                                (pki.principal, PRINCIPAL_PIN, ROLE_PRINCIPAL), (pki.seal, SEAL_PIN, ROLE_SEAL)):
+        with BuiltinSigner(identity, pin, pepper=PEPPER, seal=role is ROLE_SEAL) as signer:
+            template = xades_template(signer, role)
+            prepared = [xades_prepare_one(d, role, template) for d in documents]
+            values = [xades.xades_value(v, signer.certificate) for v in signer.sign_digests([p[1] for p in prepared])]
+        reference = [xades.xades_finish_one(p[0], role, v, token) for p, v in zip(prepared, values)]
+        with monkeypatch.context() as patched:
+            patched.setattr(xml_batches, "xades_finish_one", lambda *a: pytest.fail("went through the tree"))
+            documents = [xades_finish_bytes(p[0], role, v, token) for p, v in zip(prepared, values)]
+        assert documents == reference
+    found = xades_verify(documents[0], root_of(pki))
+    assert [(s["intact"], s["trusted"], s["timestamped"]) for s in found] == [(True, True, stamped)] * 3
+    # not as prepared (something after the signature): through the tree
+    prepared_last = prepared[0][0]
+    moved = prepared_last.replace(b"</ds:Signature></hocbaso>",
+                                  b"</ds:Signature><x:extra xmlns:x=\"urn:x\"/></hocbaso>")
+    assert moved != prepared_last
+    calls = []
+    tree = xades.xades_finish_one
+    monkeypatch.setattr(xml_batches, "xades_finish_one", lambda *a: calls.append(1) or tree(*a))
+    assert xades_finish_bytes(moved, ROLE_SEAL, values[0], token) == tree(moved, ROLE_SEAL, values[0], token)
+    assert calls == [1]

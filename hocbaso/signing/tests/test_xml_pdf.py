@@ -90,3 +90,43 @@ def test_dropping_an_earlier_xades_signature_is_not_allowed(teacher_signed):
     start, end = signed.index(b"<ds:Signature "), signed.index(b"</ds:Signature>") + len(b"</ds:Signature>")
     assert xml_update_allowed(signed, signed)
     assert not xml_update_allowed(signed, signed[:start] + signed[end:])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_xml_pades_batch_signs_the_xml_and_the_pdf_in_one_pass(pki, tsa, settings, workers):
+    """``XmlPadesBatch`` (the XML's finish and the PAdES update in one worker pass, the documents never sent back
+    whole): with and without the worker processes, with a TSA (B-T), a batch of PARALLEL_MIN + 1 documents of
+    which one has no record XML: that one is PAdES-signed as it was; the others carry the XML with two XAdES
+    signatures, each time-stamped, and two valid PAdES signatures, the last covering the whole file."""
+    from hocbaso.signing.pades import PARALLEL_MIN, PadesSettings
+    from hocbaso.signing.xml_batches import XmlPadesBatch
+
+    settings.SIGN_WORKERS = workers
+    draft = render_year(RECORD)
+    roots = [x509.load_pem_x509_certificate(pki.ca.root_pem_path.read_bytes())]
+    count = PARALLEL_MIN + 1
+    options = {"pepper": PEPPER, "settings": PadesSettings(tsa_url=tsa.url)}
+    with BuiltinSigner(pki.teacher, TEACHER_PIN, **options) as signer:
+        batch = XmlPadesBatch(signer, [draft] * count, role=ROLE_TEACHER, records=[RECORD] * count)
+        stored = {}
+        teacher = batch.sign(lambda i, pdf: SignJob(pdf, "GVCN"), each=lambda i, pdf: stored.setdefault(i, pdf))
+    assert stored == dict(enumerate(teacher))
+    plain = render_year(RECORD)  # no XML: left as it is, then signed
+    with BuiltinSigner(pki.principal, PRINCIPAL_PIN, **options) as signer:
+        batch = XmlPadesBatch(signer, [*teacher[1:], plain], role=ROLE_PRINCIPAL, certificates=True)
+        assert batch.certificates[-1] is None and all(len(c) >= 2 for c in batch.certificates[:-1])  # GVCN + its TSA
+        indices = [0, 5, count - 1]  # a subset, the XML-less one included
+        principal = batch.sign(lambda i, pdf: SignJob(pdf, "HT"), indices=indices)
+    assert len(principal) == 3
+    for pdf in principal[:2]:
+        found = xades_verify(pdf_xml_read(pdf), roots)
+        assert [(s["role"], s["intact"], s["trusted"], s["timestamped"]) for s in found] == [
+            (ROLE_TEACHER[1], True, True, True), (ROLE_PRINCIPAL[1], True, True, True)]
+        result = validate_pdf(pdf, [pki.ca.root_pem_path])
+        assert not result["altered"] and result["trusted"]
+        assert [(s["field"], s["level"]) for s in result["signatures"]] == [("GVCN", "B-T"), ("HT", "B-T")]
+        assert result["signatures"][-1]["covers_whole_file"]
+    assert pdf_xml_read(principal[2]) is None
+    assert principal[2].startswith(plain)
+    result = validate_pdf(principal[2], [pki.ca.root_pem_path])
+    assert [s["field"] for s in result["signatures"]] == ["HT"] and result["trusted"]

@@ -22,7 +22,8 @@ from hocbaso.signing.ca import TITLE_PRINCIPAL, TITLE_TEACHER, CertificateAuthor
 from hocbaso.signing.pades import SignJob
 from hocbaso.signing.signers import BuiltinSigner
 from hocbaso.signing.xades import ROLE_PRINCIPAL, ROLE_SEAL, ROLE_TEACHER
-from hocbaso.signing.xml_pdf import pdf_xml_read, pdfs_xml_sign
+from hocbaso.signing.xml_batches import pdfs_xml_sign
+from hocbaso.signing.xml_pdf import pdf_xml_read
 from hocbaso.tt27.record_xml import record_to_xml
 from hocbaso.tt27.tests.factories import issuance, valid_record
 from hocbaso.verify.files import file_check
