@@ -34,9 +34,11 @@ def extract_record(*, issued: IssuedRecord, form: str, channel: str, data: bytes
     return Extract.objects.create(issued=issued, form=form, channel=channel[:40], by=_user(by), sha256=digest)
 
 
-def extracts_record(*, issued, form: str, channel: str, sha256: str = "", by=None) -> list[Extract]:
-    """``extract_record`` for several issued records that left together (one package, one copy), in one INSERT."""
+def extracts_record(*, issued, form: str, channel: str, data: bytes = b"", sha256: str = "", by=None) -> list[Extract]:
+    """``extract_record`` for several issued records that left together (one package, one copy, one file), in one
+    INSERT; ``data`` or ``sha256`` as there."""
     user = _user(by)
+    sha256 = hashlib.sha256(data).hexdigest() if data else sha256
     return Extract.objects.bulk_create([Extract(issued=row, form=form, channel=channel[:40], by=user, sha256=sha256)
                                         for row in issued])
 

@@ -9,7 +9,6 @@ marks the ones that are ours, and says what is not known about the catalogue's c
 """
 
 import datetime as dt
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -257,7 +256,7 @@ def sector_file_record(export: SectorExport, data: bytes, *, channel: str, by=No
     if not export.issued:
         return 0
     return len(extracts_record(issued=export.issued, form=ExtractForm.SECTOR, channel=channel,
-                               sha256=hashlib.sha256(data).hexdigest(), by=by))
+                               data=data, by=by))
 
 
 # The xlsx form: one sheet per table, one column per field, the field names as headers.
